@@ -1,0 +1,292 @@
+"""Tracr compilation: the stock path, a fast path without Haiku, a NumPy forward pass.
+
+Tracr's `compile_rasp_to_model` spends most of its time initialising a Haiku
+module only to overwrite its parameters. `compile_program` runs the same
+compiler stages (validate, rasp_to_graph, basis_inference, expr_to_craft_graph,
+craft_graph_to_model) and then assembles the parameters directly with NumPy,
+exactly as `tracr.compiler.assemble` does; tests check the weights are identical.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import signal
+from typing import Iterator
+
+import numpy as np
+from tracr.compiler import assemble, basis_inference, craft_graph_to_model, expr_to_craft_graph
+from tracr.compiler import compiling as tracr_compiling
+from tracr.compiler import nodes, rasp_to_graph, validating
+from tracr.craft import bases, transformers, vectorspace_fns
+from tracr.rasp import rasp
+
+from trade.program.program import Program
+from trade.program.tracr_bridge import to_rasp
+
+
+@dataclasses.dataclass(frozen=True)
+class CompileConfig:
+    """How programs are compiled; recorded in every dataset and weights file."""
+
+    vocab: tuple[int, ...] = (0, 1, 2, 3, 4)
+    max_seq_len: int = 5
+    compiler_bos: str = "BOS"
+    compiler_pad: str = "PAD"
+    mlp_exactness: int = 100
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CompileConfig":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - fields
+        if unknown:
+            raise ValueError(f"unknown compile settings: {sorted(unknown)}")
+        values = dict(data)
+        if "vocab" in values:
+            values["vocab"] = tuple(values["vocab"])
+        return cls(**values)
+
+
+class CompileError(RuntimeError):
+    """Tracr could not compile the program."""
+
+
+class CompileTimeout(CompileError):
+    """Compilation took longer than the time limit."""
+
+
+@dataclasses.dataclass
+class CompiledModel:
+    """A compiled transformer as plain arrays, plus what is needed to run it.
+
+    `params` keys are Tracr's parameter paths joined with '/', e.g.
+    `transformer/layer_0/attn/query/w`. `token_ids` maps input values (and the
+    BOS/PAD tokens) to embedding rows; `output_values` are the values of the
+    output's categorical directions in residual order (None if numerical).
+    """
+
+    params: dict[str, np.ndarray]
+    config: CompileConfig
+    num_heads: int
+    key_size: int
+    residual_labels: list[str]
+    token_ids: dict
+    output_values: list | None
+    output_slice: tuple[int, int]
+
+    @property
+    def num_layers(self) -> int:
+        return num_layers(self.params)
+
+
+def num_layers(params: dict[str, np.ndarray]) -> int:
+    layers = {int(k.split("/")[1].split("_")[1]) for k in params if k.startswith("transformer/")}
+    return max(layers) + 1 if layers else 0
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raises CompileTimeout if the block runs longer than `seconds` (main thread only)."""
+    if not seconds:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise CompileTimeout(f"compilation took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def compile_stock(program: Program | rasp.SOp, config: CompileConfig = CompileConfig()):
+    """Tracr's own `compile_rasp_to_model`: the reference and the speed baseline."""
+    expr = to_rasp(program) if isinstance(program, Program) else program
+    return tracr_compiling.compile_rasp_to_model(
+        expr, vocab=set(config.vocab), max_seq_len=config.max_seq_len,
+        compiler_bos=config.compiler_bos, compiler_pad=config.compiler_pad,
+        mlp_exactness=config.mlp_exactness)
+
+
+def params_of_assembled(model) -> dict[str, np.ndarray]:
+    """Flat `module/param` NumPy arrays from a Tracr AssembledTransformerModel."""
+    return {f"{module}/{name}": np.asarray(value)
+            for module, group in model.params.items() for name, value in group.items()}
+
+
+def compile_program(program: Program | rasp.SOp, config: CompileConfig = CompileConfig(),
+                    timeout: float | None = None) -> CompiledModel:
+    """Compiles with Tracr's stages, assembling parameters without Haiku.
+
+    Raises CompileError (or CompileTimeout) if Tracr rejects the program.
+    """
+    expr = to_rasp(program) if isinstance(program, Program) else program
+    try:
+        with time_limit(timeout):
+            return _compile(expr, config)
+    except CompileTimeout:
+        raise
+    except Exception as error:  # Tracr raises many kinds; all mean "not compilable"
+        raise CompileError(f"{type(error).__name__}: {error}") from error
+
+
+def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
+    unsupported = validating.static_validate(expr)
+    if unsupported:
+        reasons = "; ".join(f"{u.expr.label}: {u.reason}" for u in unsupported)
+        raise NotImplementedError(f"Unsupported RASP expressions: {reasons}")
+    extracted = rasp_to_graph.extract_rasp_graph(expr)
+    graph, sources, sink = extracted.graph, extracted.sources, extracted.sink
+    basis_inference.infer_bases(graph, sink, set(config.vocab), config.max_seq_len)
+    expr_to_craft_graph.add_craft_components_to_rasp_graph(
+        graph, bos_dir=bases.BasisDirection(rasp.tokens.label, config.compiler_bos),
+        mlp_exactness=config.mlp_exactness)
+    craft_model = craft_graph_to_model.craft_graph_to_model(graph, sources)
+    if rasp.tokens.label not in graph.nodes:
+        raise ValueError("the program does not read tokens")
+    tokens_values = graph.nodes[rasp.tokens.label][nodes.VALUE_SET].union(
+        {config.compiler_bos, config.compiler_pad})
+    tokens_space = bases.VectorSpaceWithBasis.from_values(rasp.tokens.label, tokens_values)
+    indices_space = bases.VectorSpaceWithBasis.from_values(rasp.indices.label,
+                                                           range(config.max_seq_len))
+    output_space = bases.VectorSpaceWithBasis(sink[nodes.OUTPUT_BASIS])
+    categorical = rasp.is_categorical(sink[nodes.EXPR])
+    return _assemble(craft_model, tokens_space, indices_space, output_space, categorical, config)
+
+
+def _assemble(craft_model: transformers.SeriesWithResiduals,
+              tokens_space: bases.VectorSpaceWithBasis,
+              indices_space: bases.VectorSpaceWithBasis,
+              output_space: bases.VectorSpaceWithBasis,
+              categorical: bool, config: CompileConfig) -> CompiledModel:
+    """`tracr.compiler.assemble.assemble_craft_model` without the Haiku module."""
+    model_config, module_names = assemble._get_model_config_and_module_names(craft_model)
+    residual_space = bases.join_vector_spaces(
+        craft_model.residual_space, tokens_space, indices_space, output_space)
+    d_model = residual_space.num_dims
+    heads, key_size, hidden = model_config.num_heads, model_config.key_size, model_config.mlp_hidden_size
+    params: dict[str, np.ndarray] = {}
+
+    def project(space):
+        return vectorspace_fns.project(residual_space, space).matrix
+
+    # Embeddings, as in assemble._make_embedding_modules.
+    tokens_to_res = vectorspace_fns.project(tokens_space, residual_space)
+    one_dir = bases.BasisDirection("one")
+    if one_dir in residual_space:
+        one_to_res = vectorspace_fns.Linear.from_action(
+            tokens_space, residual_space,
+            lambda x: residual_space.vector_from_basis_direction(one_dir))
+        tokens_to_res = vectorspace_fns.Linear.combine_in_parallel([tokens_to_res, one_to_res])
+    params["token_embed/embeddings"] = tokens_to_res.matrix
+    index_to_res = vectorspace_fns.project(indices_space, residual_space)
+    params["pos_embed/embeddings"] = np.concatenate(
+        [np.zeros((1, d_model)), index_to_res.matrix], axis=0)
+
+    for layer in range(model_config.num_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for part in ("query", "key", "value"):
+            params[f"{attn}/{part}/w"] = np.zeros((d_model, heads * key_size))
+            params[f"{attn}/{part}/b"] = np.zeros(heads * key_size)
+        params[f"{attn}/linear/w"] = np.zeros((heads * key_size, d_model))
+        params[f"{attn}/linear/b"] = np.zeros(d_model)
+        params[f"{mlp}/linear_1/w"] = np.zeros((d_model, hidden))
+        params[f"{mlp}/linear_1/b"] = np.zeros(hidden)
+        params[f"{mlp}/linear_2/w"] = np.zeros((hidden, d_model))
+        params[f"{mlp}/linear_2/b"] = np.zeros(d_model)
+
+    for module_name, module in zip(module_names, craft_model.blocks):
+        if isinstance(module, transformers.MLP):
+            size = module.fst.output_space.num_dims
+            params[f"{module_name}/linear_1/w"][:, :size] = project(module.fst.input_space) @ module.fst.matrix
+            params[f"{module_name}/linear_2/w"][:size, :] = module.snd.matrix @ project(module.snd.output_space).T
+            continue
+        for head_index, head in enumerate(module.as_multi().heads()):
+            columns = slice(head_index * key_size, (head_index + 1) * key_size)
+            qk_size = head.w_qk.matrix.shape[1]
+            ov_size = head.w_ov.matrix.shape[1]
+            query = np.zeros((d_model, key_size))
+            query[:, :qk_size] = project(head.w_qk.left_space) @ head.w_qk.matrix
+            key = np.zeros((d_model, key_size))
+            key[:, :qk_size] = project(head.w_qk.right_space)
+            value = np.zeros((d_model, key_size))
+            value[:, :ov_size] = project(head.w_ov.input_space) @ head.w_ov.matrix
+            linear = np.zeros((key_size, d_model))
+            linear[:ov_size, :] = project(head.w_ov.output_space).T
+            params[f"{module_name}/query/w"][:, columns] = query
+            params[f"{module_name}/key/w"][:, columns] = key
+            params[f"{module_name}/value/w"][:, columns] = value
+            params[f"{module_name}/linear/w"][columns, :] = linear
+
+    params = {name: value.astype(np.float32) for name, value in params.items()}
+    labels = [str(direction) for direction in residual_space.basis]
+    token_ids = {direction.value: index for index, direction in enumerate(tokens_space.basis)}
+    start = residual_space.basis.index(output_space.basis[0])
+    return CompiledModel(
+        params=params, config=config, num_heads=heads, key_size=key_size,
+        residual_labels=labels, token_ids=token_ids,
+        output_values=[d.value for d in output_space.basis] if categorical else None,
+        output_slice=(start, start + output_space.num_dims))
+
+
+def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int) -> np.ndarray:
+    """Residual stream after the last layer, for a [batch, positions] array of token ids.
+
+    The same computation as Tracr's Haiku model (no layer norm, ReLU MLPs,
+    softmax attention scaled by 1/sqrt(key size), no masking).
+    """
+    batch, positions = token_ids.shape
+    residual = (params["token_embed/embeddings"][token_ids]
+                + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
+    for layer in range(num_layers(params)):
+        prefix = f"transformer/layer_{layer}"
+        residual = residual + attention(params, prefix + "/attn", residual, num_heads)
+        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"]
+                            + params[f"{prefix}/mlp/linear_1/b"], 0.0)
+        residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
+    return residual
+
+
+def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
+              num_heads: int) -> np.ndarray:
+    batch, positions, _ = residual.shape
+
+    def heads(name: str) -> np.ndarray:
+        out = residual @ params[f"{prefix}/{name}/w"] + params[f"{prefix}/{name}/b"]
+        return out.reshape(batch, positions, num_heads, -1)
+
+    query, key, value = heads("query"), heads("key"), heads("value")
+    logits = np.einsum("bthd,bThd->bhtT", query, key) / np.sqrt(query.shape[-1])
+    logits -= logits.max(axis=-1, keepdims=True)
+    weights = np.exp(logits)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
+    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"]
+
+
+def run_compiled(model: CompiledModel, inputs: np.ndarray) -> np.ndarray:
+    """Decoded outputs of a compiled model on [batch, length] input values (BOS added).
+
+    Categorical outputs are decoded by argmax over the output directions, as
+    Tracr does; numerical ones are the output direction's value.
+    """
+    ids = np.vectorize(lambda v: model.token_ids[_as_value(v)])(inputs) if inputs.size else inputs.astype(int)
+    bos = np.full((inputs.shape[0], 1), model.token_ids[model.config.compiler_bos])
+    residual = forward(model.params, np.concatenate([bos, ids], axis=1).astype(int), model.num_heads)
+    start, stop = model.output_slice
+    out = residual[:, 1:, start:stop]
+    if model.output_values is None:
+        return out[..., 0]
+    values = np.array([float(v) for v in model.output_values])
+    return values[out.argmax(axis=-1)]
+
+
+def _as_value(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value

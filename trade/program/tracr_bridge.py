@@ -1,0 +1,109 @@
+"""Programs to and from Tracr `rasp` expressions.
+
+Every expression is named after its variable (`v3`), so the residual stream that
+Tracr lays out (ordered by label) is a function of the program alone.
+"""
+
+from __future__ import annotations
+
+from tracr.rasp import rasp
+
+from trade.program.lambdas import LAMBDAS, Encoding
+from trade.program.program import INPUTS, Line, Op, Program, ProgramError, VarType, variable_name
+
+_LAMBDA_BY_FUNCTION = {id(lam.fn): lam for lam in LAMBDAS}
+
+
+def to_rasp(program: Program) -> rasp.SOp:
+    """The Tracr expression of a program's output, every node labelled by its variable."""
+    types = program.types()
+    exprs: dict[str, rasp.RASPExpr] = {"tokens": rasp.tokens, "indices": rasp.indices}
+    for index, line in enumerate(program.lines):
+        name = variable_name(index)
+        exprs[name] = _line_to_rasp(line, exprs, types[name]).named(name)
+    return exprs[program.output]
+
+
+def _line_to_rasp(line: Line, exprs: dict[str, rasp.RASPExpr], result: VarType) -> rasp.RASPExpr:
+    args = line.args
+    if line.op is Op.SELECT:
+        return rasp.Select(exprs[args[0]], exprs[args[1]], rasp.Comparison[args[2]])
+    if line.op is Op.AGGREGATE:
+        if result is VarType.NUMERICAL:
+            return rasp.numerical(rasp.Aggregate(exprs[args[0]], exprs[args[1]], default=0))
+        return rasp.categorical(rasp.Aggregate(exprs[args[0]], exprs[args[1]]))
+    if line.op is Op.SELECTOR_WIDTH:
+        return rasp.categorical(rasp.SelectorWidth(exprs[args[0]]))
+    lam = line.lam
+    if line.op is Op.MAP:
+        expr = rasp.Map(lam.fn, exprs[args[1]], simplify=False)
+    else:
+        expr = rasp.SequenceMap(lam.fn, exprs[args[1]], exprs[args[2]])
+    if lam.kind.output_encoding is Encoding.NUMERICAL:
+        return rasp.numerical(expr)
+    return rasp.categorical(expr)
+
+
+def from_rasp(output: rasp.SOp) -> Program:
+    """The program computing a Tracr expression built from library functions.
+
+    Lines come out in a topological order (use `canonicalize` for the canonical
+    one). Raises ProgramError for expressions outside the language: lambdas not
+    in the library, selector combinations, constants, LinearSequenceMap.
+    """
+    order: list[rasp.RASPExpr] = []
+    seen: set[int] = set()
+
+    def visit(expr: rasp.RASPExpr) -> None:
+        if expr.unique_id in seen:
+            return
+        seen.add(expr.unique_id)
+        for child in expr.children:
+            visit(child)
+        order.append(expr)
+
+    visit(output)
+    names: dict[int, str] = {}
+    lines: list[Line] = []
+    for expr in order:
+        if isinstance(expr, rasp.TokensType):
+            names[expr.unique_id] = "tokens"
+            continue
+        if isinstance(expr, rasp.IndicesType):
+            names[expr.unique_id] = "indices"
+            continue
+        lines.append(_rasp_to_line(expr, names))
+        names[expr.unique_id] = variable_name(len(lines) - 1)
+    program = Program(tuple(lines))
+    program.types()
+    return program
+
+
+def _rasp_to_line(expr: rasp.RASPExpr, names: dict[int, str]) -> Line:
+    def name(child: rasp.RASPExpr) -> str:
+        return names[child.unique_id]
+
+    if isinstance(expr, rasp.Select):
+        return Line(Op.SELECT, (name(expr.keys), name(expr.queries), expr.predicate.name))
+    if isinstance(expr, rasp.Aggregate):
+        if rasp.is_numerical(expr) != rasp.is_numerical(expr.sop):
+            raise ProgramError(f"{expr.label}: aggregate encoding differs from its input's")
+        return Line(Op.AGGREGATE, (name(expr.selector), name(expr.sop)))
+    if isinstance(expr, rasp.SelectorWidth):
+        if rasp.is_numerical(expr):
+            raise ProgramError(f"{expr.label}: numerical SelectorWidth is not in the language")
+        return Line(Op.SELECTOR_WIDTH, (name(expr.selector),))
+    if isinstance(expr, (rasp.Map, rasp.SequenceMap)) and not isinstance(expr, rasp.LinearSequenceMap):
+        lam = _LAMBDA_BY_FUNCTION.get(id(expr.f))
+        if lam is None:
+            raise ProgramError(f"{expr.label}: its function is not in the lambda library")
+        out_numerical = rasp.is_numerical(expr)
+        if (lam.kind.output_encoding is Encoding.NUMERICAL) != out_numerical:
+            raise ProgramError(f"{expr.label}: encoding does not match lambda '{lam.text}'")
+        if isinstance(expr, rasp.Map):
+            return Line(Op.MAP, (lam.token, name(expr.inner)))
+        return Line(Op.SEQUENCE_MAP, (lam.token, name(expr.fst), name(expr.snd)))
+    raise ProgramError(f"{expr.label}: {type(expr).__name__} is not in the language")
+
+
+__all__ = ["to_rasp", "from_rasp", "INPUTS"]
