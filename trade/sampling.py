@@ -73,8 +73,8 @@ class SamplerConfig:
     """Settings of the generator; recorded in every dataset."""
 
     compile: CompileConfig = CompileConfig()
-    min_length: int = 2  # Algorithm 1's phase-0 length parameter, drawn per program
-    max_length: int = 5
+    min_length: int = 1  # Algorithm 1's phase-0 length parameter, drawn per program
+    max_length: int = 4
     min_lines: int = 5
     max_lines: int = 12
     max_sequence_maps: int = MAX_SEQUENCE_MAPS

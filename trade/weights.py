@@ -1,0 +1,291 @@
+"""Weight files in and out, and weight tokenization (the paper's Section 3.1).
+
+A weights file is a `.npz` (read with `allow_pickle=False`) whose keys are Tracr's
+parameter paths joined with '/' (`token_embed/embeddings`,
+`transformer/layer_0/attn/query/w`, ...) plus `trade/config`, a JSON string with
+the compile settings and the attention geometry (`num_heads`, `key_size`) that
+the arrays alone do not determine.
+
+Tokenization turns a model into a sequence of fixed-width vectors. The default
+`matrix` scheme makes one token per weight matrix (per attention head where that
+applies), oriented with the residual stream along the rows and flattened column
+by column, so that residual dimension r sits at offsets r, r + d, r + 2d, ... in
+every token of a model. Matrices wider than the token are split into several
+tokens of whole columns. Each token ends with a metadata vector (role, layer,
+head, shape, chunk). All-zero matrices and trailing all-zero columns (Tracr's
+padding of heads and MLPs to a common size) are dropped. The `layer` and `chunk`
+schemes of the paper's footnote are kept as options.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from trade.compiling import CompileConfig, CompiledModel, num_layers
+
+ROLES = ("token_embed", "pos_embed", "query", "key", "value", "attn_out", "mlp_in", "mlp_out")
+ROLE_ID = {role: index for index, role in enumerate(ROLES)}
+META_DIM = len(ROLES) + 8
+CONFIG_KEY = "trade/config"
+_LAYER_KEY = re.compile(r"^transformer/layer_(\d+)/(attn/(query|key|value|linear)|mlp/(linear_1|linear_2))/(w|b)$")
+
+
+class WeightsError(ValueError):
+    """A weights file or model that TraDe cannot read, with the reason."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelWeights:
+    """The arrays of a compiled model and the settings needed to run and tokenize it."""
+
+    params: dict[str, np.ndarray]
+    compile_config: CompileConfig
+    num_heads: int
+    key_size: int
+
+    @property
+    def d_model(self) -> int:
+        return self.params["token_embed/embeddings"].shape[1]
+
+    @property
+    def num_layers(self) -> int:
+        return num_layers(self.params)
+
+
+def weights_of(model: CompiledModel) -> ModelWeights:
+    return ModelWeights(params=model.params, compile_config=model.config,
+                        num_heads=model.num_heads, key_size=model.key_size)
+
+
+def weights_of_tracr(model, config: CompileConfig) -> ModelWeights:
+    """ModelWeights of a Tracr AssembledTransformerModel compiled with `config`."""
+    params = {f"{module}/{name}": np.asarray(value, dtype=np.float32)
+              for module, group in model.params.items() for name, value in group.items()}
+    weights = ModelWeights(params=params, compile_config=config,
+                           num_heads=model.model_config.num_heads, key_size=model.model_config.key_size)
+    validate(weights)
+    return weights
+
+
+def save_weights(weights: ModelWeights, path: str | Path) -> None:
+    """Writes a `.npz` weights file (no pickles)."""
+    info = {"compile": weights.compile_config.to_json(), "num_heads": weights.num_heads,
+            "key_size": weights.key_size, "format": "trade-weights-1"}
+    arrays = {name: np.asarray(value, dtype=np.float32) for name, value in weights.params.items()}
+    arrays[CONFIG_KEY] = np.array(json.dumps(info))
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_weights(path: str | Path) -> ModelWeights:
+    """Reads and validates a weights file; raises WeightsError naming the problem."""
+    path = Path(path)
+    if not path.exists():
+        raise WeightsError(f"{path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise WeightsError(f"{path}: not a .npz weights file (not a zip archive; truncated?)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise WeightsError(f"{path}: holds pickled objects, which TraDe never loads") from None
+        raise WeightsError(f"{path}: unreadable array ({error})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
+        raise WeightsError(f"{path}: corrupt or truncated .npz ({error})") from None
+    if CONFIG_KEY not in arrays:
+        raise WeightsError(f"{path}: missing '{CONFIG_KEY}' (num_heads, key_size and compile settings); "
+                           "write files with `trade compile` or trade.weights.save_weights")
+    try:
+        info = json.loads(str(arrays.pop(CONFIG_KEY)))
+        config = CompileConfig.from_json(info["compile"])
+        weights = ModelWeights(params=arrays, compile_config=config,
+                               num_heads=int(info["num_heads"]), key_size=int(info["key_size"]))
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+        raise WeightsError(f"{path}: malformed '{CONFIG_KEY}' ({error})") from None
+    try:
+        validate(weights)
+    except WeightsError as error:
+        raise WeightsError(f"{path}: {error}") from None
+    return weights
+
+
+def expected_shapes(d_model: int, layers: int, heads: int, key_size: int,
+                    hidden: int, vocab_rows: int, positions: int) -> dict[str, tuple[int, ...]]:
+    shapes = {"token_embed/embeddings": (vocab_rows, d_model), "pos_embed/embeddings": (positions, d_model)}
+    for layer in range(layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for part in ("query", "key", "value"):
+            shapes[f"{attn}/{part}/w"] = (d_model, heads * key_size)
+            shapes[f"{attn}/{part}/b"] = (heads * key_size,)
+        shapes[f"{attn}/linear/w"] = (heads * key_size, d_model)
+        shapes[f"{attn}/linear/b"] = (d_model,)
+        shapes[f"{mlp}/linear_1/w"] = (d_model, hidden)
+        shapes[f"{mlp}/linear_1/b"] = (hidden,)
+        shapes[f"{mlp}/linear_2/w"] = (hidden, d_model)
+        shapes[f"{mlp}/linear_2/b"] = (d_model,)
+    return shapes
+
+
+def validate(weights: ModelWeights) -> None:
+    """Checks that the arrays form a Tracr-shaped model; raises WeightsError if not."""
+    params = weights.params
+    for name in ("token_embed/embeddings", "pos_embed/embeddings"):
+        if name not in params:
+            raise WeightsError(f"missing '{name}': not a Tracr model")
+    unknown = [k for k in params if k not in ("token_embed/embeddings", "pos_embed/embeddings")
+               and not _LAYER_KEY.match(k)]
+    if unknown:
+        raise WeightsError(f"unexpected key '{unknown[0]}': not a Tracr model")
+    for name, value in params.items():
+        if value.dtype.kind not in "fiu":
+            raise WeightsError(f"'{name}' has dtype {value.dtype}, expected numbers")
+        if not np.all(np.isfinite(value)):
+            raise WeightsError(f"'{name}' contains NaN or infinite values")
+    embed = params["token_embed/embeddings"]
+    if embed.ndim != 2:
+        raise WeightsError(f"'token_embed/embeddings' has shape {embed.shape}, expected 2 dimensions")
+    layers = num_layers(params)
+    d_model = embed.shape[1]
+    hidden = params["transformer/layer_0/mlp/linear_1/w"].shape[1] if layers and \
+        "transformer/layer_0/mlp/linear_1/w" in params else 0
+    if weights.num_heads < 1 or weights.key_size < 1:
+        raise WeightsError("num_heads and key_size must be positive")
+    shapes = expected_shapes(d_model, layers, weights.num_heads, weights.key_size, hidden,
+                             embed.shape[0], params["pos_embed/embeddings"].shape[0])
+    for name, shape in shapes.items():
+        if name not in params:
+            raise WeightsError(f"missing '{name}' (layer {name.split('/')[1]} is incomplete)")
+        if tuple(params[name].shape) != shape:
+            raise WeightsError(f"'{name}' has shape {tuple(params[name].shape)}, expected {shape} "
+                               f"(d_model {d_model}, {weights.num_heads} heads of size {weights.key_size})")
+    config = weights.compile_config
+    if params["pos_embed/embeddings"].shape[0] != config.max_seq_len + 1:
+        raise WeightsError(f"pos_embed has {params['pos_embed/embeddings'].shape[0]} rows but "
+                           f"max_seq_len is {config.max_seq_len} (expected {config.max_seq_len + 1})")
+    if embed.shape[0] > len(config.vocab) + 2:
+        raise WeightsError(f"token_embed has {embed.shape[0]} rows, more than the vocabulary "
+                           f"of {len(config.vocab)} plus BOS and PAD")
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenizerConfig:
+    """How weights become tokens: `matrix` (default), `layer` or `chunk`."""
+
+    scheme: str = "matrix"
+    width: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.scheme not in ("matrix", "layer", "chunk"):
+            raise ValueError(f"unknown tokenization scheme '{self.scheme}'")
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightMatrix:
+    """One matrix oriented residual-major: shape [d_model, columns]."""
+
+    role: str
+    layer: int
+    head: int
+    matrix: np.ndarray
+
+
+def residual_major_matrices(weights: ModelWeights) -> list[WeightMatrix]:
+    """Every non-zero weight matrix with the residual stream along its rows.
+
+    Attention matrices are split per head; trailing all-zero columns are
+    trimmed; biases (always zero in Tracr) are kept only where non-zero.
+    """
+    params, heads, key_size = weights.params, weights.num_heads, weights.key_size
+    out = [WeightMatrix("token_embed", -1, -1, params["token_embed/embeddings"].T),
+           WeightMatrix("pos_embed", -1, -1, params["pos_embed/embeddings"].T)]
+    for layer in range(weights.num_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for head in range(heads):
+            columns = slice(head * key_size, (head + 1) * key_size)
+            out.append(WeightMatrix("query", layer, head, params[f"{attn}/query/w"][:, columns]))
+            out.append(WeightMatrix("key", layer, head, params[f"{attn}/key/w"][:, columns]))
+            out.append(WeightMatrix("value", layer, head, params[f"{attn}/value/w"][:, columns]))
+            out.append(WeightMatrix("attn_out", layer, head, params[f"{attn}/linear/w"][columns, :].T))
+        out.append(WeightMatrix("mlp_in", layer, -1, params[f"{mlp}/linear_1/w"]))
+        out.append(WeightMatrix("mlp_out", layer, -1, params[f"{mlp}/linear_2/w"].T))
+    trimmed = []
+    for item in out:
+        nonzero_columns = np.flatnonzero(np.abs(item.matrix).sum(axis=0))
+        if nonzero_columns.size == 0:
+            continue
+        trimmed.append(dataclasses.replace(item, matrix=item.matrix[:, :nonzero_columns[-1] + 1]))
+    return trimmed
+
+
+def symlog(values: np.ndarray) -> np.ndarray:
+    """Compresses Tracr's large constants (softmax coldness, MLP slopes of 100)."""
+    return np.sign(values) * np.log1p(np.abs(values))
+
+
+def _metadata(role: str, layer: int, head: int, rows: int, columns: int,
+              chunk: int, chunks: int) -> np.ndarray:
+    meta = np.zeros(META_DIM, dtype=np.float32)
+    if role in ROLE_ID:
+        meta[ROLE_ID[role]] = 1.0
+    base = len(ROLES)
+    meta[base:base + 8] = (layer / 8.0, head / 4.0, np.log2(rows) / 8.0, np.log2(max(columns, 1)) / 8.0,
+                           chunk / 8.0, chunks / 8.0, float(layer < 0), 1.0)
+    return meta
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightTokens:
+    """Encoder input: [n, width + META_DIM] float32 vectors and, per token, role and layer ids."""
+
+    vectors: np.ndarray
+    roles: np.ndarray
+    layers: np.ndarray
+
+    def __len__(self) -> int:
+        return self.vectors.shape[0]
+
+
+def tokenize(weights: ModelWeights, config: TokenizerConfig = TokenizerConfig()) -> WeightTokens:
+    """Weight tokens of a model under the chosen scheme."""
+    matrices = residual_major_matrices(weights)
+    d_model = weights.d_model
+    if d_model > config.width:
+        raise WeightsError(f"d_model {d_model} is wider than the token width {config.width}")
+    pieces: list[tuple[np.ndarray, str, int, int, int, int, int]] = []
+    if config.scheme == "matrix":
+        per_token = config.width // d_model
+        for item in matrices:
+            columns = item.matrix.shape[1]
+            chunks = -(-columns // per_token)
+            for chunk in range(chunks):
+                block = item.matrix[:, chunk * per_token:(chunk + 1) * per_token]
+                pieces.append((block.reshape(-1, order="F"), item.role, item.layer, item.head,
+                               columns, chunk, chunks))
+    else:
+        groups: dict[tuple, list[WeightMatrix]] = {}
+        for item in matrices:
+            key = (0,) if config.scheme == "chunk" else (item.layer, item.role in ("mlp_in", "mlp_out"))
+            groups.setdefault(key, []).append(item)
+        for items in groups.values():
+            flat = np.concatenate([m.matrix.reshape(-1, order="F") for m in items])
+            chunks = -(-flat.size // config.width)
+            role = items[0].role if config.scheme == "layer" else "mixed"
+            for chunk in range(chunks):
+                pieces.append((flat[chunk * config.width:(chunk + 1) * config.width], role,
+                               items[0].layer, -1, flat.size // d_model, chunk, chunks))
+    vectors = np.zeros((len(pieces), config.width + META_DIM), dtype=np.float32)
+    roles = np.zeros(len(pieces), dtype=np.int64)
+    layers = np.zeros(len(pieces), dtype=np.int64)
+    for row, (flat, role, layer, head, columns, chunk, chunks) in enumerate(pieces):
+        vectors[row, :flat.size] = symlog(flat)
+        vectors[row, config.width:] = _metadata(role, layer, head, d_model, columns, chunk, chunks)
+        roles[row] = ROLE_ID.get(role, len(ROLES) - 1)
+        layers[row] = layer + 1
+    return WeightTokens(vectors=vectors, roles=roles, layers=layers)
