@@ -215,7 +215,8 @@ def _check_program(program: Program, config: SamplerConfig,
         return Rejection.TOO_MANY_SEQUENCE_MAPS
     if len(set(program.lines)) != len(program.lines):
         return Rejection.REDUNDANT
-    evaluations = [evaluate_batch(program, inputs) for inputs in test_inputs]
+    types = program.types()
+    evaluations = [evaluate_batch(program, inputs, types) for inputs in test_inputs]
     if any(e.errors.any() for e in evaluations):
         return Rejection.INTERPRETER_ERROR
     if any(e.unsupported.any() for e in evaluations):
@@ -265,7 +266,7 @@ def model_agrees(model: CompiledModel, inputs: np.ndarray, expected: np.ndarray,
     return bool(np.all(np.abs(got[defined] - expected[defined]) <= tolerance))
 
 
-def test_inputs_for(config: SamplerConfig) -> list[np.ndarray]:
+def fixed_test_inputs(config: SamplerConfig) -> list[np.ndarray]:
     """The fixed random test inputs of a configuration, grouped by length."""
     rng = np.random.default_rng(config.test_seed)
     return random_inputs(config.compile.vocab, config.compile.max_seq_len, config.test_inputs, rng)
@@ -279,7 +280,7 @@ def sample_accepted(seed: int, index: int, config: SamplerConfig,
     dataset is the same whatever the number of processes.
     """
     rng = np.random.default_rng([seed, index])
-    test_inputs = test_inputs if test_inputs is not None else test_inputs_for(config)
+    test_inputs = test_inputs if test_inputs is not None else fixed_test_inputs(config)
     rejections: collections.Counter = collections.Counter()
     for attempt in range(1, config.max_attempts + 1):
         length = int(rng.integers(config.min_length, config.max_length + 1))

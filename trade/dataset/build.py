@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from trade.program.text import program_to_text
 from trade.program.tokens import program_to_ids
-from trade.sampling import SamplerConfig, sample_accepted, test_inputs_for
+from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
@@ -96,7 +96,7 @@ def shard_ranges(config: DatasetConfig) -> list[tuple[int, int, int]]:
 def build_shard(out_dir: str, shard: int, start: int, stop: int, config_json: dict) -> dict:
     """Samples, compiles and writes one shard atomically; returns its summary."""
     config = DatasetConfig.from_json(config_json)
-    test_inputs = test_inputs_for(config.sampler)
+    test_inputs = fixed_test_inputs(config.sampler)
     began = time.perf_counter()
     rows = collections.defaultdict(list)
     rejections: collections.Counter = collections.Counter()

@@ -49,17 +49,26 @@ class Evaluation:
 def apply_elementwise(fn: Callable, *columns: np.ndarray) -> np.ndarray:
     """Applies a Python function to aligned arrays through a table of unique inputs.
 
-    NaN (None) in any input gives NaN, as RASP's Map and SequenceMap do.
+    NaN (None) in any input gives NaN, as RASP's Map and SequenceMap do. The
+    function is called once per distinct combination of input values.
     """
-    stacked = np.stack([np.asarray(c, dtype=np.float64) for c in columns], axis=-1)
-    flat = stacked.reshape(-1, len(columns))
-    missing = np.isnan(flat).any(axis=1)
-    out = np.full(flat.shape[0], np.nan)
-    if (~missing).any():
-        unique, inverse = np.unique(flat[~missing], axis=0, return_inverse=True)
-        table = np.array([float(fn(*[_as_python(v) for v in row])) for row in unique])
-        out[~missing] = table[inverse.reshape(-1)]
-    return out.reshape(stacked.shape[:-1])
+    arrays = [np.asarray(c, dtype=np.float64) for c in columns]
+    shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    flats = [np.broadcast_to(a, shape).reshape(-1) for a in arrays]
+    missing = np.zeros(flats[0].shape, dtype=bool)
+    for flat in flats:
+        missing |= np.isnan(flat)
+    out = np.full(flats[0].shape, np.nan)
+    present = ~missing
+    if present.any():
+        uniques, codes = zip(*(np.unique(f[present], return_inverse=True) for f in flats))
+        table = np.array([float(fn(*(_as_python(v) for v in combination)))
+                          for combination in itertools.product(*uniques)])
+        flat_code = np.zeros(int(present.sum()), dtype=np.int64)
+        for unique, code in zip(uniques, codes):
+            flat_code = flat_code * len(unique) + code.reshape(-1)
+        out[present] = table[flat_code]
+    return out.reshape(shape)
 
 
 def _as_python(value: float) -> int | float:
@@ -67,11 +76,15 @@ def _as_python(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def evaluate_batch(program: Program, tokens: np.ndarray) -> Evaluation:
-    """Evaluates a program on a [batch, length] array of token values."""
+def evaluate_batch(program: Program, tokens: np.ndarray,
+                   types: dict[str, VarType] | None = None) -> Evaluation:
+    """Evaluates a program on a [batch, length] array of token values.
+
+    `types` (from `program.types()`) may be passed to skip re-checking.
+    """
     tokens = np.asarray(tokens, dtype=np.float64)
     batch, length = tokens.shape
-    types = program.types()
+    types = types if types is not None else program.types()
     values: dict[str, np.ndarray] = {
         "tokens": tokens,
         "indices": np.broadcast_to(np.arange(length, dtype=np.float64), (batch, length)),

@@ -222,10 +222,13 @@ def canonicalize(program: Program) -> Program:
     return Program(tuple(ordered))
 
 
+_VARIABLE_POSITIONS = {Op.SELECT: (0, 1), Op.AGGREGATE: (0, 1), Op.SELECTOR_WIDTH: (0,),
+                       Op.MAP: (1,), Op.SEQUENCE_MAP: (1, 2)}
+
+
 def variable_positions(op: Op) -> tuple[int, ...]:
     """Which argument slots of `op` hold variables."""
-    return {Op.SELECT: (0, 1), Op.AGGREGATE: (0, 1), Op.SELECTOR_WIDTH: (0,),
-            Op.MAP: (1,), Op.SEQUENCE_MAP: (1, 2)}[op]
+    return _VARIABLE_POSITIONS[op]
 
 
 def _arg_sort_key(args: tuple[str, ...], op: Op) -> tuple:

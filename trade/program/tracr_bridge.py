@@ -1,7 +1,11 @@
 """Programs to and from Tracr `rasp` expressions.
 
-Every expression is named after its variable (`v3`), so the residual stream that
-Tracr lays out (ordered by label) is a function of the program alone.
+Tracr labels an expression `{name}_{unique_id}`, where the id comes from a
+process-wide counter, and orders the residual stream by label: left alone, the
+same program compiles to differently ordered weights depending on what was built
+before it. So every expression is named after its variable (`v3`) and given the
+id of its line (label `v3_3`), which makes the compiled weights a function of
+the program alone.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ def to_rasp(program: Program) -> rasp.SOp:
     exprs: dict[str, rasp.RASPExpr] = {"tokens": rasp.tokens, "indices": rasp.indices}
     for index, line in enumerate(program.lines):
         name = variable_name(index)
-        exprs[name] = _line_to_rasp(line, exprs, types[name]).named(name)
+        expr = _line_to_rasp(line, exprs, types[name]).named(name)
+        expr.__dict__["unique_id"] = index + 1  # pre-fills the cached_property
+        exprs[name] = expr
     return exprs[program.output]
 
 
@@ -55,9 +61,9 @@ def from_rasp(output: rasp.SOp) -> Program:
     seen: set[int] = set()
 
     def visit(expr: rasp.RASPExpr) -> None:
-        if expr.unique_id in seen:
+        if id(expr) in seen:
             return
-        seen.add(expr.unique_id)
+        seen.add(id(expr))
         for child in expr.children:
             visit(child)
         order.append(expr)
@@ -67,13 +73,13 @@ def from_rasp(output: rasp.SOp) -> Program:
     lines: list[Line] = []
     for expr in order:
         if isinstance(expr, rasp.TokensType):
-            names[expr.unique_id] = "tokens"
+            names[id(expr)] = "tokens"
             continue
         if isinstance(expr, rasp.IndicesType):
-            names[expr.unique_id] = "indices"
+            names[id(expr)] = "indices"
             continue
         lines.append(_rasp_to_line(expr, names))
-        names[expr.unique_id] = variable_name(len(lines) - 1)
+        names[id(expr)] = variable_name(len(lines) - 1)
     program = Program(tuple(lines))
     program.types()
     return program
@@ -81,7 +87,7 @@ def from_rasp(output: rasp.SOp) -> Program:
 
 def _rasp_to_line(expr: rasp.RASPExpr, names: dict[int, str]) -> Line:
     def name(child: rasp.RASPExpr) -> str:
-        return names[child.unique_id]
+        return names[id(child)]
 
     if isinstance(expr, rasp.Select):
         return Line(Op.SELECT, (name(expr.keys), name(expr.queries), expr.predicate.name))

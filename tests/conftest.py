@@ -1,0 +1,33 @@
+"""Shared fixtures: a few accepted programs (sampled once per session)."""
+
+import pytest
+
+from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
+
+
+@pytest.fixture(scope="session")
+def sampler_config() -> SamplerConfig:
+    return SamplerConfig()
+
+
+@pytest.fixture(scope="session")
+def accepted_programs(sampler_config):
+    inputs = fixed_test_inputs(sampler_config)
+    return [sample_accepted(7, index, sampler_config, inputs) for index in range(12)]
+
+
+REVERSE = """\
+# reverse the input, as in Tracr's lib.make_reverse
+all = Select(tokens, tokens, TRUE)
+length = SelectorWidth(all)
+opp = SequenceMap(x - y, length, indices)
+opp1 = Map(x - 1, opp)
+flip = Select(indices, opp1, EQ)
+reverse = Aggregate(flip, tokens)
+"""
+
+FRAC_ONES = """\
+ones = numerical(Map(x == 1, tokens))
+prevs = Select(indices, indices, LEQ)
+frac = numerical(Aggregate(prevs, ones))
+"""

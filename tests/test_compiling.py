@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from trade.compiling import (CompileConfig, CompileError, CompileTimeout, compile_program, compile_stock,
+                             params_of_assembled, run_compiled)
+from trade.program.interpret import random_inputs
+from trade.program.text import parse_program
+from tests.conftest import FRAC_ONES, REVERSE
+
+
+def test_fast_compile_gives_identical_weights_to_tracr(accepted_programs):
+    for accepted in accepted_programs[:6]:
+        stock = params_of_assembled(compile_stock(accepted.program))
+        fast = compile_program(accepted.program).params
+        assert sorted(stock) == sorted(fast)
+        for name in stock:
+            assert stock[name].dtype == fast[name].dtype
+            np.testing.assert_array_equal(stock[name], fast[name], err_msg=name)
+
+
+def test_weights_are_a_function_of_the_canonical_program(accepted_programs):
+    program = accepted_programs[0].program
+    first, second = compile_program(program).params, compile_program(program).params
+    assert all(np.array_equal(first[k], second[k]) for k in first)
+
+
+@pytest.mark.parametrize("source", [REVERSE, FRAC_ONES])
+def test_numpy_forward_matches_tracr_apply(source):
+    program = parse_program(source)
+    config = CompileConfig()
+    stock, fast = compile_stock(program, config), compile_program(program, config)
+    rng = np.random.default_rng(1)
+    for batch in random_inputs(config.vocab, config.max_seq_len, 15, rng):
+        ours = run_compiled(fast, batch)
+        for row, sequence in enumerate(batch):
+            decoded = stock.apply([config.compiler_bos] + [int(v) for v in sequence]).decoded[1:]
+            np.testing.assert_allclose(ours[row], np.array(decoded, dtype=float), atol=1e-4)
+
+
+def test_compile_errors_and_timeouts_are_reported():
+    with pytest.raises(CompileError, match="tokens"):
+        compile_program(parse_program("v1 = Map(x + 1, indices)\n"))
+    with pytest.raises(CompileTimeout):
+        compile_program(parse_program(REVERSE), timeout=1e-5)

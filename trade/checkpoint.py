@@ -1,0 +1,202 @@
+"""Checkpoints: a directory of safetensors (tensors) and JSON (everything else), never pickles.
+
+Layout of a checkpoint directory:
+
+- `model.safetensors`: the model's state dict;
+- `checkpoint.json`: format, vocabulary fingerprint, `ModelDimensions`,
+  tokenizer config, training config, step, metrics, and free-form trainer state
+  (data position, optimizer hyperparameters);
+- `training.safetensors` (optional): optimizer moments and RNG states, so that a
+  resumed run continues exactly where it stopped.
+
+Saving writes to a temporary directory and renames it into place, so a run
+killed while saving leaves the previous checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from trade.model import Decompiler, ModelDimensions
+from trade.program.lambdas import LIBRARY_VERSION
+from trade.program.tokens import VOCABULARY
+from trade.weights import TokenizerConfig
+
+FORMAT = "trade-checkpoint-1"
+MODEL_FILE = "model.safetensors"
+INFO_FILE = "checkpoint.json"
+TRAINING_FILE = "training.safetensors"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is missing, corrupt, or does not fit this version of TraDe."""
+
+
+def vocabulary_fingerprint() -> str:
+    """Changes whenever the program vocabulary does; a model's output layer is tied to it."""
+    return hashlib.sha256("\n".join(VOCABULARY).encode()).hexdigest()[:16]
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model and everything saved beside it."""
+
+    model: Decompiler
+    dims: ModelDimensions
+    tokenizer: TokenizerConfig
+    train_config: dict
+    step: int
+    metrics: dict
+    state: dict
+    rng: dict[str, torch.Tensor]
+
+
+def optimizer_to_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    """An optimizer's state dict split into flat tensors and a JSON-able rest."""
+    state_dict = optimizer.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    scalars: dict[str, dict] = {}
+    for index, values in state_dict["state"].items():
+        for name, value in values.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optimizer/{index}/{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(index), {})[name] = value
+    return tensors, {"param_groups": state_dict["param_groups"], "scalars": scalars}
+
+
+def optimizer_from_tensors(tensors: dict[str, torch.Tensor], info: dict) -> dict:
+    """The inverse of `optimizer_to_tensors`: a state dict for `optimizer.load_state_dict`."""
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer/"):
+            _, index, name = key.split("/", 2)
+            state.setdefault(int(index), {})[name] = value
+    for index, values in info.get("scalars", {}).items():
+        state.setdefault(int(index), {}).update(values)
+    return {"state": state, "param_groups": info["param_groups"]}
+
+
+def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: TokenizerConfig,
+                    train_config: dict | None = None, step: int = 0, metrics: dict | None = None,
+                    state: dict | None = None, optimizer: torch.optim.Optimizer | None = None,
+                    rng: dict[str, torch.Tensor] | None = None) -> Path:
+    """Writes a checkpoint directory atomically (temporary directory, then rename)."""
+    directory = Path(directory)
+    temporary = directory.with_name(directory.name + ".tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir(parents=True)
+    model_tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(model_tensors, temporary / MODEL_FILE)
+    info = {
+        "format": FORMAT,
+        "library_version": LIBRARY_VERSION,
+        "vocabulary": vocabulary_fingerprint(),
+        "dims": dataclasses.asdict(model.dims),
+        "tokenizer": dataclasses.asdict(tokenizer),
+        "train_config": train_config or {},
+        "step": step,
+        "metrics": metrics or {},
+        "state": state or {},
+    }
+    training: dict[str, torch.Tensor] = {f"rng/{k}": v.cpu().contiguous() for k, v in (rng or {}).items()}
+    if optimizer is not None:
+        tensors, info["optimizer"] = optimizer_to_tensors(optimizer)
+        training.update(tensors)
+    if training:
+        save_file(training, temporary / TRAINING_FILE)
+    (temporary / INFO_FILE).write_text(json.dumps(info, indent=1))
+    if directory.exists():
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        directory.rename(old)
+        temporary.rename(directory)
+        shutil.rmtree(old)
+    else:
+        temporary.rename(directory)
+    return directory
+
+
+def _read_info(directory: Path) -> dict:
+    path = directory / INFO_FILE
+    if not path.exists():
+        raise CheckpointError(f"{directory}: no {INFO_FILE}; not a TraDe checkpoint")
+    try:
+        info = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"{path}: corrupt JSON ({error})") from None
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: format {info.get('format') if isinstance(info, dict) else None!r}, "
+                              f"expected {FORMAT!r}")
+    if info.get("vocabulary") != vocabulary_fingerprint():
+        raise CheckpointError(f"{path}: trained for another program vocabulary (library version "
+                              f"{info.get('library_version')}, this TraDe has {LIBRARY_VERSION})")
+    return info
+
+
+def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_file(path)
+    except (SafetensorError, OSError, ValueError) as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path}: corrupt or unreadable safetensors ({message})") from None
+
+
+def load_checkpoint(directory: str | Path, *, device: str | torch.device = "cpu",
+                    model: Decompiler | None = None,
+                    optimizer: torch.optim.Optimizer | None = None) -> Checkpoint:
+    """Loads a checkpoint directory into a new model, or into `model` (and `optimizer`) in place.
+
+    Resuming passes the model and optimizer it built, so the optimizer keeps
+    pointing at the model's parameters.
+
+    Raises CheckpointError (one line: path and reason) for anything missing,
+    corrupt or mismatched.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: no such checkpoint directory")
+    info = _read_info(directory)
+    try:
+        dims = ModelDimensions(**info["dims"])
+        tokenizer = TokenizerConfig(**info["tokenizer"])
+    except (TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{directory / INFO_FILE}: bad dimensions or tokenizer ({error})") from None
+    if model is None:
+        model = Decompiler(dims)
+    elif model.dims != dims:
+        raise CheckpointError(f"{directory}: saved dimensions {dims} differ from the model's {model.dims}")
+    tensors = _read_tensors(directory / MODEL_FILE)
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    unexpected = sorted(set(tensors) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(f"{directory / MODEL_FILE}: does not match its dimensions "
+                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    for name, tensor in tensors.items():
+        if tensor.shape != expected[name].shape:
+            raise CheckpointError(f"{directory / MODEL_FILE}: '{name}' has shape {tuple(tensor.shape)}, "
+                                  f"dimensions say {tuple(expected[name].shape)}")
+    model.load_state_dict(tensors)
+    model.to(device)
+    training: dict[str, torch.Tensor] = {}
+    if (directory / TRAINING_FILE).exists():
+        training = _read_tensors(directory / TRAINING_FILE)
+    if optimizer is not None:
+        if "optimizer" not in info:
+            raise CheckpointError(f"{directory}: no optimizer state to resume from")
+        try:
+            optimizer.load_state_dict(optimizer_from_tensors(training, info["optimizer"]))
+        except (ValueError, KeyError, RuntimeError) as error:
+            raise CheckpointError(f"{directory}: optimizer state does not fit this model ({error})") from None
+    rng = {k.removeprefix("rng/"): v for k, v in training.items() if k.startswith("rng/")}
+    return Checkpoint(model=model, dims=dims, tokenizer=tokenizer, train_config=info["train_config"],
+                      step=int(info["step"]), metrics=info["metrics"], state=info["state"], rng=rng)
