@@ -127,6 +127,8 @@ class WeightEncoder(nn.Module):
         self.projection = nn.Linear(dims.n_input, dims.d_model)
         self.role_embedding = nn.Embedding(dims.n_roles, dims.d_model)
         self.layer_embedding = nn.Embedding(dims.n_layer_ids, dims.d_model)
+        for embedding in (self.role_embedding, self.layer_embedding):
+            nn.init.normal_(embedding.weight, std=0.02)
         self.positional_embedding = nn.Parameter(torch.empty(dims.n_weight_ctx, dims.d_model))
         nn.init.normal_(self.positional_embedding, std=0.02)
         self.drop = nn.Dropout(dims.dropout)
@@ -153,6 +155,7 @@ class ProgramDecoder(nn.Module):
     def __init__(self, dims: ModelDimensions):
         super().__init__()
         self.token_embedding = nn.Embedding(dims.n_vocab, dims.d_model)
+        nn.init.normal_(self.token_embedding.weight, std=0.02)  # N(0, 1) would make tied logits huge
         self.positional_embedding = nn.Parameter(torch.empty(dims.n_program_ctx, dims.d_model))
         nn.init.normal_(self.positional_embedding, std=0.02)
         self.drop = nn.Dropout(dims.dropout)
