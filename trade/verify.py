@@ -1,0 +1,311 @@
+"""Verifying decompiled candidates against the weights they came from, never the original program.
+
+A candidate gets one of three verdicts:
+
+- `exact`: recompiling it with the weights' compile settings gives the same
+  parameter arrays (same keys, shapes and values) and attention geometry;
+- `equivalent`: the given model, run on every input, outputs what the
+  candidate's RASP semantics outputs, at every position;
+- `unverified`: neither could be shown (the reason says why).
+
+Locating the output in unlabelled weights. A Tracr model carries no residual
+labels, so the verifier finds the output block structurally: the residual
+dimensions written by the last non-empty block (the output line sits alone in
+the deepest sublayer, because in a canonical program every other line is its
+ancestor) and read by no block (nothing reads the output; SelectorWidth's MLP
+also writes its own scratch dimension, but that one is read). On every program
+of the dataset this block is exactly the compiled output space.
+
+Output labels. The weights fix the function only up to the names of the
+categorical output values: `Map(x + 1, w)` and `Map(x + 2, w)` compile to
+identical arrays when `w` is the output's only input. Pass `output_values` (the
+model's unembedding: the value of each output dimension in residual order, or
+None for a numerical output) to make both verdicts sound; without them the
+verdicts hold up to an order-preserving renaming of the output values (and a
+one-dimensional output is read as numerical), and `labels_checked` is False.
+
+What `equivalent` checks, with the labels known: on every input and position
+the given model's output block decodes, by thresholding at 0.5, to exactly one
+active dimension whose label equals the candidate's value, or to no active
+dimension exactly where the candidate's value is None; for a numerical output
+the single dimension equals the candidate's value within 1e-2 everywhere, and a
+candidate that is ever None there is never equivalent, because a numerical
+dimension cannot show None. Only exhaustive checks count; the candidate must
+also type-check, compile and never make RASP raise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Sequence
+
+import numpy as np
+from tracr.craft import bases
+
+from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward, num_layers
+from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
+from trade.program.program import Program, ProgramError, VarType, check_types
+from trade.weights import ModelWeights
+
+EXACT, EQUIVALENT, UNVERIFIED = "exact", "equivalent", "unverified"
+VERDICTS = (EXACT, EQUIVALENT, UNVERIFIED)
+_READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+
+
+@dataclasses.dataclass(frozen=True)
+class VerifyOptions:
+    """Tolerances and limits of verification."""
+
+    parameter_tolerance: float = 1e-6  # absolute, for `exact`
+    numerical_tolerance: float = 1e-2  # for numerical outputs; library values differ by > 1/30
+    active_threshold: float = 0.5  # a categorical output dimension above this is "on"
+    compile_timeout: float | None = 5.0
+    max_inputs: int = 100_000  # larger input spaces cannot be checked exhaustively
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    """The verdict on one candidate and why."""
+
+    verdict: str
+    reason: str
+    labels_checked: bool = False
+    seconds: float = 0.0
+
+    @property
+    def verified(self) -> bool:
+        return self.verdict in (EXACT, EQUIVALENT)
+
+
+@dataclasses.dataclass
+class ReferenceModel:
+    """The given weights, run once on every input, shared by all candidates.
+
+    `block` holds the output dimensions; `activations[i]` is the block on the
+    inputs of length i + 1, shaped [batch, length, len(block)].
+    """
+
+    weights: ModelWeights
+    output_values: list | None
+    labels_known: bool
+    inputs: list[np.ndarray]
+    block: np.ndarray
+    activations: list[np.ndarray]
+    exhaustive: bool
+
+
+def token_ids_for(config: CompileConfig) -> dict:
+    """Embedding row of each token value, laid out as Tracr lays out the tokens space."""
+    values = set(config.vocab) | {config.compiler_bos, config.compiler_pad}
+    space = bases.VectorSpaceWithBasis.from_values("tokens", values)
+    return {direction.value: row for row, direction in enumerate(space.basis)}
+
+
+def run_weights(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
+    """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added)."""
+    token_ids = token_ids_for(weights.compile_config)
+    rows = weights.params["token_embed/embeddings"].shape[0]
+    if rows != len(token_ids):
+        raise ValueError(f"token_embed has {rows} rows; the compile settings give {len(token_ids)} tokens")
+    lookup = np.vectorize(lambda value: token_ids[int(value)], otypes=[np.int64])
+    ids = lookup(inputs) if inputs.size else np.zeros(inputs.shape, dtype=np.int64)
+    bos = np.full((inputs.shape[0], 1), token_ids[weights.compile_config.compiler_bos])
+    return forward(weights.params, np.concatenate([bos, ids], axis=1), weights.num_heads)
+
+
+def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
+    """Residual dimensions of the output: written by the last non-empty block, read by none."""
+    d_model = params["token_embed/embeddings"].shape[1]
+    read = np.zeros(d_model, dtype=bool)
+    for name, matrix in params.items():
+        if name.endswith(_READ_SUFFIXES):
+            read |= np.abs(matrix).sum(axis=1) > 0
+    for layer in range(num_layers(params) - 1, -1, -1):
+        for name in (f"transformer/layer_{layer}/mlp/linear_2/w", f"transformer/layer_{layer}/attn/linear/w"):
+            written = np.abs(params[name]).sum(axis=0) > 0
+            if written.any():
+                return np.flatnonzero(written & ~read)
+    return np.zeros(0, dtype=np.int64)
+
+
+def reference_model(weights: ModelWeights, output_values: Sequence | None = None,
+                    labels_known: bool | None = None,
+                    options: VerifyOptions = VerifyOptions()) -> ReferenceModel:
+    """Runs the given weights on the whole input space and keeps the output block.
+
+    `output_values` are the output labels (None: numerical); `labels_known`
+    defaults to whether `output_values` was given, so pass `labels_known=True`
+    with `output_values=None` to state that the output is numerical.
+    """
+    config = weights.compile_config
+    if labels_known is None:
+        labels_known = output_values is not None
+    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
+    inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else []
+    block = output_block(weights.params)
+    activations = [run_weights(weights, batch)[:, 1:, block] for batch in inputs]
+    return ReferenceModel(weights=weights, output_values=None if output_values is None else list(output_values),
+                          labels_known=labels_known, inputs=inputs, block=block,
+                          activations=activations, exhaustive=exhaustive)
+
+
+def same_parameters(model: CompiledModel, weights: ModelWeights, tolerance: float) -> str | None:
+    """None if the compiled model has the given weights' arrays and geometry, else the first difference."""
+    if (model.num_heads, model.key_size) != (weights.num_heads, weights.key_size):
+        return (f"{model.num_heads} heads of size {model.key_size}, the weights have "
+                f"{weights.num_heads} of size {weights.key_size}")
+    if set(model.params) != set(weights.params):
+        extra = sorted(set(model.params) ^ set(weights.params))
+        return f"parameter names differ ('{extra[0]}')"
+    for name, value in model.params.items():
+        given = weights.params[name]
+        if value.shape != given.shape:
+            return f"'{name}' has shape {value.shape}, the weights have {given.shape}"
+        if not np.allclose(value, given, rtol=0.0, atol=tolerance):
+            return f"'{name}' differs by up to {np.abs(value - given).max():.3g}"
+    return None
+
+
+def verify(candidate: Program, weights: ModelWeights | ReferenceModel,
+           output_values: Sequence | None = None, options: VerifyOptions = VerifyOptions()) -> Verification:
+    """The verdict on one candidate program against the given weights (see the module docstring)."""
+    start = time.perf_counter()
+    reference = weights if isinstance(weights, ReferenceModel) else reference_model(
+        weights, output_values, options=options)
+    verdict, reason = _decide(candidate, reference, options)
+    return Verification(verdict=verdict, reason=reason, labels_checked=reference.labels_known,
+                        seconds=time.perf_counter() - start)
+
+
+def _decide(candidate: Program, reference: ReferenceModel, options: VerifyOptions) -> tuple[str, str]:
+    try:
+        types = check_types(candidate)
+    except ProgramError as error:
+        return UNVERIFIED, f"ill-typed: {error}"
+    try:
+        model = compile_program(candidate, reference.weights.compile_config, timeout=options.compile_timeout)
+    except CompileError as error:
+        return UNVERIFIED, f"does not compile: {error}"
+    difference = same_parameters(model, reference.weights, options.parameter_tolerance)
+    if difference is None and _labels_agree(model, reference):
+        return EXACT, "recompiles to the given weights" + _label_caveat(reference)
+    problem = _functional_difference(candidate, types[candidate.output], reference, options)
+    if problem is None:
+        return EQUIVALENT, (f"the given model computes it on all {_count(reference.inputs)} inputs"
+                            + _label_caveat(reference))
+    recompiled = "recompiles to the same weights but " if difference is None else ""
+    return UNVERIFIED, recompiled + problem
+
+
+def _labels_agree(model: CompiledModel, reference: ReferenceModel) -> bool:
+    if not reference.labels_known:
+        return True
+    if model.output_values is None or reference.output_values is None:
+        return model.output_values is None and reference.output_values is None
+    return [float(v) for v in model.output_values] == [float(v) for v in reference.output_values]
+
+
+def _label_caveat(reference: ReferenceModel) -> str:
+    return "" if reference.labels_known else " (up to renaming output values: the weights carry no labels)"
+
+
+def _count(inputs: list[np.ndarray]) -> int:
+    return sum(batch.shape[0] for batch in inputs)
+
+
+def _functional_difference(candidate: Program, output_type: VarType, reference: ReferenceModel,
+                           options: VerifyOptions) -> str | None:
+    """None if the given model computes the candidate's function, else what differs."""
+    if not reference.exhaustive:
+        return "the input space is too large to check exhaustively"
+    if reference.block.size == 0:
+        return "no output block found in the given weights"
+    evaluations = [evaluate_batch(candidate, batch) for batch in reference.inputs]
+    if any(e.errors.any() for e in evaluations):
+        return "RASP raises on some input (a comparison or mean meets None)"
+    expected = np.concatenate([e.output(candidate).reshape(-1) for e in evaluations])
+    given = np.concatenate([a.reshape(-1, reference.block.size) for a in reference.activations])
+    if output_type is VarType.NUMERICAL:
+        return _numerical_difference(expected, given, reference, options)
+    return _categorical_difference(expected, given, reference, options)
+
+
+def _numerical_difference(expected: np.ndarray, given: np.ndarray, reference: ReferenceModel,
+                          options: VerifyOptions) -> str | None:
+    if reference.labels_known and reference.output_values is not None:
+        return "the candidate's output is numerical, the given model's is categorical"
+    if given.shape[1] != 1:
+        return f"the given output block has {given.shape[1]} dimensions; a numerical output has one"
+    if np.isnan(expected).any():
+        return "the candidate's numerical output is None somewhere, which weights cannot show"
+    wrong = np.abs(given[:, 0] - expected) > options.numerical_tolerance
+    if wrong.any():
+        return f"outputs differ at {int(wrong.sum())} positions"
+    return None
+
+
+def _categorical_difference(expected: np.ndarray, given: np.ndarray, reference: ReferenceModel,
+                            options: VerifyOptions) -> str | None:
+    if reference.labels_known and reference.output_values is None:
+        return "the candidate's output is categorical, the given model's is numerical"
+    if not reference.labels_known and given.shape[1] == 1:
+        return "the given output block has one dimension: numerical, without labels to say otherwise"
+    active = given > options.active_threshold
+    if (active.sum(axis=1) > 1).any():
+        return "the given output block is not one-hot"
+    given_none = ~active.any(axis=1)
+    expected_none = np.isnan(expected)
+    if (given_none != expected_none).any():
+        return f"None at different positions ({int((given_none != expected_none).sum())})"
+    defined = ~expected_none
+    pairs = np.unique(np.stack([expected[defined], active[defined].argmax(axis=1)], axis=1), axis=0)
+    values, dims = pairs[:, 0], pairs[:, 1].astype(int)
+    if reference.labels_known:
+        labels = np.array([float(v) for v in reference.output_values])
+        wrong = labels[dims] != values
+        return f"outputs differ ({int(wrong.sum())} value/label pairs)" if wrong.any() else None
+    # Without labels: the value -> dimension map must be a bijection that keeps order,
+    # as Tracr sorts the values of a variable's dimensions.
+    if len(np.unique(values)) != len(values) or len(np.unique(dims)) != len(dims):
+        return "outputs differ (no consistent value to dimension map)"
+    if not np.all(np.diff(dims[np.argsort(values)]) > 0):
+        return "outputs differ (the value to dimension map does not keep order)"
+    return None
+
+
+@dataclasses.dataclass
+class Ranking:
+    """All candidates' verdicts, and the chosen one: first exact, else first equivalent, else first."""
+
+    best_index: int
+    verifications: list[Verification]
+    reference_seconds: float
+
+    @property
+    def best(self) -> Verification:
+        return self.verifications[self.best_index]
+
+
+def verify_candidates(candidates: Sequence[Program], weights: ModelWeights | ReferenceModel,
+                      output_values: Sequence | None = None,
+                      options: VerifyOptions = VerifyOptions()) -> Ranking:
+    """Verifies candidates in order (a beam, best first), running the given model once.
+
+    Stops at the first exact candidate, since nothing can beat it; later
+    candidates are then not verified and get no entry.
+    """
+    if not candidates:
+        raise ValueError("no candidates to verify")
+    start = time.perf_counter()
+    reference = weights if isinstance(weights, ReferenceModel) else reference_model(
+        weights, output_values, options=options)
+    reference_seconds = time.perf_counter() - start
+    verifications: list[Verification] = []
+    for candidate in candidates:
+        verifications.append(verify(candidate, reference, options=options))
+        if verifications[-1].verdict == EXACT:
+            break
+    verdicts = [v.verdict for v in verifications]
+    best = next((verdicts.index(v) for v in (EXACT, EQUIVALENT) if v in verdicts), 0)
+    return Ranking(best_index=best, verifications=verifications, reference_seconds=reference_seconds)
