@@ -20,7 +20,7 @@ Output labels. The weights fix the function only up to the names of the
 categorical output values: `Map(x + 1, w)` and `Map(x + 2, w)` compile to
 identical arrays when `w` is the output's only input. Pass `output_values` (the
 model's unembedding: the value of each output dimension in residual order, or
-None for a numerical output) to make both verdicts sound; without them the
+None for a numerical output) to make both verdicts sound; without them (UNKNOWN) the
 verdicts hold up to an order-preserving renaming of the output values (and a
 one-dimensional output is read as numerical), and `labels_checked` is False.
 
@@ -49,6 +49,7 @@ from trade.program.program import Program, ProgramError, VarType, check_types
 from trade.weights import ModelWeights
 
 EXACT, EQUIVALENT, UNVERIFIED = "exact", "equivalent", "unverified"
+UNKNOWN = "unknown"  # `output_values` when the weights come without output labels
 VERDICTS = (EXACT, EQUIVALENT, UNVERIFIED)
 _READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -129,23 +130,21 @@ def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
 
-def reference_model(weights: ModelWeights, output_values: Sequence | None = None,
-                    labels_known: bool | None = None,
+def reference_model(weights: ModelWeights, output_values: Sequence | None | str = UNKNOWN,
                     options: VerifyOptions = VerifyOptions()) -> ReferenceModel:
     """Runs the given weights on the whole input space and keeps the output block.
 
-    `output_values` are the output labels (None: numerical); `labels_known`
-    defaults to whether `output_values` was given, so pass `labels_known=True`
-    with `output_values=None` to state that the output is numerical.
+    `output_values` are the output labels in residual order, None for a
+    numerical output, or UNKNOWN when the weights come without them.
     """
     config = weights.compile_config
-    if labels_known is None:
-        labels_known = output_values is not None
+    labels_known = not (isinstance(output_values, str) and output_values == UNKNOWN)
+    output_values = list(output_values) if labels_known and output_values is not None else None
     exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
     inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else []
     block = output_block(weights.params)
     activations = [run_weights(weights, batch)[:, 1:, block] for batch in inputs]
-    return ReferenceModel(weights=weights, output_values=None if output_values is None else list(output_values),
+    return ReferenceModel(weights=weights, output_values=output_values,
                           labels_known=labels_known, inputs=inputs, block=block,
                           activations=activations, exhaustive=exhaustive)
 
@@ -168,8 +167,13 @@ def same_parameters(model: CompiledModel, weights: ModelWeights, tolerance: floa
 
 
 def verify(candidate: Program, weights: ModelWeights | ReferenceModel,
-           output_values: Sequence | None = None, options: VerifyOptions = VerifyOptions()) -> Verification:
-    """The verdict on one candidate program against the given weights (see the module docstring)."""
+           output_values: Sequence | None | str = UNKNOWN,
+           options: VerifyOptions = VerifyOptions()) -> Verification:
+    """The verdict on one candidate program against the given weights (see the module docstring).
+
+    Pass a ReferenceModel to verify many candidates against one model; its
+    labels then stand and `output_values` is ignored.
+    """
     start = time.perf_counter()
     reference = weights if isinstance(weights, ReferenceModel) else reference_model(
         weights, output_values, options=options)
@@ -288,7 +292,7 @@ class Ranking:
 
 
 def verify_candidates(candidates: Sequence[Program], weights: ModelWeights | ReferenceModel,
-                      output_values: Sequence | None = None,
+                      output_values: Sequence | None | str = UNKNOWN,
                       options: VerifyOptions = VerifyOptions()) -> Ranking:
     """Verifies candidates in order (a beam, best first), running the given model once.
 

@@ -1,0 +1,171 @@
+"""The verifier calls the compiled program exact, equivalent programs equivalent, and wrong ones neither."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trade.compiling import compile_program, run_compiled
+from trade.program.interpret import all_inputs, evaluate_batch
+from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, lambdas_of_kind
+from trade.program.program import Line, Op, Program, ProgramError, check_types
+from trade.program.text import parse_program
+from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, output_block, reference_model, run_weights, verify,
+                          verify_candidates)
+from trade.weights import weights_of
+
+INPUTS = all_inputs((0, 1, 2, 3, 4), 5)
+
+TWO_BRANCHES = """\
+a = Map(x + 1, tokens)
+b = Map(x == 0, indices)
+c = SequenceMap(x + y, a, b)
+"""
+# The same function with the independent lines swapped: a different residual layout.
+TWO_BRANCHES_SWAPPED = """\
+b = Map(x == 0, indices)
+a = Map(x + 1, tokens)
+c = SequenceMap(x + y, a, b)
+"""
+PLUS_ONE_FIRST = "a = Map(x + 1, tokens)\nb = SequenceMap(x + y, a, indices)\n"
+PLUS_ONE_LAST = "a = SequenceMap(x + y, tokens, indices)\nb = Map(x + 1, a)\n"
+# The paper's Fig. 7: on SelectorWidth's non-negative output, abs(x) and relu agree.
+WIDTH_ABS = """\
+s = Select(tokens, tokens, LT)
+w = SelectorWidth(s)
+o = SequenceMap(x + y, w, tokens)
+r = Map(abs(x), o)
+"""
+WIDTH_RELU = WIDTH_ABS.replace("abs(x)", "x if x > 0 else 0")
+WIDTH_PLUS_ONE = "s = Select(tokens, tokens, LT)\nw = SelectorWidth(s)\no = Map(x + 1, w)\n"
+WIDTH_PLUS_TWO = WIDTH_PLUS_ONE.replace("x + 1", "x + 2")
+
+
+def outputs(program: Program) -> np.ndarray:
+    return np.concatenate([evaluate_batch(program, x).output(program).reshape(-1) for x in INPUTS])
+
+
+def same_function(a: Program, b: Program) -> bool:
+    x, y = outputs(a), outputs(b)
+    return bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
+
+
+def reference_of(source_or_program):
+    program = parse_program(source_or_program) if isinstance(source_or_program, str) else source_or_program
+    model = compile_program(program)
+    return reference_model(weights_of(model), model.output_values)
+
+
+def mutations(program: Program, rng: np.random.Generator, count: int) -> list[Program]:
+    """Programs with one Select comparison or one lambda replaced (some are no-ops or equivalent)."""
+    out = []
+    for _ in range(count):
+        index = int(rng.integers(len(program.lines)))
+        line = program.lines[index]
+        if line.op is Op.SELECT:
+            args = (*line.args[:2], str(rng.choice(COMPARISONS)))
+        elif line.op in (Op.MAP, Op.SEQUENCE_MAP):
+            kind = LAMBDA_BY_TOKEN[line.args[0]].kind
+            args = (rng.choice(lambdas_of_kind(kind)).token, *line.args[1:])
+        else:
+            continue
+        lines = list(program.lines)
+        lines[index] = Line(line.op, args)
+        out.append(Program(tuple(lines)))
+    return out
+
+
+def test_the_compiled_program_is_exact(accepted_programs):
+    for accepted in accepted_programs[:6]:
+        result = verify(accepted.program, weights_of(accepted.model), accepted.model.output_values)
+        assert result.verdict == EXACT, result.reason
+        assert result.labels_checked
+
+
+@pytest.mark.parametrize("truth, candidate", [(TWO_BRANCHES, TWO_BRANCHES_SWAPPED), (PLUS_ONE_FIRST, PLUS_ONE_LAST)])
+def test_an_equivalent_program_is_equivalent_not_exact(truth, candidate):
+    result = verify(parse_program(candidate), reference_of(truth))
+    assert result.verdict == EQUIVALENT, result.reason
+
+
+def test_the_papers_figure_7_pair_is_verified():
+    """abs(x) and `x if x > 0 else 0` on a non-negative variable even compile to the same weights."""
+    result = verify(parse_program(WIDTH_RELU), reference_of(WIDTH_ABS))
+    assert result.verdict == EXACT, result.reason
+
+
+def test_a_wrong_program_is_unverified():
+    result = verify(parse_program(TWO_BRANCHES.replace("x + 1", "x + 2")), reference_of(TWO_BRANCHES))
+    assert result.verdict == UNVERIFIED
+    assert "differ" in result.reason
+
+
+def test_output_labels_decide_what_the_weights_cannot():
+    """x + 1 and x + 2 on the output compile to identical arrays; only the labels tell them apart."""
+    truth, candidate = parse_program(WIDTH_PLUS_ONE), parse_program(WIDTH_PLUS_TWO)
+    model = compile_program(truth)
+    without_labels = verify(candidate, weights_of(model))
+    assert without_labels.verdict == EXACT and not without_labels.labels_checked
+    assert "up to renaming" in without_labels.reason
+    assert verify(candidate, weights_of(model), model.output_values).verdict == UNVERIFIED
+
+
+def test_ill_typed_and_uncompilable_candidates_are_unverified():
+    reference = reference_of(TWO_BRANCHES)
+    ill_typed = Program((Line(Op.SELECTOR_WIDTH, ("tokens",)),))
+    with pytest.raises(ProgramError):
+        check_types(ill_typed)
+    assert verify(ill_typed, reference).reason.startswith("ill-typed")
+    no_tokens = parse_program("a = Map(x + 1, indices)\n")  # Tracr needs the program to read tokens
+    assert verify(no_tokens, reference).reason.startswith("does not compile")
+
+
+def test_a_numerical_output_is_checked_by_value():
+    truth = "o = numerical(Map(x == 1, tokens))\ns = Select(indices, indices, LEQ)\nf = numerical(Aggregate(s, o))\n"
+    reference = reference_of(truth)
+    reordered = "s = Select(indices, indices, LEQ)\no = numerical(Map(x == 1, tokens))\nf = numerical(Aggregate(s, o))\n"
+    assert verify(parse_program(reordered), reference).verdict in (EXACT, EQUIVALENT)
+    assert verify(parse_program(truth.replace("x == 1", "x == 2")), reference).verdict == UNVERIFIED
+    assert verify(parse_program(truth.replace("LEQ", "LT")), reference).verdict == UNVERIFIED
+
+
+def test_verify_candidates_prefers_exact_then_equivalent():
+    reference = reference_of(TWO_BRANCHES)
+    wrong = parse_program(TWO_BRANCHES.replace("x == 0", "x == 1"))
+    equivalent, exact = parse_program(TWO_BRANCHES_SWAPPED), parse_program(TWO_BRANCHES)
+    ranking = verify_candidates([wrong, equivalent, exact], reference)
+    assert ranking.best_index == 2 and ranking.best.verdict == EXACT
+    assert [v.verdict for v in ranking.verifications] == [UNVERIFIED, EQUIVALENT, EXACT]
+    assert verify_candidates([wrong, equivalent], reference).best_index == 1
+    only_wrong = verify_candidates([wrong], reference)
+    assert only_wrong.best_index == 0 and only_wrong.best.verdict == UNVERIFIED
+
+
+def test_output_block_and_run_weights_match_the_compiled_model(accepted_programs):
+    for accepted in accepted_programs[:6]:
+        model, weights = accepted.model, weights_of(accepted.model)
+        assert list(output_block(weights.params)) == list(range(*model.output_slice))
+        inputs = INPUTS[2][:50]
+        start, stop = model.output_slice
+        block = run_weights(weights, inputs)[:, 1:, start:stop]
+        decoded = block[..., 0] if model.output_values is None else \
+            np.array(model.output_values, dtype=float)[block.argmax(-1)]
+        np.testing.assert_allclose(decoded, run_compiled(model, inputs))
+
+
+def test_soundness_on_mutated_programs(accepted_programs):
+    """No candidate computing a different function is ever called exact or equivalent."""
+    rng = np.random.default_rng(0)
+    verdicts = []
+    for accepted in accepted_programs:
+        reference = reference_model(weights_of(accepted.model), accepted.model.output_values)
+        for candidate in mutations(accepted.program, rng, 5):
+            try:
+                check_types(candidate)
+            except ProgramError:
+                continue
+            result = verify(candidate, reference)
+            verdicts.append(result.verdict)
+            if result.verified:
+                assert same_function(candidate, accepted.program), (result, candidate)
+    assert UNVERIFIED in verdicts and EQUIVALENT in verdicts + [EXACT]
