@@ -13,6 +13,8 @@ from trade.program.program import MAX_LINES, MAX_SEQUENCE_MAPS, Op, count_sequen
 from trade.program.tokens import (BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID, TOKEN_ID, VOCABULARY,
                                   ids_to_program)
 
+torch.set_num_threads(1)  # the test machine is shared; one thread is faster than contention
+
 
 def random_walks(seed: int, batch: int, avoid_eos: bool = False) -> list[list[int]]:
     """Pick uniformly among the allowed tokens, a batch of walks at once, until all hit <eos>."""

@@ -326,6 +326,7 @@ class MetricsLog:
     def __init__(self, run_dir: Path, resume_step: int | None, enabled: bool):
         self.path, self.enabled = run_dir / "metrics.jsonl", enabled
         self.records: list[dict] = []
+        self.last_plot = -math.inf
         if enabled and self.path.exists():
             # A killed run may have logged past its last checkpoint; those steps will be redone.
             old = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
@@ -339,9 +340,11 @@ class MetricsLog:
         with self.path.open("a") as handle:
             handle.write(json.dumps(record) + "\n")
 
-    def plot(self) -> None:
-        if not self.enabled:
+    def plot(self, force: bool = False, min_interval_s: float = 60.0) -> None:
+        """Redraws `curves.png`, at most once a minute unless `force` (drawing takes ~0.5 s)."""
+        if not self.enabled or (not force and time.monotonic() - self.last_plot < min_interval_s):
             return
+        self.last_plot = time.monotonic()
         import matplotlib
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -359,7 +362,7 @@ class MetricsLog:
         right.set_xlabel("step")
         right.set_ylim(0, 1)
         right.legend()
-        figure.tight_layout()
+        figure.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.95, wspace=0.2)
         figure.savefig(self.path.with_name("curves.png"), dpi=100)
         plt.close(figure)
 
@@ -396,7 +399,10 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     stream = TrainBatches(config.data, config, dims, rank=dist.rank, world_size=dist.world_size,
                           start_epoch=state["epoch"], epoch_start=state["epoch_start"],
                           skip_to=step * dist.world_size)
-    loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers)
+    # Its own generator: a DataLoader otherwise draws its worker seed from the global RNG,
+    # which would shift dropout after a resume.
+    loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers,
+                        generator=torch.Generator().manual_seed(config.seed))
     validation = validation_batches(config, dims)
     net = model
     if dist.world_size > 1:
@@ -450,7 +456,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         if step % config.eval_every == 0 or step == config.steps:
             last_metrics = {"step": step, **evaluate(model, validation, dist.device)}
             log.write(last_metrics)
-            log.plot()
+            log.plot(force=step == config.steps)
             if last_metrics["val_token_accuracy"] > state["best_val_token_accuracy"]:
                 state["best_val_token_accuracy"] = last_metrics["val_token_accuracy"]
                 save("best", last_metrics)

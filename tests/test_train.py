@@ -1,0 +1,115 @@
+"""The training loop: it can learn, it resumes exactly, and its command line maps onto TrainConfig."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from trade.checkpoint import load_checkpoint
+from trade.dataset.read import iter_examples
+from trade.model import Decompiler, preset
+from trade.train import (TrainConfig, add_train_arguments, collate, config_from_args, evaluate,
+                         hyperparameter_search, learning_rate, make_optimizer, sequence_loss, train)
+from trade.weights import TokenizerConfig, tokenize
+
+torch.set_num_threads(1)  # the test machine is shared; one thread is faster than contention
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> str:
+    from trade.dataset.build import DatasetConfig, build_dataset
+
+    directory = tmp_path_factory.mktemp("train_data")
+    build_dataset(directory, DatasetConfig(n=40, shard_size=20, validation_fraction=0.1),
+                  workers=1, progress=False)
+    return str(directory)
+
+
+def quick_config(data: str, out, **changes) -> TrainConfig:
+    fields = dict(data=data, out=str(out), preset="tiny", tokenizer_width=2000, steps=6, batch_size=4,
+                  eval_every=3, val_examples=8, warmup_steps=2, lr=3e-3, dropout=0.1, shuffle_buffer=8,
+                  progress=False, log_every=1)
+    return TrainConfig(**{**fields, **changes})
+
+
+def test_tiny_model_overfits_a_handful_of_programs(data):
+    torch.manual_seed(0)
+    examples = list(iter_examples(data))[:4]
+    batch = collate([(tokenize(e.weights, TokenizerConfig()), e.program_ids) for e in examples])
+    model = Decompiler(preset("tiny", d_model=64, d_ff=128, n_heads=4))
+    config = TrainConfig(data=data, out="", lr=3e-3, weight_decay=0.0)
+    optimizer = make_optimizer(model, config)
+    for step in range(300):
+        loss = sequence_loss(model(*batch.model_inputs()), batch.program_ids[:, 1:])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step % 10 == 9 and evaluate(model, [batch], torch.device("cpu"))["val_token_accuracy"] == 1.0:
+            break
+    assert evaluate(model, [batch], torch.device("cpu"))["val_token_accuracy"] == 1.0
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_resume_after_interruption_repeats_the_same_losses(data, tmp_path):
+    steps = 12  # 36 training programs in batches of 4: the run crosses an epoch boundary
+    whole = train(quick_config(data, tmp_path / "whole", steps=steps, checkpoint_every=4))
+
+    def kill_at_seven(step: int, loss: float) -> None:
+        if step == 7:
+            raise Interrupt
+
+    config = quick_config(data, tmp_path / "killed", steps=steps, checkpoint_every=4)
+    with pytest.raises(Interrupt):
+        train(config, on_step=kill_at_seven)
+    assert load_checkpoint(tmp_path / "killed" / "last").step == 4
+    resumed = train(config)
+    assert resumed["losses"][0][0] == 5
+    assert resumed["losses"] == whole["losses"][4:]
+    logged = [json.loads(line) for line in (tmp_path / "killed" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logged if "loss" in r] == list(range(1, steps + 1))
+    assert (tmp_path / "killed" / "best" / "model.safetensors").exists()
+    assert (tmp_path / "killed" / "curves.png").exists()
+
+
+def test_training_with_grammar_mask(data, tmp_path):
+    summary = train(quick_config(data, tmp_path / "grammar", steps=3, grammar_mask=True))
+    assert all(torch.isfinite(torch.tensor(loss)) for _, loss in summary["losses"])
+    assert 0 <= summary["best_val_token_accuracy"] <= 1
+
+
+def test_learning_rate_warms_up_then_decays():
+    config = TrainConfig(data="", out="", lr=1.0, warmup_steps=10, steps=110, min_lr_ratio=0.1)
+    assert learning_rate(0, config) == pytest.approx(0.1)
+    assert learning_rate(9, config) == pytest.approx(1.0)
+    assert learning_rate(60, config) == pytest.approx(0.55)
+    assert learning_rate(110, config) == pytest.approx(0.1)
+
+
+def test_command_line_covers_every_config_field():
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser)
+    args = parser.parse_args(["--data", "d", "--out", "o", "--preset", "paper", "--steps", "9",
+                              "--d-model", "128", "--dropout", "0.3", "--grammar-mask", "--no-progress"])
+    config = config_from_args(args)
+    assert config == TrainConfig(data="d", out="o", preset="paper", steps=9, d_model=128, dropout=0.3,
+                                 grammar_mask=True, progress=False)
+    assert config.dims().d_model == 128 and config.dims().n_heads == 16
+    assert dataclasses.asdict(config_from_args(parser.parse_args(["--data", "d", "--out", "o"]))) == \
+        dataclasses.asdict(TrainConfig(data="d", out="o"))
+
+
+def test_hyperparameter_search_ranks_trials(data, tmp_path):
+    space = {"d_model": [32], "n_heads": [2, 4], "dropout": [0.0, 0.1]}
+    results = hyperparameter_search(data, str(tmp_path / "search"), trials=2, steps=2, space=space,
+                                    **{k: v for k, v in dataclasses.asdict(quick_config(data, "")).items()
+                                       if k not in ("data", "out", "steps", "seed", "dropout")})
+    accuracies = [r["val_token_accuracy"] for r in results]
+    assert accuracies == sorted(accuracies, reverse=True)
+    assert (tmp_path / "search" / "search.md").read_text().count("\n") == 4
