@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from trade.checkpoint import load_checkpoint
 from trade.dataset.read import iter_examples
 from trade.model import Decompiler, preset
-from trade.train import (TrainConfig, add_train_arguments, collate, config_from_args, evaluate,
+from trade.train import (TrainBatches, TrainConfig, add_train_arguments, collate, config_from_args, evaluate,
                          hyperparameter_search, learning_rate, make_optimizer, sequence_loss, train)
 from trade.weights import TokenizerConfig, tokenize
 
@@ -76,6 +78,20 @@ def test_resume_after_interruption_repeats_the_same_losses(data, tmp_path):
     assert [r["step"] for r in logged if "loss" in r] == list(range(1, steps + 1))
     assert (tmp_path / "killed" / "best" / "model.safetensors").exists()
     assert (tmp_path / "killed" / "curves.png").exists()
+
+
+def test_batch_order_does_not_depend_on_workers_or_resume_point(data):
+    config = quick_config(data, "", batch_size=4)
+    dims = config.dims()
+
+    def programs(num_workers: int, skip_to: int, count: int) -> list[list[int]]:
+        stream = TrainBatches(data, config, dims, skip_to=skip_to)
+        loader = DataLoader(stream, batch_size=None, num_workers=num_workers)
+        return [(k, batch.program_ids.tolist()) for _, _, k, batch in itertools.islice(loader, count)]
+
+    reference = programs(0, 0, 12)
+    assert [k for k, _ in reference] == list(range(12))
+    assert programs(2, 3, 5) == reference[3:8]
 
 
 def test_training_with_grammar_mask(data, tmp_path):

@@ -47,13 +47,16 @@ class ModelDimensions:
             raise ValueError(f"d_model {self.d_model} is not divisible by n_heads {self.n_heads}")
 
 
-# Table 1 of the paper, and a CPU-sized model chosen by measured throughput
-# (benchmarks/train_throughput.py); `tiny` is for tests.
+# Table 1 of the paper; `small`, chosen by measured throughput for a 2-core CPU
+# (benchmarks/train_throughput.py, batch 32, one thread, shared machine): paper
+# 7 samples/s, 256/8/3+3 30/s, 192/6/3+3 60/s, 128/4/2+2 155/s. At 60/s, 90
+# minutes (10k steps of 32) is ~3 epochs of a 100k-program dataset, the least
+# we expect the model to need to plateau; `tiny` is for tests.
 PRESETS: dict[str, ModelDimensions] = {
     "paper": ModelDimensions(d_model=512, n_heads=16, n_encoder_layers=4, n_decoder_layers=4,
                              d_ff=2048, dropout=0.2),
-    "small": ModelDimensions(d_model=256, n_heads=8, n_encoder_layers=3, n_decoder_layers=3,
-                             d_ff=1024, dropout=0.1),
+    "small": ModelDimensions(d_model=192, n_heads=6, n_encoder_layers=3, n_decoder_layers=3,
+                             d_ff=768, dropout=0.1),
     "tiny": ModelDimensions(d_model=64, n_heads=4, n_encoder_layers=1, n_decoder_layers=1,
                             d_ff=128, dropout=0.0),
 }

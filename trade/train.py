@@ -57,7 +57,7 @@ class TrainConfig:
     n_decoder_layers: int | None = None
     d_ff: int | None = None
     dropout: float | None = None
-    steps: int = 5000
+    steps: int = 10000
     batch_size: int = 32
     lr: float = 5e-4
     min_lr_ratio: float = 0.1
@@ -70,6 +70,7 @@ class TrainConfig:
     val_examples: int = 512
     shuffle_buffer: int = 2048
     num_workers: int = 0
+    threads: int | None = None
     seed: int = 0
     grammar_mask: bool = False
     tokenizer_width: int = 2000
@@ -376,6 +377,8 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     `on_step(step, loss)` is called after every optimizer step (tests use it to
     interrupt a run).
     """
+    if config.threads:
+        torch.set_num_threads(config.threads)
     dist = setup_device(config)
     run_dir = Path(config.out)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -493,7 +496,6 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
 
 def run_train(args: argparse.Namespace) -> dict:
     """What `trade train` runs."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     summary = train(config_from_args(args))
     print(json.dumps({k: v for k, v in summary.items() if k != "losses"}, indent=1))
     return summary
