@@ -82,7 +82,8 @@ def test_the_compiled_program_is_exact(accepted_programs):
         assert result.labels_checked
 
 
-@pytest.mark.parametrize("truth, candidate", [(TWO_BRANCHES, TWO_BRANCHES_SWAPPED), (PLUS_ONE_FIRST, PLUS_ONE_LAST)])
+@pytest.mark.parametrize("truth, candidate", [(TWO_BRANCHES, TWO_BRANCHES_SWAPPED),
+                                              (PLUS_ONE_FIRST, PLUS_ONE_LAST)])
 def test_an_equivalent_program_is_equivalent_not_exact(truth, candidate):
     result = verify(parse_program(candidate), reference_of(truth))
     assert result.verdict == EQUIVALENT, result.reason
@@ -121,9 +122,11 @@ def test_ill_typed_and_uncompilable_candidates_are_unverified():
 
 
 def test_a_numerical_output_is_checked_by_value():
-    truth = "o = numerical(Map(x == 1, tokens))\ns = Select(indices, indices, LEQ)\nf = numerical(Aggregate(s, o))\n"
+    ones, prevs, frac = ("o = numerical(Map(x == 1, tokens))\n", "s = Select(indices, indices, LEQ)\n",
+                         "f = numerical(Aggregate(s, o))\n")
+    truth = ones + prevs + frac
     reference = reference_of(truth)
-    reordered = "s = Select(indices, indices, LEQ)\no = numerical(Map(x == 1, tokens))\nf = numerical(Aggregate(s, o))\n"
+    reordered = prevs + ones + frac
     assert verify(parse_program(reordered), reference).verdict in (EXACT, EQUIVALENT)
     assert verify(parse_program(truth.replace("x == 1", "x == 2")), reference).verdict == UNVERIFIED
     assert verify(parse_program(truth.replace("LEQ", "LT")), reference).verdict == UNVERIFIED

@@ -209,7 +209,10 @@ def _cut_at_eos(ids: list[int]) -> tuple[int, ...]:
     return tuple(ids[:ids.index(EOS_ID) + 1]) if EOS_ID in ids else tuple(ids)
 
 
-def evaluate_predictions(truth_programs: Sequence[Program], predictions_by_mode: dict[str, Sequence[Sequence[int]]],
+Predictions = dict[str, Sequence[Sequence[int]]]  # mode -> token ids per program
+
+
+def evaluate_predictions(truth_programs: Sequence[Program], predictions_by_mode: Predictions,
                          weights: Sequence[ModelWeights] | None = None,
                          options: EvaluateOptions = EvaluateOptions()) -> list[ProgramResult]:
     """Per-program metrics of every mode's predictions (ids laid out as `program_to_ids`).
@@ -224,7 +227,8 @@ def evaluate_predictions(truth_programs: Sequence[Program], predictions_by_mode:
     results = []
     for mode, predictions in predictions_by_mode.items():
         if len(predictions) != len(truth_programs):
-            raise ValueError(f"mode '{mode}' has {len(predictions)} predictions for {len(truth_programs)} programs")
+            raise ValueError(f"mode '{mode}' has {len(predictions)} predictions "
+                             f"for {len(truth_programs)} programs")
         for index, (truth, predicted_ids) in enumerate(zip(truth_programs, predictions)):
             result = _evaluate_one(index, mode, truth, predicted_ids, checker)
             if references is not None:
@@ -368,13 +372,16 @@ def report_markdown(numbers: dict, paper_numbers: dict, extra: dict, results: Se
     modes = list(overall)
     header = "| metric | " + " | ".join(f"{mode} (ours) | {mode} (paper)" for mode in modes) + " |"
     lines = ["# Evaluation report", "", header, "|---" * (1 + 2 * len(modes)) + "|"]
-    rows = [("Token accuracy (mean)", "token_accuracy_mean"), ("Token accuracy ≥ 90%", "token_accuracy_at_least_90"),
+    rows = [("Token accuracy (mean)", "token_accuracy_mean"),
+            ("Token accuracy ≥ 90%", "token_accuracy_at_least_90"),
             *((METRIC_TITLES[m], m) for m in PROGRAM_METRICS),
-            ("Canonical form equal", "canonical_equality"), ("Equivalent and compilable", "equivalent_and_compilable")]
+            ("Canonical form equal", "canonical_equality"),
+            ("Equivalent and compilable", "equivalent_and_compilable")]
     if any("verified" in overall[m] for m in modes):
         rows += [("Verifier: exact", "verdict_exact"), ("Verifier: equivalent", "verdict_equivalent")]
     for title, key in rows:
-        cells = [f"{_percent(overall[m].get(key))} | {_percent(paper_numbers.get(m, {}).get(key))}" for m in modes]
+        cells = [f"{_percent(overall[m].get(key))} | {_percent(paper_numbers.get(m, {}).get(key))}"
+                 for m in modes]
         lines.append(f"| {title} | " + " | ".join(cells) + " |")
     kinds = sorted({r.equivalence_inputs for r in results})
     programs = {m: overall[m]["programs"] for m in modes}
@@ -403,12 +410,17 @@ def plot_token_accuracy(results: Sequence[ProgramResult], path: Path) -> None:
     bins = np.linspace(0.0, 1.0, 26)
     for axis, mode in zip(axes[0], modes):
         accuracies = np.array([r.token_accuracy for r in results if r.mode == mode])
-        axis.hist(np.clip(accuracies, 0, 1 - 1e-9), bins=bins, weights=np.full(len(accuracies), 1 / len(accuracies)),
-                  color="tab:blue", edgecolor="white")
+        share = 1 / len(accuracies)
+        partial = accuracies[accuracies < 1.0]
+        axis.hist(partial, bins=bins, weights=np.full(len(partial), share), color="tab:blue",
+                  edgecolor="white", label="< 100%")
+        axis.bar(1.02, share * (accuracies >= 1.0).sum(), width=0.04, color="tab:green",
+                 label=f"100% ({_percent(share * (accuracies >= 1.0).sum())})")
         axis.set_title(f"{mode} ({len(accuracies)} programs)")
         axis.set_xlabel("token accuracy")
         axis.set_ylabel("share of programs")
-        axis.set_xlim(0, 1)
+        axis.set_xlim(0, 1.05)
+        axis.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -451,7 +463,8 @@ class NamedProgram:
     model: CompiledModel
 
 
-def load_programs_dir(programs_dir: str | Path, config: CompileConfig = CompileConfig()) -> list[NamedProgram]:
+def load_programs_dir(programs_dir: str | Path,
+                      config: CompileConfig = CompileConfig()) -> list[NamedProgram]:
     """Every `*.rasp` in a directory, sorted by name, canonicalised (as the dataset is) and compiled."""
     out = []
     for path in sorted(Path(programs_dir).glob("*.rasp")):
@@ -466,7 +479,8 @@ def load_programs_dir(programs_dir: str | Path, config: CompileConfig = CompileC
 
 
 def evaluate_programs_dir(programs_dir: str | Path, predict: Predictor,
-                          options: EvaluateOptions = EvaluateOptions()) -> tuple[list[NamedProgram], list[ProgramResult]]:
+                          options: EvaluateOptions = EvaluateOptions(),
+                          ) -> tuple[list[NamedProgram], list[ProgramResult]]:
     """Decompiles every hand-written program with `predict` and evaluates its predictions."""
     programs = load_programs_dir(programs_dir, options.compile_config)
     weights = [weights_of(p.model) for p in programs]
@@ -475,7 +489,7 @@ def evaluate_programs_dir(programs_dir: str | Path, predict: Predictor,
     return programs, results
 
 
-def timed_evaluation(truth_programs: Sequence[Program], predictions_by_mode: dict[str, Sequence[Sequence[int]]],
+def timed_evaluation(truth_programs: Sequence[Program], predictions_by_mode: Predictions,
                      weights: Sequence[ModelWeights] | None = None,
                      options: EvaluateOptions = EvaluateOptions()) -> tuple[list[ProgramResult], dict]:
     """`evaluate_predictions` plus the timing figures a report should carry."""
