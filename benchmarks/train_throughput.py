@@ -33,8 +33,9 @@ def synthetic_batch(batch_size: int, n_weights: int = 17, n_program: int = 42) -
     vectors = torch.randn(batch_size, n_weights, 2000 + META_DIM)
     program = torch.randint(4, 81, (batch_size, n_program))
     program[:, 0], program[:, -1] = BOS_ID, EOS_ID
-    return Batch(vectors, torch.randint(0, 8, (batch_size, n_weights)), torch.randint(0, 8, (batch_size, n_weights)),
-                 torch.ones(batch_size, n_weights, dtype=torch.bool), program)
+    roles = torch.randint(0, 8, (batch_size, n_weights))
+    layers = torch.randint(0, 8, (batch_size, n_weights))
+    return Batch(vectors, roles, layers, torch.ones(batch_size, n_weights, dtype=torch.bool), program)
 
 
 def samples_per_second(dims: ModelDimensions, batch: Batch, steps: int, device: torch.device) -> float:
@@ -72,7 +73,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--presets", default="small,paper")
     parser.add_argument("--candidates", default="",
-                        help="extra small-model candidates as d_model/heads/enc/dec/d_ff;... e.g. 128/4/2/2/512")
+                        help="extra candidates d_model/heads/encoder/decoder/d_ff, ';'-separated")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -89,7 +90,7 @@ def main() -> None:
     results = {name: (Decompiler(dims).num_parameters(), samples_per_second(dims, batch, args.steps, device))
                for name, dims in models.items()}
     baseline = results.get("paper", next(iter(results.values())))[1]
-    print(f"| model | parameters | samples/s | ratio to paper |\n|---|---|---|---|")
+    print("| model | parameters | samples/s | ratio to paper |\n|---|---|---|---|")
     for name, (parameters, rate) in results.items():
         print(f"| {name} | {parameters / 1e6:.1f}M | {rate:.1f} | {rate / baseline:.2f} |")
 

@@ -70,7 +70,7 @@ def test_presets():
     assert PRESETS["paper"].n_encoder_layers == PRESETS["paper"].n_decoder_layers == 4
     assert PRESETS["paper"].d_ff == 2048 and PRESETS["paper"].dropout == 0.2
     assert PRESETS["paper"].input_width == 2000
-    assert preset("small", d_model=128, dropout=None).d_model == 128
+    assert preset("small", d_model=96, dropout=None).d_model == 96
     with pytest.raises(ValueError):
         ModelDimensions(d_model=100, n_heads=16)
 

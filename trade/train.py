@@ -109,7 +109,7 @@ class Batch:
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Consecutive chunks of `size` items, the last one possibly shorter (Python 3.12's `itertools.batched`)."""
+    """Consecutive chunks of `size` items, the last possibly shorter (3.12's `itertools.batched`)."""
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
@@ -178,7 +178,8 @@ class TrainBatches(IterableDataset):
         rng = np.random.default_rng([self.config.seed, epoch])
         shards = shard_files(self.data)
         order = [shards[i] for i in rng.permutation(len(shards))]
-        return shuffled(iter_examples(self.data, split="train", shards=order), self.config.shuffle_buffer, rng)
+        examples = iter_examples(self.data, split="train", shards=order)
+        return shuffled(examples, self.config.shuffle_buffer, rng)
 
     def __iter__(self) -> Iterator[tuple[int, int, int, Batch]]:
         worker = get_worker_info()
@@ -263,7 +264,8 @@ def evaluate(model: Decompiler, batches: list[Batch], device: torch.device) -> d
         sequences += targets.shape[0]
         loss_sum += float(sequence_loss(logits, targets)) * int(real.sum())
     model.train()
-    return {"val_token_accuracy": correct / max(1, total), "val_sequence_accuracy": sequences_right / max(1, sequences),
+    return {"val_token_accuracy": correct / max(1, total),
+            "val_sequence_accuracy": sequences_right / max(1, sequences),
             "val_loss": loss_sum / max(1, total)}
 
 
@@ -359,7 +361,8 @@ class MetricsLog:
         left.set_xlabel("step")
         left.legend()
         right.plot([r["step"] for r in val], [r["val_token_accuracy"] for r in val], label="token accuracy")
-        right.plot([r["step"] for r in val], [r["val_sequence_accuracy"] for r in val], label="sequence accuracy")
+        right.plot([r["step"] for r in val], [r["val_sequence_accuracy"] for r in val],
+                   label="sequence accuracy")
         right.set_xlabel("step")
         right.set_ylim(0, 1)
         right.legend()
@@ -391,8 +394,9 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     if config.resume and (run_dir / "last").exists():
         checkpoint = load_checkpoint(run_dir / "last", device=dist.device, model=model, optimizer=optimizer)
         if checkpoint.train_config.get("seed") != config.seed:
-            raise CheckpointError(f"{run_dir / 'last'}: saved with seed {checkpoint.train_config.get('seed')}, "
-                                  f"resuming with {config.seed}")
+            saved_seed = checkpoint.train_config.get("seed")
+            raise CheckpointError(f"{run_dir / 'last'}: saved with seed {saved_seed}, "
+                                  f"resuming with seed {config.seed}")
         step, state = checkpoint.step, dict(checkpoint.state)
         set_rng_states(checkpoint.rng, dist.device)
     elif dist.is_main:
@@ -450,8 +454,9 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         window["tokens"] += int((batch.program_ids[:, 1:] != PAD_ID).sum()) * dist.world_size
         if step % config.log_every == 0 or step == config.steps:
             elapsed = time.perf_counter() - window["start"]
-            record = {"step": step, "loss": window["loss"] / window["steps"], "lr": learning_rate(step - 1, config),
-                      "samples_per_s": window["samples"] / elapsed, "tokens_per_s": window["tokens"] / elapsed}
+            record = {"step": step, "loss": window["loss"] / window["steps"],
+                      "lr": learning_rate(step - 1, config), "samples_per_s": window["samples"] / elapsed,
+                      "tokens_per_s": window["tokens"] / elapsed}
             log.write(record)
             progress.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}",
                                  val_acc=f"{state['best_val_token_accuracy']:.3f}")
@@ -550,7 +555,8 @@ def hyperparameter_search(data: str, out: str, trials: int, steps: int, *,
     (Path(out) / "search.json").write_text(json.dumps(results, indent=1))
     columns = ["trial", *space, "parameters", "val_token_accuracy"]
     table = ["| rank | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    table += [f"| {rank} | " + " | ".join(str(r[c]) for c in columns) + " |" for rank, r in enumerate(results, 1)]
+    table += [f"| {rank} | " + " | ".join(str(r[c]) for c in columns) + " |"
+              for rank, r in enumerate(results, 1)]
     (Path(out) / "search.md").write_text("\n".join(table) + "\n")
     return results
 
