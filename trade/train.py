@@ -459,7 +459,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
                       "tokens_per_s": window["tokens"] / elapsed}
             log.write(record)
             progress.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}",
-                                 val_acc=f"{state['best_val_token_accuracy']:.3f}")
+                                 val_acc=f"{last_metrics.get('val_token_accuracy', float('nan')):.3f}")
             window = {"loss": 0.0, "steps": 0, "samples": 0, "tokens": 0, "start": time.perf_counter()}
         if step % config.eval_every == 0 or step == config.steps:
             last_metrics = {"step": step, **evaluate(model, validation, dist.device)}
