@@ -10,8 +10,8 @@ from trade.program.interpret import all_inputs, evaluate_batch
 from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, lambdas_of_kind
 from trade.program.program import Line, Op, Program, ProgramError, check_types
 from trade.program.text import parse_program
-from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, output_block, reference_model, run_weights, verify,
-                          verify_candidates)
+from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, output_block, reference_model, run_weights,
+                          run_weights_watching_bos, verify, verify_candidates)
 from trade.weights import weights_of
 
 INPUTS = all_inputs((0, 1, 2, 3, 4), 5)
@@ -172,3 +172,32 @@ def test_soundness_on_mutated_programs(accepted_programs):
             if result.verified:
                 assert same_function(candidate, accepted.program), (result, candidate)
     assert UNVERIFIED in verdicts and EQUIVALENT in verdicts + [EXACT]
+
+
+def test_a_value_copied_from_bos_is_not_taken_for_the_truth():
+    """Regression: with an empty NEQ selection the model copies v7's BOS value, where RASP has None.
+
+    The EQ variant is defined there with exactly that value; it must not be called equivalent.
+    """
+    truth = parse_program("""\
+v1 = Select(tokens, tokens, NEQ)
+v2 = Select(indices, indices, LEQ)
+v3 = numerical(Map(x > 2, tokens))
+v4 = SelectorWidth(v2)
+v5 = Map(x > 0, v3)
+v6 = Select(v4, v5, GEQ)
+v7 = SelectorWidth(v6)
+v8 = Aggregate(v1, v7)
+""")
+    candidate = Program((Line(Op.SELECT, ("tokens", "tokens", "EQ")), *truth.lines[1:]))
+    assert not same_function(candidate, truth)
+    result = verify(candidate, reference_of(truth))
+    assert result.verdict == UNVERIFIED and "selected nothing" in result.reason
+    assert verify(truth, reference_of(truth)).verdict == EXACT
+
+
+def test_watching_bos_does_not_change_the_forward_pass(accepted_programs):
+    weights = weights_of(accepted_programs[0].model)
+    residual, fallback = run_weights_watching_bos(weights, INPUTS[3])
+    np.testing.assert_array_equal(residual, run_weights(weights, INPUTS[3]))
+    assert fallback.shape == INPUTS[3].shape

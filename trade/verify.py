@@ -32,6 +32,13 @@ the single dimension equals the candidate's value within 1e-2 everywhere, and a
 candidate that is ever None there is never equivalent, because a numerical
 dimension cannot show None. Only exhaustive checks count; the candidate must
 also type-check, compile and never make RASP raise.
+
+Where a categorical Aggregate selects nothing, Tracr's model attends to BOS and
+may copy a value where RASP has None (and such a None can travel to other
+positions). So on any input where a categorical-Aggregate head (one writing two
+or more dimensions) falls back to BOS, a shown output value cannot be trusted,
+and a candidate is then not called equivalent (a cost of about 5% of the
+equivalent candidates in our measurements; `exact` is unaffected).
 """
 
 from __future__ import annotations
@@ -84,7 +91,8 @@ class ReferenceModel:
     """The given weights, run once on every input, shared by all candidates.
 
     `block` holds the output dimensions; `activations[i]` is the block on the
-    inputs of length i + 1, shaped [batch, length, len(block)].
+    inputs of length i + 1, shaped [batch, length, len(block)]; `bos_fallback[i]`
+    marks positions where a categorical Aggregate selected nothing.
     """
 
     weights: ModelWeights
@@ -93,6 +101,7 @@ class ReferenceModel:
     inputs: list[np.ndarray]
     block: np.ndarray
     activations: list[np.ndarray]
+    bos_fallback: list[np.ndarray]
     exhaustive: bool
 
 
@@ -103,8 +112,8 @@ def token_ids_for(config: CompileConfig) -> dict:
     return {direction.value: row for row, direction in enumerate(space.basis)}
 
 
-def run_weights(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
-    """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added)."""
+def _token_ids(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
+    """[batch, 1 + length] embedding rows: BOS, then the input values."""
     token_ids = token_ids_for(weights.compile_config)
     rows = weights.params["token_embed/embeddings"].shape[0]
     if rows != len(token_ids):
@@ -112,7 +121,73 @@ def run_weights(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
     lookup = np.vectorize(lambda value: token_ids[int(value)], otypes=[np.int64])
     ids = lookup(inputs) if inputs.size else np.zeros(inputs.shape, dtype=np.int64)
     bos = np.full((inputs.shape[0], 1), token_ids[weights.compile_config.compiler_bos])
-    return forward(weights.params, np.concatenate([bos, ids], axis=1), weights.num_heads)
+    return np.concatenate([bos, ids], axis=1)
+
+
+def run_weights(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
+    """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added)."""
+    return forward(weights.params, _token_ids(weights, inputs), weights.num_heads)
+
+
+def categorical_heads(weights: ModelWeights) -> dict[int, list[int]]:
+    """Per layer, the heads that write two or more residual dimensions: categorical Aggregates.
+
+    SelectorWidth and numerical Aggregate heads write one dimension.
+    """
+    heads: dict[int, list[int]] = {}
+    for layer in range(weights.num_layers):
+        out = weights.params[f"transformer/layer_{layer}/attn/linear/w"]
+        for head in range(weights.num_heads):
+            rows = out[head * weights.key_size:(head + 1) * weights.key_size]
+            if (np.abs(rows).sum(axis=0) > 0).sum() >= 2:
+                heads.setdefault(layer, []).append(head)
+    return heads
+
+
+def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`run_weights`, plus where a categorical Aggregate found nothing to select.
+
+    Tracr makes every head attend to BOS when its selector row is empty; a
+    categorical Aggregate then copies whatever sits at BOS (often not zero, e.g.
+    a SelectorWidth output), so the model shows a value where RASP has None.
+    Returns the residual and a [batch, length] mask of such positions.
+    """
+    params, num_heads = weights.params, weights.num_heads
+    ids = _token_ids(weights, inputs)
+    watched = categorical_heads(weights)
+    batch, positions = ids.shape
+    residual = (params["token_embed/embeddings"][ids]
+                + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
+    fallback = np.zeros((batch, positions), dtype=bool)
+    for layer in range(weights.num_layers):
+        prefix = f"transformer/layer_{layer}"
+        mixed, bos_weight = _attention(params, f"{prefix}/attn", residual, num_heads)
+        for head in watched.get(layer, []):
+            fallback |= bos_weight[:, head] > 0.5
+        residual = residual + mixed
+        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"], 0)
+        residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
+    # Per input, not per position: a None can travel to other positions through later Aggregates.
+    anywhere = fallback[:, 1:].any(axis=1, keepdims=True)
+    return residual, np.broadcast_to(anywhere, (batch, positions - 1))
+
+
+def _attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
+               num_heads: int) -> tuple[np.ndarray, np.ndarray]:
+    """`trade.compiling.attention`, also returning each head's weight on BOS: [batch, heads, positions]."""
+    batch, positions, _ = residual.shape
+
+    def heads(name: str) -> np.ndarray:
+        out = residual @ params[f"{prefix}/{name}/w"] + params[f"{prefix}/{name}/b"]
+        return out.reshape(batch, positions, num_heads, -1)
+
+    query, key, value = heads("query"), heads("key"), heads("value")
+    logits = np.einsum("bthd,bThd->bhtT", query, key) / np.sqrt(query.shape[-1])
+    logits -= logits.max(axis=-1, keepdims=True)
+    weights = np.exp(logits)
+    weights /= weights.sum(axis=-1, keepdims=True)
+    mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
+    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"], weights[..., 0]
 
 
 def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
@@ -143,10 +218,10 @@ def reference_model(weights: ModelWeights, output_values: Sequence | None | str 
     exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
     inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else []
     block = output_block(weights.params)
-    activations = [run_weights(weights, batch)[:, 1:, block] for batch in inputs]
-    return ReferenceModel(weights=weights, output_values=output_values,
-                          labels_known=labels_known, inputs=inputs, block=block,
-                          activations=activations, exhaustive=exhaustive)
+    runs = [run_weights_watching_bos(weights, batch) for batch in inputs]
+    return ReferenceModel(weights=weights, output_values=output_values, labels_known=labels_known,
+                          inputs=inputs, block=block, activations=[r[:, 1:, block] for r, _ in runs],
+                          bos_fallback=[f for _, f in runs], exhaustive=exhaustive)
 
 
 def same_parameters(model: CompiledModel, weights: ModelWeights, tolerance: float) -> str | None:
@@ -230,9 +305,12 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
         return "RASP raises on some input (a comparison or mean meets None)"
     expected = np.concatenate([e.output(candidate).reshape(-1) for e in evaluations])
     given = np.concatenate([a.reshape(-1, reference.block.size) for a in reference.activations])
+    fallback = np.concatenate([f.reshape(-1) for f in reference.bos_fallback])
     if output_type is VarType.NUMERICAL:
+        if fallback.any():
+            return "a categorical Aggregate selected nothing, so the numerical output may stand for None"
         return _numerical_difference(expected, given, reference, options)
-    return _categorical_difference(expected, given, reference, options)
+    return _categorical_difference(expected, given, fallback, reference, options)
 
 
 def _numerical_difference(expected: np.ndarray, given: np.ndarray, reference: ReferenceModel,
@@ -249,8 +327,8 @@ def _numerical_difference(expected: np.ndarray, given: np.ndarray, reference: Re
     return None
 
 
-def _categorical_difference(expected: np.ndarray, given: np.ndarray, reference: ReferenceModel,
-                            options: VerifyOptions) -> str | None:
+def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: np.ndarray,
+                            reference: ReferenceModel, options: VerifyOptions) -> str | None:
     if reference.labels_known and reference.output_values is None:
         return "the candidate's output is categorical, the given model's is numerical"
     if not reference.labels_known and given.shape[1] == 1:
@@ -259,6 +337,9 @@ def _categorical_difference(expected: np.ndarray, given: np.ndarray, reference: 
     if (active.sum(axis=1) > 1).any():
         return "the given output block is not one-hot"
     given_none = ~active.any(axis=1)
+    if (fallback & ~given_none).any():
+        # The shown value may stand for RASP's None (copied from BOS): no candidate can be confirmed.
+        return "the given model shows values where a categorical Aggregate selected nothing"
     expected_none = np.isnan(expected)
     if (given_none != expected_none).any():
         return f"None at different positions ({int((given_none != expected_none).sum())})"
