@@ -121,15 +121,34 @@ def params_of_assembled(model) -> dict[str, np.ndarray]:
             for module, group in model.params.items() for name, value in group.items()}
 
 
+def compiled_from_tracr(model, config: CompileConfig, output_label: str) -> CompiledModel:
+    """A CompiledModel view of Tracr's AssembledTransformerModel, whose output SOp has `output_label`."""
+    labels = list(model.residual_labels)
+    categorical = [i for i, label in enumerate(labels) if label.startswith(f"{output_label}:")]
+    indices = categorical or [labels.index(output_label)]
+    values = None
+    if categorical:
+        values = [model.output_encoder.decode([k])[0] for k in range(len(categorical))]
+    return CompiledModel(
+        params=params_of_assembled(model), config=config, num_heads=model.model_config.num_heads,
+        key_size=model.model_config.key_size, residual_labels=labels,
+        token_ids=dict(model.input_encoder.encoding_map), output_values=values,
+        output_slice=(indices[0], indices[-1] + 1))
+
+
 def compile_program(program: Program | rasp.SOp, config: CompileConfig = CompileConfig(),
-                    timeout: float | None = None) -> CompiledModel:
+                    timeout: float | None = None, stock: bool = False) -> CompiledModel:
     """Compiles with Tracr's stages, assembling parameters without Haiku.
 
-    Raises CompileError (or CompileTimeout) if Tracr rejects the program.
+    `stock=True` runs Tracr's own `compile_rasp_to_model` instead (the baseline;
+    same weights, slower). Raises CompileError (or CompileTimeout) if Tracr
+    rejects the program.
     """
     expr = to_rasp(program) if isinstance(program, Program) else program
     try:
         with time_limit(timeout):
+            if stock:
+                return compiled_from_tracr(compile_stock(expr, config), config, expr.label)
             return _compile(expr, config)
     except CompileTimeout:
         raise

@@ -83,6 +83,7 @@ class SamplerConfig:
     tracr_validator_inputs: int = 4
     test_seed: int = 1234
     max_attempts: int = 10_000
+    stock_compiler: bool = False  # Tracr's own compile_rasp_to_model (the speed baseline)
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
@@ -240,7 +241,8 @@ def _check_program(program: Program, config: SamplerConfig,
         except (ValueError, TypeError):
             return Rejection.INTERPRETER_ERROR
     try:
-        model = compile_program(expr, config.compile, timeout=config.compile_timeout)
+        model = compile_program(expr, config.compile, timeout=config.compile_timeout,
+                                stock=config.stock_compiler)
     except CompileTimeout:
         return Rejection.COMPILE_TIMEOUT
     except CompileError:

@@ -8,8 +8,10 @@ indexed [batch, query, key].
 
 Besides values it reports, per input, where Tracr's evaluator would raise (a
 comparison or a multi-element mean meeting None) and where Tracr's dynamic
-validator would object (a categorical Aggregate that averages different values,
-a numerical Aggregate over values outside {0, 1}).
+validator would object: a numerical Aggregate over values outside {0, 1}, and a
+categorical Aggregate that averages different values (Tracr flags only averages
+that produce a new value; an average that lands on an existing value, such as
+mean(1, 2, 3) = 2, is just as wrong in the compiled model, so it is flagged too).
 """
 
 from __future__ import annotations

@@ -1,0 +1,100 @@
+import json
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+from trade.compiling import compile_program
+from trade.program.text import parse_program
+from trade.weights import (CONFIG_KEY, META_DIM, TokenizerConfig, WeightsError, load_weights, save_weights,
+                           tokenize, weights_of)
+from tests.conftest import REVERSE
+
+
+@pytest.fixture(scope="module")
+def reverse_weights():
+    return weights_of(compile_program(parse_program(REVERSE)))
+
+
+def test_save_and_load_round_trip(tmp_path, reverse_weights):
+    path = tmp_path / "model.npz"
+    save_weights(reverse_weights, path)
+    loaded = load_weights(path)
+    assert loaded.compile_config == reverse_weights.compile_config
+    assert (loaded.num_heads, loaded.key_size) == (reverse_weights.num_heads, reverse_weights.key_size)
+    for name, value in reverse_weights.params.items():
+        np.testing.assert_array_equal(loaded.params[name], value)
+
+
+def _rewrite(tmp_path, weights, edit) -> str:
+    path = tmp_path / "model.npz"
+    save_weights(weights, path)
+    with np.load(path) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    edit(arrays)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    return str(path)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a.pop("transformer/layer_0/attn/query/w"), "missing 'transformer/layer_0/attn/query/w'"),
+    (lambda a: a.update({"extra/w": np.zeros(3, np.float32)}), "unexpected key 'extra/w'"),
+    (lambda a: a.update({"transformer/layer_0/mlp/linear_2/w": np.zeros((2, 2), np.float32)}), "has shape"),
+    (lambda a: a["token_embed/embeddings"].__setitem__((0, 0), np.nan), "NaN or infinite"),
+    (lambda a: a["pos_embed/embeddings"].__setitem__((0, 0), np.inf), "NaN or infinite"),
+    (lambda a: a.pop(CONFIG_KEY), "missing 'trade/config'"),
+    (lambda a: a.update({CONFIG_KEY: np.array("{not json")}), "malformed 'trade/config'"),
+])
+def test_bad_weights_files_get_one_line_errors(tmp_path, reverse_weights, edit, message):
+    path = _rewrite(tmp_path, reverse_weights, edit)
+    with pytest.raises(WeightsError, match=message) as caught:
+        load_weights(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_truncated_and_pickled_files_are_refused(tmp_path, reverse_weights):
+    path = tmp_path / "model.npz"
+    save_weights(reverse_weights, path)
+    data = path.read_bytes()
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(WeightsError, match="truncated"):
+        load_weights(truncated)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, **{"token_embed/embeddings": np.array([{"evil": 1}], dtype=object)})
+    with pytest.raises(WeightsError, match="pickled"):
+        load_weights(pickled)
+    raw = tmp_path / "raw.pkl"
+    raw.write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(WeightsError, match="not a .npz"):
+        load_weights(raw)
+
+
+def test_wrong_sequence_length_is_named(tmp_path, reverse_weights):
+    def edit(arrays):
+        info = json.loads(str(arrays[CONFIG_KEY]))
+        info["compile"]["max_seq_len"] = 8
+        arrays[CONFIG_KEY] = np.array(json.dumps(info))
+    with pytest.raises(WeightsError, match="max_seq_len is 8"):
+        load_weights(_rewrite(tmp_path, reverse_weights, edit))
+
+
+@pytest.mark.parametrize("scheme", ["matrix", "layer", "chunk"])
+def test_tokenization_schemes(reverse_weights, scheme):
+    tokens = tokenize(reverse_weights, TokenizerConfig(scheme=scheme, width=256))
+    assert tokens.vectors.shape[1] == 256 + META_DIM
+    assert len(tokens) == len(tokens.roles) == len(tokens.layers) > 0
+    assert np.isfinite(tokens.vectors).all()
+
+
+def test_matrix_tokens_keep_residual_alignment(reverse_weights):
+    """Column-major flattening: residual dimension r sits at offset r in every token."""
+    d_model = reverse_weights.d_model
+    tokens = tokenize(reverse_weights, TokenizerConfig(width=2000))
+    embed = reverse_weights.params["token_embed/embeddings"]
+    first = tokens.vectors[0, :d_model]
+    np.testing.assert_allclose(first, np.sign(embed[0]) * np.log1p(np.abs(embed[0])))
+    small = tokenize(reverse_weights, TokenizerConfig(width=d_model * 2))
+    assert len(small) > len(tokens)  # wide matrices are split into several tokens
