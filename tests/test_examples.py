@@ -12,6 +12,8 @@ from trade.program.interpret import all_inputs, evaluate_batch
 from trade.program.program import check_types
 from trade.program.text import parse_program
 from trade.sampling import model_agrees
+from trade.verify import verify
+from trade.weights import weights_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 FILES = sorted(EXAMPLES.glob("*.rasp"))
@@ -42,3 +44,9 @@ def test_load_programs_dir_canonicalises_and_keeps_descriptions():
     assert all(p.description and p.model.params for p in programs)
     reverse = next(p for p in programs if p.name == "reverse")
     assert reverse.description.startswith("reverse")
+
+
+def test_every_example_verifies_exactly_against_its_own_weights():
+    for named in load_programs_dir(EXAMPLES):
+        result = verify(named.program, weights_of(named.model), named.model.output_values)
+        assert result.verdict == "exact", (named.name, result.reason)

@@ -165,7 +165,8 @@ def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple
         for head in watched.get(layer, []):
             fallback |= bos_weight[:, head] > 0.5
         residual = residual + mixed
-        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"], 0)
+        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"]
+                            + params[f"{prefix}/mlp/linear_1/b"], 0.0)
         residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
     # Per input, not per position: a None can travel to other positions through later Aggregates.
     anywhere = fallback[:, 1:].any(axis=1, keepdims=True)
