@@ -1,7 +1,9 @@
 """Tracr compilation: the stock path, a fast path without Haiku, a NumPy forward pass.
 
 Tracr's `compile_rasp_to_model` spends most of its time initialising a Haiku
-module only to overwrite its parameters. `compile_program` runs the same
+module (and JAX tracing it anew for every new shape) only to overwrite its
+parameters; most of the rest goes to building matrices one basis direction at
+a time, which `tracr_speedups` replaces with identical direct constructions. `compile_program` runs the same
 compiler stages (validate, rasp_to_graph, basis_inference, expr_to_craft_graph,
 craft_graph_to_model) and then assembles the parameters directly with NumPy,
 exactly as `tracr.compiler.assemble` does; tests check the weights are identical.
@@ -21,8 +23,11 @@ from tracr.compiler import nodes, rasp_to_graph, validating
 from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
+from trade import tracr_speedups
 from trade.program.program import Program
 from trade.program.tracr_bridge import to_rasp
+
+tracr_speedups.install()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +114,11 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 def compile_stock(program: Program | rasp.SOp, config: CompileConfig = CompileConfig()):
     """Tracr's own `compile_rasp_to_model`: the reference and the speed baseline."""
     expr = to_rasp(program) if isinstance(program, Program) else program
-    return tracr_compiling.compile_rasp_to_model(
-        expr, vocab=set(config.vocab), max_seq_len=config.max_seq_len,
-        compiler_bos=config.compiler_bos, compiler_pad=config.compiler_pad,
-        mlp_exactness=config.mlp_exactness)
+    with tracr_speedups.original_tracr():
+        return tracr_compiling.compile_rasp_to_model(
+            expr, vocab=set(config.vocab), max_seq_len=config.max_seq_len,
+            compiler_bos=config.compiler_bos, compiler_pad=config.compiler_pad,
+            mlp_exactness=config.mlp_exactness)
 
 
 def params_of_assembled(model) -> dict[str, np.ndarray]:
