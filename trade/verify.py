@@ -53,10 +53,10 @@ from tracr.craft import bases
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward, num_layers
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
 from trade.program.program import Program, ProgramError, VarType, check_types
+from trade.weights import OUTPUT_VALUES_UNKNOWN as UNKNOWN  # weights without output labels
 from trade.weights import ModelWeights
 
 EXACT, EQUIVALENT, UNVERIFIED = "exact", "equivalent", "unverified"
-UNKNOWN = "unknown"  # `output_values` when the weights come without output labels
 VERDICTS = (EXACT, EQUIVALENT, UNVERIFIED)
 _READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 

@@ -4,7 +4,8 @@ A weights file is a `.npz` (read with `allow_pickle=False`) whose keys are Tracr
 parameter paths joined with '/' (`token_embed/embeddings`,
 `transformer/layer_0/attn/query/w`, ...) plus `trade/config`, a JSON string with
 the compile settings and the attention geometry (`num_heads`, `key_size`) that
-the arrays alone do not determine.
+the arrays alone do not determine, and `output_values`, the names of the output
+dimensions (Tracr's output encoder).
 
 Tokenization turns a model into a sequence of fixed-width vectors. The default
 `matrix` scheme makes one token per weight matrix (per attention head where that
@@ -33,6 +34,7 @@ ROLES = ("token_embed", "pos_embed", "query", "key", "value", "attn_out", "mlp_i
 ROLE_ID = {role: index for index, role in enumerate(ROLES)}
 META_DIM = len(ROLES) + 8
 CONFIG_KEY = "trade/config"
+OUTPUT_VALUES_UNKNOWN = "unknown"
 _LAYER_KEY = re.compile(r"^transformer/layer_(\d+)/(attn/(query|key|value|linear)|mlp/(linear_1|linear_2))/(w|b)$")
 
 
@@ -48,6 +50,10 @@ class ModelWeights:
     compile_config: CompileConfig
     num_heads: int
     key_size: int
+    # The value of each categorical output dimension (None: numerical output).
+    # Tracr keeps these names outside the arrays, in its output encoder; without
+    # them `Map(x + 1, w)` and `Map(x + 2, w)` can have identical weights.
+    output_values: list | None | str = OUTPUT_VALUES_UNKNOWN
 
     @property
     def d_model(self) -> int:
@@ -60,15 +66,21 @@ class ModelWeights:
 
 def weights_of(model: CompiledModel) -> ModelWeights:
     return ModelWeights(params=model.params, compile_config=model.config,
-                        num_heads=model.num_heads, key_size=model.key_size)
+                        num_heads=model.num_heads, key_size=model.key_size,
+                        output_values=model.output_values)
 
 
 def weights_of_tracr(model, config: CompileConfig) -> ModelWeights:
     """ModelWeights of a Tracr AssembledTransformerModel compiled with `config`."""
     params = {f"{module}/{name}": np.asarray(value, dtype=np.float32)
               for module, group in model.params.items() for name, value in group.items()}
+    output_values = None
+    if hasattr(model.output_encoder, "encoding_map"):
+        decoding = {index: value for value, index in model.output_encoder.encoding_map.items()}
+        output_values = [decoding[i] for i in range(len(decoding))]
     weights = ModelWeights(params=params, compile_config=config,
-                           num_heads=model.model_config.num_heads, key_size=model.model_config.key_size)
+                           num_heads=model.model_config.num_heads, key_size=model.model_config.key_size,
+                           output_values=output_values)
     validate(weights)
     return weights
 
@@ -77,6 +89,8 @@ def save_weights(weights: ModelWeights, path: str | Path) -> None:
     """Writes a `.npz` weights file (no pickles)."""
     info = {"compile": weights.compile_config.to_json(), "num_heads": weights.num_heads,
             "key_size": weights.key_size, "format": "trade-weights-1"}
+    if weights.output_values != OUTPUT_VALUES_UNKNOWN:
+        info["output_values"] = weights.output_values
     arrays = {name: np.asarray(value, dtype=np.float32) for name, value in weights.params.items()}
     arrays[CONFIG_KEY] = np.array(json.dumps(info))
     with open(path, "wb") as handle:
@@ -105,8 +119,12 @@ def load_weights(path: str | Path) -> ModelWeights:
     try:
         info = json.loads(str(arrays.pop(CONFIG_KEY)))
         config = CompileConfig.from_json(info["compile"])
-        weights = ModelWeights(params=arrays, compile_config=config,
-                               num_heads=int(info["num_heads"]), key_size=int(info["key_size"]))
+        output_values = info.get("output_values", OUTPUT_VALUES_UNKNOWN)
+        if not (output_values is None or output_values == OUTPUT_VALUES_UNKNOWN or (
+                isinstance(output_values, list) and all(isinstance(v, (int, float)) for v in output_values))):
+            raise ValueError("output_values must be a list of numbers or null")
+        weights = ModelWeights(params=arrays, compile_config=config, num_heads=int(info["num_heads"]),
+                               key_size=int(info["key_size"]), output_values=output_values)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
         raise WeightsError(f"{path}: malformed '{CONFIG_KEY}' ({error})") from None
     try:

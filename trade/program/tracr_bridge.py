@@ -1,11 +1,11 @@
 """Programs to and from Tracr `rasp` expressions.
 
-Tracr labels an expression `{name}_{unique_id}`, where the id comes from a
-process-wide counter, and orders the residual stream by label: left alone, the
-same program compiles to differently ordered weights depending on what was built
-before it. So every expression is named after its variable (`v3`) and given the
-id of its line (label `v3_3`), which makes the compiled weights a function of
-the program alone.
+Tracr orders the residual stream by label, and labels an expression
+`{name}_{unique_id}`. Every expression is named after its variable (`v3`), so the
+order, and with it the compiled weights, is a function of the program: distinct
+names already differ before the `_` that precedes the id. The id itself comes
+from a process-wide counter; it is pinned to the line number (label `v3_3`) so
+that residual labels are reproducible too, whatever was built before.
 """
 
 from __future__ import annotations
