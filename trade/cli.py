@@ -7,6 +7,7 @@ line `trade: error: ...` with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -92,6 +93,95 @@ def cmd_dataset_stats(args: argparse.Namespace) -> None:
     print(f"plot: {plot}; numbers: {plot.with_suffix('.json')}")
 
 
+def cmd_train(args: argparse.Namespace) -> None:
+    from trade.train import run_train
+
+    if not (Path(args.data) / "manifest.json").exists():
+        raise UserError(f"{args.data}: not a TraDe dataset (no manifest.json); run `trade generate`")
+    run_train(args)
+
+
+def _load_checkpoint(path: str | None):
+    from trade.checkpoint import CheckpointError
+    from trade.decompile import load_decompiler
+
+    try:
+        return load_decompiler(path)
+    except CheckpointError as error:
+        raise UserError(str(error)) from None
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from trade.dataset.read import iter_examples
+    from trade.evaluate import load_programs_dir
+    from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
+
+    checkpoint = _load_checkpoint(args.checkpoint)
+    modes = tuple(args.modes.split(",")) if args.modes else ALL_MODES
+    unknown = set(modes) - set(ALL_MODES)
+    if unknown:
+        raise UserError(f"unknown mode(s) {sorted(unknown)}; choose from {', '.join(ALL_MODES)}")
+    job = EvaluationJob(modes=modes, beam_size=args.beam)
+    if args.programs:
+        try:
+            examples = load_programs_dir(args.programs)
+        except (FileNotFoundError, ValueError) as error:
+            raise UserError(str(error)) from None
+        description = {"programs_dir": args.programs}
+    elif args.data:
+        try:
+            examples = list(itertools.islice(iter_examples(args.data, split=args.split), args.n))
+        except FileNotFoundError as error:
+            raise UserError(str(error)) from None
+        description = {"data": args.data, "split": args.split}
+    else:
+        raise UserError("give --data DIR or --programs DIR")
+    description["checkpoint"] = str(args.checkpoint or "checkpoints/small")
+    report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
+    print((Path(args.out) / "report.md").read_text())
+    print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
+
+
+def cmd_decompile(args: argparse.Namespace) -> None:
+    from trade.decoding import TooLargeError
+    from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
+    from trade.weights import WeightsError, weights_of
+
+    if args.program:
+        from trade.compiling import compile_program
+
+        program = read_program_file(args.program)
+        try:
+            model = weights_of(compile_program(program, _compile_config(args), timeout=60.0))
+        except CompileError as error:
+            raise UserError(f"{args.program}: Tracr cannot compile this program ({error})") from None
+    elif args.model:
+        model = args.model
+    else:
+        raise UserError("give a weights file (MODEL.npz) or --program FILE.rasp")
+    checkpoint = _load_checkpoint(args.checkpoint)
+    options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, explain=args.explain)
+    try:
+        result = decompile(model, checkpoint, options)
+    except (WeightsError, TooLargeError) as error:
+        raise UserError(str(error)) from None
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1))
+        return
+    if args.format == "tracr":
+        print(tracr_module(result.program), end="")
+        return
+    print(result.text, end="")
+    print(f"# verdict: {result.verdict} ({result.reason})")
+    if args.explain:
+        print("# explanation: weight matrices attended to most while writing each line")
+        for index, top in enumerate(result.explanation):
+            print(f"#   v{index + 1}: " + ", ".join(f"{name} {share:.0%}" for name, share in top))
+        png = Path(args.explain_png)
+        plot_explanation(result, png)
+        print(f"# heatmap: {png}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trade", description="TraDe: decompile Tracr-compiled transformers into RASP programs.")
@@ -136,6 +226,51 @@ def build_parser() -> argparse.ArgumentParser:
                        help="programs sampled for weight-token counts (default: %(default)s)")
     stats.add_argument("--plot", default=None, help="PNG path (default: DATA/stats.png)")
     stats.set_defaults(run=cmd_dataset_stats)
+
+    from trade.train import add_train_arguments
+
+    train = commands.add_parser(
+        "train", help="train a decompiler on a dataset", formatter_class=formatter,
+        description="Train the encoder-decoder on a dataset; resumes from RUN_DIR/last after a kill.\n\n"
+                    "example:\n  trade train --data data/train --preset small --out runs/small --grammar-mask")
+    add_train_arguments(train)
+    train.set_defaults(run=cmd_train)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="evaluate a decompiler and write a report with figures", formatter_class=formatter,
+        description="Decode held-out programs in every mode (teacher-forced, greedy with and without the\n"
+                    "grammar mask, beam search with verification) and write report.md/json and figures.\n\n"
+                    "examples:\n  trade evaluate --data data/test --split test --n 1000 --out reports/test\n"
+                    "  trade evaluate --programs examples --out reports/examples")
+    evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/small)")
+    evaluate.add_argument("--data", default=None, help="dataset directory")
+    evaluate.add_argument("--split", default="test", help="split to evaluate (default: %(default)s)")
+    evaluate.add_argument("--n", type=int, default=1000, help="programs to evaluate (default: %(default)s)")
+    evaluate.add_argument("--programs", default=None, help="a directory of .rasp programs instead of --data")
+    evaluate.add_argument("--modes", default=None, help="comma-separated subset of modes (default: all)")
+    evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
+    evaluate.add_argument("--out", required=True, help="report directory")
+    evaluate.set_defaults(run=cmd_evaluate)
+
+    decompile = commands.add_parser(
+        "decompile", help="decompile a compiled model into RASP", formatter_class=formatter,
+        description="Read a Tracr model's weights (.npz), decode RASP with grammar-constrained beam search,\n"
+                    "and verify the result against the weights (verdict: exact, equivalent or unverified).\n\n"
+                    "examples:\n  trade decompile reverse.npz\n  trade decompile --program examples/reverse.rasp"
+                    " --explain\n  trade decompile reverse.npz --format tracr > reverse_program.py")
+    decompile.add_argument("model", nargs="?", help="a .npz weights file (from `trade compile`)")
+    decompile.add_argument("--program", default=None, help="compile this .rasp file first, then decompile it")
+    decompile.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/small)")
+    decompile.add_argument("--beam", type=int, default=8, help="beam size; 1 is greedy (default: %(default)s)")
+    decompile.add_argument("--no-verify", action="store_true", help="skip verification")
+    decompile.add_argument("--format", choices=("rasp", "tracr"), default="rasp",
+                           help="rasp source (default) or a runnable Python module using tracr's rasp API")
+    decompile.add_argument("--json", action="store_true", help="print everything as JSON")
+    decompile.add_argument("--explain", action="store_true",
+                           help="show which weight matrices the decoder read for each line (and a PNG)")
+    decompile.add_argument("--explain-png", default="explain.png", help="heatmap path (default: %(default)s)")
+    _add_compile_options(decompile)
+    decompile.set_defaults(run=cmd_decompile)
     return parser
 
 

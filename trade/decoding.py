@@ -1,0 +1,186 @@
+"""Decoding programs from a trained decompiler: teacher-forced, greedy and beam search.
+
+Shaped after Whisper's decoding.py: a frozen `DecodingOptions`, decoders that
+share one step function, and the grammar as a logit filter applied before every
+step (`GrammarState.allowed()`), so that with `grammar=True` every finished
+sequence is a well-typed program of at most 15 lines and 2 SequenceMaps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+
+from trade.grammar import GrammarState, grammar_masks
+from trade.model import Decompiler
+from trade.program.tokens import BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID
+from trade.train import collate
+from trade.weights import ModelWeights, TokenizerConfig, WeightTokens, tokenize
+
+
+@dataclasses.dataclass(frozen=True)
+class DecodingOptions:
+    """How to decode: beam size 1 is greedy; `grammar` applies the grammar mask."""
+
+    beam_size: int = 1
+    grammar: bool = True
+    max_tokens: int = MAX_PROGRAM_TOKENS
+    length_penalty: float = 0.0  # score = log p / len**penalty (0: plain log-probability)
+
+
+@dataclasses.dataclass
+class Candidate:
+    """One decoded token sequence (`<bos>` ... `<eos>`) and its log-probabilities."""
+
+    ids: list[int]
+    log_prob: float
+    token_log_probs: list[float]
+    finished: bool
+
+    def score(self, length_penalty: float) -> float:
+        return self.log_prob / max(len(self.ids) - 1, 1) ** length_penalty
+
+
+class TooLargeError(ValueError):
+    """A model with more weight tokens than the decompiler's encoder reads."""
+
+
+def weight_tokens(model: Decompiler, weights: Sequence[ModelWeights],
+                  tokenizer: TokenizerConfig) -> list[WeightTokens]:
+    """Tokenizes models, refusing ones the encoder cannot take."""
+    out = []
+    for item in weights:
+        tokens = tokenize(item, tokenizer)
+        if len(tokens) > model.dims.n_weight_ctx:
+            raise TooLargeError(f"the model has {len(tokens)} weight tokens; this decompiler reads at most "
+                                f"{model.dims.n_weight_ctx}")
+        if int(tokens.layers.max()) >= model.dims.n_layer_ids:
+            raise TooLargeError(f"the model has {int(tokens.layers.max())} layers; this decompiler reads "
+                                f"at most {model.dims.n_layer_ids - 1}")
+        out.append(tokens)
+    return out
+
+
+def _encode(model: Decompiler, tokens: Sequence[WeightTokens]) -> tuple[torch.Tensor, torch.Tensor]:
+    dummy = np.array([BOS_ID], dtype=np.int64)
+    batch = collate([(t, dummy) for t in tokens])
+    memory = model.encode(batch.vectors, batch.roles, batch.layers, batch.weight_mask)
+    return memory, batch.weight_mask
+
+
+@torch.no_grad()
+def teacher_forced(model: Decompiler, tokens: Sequence[WeightTokens], truth_ids: Sequence[np.ndarray],
+                   grammar: bool = True) -> list[list[int]]:
+    """Each token predicted from the ground-truth prefix (the paper's non-autoregressive mode).
+
+    Returns, per program, `<bos>` followed by the prediction at every truth position.
+    """
+    model.eval()
+    batch = collate(list(zip(tokens, truth_ids)), with_grammar=grammar)
+    logits = model(*batch.model_inputs(), grammar_mask=batch.grammar_mask)
+    predicted = logits.argmax(dim=-1)
+    return [[BOS_ID] + predicted[row, :len(ids) - 1].tolist() for row, ids in enumerate(truth_ids)]
+
+
+@torch.no_grad()
+def greedy(model: Decompiler, tokens: Sequence[WeightTokens],
+           options: DecodingOptions = DecodingOptions()) -> list[Candidate]:
+    """Greedy autoregressive decoding of a batch of models at once."""
+    model.eval()
+    memory, weight_mask = _encode(model, tokens)
+    batch = memory.shape[0]
+    ids = torch.full((batch, 1), BOS_ID, dtype=torch.long)
+    state = GrammarState.initial(batch).advance(ids[:, 0])
+    log_probs = torch.zeros(batch)
+    token_log_probs: list[list[float]] = [[] for _ in range(batch)]
+    finished = torch.zeros(batch, dtype=torch.bool)
+    for _ in range(options.max_tokens - 1):
+        mask = state.allowed() if options.grammar else None
+        step = torch.log_softmax(model.decode_step(ids, memory, weight_mask, mask).float(), dim=-1)
+        choice = step.argmax(dim=-1)
+        choice = torch.where(finished, torch.full_like(choice, PAD_ID), choice)
+        chosen = step.gather(1, choice[:, None])[:, 0]
+        for row in torch.nonzero(~finished)[:, 0].tolist():
+            token_log_probs[row].append(float(chosen[row]))
+        log_probs += torch.where(finished, torch.zeros_like(chosen), chosen)
+        ids = torch.cat([ids, choice[:, None]], dim=1)
+        state = state.advance(choice)
+        finished |= choice == EOS_ID
+        if bool(finished.all()):
+            break
+    out = []
+    for row in range(batch):
+        row_ids = ids[row].tolist()
+        if EOS_ID in row_ids:
+            row_ids = row_ids[:row_ids.index(EOS_ID) + 1]
+        out.append(Candidate(row_ids, float(log_probs[row]), token_log_probs[row], bool(finished[row])))
+    return out
+
+
+@torch.no_grad()
+def beam_search(model: Decompiler, tokens: WeightTokens,
+                options: DecodingOptions = DecodingOptions(beam_size=8),
+                accept: Callable[[list[int]], bool] | None = None) -> list[Candidate]:
+    """Beam search over (grammar-constrained) decoding for one model; candidates best first.
+
+    `accept` filters finished sequences (e.g. "Tracr compiles it"): rejected ones
+    never enter the result, and the search goes on until `beam_size` accepted
+    sequences are found or the beam dies out. Only if nothing was accepted are
+    the rejected sequences returned, marked `finished=False`.
+    """
+    model.eval()
+    beam = options.beam_size
+    memory, weight_mask = _encode(model, [tokens])
+    ids = torch.full((1, 1), BOS_ID, dtype=torch.long)
+    scores = torch.zeros(1)
+    per_token: list[list[float]] = [[]]
+    state = GrammarState.initial(1).advance(ids[:, 0])
+    done: list[Candidate] = []
+    rejected: list[Candidate] = []
+    for _ in range(options.max_tokens - 1):
+        live = ids.shape[0]
+        mask = state.allowed() if options.grammar else None
+        step = torch.log_softmax(
+            model.decode_step(ids, memory.expand(live, -1, -1), weight_mask.expand(live, -1), mask).float(),
+            dim=-1)
+        total = (scores[:, None] + step).reshape(-1)
+        top = torch.topk(total, k=min(2 * beam, int(torch.isfinite(total).sum())))
+        keep_rows, keep_tokens, keep_scores = [], [], []
+        for flat, score in zip(top.indices.tolist(), top.values.tolist()):
+            row, token = divmod(flat, step.shape[1])
+            new_ids = ids[row].tolist() + [token]
+            new_per_token = per_token[row] + [float(step[row, token])]
+            if token == EOS_ID:
+                if accept is None or accept(new_ids):
+                    done.append(Candidate(new_ids, score, new_per_token, True))
+                else:
+                    rejected.append(Candidate(new_ids, score, new_per_token, False))
+            else:
+                keep_rows.append(row)
+                keep_tokens.append(token)
+                keep_scores.append(score)
+            if len(keep_rows) == beam:
+                break
+        if len(done) >= beam and (not keep_scores or _best_possible(done, options) >= max(keep_scores)):
+            break
+        if not keep_rows:
+            break
+        rows = torch.tensor(keep_rows)
+        tokens_tensor = torch.tensor(keep_tokens)
+        ids = torch.cat([ids[rows], tokens_tensor[:, None]], dim=1)
+        per_token = [per_token[r] + [float(step[r, t])] for r, t in zip(keep_rows, keep_tokens)]
+        scores = torch.tensor(keep_scores)
+        state = state.select(rows).advance(tokens_tensor)
+    if not done:  # nothing accepted, or ran out of length
+        done = rejected or [Candidate(ids[i].tolist(), float(scores[i]), per_token[i], False)
+                            for i in range(ids.shape[0])]
+    done.sort(key=lambda c: c.score(options.length_penalty), reverse=True)
+    return done[:beam]
+
+
+def _best_possible(done: list[Candidate], options: DecodingOptions) -> float:
+    """Scores only fall as sequences grow (log-probabilities are negative)."""
+    return sorted((c.log_prob for c in done), reverse=True)[min(len(done), options.beam_size) - 1]

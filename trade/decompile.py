@@ -1,0 +1,314 @@
+"""The main job: from a compiled transformer's weights to a verified RASP program.
+
+Stages, in order: load and validate the weights; tokenize them; decode
+candidates with grammar-constrained beam search (only Tracr-compilable programs
+survive); verify each candidate against the given weights alone (recompile and
+compare: `exact`; run both on the whole input space: `equivalent`); return the
+best verified candidate, or the most likely one marked `unverified`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from trade.checkpoint import Checkpoint, load_checkpoint
+from trade.compiling import CompileConfig, CompileError, compile_program
+from trade.decoding import Candidate, DecodingOptions, beam_search, greedy, weight_tokens
+from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
+from trade.program.text import program_to_text
+from trade.program.tokens import TOKENS_PER_LINE, ids_to_program
+from trade.verify import EXACT, UNVERIFIED, VerifyOptions, reference_model, verify
+from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "small"
+
+
+@dataclasses.dataclass(frozen=True)
+class DecompileOptions:
+    """How hard to search and whether to check."""
+
+    beam_size: int = 8
+    grammar: bool = True
+    verify: bool = True
+    explain: bool = False
+
+
+@dataclasses.dataclass
+class TriedCandidate:
+    """One beam candidate: its program (None if it was not a program), score and verdict."""
+
+    text: str | None
+    ids: list[int]
+    log_prob: float
+    verdict: str
+    reason: str
+
+
+@dataclasses.dataclass
+class Decompilation:
+    """What `decompile` returns: the program, how sure we are, and how we know."""
+
+    program: Program
+    text: str
+    ids: list[int]
+    verdict: str
+    reason: str
+    line_confidence: list[float]
+    candidates: list[TriedCandidate]
+    timings: dict[str, float]
+    explanation: list[list[tuple[str, float]]] | None = None
+    attention: np.ndarray | None = None
+    weight_token_names: list[str] | None = None
+
+    def to_json(self) -> dict:
+        data = dataclasses.asdict(self)
+        data.pop("program")
+        data.pop("attention")
+        return data
+
+
+def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
+    """The shipped checkpoint by default (`checkpoints/small`)."""
+    checkpoint = load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
+    checkpoint.model.eval()
+    return checkpoint
+
+
+def weights_from(model) -> ModelWeights:
+    """ModelWeights from a path, ModelWeights, or a Tracr AssembledTransformerModel."""
+    if isinstance(model, ModelWeights):
+        return model
+    if isinstance(model, (str, Path)):
+        return load_weights(model)
+    if hasattr(model, "params") and hasattr(model, "input_encoder"):
+        encoder = model.input_encoder
+        vocab = tuple(sorted(v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)))
+        max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
+        config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
+                               compiler_pad=encoder.pad_token)
+        return weights_of_tracr(model, config)
+    raise TypeError(f"cannot decompile a {type(model).__name__}: give a .npz path, ModelWeights "
+                    "or a Tracr AssembledTransformerModel")
+
+
+def _compilable(config: CompileConfig):
+    cache: dict[tuple[int, ...], bool] = {}
+
+    def accept(ids: Sequence[int]) -> bool:
+        key = tuple(ids)
+        if key not in cache:
+            try:
+                compile_program(canonicalize(ids_to_program(list(ids))), config, timeout=5.0)
+                cache[key] = True
+            except (ProgramError, CompileError):
+                cache[key] = False
+        return cache[key]
+
+    return accept
+
+
+def line_confidence(candidate: Candidate, lines: int) -> list[float]:
+    """Per line, the probability of its four tokens together."""
+    log_probs = candidate.token_log_probs
+    return [float(np.exp(sum(log_probs[i * TOKENS_PER_LINE:(i + 1) * TOKENS_PER_LINE])))
+            for i in range(lines)]
+
+
+def layer_comments(program: Program, config: CompileConfig) -> dict[str, str]:
+    """`categorical, layer 1 mlp` per variable: its type and the sublayer that computes it."""
+    types = program.types()
+    comments = {name: t.value for name, t in types.items() if name.startswith("v")}
+    try:
+        model = compile_program(program, config, timeout=5.0)
+    except CompileError:
+        return comments
+    written: dict[str, str] = {}
+    for layer in range(model.num_layers):
+        for kind, key in (("attn", f"transformer/layer_{layer}/attn/linear/w"),
+                          ("mlp", f"transformer/layer_{layer}/mlp/linear_2/w")):
+            columns = np.flatnonzero(np.abs(model.params[key]).sum(axis=0))
+            for column in columns:
+                label = model.residual_labels[column].split(":")[0]
+                written.setdefault(label, f"layer {layer} {kind}")
+    for index, line in enumerate(program.lines):
+        name = variable_name(index)
+        where = written.get(f"{name}_{index + 1}")
+        if types[name] is VarType.SELECTOR:
+            readers = [variable_name(i) for i, other in enumerate(program.lines) if name in other.variable_args]
+            where = next((f"used in {written[f'{r}_{int(r[1:])}']}" for r in readers
+                          if f"{r}_{int(r[1:])}" in written), None)
+        if where:
+            comments[name] = f"{comments[name]}, {where}"
+    return comments
+
+
+def decompile(model, decompiler: Checkpoint | None = None,
+              options: DecompileOptions = DecompileOptions()) -> Decompilation:
+    """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel)."""
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    weights = weights_from(model)
+    decompiler = decompiler or load_decompiler()
+    timings["load"] = time.perf_counter() - began
+    net, tokenizer = decompiler.model, decompiler.tokenizer
+    tokens = weight_tokens(net, [weights], tokenizer)[0]
+
+    began = time.perf_counter()
+    decoding = DecodingOptions(beam_size=options.beam_size, grammar=options.grammar)
+    accept = _compilable(weights.compile_config)
+    if options.beam_size <= 1:
+        beam = greedy(net, [tokens], decoding)
+        if not accept(beam[0].ids):  # greedy's program does not compile: search for one that does
+            beam = beam_search(net, tokens, dataclasses.replace(decoding, beam_size=4), accept)[:1]
+    else:
+        beam = beam_search(net, tokens, decoding, accept)
+    ranked = sorted(beam, key=lambda c: not accept(c.ids))  # compilable first, stable
+    timings["decode"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    reference = reference_model(weights, weights.output_values) if options.verify else None
+    tried: list[TriedCandidate] = []
+    chosen: tuple[Candidate, Program, str, str] | None = None
+    seen: set[Program] = set()
+    for candidate in ranked:
+        try:
+            program = canonicalize(ids_to_program(candidate.ids))
+        except ProgramError as error:
+            tried.append(TriedCandidate(None, candidate.ids, candidate.log_prob, UNVERIFIED, str(error)))
+            continue
+        if program in seen:
+            continue
+        seen.add(program)
+        if reference is not None:
+            result = verify(program, reference, options=VerifyOptions())
+            verdict, reason = result.verdict, result.reason
+        else:
+            verdict, reason = UNVERIFIED, "verification was switched off"
+        tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, verdict, reason))
+        rank = {EXACT: 0, "equivalent": 1, UNVERIFIED: 2}
+        if chosen is None or rank[verdict] < rank[chosen[2]]:
+            chosen = (candidate, program, verdict, reason)
+        if verdict == EXACT:
+            break
+    timings["verify"] = time.perf_counter() - began
+    if chosen is None:
+        raise ValueError("the decompiler produced no program (every candidate was malformed)")
+    candidate, program, verdict, reason = chosen
+    comments = layer_comments(program, weights.compile_config)
+    decompilation = Decompilation(
+        program=program, text=program_to_text(program, comments), ids=candidate.ids, verdict=verdict,
+        reason=reason, line_confidence=line_confidence(candidate, len(program)), candidates=tried,
+        timings=timings)
+    if options.explain:
+        explain(decompilation, net, tokens)
+    return decompilation
+
+
+def weight_token_names(tokens: WeightTokens) -> list[str]:
+    """Readable names of weight tokens: `L1 query`, `token_embed`, ..."""
+    names = []
+    for role, layer in zip(tokens.roles.tolist(), tokens.layers.tolist()):
+        names.append(ROLES[role] if layer == 0 else f"L{layer - 1} {ROLES[role]}")
+    return names
+
+
+@torch.no_grad()
+def cross_attention(net, tokens: WeightTokens, ids: list[int]) -> np.ndarray:
+    """Decoder cross-attention [program position, weight token], averaged over layers and heads."""
+    from trade.decoding import _encode
+
+    memory, weight_mask = _encode(net, [tokens])
+    captured: list[torch.Tensor] = []
+
+    def hook(module, args, kwargs, output):
+        x, source = args[0], args[1]
+        q = module.query(x)
+        k, _ = module.key_value(source).chunk(2, dim=-1)
+        batch, length, width = q.shape
+        q = q.view(batch, length, module.n_heads, -1).transpose(1, 2)
+        k = k.view(batch, k.shape[1], module.n_heads, -1).transpose(1, 2)
+        scores = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+        mask = kwargs.get("mask")
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        captured.append(scores.softmax(dim=-1).mean(dim=1)[0])
+
+    handles = [block.cross_attn.register_forward_hook(hook, with_kwargs=True) for block in net.decoder.blocks]
+    try:
+        net.decoder(torch.tensor([ids]), memory, weight_mask)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return torch.stack(captured).mean(dim=0).numpy()
+
+
+def explain(decompilation: Decompilation, net, tokens: WeightTokens, top: int = 3) -> None:
+    """For each output line, the weight matrices the decoder attended to most while writing it."""
+    attention = cross_attention(net, tokens, decompilation.ids)
+    names = weight_token_names(tokens)
+    lines = []
+    per_line = []
+    for index in range(len(decompilation.program)):
+        # Positions whose output is this line's tokens: inputs 4i .. 4i+3.
+        rows = attention[index * TOKENS_PER_LINE:(index + 1) * TOKENS_PER_LINE].mean(axis=0)
+        per_line.append(rows)
+        order = np.argsort(-rows)[:top]
+        lines.append([(names[j], float(rows[j])) for j in order])
+    decompilation.explanation = lines
+    decompilation.attention = np.stack(per_line)
+    decompilation.weight_token_names = names
+
+
+def plot_explanation(decompilation: Decompilation, path: str | Path) -> None:
+    """A heatmap: program lines (rows) by weight matrices (columns)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    attention = decompilation.attention
+    figure, axis = plt.subplots(figsize=(max(6, 0.35 * attention.shape[1]), 1 + 0.45 * attention.shape[0]))
+    axis.imshow(attention, aspect="auto", cmap="viridis")
+    axis.set_xticks(range(attention.shape[1]), decompilation.weight_token_names, rotation=90, fontsize=7)
+    axis.set_yticks(range(attention.shape[0]), [line.split("#")[0].strip()
+                                                  for line in decompilation.text.splitlines()], fontsize=7)
+    axis.set_title("decoder cross-attention: which weight matrices each line was read from")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def tracr_module(program: Program) -> str:
+    """A runnable Python module that builds the program with Tracr's rasp API as `program`."""
+    from trade.program.lambdas import LAMBDA_BY_TOKEN
+    from trade.program.program import Op
+
+    types = program.types()
+    out = ["from tracr.rasp import rasp", "", "tokens = rasp.tokens", "indices = rasp.indices", ""]
+    for index, line in enumerate(program.lines):
+        name = variable_name(index)
+        args = line.args
+        if line.op is Op.SELECT:
+            expr = f"rasp.Select({args[0]}, {args[1]}, rasp.Comparison.{args[2]})"
+        elif line.op is Op.AGGREGATE:
+            default = ", default=0" if types[name] is VarType.NUMERICAL else ""
+            expr = f"rasp.Aggregate({args[0]}, {args[1]}{default})"
+        elif line.op is Op.SELECTOR_WIDTH:
+            expr = f"rasp.SelectorWidth({args[0]})"
+        elif line.op is Op.MAP:
+            expr = f"rasp.Map({LAMBDA_BY_TOKEN[args[0]].python}, {args[1]}, simplify=False)"
+        else:
+            expr = f"rasp.SequenceMap({LAMBDA_BY_TOKEN[args[0]].python}, {args[1]}, {args[2]})"
+        if types[name] is VarType.NUMERICAL:
+            expr = f"rasp.numerical({expr})"
+        elif types[name] is VarType.CATEGORICAL:
+            expr = f"rasp.categorical({expr})"
+        out.append(f'{name} = {expr}.named("{name}")')
+    out += ["", f"program = {program.output}"]
+    return "\n".join(out) + "\n"

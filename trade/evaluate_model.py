@@ -1,0 +1,147 @@
+"""Evaluating a trained decompiler: decode held-out programs in every mode and write the report.
+
+Modes (all plug into `trade.evaluate.evaluate_predictions`):
+
+- `teacher_forced`: each token predicted from the ground-truth prefix (the
+  paper's non-autoregressive mode), grammar mask on;
+- `autoregressive`: greedy, the model's own tokens, no mask
+  (the paper's autoregressive mode);
+- `autoregressive_grammar`: greedy with the grammar mask;
+- `beam_verified`: beam search with the grammar mask, candidates Tracr cannot
+  compile dropped, each remaining candidate verified against the weights; the
+  first `exact`, else the first `equivalent`, else the most likely one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from tqdm import tqdm
+
+from trade.checkpoint import Checkpoint
+from trade.compiling import CompileConfig, compile_program
+from trade.decoding import DecodingOptions, beam_search, greedy, teacher_forced, weight_tokens
+from trade.decompile import _compilable
+from trade.evaluate import EvaluateOptions, evaluate_predictions, load_programs_dir, write_report
+from trade.program.program import Program, ProgramError, canonicalize
+from trade.program.text import parse_program
+from trade.program.tokens import ids_to_program, program_to_ids
+from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, reference_model, verify
+from trade.weights import ModelWeights, weights_of
+
+TEACHER_FORCED = "teacher_forced"
+UNCONSTRAINED = "autoregressive"
+GREEDY = "autoregressive_grammar"
+BEAM = "beam_verified"
+ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, BEAM)
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluationJob:
+    """What `trade evaluate` runs."""
+
+    modes: tuple[str, ...] = ALL_MODES
+    beam_size: int = 8
+    batch_size: int = 64
+
+
+def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, beam_size: int
+                  ) -> tuple[list[int], str, float]:
+    """The beam candidate chosen by verification: (ids, verdict, seconds)."""
+    began = time.perf_counter()
+    net = checkpoint.model
+    tokens = weight_tokens(net, [weights], checkpoint.tokenizer)[0]
+    accept = _compilable(weights.compile_config)
+    beam = beam_search(net, tokens, DecodingOptions(beam_size=beam_size), accept)
+    reference = reference_model(weights, output_values)
+    best: tuple[list[int], str] | None = None
+    seen: set[Program] = set()
+    for candidate in beam:
+        if not accept(candidate.ids):
+            continue
+        program = canonicalize(ids_to_program(candidate.ids))
+        if program in seen:
+            continue
+        seen.add(program)
+        verdict = verify(program, reference, options=VerifyOptions()).verdict
+        ids = program_to_ids(program)
+        if best is None or (verdict == EQUIVALENT and best[1] == UNVERIFIED):
+            best = (ids, verdict)
+        if verdict == EXACT:
+            best = (ids, verdict)
+            break
+    if best is None:  # nothing compiled: fall back to the most likely sequence
+        best = (beam[0].ids, UNVERIFIED)
+    return best[0], best[1], time.perf_counter() - began
+
+
+def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Sequence[Program],
+            job: EvaluationJob, progress: bool = True) -> tuple[dict[str, list[list[int]]], dict, list]:
+    """Predictions of every mode, their timings, and the verdicts of the beam mode."""
+    net = checkpoint.model
+    truth_ids = [np.asarray(program_to_ids(p), dtype=np.int64) for p in truths]
+    predictions: dict[str, list[list[int]]] = {mode: [] for mode in job.modes}
+    timings: dict[str, float] = {mode: 0.0 for mode in job.modes}
+    verdicts: list[str] = []
+    batches = range(0, len(truths), job.batch_size)
+    for start in tqdm(batches, desc="decoding (batched modes)", disable=not progress):
+        chunk = slice(start, start + job.batch_size)
+        tokens = weight_tokens(net, weights[chunk], checkpoint.tokenizer)
+        for mode in (TEACHER_FORCED, UNCONSTRAINED, GREEDY):
+            if mode not in job.modes:
+                continue
+            began = time.perf_counter()
+            if mode == TEACHER_FORCED:
+                out = teacher_forced(net, tokens, truth_ids[chunk])
+            else:
+                out = [c.ids for c in greedy(net, tokens, DecodingOptions(grammar=mode == GREEDY))]
+            predictions[mode] += out
+            timings[mode] += time.perf_counter() - began
+    if BEAM in job.modes:
+        for weight, truth in tqdm(list(zip(weights, truths)), desc=f"beam {job.beam_size} + verification",
+                                  disable=not progress):
+            labels = compile_program(truth, weight.compile_config).output_values
+            ids, verdict, seconds = beam_verified(checkpoint, weight, labels, job.beam_size)
+            predictions[BEAM].append(ids)
+            verdicts.append(verdict)
+            timings[BEAM] += seconds
+    return predictions, timings, verdicts
+
+
+def evaluate_checkpoint(checkpoint: Checkpoint, examples: Sequence, out_dir: str | Path,
+                        job: EvaluationJob = EvaluationJob(), description: dict | None = None,
+                        progress: bool = True) -> dict:
+    """Decodes `examples` (dataset Examples or NamedPrograms) in every mode and writes the report."""
+    truths = [canonicalize(parse_program(e.program_text)) if hasattr(e, "program_text") else e.program
+              for e in examples]
+    weights = [e.weights if hasattr(e, "weights") else weights_of(e.model) for e in examples]
+    began = time.perf_counter()
+    predictions, timings, verdicts = predict(checkpoint, weights, truths, job, progress)
+    decode_seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    config = weights[0].compile_config if weights else CompileConfig()
+    results = evaluate_predictions(truths, predictions, options=EvaluateOptions(compile_config=config))
+    beam_rows = [r for r in results if r.mode == BEAM]
+    for row, verdict in zip(beam_rows, verdicts):
+        row.verdict = verdict
+    metric_seconds = time.perf_counter() - began
+    names = [getattr(e, "name", None) for e in examples]
+    extra = {
+        **(description or {}),
+        "programs": len(truths),
+        "decoding_seconds": {mode: round(seconds, 2) for mode, seconds in timings.items()},
+        "seconds_per_program": {mode: round(seconds / max(len(truths), 1), 4) for mode, seconds in timings.items()},
+        "total_decoding_seconds": round(decode_seconds, 1),
+        "metric_seconds": round(metric_seconds, 1),
+        "beam_verdicts": {v: verdicts.count(v) for v in (EXACT, EQUIVALENT, UNVERIFIED)} if verdicts else None,
+    }
+    if any(names):
+        extra["program_names"] = names
+    write_report(results, out_dir, extra=extra)
+    return json.loads((Path(out_dir) / "report.json").read_text())
