@@ -12,10 +12,36 @@ from __future__ import annotations
 
 from tracr.rasp import rasp
 
-from trade.program.lambdas import LAMBDAS, Encoding
+from trade.program.lambdas import LAMBDAS, Encoding, Lambda, LambdaKind
 from trade.program.program import INPUTS, Line, Op, Program, ProgramError, VarType, variable_name
 
 _LAMBDA_BY_FUNCTION = {id(lam.fn): lam for lam in LAMBDAS}
+_PROBE_VALUES = tuple(range(-6, 11)) + (0.2, 0.25, 1 / 3, 0.5, 2 / 3, 0.75)
+_PROBE_PAIRS = tuple((x, y) for x in range(-4, 9) for y in range(-4, 9))
+
+
+def _same_behaviour(fn, lam: Lambda) -> bool:
+    """Whether a foreign function agrees with a library lambda on a grid of probe inputs."""
+    probes = _PROBE_PAIRS if lam.kind.arity == 2 else [(v,) for v in _PROBE_VALUES]
+    try:
+        return all(fn(*args) == lam.fn(*args) for args in probes)
+    except Exception:  # a foreign function may raise anywhere; then it is not this lambda
+        return False
+
+
+def identify_lambda(fn, kind_options: tuple[LambdaKind, ...]) -> Lambda | None:
+    """The library lambda a function is: by identity, else by behaviour on probe inputs.
+
+    Behaviour matching lets programs rebuilt from source (e.g. `--format tracr`
+    output) convert back; functions that agree everywhere on the probe grid are
+    treated as the same lambda.
+    """
+    if id(fn) in _LAMBDA_BY_FUNCTION and _LAMBDA_BY_FUNCTION[id(fn)].kind in kind_options:
+        return _LAMBDA_BY_FUNCTION[id(fn)]
+    for lam in LAMBDAS:
+        if lam.kind in kind_options and _same_behaviour(fn, lam):
+            return lam
+    return None
 
 
 def to_rasp(program: Program) -> rasp.SOp:
@@ -100,12 +126,16 @@ def _rasp_to_line(expr: rasp.RASPExpr, names: dict[int, str]) -> Line:
             raise ProgramError(f"{expr.label}: numerical SelectorWidth is not in the language")
         return Line(Op.SELECTOR_WIDTH, (name(expr.selector),))
     if isinstance(expr, (rasp.Map, rasp.SequenceMap)) and not isinstance(expr, rasp.LinearSequenceMap):
-        lam = _LAMBDA_BY_FUNCTION.get(id(expr.f))
+        out = Encoding.NUMERICAL if rasp.is_numerical(expr) else Encoding.CATEGORICAL
+        if isinstance(expr, rasp.Map):
+            source = Encoding.NUMERICAL if rasp.is_numerical(expr.inner) else Encoding.CATEGORICAL
+            kinds = tuple(k for k in LambdaKind if k.arity == 1 and k.input_encoding is source
+                          and k.output_encoding is out)
+        else:
+            kinds = (LambdaKind.SEQUENCE_MAP,)
+        lam = identify_lambda(expr.f, kinds)
         if lam is None:
             raise ProgramError(f"{expr.label}: its function is not in the lambda library")
-        out_numerical = rasp.is_numerical(expr)
-        if (lam.kind.output_encoding is Encoding.NUMERICAL) != out_numerical:
-            raise ProgramError(f"{expr.label}: encoding does not match lambda '{lam.text}'")
         if isinstance(expr, rasp.Map):
             return Line(Op.MAP, (lam.token, name(expr.inner)))
         return Line(Op.SEQUENCE_MAP, (lam.token, name(expr.fst), name(expr.snd)))

@@ -1,0 +1,124 @@
+"""The decompile job end to end, with an untrained checkpoint (quality is not the point here)."""
+
+import json
+import pickle
+import runpy
+
+import numpy as np
+import pytest
+import torch
+
+from trade.checkpoint import save_checkpoint
+from trade.cli import main
+from trade.compiling import compile_program
+from trade.decompile import DecompileOptions, decompile, load_decompiler, tracr_module
+from trade.model import Decompiler, preset
+from trade.program.text import parse_program
+from trade.program.program import canonicalize
+from trade.program.tracr_bridge import from_rasp
+from trade.verify import VERDICTS
+from trade.weights import CONFIG_KEY, TokenizerConfig, save_weights, weights_of
+from tests.conftest import FRAC_ONES, REVERSE
+
+
+@pytest.fixture(scope="module")
+def checkpoint_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    directory = tmp_path_factory.mktemp("ckpt") / "tiny"
+    save_checkpoint(directory, Decompiler(preset("tiny", input_width=2000)), tokenizer=TokenizerConfig())
+    return directory
+
+
+@pytest.fixture(scope="module")
+def reverse_npz(tmp_path_factory):
+    path = tmp_path_factory.mktemp("w") / "reverse.npz"
+    save_weights(weights_of(compile_program(parse_program(REVERSE))), path)
+    return path
+
+
+def test_decompile_returns_a_checked_program(checkpoint_dir, reverse_npz):
+    result = decompile(reverse_npz, load_decompiler(checkpoint_dir), DecompileOptions(beam_size=3, explain=True))
+    assert result.verdict in VERDICTS
+    assert result.candidates and all(c.verdict in VERDICTS for c in result.candidates)
+    assert len(result.line_confidence) == len(result.program)
+    assert all(0.0 <= p <= 1.0 for p in result.line_confidence)
+    assert result.attention.shape[0] == len(result.program)
+    json.dumps(result.to_json())
+
+
+def test_decompile_accepts_a_tracr_model(checkpoint_dir):
+    from trade.compiling import compile_stock
+
+    stock = compile_stock(parse_program(FRAC_ONES))
+    result = decompile(stock, load_decompiler(checkpoint_dir), DecompileOptions(beam_size=1))
+    assert result.verdict in VERDICTS
+
+
+def test_tracr_format_runs_and_compiles_to_the_same_weights(accepted_programs):
+    for accepted in accepted_programs[:4]:
+        namespace = runpy.run_path(_write(accepted.program))
+        rebuilt = namespace["program"]
+        ours = compile_program(accepted.program).params
+        theirs = compile_program(rebuilt).params
+        assert all(np.array_equal(ours[k], theirs[k]) for k in ours)
+        assert canonicalize(from_rasp(rebuilt)) == accepted.program
+
+
+def _write(program):
+    import tempfile
+
+    handle = tempfile.NamedTemporaryFile("w", suffix=".py", delete=False)
+    handle.write(tracr_module(program))
+    handle.close()
+    return handle.name
+
+
+def _edit_npz(source, target, edit):
+    with np.load(source) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    edit(arrays)
+    with open(target, "wb") as handle:
+        np.savez(handle, **arrays)
+    return target
+
+
+def _config_edit(**changes):
+    def edit(arrays):
+        info = json.loads(str(arrays[CONFIG_KEY]))
+        info["compile"].update(changes)
+        arrays[CONFIG_KEY] = np.array(json.dumps(info))
+    return edit
+
+
+@pytest.mark.parametrize("make_bad, message", [
+    (lambda src, dst: dst.write_text("hello"), "not a .npz"),
+    (lambda src, dst: dst.write_bytes(src.read_bytes()[:300]), "truncated"),
+    (lambda src, dst: dst.write_bytes(pickle.dumps({"a": 1})), "not a .npz"),
+    (lambda src, dst: np.savez(dst, x=np.array([object()], dtype=object)), "pickled"),
+    (lambda src, dst: _edit_npz(src, dst, lambda a: a.pop("pos_embed/embeddings")), "missing 'pos_embed"),
+    (lambda src, dst: _edit_npz(src, dst, lambda a: a.update({"lm_head/w": np.zeros(2, np.float32)})),
+     "unexpected key"),
+    (lambda src, dst: _edit_npz(src, dst, lambda a: a.update(
+        {"transformer/layer_0/attn/key/w": np.zeros((3, 3), np.float32)})), "has shape"),
+    (lambda src, dst: _edit_npz(src, dst, lambda a: a["token_embed/embeddings"].__setitem__((0, 0), np.nan)),
+     "NaN"),
+    (lambda src, dst: _edit_npz(src, dst, _config_edit(max_seq_len=9)), "max_seq_len"),
+    (lambda src, dst: _edit_npz(src, dst, _config_edit(vocab=[0, 1])), "more than the vocabulary"),
+])
+def test_bad_inputs_get_one_line_errors(tmp_path, capsys, checkpoint_dir, reverse_npz, make_bad, message):
+    bad = tmp_path / "bad.npz"
+    make_bad(reverse_npz, bad)
+    code = main(["decompile", str(bad), "--checkpoint", str(checkpoint_dir), "--beam", "1"])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert message in error and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_too_large_and_missing_checkpoint_errors(tmp_path, capsys, reverse_npz):
+    torch.manual_seed(0)
+    small = tmp_path / "ctx4"
+    save_checkpoint(small, Decompiler(preset("tiny", input_width=2000, n_weight_ctx=4)), tokenizer=TokenizerConfig())
+    assert main(["decompile", str(reverse_npz), "--checkpoint", str(small)]) == 2
+    assert "weight tokens" in capsys.readouterr().err
+    assert main(["decompile", str(reverse_npz), "--checkpoint", str(tmp_path / "nothing")]) == 2
+    assert "trade: error:" in capsys.readouterr().err
