@@ -94,3 +94,12 @@ def test_model_agreement_detects_wrong_weights(accepted_programs):
     expected = evaluate_batch(accepted.program, batch).output(accepted.program)
     assert model_agrees(accepted.model, batch, expected)
     assert not model_agrees(accepted.model, batch, np.where(np.isnan(expected), expected, expected + 1))
+
+
+def test_generator_restarts_when_no_function_can_be_filled(monkeypatch):
+    from trade import sampling
+    from trade.program.program import Op
+
+    monkeypatch.setattr(sampling, "FUNCTION_WEIGHTS", {Op.AGGREGATE: 1})  # needs a selector; none exists
+    with pytest.raises(_Restart, match="no function"):
+        generate_program(np.random.default_rng(0), length=3)
