@@ -90,3 +90,10 @@ def test_local_ray_builds_the_same_dataset(tmp_path, small_dataset):
     pytest.importorskip("ray")
     build_dataset(tmp_path, DatasetConfig(n=30, seed=5, shard_size=10), ray_address="local", progress=False)
     assert _rows(tmp_path) == _rows(small_dataset)
+
+
+def test_only_split_builds_an_independent_test_set(tmp_path):
+    build_dataset(tmp_path, DatasetConfig(n=4, seed=9, shard_size=2, only_split="test"), progress=False)
+    examples = list(iter_examples(tmp_path))
+    assert len(examples) == 4 and {e.split for e in examples} == {"test"}
+    assert load_manifest(tmp_path)["rejections"]["filtered"] > 0

@@ -69,7 +69,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from trade.sampling import SamplerConfig
 
     sampler = SamplerConfig(compile=_compile_config(args), compile_timeout=args.compile_timeout)
-    config = DatasetConfig(n=args.n, seed=args.seed, shard_size=args.shard_size, sampler=sampler)
+    if args.only_split not in (None, "train", "validation", "test"):
+        raise UserError(f"--only-split must be train, validation or test, not '{args.only_split}'")
+    config = DatasetConfig(n=args.n, seed=args.seed, shard_size=args.shard_size, sampler=sampler,
+                           only_split=args.only_split)
     try:
         manifest = build_dataset(args.out, config, workers=args.workers, ray_address=args.ray)
     except ValueError as error:
@@ -210,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--shard-size", type=int, default=500, help="programs per shard (default: %(default)s)")
     generate.add_argument("--compile-timeout", type=float, default=5.0,
                           help="reject programs compiling longer than this, seconds (default: %(default)s)")
+    generate.add_argument("--only-split", default=None, metavar="SPLIT",
+                          help="keep only programs of this split, e.g. an independent test set: "
+                               "--seed 1 --only-split test")
     generate.add_argument("--ray", metavar="ADDRESS", default=None,
                           help="run shards on a Ray cluster ('local' starts one here)")
     _add_compile_options(generate)

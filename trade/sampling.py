@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import enum
+from typing import Callable
 
 import numpy as np
 from tracr.compiler import validating
@@ -275,11 +276,14 @@ def fixed_test_inputs(config: SamplerConfig) -> list[np.ndarray]:
 
 
 def sample_accepted(seed: int, index: int, config: SamplerConfig,
-                    test_inputs: list[np.ndarray] | None = None) -> Accepted:
+                    test_inputs: list[np.ndarray] | None = None,
+                    keep: Callable[[Program], bool] | None = None) -> Accepted:
     """The accepted program number `index` of the stream `seed`.
 
-    Depends only on (seed, index, config), never on which worker runs it, so a
-    dataset is the same whatever the number of processes.
+    Depends only on (seed, index, config, keep), never on which worker runs it,
+    so a dataset is the same whatever the number of processes. `keep` filters
+    canonical programs before any check is paid for (e.g. "only the test split");
+    programs it drops are counted as `filtered`.
     """
     rng = np.random.default_rng([seed, index])
     test_inputs = test_inputs if test_inputs is not None else fixed_test_inputs(config)
@@ -293,6 +297,9 @@ def sample_accepted(seed: int, index: int, config: SamplerConfig,
             rejections[reason.value] += 1
             continue
         program = canonicalize(program)
+        if keep is not None and not keep(program):
+            rejections["filtered"] += 1
+            continue
         outcome = _check_program(program, config, test_inputs)
         if isinstance(outcome, Rejection):
             rejections[outcome.value] += 1

@@ -57,6 +57,7 @@ class DatasetConfig:
     sampler: SamplerConfig = SamplerConfig()
     validation_fraction: float = 0.05
     test_fraction: float = 0.05
+    only_split: str | None = None  # keep only programs of this split (an independent test set)
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
@@ -100,8 +101,12 @@ def build_shard(out_dir: str, shard: int, start: int, stop: int, config_json: di
     began = time.perf_counter()
     rows = collections.defaultdict(list)
     rejections: collections.Counter = collections.Counter()
+    keep = None
+    if config.only_split is not None:
+        def keep(program) -> bool:
+            return split_of(program.fingerprint(), config) == config.only_split
     for index in range(start, stop):
-        accepted = sample_accepted(config.seed, index, config.sampler, test_inputs)
+        accepted = sample_accepted(config.seed, index, config.sampler, test_inputs, keep)
         rejections.update(accepted.rejections)
         program, model = accepted.program, accepted.model
         program_hash = program.fingerprint()
