@@ -7,7 +7,6 @@ BIN := $(VENV)/bin
 
 $(BIN)/trade: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[dev,ray]"
 	touch $(BIN)/trade
@@ -17,12 +16,24 @@ setup: $(BIN)/trade
 test: setup
 	$(BIN)/pytest -q
 
+DEMO_PROGRAMS ?= length reverse hist frac_prevs sort_unique shift_by_one
+
+# Compile bundled example programs to weights files, then decompile each weights file with
+# the shipped checkpoint (checkpoints/small): the program, its layers, and the verdict.
 demo: setup
-	$(BIN)/trade generate --n 200 --out demo-data --workers 2 --seed 0
-	$(BIN)/trade dataset-stats demo-data --functional-sample 200 --token-sample 200
+	@mkdir -p demo-models
+	@for name in $(DEMO_PROGRAMS); do \
+	  echo "=== examples/$$name.rasp -> demo-models/$$name.npz -> trade decompile"; \
+	  $(BIN)/trade compile examples/$$name.rasp -o demo-models/$$name.npz > /dev/null || exit 1; \
+	  $(BIN)/trade decompile demo-models/$$name.npz || exit 1; \
+	  echo; \
+	done
 
 benchmarks: setup
 	$(BIN)/python benchmarks/generation_throughput.py
+	$(BIN)/python benchmarks/train_throughput.py
+	$(BIN)/python benchmarks/evaluation_speed.py
+	$(BIN)/python benchmarks/decompile_latency.py
 
 clean:
-	rm -rf $(VENV) demo-data
+	rm -rf $(VENV) demo-models
