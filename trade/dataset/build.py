@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import json
+import multiprocessing
 import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -211,7 +212,8 @@ def build_dataset(out_dir: str | Path, config: DatasetConfig, workers: int = 1,
         for shard, start, stop in todo:
             finished(build_shard(str(out_dir), shard, start, stop, config_json))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Spawned, not forked: the parent has JAX's threads running, and fork would copy their locks.
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             pending = {pool.submit(build_shard, str(out_dir), *task, config_json) for task in todo}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
