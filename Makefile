@@ -34,6 +34,7 @@ benchmarks: setup
 	$(BIN)/python benchmarks/train_throughput.py
 	$(BIN)/python benchmarks/evaluation_speed.py
 	$(BIN)/python benchmarks/decompile_latency.py
+	$(BIN)/python benchmarks/grammar_mask_ablation.py
 
 clean:
 	rm -rf $(VENV) demo-models
