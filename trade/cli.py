@@ -114,11 +114,19 @@ def _load_checkpoint(path: str | None):
         raise UserError(str(error)) from None
 
 
+def _set_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.dataset.read import iter_examples
     from trade.evaluate import load_programs_dir
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
 
+    _set_threads(args.threads)
     checkpoint = _load_checkpoint(args.checkpoint)
     modes = tuple(args.modes.split(",")) if args.modes else ALL_MODES
     unknown = set(modes) - set(ALL_MODES)
@@ -256,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--modes", default=None, help="comma-separated subset of modes (default: all)")
     evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
     evaluate.add_argument("--out", required=True, help="report directory")
+    evaluate.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     evaluate.set_defaults(run=cmd_evaluate)
 
     decompile = commands.add_parser(
