@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import signal
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from tracr.compiler import assemble, basis_inference, craft_graph_to_model, expr_to_craft_graph
@@ -261,18 +261,23 @@ def _assemble(craft_model: transformers.SeriesWithResiduals,
         output_slice=(start, start + output_space.num_dims))
 
 
-def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int) -> np.ndarray:
+def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int,
+            on_attention: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
     """Residual stream after the last layer, for a [batch, positions] array of token ids.
 
     The same computation as Tracr's Haiku model (no layer norm, ReLU MLPs,
-    softmax attention scaled by 1/sqrt(key size), no masking).
+    softmax attention scaled by 1/sqrt(key size), no masking). `on_attention`,
+    if given, sees each layer's attention weights [batch, heads, query, key].
     """
     batch, positions = token_ids.shape
     residual = (params["token_embed/embeddings"][token_ids]
                 + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
     for layer in range(num_layers(params)):
         prefix = f"transformer/layer_{layer}"
-        residual = residual + attention(params, prefix + "/attn", residual, num_heads)
+        mixed, weights = attention(params, prefix + "/attn", residual, num_heads)
+        if on_attention is not None:
+            on_attention(layer, weights)
+        residual = residual + mixed
         hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"]
                             + params[f"{prefix}/mlp/linear_1/b"], 0.0)
         residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
@@ -280,7 +285,8 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
 
 
 def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
-              num_heads: int) -> np.ndarray:
+              num_heads: int) -> tuple[np.ndarray, np.ndarray]:
+    """One attention sublayer: its output and its weights [batch, heads, query, key]."""
     batch, positions, _ = residual.shape
 
     def heads(name: str) -> np.ndarray:
@@ -293,7 +299,7 @@ def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
     weights = np.exp(logits)
     weights /= weights.sum(axis=-1, keepdims=True)
     mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
-    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"]
+    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"], weights
 
 
 def run_compiled(model: CompiledModel, inputs: np.ndarray) -> np.ndarray:

@@ -152,43 +152,19 @@ def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple
     a SelectorWidth output), so the model shows a value where RASP has None.
     Returns the residual and a [batch, length] mask of such positions.
     """
-    params, num_heads = weights.params, weights.num_heads
     ids = _token_ids(weights, inputs)
     watched = categorical_heads(weights)
-    batch, positions = ids.shape
-    residual = (params["token_embed/embeddings"][ids]
-                + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
-    fallback = np.zeros((batch, positions), dtype=bool)
-    for layer in range(weights.num_layers):
-        prefix = f"transformer/layer_{layer}"
-        mixed, bos_weight = _attention(params, f"{prefix}/attn", residual, num_heads)
+    fallback = np.zeros(ids.shape, dtype=bool)
+
+    def watch(layer: int, attention: np.ndarray) -> None:
+        nonlocal fallback
         for head in watched.get(layer, []):
-            fallback |= bos_weight[:, head] > 0.5
-        residual = residual + mixed
-        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"]
-                            + params[f"{prefix}/mlp/linear_1/b"], 0.0)
-        residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
+            fallback |= attention[:, head, :, 0] > 0.5  # weight on BOS
+
+    residual = forward(weights.params, ids, weights.num_heads, on_attention=watch)
     # Per input, not per position: a None can travel to other positions through later Aggregates.
     anywhere = fallback[:, 1:].any(axis=1, keepdims=True)
-    return residual, np.broadcast_to(anywhere, (batch, positions - 1))
-
-
-def _attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
-               num_heads: int) -> tuple[np.ndarray, np.ndarray]:
-    """`trade.compiling.attention`, also returning each head's weight on BOS: [batch, heads, positions]."""
-    batch, positions, _ = residual.shape
-
-    def heads(name: str) -> np.ndarray:
-        out = residual @ params[f"{prefix}/{name}/w"] + params[f"{prefix}/{name}/b"]
-        return out.reshape(batch, positions, num_heads, -1)
-
-    query, key, value = heads("query"), heads("key"), heads("value")
-    logits = np.einsum("bthd,bThd->bhtT", query, key) / np.sqrt(query.shape[-1])
-    logits -= logits.max(axis=-1, keepdims=True)
-    weights = np.exp(logits)
-    weights /= weights.sum(axis=-1, keepdims=True)
-    mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
-    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"], weights[..., 0]
+    return residual, np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1))
 
 
 def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
