@@ -41,4 +41,4 @@ def test_compile_errors_and_timeouts_are_reported():
     with pytest.raises(CompileError, match="tokens"):
         compile_program(parse_program("v1 = Map(x + 1, indices)\n"))
     with pytest.raises(CompileTimeout):
-        compile_program(parse_program(REVERSE), timeout=1e-5)
+        compile_program(parse_program(REVERSE + "again = Map(x + 2, reverse)\n"), timeout=1e-5)

@@ -11,6 +11,7 @@ exactly as `tracr.compiler.assemble` does; tests check the weights are identical
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import signal
@@ -150,16 +151,33 @@ def compile_program(program: Program | rasp.SOp, config: CompileConfig = Compile
     same weights, slower). Raises CompileError (or CompileTimeout) if Tracr
     rejects the program.
     """
+    key = (program, config)
+    cacheable = isinstance(program, Program) and not stock
+    if cacheable and key in _RECENT:
+        _RECENT.move_to_end(key)
+        return _RECENT[key]
     expr = to_rasp(program) if isinstance(program, Program) else program
     try:
         with time_limit(timeout):
             if stock:
                 return compiled_from_tracr(compile_stock(expr, config), config, expr.label)
-            return _compile(expr, config)
+            model = _compile(expr, config)
     except CompileTimeout:
         raise
     except Exception as error:  # Tracr raises many kinds; all mean "not compilable"
         raise CompileError(f"{type(error).__name__}: {error}") from error
+    if cacheable:
+        _RECENT[key] = model
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return model
+
+
+# Decoding and verification compile the same candidates more than once (the beam's
+# compile filter, then the verifier): the last few successful compilations are kept.
+# Callers must not modify a returned model's arrays.
+_RECENT_SIZE = 64
+_RECENT: collections.OrderedDict = collections.OrderedDict()
 
 
 def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
