@@ -52,7 +52,7 @@ def main() -> None:
         began = time.perf_counter()
         train(TrainConfig(data=args.data, out=str(out), preset=args.preset, steps=args.steps,
                           warmup_steps=min(200, args.steps // 5), eval_every=args.steps, grammar_mask=masked,
-                          val_examples=64, progress=False, seed=0, threads=2))
+                          val_examples=64, progress=False, seed=0, threads=1))
         seconds = time.perf_counter() - began
         rows.append((masked, seconds, score(out / "last", examples, False), score(out / "last", examples, True)))
     print(f"{args.preset} preset, {args.steps} steps of 32, seed 0; scored on {len(examples)} validation programs")
