@@ -50,15 +50,21 @@ def read_program_file(path: str):
         raise UserError(f"{path}: {error}") from None
 
 
-def cmd_compile(args: argparse.Namespace) -> None:
+def compile_program_file(path: str, args: argparse.Namespace, timeout: float = 60.0):
+    """Parses and compiles a `.rasp` file; failures become UserError."""
     from trade.compiling import compile_program
+
+    program = read_program_file(path)
+    try:
+        return compile_program(program, _compile_config(args), timeout=timeout)
+    except CompileError as error:
+        raise UserError(f"{path}: Tracr cannot compile this program ({error})") from None
+
+
+def cmd_compile(args: argparse.Namespace) -> None:
     from trade.weights import save_weights, weights_of
 
-    program = read_program_file(args.program)
-    try:
-        model = compile_program(program, _compile_config(args), timeout=args.timeout)
-    except CompileError as error:
-        raise UserError(f"{args.program}: Tracr cannot compile this program ({error})") from None
+    model = compile_program_file(args.program, args, args.timeout)
     save_weights(weights_of(model), args.output)
     print(f"wrote {args.output}: {model.num_layers} layers, d_model {len(model.residual_labels)}, "
           f"{len(model.params)} arrays")
@@ -159,13 +165,7 @@ def cmd_decompile(args: argparse.Namespace) -> None:
     from trade.weights import WeightsError, weights_of
 
     if args.program:
-        from trade.compiling import compile_program
-
-        program = read_program_file(args.program)
-        try:
-            model = weights_of(compile_program(program, _compile_config(args), timeout=60.0))
-        except CompileError as error:
-            raise UserError(f"{args.program}: Tracr cannot compile this program ({error})") from None
+        model = weights_of(compile_program_file(args.program, args))
     elif args.model:
         model = args.model
     else:
