@@ -122,3 +122,14 @@ def test_too_large_and_missing_checkpoint_errors(tmp_path, capsys, reverse_npz):
     assert "weight tokens" in capsys.readouterr().err
     assert main(["decompile", str(reverse_npz), "--checkpoint", str(tmp_path / "nothing")]) == 2
     assert "trade: error:" in capsys.readouterr().err
+
+
+def test_layer_comments_name_the_sublayer_of_each_line():
+    from trade.compiling import CompileConfig
+    from trade.decompile import layer_comments
+
+    program = canonicalize(parse_program(REVERSE))
+    comments = layer_comments(program, CompileConfig())
+    assert comments["v1"] == "selector, used in layer 0 attn"
+    assert comments["v2"] == "categorical, layer 0 mlp"
+    assert comments["v6"] == "categorical, layer 3 attn"

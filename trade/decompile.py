@@ -128,21 +128,24 @@ def layer_comments(program: Program, config: CompileConfig) -> dict[str, str]:
         model = compile_program(program, config, timeout=5.0)
     except CompileError:
         return comments
-    written: dict[str, str] = {}
+    written: dict[str, str] = {}  # residual label -> first sublayer writing it
     for layer in range(model.num_layers):
         for kind, key in (("attn", f"transformer/layer_{layer}/attn/linear/w"),
                           ("mlp", f"transformer/layer_{layer}/mlp/linear_2/w")):
-            columns = np.flatnonzero(np.abs(model.params[key]).sum(axis=0))
-            for column in columns:
-                label = model.residual_labels[column].split(":")[0]
-                written.setdefault(label, f"layer {layer} {kind}")
+            for column in np.flatnonzero(np.abs(model.params[key]).sum(axis=0)):
+                written.setdefault(model.residual_labels[column].split(":")[0], f"layer {layer} {kind}")
     for index, line in enumerate(program.lines):
         name = variable_name(index)
-        where = written.get(f"{name}_{index + 1}")
+        label = f"{name}_{index + 1}"  # see tracr_bridge: labels are pinned to line numbers
+        where = written.get(label)
         if types[name] is VarType.SELECTOR:
-            readers = [variable_name(i) for i, other in enumerate(program.lines) if name in other.variable_args]
-            where = next((f"used in {written[f'{r}_{int(r[1:])}']}" for r in readers
-                          if f"{r}_{int(r[1:])}" in written), None)
+            # A selector lives in the attention of the line that reads it (SelectorWidth's
+            # attention writes a scratch dimension of its own).
+            readers = [f"{variable_name(i)}_{i + 1}" for i, other in enumerate(program.lines)
+                       if name in other.variable_args]
+            heads = [written.get(r) if (written.get(r) or "").endswith("attn")
+                     else written.get(f"{r}_selector_width_attn_output") for r in readers]
+            where = next((f"used in {h}" for h in heads if h), None)
         if where:
             comments[name] = f"{comments[name]}, {where}"
     return comments
