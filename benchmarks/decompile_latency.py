@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-from trade.compiling import compile_program
 from trade.decompile import DecompileOptions, decompile, load_decompiler
 from trade.evaluate import load_programs_dir
 from trade.weights import weights_of

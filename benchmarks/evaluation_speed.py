@@ -13,7 +13,6 @@ import argparse
 import itertools
 import time
 
-import numpy as np
 from tracr.rasp import rasp
 
 from trade.decompile import load_decompiler

@@ -4,7 +4,7 @@ import torch
 
 from trade.compiling import compile_program
 from trade.decoding import DecodingOptions, TooLargeError, beam_search, greedy, teacher_forced, weight_tokens
-from trade.decompile import _compilable
+from trade.decompile import compilable_filter
 from trade.model import Decompiler, preset
 from trade.program.program import canonicalize
 from trade.program.text import parse_program
@@ -38,7 +38,7 @@ def test_greedy_with_grammar_always_gives_programs(untrained, reverse_tokens):
 
 def test_beam_with_compile_filter_returns_only_compilable_programs(untrained, reverse_tokens):
     weights, tokens = reverse_tokens
-    accept = _compilable(weights.compile_config)
+    accept = compilable_filter(weights.compile_config)
     beam = beam_search(untrained, tokens, DecodingOptions(beam_size=4), accept)
     finished = [c for c in beam if c.finished]
     assert finished, "an untrained model still finds compilable programs within the beam"

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from trade.grammar import GrammarState, grammar_masks
+from trade.grammar import GrammarState
 from trade.model import Decompiler
 from trade.program.tokens import BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID
 from trade.train import collate
@@ -64,7 +64,9 @@ def weight_tokens(model: Decompiler, weights: Sequence[ModelWeights],
     return out
 
 
-def _encode(model: Decompiler, tokens: Sequence[WeightTokens]) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_weight_tokens(model: Decompiler,
+                         tokens: Sequence[WeightTokens]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Encoder states and the weight mask of a batch of tokenized models."""
     dummy = np.array([BOS_ID], dtype=np.int64)
     batch = collate([(t, dummy) for t in tokens])
     memory = model.encode(batch.vectors, batch.roles, batch.layers, batch.weight_mask)
@@ -90,7 +92,7 @@ def greedy(model: Decompiler, tokens: Sequence[WeightTokens],
            options: DecodingOptions = DecodingOptions()) -> list[Candidate]:
     """Greedy autoregressive decoding of a batch of models at once."""
     model.eval()
-    memory, weight_mask = _encode(model, tokens)
+    memory, weight_mask = encode_weight_tokens(model, tokens)
     batch = memory.shape[0]
     ids = torch.full((batch, 1), BOS_ID, dtype=torch.long)
     state = GrammarState.initial(batch).advance(ids[:, 0])
@@ -133,7 +135,7 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
     """
     model.eval()
     beam = options.beam_size
-    memory, weight_mask = _encode(model, [tokens])
+    memory, weight_mask = encode_weight_tokens(model, [tokens])
     ids = torch.full((1, 1), BOS_ID, dtype=torch.long)
     scores = torch.zeros(1)
     per_token: list[list[float]] = [[]]

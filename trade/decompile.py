@@ -19,7 +19,7 @@ import torch
 
 from trade.checkpoint import Checkpoint, load_checkpoint
 from trade.compiling import CompileConfig, CompileError, compile_program
-from trade.decoding import Candidate, DecodingOptions, beam_search, greedy, weight_tokens
+from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program
@@ -97,7 +97,8 @@ def weights_from(model) -> ModelWeights:
                     "or a Tracr AssembledTransformerModel")
 
 
-def _compilable(config: CompileConfig):
+def compilable_filter(config: CompileConfig):
+    """A beam filter: does this token sequence decode to a program Tracr compiles? (memoised)"""
     cache: dict[tuple[int, ...], bool] = {}
 
     def accept(ids: Sequence[int]) -> bool:
@@ -164,7 +165,7 @@ def decompile(model, decompiler: Checkpoint | None = None,
 
     began = time.perf_counter()
     decoding = DecodingOptions(beam_size=options.beam_size, grammar=options.grammar)
-    accept = _compilable(weights.compile_config)
+    accept = compilable_filter(weights.compile_config)
     if options.beam_size <= 1:
         beam = greedy(net, [tokens], decoding)
         if not accept(beam[0].ids):  # greedy's program does not compile: search for one that does
@@ -224,9 +225,7 @@ def weight_token_names(tokens: WeightTokens) -> list[str]:
 @torch.no_grad()
 def cross_attention(net, tokens: WeightTokens, ids: list[int]) -> np.ndarray:
     """Decoder cross-attention [program position, weight token], averaged over layers and heads."""
-    from trade.decoding import _encode
-
-    memory, weight_mask = _encode(net, [tokens])
+    memory, weight_mask = encode_weight_tokens(net, [tokens])
     captured: list[torch.Tensor] = []
 
     def hook(module, args, kwargs, output):

@@ -15,7 +15,6 @@ Modes (all plug into `trade.evaluate.evaluate_predictions`):
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import time
 from pathlib import Path
@@ -27,9 +26,9 @@ from tqdm import tqdm
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
 from trade.decoding import DecodingOptions, beam_search, greedy, teacher_forced, weight_tokens
-from trade.decompile import _compilable
-from trade.evaluate import EvaluateOptions, evaluate_predictions, load_programs_dir, write_report
-from trade.program.program import Program, ProgramError, canonicalize
+from trade.decompile import compilable_filter
+from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
+from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
 from trade.program.tokens import ids_to_program, program_to_ids
 from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, reference_model, verify
@@ -57,7 +56,7 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
     began = time.perf_counter()
     net = checkpoint.model
     tokens = weight_tokens(net, [weights], checkpoint.tokenizer)[0]
-    accept = _compilable(weights.compile_config)
+    accept = compilable_filter(weights.compile_config)
     beam = beam_search(net, tokens, DecodingOptions(beam_size=beam_size), accept)
     reference = reference_model(weights, output_values)
     best: tuple[list[int], str] | None = None

@@ -139,13 +139,14 @@ def _weight_token_sample(files: list[Path], compile_config, count: int,
 def format_stats(stats: dict) -> str:
     """A readable table of the statistics."""
     functional = stats["functional"]
+    weight_tokens = stats["weight_tokens_histogram"]
     rows = [
         ("programs", f"{stats['programs']:,} ({', '.join(f'{k} {v:,}' for k, v in stats['splits'].items())})"),
         ("lines per program", f"{stats['lines_min_max'][0]}-{stats['lines_min_max'][1]}  "
                               f"{stats['lines_histogram']}"),
         ("program tokens", f"{min(stats['program_tokens_histogram'])}-{max(stats['program_tokens_histogram'])}"),
-        ("weight tokens (matrix scheme)", f"{min(stats['weight_tokens_histogram'])}-"
-                                          f"{max(stats['weight_tokens_histogram'])} on {stats['weight_token_sample']} rows"),
+        ("weight tokens (matrix scheme)", f"{min(weight_tokens)}-{max(weight_tokens)} "
+                                          f"on {stats['weight_token_sample']} rows"),
         ("matrix size p50/p90/p99/max", "/".join(f"{v:.0f}" for v in stats["matrix_size_percentiles"].values())),
         (f"matrices wider than {stats['token_width']} (split)", f"{stats['matrices_over_width_fraction']:.2%}"),
         ("duplicate fraction (identical code)", f"{stats['duplicate_fraction']:.2%}"),
