@@ -1,14 +1,13 @@
 """TraDe: decompiling Tracr-compiled transformers back into RASP programs.
 
-Public API (imported lazily, so `import trade` stays cheap):
-`decompile(model)`, `load_decompiler(checkpoint=None)`, `compile_program(program)`,
-`parse_program(source)`.
+Public API (imported lazily, so `import trade` stays cheap): `load_decompiler(checkpoint=None)`,
+`compile_program(program)`, `parse_program(source)`; the main job is
+`trade.decompile.decompile(model)` (the module `trade.decompile` holds it).
 """
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "decompile": "trade.decompile",
     "load_decompiler": "trade.decompile",
     "compile_program": "trade.compiling",
     "parse_program": "trade.program.text",
