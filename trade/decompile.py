@@ -152,6 +152,46 @@ def layer_comments(program: Program, config: CompileConfig) -> dict[str, str]:
     return comments
 
 
+_RANK = {EXACT: 0, "equivalent": 1, UNVERIFIED: 2}
+
+
+def choose_candidate(beam: Sequence[Candidate], reference, accept
+                     ) -> tuple[tuple[Candidate, Program, str, str] | None, list[TriedCandidate]]:
+    """Verifies a beam's programs, compilable ones first, and picks the best verdict.
+
+    Returns the chosen (candidate, canonical program, verdict, reason) — the first
+    `exact`, else the first `equivalent`, else the first program — and every
+    candidate tried. Verification stops at the first `exact`; `reference` None
+    switches it off. The chosen one is None only if no candidate is a program.
+    """
+    ranked = sorted(beam, key=lambda c: not accept(c.ids))  # compilable first, stable
+    tried: list[TriedCandidate] = []
+    chosen: tuple[Candidate, Program, str, str] | None = None
+    seen: set[Program] = set()
+    for candidate in ranked:
+        try:
+            program = canonicalize(ids_to_program(candidate.ids))
+        except ProgramError as error:
+            tried.append(TriedCandidate(None, candidate.ids, candidate.log_prob, UNVERIFIED, str(error)))
+            continue
+        if program in seen:
+            continue
+        seen.add(program)
+        if not accept(candidate.ids):
+            verdict, reason = UNVERIFIED, "Tracr cannot compile it"
+        elif reference is not None:
+            result = verify(program, reference, options=VerifyOptions())
+            verdict, reason = result.verdict, result.reason
+        else:
+            verdict, reason = UNVERIFIED, "verification was switched off"
+        tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, verdict, reason))
+        if chosen is None or _RANK[verdict] < _RANK[chosen[2]]:
+            chosen = (candidate, program, verdict, reason)
+        if verdict == EXACT:
+            break
+    return chosen, tried
+
+
 def decompile(model, decompiler: Checkpoint | None = None,
               options: DecompileOptions = DecompileOptions()) -> Decompilation:
     """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel)."""
@@ -172,34 +212,11 @@ def decompile(model, decompiler: Checkpoint | None = None,
             beam = beam_search(net, tokens, dataclasses.replace(decoding, beam_size=4), accept)[:1]
     else:
         beam = beam_search(net, tokens, decoding, accept)
-    ranked = sorted(beam, key=lambda c: not accept(c.ids))  # compilable first, stable
     timings["decode"] = time.perf_counter() - began
 
     began = time.perf_counter()
     reference = reference_model(weights, weights.output_values) if options.verify else None
-    tried: list[TriedCandidate] = []
-    chosen: tuple[Candidate, Program, str, str] | None = None
-    seen: set[Program] = set()
-    for candidate in ranked:
-        try:
-            program = canonicalize(ids_to_program(candidate.ids))
-        except ProgramError as error:
-            tried.append(TriedCandidate(None, candidate.ids, candidate.log_prob, UNVERIFIED, str(error)))
-            continue
-        if program in seen:
-            continue
-        seen.add(program)
-        if reference is not None:
-            result = verify(program, reference, options=VerifyOptions())
-            verdict, reason = result.verdict, result.reason
-        else:
-            verdict, reason = UNVERIFIED, "verification was switched off"
-        tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, verdict, reason))
-        rank = {EXACT: 0, "equivalent": 1, UNVERIFIED: 2}
-        if chosen is None or rank[verdict] < rank[chosen[2]]:
-            chosen = (candidate, program, verdict, reason)
-        if verdict == EXACT:
-            break
+    chosen, tried = choose_candidate(beam, reference, accept)
     timings["verify"] = time.perf_counter() - began
     if chosen is None:
         raise ValueError("the decompiler produced no program (every candidate was malformed)")

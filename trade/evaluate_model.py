@@ -26,12 +26,12 @@ from tqdm import tqdm
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
 from trade.decoding import DecodingOptions, beam_search, greedy, teacher_forced, weight_tokens
-from trade.decompile import compilable_filter
+from trade.decompile import choose_candidate, compilable_filter
 from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
 from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
-from trade.program.tokens import ids_to_program, program_to_ids
-from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, reference_model, verify
+from trade.program.tokens import program_to_ids
+from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, reference_model
 from trade.weights import ModelWeights, weights_of
 
 TEACHER_FORCED = "teacher_forced"
@@ -58,26 +58,10 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
     tokens = weight_tokens(net, [weights], checkpoint.tokenizer)[0]
     accept = compilable_filter(weights.compile_config)
     beam = beam_search(net, tokens, DecodingOptions(beam_size=beam_size), accept)
-    reference = reference_model(weights, output_values)
-    best: tuple[list[int], str] | None = None
-    seen: set[Program] = set()
-    for candidate in beam:
-        if not accept(candidate.ids):
-            continue
-        program = canonicalize(ids_to_program(candidate.ids))
-        if program in seen:
-            continue
-        seen.add(program)
-        verdict = verify(program, reference, options=VerifyOptions()).verdict
-        ids = program_to_ids(program)
-        if best is None or (verdict == EQUIVALENT and best[1] == UNVERIFIED):
-            best = (ids, verdict)
-        if verdict == EXACT:
-            best = (ids, verdict)
-            break
-    if best is None:  # nothing compiled: fall back to the most likely sequence
-        best = (beam[0].ids, UNVERIFIED)
-    return best[0], best[1], time.perf_counter() - began
+    chosen, _ = choose_candidate(beam, reference_model(weights, output_values), accept)
+    if chosen is None or not accept(chosen[0].ids):  # nothing compiled: the most likely sequence
+        return beam[0].ids, UNVERIFIED, time.perf_counter() - began
+    return program_to_ids(chosen[1]), chosen[2], time.perf_counter() - began
 
 
 def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Sequence[Program],
