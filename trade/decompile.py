@@ -3,8 +3,11 @@
 Stages, in order: load and validate the weights; tokenize them; decode
 candidates with grammar-constrained beam search (only Tracr-compilable programs
 survive); verify each candidate against the given weights alone (recompile and
-compare: `exact`; run both on the whole input space: `equivalent`); return the
-best verified candidate, or the most likely one marked `unverified`.
+compare: `exact`; run both on the whole input space: `equivalent`); if none is
+`exact`, search from the candidates towards the weights (`trade.repair`) and
+verify what it finds; among programs with the given weights, prefer the one the
+decoder finds most likely; return the best verified candidate, or the most
+likely one marked `unverified`.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from trade.compiling import CompileConfig, CompileError, compile_program
 from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
-from trade.program.tokens import TOKENS_PER_LINE, ids_to_program
-from trade.verify import EXACT, UNVERIFIED, VerifyOptions, reference_model, verify
+from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
+from trade.repair import RepairOptions, Searcher, most_likely_twin, repair, token_log_probs
+from trade.verify import EXACT, UNVERIFIED, ReferenceModel, VerifyOptions, reference_model, verify
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "small"
@@ -36,6 +40,8 @@ class DecompileOptions:
     beam_size: int = 8
     grammar: bool = True
     verify: bool = True
+    repair: bool = True  # weight-guided search when no beam candidate is `exact` (needs verify)
+    repair_options: RepairOptions = RepairOptions()
     explain: bool = False
 
 
@@ -112,6 +118,16 @@ def compilable_filter(config: CompileConfig):
         return cache[key]
 
     return accept
+
+
+def search_beam(net, tokens: WeightTokens, options: DecodingOptions, accept, widen: int = 4) -> list[Candidate]:
+    """Beam search keeping only compilable programs; if none compiles, once more `widen` times wider."""
+    beam = beam_search(net, tokens, options, accept)
+    if not any(candidate.finished for candidate in beam):  # nothing accepted
+        wider = beam_search(net, tokens, dataclasses.replace(options, beam_size=options.beam_size * widen), accept)
+        if any(candidate.finished for candidate in wider):
+            beam = wider[:options.beam_size]
+    return beam
 
 
 def line_confidence(candidate: Candidate, lines: int) -> list[float]:
@@ -192,6 +208,53 @@ def choose_candidate(beam: Sequence[Candidate], reference, accept
     return chosen, tried
 
 
+def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Sequence[Candidate],
+                      reference: ReferenceModel | None, accept, options: DecompileOptions
+                      ) -> tuple[tuple[Candidate, Program, str, str] | None, list[TriedCandidate]]:
+    """`choose_candidate`, then weight-guided repair while nothing is `exact` (if `options.repair`).
+
+    Shared by `decompile` and the `beam_repaired` evaluation mode. Repaired
+    programs are verified like beam candidates; only verdicts decide.
+    """
+    chosen, tried = choose_candidate(beam, reference, accept)
+    if reference is None or not options.repair:
+        return chosen, tried
+    searcher = Searcher(weights, net, tokens, options.repair_options)
+
+    def is_exact(program: Program) -> bool:
+        return verify(program, reference, options=VerifyOptions()).verdict == EXACT
+
+    if chosen is None or chosen[2] != EXACT:
+        starts = []
+        for candidate in beam:
+            try:
+                starts.append(canonicalize(ids_to_program(candidate.ids)))
+            except ProgramError:
+                continue
+        for program in repair(searcher, starts):
+            if any(t.text == program_to_text(program) for t in tried):
+                continue
+            result = verify(program, reference, options=VerifyOptions())
+            log_probs = token_log_probs(searcher, program)
+            candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)
+            tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob,
+                                        result.verdict, f"repaired: {result.reason}"))
+            if chosen is None or _RANK[result.verdict] < _RANK[chosen[2]]:
+                chosen = (candidate, program, result.verdict, f"repaired: {result.reason}")
+            if result.verdict == EXACT:
+                break
+    if chosen is not None and chosen[2] == EXACT:
+        twin = most_likely_twin(searcher, chosen[1], is_exact)
+        if twin != chosen[1]:
+            log_probs = token_log_probs(searcher, twin)
+            candidate = Candidate(program_to_ids(twin), sum(log_probs), log_probs, True)
+            chosen = (candidate, twin, EXACT, f"{chosen[3]}; the decoder's most likely program with "
+                      "these weights")
+            tried.append(TriedCandidate(program_to_text(twin), candidate.ids, candidate.log_prob, EXACT,
+                                        "same weights, more likely"))
+    return chosen, tried
+
+
 def decompile(model, decompiler: Checkpoint | None = None,
               options: DecompileOptions = DecompileOptions()) -> Decompilation:
     """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel)."""
@@ -209,14 +272,14 @@ def decompile(model, decompiler: Checkpoint | None = None,
     if options.beam_size <= 1:
         beam = greedy(net, [tokens], decoding)
         if not accept(beam[0].ids):  # greedy's program does not compile: search for one that does
-            beam = beam_search(net, tokens, dataclasses.replace(decoding, beam_size=4), accept)[:1]
+            beam = search_beam(net, tokens, dataclasses.replace(decoding, beam_size=4), accept)[:1]
     else:
-        beam = beam_search(net, tokens, decoding, accept)
+        beam = search_beam(net, tokens, decoding, accept)
     timings["decode"] = time.perf_counter() - began
 
     began = time.perf_counter()
     reference = reference_model(weights, weights.output_values) if options.verify else None
-    chosen, tried = choose_candidate(beam, reference, accept)
+    chosen, tried = search_and_verify(weights, net, tokens, beam, reference, accept, options)
     timings["verify"] = time.perf_counter() - began
     if chosen is None:
         raise ValueError("the decompiler produced no program (every candidate was malformed)")

@@ -9,7 +9,11 @@ Modes (all plug into `trade.evaluate.evaluate_predictions`):
 - `autoregressive_grammar`: greedy with the grammar mask;
 - `beam_verified`: beam search with the grammar mask, candidates Tracr cannot
   compile dropped, each remaining candidate verified against the weights; the
-  first `exact`, else the first `equivalent`, else the most likely one.
+  first `exact`, else the first `equivalent`, else the most likely one;
+- `beam_repaired`: `beam_verified`, then, while nothing is `exact`, the
+  weight-guided search of `trade.repair` from the beam's candidates, and the
+  decoder's most likely program among those with the given weights (what
+  `trade decompile` does by default).
 """
 
 from __future__ import annotations
@@ -25,8 +29,8 @@ from tqdm import tqdm
 
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
-from trade.decoding import DecodingOptions, beam_search, greedy, teacher_forced, weight_tokens
-from trade.decompile import choose_candidate, compilable_filter
+from trade.decoding import DecodingOptions, greedy, teacher_forced, weight_tokens
+from trade.decompile import DecompileOptions, compilable_filter, search_and_verify, search_beam
 from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
 from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
@@ -38,7 +42,9 @@ TEACHER_FORCED = "teacher_forced"
 UNCONSTRAINED = "autoregressive"
 GREEDY = "autoregressive_grammar"
 BEAM = "beam_verified"
-ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, BEAM)
+REPAIRED = "beam_repaired"
+SEARCH_MODES = (BEAM, REPAIRED)
+ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, BEAM, REPAIRED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,15 +56,17 @@ class EvaluationJob:
     batch_size: int = 64
 
 
-def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, beam_size: int
-                  ) -> tuple[list[int], str, float]:
-    """The beam candidate chosen by verification: (ids, verdict, seconds)."""
+def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, beam_size: int,
+                  repair: bool = False) -> tuple[list[int], str, float]:
+    """The candidate chosen by verification (after repair if `repair`): (ids, verdict, seconds)."""
     began = time.perf_counter()
     net = checkpoint.model
     tokens = weight_tokens(net, [weights], checkpoint.tokenizer)[0]
     accept = compilable_filter(weights.compile_config)
-    beam = beam_search(net, tokens, DecodingOptions(beam_size=beam_size), accept)
-    chosen, _ = choose_candidate(beam, reference_model(weights, output_values), accept)
+    beam = search_beam(net, tokens, DecodingOptions(beam_size=beam_size), accept)
+    weights = dataclasses.replace(weights, output_values=output_values)
+    chosen, _ = search_and_verify(weights, net, tokens, beam, reference_model(weights, output_values), accept,
+                                  DecompileOptions(beam_size=beam_size, repair=repair))
     if chosen is None or not accept(chosen[0].ids):  # nothing compiled: the most likely sequence
         return beam[0].ids, UNVERIFIED, time.perf_counter() - began
     return program_to_ids(chosen[1]), chosen[2], time.perf_counter() - began
@@ -66,12 +74,12 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
 
 def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Sequence[Program],
             job: EvaluationJob, progress: bool = True) -> tuple[dict[str, list[list[int]]], dict, list]:
-    """Predictions of every mode, their timings, and the verdicts of the beam mode."""
+    """Predictions of every mode, their timings, and the verdicts of the search modes."""
     net = checkpoint.model
     truth_ids = [np.asarray(program_to_ids(p), dtype=np.int64) for p in truths]
     predictions: dict[str, list[list[int]]] = {mode: [] for mode in job.modes}
     timings: dict[str, float] = {mode: 0.0 for mode in job.modes}
-    verdicts: list[str] = []
+    verdicts: dict[str, list[str]] = {mode: [] for mode in job.modes if mode in SEARCH_MODES}
     batches = range(0, len(truths), job.batch_size)
     for start in tqdm(batches, desc="decoding (batched modes)", disable=not progress):
         chunk = slice(start, start + job.batch_size)
@@ -86,14 +94,15 @@ def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Seq
                 out = [c.ids for c in greedy(net, tokens, DecodingOptions(grammar=mode == GREEDY))]
             predictions[mode] += out
             timings[mode] += time.perf_counter() - began
-    if BEAM in job.modes:
-        for weight, truth in tqdm(list(zip(weights, truths)), desc=f"beam {job.beam_size} + verification",
-                                  disable=not progress):
+    for mode in verdicts:
+        description = f"beam {job.beam_size} + verification" + (" + repair" if mode == REPAIRED else "")
+        for weight, truth in tqdm(list(zip(weights, truths)), desc=description, disable=not progress):
             labels = compile_program(truth, weight.compile_config).output_values
-            ids, verdict, seconds = beam_verified(checkpoint, weight, labels, job.beam_size)
-            predictions[BEAM].append(ids)
-            verdicts.append(verdict)
-            timings[BEAM] += seconds
+            ids, verdict, seconds = beam_verified(checkpoint, weight, labels, job.beam_size,
+                                                  repair=mode == REPAIRED)
+            predictions[mode].append(ids)
+            verdicts[mode].append(verdict)
+            timings[mode] += seconds
     return predictions, timings, verdicts
 
 
@@ -110,9 +119,9 @@ def evaluate_checkpoint(checkpoint: Checkpoint, examples: Sequence, out_dir: str
     began = time.perf_counter()
     config = weights[0].compile_config if weights else CompileConfig()
     results = evaluate_predictions(truths, predictions, options=EvaluateOptions(compile_config=config))
-    beam_rows = [r for r in results if r.mode == BEAM]
-    for row, verdict in zip(beam_rows, verdicts):
-        row.verdict = verdict
+    for mode, mode_verdicts in verdicts.items():
+        for row, verdict in zip([r for r in results if r.mode == mode], mode_verdicts):
+            row.verdict = verdict
     metric_seconds = time.perf_counter() - began
     names = [getattr(e, "name", None) for e in examples]
     extra = {
@@ -122,7 +131,8 @@ def evaluate_checkpoint(checkpoint: Checkpoint, examples: Sequence, out_dir: str
         "seconds_per_program": {mode: round(seconds / max(len(truths), 1), 4) for mode, seconds in timings.items()},
         "total_decoding_seconds": round(decode_seconds, 1),
         "metric_seconds": round(metric_seconds, 1),
-        "beam_verdicts": {v: verdicts.count(v) for v in (EXACT, EQUIVALENT, UNVERIFIED)} if verdicts else None,
+        "verdicts": {mode: {v: found.count(v) for v in (EXACT, EQUIVALENT, UNVERIFIED)}
+                     for mode, found in verdicts.items()} or None,
     }
     if any(names):
         extra["program_names"] = names
