@@ -219,10 +219,10 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     chosen, tried = choose_candidate(beam, reference, accept)
     if reference is None or not options.repair:
         return chosen, tried
-    searcher = Searcher(weights, net, tokens, options.repair_options)
-
     def is_exact(program: Program) -> bool:
         return verify(program, reference, options=VerifyOptions()).verdict == EXACT
+
+    searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
 
     if chosen is None or chosen[2] != EXACT:
         starts = []

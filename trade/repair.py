@@ -57,34 +57,98 @@ class RepairOptions:
     starts: int = 3  # beam candidates to climb from, best score first
     alternatives: int = 12  # single-token substitutions tried per position, most likely first
     line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
+    pairs: int = 40  # two-token substitutions tried per suspect line
 
 
-def _digest(matrix: np.ndarray) -> str:
-    """The matrix without all-zero rows and columns, rounded, hashed."""
+def _compact(matrix: np.ndarray) -> np.ndarray:
+    """The matrix without its all-zero rows and columns, rounded (no -0.0)."""
     rows = np.flatnonzero(np.abs(matrix).sum(axis=1))
     columns = np.flatnonzero(np.abs(matrix).sum(axis=0))
-    compact = np.round(matrix[np.ix_(rows, columns)].astype(np.float64), 5) + 0.0  # no -0.0
-    return hashlib.blake2b(compact.tobytes() + str(compact.shape).encode(), digest_size=12).hexdigest()
+    return np.round(matrix[np.ix_(rows, columns)].astype(np.float64), 5) + 0.0
 
 
-def weight_units(weights: ModelWeights) -> list[tuple[UnitKey, int, np.ndarray]]:
-    """Every unit as (key, head, matrix); MLP units have head -1."""
-    return [((item.role, item.layer, _digest(item.matrix)), item.head, item.matrix)
-            for item in residual_major_matrices(weights)]
+def _digest(*matrices: np.ndarray) -> str:
+    digest = hashlib.blake2b(digest_size=12)
+    for matrix in matrices:
+        compact = _compact(matrix)
+        digest.update(str(compact.shape).encode() + compact.tobytes())
+    return digest.hexdigest()
+
+
+def _fixed_rows(config: CompileConfig) -> int:
+    """Residual rows whose place never changes: `indices:*`, `one`, `tokens:*` (BOS and PAD too).
+
+    Tracr sorts residual directions by label, and these sort before every
+    variable (`v1_1`, ...), so they lead every model compiled with `config`.
+    """
+    return config.max_seq_len + 1 + len(set(config.vocab) | {config.compiler_bos, config.compiler_pad})
+
+
+def _inputs_read(matrix: np.ndarray, fixed: int) -> str:
+    """Which of the fixed rows a matrix reads: tells `Map(f, tokens)` from `Map(f, indices)`."""
+    return ":" + "".join("1" if row else "0" for row in np.abs(matrix[:fixed]).sum(axis=1) > 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """One comparable piece of a model.
+
+    `group` names what computes it, (layer, head) for an attention head or
+    (layer, -1 - first column) for the MLP neurons writing one run of columns; its
+    `written` rows are the residual dimensions that group writes.
+    """
+
+    key: UnitKey
+    group: tuple[int, int]
+    written: tuple[int, ...]
+
+
+def weight_units(weights: ModelWeights) -> list[Unit]:
+    """Attention units per head and matrix; MLP units per run of written residual columns.
+
+    An MLP layer computes several lines side by side. Each line writes its own
+    variable, a contiguous block of residual columns (Tracr sorts directions by
+    label), so splitting the layer at gaps between written columns (the
+    neurons writing a run, with their input weights) gives most lines units of
+    their own, to be checked apart from the others in the layer. Variables
+    that happen to sit side by side share a unit.
+    """
+    units = []
+    fixed = _fixed_rows(weights.compile_config)
+    matrices = residual_major_matrices(weights)
+    written = {(m.layer, m.head): tuple(np.flatnonzero(np.abs(m.matrix).sum(axis=1)).tolist())
+               for m in matrices if m.role == "attn_out"}
+    for item in matrices:
+        if item.role in ("mlp_in", "mlp_out"):
+            continue
+        group = (item.layer, item.head)
+        digest = _digest(item.matrix) + _inputs_read(item.matrix, fixed)
+        units.append(Unit((item.role, item.layer, digest), group, written.get(group, ())))
+    for layer in range(weights.num_layers):
+        w_in = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+        w_out = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+        for run in _runs(np.flatnonzero(np.abs(w_out).sum(axis=0))):
+            neurons = np.flatnonzero(np.abs(w_out[:, run]).sum(axis=1))
+            reads = w_in[:, neurons]
+            key = ("mlp", layer, _digest(reads, w_out[neurons][:, run]) + _inputs_read(reads, fixed))
+            units.append(Unit(key, (layer, -1 - int(run[0])), tuple(int(c) for c in run)))
+    return units
+
+
+def _runs(columns: np.ndarray) -> list[np.ndarray]:
+    """Consecutive stretches of sorted column indices."""
+    if columns.size == 0:
+        return []
+    return np.split(columns, np.flatnonzero(np.diff(columns) != 1) + 1)
 
 
 def unit_counts(weights: ModelWeights) -> collections.Counter:
-    return collections.Counter(key for key, _, _ in weight_units(weights))
+    return collections.Counter(unit.key for unit in weight_units(weights))
 
 
-def _written_lines(matrix: np.ndarray, labels: Sequence[str]) -> set[int]:
-    """Line indices whose residual dimensions a residual-major output matrix writes."""
-    lines = set()
-    for row in np.flatnonzero(np.abs(matrix).sum(axis=1)):
-        match = _LABEL.match(labels[row])
-        if match:
-            lines.add(int(match.group(1)) - 1)
-    return lines
+def _line_of_label(label: str) -> int | None:
+    match = _LABEL.match(label)
+    return int(match.group(1)) - 1 if match else None
 
 
 @dataclasses.dataclass
@@ -100,29 +164,23 @@ class Scored:
 def score_candidate(program: Program, model: CompiledModel, given: collections.Counter) -> Scored:
     """Scores a compiled candidate and names the lines behind its unmatched units."""
     units = weight_units(weights_of(model))
-    counts = collections.Counter(key for key, _, _ in units)
+    counts = collections.Counter(unit.key for unit in units)
     matched = sum(min(count, given[key]) for key, count in counts.items())
     score = 2 * matched - sum(counts.values()) - sum(given.values())
 
-    # Which line does each head and MLP layer compute? (from the candidate's own labels)
-    lines_of: dict[tuple[int, int], set[int]] = {}
-    for (role, layer, _), head, matrix in units:
-        if role in ("attn_out", "mlp_out"):
-            lines_of[(layer, head)] = _written_lines(matrix, model.residual_labels)
-    selector_of = {index: program.lines[index].args[0] for index in range(len(program))
-                   if program.lines[index].op.value in ("Aggregate", "SelectorWidth")}
+    selector_of = {index: int(line.args[0][1:]) - 1 for index, line in enumerate(program.lines)
+                   if line.op in (Op.AGGREGATE, Op.SELECTOR_WIDTH)}
     budget = dict(given)
     unmatched_layers: dict[int, set[int]] = collections.defaultdict(set)
-    for (role, layer, digest), head, _ in units:
-        if budget.get((role, layer, digest), 0) > 0:
-            budget[(role, layer, digest)] -= 1
+    for unit in units:
+        if budget.get(unit.key, 0) > 0:
+            budget[unit.key] -= 1
             continue
-        lines = set(lines_of.get((layer, head), set()))
-        if role in ("query", "key"):  # a selector's comparison lives in the query and key
-            for line in list(lines):
-                if line in selector_of:
-                    lines.add(int(selector_of[line][1:]) - 1)
-        unmatched_layers[layer] |= lines
+        lines = {line for row in unit.written
+                 if (line := _line_of_label(model.residual_labels[row])) is not None}
+        if unit.key[0] in ("query", "key"):  # a selector's comparison lives in the query and key
+            lines |= {selector_of[line] for line in lines if line in selector_of}
+        unmatched_layers[unit.key[1]] |= lines
     suspects: list[int] = []
     for layer in sorted(unmatched_layers):
         suspects += sorted(unmatched_layers[layer] - set(suspects))
@@ -133,9 +191,10 @@ class Searcher:
     """Compiles, scores and remembers candidates for one given model."""
 
     def __init__(self, weights: ModelWeights, net: Decompiler, tokens: WeightTokens,
-                 options: RepairOptions = RepairOptions()):
+                 options: RepairOptions = RepairOptions(), is_exact: Callable[[Program], bool] | None = None):
         self.config: CompileConfig = weights.compile_config
         self.given = unit_counts(weights)
+        self.is_exact = is_exact
         self.net, self.options = net, options
         self.memory, self.weight_mask = encode_weight_tokens(net, [tokens])
         self.seen: dict[Program, Scored | None] = {}
@@ -155,7 +214,10 @@ class Searcher:
             except (CompileError, ProgramError):
                 self.seen[program] = None
             else:
-                self.seen[program] = score_candidate(program, model, self.given)
+                scored = score_candidate(program, model, self.given)
+                if scored.score == 0 and self.is_exact is not None and not self.is_exact(program):
+                    scored.score = -1  # a difference the units cannot see (e.g. the output's labels)
+                self.seen[program] = scored
         return self.seen[program]
 
     @torch.no_grad()
@@ -206,24 +268,53 @@ def _program_of(ids: list[int]) -> Program | None:
     return program
 
 
-def neighbours(searcher: Searcher, current: Scored) -> Iterable[Program]:
-    """Single-token substitutions and decoder-proposed lines at the suspect lines."""
+def _substituted(ids: list[int], changes: dict[int, int]) -> Program | None:
+    return _program_of([changes.get(position, token) for position, token in enumerate(ids)])
+
+
+def neighbours(searcher: Searcher, current: Scored) -> Iterable[Program | None]:
+    """Edits of the suspect lines, the decoder's favourites first.
+
+    Per line: the decoder's best whole lines at that place; every single-token
+    substitution (most likely first); swapped arguments of a Select or
+    SequenceMap; then pairs of substitutions within the line (a lambda and its
+    input are often wrong together), ranked by their summed log-probability.
+    """
     ids = program_to_ids(current.program)
-    log_probs = searcher.log_probs(ids)  # row p predicts ids[p + 1]
+    log_probs = searcher.log_probs(ids)  # row p - 1 predicts ids[p]
     options = searcher.options
-    for line in current.suspects:
+    lines = current.suspects or list(range(len(current.program)))
+
+    def alternatives(position: int) -> list[tuple[float, int]]:
+        row = log_probs[position - 1]
+        order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
+        return [(float(row[t]), t) for t in order[:options.alternatives]]
+
+    for line in lines:
         start = 1 + TOKENS_PER_LINE * line
         for alternative in searcher.line_alternatives(ids[:start], options.line_beam):
-            program = _program_of(ids[:start] + alternative + ids[start + TOKENS_PER_LINE:])
-            if program is not None:
-                yield program
+            yield _program_of(ids[:start] + alternative + ids[start + TOKENS_PER_LINE:])
         for position in range(start, start + TOKENS_PER_LINE):
-            row = log_probs[position - 1]
-            order = [t for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
-            for token in order[:options.alternatives]:
-                program = _program_of(ids[:position] + [int(token)] + ids[position + 1:])
-                if program is not None:
-                    yield program
+            for _, token in alternatives(position):
+                yield _substituted(ids, {position: token})
+        op = current.program.lines[line].op
+        if op in (Op.SELECT, Op.SEQUENCE_MAP):
+            first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
+            swap = {first: ids[second], second: ids[first]}
+            yield _substituted(ids, swap)
+            if op is Op.SEQUENCE_MAP:
+                for _, token in alternatives(start + 1):
+                    yield _substituted(ids, {**swap, start + 1: token})
+    for line in lines:
+        start = 1 + TOKENS_PER_LINE * line
+        pairs = []
+        for first in range(start, start + TOKENS_PER_LINE):
+            for second in range(first + 1, start + TOKENS_PER_LINE):
+                pairs += [(a + b, {first: s, second: t}) for a, s in alternatives(first)
+                          for b, t in alternatives(second)]
+        pairs.sort(key=lambda pair: -pair[0])
+        for _, changes in pairs[:options.pairs]:
+            yield _substituted(ids, changes)
 
 
 def climb(searcher: Searcher, start: Scored) -> Scored:
@@ -236,6 +327,8 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
         for program in neighbours(searcher, current):
             if searcher.out_of_budget():
                 break
+            if program is None:
+                continue
             scored = searcher.scored(program)
             if scored is not None and scored.score > best.score:
                 best = scored
