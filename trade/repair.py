@@ -30,7 +30,7 @@ import dataclasses
 import hashlib
 import re
 import time
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -51,7 +51,7 @@ _LABEL = re.compile(r"^v(\d+)_\d+")
 class RepairOptions:
     """How long to search."""
 
-    max_compiles: int = 600
+    max_compiles: int = 1500
     max_seconds: float = 6.0
     max_steps: int = 12
     starts: int = 3  # beam candidates to climb from, best score first
@@ -272,68 +272,78 @@ def _substituted(ids: list[int], changes: dict[int, int]) -> Program | None:
     return _program_of([changes.get(position, token) for position, token in enumerate(ids)])
 
 
-def neighbours(searcher: Searcher, current: Scored) -> Iterable[Program | None]:
-    """Edits of the suspect lines, the decoder's favourites first.
+def line_edits(searcher: Searcher, current: Scored, ids: list[int], log_probs: np.ndarray,
+               line: int) -> Iterator[Program | None]:
+    """Edits of one suspect line, the decoder's favourites first.
 
-    Per line: the decoder's best whole lines at that place; every single-token
+    The decoder's best whole lines at that place; every single-token
     substitution (most likely first); swapped arguments of a Select or
-    SequenceMap; then pairs of substitutions within the line (a lambda and its
-    input are often wrong together), ranked by their summed log-probability.
+    SequenceMap; pairs of argument substitutions within the line (a lambda and
+    its input are often wrong together); and pairs with the lambda of a Map or
+    SequenceMap feeding this line (a monotone Map's weights hide its values,
+    which only show where they are used). Pairs are ranked by summed
+    log-probability.
     """
-    ids = program_to_ids(current.program)
-    log_probs = searcher.log_probs(ids)  # row p - 1 predicts ids[p]
     options = searcher.options
-    lines = current.suspects or list(range(len(current.program)))
 
     def alternatives(position: int) -> list[tuple[float, int]]:
-        row = log_probs[position - 1]
+        row = log_probs[position - 1]  # row p - 1 predicts ids[p]
         order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
         return [(float(row[t]), t) for t in order[:options.alternatives]]
 
-    for line in lines:
-        start = 1 + TOKENS_PER_LINE * line
-        for alternative in searcher.line_alternatives(ids[:start], options.line_beam):
-            yield _program_of(ids[:start] + alternative + ids[start + TOKENS_PER_LINE:])
-        for position in range(start, start + TOKENS_PER_LINE):
-            for _, token in alternatives(position):
-                yield _substituted(ids, {position: token})
-        op = current.program.lines[line].op
-        if op in (Op.SELECT, Op.SEQUENCE_MAP):
-            first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
-            swap = {first: ids[second], second: ids[first]}
-            yield _substituted(ids, swap)
-            if op is Op.SEQUENCE_MAP:
-                for _, token in alternatives(start + 1):
-                    yield _substituted(ids, {**swap, start + 1: token})
-    for line in lines:
-        start = 1 + TOKENS_PER_LINE * line
-        pairs = []
-        for first in range(start, start + TOKENS_PER_LINE):
-            for second in range(first + 1, start + TOKENS_PER_LINE):
-                pairs += [(a + b, {first: s, second: t}) for a, s in alternatives(first)
-                          for b, t in alternatives(second)]
-        pairs.sort(key=lambda pair: -pair[0])
-        for _, changes in pairs[:options.pairs]:
-            yield _substituted(ids, changes)
+    start = 1 + TOKENS_PER_LINE * line
+    for alternative in searcher.line_alternatives(ids[:start], options.line_beam):
+        yield _program_of(ids[:start] + alternative + ids[start + TOKENS_PER_LINE:])
+    for position in range(start, start + TOKENS_PER_LINE):
+        for _, token in alternatives(position):
+            yield _substituted(ids, {position: token})
+    program = current.program
+    op = program.lines[line].op
+    if op in (Op.SELECT, Op.SEQUENCE_MAP):
+        first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
+        swap = {first: ids[second], second: ids[first]}
+        yield _substituted(ids, swap)
+        if op is Op.SEQUENCE_MAP:
+            for _, token in alternatives(start + 1):
+                yield _substituted(ids, {**swap, start + 1: token})
+    arguments = range(start + 1, start + TOKENS_PER_LINE)
+    pairs = [(first, second) for first in arguments for second in arguments if first < second]
+    for name in program.lines[line].variable_args:
+        producer = int(name[1:]) - 1 if name.startswith("v") else None
+        if producer is not None and program.lines[producer].op in (Op.MAP, Op.SEQUENCE_MAP):
+            lambda_position = 1 + TOKENS_PER_LINE * producer + 1
+            pairs += [(lambda_position, position) for position in arguments]
+    ranked = [(a + b, {first: s, second: t}) for first, second in pairs
+              for a, s in alternatives(first) for b, t in alternatives(second)]
+    ranked.sort(key=lambda pair: -pair[0])
+    for _, changes in ranked[:options.pairs]:
+        yield _substituted(ids, changes)
 
 
 def climb(searcher: Searcher, start: Scored) -> Scored:
-    """Best-improvement hill climbing until the units all match, nothing improves, or the budget ends."""
+    """Hill climbing until the units all match, nothing improves, or the budget ends.
+
+    Each step edits the suspect lines in order (earliest layer first) and takes
+    the best edit of the first line whose edits improve the score.
+    """
     current = start
     for _ in range(searcher.options.max_steps):
         if current.score == 0 or searcher.out_of_budget():
             break
+        ids = program_to_ids(current.program)
+        log_probs = searcher.log_probs(ids)
         best = current
-        for program in neighbours(searcher, current):
-            if searcher.out_of_budget():
-                break
-            if program is None:
-                continue
-            scored = searcher.scored(program)
-            if scored is not None and scored.score > best.score:
-                best = scored
-                if best.score == 0:
+        for line in current.suspects or range(len(current.program)):
+            for program in line_edits(searcher, current, ids, log_probs, line):
+                if searcher.out_of_budget():
                     break
+                scored = searcher.scored(program) if program is not None else None
+                if scored is not None and scored.score > best.score:
+                    best = scored
+                    if best.score == 0:
+                        break
+            if best is not current or searcher.out_of_budget():
+                break
         if best is current:
             break
         current = best
