@@ -231,6 +231,7 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
                 starts.append(canonicalize(ids_to_program(candidate.ids)))
             except ProgramError:
                 continue
+        closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
         for program in repair(searcher, starts):
             if any(t.text == program_to_text(program) for t in tried):
                 continue
@@ -239,8 +240,13 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
             candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)
             tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob,
                                         result.verdict, f"repaired: {result.reason}"))
-            if chosen is None or _RANK[result.verdict] < _RANK[chosen[2]]:
+            scored = searcher.scored(program)
+            # Better verdicts win; among unverified ones, the one closest to the weights.
+            closer = (result.verdict == chosen[2] == UNVERIFIED and scored is not None
+                      and (closest is None or scored.score > closest.score)) if chosen is not None else False
+            if chosen is None or _RANK[result.verdict] < _RANK[chosen[2]] or closer:
                 chosen = (candidate, program, result.verdict, f"repaired: {result.reason}")
+                closest = scored
             if result.verdict == EXACT:
                 break
     if chosen is not None and chosen[2] == EXACT:

@@ -58,6 +58,7 @@ class RepairOptions:
     alternatives: int = 12  # single-token substitutions tried per position, most likely first
     line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
     pairs: int = 40  # two-token substitutions tried per suspect line
+    lookahead: int = 6  # upstream lambdas tried when no single edit helps
 
 
 def _compact(matrix: np.ndarray) -> np.ndarray:
@@ -345,9 +346,52 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
             if best is not current or searcher.out_of_budget():
                 break
         if best is current:
+            best = lookahead(searcher, current)
+        if best is current:
             break
         current = best
     return current
+
+
+def lookahead(searcher: Searcher, current: Scored) -> Scored:
+    """Two moves at once, through a lambda change upstream that does not lower the score.
+
+    A Map whose lambda is monotone on its inputs compiles to the same unit
+    whatever its values are called; the names only matter where the variable
+    is used. So a wrong lambda there costs nothing until the line reading it is
+    fixed too, and neither edit improves the score alone.
+    """
+    best = current
+    ids = program_to_ids(current.program)
+    log_probs = searcher.log_probs(ids)
+    for line in current.suspects:
+        for name in current.program.lines[line].variable_args:
+            if not name.startswith("v"):
+                continue
+            producer = int(name[1:]) - 1
+            if current.program.lines[producer].op not in (Op.MAP, Op.SEQUENCE_MAP):
+                continue
+            position = 1 + TOKENS_PER_LINE * producer + 1
+            row = log_probs[position - 1]
+            order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
+            for token in order[:searcher.options.lookahead]:
+                if searcher.out_of_budget():
+                    return best
+                program = _substituted(ids, {position: token})
+                step = searcher.scored(program) if program is not None else None
+                if step is None or step.score < current.score or step.program.lines[line] != current.program.lines[line]:
+                    continue
+                step_ids = program_to_ids(step.program)
+                step_log_probs = searcher.log_probs(step_ids)
+                for edited in line_edits(searcher, step, step_ids, step_log_probs, line):
+                    if searcher.out_of_budget():
+                        return best
+                    scored = searcher.scored(edited) if edited is not None else None
+                    if scored is not None and scored.score > best.score:
+                        best = scored
+                if best is not current:
+                    return best
+    return best
 
 
 def repair(searcher: Searcher, starts: Sequence[Program]) -> list[Program]:
