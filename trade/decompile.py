@@ -219,19 +219,23 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     chosen, tried = choose_candidate(beam, reference, accept)
     if reference is None or not options.repair:
         return chosen, tried
+
     def is_exact(program: Program) -> bool:
         return verify(program, reference, options=VerifyOptions()).verdict == EXACT
 
     searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
-
-    if chosen is None or chosen[2] != EXACT:
+    closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
+    climbed: set[Program] = set()
+    rounds = [beam]
+    while rounds and (chosen is None or chosen[2] != EXACT) and not searcher.out_of_budget():
         starts = []
-        for candidate in beam:
+        for candidate in rounds.pop():
             try:
                 starts.append(canonicalize(ids_to_program(candidate.ids)))
             except ProgramError:
                 continue
-        closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
+        starts = [start for start in starts if start not in climbed]
+        climbed.update(starts)
         for program in repair(searcher, starts):
             if any(t.text == program_to_text(program) for t in tried):
                 continue
@@ -242,13 +246,18 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
                                         result.verdict, f"repaired: {result.reason}"))
             scored = searcher.scored(program)
             # Better verdicts win; among unverified ones, the one closest to the weights.
-            closer = (result.verdict == chosen[2] == UNVERIFIED and scored is not None
-                      and (closest is None or scored.score > closest.score)) if chosen is not None else False
+            closer = (chosen is not None and result.verdict == chosen[2] == UNVERIFIED and scored is not None
+                      and (closest is None or scored.score > closest.score))
             if chosen is None or _RANK[result.verdict] < _RANK[chosen[2]] or closer:
                 chosen = (candidate, program, result.verdict, f"repaired: {result.reason}")
                 closest = scored
             if result.verdict == EXACT:
                 break
+        if len(climbed) <= len(beam) and options.repair_options.restart_beam > len(beam):
+            # Still nothing exact: climb from the next candidates of a wider beam.
+            wider = beam_search(net, tokens, DecodingOptions(beam_size=options.repair_options.restart_beam),
+                                accept)
+            rounds.append(wider)
     if chosen is not None and chosen[2] == EXACT:
         twin = most_likely_twin(searcher, chosen[1], is_exact)
         if twin != chosen[1]:

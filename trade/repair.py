@@ -58,7 +58,7 @@ class RepairOptions:
     alternatives: int = 12  # single-token substitutions tried per position, most likely first
     line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
     pairs: int = 40  # two-token substitutions tried per suspect line
-    lookahead: int = 6  # upstream lambdas tried when no single edit helps
+    restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
 
 
 def _compact(matrix: np.ndarray) -> np.ndarray:
@@ -273,6 +273,31 @@ def _substituted(ids: list[int], changes: dict[int, int]) -> Program | None:
     return _program_of([changes.get(position, token) for position, token in enumerate(ids)])
 
 
+def _alternatives(ids: list[int], log_probs: np.ndarray, position: int, limit: int | None
+                  ) -> list[tuple[float, int]]:
+    """Other tokens the grammar allows at `position`, most likely first: (log-probability, token)."""
+    row = log_probs[position - 1]  # row p - 1 predicts ids[p]
+    order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
+    return [(float(row[t]), t) for t in order[:limit]]
+
+
+def argument_edits(ids: list[int], log_probs: np.ndarray, program: Program, line: int,
+                   limit: int | None) -> Iterator[Program | None]:
+    """Single-token substitutions of a line's arguments, and swapped arguments of a Select or SequenceMap."""
+    start = 1 + TOKENS_PER_LINE * line
+    for position in range(start + 1, start + TOKENS_PER_LINE):
+        for _, token in _alternatives(ids, log_probs, position, limit):
+            yield _substituted(ids, {position: token})
+    op = program.lines[line].op
+    if op in (Op.SELECT, Op.SEQUENCE_MAP):
+        first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
+        swap = {first: ids[second], second: ids[first]}
+        yield _substituted(ids, swap)
+        if op is Op.SEQUENCE_MAP:
+            for _, token in _alternatives(ids, log_probs, start + 1, limit):
+                yield _substituted(ids, {**swap, start + 1: token})
+
+
 def line_edits(searcher: Searcher, current: Scored, ids: list[int], log_probs: np.ndarray,
                line: int) -> Iterator[Program | None]:
     """Edits of one suspect line, the decoder's favourites first.
@@ -288,25 +313,15 @@ def line_edits(searcher: Searcher, current: Scored, ids: list[int], log_probs: n
     options = searcher.options
 
     def alternatives(position: int) -> list[tuple[float, int]]:
-        row = log_probs[position - 1]  # row p - 1 predicts ids[p]
-        order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
-        return [(float(row[t]), t) for t in order[:options.alternatives]]
+        return _alternatives(ids, log_probs, position, options.alternatives)
 
     start = 1 + TOKENS_PER_LINE * line
     for alternative in searcher.line_alternatives(ids[:start], options.line_beam):
         yield _program_of(ids[:start] + alternative + ids[start + TOKENS_PER_LINE:])
-    for position in range(start, start + TOKENS_PER_LINE):
-        for _, token in alternatives(position):
-            yield _substituted(ids, {position: token})
+    for _, token in alternatives(start):
+        yield _substituted(ids, {start: token})
+    yield from argument_edits(ids, log_probs, current.program, line, options.alternatives)
     program = current.program
-    op = program.lines[line].op
-    if op in (Op.SELECT, Op.SEQUENCE_MAP):
-        first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
-        swap = {first: ids[second], second: ids[first]}
-        yield _substituted(ids, swap)
-        if op is Op.SEQUENCE_MAP:
-            for _, token in alternatives(start + 1):
-                yield _substituted(ids, {**swap, start + 1: token})
     arguments = range(start + 1, start + TOKENS_PER_LINE)
     pairs = [(first, second) for first in arguments for second in arguments if first < second]
     for name in program.lines[line].variable_args:
@@ -356,6 +371,9 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
 def lookahead(searcher: Searcher, current: Scored) -> Scored:
     """Two moves at once, through a lambda change upstream that does not lower the score.
 
+    Every lambda of the producing line is tried, each with every argument
+    substitution of the suspect line.
+
     A Map whose lambda is monotone on its inputs compiles to the same unit
     whatever its values are called; the names only matter where the variable
     is used. So a wrong lambda there costs nothing until the line reading it is
@@ -372,9 +390,7 @@ def lookahead(searcher: Searcher, current: Scored) -> Scored:
             if current.program.lines[producer].op not in (Op.MAP, Op.SEQUENCE_MAP):
                 continue
             position = 1 + TOKENS_PER_LINE * producer + 1
-            row = log_probs[position - 1]
-            order = [int(t) for t in np.argsort(-row) if np.isfinite(row[t]) and t != ids[position]]
-            for token in order[:searcher.options.lookahead]:
+            for _, token in _alternatives(ids, log_probs, position, None):
                 if searcher.out_of_budget():
                     return best
                 program = _substituted(ids, {position: token})
@@ -383,7 +399,7 @@ def lookahead(searcher: Searcher, current: Scored) -> Scored:
                     continue
                 step_ids = program_to_ids(step.program)
                 step_log_probs = searcher.log_probs(step_ids)
-                for edited in line_edits(searcher, step, step_ids, step_log_probs, line):
+                for edited in argument_edits(step_ids, step_log_probs, step.program, line, None):
                     if searcher.out_of_budget():
                         return best
                     scored = searcher.scored(edited) if edited is not None else None
