@@ -77,6 +77,7 @@ class TrainConfig:
     device: str = "auto"
     resume: bool = True
     progress: bool = True
+    init_from: str | None = None  # a checkpoint whose weights start a new run (fine-tuning)
 
     def dims(self) -> ModelDimensions:
         overrides = {name: getattr(self, name) for name in MODEL_FIELDS}
@@ -399,8 +400,11 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
                                   f"resuming with seed {config.seed}")
         step, state = checkpoint.step, dict(checkpoint.state)
         set_rng_states(checkpoint.rng, dist.device)
-    elif dist.is_main:
-        (run_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=1))
+    else:
+        if config.init_from:  # weights only: a fresh optimizer, schedule and data order
+            load_checkpoint(config.init_from, device=dist.device, model=model)
+        if dist.is_main:
+            (run_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=1))
 
     log = MetricsLog(run_dir, resume_step=step, enabled=dist.is_main)
     stream = TrainBatches(config.data, config, dims, rank=dist.rank, world_size=dist.world_size,
@@ -485,7 +489,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds one option per `TrainConfig` field (`--data` and `--out` required)."""
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
-        kind = {"int | None": int, "float | None": float}.get(str(field.type), None)
+        kind = {"int | None": int, "float | None": float, "str | None": str}.get(str(field.type), None)
         if field.name in ("data", "out"):
             parser.add_argument(flag, required=True, help=f"{field.name} directory")
         elif field.type in (bool, "bool"):
