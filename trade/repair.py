@@ -58,6 +58,7 @@ class RepairOptions:
     alternatives: int = 12  # single-token substitutions tried per position, most likely first
     line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
     pairs: int = 40  # two-token substitutions tried per suspect line
+    ancestors: int = 3  # upstream Map/SequenceMap lines whose lambdas the lookahead varies
     restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
 
 
@@ -126,14 +127,21 @@ def weight_units(weights: ModelWeights) -> list[Unit]:
         digest = _digest(item.matrix) + _inputs_read(item.matrix, fixed)
         units.append(Unit((item.role, item.layer, digest), group, written.get(group, ())))
     for layer in range(weights.num_layers):
-        w_in = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
         w_out = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
         for run in _runs(np.flatnonzero(np.abs(w_out).sum(axis=0))):
-            neurons = np.flatnonzero(np.abs(w_out[:, run]).sum(axis=1))
-            reads = w_in[:, neurons]
-            key = ("mlp", layer, _digest(reads, w_out[neurons][:, run]) + _inputs_read(reads, fixed))
-            units.append(Unit(key, (layer, -1 - int(run[0])), tuple(int(c) for c in run)))
+            units.append(Unit(mlp_key(weights, layer, run, fixed), (layer, -1 - int(run[0])),
+                              tuple(int(c) for c in run)))
     return units
+
+
+def mlp_key(weights: ModelWeights, layer: int, columns: Sequence[int], fixed: int) -> UnitKey:
+    """The unit of the MLP neurons of `layer` that write `columns`, with their input weights."""
+    columns = list(columns)
+    w_in = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+    w_out = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+    neurons = np.flatnonzero(np.abs(w_out[:, columns]).sum(axis=1))
+    reads = w_in[:, neurons]
+    return ("mlp", layer, _digest(reads, w_out[neurons][:, columns]) + _inputs_read(reads, fixed))
 
 
 def _runs(columns: np.ndarray) -> list[np.ndarray]:
@@ -154,15 +162,61 @@ def _line_of_label(label: str) -> int | None:
 
 @dataclasses.dataclass
 class Scored:
-    """A compiled candidate, its score against the given units, and its suspect lines."""
+    """A compiled candidate, its score against the given units, and its suspect lines.
+
+    `detail` breaks ties: how many variables match inside shared MLP units
+    that do not match as a whole.
+    """
 
     program: Program
     score: int
     suspects: list[int]  # lines behind the earliest unmatched units, earliest first
     model: CompiledModel
+    detail: int = 0
+
+    def better_than(self, other: "Scored") -> bool:
+        return (self.score, self.detail) > (other.score, other.detail)
 
 
-def score_candidate(program: Program, model: CompiledModel, given: collections.Counter) -> Scored:
+def _variable(label: str) -> str:
+    return label.split(":")[0]
+
+
+def split_shared(units: list[Unit], given: collections.Counter, model: CompiledModel,
+                 given_weights: ModelWeights | None) -> tuple[list[Unit], int]:
+    """Splits unmatched MLP units shared by several variables at the candidate's variable boundaries.
+
+    Where the given model writes the same columns in that layer, both are cut
+    the same way, so each line of the shared unit is checked on its own.
+    Returns the units with the unmatched shared ones replaced by their pieces
+    that do not match, and how many pieces matched.
+    """
+    if given_weights is None:
+        return units, 0
+    candidate = weights_of(model)
+    fixed = _fixed_rows(candidate.compile_config)
+    out, matched = [], 0
+    for unit in units:
+        variables = [_variable(model.residual_labels[column]) for column in unit.written]
+        layer = unit.key[1]
+        if (unit.key[0] != "mlp" or given.get(unit.key, 0) > 0 or len(set(variables)) < 2
+                or layer >= given_weights.num_layers
+                or max(unit.written) >= given_weights.d_model):
+            out.append(unit)
+            continue
+        pieces = [[column for column, v in zip(unit.written, variables) if v == name]
+                  for name in dict.fromkeys(variables)]
+        for piece in pieces:
+            key = mlp_key(candidate, layer, piece, fixed)
+            if key == mlp_key(given_weights, layer, piece, fixed):
+                matched += 1
+            else:
+                out.append(Unit(key, unit.group, tuple(piece)))
+    return out, matched
+
+
+def score_candidate(program: Program, model: CompiledModel, given: collections.Counter,
+                    given_weights: ModelWeights | None = None) -> Scored:
     """Scores a compiled candidate and names the lines behind its unmatched units."""
     units = weight_units(weights_of(model))
     counts = collections.Counter(unit.key for unit in units)
@@ -171,6 +225,7 @@ def score_candidate(program: Program, model: CompiledModel, given: collections.C
 
     selector_of = {index: int(line.args[0][1:]) - 1 for index, line in enumerate(program.lines)
                    if line.op in (Op.AGGREGATE, Op.SELECTOR_WIDTH)}
+    units, detail = split_shared(units, given, model, given_weights)
     budget = dict(given)
     unmatched_layers: dict[int, set[int]] = collections.defaultdict(set)
     for unit in units:
@@ -185,7 +240,7 @@ def score_candidate(program: Program, model: CompiledModel, given: collections.C
     suspects: list[int] = []
     for layer in sorted(unmatched_layers):
         suspects += sorted(unmatched_layers[layer] - set(suspects))
-    return Scored(program, score, suspects, model)
+    return Scored(program, score, suspects, model, detail)
 
 
 class Searcher:
@@ -195,6 +250,7 @@ class Searcher:
                  options: RepairOptions = RepairOptions(), is_exact: Callable[[Program], bool] | None = None):
         self.config: CompileConfig = weights.compile_config
         self.given = unit_counts(weights)
+        self.weights = weights
         self.is_exact = is_exact
         self.net, self.options = net, options
         self.memory, self.weight_mask = encode_weight_tokens(net, [tokens])
@@ -215,7 +271,7 @@ class Searcher:
             except (CompileError, ProgramError):
                 self.seen[program] = None
             else:
-                scored = score_candidate(program, model, self.given)
+                scored = score_candidate(program, model, self.given, self.weights)
                 if scored.score == 0 and self.is_exact is not None and not self.is_exact(program):
                     scored.score = -1  # a difference the units cannot see (e.g. the output's labels)
                 self.seen[program] = scored
@@ -354,7 +410,7 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
                 if searcher.out_of_budget():
                     break
                 scored = searcher.scored(program) if program is not None else None
-                if scored is not None and scored.score > best.score:
+                if scored is not None and scored.better_than(best):
                     best = scored
                     if best.score == 0:
                         break
@@ -368,11 +424,26 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
     return current
 
 
+def _lambda_ancestors(program: Program, line: int) -> list[int]:
+    """Map and SequenceMap lines that `line` reads, directly or not, nearest first."""
+    found, frontier = [], [line]
+    while frontier:
+        following = []
+        for index in frontier:
+            for name in program.lines[index].variable_args:
+                if name.startswith("v") and (producer := int(name[1:]) - 1) not in found:
+                    found.append(producer)
+                    following.append(producer)
+        frontier = following
+    return [index for index in found if program.lines[index].op in (Op.MAP, Op.SEQUENCE_MAP)]
+
+
 def lookahead(searcher: Searcher, current: Scored) -> Scored:
     """Two moves at once, through a lambda change upstream that does not lower the score.
 
-    Every lambda of the producing line is tried, each with every argument
-    substitution of the suspect line.
+    Every lambda of the nearest Map or SequenceMap lines upstream (their values
+    reach the suspect line directly or through other lines) is tried, each
+    with every argument substitution of the suspect line.
 
     A Map whose lambda is monotone on its inputs compiles to the same unit
     whatever its values are called; the names only matter where the variable
@@ -383,19 +454,15 @@ def lookahead(searcher: Searcher, current: Scored) -> Scored:
     ids = program_to_ids(current.program)
     log_probs = searcher.log_probs(ids)
     for line in current.suspects:
-        for name in current.program.lines[line].variable_args:
-            if not name.startswith("v"):
-                continue
-            producer = int(name[1:]) - 1
-            if current.program.lines[producer].op not in (Op.MAP, Op.SEQUENCE_MAP):
-                continue
+        for producer in _lambda_ancestors(current.program, line)[:searcher.options.ancestors]:
             position = 1 + TOKENS_PER_LINE * producer + 1
             for _, token in _alternatives(ids, log_probs, position, None):
                 if searcher.out_of_budget():
                     return best
                 program = _substituted(ids, {position: token})
                 step = searcher.scored(program) if program is not None else None
-                if step is None or step.score < current.score or step.program.lines[line] != current.program.lines[line]:
+                if (step is None or step.score < current.score or len(step.program) != len(current.program)
+                        or step.program.lines[line] != current.program.lines[line]):
                     continue
                 step_ids = program_to_ids(step.program)
                 step_log_probs = searcher.log_probs(step_ids)
@@ -403,7 +470,7 @@ def lookahead(searcher: Searcher, current: Scored) -> Scored:
                     if searcher.out_of_budget():
                         return best
                     scored = searcher.scored(edited) if edited is not None else None
-                    if scored is not None and scored.score > best.score:
+                    if scored is not None and scored.better_than(best):
                         best = scored
                 if best is not current:
                     return best
@@ -417,7 +484,7 @@ def repair(searcher: Searcher, starts: Sequence[Program]) -> list[Program]:
     `exact`; the caller verifies.
     """
     scored = [s for s in (searcher.scored(p) for p in dict.fromkeys(starts)) if s is not None]
-    scored.sort(key=lambda s: -s.score)
+    scored.sort(key=lambda s: (-s.score, -s.detail))
     results: list[Scored] = []
     for start in scored[:searcher.options.starts]:
         if searcher.out_of_budget():
@@ -426,7 +493,7 @@ def repair(searcher: Searcher, starts: Sequence[Program]) -> list[Program]:
         results.append(end)
         if end.score == 0:
             break
-    results.sort(key=lambda s: -s.score)
+    results.sort(key=lambda s: (-s.score, -s.detail))
     return list(dict.fromkeys(s.program for s in results))
 
 
