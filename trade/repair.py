@@ -39,8 +39,9 @@ from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_
 from trade.decoding import encode_weight_tokens
 from trade.grammar import GrammarState, grammar_masks
 from trade.model import Decompiler
-from trade.program.program import Op, Program, ProgramError, canonicalize
-from trade.program.tokens import EOS_ID, TOKENS_PER_LINE, ids_to_program, program_to_ids
+from trade.program.program import MAX_LINES, Op, Program, ProgramError, canonicalize, variable_name
+from trade.program.tokens import (EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES, VOCABULARY, ids_to_program,
+                                  program_to_ids)
 from trade.weights import ModelWeights, WeightTokens, residual_major_matrices, weights_of
 
 UnitKey = tuple[str, int, str]  # (role, layer, digest of the compacted matrix)
@@ -59,6 +60,7 @@ class RepairOptions:
     line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
     pairs: int = 40  # two-token substitutions tried per suspect line
     ancestors: int = 3  # upstream Map/SequenceMap lines whose lambdas the lookahead varies
+    insert_beam: int = 3  # decoder lines tried per place when inserting a missing line
     restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
 
 
@@ -419,9 +421,61 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
         if best is current:
             best = lookahead(searcher, current)
         if best is current:
+            for program in structural_edits(searcher, current):
+                if searcher.out_of_budget():
+                    break
+                scored = searcher.scored(program) if program is not None else None
+                if scored is not None and scored.better_than(best):
+                    best = scored
+        if best is current:
             break
         current = best
     return current
+
+
+def _renumbered(line_ids: list[int], first_moved: int) -> list[int]:
+    """Line tokens with every variable v(m), m >= first_moved, renamed v(m + 1)."""
+    out = []
+    for token in line_ids:
+        name = VOCABULARY[token]
+        if name.startswith("v") and name[1:].isdigit() and int(name[1:]) >= first_moved:
+            token = TOKEN_ID[f"v{int(name[1:]) + 1}"]
+        out.append(token)
+    return out
+
+
+def structural_edits(searcher: Searcher, current: Scored) -> Iterator[Program | None]:
+    """A line the decoder left out: appended as the new output, or inserted and used by a later line.
+
+    New lines come from the decoder's best lines at that place; an appended
+    line is also tried with each of its arguments substituted, an inserted one
+    as an argument of every later line where its type fits (a line nothing
+    reads would be dropped as dead code).
+    """
+    ids = program_to_ids(current.program)
+    lines = len(current.program)
+    if lines >= MAX_LINES:
+        return
+    k = searcher.options.insert_beam
+    appended = [ids[:-1] + new_line + [EOS_ID]
+                for new_line in searcher.line_alternatives(ids[:-1], searcher.options.line_beam)]
+    for body in appended:
+        yield _program_of(body)
+    for body in appended:  # and every argument of the new output line
+        program = _program_of(body)
+        if program is not None and len(program) == lines + 1:
+            body = program_to_ids(program)
+            yield from argument_edits(body, searcher.log_probs(body), program, lines, searcher.options.alternatives)
+    first = min(current.suspects, default=0)
+    for index in range(max(first - 1, 0), lines):
+        start = 1 + TOKENS_PER_LINE * index
+        tail = _renumbered(ids[start:-1], index + 1)
+        new_name = TOKEN_ID[variable_name(index)]
+        for new_line in searcher.line_alternatives(ids[:start], k):
+            body = ids[:start] + new_line + tail + [EOS_ID]
+            for position in range(start + TOKENS_PER_LINE, len(body) - 1):
+                if VOCABULARY[body[position]] in VARIABLES:
+                    yield _program_of(body[:position] + [new_name] + body[position + 1:])
 
 
 def _lambda_ancestors(program: Program, line: int) -> list[int]:
