@@ -100,6 +100,20 @@ def test_training_with_grammar_mask(data, tmp_path):
     assert 0 <= summary["best_val_token_accuracy"] <= 1
 
 
+def test_init_from_starts_with_the_checkpoint_weights(data, tmp_path):
+    train(quick_config(data, tmp_path / "first", steps=2))
+    seen = {}
+
+    def capture(step, loss):
+        seen.setdefault(step, loss)
+
+    second = quick_config(data, tmp_path / "second", steps=1, lr=0.0, init_from=str(tmp_path / "first" / "last"))
+    train(second, on_step=capture)
+    first = load_checkpoint(tmp_path / "first" / "last").model.state_dict()
+    after = load_checkpoint(tmp_path / "second" / "last").model.state_dict()
+    assert seen and all(torch.equal(first[name], after[name]) for name in first)  # lr 0: nothing moved
+
+
 def test_learning_rate_warms_up_then_decays():
     config = TrainConfig(data="", out="", lr=1.0, warmup_steps=10, steps=110, min_lr_ratio=0.1)
     assert learning_rate(0, config) == pytest.approx(0.1)

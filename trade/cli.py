@@ -130,6 +130,7 @@ def _set_threads(threads: int | None) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.dataset.read import iter_examples
     from trade.evaluate import load_programs_dir
+    from trade.decompile import DEFAULT_CHECKPOINT
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
 
     _set_threads(args.threads)
@@ -138,7 +139,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     unknown = set(modes) - set(ALL_MODES)
     if unknown:
         raise UserError(f"unknown mode(s) {sorted(unknown)}; choose from {', '.join(ALL_MODES)}")
-    job = EvaluationJob(modes=modes, beam_size=args.beam)
+    if args.workers < 1:
+        raise UserError("--workers must be at least 1")
+    job = EvaluationJob(modes=modes, beam_size=args.beam, workers=args.workers,
+                        checkpoint_dir=str(args.checkpoint or DEFAULT_CHECKPOINT))
     if args.programs:
         try:
             examples = load_programs_dir(args.programs)
@@ -265,6 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
     evaluate.add_argument("--out", required=True, help="report directory")
     evaluate.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    evaluate.add_argument("--workers", type=int, default=1,
+                          help="processes for the beam modes, one thread each (default: %(default)s)")
     evaluate.set_defaults(run=cmd_evaluate)
 
     decompile = commands.add_parser(

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -54,6 +56,8 @@ class EvaluationJob:
     modes: tuple[str, ...] = ALL_MODES
     beam_size: int = 8
     batch_size: int = 64
+    workers: int = 1  # processes for the search modes (each loads `checkpoint_dir`, one thread each)
+    checkpoint_dir: str | None = None
 
 
 def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, beam_size: int,
@@ -96,14 +100,41 @@ def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Seq
             timings[mode] += time.perf_counter() - began
     for mode in verdicts:
         description = f"beam {job.beam_size} + verification" + (" + repair" if mode == REPAIRED else "")
-        for weight, truth in tqdm(list(zip(weights, truths)), desc=description, disable=not progress):
-            labels = compile_program(truth, weight.compile_config).output_values
-            ids, verdict, seconds = beam_verified(checkpoint, weight, labels, job.beam_size,
-                                                  repair=mode == REPAIRED)
+        tasks = [(weight, compile_program(truth, weight.compile_config).output_values, job.beam_size,
+                  mode == REPAIRED) for weight, truth in zip(weights, truths)]
+        if job.workers > 1 and len(tasks) > 1:
+            if job.checkpoint_dir is None:
+                raise ValueError("workers > 1 needs the checkpoint directory (EvaluationJob.checkpoint_dir)")
+            context = multiprocessing.get_context("spawn")  # no fork under JAX's threads
+            with ProcessPoolExecutor(job.workers, mp_context=context, initializer=_start_worker,
+                                     initargs=(job.checkpoint_dir,)) as pool:
+                results = list(tqdm(pool.map(_search_task, tasks, chunksize=4), total=len(tasks),
+                                    desc=description, disable=not progress))
+        else:
+            results = [beam_verified(checkpoint, *task)
+                       for task in tqdm(tasks, desc=description, disable=not progress)]
+        for ids, verdict, seconds in results:
             predictions[mode].append(ids)
             verdicts[mode].append(verdict)
             timings[mode] += seconds
     return predictions, timings, verdicts
+
+
+_WORKER_CHECKPOINT: Checkpoint | None = None
+
+
+def _start_worker(checkpoint_dir: str) -> None:
+    global _WORKER_CHECKPOINT
+    import torch
+
+    from trade.decompile import load_decompiler
+
+    torch.set_num_threads(1)
+    _WORKER_CHECKPOINT = load_decompiler(checkpoint_dir)
+
+
+def _search_task(task: tuple) -> tuple[list[int], str, float]:
+    return beam_verified(_WORKER_CHECKPOINT, *task)
 
 
 def evaluate_checkpoint(checkpoint: Checkpoint, examples: Sequence, out_dir: str | Path,
@@ -129,6 +160,7 @@ def evaluate_checkpoint(checkpoint: Checkpoint, examples: Sequence, out_dir: str
         "programs": len(truths),
         "decoding_seconds": {mode: round(seconds, 2) for mode, seconds in timings.items()},
         "seconds_per_program": {mode: round(seconds / max(len(truths), 1), 4) for mode, seconds in timings.items()},
+        "search_workers": job.workers,
         "total_decoding_seconds": round(decode_seconds, 1),
         "metric_seconds": round(metric_seconds, 1),
         "verdicts": {mode: {v: found.count(v) for v in (EXACT, EQUIVALENT, UNVERIFIED)}
