@@ -107,7 +107,7 @@ class Unit:
     written: tuple[int, ...]
 
 
-def weight_units(weights: ModelWeights) -> list[Unit]:
+def weight_units(weights: ModelWeights, positional: bool = False) -> list[Unit]:
     """Attention units per head and matrix; MLP units per run of written residual columns.
 
     An MLP layer computes several lines side by side. Each line writes its own
@@ -116,6 +116,9 @@ def weight_units(weights: ModelWeights) -> list[Unit]:
     neurons writing a run, with their input weights) gives most lines units of
     their own, to be checked apart from the others in the layer. Variables
     that happen to sit side by side share a unit.
+
+    `positional` adds where in the residual stream each unit reads and writes,
+    which tells apart candidates whose units all match but sit elsewhere.
     """
     units = []
     fixed = _fixed_rows(weights.compile_config)
@@ -127,23 +130,29 @@ def weight_units(weights: ModelWeights) -> list[Unit]:
             continue
         group = (item.layer, item.head)
         digest = _digest(item.matrix) + _inputs_read(item.matrix, fixed)
+        if positional:
+            digest += ":" + ",".join(map(str, np.flatnonzero(np.abs(item.matrix).sum(axis=1))))
         units.append(Unit((item.role, item.layer, digest), group, written.get(group, ())))
     for layer in range(weights.num_layers):
         w_out = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
         for run in _runs(np.flatnonzero(np.abs(w_out).sum(axis=0))):
-            units.append(Unit(mlp_key(weights, layer, run, fixed), (layer, -1 - int(run[0])),
+            units.append(Unit(mlp_key(weights, layer, run, fixed, positional), (layer, -1 - int(run[0])),
                               tuple(int(c) for c in run)))
     return units
 
 
-def mlp_key(weights: ModelWeights, layer: int, columns: Sequence[int], fixed: int) -> UnitKey:
+def mlp_key(weights: ModelWeights, layer: int, columns: Sequence[int], fixed: int,
+            positional: bool = False) -> UnitKey:
     """The unit of the MLP neurons of `layer` that write `columns`, with their input weights."""
     columns = list(columns)
     w_in = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
     w_out = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
     neurons = np.flatnonzero(np.abs(w_out[:, columns]).sum(axis=1))
     reads = w_in[:, neurons]
-    return ("mlp", layer, _digest(reads, w_out[neurons][:, columns]) + _inputs_read(reads, fixed))
+    digest = _digest(reads, w_out[neurons][:, columns]) + _inputs_read(reads, fixed)
+    if positional:
+        digest += f":{columns}:" + ",".join(map(str, np.flatnonzero(np.abs(reads).sum(axis=1))))
+    return ("mlp", layer, digest)
 
 
 def _runs(columns: np.ndarray) -> list[np.ndarray]:
@@ -153,8 +162,8 @@ def _runs(columns: np.ndarray) -> list[np.ndarray]:
     return np.split(columns, np.flatnonzero(np.diff(columns) != 1) + 1)
 
 
-def unit_counts(weights: ModelWeights) -> collections.Counter:
-    return collections.Counter(unit.key for unit in weight_units(weights))
+def unit_counts(weights: ModelWeights, positional: bool = False) -> collections.Counter:
+    return collections.Counter(unit.key for unit in weight_units(weights, positional))
 
 
 def _line_of_label(label: str) -> int | None:
@@ -218,9 +227,12 @@ def split_shared(units: list[Unit], given: collections.Counter, model: CompiledM
 
 
 def score_candidate(program: Program, model: CompiledModel, given: collections.Counter,
-                    given_weights: ModelWeights | None = None) -> Scored:
-    """Scores a compiled candidate and names the lines behind its unmatched units."""
-    units = weight_units(weights_of(model))
+                    given_weights: ModelWeights | None = None, positional: bool = False) -> Scored:
+    """Scores a compiled candidate and names the lines behind its unmatched units.
+
+    `given` must count units made with the same `positional`.
+    """
+    units = weight_units(weights_of(model), positional)
     counts = collections.Counter(unit.key for unit in units)
     matched = sum(min(count, given[key]) for key, count in counts.items())
     score = 2 * matched - sum(counts.values()) - sum(given.values())
@@ -253,6 +265,7 @@ class Searcher:
         self.config: CompileConfig = weights.compile_config
         self.given = unit_counts(weights)
         self.weights = weights
+        self.given_positional: collections.Counter | None = None
         self.is_exact = is_exact
         self.net, self.options = net, options
         self.memory, self.weight_mask = encode_weight_tokens(net, [tokens])
@@ -275,7 +288,11 @@ class Searcher:
             else:
                 scored = score_candidate(program, model, self.given, self.weights)
                 if scored.score == 0 and self.is_exact is not None and not self.is_exact(program):
-                    scored.score = -1  # a difference the units cannot see (e.g. the output's labels)
+                    # A difference the units cannot see: where things sit, or the output's labels.
+                    if self.given_positional is None:
+                        self.given_positional = unit_counts(self.weights, positional=True)
+                    placed = score_candidate(program, model, self.given_positional, positional=True)
+                    scored.score, scored.detail, scored.suspects = -1, placed.score, placed.suspects
                 self.seen[program] = scored
         return self.seen[program]
 
@@ -351,9 +368,10 @@ def argument_edits(ids: list[int], log_probs: np.ndarray, program: Program, line
         first, second = (start + 1, start + 2) if op is Op.SELECT else (start + 2, start + 3)
         swap = {first: ids[second], second: ids[first]}
         yield _substituted(ids, swap)
-        if op is Op.SEQUENCE_MAP:
-            for _, token in _alternatives(ids, log_probs, start + 1, limit):
-                yield _substituted(ids, {**swap, start + 1: token})
+        # with the lambda (SequenceMap) or the comparison (Select) changed too: x < y is y > x
+        changed = start + 1 if op is Op.SEQUENCE_MAP else start + 3
+        for _, token in _alternatives(ids, log_probs, changed, limit):
+            yield _substituted(ids, {**swap, changed: token})
 
 
 def line_edits(searcher: Searcher, current: Scored, ids: list[int], log_probs: np.ndarray,
