@@ -16,7 +16,7 @@ import torch
 
 from trade.grammar import GrammarState
 from trade.model import Decompiler
-from trade.program.tokens import BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID
+from trade.program.tokens import BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID, TOKENS_PER_LINE
 from trade.train import collate
 from trade.weights import ModelWeights, TokenizerConfig, WeightTokens, tokenize
 
@@ -29,6 +29,7 @@ class DecodingOptions:
     grammar: bool = True
     max_tokens: int = MAX_PROGRAM_TOKENS
     length_penalty: float = 0.0  # score = log p / len**penalty (0: plain log-probability)
+    min_lines: int = 0  # `<eos>` is not allowed before this many lines (beam search)
 
 
 @dataclasses.dataclass
@@ -145,6 +146,10 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
     for _ in range(options.max_tokens - 1):
         live = ids.shape[0]
         mask = state.allowed() if options.grammar else None
+        if options.min_lines and ids.shape[1] - 1 < TOKENS_PER_LINE * options.min_lines:
+            mask = (mask.clone() if mask is not None
+                    else torch.ones(live, model.dims.n_vocab, dtype=torch.bool))
+            mask[:, EOS_ID] = False
         step = torch.log_softmax(
             model.decode_step(ids, memory.expand(live, -1, -1), weight_mask.expand(live, -1), mask).float(),
             dim=-1)

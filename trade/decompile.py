@@ -26,7 +26,7 @@ from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weigh
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
-from trade.repair import RepairOptions, Searcher, most_likely_twin, repair, token_log_probs
+from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
 from trade.verify import EXACT, UNVERIFIED, ReferenceModel, VerifyOptions, reference_model, verify
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
@@ -226,16 +226,21 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
     closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
     climbed: set[Program] = set()
-    rounds = [beam]
-    while rounds and (chosen is None or chosen[2] != EXACT) and not searcher.out_of_budget():
+    rounds: list = [lambda: beam]  # candidate lists to climb from, made when needed, last first
+    extra = False
+    while rounds and (chosen is None or chosen[2] != EXACT):
+        searcher.pause_after(None)
+        if searcher.out_of_budget():
+            break
         starts = []
-        for candidate in rounds.pop():
+        for candidate in rounds.pop()():
             try:
                 starts.append(canonicalize(ids_to_program(candidate.ids)))
             except ProgramError:
                 continue
         starts = [start for start in starts if start not in climbed]
         climbed.update(starts)
+        searcher.pause_after(None if extra else options.repair_options.first_round_share)
         for program in repair(searcher, starts):
             if any(t.text == program_to_text(program) for t in tried):
                 continue
@@ -253,11 +258,17 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
                 closest = scored
             if result.verdict == EXACT:
                 break
-        if len(climbed) <= len(beam) and options.repair_options.restart_beam > len(beam):
-            # Still nothing exact: climb from the next candidates of a wider beam.
-            wider = beam_search(net, tokens, DecodingOptions(beam_size=options.repair_options.restart_beam),
-                                accept)
-            rounds.append(wider)
+        if not extra:  # still nothing exact: climb again from other decodings
+            extra = True
+            repair_options = options.repair_options
+            if repair_options.restart_beam > len(beam):
+                rounds.append(lambda: beam_search(
+                    net, tokens, DecodingOptions(beam_size=repair_options.restart_beam), accept))
+            if closest is not None and closest.size < sum(searcher.given.values()):
+                # The weights have more units than the closest candidate: lines are missing.
+                lines = max(len(closest.program) + 1, min_lines(weights))
+                longer = DecodingOptions(beam_size=len(beam), min_lines=lines)
+                rounds.append(lambda: beam_search(net, tokens, longer, accept))
     if chosen is not None and chosen[2] == EXACT:
         twin = most_likely_twin(searcher, chosen[1], is_exact)
         if twin != chosen[1]:

@@ -61,6 +61,7 @@ class RepairOptions:
     pairs: int = 40  # two-token substitutions tried per suspect line
     ancestors: int = 3  # upstream Map/SequenceMap lines whose lambdas the lookahead varies
     insert_beam: int = 3  # decoder lines tried per place when inserting a missing line
+    first_round_share: float = 0.5  # of the time, for climbing from the first beam
     restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
 
 
@@ -155,6 +156,19 @@ def mlp_key(weights: ModelWeights, layer: int, columns: Sequence[int], fixed: in
     return ("mlp", layer, digest)
 
 
+def min_lines(weights: ModelWeights) -> int:
+    """A lower bound on the lines of the program behind the weights.
+
+    Each head is an Aggregate or a SelectorWidth; each MLP run is at least one
+    Map, SequenceMap or SelectorWidth (a SelectorWidth has a head and an MLP,
+    so at most one of them per head is extra); heads need a Select.
+    """
+    units = weight_units(weights)
+    heads = {unit.group for unit in units if unit.key[0] == "attn_out"}
+    runs = sum(1 for unit in units if unit.key[0] == "mlp")
+    return len(heads) + max(runs - len(heads), 0) + (1 if heads else 0)
+
+
 def _runs(columns: np.ndarray) -> list[np.ndarray]:
     """Consecutive stretches of sorted column indices."""
     if columns.size == 0:
@@ -184,6 +198,7 @@ class Scored:
     suspects: list[int]  # lines behind the earliest unmatched units, earliest first
     model: CompiledModel
     detail: int = 0
+    size: int = 0  # how many units the candidate has
 
     def better_than(self, other: "Scored") -> bool:
         return (self.score, self.detail) > (other.score, other.detail)
@@ -254,7 +269,7 @@ def score_candidate(program: Program, model: CompiledModel, given: collections.C
     suspects: list[int] = []
     for layer in sorted(unmatched_layers):
         suspects += sorted(unmatched_layers[layer] - set(suspects))
-    return Scored(program, score, suspects, model, detail)
+    return Scored(program, score, suspects, model, detail, sum(counts.values()))
 
 
 class Searcher:
@@ -272,10 +287,16 @@ class Searcher:
         self.seen: dict[Program, Scored | None] = {}
         self.compiles = 0
         self.began = time.perf_counter()
+        self.pause_at: float | None = None
 
     def out_of_budget(self) -> bool:
-        return (self.compiles >= self.options.max_compiles
-                or time.perf_counter() - self.began > self.options.max_seconds)
+        now = time.perf_counter()
+        return (self.compiles >= self.options.max_compiles or now - self.began > self.options.max_seconds
+                or (self.pause_at is not None and now > self.pause_at))
+
+    def pause_after(self, share: float | None) -> None:
+        """Let the current round use only `share` of the time budget (None: all that is left)."""
+        self.pause_at = None if share is None else self.began + share * self.options.max_seconds
 
     def scored(self, program: Program) -> Scored | None:
         """The candidate's score, or None if Tracr cannot compile it (memoised)."""
