@@ -1,4 +1,4 @@
-"""Latency of `trade decompile` on this machine: start-up, greedy, and beam 8 with verification.
+"""Latency of `trade decompile` on this machine: start-up, greedy, beam 8 with verification, and repair.
 
 Start-up (a fresh `trade decompile --help`-free process importing TraDe and loading the
 checkpoint) is measured separately from the per-model work, which runs in one process on the
@@ -41,11 +41,12 @@ def main() -> None:
     checkpoint = load_decompiler(args.checkpoint)
     programs = load_programs_dir(args.programs)
     weights = [weights_of(p.model) for p in programs]
-    decompile(weights[0], checkpoint, DecompileOptions(beam_size=1))  # warm-up
+    decompile(weights[0], checkpoint, DecompileOptions(beam_size=1, repair=False))  # warm-up
     rows = []
     for name, options in (("greedy, no verification", DecompileOptions(beam_size=1, verify=False)),
-                          ("greedy + verification", DecompileOptions(beam_size=1)),
-                          ("beam 8 + verification", DecompileOptions(beam_size=8))):
+                          ("greedy + verification", DecompileOptions(beam_size=1, repair=False)),
+                          ("beam 8 + verification", DecompileOptions(beam_size=8, repair=False)),
+                          ("beam 8 + verification + repair (default)", DecompileOptions(beam_size=8))):
         times, verdicts = [], []
         for item in weights:
             began = time.perf_counter()

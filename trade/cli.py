@@ -166,6 +166,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_decompile(args: argparse.Namespace) -> None:
     from trade.decoding import TooLargeError
     from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
+    from trade.repair import RepairOptions
     from trade.weights import WeightsError, weights_of
 
     if args.program:
@@ -175,7 +176,11 @@ def cmd_decompile(args: argparse.Namespace) -> None:
     else:
         raise UserError("give a weights file (MODEL.npz) or --program FILE.rasp")
     checkpoint = _load_checkpoint(args.checkpoint)
-    options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, explain=args.explain)
+    if args.repair_seconds <= 0:
+        raise UserError("--repair-seconds must be positive")
+    options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, repair=not args.no_repair,
+                               repair_options=RepairOptions(max_seconds=args.repair_seconds),
+                               explain=args.explain)
     try:
         result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
@@ -283,7 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     decompile.add_argument("--program", default=None, help="compile this .rasp file first, then decompile it")
     decompile.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/small)")
     decompile.add_argument("--beam", type=int, default=8, help="beam size; 1 is greedy (default: %(default)s)")
-    decompile.add_argument("--no-verify", action="store_true", help="skip verification")
+    decompile.add_argument("--no-verify", action="store_true", help="skip verification (and repair)")
+    decompile.add_argument("--no-repair", action="store_true",
+                           help="no weight-guided search when no candidate is exact")
+    decompile.add_argument("--repair-seconds", type=float, default=6.0,
+                           help="time limit of the weight-guided search (default: %(default)s)")
     decompile.add_argument("--format", choices=("rasp", "tracr"), default="rasp",
                            help="rasp source (default) or a runnable Python module using tracr's rasp API")
     decompile.add_argument("--json", action="store_true", help="print everything as JSON")
