@@ -208,6 +208,23 @@ def choose_candidate(beam: Sequence[Candidate], reference, accept
     return chosen, tried
 
 
+def compilable_parts(program: Program, accept) -> list[Program]:
+    """The program cut after each line, longest first, where Tracr compiles the cut.
+
+    When no candidate compiles, the search starts from the largest parts of the
+    most likely one that do (its missing lines can then be appended back).
+    """
+    parts = []
+    for lines in range(len(program) - 1, 0, -1):
+        try:
+            part = canonicalize(Program(program.lines[:lines]))
+        except ProgramError:
+            continue
+        if accept(program_to_ids(part)):
+            parts.append(part)
+    return parts
+
+
 def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Sequence[Candidate],
                       reference: ReferenceModel | None, accept, options: DecompileOptions
                       ) -> tuple[tuple[Candidate, Program, str, str] | None, list[TriedCandidate]]:
@@ -238,6 +255,8 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
                 starts.append(canonicalize(ids_to_program(candidate.ids)))
             except ProgramError:
                 continue
+        if not extra and not any(accept(candidate.ids) for candidate in beam):
+            starts += [part for program in starts[:1] for part in compilable_parts(program, accept)]
         starts = [start for start in starts if start not in climbed]
         climbed.update(starts)
         searcher.pause_after(None if extra else options.repair_options.first_round_share)
