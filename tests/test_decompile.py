@@ -133,3 +133,31 @@ def test_layer_comments_name_the_sublayer_of_each_line():
     assert comments["v1"] == "selector, used in layer 0 attn"
     assert comments["v2"] == "categorical, layer 0 mlp"
     assert comments["v6"] == "categorical, layer 3 attn"
+
+
+# Tracr rejects this program (its categorical MLP for `v7` fails to assemble) although it type-checks.
+UNCOMPILABLE = """\
+v1 = numerical(Map(x == 2, indices))
+v2 = numerical(Map(x > 2, tokens))
+v3 = SequenceMap(min(x, y), tokens, indices)
+v4 = Map(x == 0, v2)
+v5 = numerical(Map(x > 0.5, v1))
+v6 = Map(x == 0, v5)
+v7 = SequenceMap(min(x, y), v6, v4)
+v8 = Select(v7, v7, EQ)
+v9 = Aggregate(v8, v3)
+"""
+
+
+def test_compilable_parts_of_a_program_tracr_rejects():
+    from trade.compiling import CompileConfig
+    from trade.decompile import compilable_filter, compilable_parts
+    from trade.program.tokens import program_to_ids
+
+    program = canonicalize(parse_program(UNCOMPILABLE))
+    accept = compilable_filter(CompileConfig())
+    assert not accept(program_to_ids(program))
+    parts = compilable_parts(program, accept)
+    assert parts and all(accept(program_to_ids(part)) for part in parts)
+    assert [len(p) for p in parts] == sorted((len(p) for p in parts), reverse=True)
+    assert all(len(part) < len(program) for part in parts)
