@@ -16,7 +16,7 @@ setup: $(BIN)/trade
 test: setup
 	$(BIN)/pytest -q
 
-DEMO_PROGRAMS ?= length reverse hist frac_prevs sort_unique shift_by_one
+DEMO_PROGRAMS ?= length reverse hist frac_prevs sort_unique shift_by_one is_unique same_as_prev
 
 # Compile bundled example programs to weights files, then decompile each weights file with
 # the shipped checkpoint (checkpoints/small): the program, its layers, and the verdict.
