@@ -77,7 +77,8 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
 
 
 def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Sequence[Program],
-            job: EvaluationJob, progress: bool = True) -> tuple[dict[str, list[list[int]]], dict, list]:
+            job: EvaluationJob, progress: bool = True
+            ) -> tuple[dict[str, list[list[int]]], dict, dict[str, list[str]]]:
     """Predictions of every mode, their timings, and the verdicts of the search modes."""
     net = checkpoint.model
     truth_ids = [np.asarray(program_to_ids(p), dtype=np.int64) for p in truths]

@@ -3,24 +3,31 @@
 The decoder gets most of a program right and a few tokens wrong (on the test
 set, mostly lambdas and variable arguments). Recompiling a candidate shows
 *where* it is wrong without knowing the answer: Tracr compiles every line into
-its own attention head or MLP, so the heads and MLP layers of the candidate that
-have no identical counterpart in the given model point at the lines to change.
+its own attention head or its own MLP neurons, so the parts of the candidate
+that have no identical counterpart in the given model point at the lines to
+change.
 
-Comparing units. A unit is one weight matrix of one head (query, key, value,
-output) or one MLP layer (in, out), residual stream along the rows, with every
-all-zero row and column removed. Removing them makes a unit independent of the
-residual dimensions of variables it does not touch, so fixing one line does not
-disturb the comparison of the others. The score of a candidate is minus the
-size of the symmetric difference between its units and the given model's
-(per layer and role, as multisets): 0 means every unit has a twin.
+Comparing units. A unit is one matrix of one attention head (query, key,
+value, output), or the MLP neurons of a layer that write one run of adjacent
+residual columns (usually one variable), with their input weights; the
+residual stream runs along the rows, and all-zero rows and columns are
+removed. Removing them makes a unit independent of where variables it does not
+touch sit, so fixing one line does not disturb the comparison of the others;
+which of the input rows (`tokens`, `indices`, `one`, always first) a unit reads
+is kept. The score of a candidate is minus the size of the symmetric
+difference between its units and the given model's (per layer and role, as
+multisets): 0 means every unit has a twin, and a candidate at 0 that still
+does not recompile to the same weights scores -1.
 
 The search. Hill climbing from the best-scoring candidates: the lines behind the
-earliest unmatched units are the suspects; their neighbours are every
-well-typed single-token substitution (ranked by the decoder's probability at
-that position) and the decoder's best whole lines at that place; the best
-neighbour is taken while it improves the score. Every step only proposes
-candidates: the verdict still comes from `trade.verify`, against the weights
-alone. The original program is never seen.
+earliest unmatched units are the suspects. Their edits (`line_edits`) are the
+decoder's best whole lines at that place, single-token substitutions ranked by
+the decoder's probability, swapped arguments, and pairs of substitutions; when
+none helps, `lookahead` changes an upstream lambda and the suspect line
+together, and `structural_edits` add a missing line. The best edit of the first
+line that improves the score is taken. Every step only proposes candidates: the
+verdict still comes from `trade.verify`, against the weights alone. The
+original program is never seen.
 """
 
 from __future__ import annotations
