@@ -27,7 +27,7 @@ from trade.program.program import Program, ProgramError, VarType, canonicalize, 
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
-from trade.verify import EXACT, UNVERIFIED, ReferenceModel, VerifyOptions, reference_model, verify
+from trade.verify import EXACT, UNVERIFIED, ReferenceModel, Verification, VerifyOptions, reference_model, verify
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "small"
@@ -237,8 +237,15 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     if reference is None or not options.repair:
         return chosen, tried
 
+    verified: dict[Program, Verification] = {}
+
+    def checked(program: Program) -> Verification:  # the search and the choice ask about the same programs
+        if program not in verified:
+            verified[program] = verify(program, reference, options=VerifyOptions())
+        return verified[program]
+
     def is_exact(program: Program) -> bool:
-        return verify(program, reference, options=VerifyOptions()).verdict == EXACT
+        return checked(program).verdict == EXACT
 
     searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
     closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
@@ -261,12 +268,13 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
         climbed.update(starts)
         searcher.pause_after(None if extra else options.repair_options.first_round_share)
         for program in repair(searcher, starts):
-            if any(t.text == program_to_text(program) for t in tried):
+            text = program_to_text(program)
+            if any(t.text == text for t in tried):
                 continue
-            result = verify(program, reference, options=VerifyOptions())
+            result = checked(program)
             log_probs = token_log_probs(searcher, program)
             candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)
-            tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob,
+            tried.append(TriedCandidate(text, candidate.ids, candidate.log_prob,
                                         result.verdict, f"repaired: {result.reason}"))
             scored = searcher.scored(program)
             # Better verdicts win; among unverified ones, the one closest to the weights.

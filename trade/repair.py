@@ -203,7 +203,6 @@ class Scored:
     program: Program
     score: int
     suspects: list[int]  # lines behind the earliest unmatched units, earliest first
-    model: CompiledModel
     detail: int = 0
     size: int = 0  # how many units the candidate has
 
@@ -215,7 +214,7 @@ def _variable(label: str) -> str:
     return label.split(":")[0]
 
 
-def split_shared(units: list[Unit], given: collections.Counter, model: CompiledModel,
+def split_shared(units: list[Unit], given: collections.Counter, model: CompiledModel, candidate: ModelWeights,
                  given_weights: ModelWeights | None) -> tuple[list[Unit], int]:
     """Splits unmatched MLP units shared by several variables at the candidate's variable boundaries.
 
@@ -226,7 +225,6 @@ def split_shared(units: list[Unit], given: collections.Counter, model: CompiledM
     """
     if given_weights is None:
         return units, 0
-    candidate = weights_of(model)
     fixed = _fixed_rows(candidate.compile_config)
     out, matched = [], 0
     for unit in units:
@@ -254,14 +252,15 @@ def score_candidate(program: Program, model: CompiledModel, given: collections.C
 
     `given` must count units made with the same `positional`.
     """
-    units = weight_units(weights_of(model), positional)
+    candidate = weights_of(model)
+    units = weight_units(candidate, positional)
     counts = collections.Counter(unit.key for unit in units)
     matched = sum(min(count, given[key]) for key, count in counts.items())
     score = 2 * matched - sum(counts.values()) - sum(given.values())
 
     selector_of = {index: int(line.args[0][1:]) - 1 for index, line in enumerate(program.lines)
                    if line.op in (Op.AGGREGATE, Op.SELECTOR_WIDTH)}
-    units, detail = split_shared(units, given, model, given_weights)
+    units, detail = split_shared(units, given, model, candidate, given_weights)
     budget = dict(given)
     unmatched_layers: dict[int, set[int]] = collections.defaultdict(set)
     for unit in units:
@@ -276,7 +275,7 @@ def score_candidate(program: Program, model: CompiledModel, given: collections.C
     suspects: list[int] = []
     for layer in sorted(unmatched_layers):
         suspects += sorted(unmatched_layers[layer] - set(suspects))
-    return Scored(program, score, suspects, model, detail, sum(counts.values()))
+    return Scored(program, score, suspects, detail, sum(counts.values()))
 
 
 class Searcher:
