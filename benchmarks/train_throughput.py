@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from trade.model import PRESETS, Decompiler, ModelDimensions, preset
 from trade.program.tokens import BOS_ID, EOS_ID
@@ -38,8 +39,10 @@ def synthetic_batch(batch_size: int, n_weights: int = 17, n_program: int = 42) -
     return Batch(vectors, roles, layers, torch.ones(batch_size, n_weights, dtype=torch.bool), program)
 
 
-def samples_per_second(dims: ModelDimensions, batch: Batch, steps: int, device: torch.device) -> float:
-    """Mean over `steps` timed training steps, after one untimed warm-up step."""
+def samples_per_second(dims: ModelDimensions, batch: Batch, steps: int,
+                       device: torch.device) -> tuple[float, float]:
+    """Samples/s (mean over `steps` timed training steps, after one untimed warm-up step) and
+    the FLOPs of one step, counted by PyTorch's FlopCounterMode on the warm-up step."""
     torch.manual_seed(0)
     model = Decompiler(dims).to(device).train()
     optimizer = make_optimizer(model, TrainConfig(data="", out=""))
@@ -54,7 +57,8 @@ def samples_per_second(dims: ModelDimensions, batch: Batch, steps: int, device: 
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
 
-    step()
+    with FlopCounterMode(display=False) as counter:
+        step()
     if device.type == "cuda":
         torch.cuda.synchronize()
     start = time.perf_counter()
@@ -62,7 +66,7 @@ def samples_per_second(dims: ModelDimensions, batch: Batch, steps: int, device: 
         step()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return steps * batch.program_ids.shape[0] / (time.perf_counter() - start)
+    return steps * batch.program_ids.shape[0] / (time.perf_counter() - start), counter.get_total_flops()
 
 
 def main() -> None:
@@ -74,6 +78,9 @@ def main() -> None:
     parser.add_argument("--presets", default="small,paper")
     parser.add_argument("--candidates", default="",
                         help="extra candidates d_model/heads/encoder/decoder/d_ff, ';'-separated")
+    parser.add_argument("--peak-tflops", type=float, default=989.0,
+                        help="the device's dense bf16 peak, for the fraction reached (default: H100/H200 SXM "
+                             "datasheet, %(default)s; only printed on a GPU)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -87,12 +94,18 @@ def main() -> None:
     print(f"device {device}, threads {args.threads}, batch {args.batch_size}, "
           f"{'rows of ' + args.data if have_data else 'synthetic batches'}, "
           f"weight tokens {batch.vectors.shape[1]}, program tokens {batch.program_ids.shape[1]}")
-    results = {name: (Decompiler(dims).num_parameters(), samples_per_second(dims, batch, args.steps, device))
+    if device.type == "cuda":
+        print(f"GPU: {torch.cuda.get_device_name()}, bf16 autocast, peak {args.peak_tflops:.0f} TFLOP/s")
+    results = {name: (Decompiler(dims).num_parameters(), *samples_per_second(dims, batch, args.steps, device))
                for name, dims in models.items()}
     baseline = results.get("paper", next(iter(results.values())))[1]
-    print("| model | parameters | samples/s | ratio to paper |\n|---|---|---|---|")
-    for name, (parameters, rate) in results.items():
-        print(f"| {name} | {parameters / 1e6:.1f}M | {rate:.1f} | {rate / baseline:.2f} |")
+    print("| model | parameters | samples/s | ratio to paper | TFLOP/s | fraction of peak |\n"
+          "|---|---|---|---|---|---|")
+    for name, (parameters, rate, flops) in results.items():
+        achieved = rate / batch.program_ids.shape[0] * flops / 1e12
+        fraction = f"{achieved / args.peak_tflops:.1%}" if device.type == "cuda" else "-"
+        print(f"| {name} | {parameters / 1e6:.1f}M | {rate:.1f} | {rate / baseline:.2f} | {achieved:.2f} "
+              f"| {fraction} |")
 
 
 if __name__ == "__main__":

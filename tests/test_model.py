@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from trade.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from trade.checkpoint import CheckpointError, export_checkpoint, load_checkpoint, save_checkpoint
 from trade.model import PRESETS, Decompiler, ModelDimensions, preset
 from trade.program.tokens import BOS_ID, EOS_ID
 from trade.weights import TokenizerConfig
@@ -71,6 +71,7 @@ def test_presets():
     assert PRESETS["paper"].d_ff == 2048 and PRESETS["paper"].dropout == 0.2
     assert PRESETS["paper"].input_width == 2000
     assert preset("small", d_model=96, dropout=None).d_model == 96
+    assert Decompiler(PRESETS["medium"]).num_parameters() * 2 < 16e6  # fp16 export under 16 MB
     with pytest.raises(ValueError):
         ModelDimensions(d_model=100, n_heads=16)
 
@@ -90,6 +91,20 @@ def test_checkpoint_round_trip(tmp_path):
     torch.testing.assert_close(loaded.model(*inputs()), net(*inputs()), rtol=0, atol=0)
     save(tmp_path / "ckpt", net)  # overwriting an existing checkpoint works
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob("*.old"))
+
+
+def test_half_export_is_half_the_size_and_loads_into_a_float32_model(tmp_path):
+    net = model()
+    save(tmp_path / "ckpt", net)
+    export_checkpoint(tmp_path / "ckpt", tmp_path / "half", half=True)
+    full = (tmp_path / "ckpt" / "model.safetensors").stat().st_size
+    half = (tmp_path / "half" / "model.safetensors").stat().st_size
+    assert half < 0.55 * full
+    loaded = load_checkpoint(tmp_path / "half")
+    assert next(loaded.model.parameters()).dtype == torch.float32 and loaded.step == 7
+    loaded.model.eval()
+    torch.testing.assert_close(loaded.model(*inputs()), net(*inputs()), rtol=0, atol=2e-2)
+    assert not (tmp_path / "half" / "training.safetensors").exists()
 
 
 def test_corrupt_or_mismatched_checkpoints_raise_one_line_errors(tmp_path):

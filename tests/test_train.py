@@ -6,6 +6,8 @@ import argparse
 import dataclasses
 import itertools
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -143,3 +145,12 @@ def test_hyperparameter_search_ranks_trials(data, tmp_path):
     accuracies = [r["val_token_accuracy"] for r in results]
     assert accuracies == sorted(accuracies, reverse=True)
     assert (tmp_path / "search" / "search.md").read_text().count("\n") == 4
+
+
+def test_training_imports_neither_tracr_nor_jax():
+    """A GPU machine that has only PyTorch, NumPy and pyarrow can train."""
+    code = ("import sys, trade.cli, trade.train, trade.checkpoint; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tracr', 'jax', 'haiku')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from trade.compiling import CompileConfig, CompileError
+from trade.compiled import CompileConfig
 
 
 class UserError(Exception):
@@ -52,7 +52,7 @@ def read_program_file(path: str):
 
 def compile_program_file(path: str, args: argparse.Namespace, timeout: float = 60.0):
     """Parses and compiles a `.rasp` file; failures become UserError."""
-    from trade.compiling import compile_program
+    from trade.compiling import CompileError, compile_program
 
     program = read_program_file(path)
     try:
@@ -108,6 +108,17 @@ def cmd_train(args: argparse.Namespace) -> None:
     if not (Path(args.data) / "manifest.json").exists():
         raise UserError(f"{args.data}: not a TraDe dataset (no manifest.json); run `trade generate`")
     run_train(args)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from trade.checkpoint import CheckpointError, export_checkpoint
+
+    try:
+        path = export_checkpoint(args.source, args.destination, half=args.half)
+    except CheckpointError as error:
+        raise UserError(str(error)) from None
+    size = sum(f.stat().st_size for f in path.iterdir()) / 1e6
+    print(f"{path}: model only, {'fp16' if args.half else 'fp32'}, {size:.1f} MB")
 
 
 def _load_checkpoint(path: str | None):
@@ -258,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "example:\n  trade train --data data/train --preset small --out runs/small --grammar-mask")
     add_train_arguments(train)
     train.set_defaults(run=cmd_train)
+
+    export = commands.add_parser(
+        "export", help="copy a checkpoint's model only (optionally fp16) for shipping",
+        formatter_class=formatter,
+        description="Write a model-only checkpoint (no optimizer state), in fp16 with --half.\n\n"
+                    "example:\n  trade export runs/medium/best checkpoints/medium --half")
+    export.add_argument("source", help="checkpoint directory (e.g. RUN_DIR/best)")
+    export.add_argument("destination", help="new checkpoint directory")
+    export.add_argument("--half", action="store_true", help="store weights in fp16 (half the size)")
+    export.set_defaults(run=cmd_export)
 
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a decompiler and write a report with figures", formatter_class=formatter,

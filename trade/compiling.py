@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import dataclasses
 import signal
 from typing import Callable, Iterator
 
@@ -25,35 +24,11 @@ from tracr.craft import bases, transformers, vectorspace_fns
 from tracr.rasp import rasp
 
 from trade import tracr_speedups
+from trade.compiled import CompileConfig, CompiledModel, num_layers  # noqa: F401 (re-exported)
 from trade.program.program import Program
 from trade.program.tracr_bridge import to_rasp
 
 tracr_speedups.install()
-
-
-@dataclasses.dataclass(frozen=True)
-class CompileConfig:
-    """How programs are compiled; recorded in every dataset and weights file."""
-
-    vocab: tuple[int, ...] = (0, 1, 2, 3, 4)
-    max_seq_len: int = 5
-    compiler_bos: str = "BOS"
-    compiler_pad: str = "PAD"
-    mlp_exactness: int = 100
-
-    def to_json(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "CompileConfig":
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - fields
-        if unknown:
-            raise ValueError(f"unknown compile settings: {sorted(unknown)}")
-        values = dict(data)
-        if "vocab" in values:
-            values["vocab"] = tuple(values["vocab"])
-        return cls(**values)
 
 
 class CompileError(RuntimeError):
@@ -62,35 +37,6 @@ class CompileError(RuntimeError):
 
 class CompileTimeout(CompileError):
     """Compilation took longer than the time limit."""
-
-
-@dataclasses.dataclass
-class CompiledModel:
-    """A compiled transformer as plain arrays, plus what is needed to run it.
-
-    `params` keys are Tracr's parameter paths joined with '/', e.g.
-    `transformer/layer_0/attn/query/w`. `token_ids` maps input values (and the
-    BOS/PAD tokens) to embedding rows; `output_values` are the values of the
-    output's categorical directions in residual order (None if numerical).
-    """
-
-    params: dict[str, np.ndarray]
-    config: CompileConfig
-    num_heads: int
-    key_size: int
-    residual_labels: list[str]
-    token_ids: dict
-    output_values: list | None
-    output_slice: tuple[int, int]
-
-    @property
-    def num_layers(self) -> int:
-        return num_layers(self.params)
-
-
-def num_layers(params: dict[str, np.ndarray]) -> int:
-    layers = {int(k.split("/")[1].split("_")[1]) for k in params if k.startswith("transformer/")}
-    return max(layers) + 1 if layers else 0
 
 
 @contextlib.contextmanager

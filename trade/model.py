@@ -57,6 +57,9 @@ PRESETS: dict[str, ModelDimensions] = {
                              d_ff=2048, dropout=0.2),
     "small": ModelDimensions(d_model=192, n_heads=6, n_encoder_layers=3, n_decoder_layers=3,
                              d_ff=768, dropout=0.1),
+    # For one GPU and minutes, not hours: 8M parameters, 16 MB in fp16 (`trade export --half`).
+    "medium": ModelDimensions(d_model=256, n_heads=8, n_encoder_layers=4, n_decoder_layers=4,
+                              d_ff=1024, dropout=0.1),
     "tiny": ModelDimensions(d_model=64, n_heads=4, n_encoder_layers=1, n_decoder_layers=1,
                             d_ff=128, dropout=0.0),
 }

@@ -101,8 +101,14 @@ class Batch:
     program_ids: torch.Tensor
     grammar_mask: torch.Tensor | None = None
 
-    def to(self, device: torch.device) -> "Batch":
-        return Batch(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).to(device)
+    def to(self, device: torch.device, non_blocking: bool = False) -> "Batch":
+        return Batch(**{f.name: None if getattr(self, f.name) is None
+                        else getattr(self, f.name).to(device, non_blocking=non_blocking)
+                        for f in dataclasses.fields(self)})
+
+    def pin_memory(self) -> "Batch":
+        """Page-locked copies, so that the copy to a GPU can overlap compute (DataLoader calls this)."""
+        return Batch(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).pin_memory()
                         for f in dataclasses.fields(self)})
 
     def model_inputs(self) -> tuple[torch.Tensor, ...]:
@@ -413,6 +419,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     # Its own generator: a DataLoader otherwise draws its worker seed from the global RNG,
     # which would shift dropout after a resume.
     loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers,
+                        pin_memory=dist.device.type == "cuda",
                         generator=torch.Generator().manual_seed(config.seed))
     validation = validation_batches(config, dims)
     net = model
@@ -438,7 +445,8 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     batches = iter(loader)
     while step < config.steps:
         epoch, epoch_start, _, batch = next(batches)
-        batch = batch.to(dist.device)
+        samples, tokens = batch.program_ids.shape[0], int((batch.program_ids[:, 1:] != PAD_ID).sum())
+        batch = batch.to(dist.device, non_blocking=True)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, config)
         with autocast:
@@ -454,8 +462,8 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         losses.append((step, loss_value))
         window["loss"] += loss_value
         window["steps"] += 1
-        window["samples"] += batch.program_ids.shape[0] * dist.world_size
-        window["tokens"] += int((batch.program_ids[:, 1:] != PAD_ID).sum()) * dist.world_size
+        window["samples"] += samples * dist.world_size
+        window["tokens"] += tokens * dist.world_size
         if step % config.log_every == 0 or step == config.steps:
             elapsed = time.perf_counter() - window["start"]
             record = {"step": step, "loss": window["loss"] / window["steps"],
@@ -478,6 +486,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         if on_step is not None:
             on_step(step, loss_value)
     progress.close()
+    del batches  # shuts the loader's workers down before returning, not at interpreter exit
     return {"step": step, "losses": losses, "best_val_token_accuracy": state["best_val_token_accuracy"],
             "last_metrics": last_metrics, "parameters": model.num_parameters()}
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trade.compiling import CompileConfig, CompiledModel, num_layers
+from trade.compiled import CompileConfig, CompiledModel, num_layers
 
 ROLES = ("token_embed", "pos_embed", "query", "key", "value", "attn_out", "mlp_in", "mlp_out")
 ROLE_ID = {role: index for index, role in enumerate(ROLES)}

@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from trade.dataset.read import MANIFEST
 from trade.program.text import program_to_text
 from trade.program.tokens import program_to_ids
 from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
 
-MANIFEST = "manifest.json"
 SPLITS = ("train", "validation", "test")
 
 SCHEMA = pa.schema([

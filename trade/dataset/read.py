@@ -10,9 +10,10 @@ from typing import Iterator
 import numpy as np
 import pyarrow.parquet as pq
 
-from trade.compiling import CompileConfig
-from trade.dataset.build import MANIFEST, DatasetConfig
+from trade.compiled import CompileConfig
 from trade.weights import ModelWeights
+
+MANIFEST = "manifest.json"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,8 +35,14 @@ def load_manifest(data_dir: str | Path) -> dict:
     return json.loads(path.read_text())
 
 
-def dataset_config(data_dir: str | Path) -> DatasetConfig:
+def dataset_config(data_dir: str | Path) -> "DatasetConfig":  # noqa: F821
+    from trade.dataset.build import DatasetConfig  # imports the compiler: kept out of training's imports
     return DatasetConfig.from_json(load_manifest(data_dir)["config"])
+
+
+def compile_config(data_dir: str | Path) -> CompileConfig:
+    """How the dataset's programs were compiled, read without importing the compiler."""
+    return CompileConfig.from_json(load_manifest(data_dir)["config"]["sampler"]["compile"])
 
 
 def shard_files(data_dir: str | Path) -> list[Path]:
@@ -53,7 +60,7 @@ def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:
 def iter_examples(data_dir: str | Path, split: str | None = None,
                   shards: list[Path] | None = None, batch_rows: int = 256) -> Iterator[Example]:
     """Rows of the dataset in shard order, optionally of one split, streamed by record batch."""
-    compile_config = dataset_config(data_dir).sampler.compile
+    config = compile_config(data_dir)
     for path in shards if shards is not None else shard_files(data_dir):
         parquet = pq.ParquetFile(path)
         for batch in parquet.iter_batches(batch_size=batch_rows):
@@ -63,4 +70,4 @@ def iter_examples(data_dir: str | Path, split: str | None = None,
                 yield Example(index=row["index"], split=row["split"], program_hash=row["program_hash"],
                               program_text=row["program_text"],
                               program_ids=np.asarray(row["program_ids"], dtype=np.int64),
-                              weights=weights_from_row(row, compile_config))
+                              weights=weights_from_row(row, config))
