@@ -19,7 +19,7 @@ test: setup
 DEMO_PROGRAMS ?= length reverse hist frac_prevs sort_unique shift_by_one is_unique same_as_prev
 
 # Compile bundled example programs to weights files, then decompile each weights file with
-# the shipped checkpoint (checkpoints/small): the program, its layers, and the verdict.
+# the shipped checkpoint (checkpoints/medium): the program, its layers, and the verdict.
 demo: setup
 	@mkdir -p demo-models
 	@for name in $(DEMO_PROGRAMS); do \

@@ -3,7 +3,7 @@
 Start-up (a fresh `trade decompile --help`-free process importing TraDe and loading the
 checkpoint) is measured separately from the per-model work, which runs in one process on the
 bundled example programs. Prints a table; the baseline column is greedy without verification.
-Usage: python benchmarks/decompile_latency.py [--checkpoint checkpoints/small]
+Usage: python benchmarks/decompile_latency.py [--checkpoint checkpoints/medium]
 """
 
 from __future__ import annotations

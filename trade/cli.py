@@ -168,7 +168,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         description = {"data": args.data, "split": args.split}
     else:
         raise UserError("give --data DIR or --programs DIR")
-    description["checkpoint"] = str(args.checkpoint or "checkpoints/small")
+    description["checkpoint"] = str(args.checkpoint or "checkpoints/medium")
     report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
     print((Path(args.out) / "report.md").read_text())
     print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "grammar mask, beam search with verification) and write report.md/json and figures.\n\n"
                     "examples:\n  trade evaluate --data data/test --split test --n 1000 --out reports/test\n"
                     "  trade evaluate --programs examples --out reports/examples")
-    evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/small)")
+    evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
     evaluate.add_argument("--data", default=None, help="dataset directory")
     evaluate.add_argument("--split", default="test", help="split to evaluate (default: %(default)s)")
     evaluate.add_argument("--n", type=int, default=1000, help="programs to evaluate (default: %(default)s)")
@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
                     " --explain\n  trade decompile reverse.npz --format tracr > reverse_program.py")
     decompile.add_argument("model", nargs="?", help="a .npz weights file (from `trade compile`)")
     decompile.add_argument("--program", default=None, help="compile this .rasp file first, then decompile it")
-    decompile.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/small)")
+    decompile.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
     decompile.add_argument("--beam", type=int, default=8, help="beam size; 1 is greedy (default: %(default)s)")
     decompile.add_argument("--no-verify", action="store_true", help="skip verification (and repair)")
     decompile.add_argument("--no-repair", action="store_true",

@@ -30,7 +30,7 @@ from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, r
 from trade.verify import EXACT, UNVERIFIED, ReferenceModel, Verification, VerifyOptions, reference_model, verify
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "small"
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Decompilation:
 
 
 def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
-    """The shipped checkpoint by default (`checkpoints/small`)."""
+    """The shipped checkpoint by default (`checkpoints/medium`)."""
     checkpoint = load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
     checkpoint.model.eval()
     return checkpoint
