@@ -19,6 +19,11 @@ BUDGET=${BUDGET:-540}          # seconds, for everything this script does
 MAX_STEPS=${MAX_STEPS:-10000}  # about 27 epochs of a 100k-program dataset at batch 256
 WORKERS=${WORKERS:-12}
 PRESET=${PRESET:-medium} BATCH=${BATCH:-256}  # smaller only for a smoke test on a CPU
+FILL=${FILL:-0.9}              # fraction of the measured rate the step count assumes
+STEPS=${STEPS:-}               # a step count skips the probe
+EXTRA=${EXTRA:-}               # more `trade train` options, e.g. a second stage's --init-from, --lr, --seed
+THROUGHPUT=${THROUGHPUT:-1}    # 0: no throughput table, and 60 s more for training
+RESERVE=$(( THROUGHPUT ? 110 : 50 ))  # seconds kept back for start-up, evaluations, export (and the table)
 RUN=${RUN:-/tmp/trade-medium}
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
 start=$(date +%s)
@@ -30,21 +35,23 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader ||
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
 COMMON=(--data "$DATA" --preset "$PRESET" --batch-size "$BATCH" --lr 1e-3 --warmup-steps 300
         --min-lr-ratio 0.05 --grammar-mask --num-workers "$WORKERS" --val-examples 1024
-        --seed 0 --no-progress --log-every 20)
+        --seed 0 --no-progress --log-every 20 $EXTRA)
 
-echo "== probe: 60 steps"
 rm -rf "$RUN-probe" "$RUN"
-python3 -m trade.cli train "${COMMON[@]}" --steps 60 --eval-every 1000 --out "$RUN-probe" > /dev/null || exit 1
-rate=$(python3 -c "
+if [ -z "$STEPS" ]; then
+  echo "== probe: 60 steps"
+  python3 -m trade.cli train "${COMMON[@]}" --steps 60 --eval-every 1000 --out "$RUN-probe" > /dev/null || exit 1
+  rate=$(python3 -c "
 import json, statistics
 records = [json.loads(l) for l in open('$RUN-probe/metrics.jsonl') if '\"loss\"' in l]
 print(statistics.median(r['samples_per_s'] for r in records[1:]))")
-train_seconds=$(( $(left) - 110 ))  # kept back: start-up and evaluations, export, throughput table
-steps=$(python3 -c "print(max(500, min($MAX_STEPS, int($rate * $train_seconds / $BATCH * 0.9))))")
-echo "probe: $rate samples/s; $train_seconds s for training -> $steps steps"
+  train_seconds=$(( $(left) - RESERVE ))
+  STEPS=$(python3 -c "print(max(500, min($MAX_STEPS, int($rate * $train_seconds / $BATCH * $FILL))))")
+  echo "probe: $rate samples/s; $train_seconds s for training -> $STEPS steps"
+fi
 
 echo "== train"
-timeout $(( $(left) - 70 )) python3 -m trade.cli train "${COMMON[@]}" --steps "$steps" --eval-every 500 \
+timeout $(( $(left) - RESERVE + 40 )) python3 -m trade.cli train "${COMMON[@]}" --steps "$STEPS" --eval-every 500 \
     --out "$RUN" | tail -n 20
 tail -n 3 "$RUN/metrics.jsonl"
 
@@ -53,6 +60,7 @@ python3 -m trade.cli export "$RUN/best" "$OUT/medium" --half
 cp "$RUN/config.json" "$RUN/metrics.jsonl" "$OUT/medium/"
 cp "$RUN/curves.png" "$OUT/medium/" 2>/dev/null || true
 
+[ "$THROUGHPUT" = 1 ] || { echo "done in $(( $(date +%s) - start )) s"; exit 0; }
 echo "== throughput"
 timeout $(( $(left) - 5 )) python3 benchmarks/train_throughput.py --data "$DATA" --batch-size 256 --steps 20 \
     --presets small,medium,paper > "$OUT/throughput.txt" 2>&1
