@@ -153,4 +153,3 @@ def test_training_imports_neither_tracr_nor_jax():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tracr', 'jax', 'haiku')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
-

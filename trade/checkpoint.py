@@ -223,4 +223,3 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     info["exported"] = {"from": str(source), "dtype": "float16" if half else "float32"}
     (destination / INFO_FILE).write_text(json.dumps(info, indent=1))
     return destination
-

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pyarrow.parquet as pq
 
 from trade.compiled import CompileConfig
 from trade.weights import ModelWeights
+
+if TYPE_CHECKING:  # the build module imports the compiler, which training does without
+    from trade.dataset.build import DatasetConfig
 
 MANIFEST = "manifest.json"
 
@@ -35,8 +38,8 @@ def load_manifest(data_dir: str | Path) -> dict:
     return json.loads(path.read_text())
 
 
-def dataset_config(data_dir: str | Path) -> "DatasetConfig":  # noqa: F821
-    from trade.dataset.build import DatasetConfig  # imports the compiler: kept out of training's imports
+def dataset_config(data_dir: str | Path) -> DatasetConfig:
+    from trade.dataset.build import DatasetConfig
     return DatasetConfig.from_json(load_manifest(data_dir)["config"])
 
 
