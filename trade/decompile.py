@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -171,13 +171,13 @@ def layer_comments(program: Program, config: CompileConfig) -> dict[str, str]:
 _RANK = {EXACT: 0, "equivalent": 1, UNVERIFIED: 2}
 
 
-def choose_candidate(beam: Sequence[Candidate], reference, accept
+def choose_candidate(beam: Sequence[Candidate], check: Callable[[Program], Verification] | None, accept
                      ) -> tuple[tuple[Candidate, Program, str, str] | None, list[TriedCandidate]]:
-    """Verifies a beam's programs, compilable ones first, and picks the best verdict.
+    """Verifies a beam's programs with `check`, compilable ones first, and picks the best verdict.
 
     Returns the chosen (candidate, canonical program, verdict, reason) — the first
     `exact`, else the first `equivalent`, else the first program — and every
-    candidate tried. Verification stops at the first `exact`; `reference` None
+    candidate tried. Verification stops at the first `exact`; `check` None
     switches it off. The chosen one is None only if no candidate is a program.
     """
     ranked = sorted(beam, key=lambda c: not accept(c.ids))  # compilable first, stable
@@ -195,8 +195,8 @@ def choose_candidate(beam: Sequence[Candidate], reference, accept
         seen.add(program)
         if not accept(candidate.ids):
             verdict, reason = UNVERIFIED, "Tracr cannot compile it"
-        elif reference is not None:
-            result = verify(program, reference, options=VerifyOptions())
+        elif check is not None:
+            result = check(program)
             verdict, reason = result.verdict, result.reason
         else:
             verdict, reason = UNVERIFIED, "verification was switched off"
@@ -233,16 +233,18 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     Shared by `decompile` and the `beam_repaired` evaluation mode. Repaired
     programs are verified like beam candidates; only verdicts decide.
     """
-    chosen, tried = choose_candidate(beam, reference, accept)
-    if reference is None or not options.repair:
-        return chosen, tried
-
+    if reference is None:
+        return choose_candidate(beam, None, accept)
     verified: dict[Program, Verification] = {}
 
-    def checked(program: Program) -> Verification:  # the search and the choice ask about the same programs
+    def checked(program: Program) -> Verification:  # the beam, the search and the choice share verdicts
         if program not in verified:
             verified[program] = verify(program, reference, options=VerifyOptions())
         return verified[program]
+
+    chosen, tried = choose_candidate(beam, checked, accept)
+    if not options.repair:
+        return chosen, tried
 
     def is_exact(program: Program) -> bool:
         return checked(program).verdict == EXACT

@@ -291,6 +291,7 @@ class Searcher:
         self.net, self.options = net, options
         self.memory, self.weight_mask = encode_weight_tokens(net, [tokens])
         self.seen: dict[Program, Scored | None] = {}
+        self._log_probs: dict[tuple[int, ...], np.ndarray] = {}
         self.compiles = 0
         self.began = time.perf_counter()
         self.pause_at: float | None = None
@@ -325,11 +326,17 @@ class Searcher:
 
     @torch.no_grad()
     def log_probs(self, ids: list[int]) -> np.ndarray:
-        """[positions, vocabulary]: the decoder's grammar-masked log-probabilities of each next token."""
-        inputs = torch.tensor([ids[:-1]])
-        mask = grammar_masks(inputs)
-        logits = self.net.decode(inputs, self.memory, self.weight_mask, grammar_mask=mask)
-        return torch.log_softmax(logits[0].float(), dim=-1).numpy()
+        """[positions, vocabulary]: the decoder's grammar-masked log-probabilities of each next token.
+
+        Memoised: the climb, the lookahead and the choice among twins ask about the same programs.
+        """
+        key = tuple(ids)
+        if key not in self._log_probs:
+            inputs = torch.tensor([ids[:-1]])
+            mask = grammar_masks(inputs)
+            logits = self.net.decode(inputs, self.memory, self.weight_mask, grammar_mask=mask)
+            self._log_probs[key] = torch.log_softmax(logits[0].float(), dim=-1).numpy()
+        return self._log_probs[key]
 
     @torch.no_grad()
     def line_alternatives(self, prefix: list[int], k: int) -> list[list[int]]:
