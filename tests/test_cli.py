@@ -32,7 +32,16 @@ def test_bad_programs_get_one_line_errors(tmp_path, capsys, text, message):
 
 
 def test_help_has_examples():
-    for command in ("compile", "generate", "dataset-stats"):
+    for command in ("compile", "generate", "dataset-stats", "pack", "unpack"):
         result = subprocess.run([sys.executable, "-m", "trade.cli", command, "--help"],
                                 capture_output=True, text=True, check=True)
         assert "example:" in result.stdout
+
+
+def test_dataset_commands_give_one_line_errors(tmp_path, capsys):
+    for argv, message in [(["unpack", str(tmp_path), str(tmp_path / "out")], "not a packed dataset"),
+                          (["pack", str(tmp_path), str(tmp_path / "pack")], "not a TraDe dataset"),
+                          (["train", "--data", str(tmp_path), "--out", str(tmp_path / "run")], "not a TraDe dataset")]:
+        assert main(argv) == 2
+        error = capsys.readouterr().err
+        assert message in error and error.count("\n") == 1

@@ -96,3 +96,29 @@ def test_only_split_builds_an_independent_test_set(tmp_path):
     examples = list(iter_examples(tmp_path))
     assert len(examples) == 4 and {e.split for e in examples} == {"test"}
     assert load_manifest(tmp_path)["rejections"]["filtered"] > 0
+
+
+def test_pack_round_trips_bit_for_bit(small_dataset, tmp_path):
+    from trade.dataset.pack import pack_dataset, unpack_dataset
+
+    pack_dataset(small_dataset, tmp_path / "pack", progress=False)
+    packed = sum(f.stat().st_size for f in (tmp_path / "pack").iterdir())
+    shards = sum(f.stat().st_size for f in Path(small_dataset).glob("shard-*.parquet"))
+    assert packed < shards
+    unpack_dataset(tmp_path / "pack", tmp_path / "restored", progress=False)
+    assert load_manifest(tmp_path / "restored") == load_manifest(small_dataset)
+    for path in sorted(Path(small_dataset).glob("shard-*.parquet")):
+        original, restored = pq.read_table(path), pq.read_table(tmp_path / "restored" / path.name)
+        assert restored.equals(original) and restored.schema.metadata == original.schema.metadata
+
+
+def test_damaged_packs_are_refused(small_dataset, tmp_path):
+    from trade.dataset.pack import PackError, pack_dataset, unpack_dataset
+
+    with pytest.raises(PackError, match="pack.json"):
+        unpack_dataset(tmp_path, tmp_path / "out", progress=False)
+    pack_dataset(small_dataset, tmp_path / "pack", progress=False)
+    words = sorted((tmp_path / "pack").glob("*.words.xz"))[0]
+    words.write_bytes(words.read_bytes()[:-20])
+    with pytest.raises(PackError, match=words.name.split(".")[0]):
+        unpack_dataset(tmp_path / "pack", tmp_path / "out", progress=False)

@@ -9,15 +9,16 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
 from trade.checkpoint import load_checkpoint
-from trade.dataset.read import iter_examples
+from trade.dataset.read import ShardRows, iter_examples, shard_files
 from trade.model import Decompiler, preset
 from trade.train import (TrainBatches, TrainConfig, add_train_arguments, collate, config_from_args, evaluate,
-                         hyperparameter_search, learning_rate, make_optimizer, sequence_loss, train)
+                         hyperparameter_search, learning_rate, make_optimizer, sequence_loss, shuffled, train)
 from trade.weights import TokenizerConfig, tokenize
 
 torch.set_num_threads(1)  # the test machine is shared; one thread is faster than contention
@@ -94,6 +95,44 @@ def test_batch_order_does_not_depend_on_workers_or_resume_point(data):
     reference = programs(0, 0, 12)
     assert [k for k, _ in reference] == list(range(12))
     assert programs(2, 3, 5) == reference[3:8]
+
+
+def test_row_references_give_the_order_of_streamed_rows(data):
+    config = quick_config(data, "", shuffle_buffer=8)
+    stream = TrainBatches(data, config, config.dims())
+    for epoch in range(2):
+        rng = np.random.default_rng([config.seed, epoch])
+        shards = shard_files(data)
+        order = [shards[i] for i in rng.permutation(len(shards))]
+        expected = [e.program_hash for e in shuffled(iter_examples(data, split="train", shards=order), 8, rng)]
+        refs = list(stream.epoch_refs(epoch))
+        assert [e.program_hash for e in next(stream.rows.read([refs]))] == expected
+
+
+def test_more_data_adds_training_rows(data, tmp_path_factory):
+    from trade.dataset.build import DatasetConfig, build_dataset
+
+    more = tmp_path_factory.mktemp("more_data")
+    build_dataset(more, DatasetConfig(n=10, shard_size=10, seed=5, only_split="train"), workers=1, progress=False)
+    config = quick_config(data, "", more_data=str(more))
+    stream = TrainBatches(data, config, config.dims())
+    hashes = [e.program_hash for e in next(stream.rows.read([list(stream.epoch_refs(0))]))]
+    own = {e.program_hash for e in iter_examples(data, split="train")}
+    extra = {e.program_hash for e in iter_examples(more)}
+    assert len(hashes) == len(own) + len(extra) and set(hashes) == own | extra
+    assert train(dataclasses.replace(config, out=str(tmp_path_factory.mktemp("more_run")), steps=2))["step"] == 2
+
+
+def test_datasets_compiled_differently_cannot_be_mixed(data, tmp_path_factory):
+    from trade.compiled import CompileConfig
+    from trade.dataset.build import DatasetConfig, build_dataset
+    from trade.sampling import SamplerConfig
+
+    other = tmp_path_factory.mktemp("other_vocab")
+    sampler = SamplerConfig(compile=CompileConfig(vocab=(0, 1, 2), max_seq_len=4))
+    build_dataset(other, DatasetConfig(n=2, shard_size=2, sampler=sampler), workers=1, progress=False)
+    with pytest.raises(ValueError, match="different settings"):
+        ShardRows([data, other])
 
 
 def test_training_with_grammar_mask(data, tmp_path):

@@ -103,11 +103,40 @@ def cmd_dataset_stats(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from trade.train import run_train
+    from trade.dataset.read import ShardRows
+    from trade.train import config_from_args, run_train
 
-    if not (Path(args.data) / "manifest.json").exists():
-        raise UserError(f"{args.data}: not a TraDe dataset (no manifest.json); run `trade generate`")
+    datasets = config_from_args(args).train_data()
+    for data in datasets:
+        if not (Path(data) / "manifest.json").exists():
+            raise UserError(f"{data}: not a TraDe dataset (no manifest.json); run `trade generate`")
+    try:
+        ShardRows(datasets)
+    except ValueError as error:
+        raise UserError(str(error)) from None
     run_train(args)
+
+
+def cmd_pack(args: argparse.Namespace) -> None:
+    from trade.dataset.pack import PackError, pack_dataset
+
+    try:
+        pack_dataset(args.data, args.out, workers=args.workers)
+    except (FileNotFoundError, PackError) as error:
+        raise UserError(str(error)) from None
+    size = sum(f.stat().st_size for f in Path(args.out).iterdir()) / 1e6
+    before = sum(f.stat().st_size for f in Path(args.data).glob("*.parquet")) / 1e6
+    print(f"{args.out}: {size:.1f} MB packed ({before:.1f} MB of shards)")
+
+
+def cmd_unpack(args: argparse.Namespace) -> None:
+    from trade.dataset.pack import PackError, unpack_dataset
+
+    try:
+        unpack_dataset(args.pack, args.out, workers=args.workers)
+    except PackError as error:
+        raise UserError(str(error)) from None
+    print(f"{args.out}: unpacked")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -260,6 +289,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="programs sampled for weight-token counts (default: %(default)s)")
     stats.add_argument("--plot", default=None, help="PNG path (default: DATA/stats.png)")
     stats.set_defaults(run=cmd_dataset_stats)
+
+    pack = commands.add_parser(
+        "pack", help="pack a dataset about 3x smaller, to copy it to another machine",
+        formatter_class=formatter,
+        description="Pack a complete dataset for transfer; `trade unpack` restores it bit for bit.\n\n"
+                    "example:\n  trade pack data/train /tmp/train.pack --workers 2")
+    pack.add_argument("data", help="dataset directory")
+    pack.add_argument("out", help="pack directory (rerunning resumes)")
+    pack.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+    pack.set_defaults(run=cmd_pack)
+
+    unpack = commands.add_parser(
+        "unpack", help="restore a packed dataset", formatter_class=formatter,
+        description="Restore a dataset packed by `trade pack`.\n\n"
+                    "example:\n  trade unpack /tmp/train.pack data/train --workers 8")
+    unpack.add_argument("pack", help="pack directory")
+    unpack.add_argument("out", help="dataset directory to write")
+    unpack.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+    unpack.set_defaults(run=cmd_unpack)
 
     from trade.train import add_train_arguments
 

@@ -206,10 +206,12 @@ def grammar_masks(ids: torch.Tensor) -> torch.Tensor:
     predicts `ids[:, 1:]`, so `grammar_masks(ids[:, :-1])` lines up with them.
     """
     state = GrammarState.initial(ids.shape[0], ids.device)
+    allowed = state.allowed()
     masks = []
     for position in range(ids.shape[1]):
-        state = state.advance(ids[:, position])
-        masks.append(state.allowed())
+        state = _advance(state, ids[:, position], allowed)
+        allowed = state.allowed()  # the mask after this token, and what the next advance checks
+        masks.append(allowed)
     return torch.stack(masks, dim=1)
 
 

@@ -34,7 +34,7 @@ from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
 
 from trade.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from trade.dataset.read import Example, iter_examples, shard_files
+from trade.dataset.read import ShardRows, iter_examples
 from trade.grammar import grammar_masks
 from trade.model import Decompiler, ModelDimensions, preset
 from trade.program.tokens import PAD_ID
@@ -78,6 +78,11 @@ class TrainConfig:
     resume: bool = True
     progress: bool = True
     init_from: str | None = None  # a checkpoint whose weights start a new run (fine-tuning)
+    more_data: str | None = None  # comma-separated datasets whose training rows join data's
+
+    def train_data(self) -> list[str]:
+        """The datasets training rows come from; validation rows come from `data` alone."""
+        return [self.data, *(self.more_data.split(",") if self.more_data else [])]
 
     def dims(self) -> ModelDimensions:
         overrides = {name: getattr(self, name) for name in MODEL_FIELDS}
@@ -149,9 +154,9 @@ def fits(example_tokens: WeightTokens, dims: ModelDimensions) -> bool:
             and int(example_tokens.layers.max(initial=0)) < dims.n_layer_ids)
 
 
-def shuffled(items: Iterator[Example], buffer_size: int, rng: np.random.Generator) -> Iterator[Example]:
+def shuffled(items: Iterator[T], buffer_size: int, rng: np.random.Generator) -> Iterator[T]:
     """A streaming shuffle: a reservoir of `buffer_size` items, emptied at random."""
-    buffer: list[Example] = []
+    buffer: list[T] = []
     for item in items:
         if len(buffer) < buffer_size:
             buffer.append(item)
@@ -180,38 +185,40 @@ class TrainBatches(IterableDataset):
         self.data, self.config, self.dims = data, config, dims
         self.rank, self.world_size = rank, world_size
         self.start_epoch, self.epoch_start, self.skip_to = start_epoch, epoch_start, skip_to
+        self.rows = ShardRows([data, *config.train_data()[1:]])
 
-    def epoch_examples(self, epoch: int) -> Iterator[Example]:
+    def epoch_refs(self, epoch: int) -> Iterator[tuple[int, int]]:
+        """This epoch's training rows in shuffled order, as (shard, row) references."""
         rng = np.random.default_rng([self.config.seed, epoch])
-        shards = shard_files(self.data)
-        order = [shards[i] for i in rng.permutation(len(shards))]
-        examples = iter_examples(self.data, split="train", shards=order)
-        return shuffled(examples, self.config.shuffle_buffer, rng)
+        order = [int(i) for i in rng.permutation(len(self.rows.shards))]
+        return shuffled(self.rows.refs(order, "train"), self.config.shuffle_buffer, rng)
 
     def __iter__(self) -> Iterator[tuple[int, int, int, Batch]]:
         worker = get_worker_info()
         worker_id, n_workers = (worker.id, worker.num_workers) if worker else (0, 1)
         first_local = -(-(self.skip_to - self.rank) // self.world_size)
         tokenizer = self.config.tokenizer()
-        number = self.epoch_start
+        size = self.config.batch_size
+
+        def mine(k: int) -> bool:
+            local = k // self.world_size
+            return (k >= self.skip_to and k % self.world_size == self.rank
+                    and (local - first_local) % n_workers == worker_id)
+
+        start = self.epoch_start
         for epoch in itertools.count(self.start_epoch):
-            start, produced = number, False
-            for examples in batched(self.epoch_examples(epoch), self.config.batch_size):
-                if len(examples) < self.config.batch_size:
-                    break
-                k, number, produced = number, number + 1, True
-                local = k // self.world_size
-                if k < self.skip_to or k % self.world_size != self.rank:
-                    continue
-                if (local - first_local) % n_workers != worker_id:
-                    continue
+            refs = list(self.epoch_refs(epoch))
+            n_batches = len(refs) // size  # a last, partial batch is dropped
+            if n_batches == 0:
+                raise ValueError(f"{self.data}: fewer than {size} training examples")
+            numbers = [k for k in range(start, start + n_batches) if mine(k)]
+            batches = [refs[(k - start) * size:(k - start + 1) * size] for k in numbers]
+            for k, examples in zip(numbers, self.rows.read(batches)):
                 items = [(tokenize(e.weights, tokenizer), e.program_ids) for e in examples]
                 items = [(t, ids) for t, ids in items if fits(t, self.dims)]
-                if not items:
-                    continue
-                yield epoch, start, k, collate(items, with_grammar=self.config.grammar_mask)
-            if not produced:
-                raise ValueError(f"{self.data}: fewer than {self.config.batch_size} training examples")
+                if items:
+                    yield epoch, start, k, collate(items, with_grammar=self.config.grammar_mask)
+            start += n_batches
 
 
 def validation_batches(config: TrainConfig, dims: ModelDimensions) -> list[Batch]:

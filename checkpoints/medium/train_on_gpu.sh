@@ -12,8 +12,12 @@
 #
 # usage (repository root; DATA must hold a `trade generate` dataset):
 #   DATA=data/gen100k OUT=out BUDGET=540 checkpoints/medium/train_on_gpu.sh
+# Datasets packed by `trade pack` (PACKS, space-separated directories) are unpacked first
+# into /tmp/data/NAME; then DATA and MORE_DATA may name them there.
 set -u
+PACKS=${PACKS:-}
 DATA=${DATA:-data/gen100k}
+MORE_DATA=${MORE_DATA:-}       # comma-separated datasets whose training rows join DATA's
 OUT=${OUT:-out}
 BUDGET=${BUDGET:-540}          # seconds, for everything this script does
 MAX_STEPS=${MAX_STEPS:-10000}  # about 27 epochs of a 100k-program dataset at batch 256
@@ -33,6 +37,14 @@ exec > >(tee "$OUT/train_log.txt") 2>&1
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+for pack in $PACKS; do
+  echo "== unpack $pack"
+  python3 -m trade.cli unpack "$pack" "/tmp/data/$(basename "$pack")" --workers "${UNPACK_WORKERS:-16}" \
+      2>/tmp/unpack.err || { cat /tmp/unpack.err; exit 1; }
+done
+[ -z "$MORE_DATA" ] || EXTRA="--more-data $MORE_DATA $EXTRA"
+[ "${LOADER_BENCHMARK:-0}" = 1 ] && python3 benchmarks/loader_throughput.py --data "$DATA" --workers "$WORKERS" \
+    --batches 40 > "$OUT/loader.txt" 2>&1 && cat "$OUT/loader.txt"
 COMMON=(--data "$DATA" --preset "$PRESET" --batch-size "$BATCH" --lr 1e-3 --warmup-steps 300
         --min-lr-ratio 0.05 --grammar-mask --num-workers "$WORKERS" --val-examples 1024
         --seed 0 --no-progress --log-every 20 $EXTRA)

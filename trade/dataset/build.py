@@ -25,27 +25,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from trade.dataset.read import MANIFEST
+from trade.dataset.read import MANIFEST, SCHEMA
 from trade.program.text import program_to_text
 from trade.program.tokens import program_to_ids
 from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
 
 SPLITS = ("train", "validation", "test")
 
-SCHEMA = pa.schema([
-    ("index", pa.int64()),
-    ("split", pa.string()),
-    ("program_hash", pa.string()),
-    ("program_text", pa.string()),
-    ("program_ids", pa.list_(pa.int16())),
-    ("n_lines", pa.int16()),
-    ("num_heads", pa.int16()),
-    ("key_size", pa.int16()),
-    ("weight_names", pa.list_(pa.string())),
-    ("weight_shapes", pa.list_(pa.list_(pa.int32()))),
-    ("weight_data", pa.list_(pa.binary())),
-    ("attempts", pa.int32()),
-])
 
 
 @dataclasses.dataclass(frozen=True)
