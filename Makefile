@@ -35,6 +35,8 @@ benchmarks: setup
 	$(BIN)/python benchmarks/evaluation_speed.py
 	$(BIN)/python benchmarks/decompile_latency.py
 	$(BIN)/python benchmarks/grammar_mask_ablation.py
+	if [ -f data/gen100k/manifest.json ]; then $(BIN)/python benchmarks/loader_throughput.py \
+	    --data data/gen100k --workers 2; else echo "loader_throughput: skipped, needs data/gen100k"; fi
 
 clean:
 	rm -rf $(VENV) demo-models
