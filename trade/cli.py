@@ -291,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.set_defaults(run=cmd_dataset_stats)
 
     pack = commands.add_parser(
-        "pack", help="pack a dataset about 3x smaller, to copy it to another machine",
+        "pack", help="pack a dataset about 5x smaller, to copy it to another machine",
         formatter_class=formatter,
         description="Pack a complete dataset for transfer; `trade unpack` restores it bit for bit.\n\n"
                     "example:\n  trade pack data/train /tmp/train.pack --workers 2")

@@ -176,7 +176,8 @@ class TrainBatches(IterableDataset):
     order that reaches the loop does not depend on `num_workers`. Items are
     `(epoch, epoch_start, k, batch)`; iteration begins at epoch `start_epoch`
     (whose first batch is number `epoch_start`) and skips to batch `skip_to`
-    without tokenizing what it skips.
+    without reading what it skips. Each epoch shuffles (shard, row) references,
+    and each worker reads only the rows of its own batches.
     """
 
     def __init__(self, data: str, config: TrainConfig, dims: ModelDimensions, *, rank: int = 0,
@@ -185,7 +186,7 @@ class TrainBatches(IterableDataset):
         self.data, self.config, self.dims = data, config, dims
         self.rank, self.world_size = rank, world_size
         self.start_epoch, self.epoch_start, self.skip_to = start_epoch, epoch_start, skip_to
-        self.rows = ShardRows([data, *config.train_data()[1:]])
+        self.rows = ShardRows([data, *config.train_data()[1:]])  # `data`, then `more_data`'s datasets
 
     def epoch_refs(self, epoch: int) -> Iterator[tuple[int, int]]:
         """This epoch's training rows in shuffled order, as (shard, row) references."""

@@ -33,7 +33,6 @@ from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
 SPLITS = ("train", "validation", "test")
 
 
-
 @dataclasses.dataclass(frozen=True)
 class DatasetConfig:
     """What `trade generate` builds; saved in the manifest and checked on resume."""
