@@ -15,6 +15,14 @@ from pathlib import Path
 from trade.compiled import CompileConfig
 
 
+def _megabytes(files) -> float:
+    return sum(f.stat().st_size for f in files) / 1e6
+
+
+def _add_workers_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+
+
 class UserError(Exception):
     """A problem with the user's input, reported as one line."""
 
@@ -124,8 +132,7 @@ def cmd_pack(args: argparse.Namespace) -> None:
         pack_dataset(args.data, args.out, workers=args.workers)
     except (FileNotFoundError, PackError) as error:
         raise UserError(str(error)) from None
-    size = sum(f.stat().st_size for f in Path(args.out).iterdir()) / 1e6
-    before = sum(f.stat().st_size for f in Path(args.data).glob("*.parquet")) / 1e6
+    size, before = _megabytes(Path(args.out).iterdir()), _megabytes(Path(args.data).glob("*.parquet"))
     print(f"{args.out}: {size:.1f} MB packed ({before:.1f} MB of shards)")
 
 
@@ -146,7 +153,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         path = export_checkpoint(args.source, args.destination, half=args.half)
     except CheckpointError as error:
         raise UserError(str(error)) from None
-    size = sum(f.stat().st_size for f in path.iterdir()) / 1e6
+    size = _megabytes(path.iterdir())
     print(f"{path}: model only, {'fp16' if args.half else 'fp32'}, {size:.1f} MB")
 
 
@@ -265,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "example:\n  trade generate --n 100000 --out data/train --workers 2 --seed 0")
     generate.add_argument("--n", type=int, required=True, help="number of programs")
     generate.add_argument("--out", required=True, help="output directory")
-    generate.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+    _add_workers_option(generate)
     generate.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     generate.add_argument("--shard-size", type=int, default=500, help="programs per shard (default: %(default)s)")
     generate.add_argument("--compile-timeout", type=float, default=5.0,
@@ -297,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "example:\n  trade pack data/train /tmp/train.pack --workers 2")
     pack.add_argument("data", help="dataset directory")
     pack.add_argument("out", help="pack directory (rerunning resumes)")
-    pack.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+    _add_workers_option(pack)
     pack.set_defaults(run=cmd_pack)
 
     unpack = commands.add_parser(
@@ -306,7 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "example:\n  trade unpack /tmp/train.pack data/train --workers 8")
     unpack.add_argument("pack", help="pack directory")
     unpack.add_argument("out", help="dataset directory to write")
-    unpack.add_argument("--workers", type=int, default=1, help="local processes (default: %(default)s)")
+    _add_workers_option(unpack)
     unpack.set_defaults(run=cmd_unpack)
 
     from trade.train import add_train_arguments

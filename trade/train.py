@@ -106,15 +106,16 @@ class Batch:
     program_ids: torch.Tensor
     grammar_mask: torch.Tensor | None = None
 
-    def to(self, device: torch.device, non_blocking: bool = False) -> "Batch":
-        return Batch(**{f.name: None if getattr(self, f.name) is None
-                        else getattr(self, f.name).to(device, non_blocking=non_blocking)
+    def _map(self, function: Callable[[torch.Tensor], torch.Tensor]) -> "Batch":
+        return Batch(**{f.name: None if (tensor := getattr(self, f.name)) is None else function(tensor)
                         for f in dataclasses.fields(self)})
+
+    def to(self, device: torch.device, non_blocking: bool = False) -> "Batch":
+        return self._map(lambda tensor: tensor.to(device, non_blocking=non_blocking))
 
     def pin_memory(self) -> "Batch":
         """Page-locked copies, so that the copy to a GPU can overlap compute (DataLoader calls this)."""
-        return Batch(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).pin_memory()
-                        for f in dataclasses.fields(self)})
+        return self._map(lambda tensor: tensor.pin_memory())
 
     def model_inputs(self) -> tuple[torch.Tensor, ...]:
         return self.vectors, self.roles, self.layers, self.weight_mask, self.program_ids[:, :-1]
