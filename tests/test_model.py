@@ -44,6 +44,24 @@ def test_shapes_and_decode_step_agree():
     torch.testing.assert_close(step, logits[:, 3], atol=1e-5, rtol=1e-5)
 
 
+def test_cached_decoding_agrees_with_the_whole_prefix():
+    net = model()
+    vectors, roles, layers, mask, program = inputs()
+    logits = net(vectors, roles, layers, mask, program)
+    memory = net.encode(vectors, roles, layers, mask)
+    step, cache = net.decode_next(program[:, :3], net.start_decoding(memory, mask))  # a prefix at once
+    torch.testing.assert_close(step, logits[:, 2], atol=1e-5, rtol=1e-5)
+    for position in range(3, program.shape[1]):  # then one token at a time
+        step, cache = net.decode_next(program[:, position:position + 1], cache)
+        torch.testing.assert_close(step, logits[:, position], atol=1e-5, rtol=1e-5)
+    # Rows reordered as a beam does, with one model's encoder states shared by every row.
+    rows = torch.tensor([1, 1, 0])
+    shared = net.start_decoding(memory[:1], mask[:1])
+    _, cache = net.decode_next(program[:1, :2].expand(2, -1), shared)
+    step, _ = net.decode_next(program[:1, 2:3].expand(3, -1), cache.select(rows))
+    torch.testing.assert_close(step, logits[:1, 2].expand(3, -1), atol=1e-5, rtol=1e-5)
+
+
 def test_decoder_is_causal_and_padding_is_ignored():
     net = model()
     vectors, roles, layers, mask, program = inputs()

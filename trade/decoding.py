@@ -100,9 +100,11 @@ def greedy(model: Decompiler, tokens: Sequence[WeightTokens],
     log_probs = torch.zeros(batch)
     token_log_probs: list[list[float]] = [[] for _ in range(batch)]
     finished = torch.zeros(batch, dtype=torch.bool)
+    cache = model.start_decoding(memory, weight_mask)
     for _ in range(options.max_tokens - 1):
         mask = state.allowed() if options.grammar else None
-        step = torch.log_softmax(model.decode_step(ids, memory, weight_mask, mask).float(), dim=-1)
+        logits, cache = model.decode_next(ids[:, -1:], cache, mask)
+        step = torch.log_softmax(logits.float(), dim=-1)
         choice = step.argmax(dim=-1)
         choice = torch.where(finished, torch.full_like(choice, PAD_ID), choice)
         chosen = step.gather(1, choice[:, None])[:, 0]
@@ -143,6 +145,7 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
     state = GrammarState.initial(1).advance(ids[:, 0])
     done: list[Candidate] = []
     rejected: list[Candidate] = []
+    cache = model.start_decoding(memory, weight_mask)
     for _ in range(options.max_tokens - 1):
         live = ids.shape[0]
         mask = state.allowed() if options.grammar else None
@@ -150,9 +153,8 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
             mask = (mask.clone() if mask is not None
                     else torch.ones(live, model.dims.n_vocab, dtype=torch.bool))
             mask[:, EOS_ID] = False
-        step = torch.log_softmax(
-            model.decode_step(ids, memory.expand(live, -1, -1), weight_mask.expand(live, -1), mask).float(),
-            dim=-1)
+        logits, cache = model.decode_next(ids[:, -1:], cache, mask)
+        step = torch.log_softmax(logits.float(), dim=-1)
         total = (scores[:, None] + step).reshape(-1)
         top = torch.topk(total, k=min(2 * beam, int(torch.isfinite(total).sum())))
         keep_rows, keep_tokens, keep_scores = [], [], []
@@ -181,6 +183,7 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
         per_token = [per_token[r] + [float(step[r, t])] for r, t in zip(keep_rows, keep_tokens)]
         scores = torch.tensor(keep_scores)
         state = state.select(rows).advance(tokens_tensor)
+        cache = cache.select(rows)
     if not done:  # nothing accepted, or ran out of length
         done = rejected or [Candidate(ids[i].tolist(), float(scores[i]), per_token[i], False)
                             for i in range(ids.shape[0])]

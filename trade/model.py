@@ -83,20 +83,32 @@ class MultiHeadAttention(nn.Module):
         self.key_value = nn.Linear(d_model, 2 * d_model)
         self.out = nn.Linear(d_model, d_model)
 
+    def _heads(self, t: torch.Tensor) -> torch.Tensor:
+        return t.view(t.shape[0], t.shape[1], self.n_heads, -1).transpose(1, 2)
+
+    def keys_values(self, source: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values [B, heads, S, head width] of `source`: what a decoding cache keeps."""
+        k, v = self.key_value(source).chunk(2, dim=-1)
+        return self._heads(k), self._heads(v)
+
+    def attend(self, x: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
+               mask: torch.Tensor | None = None) -> torch.Tensor:
+        """`x` [B, T, d] attends to keys and values with batch B or 1 (shared by every row)."""
+        batch, length, width = x.shape
+        if k.shape[0] != batch:
+            k, v = k.expand(batch, -1, -1, -1), v.expand(batch, -1, -1, -1)
+        y = F.scaled_dot_product_attention(self._heads(self.query(x)), k, v, attn_mask=mask,
+                                           dropout_p=self.dropout if self.training else 0.0)
+        return self.out(y.transpose(1, 2).reshape(batch, length, width))
+
     def forward(self, x: torch.Tensor, source: torch.Tensor | None = None,
                 mask: torch.Tensor | None = None, causal: bool = False) -> torch.Tensor:
         """`mask` is bool, broadcastable to [B, heads, T, S], True where attention is allowed."""
-        batch, length, width = x.shape
-        source = x if source is None else source
-        q = self.query(x)
-        k, v = self.key_value(source).chunk(2, dim=-1)
-        q, k, v = (t.view(batch, t.shape[1], self.n_heads, -1).transpose(1, 2) for t in (q, k, v))
+        k, v = self.keys_values(x if source is None else source)
         if causal:
-            causal_mask = torch.ones(length, k.shape[2], dtype=torch.bool, device=x.device).tril()
+            causal_mask = torch.ones(x.shape[1], k.shape[2], dtype=torch.bool, device=x.device).tril()
             mask = causal_mask if mask is None else mask & causal_mask
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask,
-                                           dropout_p=self.dropout if self.training else 0.0)
-        return self.out(y.transpose(1, 2).reshape(batch, length, width))
+        return self.attend(x, k, v, mask)
 
 
 class ResidualAttentionBlock(nn.Module):
@@ -118,6 +130,43 @@ class ResidualAttentionBlock(nn.Module):
         if self.cross_attn is not None:
             x = x + self.drop(self.cross_attn(self.cross_attn_ln(x), memory, mask=memory_mask))
         return x + self.drop(self.mlp(self.mlp_ln(x)))
+
+    def extend(self, x: torch.Tensor, past: tuple[torch.Tensor, torch.Tensor] | None,
+               memory_keys_values: tuple[torch.Tensor, torch.Tensor], memory_mask: torch.Tensor
+               ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """`forward` for new decoder positions `x` [B, n] after cached ones; returns their keys and values too."""
+        h = self.attn_ln(x)
+        k, v = self.attn.keys_values(h)
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        new, total = x.shape[1], k.shape[2]
+        causal = None if new == 1 else torch.ones(new, total, dtype=torch.bool, device=x.device).tril(total - new)
+        x = x + self.drop(self.attn.attend(h, k, v, causal))
+        x = x + self.drop(self.cross_attn.attend(self.cross_attn_ln(x), *memory_keys_values, memory_mask))
+        return x + self.drop(self.mlp(self.mlp_ln(x))), (k, v)
+
+
+@dataclasses.dataclass
+class DecoderCache:
+    """What decoding one token at a time keeps: per decoder layer, the keys and values of the
+    tokens so far and of the encoder states (batch 1 when every row decodes the same model).
+
+    With it a step costs one position instead of the whole prefix; beam search
+    and the repair's line search decode thousands of steps per model.
+    """
+
+    past: list[tuple[torch.Tensor, torch.Tensor] | None]
+    memory_keys_values: list[tuple[torch.Tensor, torch.Tensor]]
+    memory_mask: torch.Tensor
+    length: int = 0
+
+    def select(self, rows: torch.Tensor) -> "DecoderCache":
+        """The cache of rows `rows` (a beam's survivors, in their new order)."""
+        past = [None if kv is None else (kv[0][rows], kv[1][rows]) for kv in self.past]
+        if self.memory_mask.shape[0] == 1:
+            return DecoderCache(past, self.memory_keys_values, self.memory_mask, self.length)
+        memory = [(k[rows], v[rows]) for k, v in self.memory_keys_values]
+        return DecoderCache(past, memory, self.memory_mask[rows], self.length)
 
 
 def key_mask(weight_mask: torch.Tensor) -> torch.Tensor:
@@ -178,9 +227,27 @@ class ProgramDecoder(nn.Module):
         memory_mask = key_mask(weight_mask)
         for block in self.blocks:
             x = block(x, causal=True, memory=memory, memory_mask=memory_mask)
-        x = self.ln(x)
+        return self._logits(self.ln(x))
+
+    def _logits(self, x: torch.Tensor) -> torch.Tensor:
         weight = self.token_embedding.weight if self.head is None else self.head.weight
         return x @ weight.to(x.dtype).T
+
+    def start(self, memory: torch.Tensor, weight_mask: torch.Tensor) -> DecoderCache:
+        """An empty cache over encoder states `memory` [B, S, d] (B = 1 for a beam over one model)."""
+        return DecoderCache([None] * len(self.blocks), [block.cross_attn.keys_values(memory) for block in self.blocks],
+                            key_mask(weight_mask))
+
+    def extend(self, program_ids: torch.Tensor, cache: DecoderCache) -> tuple[torch.Tensor, DecoderCache]:
+        """Logits [B, V] after appending `program_ids` [B, n] to the cached prefix, and the new cache."""
+        start, new = cache.length, program_ids.shape[1]
+        x = self.drop(self.token_embedding(program_ids) + self.positional_embedding[start:start + new])
+        past = []
+        for block, before, memory in zip(self.blocks, cache.past, cache.memory_keys_values):
+            x, keys_values = block.extend(x, before, memory, cache.memory_mask)
+            past.append(keys_values)
+        logits = self._logits(self.ln(x[:, -1]))
+        return logits, DecoderCache(past, cache.memory_keys_values, cache.memory_mask, start + new)
 
 
 def apply_grammar_mask(logits: torch.Tensor, grammar_mask: torch.Tensor | None) -> torch.Tensor:
@@ -216,13 +283,23 @@ class Decompiler(nn.Module):
 
     def decode_step(self, program_ids: torch.Tensor, memory: torch.Tensor, weight_mask: torch.Tensor,
                     grammar_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits [B, V] for the token after the whole prefix `program_ids` [B, T].
+        """Logits [B, V] for the token after the whole prefix `program_ids` [B, T], recomputed from scratch.
 
-        `grammar_mask` here is [B, V] (e.g. `GrammarState.allowed()`). No KV
-        cache: programs are at most 62 tokens, so recomputing the prefix is cheap.
+        `grammar_mask` here is [B, V] (e.g. `GrammarState.allowed()`). Decoding
+        loops use `start_decoding` and `decode_next` instead, which cache.
         """
         logits = self.decoder(program_ids, memory, weight_mask)[:, -1]
         return apply_grammar_mask(logits, grammar_mask)
+
+    def start_decoding(self, memory: torch.Tensor, weight_mask: torch.Tensor) -> DecoderCache:
+        """A cache to decode from: encoder states [B, S, d], or [1, S, d] shared by every beam row."""
+        return self.decoder.start(memory, weight_mask)
+
+    def decode_next(self, program_ids: torch.Tensor, cache: DecoderCache,
+                    grammar_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, DecoderCache]:
+        """`decode_step` for the prefix in `cache` followed by `program_ids` [B, n]; also the extended cache."""
+        logits, cache = self.decoder.extend(program_ids, cache)
+        return apply_grammar_mask(logits, grammar_mask), cache
 
     def forward(self, vectors: torch.Tensor, roles: torch.Tensor, layers: torch.Tensor,
                 weight_mask: torch.Tensor, program_ids: torch.Tensor,

@@ -352,12 +352,11 @@ class Searcher:
             state = state.advance(torch.tensor([token]))
         ids = torch.tensor([prefix])
         scores = torch.zeros(1)
+        cache, new = self.net.start_decoding(self.memory, self.weight_mask), ids
         for _ in range(TOKENS_PER_LINE):
-            live = ids.shape[0]
             mask = state.allowed()
             mask[:, EOS_ID] = False
-            logits = self.net.decode_step(ids, self.memory.expand(live, -1, -1),
-                                          self.weight_mask.expand(live, -1), mask)
+            logits, cache = self.net.decode_next(new, cache, mask)
             total = (scores[:, None] + torch.log_softmax(logits.float(), dim=-1)).reshape(-1)
             finite = int(torch.isfinite(total).sum())
             if finite == 0:
@@ -368,6 +367,7 @@ class Searcher:
             ids = torch.cat([ids[rows], chosen[:, None]], dim=1)
             scores = top.values
             state = state.select(rows).advance(chosen)
+            cache, new = cache.select(rows), chosen[:, None]
         return [row[len(prefix):] for row in ids.tolist()]
 
 
