@@ -133,6 +133,7 @@ def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
         raise NotImplementedError(f"Unsupported RASP expressions: {reasons}")
     extracted = rasp_to_graph.extract_rasp_graph(expr)
     graph, sources, sink = extracted.graph, extracted.sources, extracted.sink
+    tracr_speedups.reverse_as_view(graph)
     basis_inference.infer_bases(graph, sink, set(config.vocab), config.max_seq_len)
     expr_to_craft_graph.add_craft_components_to_rasp_graph(
         graph, bos_dir=bases.BasisDirection(rasp.tokens.label, config.compiler_bos),

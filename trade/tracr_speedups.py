@@ -6,6 +6,9 @@ basis direction at a time through `VectorInBasis` objects (and `np.eye(n)[i]`
 per direction). The replacements below build the same float64 matrices directly
 by index. `install()` patches Tracr in place; `original_tracr()` restores the
 originals temporarily (the stock-compiler baseline and the tests use it).
+Basis inference also walks a reversed copy of the program graph, and copying
+deep-copies every node's expression and value set; `reverse_as_view` makes it
+walk a view instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
+import networkx as nx
 import numpy as np
 from tracr.craft import bases, vectorspace_fns
 
@@ -57,6 +61,18 @@ def vector_from_basis_direction(self, basis_direction: bases.BasisDirection) -> 
     magnitudes = np.zeros(self.num_dims)
     magnitudes[self.index_by_direction[basis_direction]] = 1.0
     return self.make_vector(magnitudes)
+
+
+class _ReversedAsView(nx.DiGraph):
+    """A graph whose `reverse()` is a read-only view unless a copy is asked for."""
+
+    def reverse(self, copy: bool = False) -> nx.DiGraph:
+        return super().reverse(copy=copy)
+
+
+def reverse_as_view(graph: nx.DiGraph) -> None:
+    """Makes `graph.reverse()` a view (same nodes, edges and walk; no copies of node data)."""
+    graph.__class__ = _ReversedAsView
 
 
 def _set(project_fn, combine_fn, vector_fn) -> None:
