@@ -32,3 +32,31 @@ def test_stock_compile_runs_unpatched_and_matches(accepted_programs):
         assert vectorspace_fns.project is tracr_speedups.project
         for name in stock:
             np.testing.assert_array_equal(stock[name], fast[name], err_msg=name)
+
+
+def test_cached_line_blocks_give_the_same_weights_as_building_them_afresh(accepted_programs):
+    """Programs one token apart share most line blocks; reusing them must not change a single weight."""
+    from trade.compiling import CompileError, _RECENT
+    from trade.program.program import ProgramError
+    from trade.repair import _substituted, argument_substitutions
+    from trade.program.tokens import program_to_ids
+
+    programs = []
+    for accepted in accepted_programs[:4]:
+        ids = program_to_ids(accepted.program)
+        variants = [_substituted(ids, changes) for changes in argument_substitutions(accepted.program)]
+        programs += [accepted.program] + [v for v in variants[::7] if v is not None]
+    hits = tracr_speedups.BLOCK_CACHE["hits"]
+    for program in programs:
+        _RECENT.clear()
+        try:
+            cached = compile_program(program)  # with the blocks of the program before
+        except (CompileError, ProgramError):
+            continue
+        tracr_speedups._BLOCKS.clear()
+        _RECENT.clear()
+        fresh = compile_program(program)
+        assert cached.residual_labels == fresh.residual_labels and cached.output_values == fresh.output_values
+        for name in fresh.params:
+            np.testing.assert_array_equal(cached.params[name], fresh.params[name], err_msg=name)
+    assert tracr_speedups.BLOCK_CACHE["hits"] - hits > 50

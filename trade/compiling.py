@@ -17,7 +17,7 @@ import signal
 from typing import Callable, Iterator
 
 import numpy as np
-from tracr.compiler import assemble, basis_inference, craft_graph_to_model, expr_to_craft_graph
+from tracr.compiler import assemble, basis_inference, craft_graph_to_model
 from tracr.compiler import compiling as tracr_compiling
 from tracr.compiler import nodes, rasp_to_graph, validating
 from tracr.craft import bases, transformers, vectorspace_fns
@@ -135,9 +135,8 @@ def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
     graph, sources, sink = extracted.graph, extracted.sources, extracted.sink
     tracr_speedups.reverse_as_view(graph)
     basis_inference.infer_bases(graph, sink, set(config.vocab), config.max_seq_len)
-    expr_to_craft_graph.add_craft_components_to_rasp_graph(
-        graph, bos_dir=bases.BasisDirection(rasp.tokens.label, config.compiler_bos),
-        mlp_exactness=config.mlp_exactness)
+    tracr_speedups.add_craft_components(graph, bos_dir=bases.BasisDirection(rasp.tokens.label, config.compiler_bos),
+                                        mlp_exactness=config.mlp_exactness)
     craft_model = craft_graph_to_model.craft_graph_to_model(graph, sources)
     if rasp.tokens.label not in graph.nodes:
         raise ValueError("the program does not read tokens")

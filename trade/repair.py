@@ -19,6 +19,11 @@ difference between its units and the given model's (per layer and role, as
 multisets): 0 means every unit has a twin, and a candidate at 0 that still
 does not recompile to the same weights scores -1.
 
+Twins. The weights do not always fix the code (lambdas that agree on every
+value their input takes compile alike), so once a candidate is `exact`,
+`likeliest_twin` moves it, within the programs with the same weights, to one
+the decoder finds likelier.
+
 The search. Hill climbing from the best-scoring candidates: the lines behind the
 earliest unmatched units are the suspects. Their edits (`line_edits`) are the
 decoder's best whole lines at that place, single-token substitutions ranked by
@@ -622,8 +627,10 @@ def token_log_probs(searcher: Searcher, program: Program) -> list[float]:
 
 
 def argument_substitutions(program: Program, lines: Iterable[int] | None = None) -> Iterator[dict[int, int]]:
-    """Every change of one argument token in `lines` (default all): another variable defined
-    above, comparison or lambda, as {position: token} on the program's token ids.
+    """Every change of one argument token in `lines` (default: all), as {position: token} on the token ids.
+
+    The new token is another variable defined above, another comparison or
+    another lambda; `_substituted` drops the ill-typed results.
     """
     for index in range(len(program)) if lines is None else lines:
         if not 0 <= index < len(program):

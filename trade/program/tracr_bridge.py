@@ -44,6 +44,12 @@ def identify_lambda(fn, kind_options: tuple[LambdaKind, ...]) -> Lambda | None:
     return None
 
 
+def library_token(fn) -> str | None:
+    """The token of a library lambda's function object, or None for any other function."""
+    lam = _LAMBDA_BY_FUNCTION.get(id(fn))
+    return lam.token if lam is not None and lam.fn is fn else None
+
+
 def to_rasp(program: Program) -> rasp.SOp:
     """The Tracr expression of a program's output, every node labelled by its variable."""
     types = program.types()
