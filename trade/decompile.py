@@ -26,7 +26,7 @@ from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weigh
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
-from trade.repair import RepairOptions, Searcher, likeliest_twin, min_lines, repair, token_log_probs
+from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
 from trade.verify import EXACT, UNVERIFIED, ReferenceModel, Verification, VerifyOptions, reference_model, verify
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
@@ -299,14 +299,14 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
                 longer = DecodingOptions(beam_size=len(beam), min_lines=lines)
                 rounds.append(lambda: beam_search(net, tokens, longer, accept))
     if chosen is not None and chosen[2] == EXACT:
-        twin = likeliest_twin(searcher, chosen[1], is_exact)
+        twin = most_likely_twin(searcher, chosen[1], is_exact)
         if twin != chosen[1]:
             log_probs = token_log_probs(searcher, twin)
             candidate = Candidate(program_to_ids(twin), sum(log_probs), log_probs, True)
-            chosen = (candidate, twin, EXACT, f"{chosen[3]}; the decoder's likeliest program with "
+            chosen = (candidate, twin, EXACT, f"{chosen[3]}; the decoder's most likely program with "
                       "these weights")
             tried.append(TriedCandidate(program_to_text(twin), candidate.ids, candidate.log_prob, EXACT,
-                                        "same weights, likelier"))
+                                        "same weights, more likely"))
     return chosen, tried
 
 

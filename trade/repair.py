@@ -19,11 +19,6 @@ difference between its units and the given model's (per layer and role, as
 multisets): 0 means every unit has a twin, and a candidate at 0 that still
 does not recompile to the same weights scores -1.
 
-Twins. The weights do not always fix the code (lambdas that agree on every
-value their input takes compile alike), so once a candidate is `exact`,
-`likeliest_twin` moves it, within the programs with the same weights, to one
-the decoder finds likelier.
-
 The search. Hill climbing from the best-scoring candidates: the lines behind the
 earliest unmatched units are the suspects. Their edits (`line_edits`) are the
 decoder's best whole lines at that place, single-token substitutions ranked by
@@ -42,7 +37,7 @@ import dataclasses
 import hashlib
 import re
 import time
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -77,10 +72,6 @@ class RepairOptions:
     insert_beam: int = 3  # decoder lines tried per place when inserting a missing line
     first_round_share: float = 0.5  # of the time, for climbing from the first beam
     restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
-    twin_rounds: int = 3  # rounds of moves towards the decoder's likeliest twin of an `exact` result
-    twin_compiles: int = 600  # new compiles allowed for finding twins
-    twin_seconds: float = 2.0  # time allowed for finding twins
-    twin_near: int = 4  # unmatched units of a substitution whose suspect lines are tried too
 
 
 def _compact(matrix: np.ndarray) -> np.ndarray:
@@ -626,16 +617,14 @@ def token_log_probs(searcher: Searcher, program: Program) -> list[float]:
     return [float(log_probs[position - 1, token]) for position, token in enumerate(ids) if position]
 
 
-def argument_substitutions(program: Program, lines: Iterable[int] | None = None) -> Iterator[dict[int, int]]:
-    """Every change of one argument token in `lines` (default: all), as {position: token} on the token ids.
+def argument_substitutions(program: Program) -> Iterator[dict[int, int]]:
+    """Every change of one argument token, as {position: token} on the program's token ids.
 
     The new token is another variable defined above, another comparison or
-    another lambda; `_substituted` drops the ill-typed results.
+    another lambda; `_substituted` drops the ill-typed results. (What the
+    search compiles is mostly such neighbours: `benchmarks/search_speed.py`.)
     """
-    for index in range(len(program)) if lines is None else lines:
-        if not 0 <= index < len(program):
-            continue
-        line = program.lines[index]
+    for index, line in enumerate(program.lines):
         start = 1 + TOKENS_PER_LINE * index
         variables = list(INPUTS) + [variable_name(j) for j in range(index)]
         for slot, arg in enumerate(line.args):
@@ -650,84 +639,34 @@ def argument_substitutions(program: Program, lines: Iterable[int] | None = None)
                     yield {start + 1 + slot: TOKEN_ID[option]}
 
 
-@dataclasses.dataclass(frozen=True)
-class TwinMove:
-    """Token changes that keep a program's weights, and how much likelier the decoder finds the result."""
-
-    changes: dict[int, int]
-    program: Program
-    gain: float
-
-
-def twin_moves(searcher: Searcher, program: Program, is_exact: Callable[[Program], bool],
-               deadline: float, budget: int) -> list[TwinMove]:
-    """Changes of one argument, or of two in lines that depend on each other, that `is_exact` accepts.
+def most_likely_twin(searcher: Searcher, program: Program, is_exact: Callable[[Program], bool],
+                     max_rounds: int = 3) -> Program:
+    """Among programs that compile to the same weights, the one the decoder finds most likely.
 
     The weights do not always fix the code: lambdas that agree on every value
     their input can take, or a `TRUE` selector's ignored arguments, compile to
-    identical arrays. So do some pairs of changes: a categorical Map that
-    renames its values (`x + 1` for `x + 2`) compiles to the same table, and a
-    comparison reading them (`LEQ` for `LT`) can make up for it. Pairs are
-    tried where a single change leaves at most `twin_near` units unmatched:
-    its second change is in the lines behind those units. Stops after
-    `budget` compiles in all or at `deadline`.
+    identical arrays. This walks single-token substitutions that the decoder
+    prefers at their position, keeps those `is_exact` accepts, and moves to the
+    one of highest sequence log-probability.
     """
-    ids = program_to_ids(program)
-    base = sequence_log_prob(searcher, program)
-    moves: list[TwinMove] = []
-    near: list[tuple[dict[int, int], Scored]] = []
-    seen = {program}
-
-    def tried(changes: dict[int, int]) -> Scored | None:
-        candidate = _substituted(ids, changes)
-        if (candidate is None or candidate in seen or searcher.compiles >= budget
-                or time.perf_counter() > deadline):
-            return None
-        seen.add(candidate)
-        scored = searcher.scored(candidate)
-        if scored is not None and scored.score == 0 and is_exact(candidate):
-            moves.append(TwinMove(changes, candidate, sequence_log_prob(searcher, candidate) - base))
-            return None
-        return scored
-
-    for changes in argument_substitutions(program):
-        scored = tried(changes)
-        if scored is not None and -searcher.options.twin_near <= scored.score < 0 and scored.suspects:
-            near.append((changes, scored))
-    for changes, scored in sorted(near, key=lambda pair: -pair[1].score):
-        for more in argument_substitutions(program, scored.suspects):
-            if not more.keys() & changes.keys():
-                tried({**changes, **more})
-    return moves
-
-
-def likeliest_twin(searcher: Searcher, program: Program, is_exact: Callable[[Program], bool]) -> Program:
-    """Among programs that compile to the same weights, one the decoder finds likeliest.
-
-    As far as the weights tell, twins are equally likely to be the code; the
-    decoder has learnt which of them the training programs favour. Twins
-    usually differ in several independent places, so each round applies,
-    most helpful first, every `twin_moves` change that makes the program
-    likelier and keeps the weights together with those already applied. At
-    most `twin_rounds` rounds, `twin_compiles` compiles and `twin_seconds`.
-    """
-    options = searcher.options
-    deadline = time.perf_counter() + options.twin_seconds
-    budget = searcher.compiles + options.twin_compiles
-    current = program
-    for _ in range(options.twin_rounds):
-        moves = sorted((move for move in twin_moves(searcher, current, is_exact, deadline, budget)
-                        if move.gain > 0), key=lambda move: -move.gain)
-        if not moves:
-            break
+    current, current_score = program, sequence_log_prob(searcher, program)
+    for _ in range(max_rounds):
         ids = program_to_ids(current)
-        changes, best = dict(moves[0].changes), moves[0].program
-        for move in moves[1:]:
-            if move.changes.keys() & changes.keys() or time.perf_counter() > deadline:
-                continue
-            both = _substituted(ids, {**changes, **move.changes})
-            scored = searcher.scored(both) if both is not None else None
-            if scored is not None and scored.score == 0 and is_exact(both):
-                changes, best = {**changes, **move.changes}, both
-        current = best
+        log_probs = searcher.log_probs(ids)
+        best, best_score = current, current_score
+        for position in range(1, len(ids) - 1):
+            row = log_probs[position - 1]
+            for token in np.flatnonzero(row > row[ids[position]]):
+                candidate = _program_of(ids[:position] + [int(token)] + ids[position + 1:])
+                if candidate is None or candidate == current:
+                    continue
+                scored = searcher.scored(candidate)
+                if scored is None or scored.score != 0 or not is_exact(candidate):
+                    continue
+                score = sequence_log_prob(searcher, candidate)
+                if score > best_score:
+                    best, best_score = candidate, score
+        if best is current:
+            break
+        current, current_score = best, best_score
     return current
