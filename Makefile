@@ -37,6 +37,8 @@ benchmarks: setup
 	$(BIN)/python benchmarks/grammar_mask_ablation.py
 	if [ -f data/gen100k/manifest.json ]; then $(BIN)/python benchmarks/loader_throughput.py \
 	    --data data/gen100k --workers 2; else echo "loader_throughput: skipped, needs data/gen100k"; fi
+	if [ -f data/gen100k/manifest.json ]; then OMP_NUM_THREADS=1 $(BIN)/python benchmarks/search_speed.py \
+	    --data data/gen100k; else echo "search_speed: skipped, needs data/gen100k"; fi
 
 clean:
 	rm -rf $(VENV) demo-models
