@@ -2,7 +2,10 @@ import numpy as np
 from tracr.craft import bases, vectorspace_fns
 
 from trade import tracr_speedups
-from trade.compiling import compile_program, compile_stock, params_of_assembled
+from trade.compiling import _RECENT, CompileError, compile_program, compile_stock, params_of_assembled
+from trade.program.program import ProgramError
+from trade.program.tokens import program_to_ids
+from trade.repair import _substituted, argument_substitutions
 
 
 def _space(names):
@@ -36,11 +39,6 @@ def test_stock_compile_runs_unpatched_and_matches(accepted_programs):
 
 def test_cached_line_blocks_give_the_same_weights_as_building_them_afresh(accepted_programs):
     """Programs one token apart share most line blocks; reusing them must not change a single weight."""
-    from trade.compiling import CompileError, _RECENT
-    from trade.program.program import ProgramError
-    from trade.repair import _substituted, argument_substitutions
-    from trade.program.tokens import program_to_ids
-
     programs = []
     for accepted in accepted_programs[:4]:
         ids = program_to_ids(accepted.program)
