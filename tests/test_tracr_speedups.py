@@ -1,4 +1,5 @@
 import numpy as np
+from hypothesis import HealthCheck, given, settings, strategies as st
 from tracr.craft import bases, vectorspace_fns
 
 from trade import tracr_speedups
@@ -6,6 +7,7 @@ from trade.compiling import _RECENT, CompileError, compile_program, compile_stoc
 from trade.program.program import ProgramError
 from trade.program.tokens import program_to_ids
 from trade.repair import _substituted, argument_substitutions
+from trade.sampling import SamplerConfig, sample_accepted
 
 
 def _space(names):
@@ -58,3 +60,24 @@ def test_cached_line_blocks_give_the_same_weights_as_building_them_afresh(accept
         for name in fresh.params:
             np.testing.assert_array_equal(cached.params[name], fresh.params[name], err_msg=name)
     assert tracr_speedups.BLOCK_CACHE["hits"] - hits > 50
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), index=st.integers(0, 10**6), stride=st.integers(3, 11))
+def test_block_cache_is_invisible_for_generated_programs(seed, index, stride):
+    """Whatever program and whichever of its neighbours came before, cached and fresh compiles agree."""
+    program = sample_accepted(seed, index, SamplerConfig()).program
+    ids = program_to_ids(program)
+    neighbours = [_substituted(ids, changes) for changes in argument_substitutions(program)][::stride]
+    for candidate in [program] + [n for n in neighbours if n is not None][:6]:
+        _RECENT.clear()
+        try:
+            cached = compile_program(candidate)
+        except (CompileError, ProgramError):
+            continue
+        tracr_speedups._BLOCKS.clear()
+        _RECENT.clear()
+        fresh = compile_program(candidate)
+        assert cached.residual_labels == fresh.residual_labels
+        for name in fresh.params:
+            np.testing.assert_array_equal(cached.params[name], fresh.params[name], err_msg=name)
