@@ -292,6 +292,7 @@ class Searcher:
         self.is_exact = is_exact
         self.net, self.options = net, options
         self.memory, self.weight_mask = encode_weight_tokens(net, [tokens])
+        self.empty_cache = net.start_decoding(self.memory, self.weight_mask)  # never mutated: reused per call
         self.seen: dict[Program, Scored | None] = {}
         self._log_probs: dict[tuple[int, ...], np.ndarray] = {}
         self.compiles = 0
@@ -348,7 +349,7 @@ class Searcher:
             state = state.advance(torch.tensor([token]))
         ids = torch.tensor([prefix])
         scores = torch.zeros(1)
-        cache, new = self.net.start_decoding(self.memory, self.weight_mask), ids
+        cache, new = self.empty_cache, ids
         for _ in range(TOKENS_PER_LINE):
             mask = state.allowed()
             mask[:, EOS_ID] = False
