@@ -35,6 +35,7 @@ from tqdm import tqdm
 
 from trade.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from trade.dataset.read import ShardRows, iter_examples
+from trade.dataset.resident import resident_rows
 from trade.grammar import grammar_masks
 from trade.model import Decompiler, ModelDimensions, preset
 from trade.program.tokens import PAD_ID
@@ -79,6 +80,7 @@ class TrainConfig:
     progress: bool = True
     init_from: str | None = None  # a checkpoint whose weights start a new run (fine-tuning)
     more_data: str | None = None  # comma-separated datasets whose training rows join data's
+    data_on_device: bool = False  # tokenize the training rows once and keep them on the device
 
     def train_data(self) -> list[str]:
         """The datasets training rows come from; validation rows come from `data` alone."""
@@ -195,11 +197,10 @@ class TrainBatches(IterableDataset):
         order = [int(i) for i in rng.permutation(len(self.rows.shards))]
         return shuffled(self.rows.refs(order, "train"), self.config.shuffle_buffer, rng)
 
-    def __iter__(self) -> Iterator[tuple[int, int, int, Batch]]:
-        worker = get_worker_info()
-        worker_id, n_workers = (worker.id, worker.num_workers) if worker else (0, 1)
+    def numbered_batches(self, worker_id: int = 0, n_workers: int = 1
+                         ) -> Iterator[tuple[int, int, list[int], list[list[tuple[int, int]]]]]:
+        """Per epoch: (epoch, its first batch number, the numbers of this worker's batches, their rows)."""
         first_local = -(-(self.skip_to - self.rank) // self.world_size)
-        tokenizer = self.config.tokenizer()
         size = self.config.batch_size
 
         def mine(k: int) -> bool:
@@ -214,13 +215,42 @@ class TrainBatches(IterableDataset):
             if n_batches == 0:
                 raise ValueError(f"{self.data}: fewer than {size} training examples")
             numbers = [k for k in range(start, start + n_batches) if mine(k)]
-            batches = [refs[(k - start) * size:(k - start + 1) * size] for k in numbers]
+            yield epoch, start, numbers, [refs[(k - start) * size:(k - start + 1) * size] for k in numbers]
+            start += n_batches
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, Batch]]:
+        worker = get_worker_info()
+        tokenizer = self.config.tokenizer()
+        for epoch, start, numbers, batches in self.numbered_batches(*((worker.id, worker.num_workers)
+                                                                       if worker else (0, 1))):
             for k, examples in zip(numbers, self.rows.read(batches)):
                 items = [(tokenize(e.weights, tokenizer), e.program_ids) for e in examples]
                 items = [(t, ids) for t, ids in items if fits(t, self.dims)]
                 if items:
                     yield epoch, start, k, collate(items, with_grammar=self.config.grammar_mask)
-            start += n_batches
+
+
+class ResidentBatches:
+    """`TrainBatches`' batches, in the same order, assembled on the device from rows tokenized once.
+
+    For `--data-on-device`: no loader workers, so nothing waits on CPU
+    tokenization (`trade.dataset.resident`).
+    """
+
+    def __init__(self, stream: TrainBatches, device: torch.device, workers: int = 0, progress: bool = True):
+        self.stream = stream
+        config = stream.config
+        self.rows = resident_rows(stream.rows.shards, "train", stream.rows.compile_config, config.tokenizer(),
+                                  device, workers=workers, progress=progress)
+        self.fitting = self.rows.fits(stream.dims.n_weight_ctx, stream.dims.n_layer_ids)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int, Batch]]:
+        for epoch, start, numbers, batches in self.stream.numbered_batches():
+            for k, refs in zip(numbers, batches):
+                rows = [self.rows.index[ref] for ref in refs]
+                rows = [row for row in rows if self.fitting[row]]
+                if rows:
+                    yield epoch, start, k, self.rows.batch(rows, with_grammar=self.stream.config.grammar_mask)
 
 
 def validation_batches(config: TrainConfig, dims: ModelDimensions) -> list[Batch]:
@@ -425,11 +455,15 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     stream = TrainBatches(config.data, config, dims, rank=dist.rank, world_size=dist.world_size,
                           start_epoch=state["epoch"], epoch_start=state["epoch_start"],
                           skip_to=step * dist.world_size)
-    # Its own generator: a DataLoader otherwise draws its worker seed from the global RNG,
-    # which would shift dropout after a resume.
-    loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers,
-                        pin_memory=dist.device.type == "cuda",
-                        generator=torch.Generator().manual_seed(config.seed))
+    if config.data_on_device:  # num_workers processes tokenize the rows once, then leave
+        loader: Iterable = ResidentBatches(stream, dist.device, workers=config.num_workers,
+                                           progress=config.progress and dist.is_main)
+    else:
+        # Its own generator: a DataLoader otherwise draws its worker seed from the global RNG,
+        # which would shift dropout after a resume.
+        loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers,
+                            pin_memory=dist.device.type == "cuda",
+                            generator=torch.Generator().manual_seed(config.seed))
     validation = validation_batches(config, dims)
     net = model
     if dist.world_size > 1:
