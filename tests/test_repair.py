@@ -10,7 +10,7 @@ from trade.decompile import load_decompiler
 from trade.program.program import canonicalize
 from trade.program.text import parse_program, program_to_text
 from trade.program.tokens import TOKEN_ID, ids_to_program, program_to_ids
-from trade.repair import (RepairOptions, Searcher, _lambda_ancestors, _renumbered, most_likely_twin, repair,
+from trade.repair import (RepairOptions, Searcher, _lambda_ancestors, _renumbered, climb, most_likely_twin, repair,
                           score_candidate, unit_counts, weight_units)
 from trade.verify import EXACT, reference_model, verify
 from trade.weights import weights_of
@@ -74,6 +74,39 @@ def test_repair_climbs_back_to_the_given_weights(decompiler, reverse):
     assert searcher.compiles <= searcher.options.max_compiles
     twin = most_likely_twin(searcher, found[0], is_exact)
     assert is_exact(twin)
+
+
+SELECTS = """\
+v1 = Map(abs(x), tokens)
+v2 = Map(x // 2, indices)
+v3 = numerical(Map(x == 0, tokens))
+v4 = SequenceMap(x + y, indices, tokens)
+v5 = Select(v1, v4, EQ)
+v6 = Select(v2, v2, GEQ)
+v7 = numerical(Aggregate(v5, v3))
+v8 = numerical(Aggregate(v6, v7))
+"""
+
+
+def test_sideways_moves_leave_a_plateau_that_stops_plain_climbing(decompiler):
+    # A validation program whose search stopped two units short: v1's lambda and both
+    # Selects' arguments were wrong, and no single edit scored better.
+    truth = canonicalize(parse_program(SELECTS))
+    stuck = canonicalize(parse_program(SELECTS.replace("abs(x)", "x - 1").replace("v1, v4, EQ", "v1, v2, GEQ")
+                                       .replace("v2, v2, GEQ", "v2, v4, GEQ")))
+    weights = weights_of(compile_program(truth))
+    tokens = weight_tokens(decompiler.model, [weights], decompiler.tokenizer)[0]
+    reference = reference_model(weights, weights.output_values)
+
+    def climbed(sideways: int):
+        options = RepairOptions(max_seconds=300, max_compiles=10_000, sideways=sideways)  # not cut short
+        searcher = Searcher(weights, decompiler.model, tokens, options,
+                            lambda p: verify(p, reference).verdict == EXACT)
+        return climb(searcher, searcher.scored(stuck))
+
+    assert climbed(0).score < 0
+    end = climbed(8)
+    assert end.score == 0 and end.program == truth
 
 
 def test_repair_respects_its_budget(decompiler, reverse):

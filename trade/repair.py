@@ -72,6 +72,7 @@ class RepairOptions:
     insert_beam: int = 3  # decoder lines tried per place when inserting a missing line
     first_round_share: float = 0.5  # of the time, for climbing from the first beam
     restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
+    sideways: int = 8  # moves to an equally scored neighbour when nothing improves (0: stop there)
 
 
 def _compact(matrix: np.ndarray) -> np.ndarray:
@@ -453,15 +454,22 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
     """Hill climbing until the units all match, nothing improves, or the budget ends.
 
     Each step edits the suspect lines in order (earliest layer first) and takes
-    the best edit of the first line whose edits improve the score.
+    the best edit of the first line whose edits improve the score. Where no
+    edit improves, it may move sideways, to the decoder's favourite edit of
+    the same score not visited before (`RepairOptions.sideways` times): two
+    wrong lines often cost the same unit whichever of them is fixed first.
+    Returns the best program met.
     """
-    current = start
-    for _ in range(searcher.options.max_steps):
+    current = best_seen = start
+    visited = {start.program}
+    sideways = searcher.options.sideways
+    for _ in range(searcher.options.max_steps + sideways):
         if current.score == 0 or searcher.out_of_budget():
             break
         ids = program_to_ids(current.program)
         log_probs = searcher.log_probs(ids)
         best = current
+        level: Scored | None = None  # the first edit of the same score, not visited yet
         for line in current.suspects or range(len(current.program)):
             for program in line_edits(searcher, current, ids, log_probs, line):
                 if searcher.out_of_budget():
@@ -471,6 +479,9 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
                     best = scored
                     if best.score == 0:
                         break
+                elif (level is None and scored is not None and scored.score == current.score
+                      and scored.program not in visited):
+                    level = scored
             if best is not current or searcher.out_of_budget():
                 break
         if best is current:
@@ -482,10 +493,15 @@ def climb(searcher: Searcher, start: Scored) -> Scored:
                 scored = searcher.scored(program) if program is not None else None
                 if scored is not None and scored.better_than(best):
                     best = scored
+        if best is current and level is not None and sideways > 0:
+            best, sideways = level, sideways - 1
         if best is current:
             break
         current = best
-    return current
+        visited.add(current.program)
+        if current.better_than(best_seen):
+            best_seen = current
+    return best_seen
 
 
 def _renumbered(line_ids: list[int], first_moved: int) -> list[int]:
