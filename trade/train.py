@@ -482,13 +482,15 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     progress = tqdm(total=config.steps, initial=step, disable=not (config.progress and dist.is_main),
                     dynamic_ncols=True)
     losses: list[tuple[int, float]] = []
-    window = {"loss": 0.0, "steps": 0, "samples": 0, "tokens": 0, "start": time.perf_counter()}
+    # Losses and token counts stay on the device until a log line needs them: reading one
+    # every step would make the CPU wait for each step before preparing the next.
+    window: dict = {"losses": [], "samples": 0, "tokens": 0, "start": time.perf_counter()}
     last_metrics: dict = {}
     model.train()
     batches = iter(loader)
     while step < config.steps:
         epoch, epoch_start, _, batch = next(batches)
-        samples, tokens = batch.program_ids.shape[0], int((batch.program_ids[:, 1:] != PAD_ID).sum())
+        samples, tokens = batch.program_ids.shape[0], (batch.program_ids[:, 1:] != PAD_ID).sum()
         batch = batch.to(dist.device, non_blocking=True)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, config)
@@ -501,21 +503,20 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         optimizer.step()
         step += 1
         state.update(epoch=epoch, epoch_start=epoch_start)
-        loss_value = loss.item()
-        losses.append((step, loss_value))
-        window["loss"] += loss_value
-        window["steps"] += 1
+        window["losses"].append(loss.detach())
         window["samples"] += samples * dist.world_size
         window["tokens"] += tokens * dist.world_size
         if step % config.log_every == 0 or step == config.steps:
+            values = torch.stack(window["losses"]).tolist()
+            losses += zip(range(step - len(values) + 1, step + 1), values)
             elapsed = time.perf_counter() - window["start"]
-            record = {"step": step, "loss": window["loss"] / window["steps"],
+            record = {"step": step, "loss": sum(values) / len(values),
                       "lr": learning_rate(step - 1, config), "samples_per_s": window["samples"] / elapsed,
-                      "tokens_per_s": window["tokens"] / elapsed}
+                      "tokens_per_s": int(window["tokens"]) / elapsed}
             log.write(record)
             progress.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}",
                                  val_acc=f"{last_metrics.get('val_token_accuracy', float('nan')):.3f}")
-            window = {"loss": 0.0, "steps": 0, "samples": 0, "tokens": 0, "start": time.perf_counter()}
+            window = {"losses": [], "samples": 0, "tokens": 0, "start": time.perf_counter()}
         if step % config.eval_every == 0 or step == config.steps:
             last_metrics = {"step": step, **evaluate(model, validation, dist.device)}
             log.write(last_metrics)
@@ -527,7 +528,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
             save("last", last_metrics)
         progress.update(1)
         if on_step is not None:
-            on_step(step, loss_value)
+            on_step(step, loss.item())
     progress.close()
     del batches  # shuts the loader's workers down before returning, not at interpreter exit
     return {"step": step, "losses": losses, "best_val_token_accuracy": state["best_val_token_accuracy"],
