@@ -10,7 +10,7 @@ import pytest
 from trade.compiling import CompileConfig, compile_program
 from trade.evaluate import (AUTOREGRESSIVE, PAPER_NUMBERS, TEACHER_FORCED, EvaluateOptions, Outputs,
                             aggregate, evaluate_predictions, same_function, sequence_equal, token_accuracy,
-                            write_report)
+                            wrong_tokens_keep_the_weights, write_report)
 from trade.program.text import parse_program
 from trade.program.tokens import BOS_ID, EOS_ID, PAD_ID, TOKEN_ID, program_to_ids
 from trade.weights import weights_of
@@ -101,3 +101,32 @@ def test_verdicts_and_report(tmp_path):
     markdown = paths["markdown"].read_text()
     assert "30.0%" in markdown and "91.0%" in markdown and "By program length" in markdown
     assert paths["histogram"].stat().st_size > 0 and paths["bars"].stat().st_size > 0
+
+
+FRACTION = parse_program("""\
+ones = numerical(Map(x == 1, tokens))
+positive = numerical(Map(x > 0, ones))
+prevs = Select(indices, indices, LEQ)
+frac = numerical(Aggregate(prevs, positive))
+""")
+
+
+def _replaced(program, old: str, new: str) -> list[int]:
+    ids = program_to_ids(program)
+    ids[ids.index(TOKEN_ID[old])] = TOKEN_ID[new]
+    return ids
+
+
+def test_errors_the_weights_cannot_decide():
+    twin = _replaced(FRACTION, "x > 0|nn", "x > 0.5|nn")  # the same function of a 0/1 input
+    wrong = _replaced(FRACTION, "LEQ", "LT")
+    assert wrong_tokens_keep_the_weights(FRACTION, program_to_ids(FRACTION))
+    assert wrong_tokens_keep_the_weights(FRACTION, twin)
+    assert not wrong_tokens_keep_the_weights(FRACTION, wrong)
+    assert not wrong_tokens_keep_the_weights(FRACTION, twin[:5])  # cut short
+    results = evaluate_predictions([FRACTION, FRACTION], {TEACHER_FORCED: [twin, wrong], AUTOREGRESSIVE: [twin, twin]})
+    assert [r.twin_errors_only for r in results] == [True, False, None, None]
+    summary = aggregate(results)["overall"]
+    assert summary[TEACHER_FORCED]["sequence_equality"] == 0.0
+    assert summary[TEACHER_FORCED]["equal_up_to_twins"] == 0.5
+    assert "equal_up_to_twins" not in summary[AUTOREGRESSIVE]

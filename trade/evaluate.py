@@ -16,6 +16,13 @@ The metrics follow the paper's Section 4, per program and decoding mode:
   compute the same function. A prediction that makes RASP raise on an input is
   not equivalent; inputs on which the truth itself raises are left out.
   Equivalence does not require compilability (`equivalent_and_compilable` does).
+- equal up to weight-identical tokens (teacher-forced only): every token the
+  prediction gets wrong, put alone into the truth, gives a program whose compiled
+  weights and output labels are the truth's (the verifier's `exact`). Such a token
+  is one the weights cannot decide (`x > 0` for `x > 0.5` on a 0/1 input, the
+  ignored arguments of a `FALSE` selector): no decompiler reading the weights can
+  tell it from the truth's, so this rate bounds what sequence equality leaves
+  to chance.
 
 Everything here is model-agnostic: predictions come in as token ids per mode,
 so teacher-forced and autoregressive outputs of any decompiler plug in through
@@ -42,7 +49,7 @@ from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
 from trade.program.program import Op, Program, ProgramError, canonicalize  # noqa: E402
 from trade.program.text import parse_program  # noqa: E402
 from trade.program.tokens import BOS_ID, EOS_ID, ids_to_program, program_to_ids  # noqa: E402
-from trade.verify import VerifyOptions, reference_model, verify  # noqa: E402
+from trade.verify import EXACT, VerifyOptions, reference_model, verify  # noqa: E402
 from trade.weights import ModelWeights, weights_of  # noqa: E402
 
 TEACHER_FORCED, AUTOREGRESSIVE = "teacher_forced", "autoregressive"
@@ -88,6 +95,7 @@ class ProgramResult:
     equivalent: bool
     equivalence_inputs: str
     error: str = ""
+    twin_errors_only: bool | None = None  # teacher-forced: every wrong token keeps the weights
     verdict: str | None = None
     verify_seconds: float | None = None
 
@@ -231,6 +239,8 @@ def evaluate_predictions(truth_programs: Sequence[Program], predictions_by_mode:
                              f"for {len(truth_programs)} programs")
         for index, (truth, predicted_ids) in enumerate(zip(truth_programs, predictions)):
             result = _evaluate_one(index, mode, truth, predicted_ids, checker)
+            if mode == TEACHER_FORCED:
+                result.twin_errors_only = wrong_tokens_keep_the_weights(truth, predicted_ids, options)
             if references is not None:
                 _add_verdict(result, references, index, truth, checker.decode(predicted_ids).program)
             results.append(result)
@@ -251,6 +261,31 @@ def _evaluate_one(index: int, mode: str, truth: Program, predicted_ids: Sequence
         sequence_equal=sequence_equal(truth_ids, predicted_ids), canonical_equal=canonical_equal,
         decodes=decoded.program is not None, compilable=decoded.compilable, equivalent=equivalent,
         equivalence_inputs=checker.space.kind, error=decoded.error)
+
+
+def wrong_tokens_keep_the_weights(truth: Program, predicted_ids: Sequence[int],
+                                  options: EvaluateOptions = EvaluateOptions()) -> bool:
+    """Whether each token a teacher-forced prediction gets wrong, put alone into the truth,
+    compiles to the truth's weights (and output labels): an error the weights cannot decide."""
+    truth_ids = program_to_ids(truth)
+    predicted = strip_bos(predicted_ids)
+    if len(predicted) < len(truth_ids) - 1:
+        return False
+    wrong = [position for position, token in enumerate(predicted, start=1)
+             if position < len(truth_ids) and token != truth_ids[position]]
+    if not wrong:
+        return True
+    model = compile_program(truth, options.compile_config)
+    reference = reference_model(weights_of(model), model.output_values)
+    for position in wrong:
+        try:
+            program = ids_to_program(truth_ids[:position] + [predicted[position - 1]] + truth_ids[position + 1:])
+        except ProgramError:
+            return False
+        verdict = verify(program, reference, options=VerifyOptions(compile_timeout=options.compile_timeout))
+        if verdict.verdict != EXACT:
+            return False
+    return True
 
 
 def _canonical(program: Program) -> Program | None:
@@ -312,6 +347,9 @@ def summarize(results: Sequence[ProgramResult]) -> dict:
         "equivalent": _rate(r.equivalent for r in results),
         "equivalent_and_compilable": _rate(r.equivalent and r.compilable for r in results),
     }
+    twins = [r.twin_errors_only for r in results if r.twin_errors_only is not None]
+    if twins:
+        summary["equal_up_to_twins"] = _rate(twins)
     verdicts = [r.verdict for r in results if r.verdict is not None]
     if verdicts:
         for verdict in ("exact", "equivalent", "unverified"):
@@ -377,6 +415,8 @@ def report_markdown(numbers: dict, paper_numbers: dict, extra: dict, results: Se
             *((METRIC_TITLES[m], m) for m in PROGRAM_METRICS),
             ("Canonical form equal", "canonical_equality"),
             ("Equivalent and compilable", "equivalent_and_compilable")]
+    if any("equal_up_to_twins" in overall[m] for m in modes):
+        rows.append(("Equal up to weight-identical tokens", "equal_up_to_twins"))
     if any("verified" in overall[m] for m in modes):
         rows += [("Verifier: exact", "verdict_exact"), ("Verifier: equivalent", "verdict_equivalent")]
     for title, key in rows:
