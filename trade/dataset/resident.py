@@ -5,7 +5,7 @@ Streaming rows from Parquet and tokenizing them on the CPU feeds a GPU at about
 `paper` models train on an H200 (`reports/benchmarks.md`). Weight tokens are
 about 1% non-zero (some 350 entries in 17 tokens of 2,016 numbers), so a whole
 dataset's tokens fit on the device as (token, column, value) entries, about
-3 kB per program; a batch is then a few index operations and one scatter on the
+3.5 kB per program; a batch is then a few index operations and one scatter on the
 device, and the CPU cores are free for other work (such as generating more data).
 
 Rows are tokenized once, by worker processes that each take whole shards. The
