@@ -11,6 +11,17 @@ def sampler_config() -> SamplerConfig:
 
 
 @pytest.fixture(scope="session")
+def data(tmp_path_factory) -> str:
+    """A small training dataset: 40 programs in two shards, 10% validation."""
+    from trade.dataset.build import DatasetConfig, build_dataset
+
+    directory = tmp_path_factory.mktemp("train_data")
+    build_dataset(directory, DatasetConfig(n=40, shard_size=20, validation_fraction=0.1),
+                  workers=1, progress=False)
+    return str(directory)
+
+
+@pytest.fixture(scope="session")
 def accepted_programs(sampler_config):
     inputs = fixed_test_inputs(sampler_config)
     return [sample_accepted(7, index, sampler_config, inputs) for index in range(12)]

@@ -17,15 +17,6 @@ from trade.weights import TokenizerConfig
 torch.set_num_threads(1)
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> str:
-    from trade.dataset.build import DatasetConfig, build_dataset
-
-    directory = tmp_path_factory.mktemp("resident_data")
-    build_dataset(directory, DatasetConfig(n=40, shard_size=20, validation_fraction=0.1),
-                  workers=1, progress=False)
-    return str(directory)
-
 
 def config_for(data: str, out="", **changes) -> TrainConfig:
     fields = dict(data=data, out=str(out), preset="tiny", steps=6, batch_size=4, eval_every=3, val_examples=8,

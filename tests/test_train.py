@@ -24,15 +24,6 @@ from trade.weights import TokenizerConfig, tokenize
 torch.set_num_threads(1)  # the test machine is shared; one thread is faster than contention
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory) -> str:
-    from trade.dataset.build import DatasetConfig, build_dataset
-
-    directory = tmp_path_factory.mktemp("train_data")
-    build_dataset(directory, DatasetConfig(n=40, shard_size=20, validation_fraction=0.1),
-                  workers=1, progress=False)
-    return str(directory)
-
 
 def quick_config(data: str, out, **changes) -> TrainConfig:
     fields = dict(data=data, out=str(out), preset="tiny", tokenizer_width=2000, steps=6, batch_size=4,
