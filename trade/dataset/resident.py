@@ -193,6 +193,11 @@ def _shard_job(job: tuple) -> ShardTokens:
     return shard_tokens(*job)
 
 
+def _one_thread() -> None:
+    """Worker start-up: one thread each, since every core already has a worker process."""
+    torch.set_num_threads(1)
+
+
 def resident_rows(shards: Sequence[Path], split: str, compile_config: CompileConfig, tokenizer: TokenizerConfig,
                   device: torch.device | str, workers: int = 0, progress: bool = True) -> ResidentRows:
     """Tokenizes every row of `split` in `shards` (with `workers` processes) onto `device`."""
@@ -200,7 +205,7 @@ def resident_rows(shards: Sequence[Path], split: str, compile_config: CompileCon
     bar = dict(total=len(jobs), desc="tokenizing rows for the device", disable=not progress)
     if workers > 1 and len(jobs) > 1:
         context = multiprocessing.get_context("spawn")  # the caller may hold CUDA or loader threads
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
             parts = list(tqdm(pool.map(_shard_job, jobs, chunksize=4), **bar))
     else:
         parts = [shard_tokens(*job) for job in tqdm(jobs, **bar)]
