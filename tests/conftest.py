@@ -42,3 +42,11 @@ ones = numerical(Map(x == 1, tokens))
 prevs = Select(indices, indices, LEQ)
 frac = numerical(Aggregate(prevs, ones))
 """
+
+# `x > 0` and `x > 0.5` compute the same thing on the 0/1 input: a token the weights do not decide.
+FRACTION_OF_POSITIVE = """\
+ones = numerical(Map(x == 1, tokens))
+positive = numerical(Map(x > 0, ones))
+prevs = Select(indices, indices, LEQ)
+frac = numerical(Aggregate(prevs, positive))
+"""

@@ -45,3 +45,23 @@ def test_dataset_commands_give_one_line_errors(tmp_path, capsys):
         assert main(argv) == 2
         error = capsys.readouterr().err
         assert message in error and error.count("\n") == 1
+
+
+def test_compile_lays_out_a_program_as_its_canonical_form(tmp_path):
+    # detect_pattern's lines are not in canonical order; compiled as written, its residual
+    # stream would be permuted, and no decompiled program would recompile to it exactly.
+    from trade.compiling import compile_program
+    from trade.program.program import canonicalize
+    from trade.program.text import parse_program
+
+    source = tmp_path / "pattern.rasp"
+    source.write_text("prev_idx = Map(x - 1, indices)\nprev = Select(indices, prev_idx, EQ)\n"
+                      "prev_tok = Aggregate(prev, tokens)\nprev_is_1 = Map(x == 1, prev_tok)\n"
+                      "is_2 = Map(x == 2, tokens)\npattern = SequenceMap(x and y, prev_is_1, is_2)\n")
+    as_written = compile_program(parse_program(source.read_text()))
+    canonical = compile_program(canonicalize(parse_program(source.read_text())))
+    assert as_written.residual_labels != canonical.residual_labels  # the test needs a non-canonical order
+    assert main(["compile", str(source), "-o", str(tmp_path / "pattern.npz")]) == 0
+    written = load_weights(tmp_path / "pattern.npz")
+    assert written.params.keys() == canonical.params.keys()
+    assert all(np.array_equal(written.params[key], canonical.params[key]) for key in written.params)

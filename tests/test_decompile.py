@@ -18,7 +18,7 @@ from trade.program.program import canonicalize
 from trade.program.tracr_bridge import from_rasp
 from trade.verify import VERDICTS
 from trade.weights import CONFIG_KEY, TokenizerConfig, save_weights, weights_of
-from tests.conftest import FRAC_ONES, REVERSE
+from tests.conftest import FRAC_ONES, FRACTION_OF_POSITIVE, REVERSE
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +161,27 @@ def test_compilable_parts_of_a_program_tracr_rejects():
     assert parts and all(accept(program_to_ids(part)) for part in parts)
     assert [len(p) for p in parts] == sorted((len(p) for p in parts), reverse=True)
     assert all(len(part) < len(program) for part in parts)
+
+
+def test_undetermined_tokens_are_the_ones_the_weights_do_not_decide():
+    from trade.decompile import undetermined_tokens
+    from trade.verify import reference_model
+
+    program = canonicalize(parse_program(FRACTION_OF_POSITIVE))
+    model = compile_program(program)
+    found = undetermined_tokens(program, reference_model(weights_of(model), model.output_values))
+    by_token = {item.token: item for item in found}
+    assert "x > 0.5" in by_token["x > 0"].alternatives  # the same function of a 0/1 input
+    assert "LEQ" not in by_token  # the comparison shows in the weights
+
+
+def test_decompile_lists_undetermined_tokens_only_for_exact_results(checkpoint_dir, capsys, tmp_path):
+    source = tmp_path / "fraction.rasp"
+    source.write_text(FRACTION_OF_POSITIVE)
+    assert main(["decompile", "--program", str(source), "--undetermined"]) == 0  # shipped checkpoint
+    out = capsys.readouterr().out
+    assert "verdict: exact" in out and "x > 0.5" in out and "not decided by the weights" in out
+    assert main(["decompile", "--program", str(source), "--undetermined", "--checkpoint", str(checkpoint_dir),
+                 "--beam", "1", "--no-repair"]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: exact" in out or "only listed for an exact result" in out

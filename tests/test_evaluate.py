@@ -14,6 +14,7 @@ from trade.evaluate import (AUTOREGRESSIVE, PAPER_NUMBERS, TEACHER_FORCED, Evalu
 from trade.program.text import parse_program
 from trade.program.tokens import BOS_ID, EOS_ID, PAD_ID, TOKEN_ID, program_to_ids
 from trade.weights import weights_of
+from tests.conftest import FRACTION_OF_POSITIVE
 
 TRUTH = parse_program("a = Map(x + 1, tokens)\nb = Map(x == 0, indices)\nc = SequenceMap(x + y, a, b)\n")
 SWAPPED = parse_program("b = Map(x == 0, indices)\na = Map(x + 1, tokens)\nc = SequenceMap(x + y, a, b)\n")
@@ -103,12 +104,7 @@ def test_verdicts_and_report(tmp_path):
     assert paths["histogram"].stat().st_size > 0 and paths["bars"].stat().st_size > 0
 
 
-FRACTION = parse_program("""\
-ones = numerical(Map(x == 1, tokens))
-positive = numerical(Map(x > 0, ones))
-prevs = Select(indices, indices, LEQ)
-frac = numerical(Aggregate(prevs, positive))
-""")
+FRACTION = parse_program(FRACTION_OF_POSITIVE)
 
 
 def _replaced(program, old: str, new: str) -> list[int]:

@@ -59,10 +59,21 @@ def read_program_file(path: str):
 
 
 def compile_program_file(path: str, args: argparse.Namespace, timeout: float = 60.0):
-    """Parses and compiles a `.rasp` file; failures become UserError."""
-    from trade.compiling import CompileError, compile_program
+    """Parses and compiles a `.rasp` file in its canonical form; failures become UserError.
 
-    program = read_program_file(path)
+    Tracr orders the residual stream by variable label, and TraDe labels each
+    variable by its line, so the same program written in another line order would
+    compile to a permuted residual stream, which no decompiled (canonical) program
+    recompiles to exactly. The canonical form computes the same thing; the
+    dataset's models are compiled from it too.
+    """
+    from trade.compiling import CompileError, compile_program
+    from trade.program.program import ProgramError, canonicalize
+
+    try:
+        program = canonicalize(read_program_file(path))
+    except ProgramError as error:
+        raise UserError(f"{path}: {error}") from None
     try:
         return compile_program(program, _compile_config(args), timeout=timeout)
     except CompileError as error:
@@ -227,7 +238,7 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         raise UserError("--repair-seconds must be positive")
     options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, repair=not args.no_repair,
                                repair_options=RepairOptions(max_seconds=args.repair_seconds),
-                               explain=args.explain)
+                               explain=args.explain, undetermined=args.undetermined)
     try:
         result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
@@ -240,6 +251,15 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         return
     print(result.text, end="")
     print(f"# verdict: {result.verdict} ({result.reason})")
+    if args.undetermined:
+        if result.undetermined is None:
+            print("# undetermined tokens: only listed for an exact result")
+        elif not result.undetermined:
+            print("# the weights decide every token: no one-token change keeps them")
+        else:
+            print("# not decided by the weights (each alternative, alone, compiles to the same weights):")
+            for item in result.undetermined:
+                print(f"#   {item.variable}: {item.token}, or " + ", ".join(item.alternatives))
     if args.explain:
         print("# explanation: weight matrices attended to most while writing each line")
         for index, top in enumerate(result.explanation):
@@ -375,6 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     decompile.add_argument("--explain", action="store_true",
                            help="show which weight matrices the decoder read for each line (and a PNG)")
     decompile.add_argument("--explain-png", default="explain.png", help="heatmap path (default: %(default)s)")
+    decompile.add_argument("--undetermined", action="store_true",
+                           help="list the tokens of an exact result that the weights do not decide (about 1 s)")
     _add_compile_options(decompile)
     decompile.set_defaults(run=cmd_decompile)
     return parser
