@@ -377,7 +377,7 @@ def undetermined_tokens(program: Program, reference: ReferenceModel) -> list[Und
     Every one-token change of an argument (another variable, comparison or
     lambda) is compiled and verified against the given model; the ones it calls
     `exact` are alternatives the weights cannot tell apart, such as `x > 0` and
-    `x > 0.5` on a 0/1 input, or what a `TRUE` selector compares. The decompiled
+    `x > 0.5` on a 0/1 input, or the variables a `FALSE` selector compares. The decompiled
     program is one choice among them (`trade.repair.most_likely_twin`).
     """
     ids = program_to_ids(program)
