@@ -26,7 +26,8 @@ from trade.dataset.read import dataset_config, iter_examples
 from trade.program.program import ProgramError, canonicalize
 from trade.program.text import parse_program
 from trade.program.tokens import program_to_ids
-from trade.repair import _substituted, argument_substitutions
+from trade.program.tokens import argument_substitutions
+from trade.repair import _substituted
 
 
 class _Prefix:

@@ -163,18 +163,6 @@ def test_compilable_parts_of_a_program_tracr_rejects():
     assert all(len(part) < len(program) for part in parts)
 
 
-def test_undetermined_tokens_are_the_ones_the_weights_do_not_decide():
-    from trade.decompile import undetermined_tokens
-    from trade.verify import reference_model
-
-    program = canonicalize(parse_program(FRACTION_OF_POSITIVE))
-    model = compile_program(program)
-    found = undetermined_tokens(program, reference_model(weights_of(model), model.output_values))
-    by_token = {item.token: item for item in found}
-    assert "x > 0.5" in by_token["x > 0"].alternatives  # the same function of a 0/1 input
-    assert "LEQ" not in by_token  # the comparison shows in the weights
-
-
 def test_decompile_lists_undetermined_tokens_only_for_exact_results(checkpoint_dir, capsys, tmp_path):
     source = tmp_path / "fraction.rasp"
     source.write_text(FRACTION_OF_POSITIVE)

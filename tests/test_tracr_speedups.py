@@ -6,7 +6,8 @@ from trade import tracr_speedups
 from trade.compiling import _RECENT, CompileError, compile_program, compile_stock, params_of_assembled
 from trade.program.program import ProgramError
 from trade.program.tokens import program_to_ids
-from trade.repair import _substituted, argument_substitutions
+from trade.program.tokens import argument_substitutions
+from trade.repair import _substituted
 from trade.sampling import SamplerConfig, sample_accepted
 
 

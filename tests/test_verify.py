@@ -8,11 +8,12 @@ import pytest
 from trade.compiling import compile_program, run_compiled
 from trade.program.interpret import all_inputs, evaluate_batch
 from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, lambdas_of_kind
-from trade.program.program import Line, Op, Program, ProgramError, check_types
+from trade.program.program import Line, Op, Program, ProgramError, canonicalize, check_types
 from trade.program.text import parse_program
 from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, output_block, reference_model, run_weights,
-                          run_weights_watching_bos, verify, verify_candidates)
+                          run_weights_watching_bos, undetermined_tokens, verify, verify_candidates)
 from trade.weights import weights_of
+from tests.conftest import FRACTION_OF_POSITIVE
 
 INPUTS = all_inputs((0, 1, 2, 3, 4), 5)
 
@@ -201,3 +202,12 @@ def test_watching_bos_does_not_change_the_forward_pass(accepted_programs):
     residual, fallback = run_weights_watching_bos(weights, INPUTS[3])
     np.testing.assert_array_equal(residual, run_weights(weights, INPUTS[3]))
     assert fallback.shape == INPUTS[3].shape
+
+
+def test_undetermined_tokens_are_the_ones_the_weights_do_not_decide():
+    program = canonicalize(parse_program(FRACTION_OF_POSITIVE))
+    model = compile_program(program)
+    found = undetermined_tokens(program, reference_model(weights_of(model), model.output_values))
+    by_token = {item.token: item for item in found}
+    assert "x > 0.5" in by_token["x > 0"].alternatives  # the same function of a 0/1 input
+    assert "LEQ" not in by_token  # the comparison shows in the weights

@@ -25,11 +25,10 @@ from trade.compiling import CompileConfig, CompileError, compile_program
 from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
-from trade.program.lambdas import LAMBDA_BY_TOKEN
-from trade.program.tokens import TOKENS_PER_LINE, VOCABULARY, ids_to_program, program_to_ids
-from trade.repair import (RepairOptions, Searcher, argument_substitutions, min_lines, most_likely_twin, repair,
-                          token_log_probs)
-from trade.verify import EXACT, UNVERIFIED, ReferenceModel, Verification, VerifyOptions, reference_model, verify
+from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
+from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
+from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
+                          reference_model, undetermined_tokens, verify)
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
@@ -57,16 +56,6 @@ class TriedCandidate:
     log_prob: float
     verdict: str
     reason: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Undetermined:
-    """A token of the result that the weights do not decide: with any one of the
-    alternatives in its place, the program compiles to the same weights."""
-
-    variable: str
-    token: str
-    alternatives: list[str]
 
 
 @dataclasses.dataclass
@@ -365,33 +354,6 @@ def decompile(model, decompiler: Checkpoint | None = None,
         decompilation.undetermined = undetermined_tokens(program, reference)
         timings["undetermined"] = time.perf_counter() - began
     return decompilation
-
-
-def _shown(token: str) -> str:
-    return LAMBDA_BY_TOKEN[token].text if token in LAMBDA_BY_TOKEN else token
-
-
-def undetermined_tokens(program: Program, reference: ReferenceModel) -> list[Undetermined]:
-    """The argument tokens that can each be changed alone without changing the weights.
-
-    Every one-token change of an argument (another variable, comparison or
-    lambda) is compiled and verified against the given model; the ones it calls
-    `exact` are alternatives the weights cannot tell apart, such as `x > 0` and
-    `x > 0.5` on a 0/1 input, or the variables a `FALSE` selector compares. The decompiled
-    program is one choice among them (`trade.repair.most_likely_twin`).
-    """
-    ids = program_to_ids(program)
-    found: dict[int, list[str]] = {}
-    for change in argument_substitutions(program):
-        ((position, token),) = change.items()
-        try:
-            candidate = ids_to_program(ids[:position] + [token] + ids[position + 1:])
-        except ProgramError:
-            continue
-        if verify(candidate, reference).verdict == EXACT:
-            found.setdefault(position, []).append(_shown(VOCABULARY[token]))
-    return [Undetermined(variable_name((position - 1) // TOKENS_PER_LINE), _shown(VOCABULARY[ids[position]]),
-                         alternatives) for position, alternatives in sorted(found.items())]
 
 
 def weight_token_names(tokens: WeightTokens) -> list[str]:

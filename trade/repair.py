@@ -46,11 +46,9 @@ from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_
 from trade.decoding import encode_weight_tokens
 from trade.grammar import GrammarState, grammar_masks
 from trade.model import Decompiler
-from trade.program.lambdas import COMPARISONS
-from trade.program.program import (INPUTS, MAX_LINES, Op, Program, ProgramError, canonicalize, variable_name,
-                                   variable_positions)
-from trade.program.tokens import (EOS_ID, LAMBDA_TOKENS, TOKEN_ID, TOKENS_PER_LINE, VARIABLES, VOCABULARY,
-                                  ids_to_program, program_to_ids)
+from trade.program.program import MAX_LINES, Op, Program, ProgramError, canonicalize, variable_name
+from trade.program.tokens import (EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES, VOCABULARY, ids_to_program,
+                                  program_to_ids)
 from trade.weights import ModelWeights, WeightTokens, residual_major_matrices, weights_of
 
 UnitKey = tuple[str, int, str]  # (role, layer, digest of the compacted matrix)
@@ -632,28 +630,6 @@ def token_log_probs(searcher: Searcher, program: Program) -> list[float]:
     ids = program_to_ids(program)
     log_probs = searcher.log_probs(ids)
     return [float(log_probs[position - 1, token]) for position, token in enumerate(ids) if position]
-
-
-def argument_substitutions(program: Program) -> Iterator[dict[int, int]]:
-    """Every change of one argument token, as {position: token} on the program's token ids.
-
-    The new token is another variable defined above, another comparison or
-    another lambda; `_substituted` drops the ill-typed results. (What the
-    search compiles is mostly such neighbours: `benchmarks/search_speed.py`.)
-    """
-    for index, line in enumerate(program.lines):
-        start = 1 + TOKENS_PER_LINE * index
-        variables = list(INPUTS) + [variable_name(j) for j in range(index)]
-        for slot, arg in enumerate(line.args):
-            if slot in variable_positions(line.op):
-                options: Sequence[str] = variables
-            elif line.op is Op.SELECT:
-                options = COMPARISONS
-            else:
-                options = LAMBDA_TOKENS
-            for option in options:
-                if option != arg:
-                    yield {start + 1 + slot: TOKEN_ID[option]}
 
 
 def most_likely_twin(searcher: Searcher, program: Program, is_exact: Callable[[Program], bool],

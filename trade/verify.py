@@ -52,7 +52,9 @@ from tracr.craft import bases
 
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward, num_layers
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
-from trade.program.program import Program, ProgramError, VarType, check_types
+from trade.program.lambdas import LAMBDA_BY_TOKEN
+from trade.program.program import Program, ProgramError, VarType, check_types, variable_name
+from trade.program.tokens import TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program, program_to_ids
 from trade.weights import OUTPUT_VALUES_UNKNOWN as UNKNOWN  # weights without output labels
 from trade.weights import ModelWeights
 
@@ -371,3 +373,40 @@ def verify_candidates(candidates: Sequence[Program], weights: ModelWeights | Ref
     verdicts = [v.verdict for v in verifications]
     best = next((verdicts.index(v) for v in (EXACT, EQUIVALENT) if v in verdicts), 0)
     return Ranking(best_index=best, verifications=verifications, reference_seconds=reference_seconds)
+
+
+@dataclasses.dataclass(frozen=True)
+class Undetermined:
+    """A token of the result that the weights do not decide: with any one of the
+    alternatives in its place, the program compiles to the same weights."""
+
+    variable: str
+    token: str
+    alternatives: list[str]
+
+
+def _shown(token: str) -> str:
+    return LAMBDA_BY_TOKEN[token].text if token in LAMBDA_BY_TOKEN else token
+
+
+def undetermined_tokens(program: Program, reference: ReferenceModel) -> list[Undetermined]:
+    """The argument tokens that can each be changed alone without changing the weights.
+
+    Every one-token change of an argument (another variable, comparison or
+    lambda) is compiled and verified against the given model; the ones it calls
+    `exact` are alternatives the weights cannot tell apart, such as `x > 0` and
+    `x > 0.5` on a 0/1 input, or the variables a `FALSE` selector compares. A
+    decompiled program is one choice among them (`trade.repair.most_likely_twin`).
+    """
+    ids = program_to_ids(program)
+    found: dict[int, list[str]] = {}
+    for change in argument_substitutions(program):
+        ((position, token),) = change.items()
+        try:
+            candidate = ids_to_program(ids[:position] + [token] + ids[position + 1:])
+        except ProgramError:
+            continue
+        if verify(candidate, reference).verdict == EXACT:
+            found.setdefault(position, []).append(_shown(VOCABULARY[token]))
+    return [Undetermined(variable_name((position - 1) // TOKENS_PER_LINE), _shown(VOCABULARY[ids[position]]),
+                         alternatives) for position, alternatives in sorted(found.items())]

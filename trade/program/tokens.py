@@ -15,8 +15,11 @@ A program of n lines is `<bos>`, 4n line tokens, `<eos>`.
 
 from __future__ import annotations
 
+from typing import Iterator, Sequence
+
 from trade.program.lambdas import COMPARISONS, LAMBDAS
-from trade.program.program import INPUTS, MAX_LINES, Line, Op, Program, ProgramError, variable_name
+from trade.program.program import (INPUTS, MAX_LINES, Line, Op, Program, ProgramError, variable_name,
+                                   variable_positions)
 
 PAD, BOS, EOS, EMPTY = "<pad>", "<bos>", "<eos>", "<empty>"
 SPECIALS = (PAD, BOS, EOS, EMPTY)
@@ -78,3 +81,26 @@ def ids_to_program(ids: list[int]) -> Program:
     if any(not 0 <= i < len(VOCABULARY) for i in ids):
         raise ProgramError("token id outside the vocabulary")
     return tokens_to_program([VOCABULARY[i] for i in ids])
+
+
+def argument_substitutions(program: Program) -> Iterator[dict[int, int]]:
+    """Every change of one argument token, as {position: token} on the program's token ids.
+
+    The new token is another variable defined above, another comparison or
+    another lambda; some of the results are ill-typed (`ids_to_program` refuses
+    them). The repair search and `trade.verify.undetermined_tokens` try such
+    neighbours (`benchmarks/search_speed.py` times compiling them).
+    """
+    for index, line in enumerate(program.lines):
+        start = 1 + TOKENS_PER_LINE * index
+        variables = list(INPUTS) + [variable_name(j) for j in range(index)]
+        for slot, arg in enumerate(line.args):
+            if slot in variable_positions(line.op):
+                options: Sequence[str] = variables
+            elif line.op is Op.SELECT:
+                options = COMPARISONS
+            else:
+                options = LAMBDA_TOKENS
+            for option in options:
+                if option != arg:
+                    yield {start + 1 + slot: TOKEN_ID[option]}
