@@ -9,9 +9,10 @@ import pytest
 
 from trade.dataset.build import DatasetConfig, build_dataset, shard_path
 from trade.dataset.read import iter_examples, load_manifest
-from trade.dataset.stats import dataset_stats, format_stats, plot_stats
+from trade.dataset.stats import dataset_stats, format_stats, plot_stats, undetermined_stats
 from trade.program.text import parse_program
 from trade.program.tokens import ids_to_program
+from tests.conftest import FRACTION_OF_POSITIVE, REVERSE
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +123,10 @@ def test_damaged_packs_are_refused(small_dataset, tmp_path):
     words.write_bytes(words.read_bytes()[:-20])
     with pytest.raises(PackError, match=words.name.split(".")[0]):
         unpack_dataset(tmp_path / "pack", tmp_path / "out", progress=False)
+
+
+def test_undetermined_tokens_statistics():
+    stats = undetermined_stats([FRACTION_OF_POSITIVE, REVERSE], progress=False)
+    assert stats["sample"] == 2 and stats["with_undetermined_fraction"] == 0.5  # reverse's weights decide all
+    assert stats["undetermined_tokens_mean"] >= 0.5
+    assert 0.5 < stats["uniform_pick_original"] <= 0.75  # 1 for reverse, at most 1/2 for the fraction

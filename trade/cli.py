@@ -111,7 +111,7 @@ def cmd_dataset_stats(args: argparse.Namespace) -> None:
 
     try:
         stats = dataset_stats(args.data, functional_sample=args.functional_sample,
-                              token_sample=args.token_sample)
+                              token_sample=args.token_sample, twin_sample=args.twin_sample, workers=args.workers)
     except (FileNotFoundError, ValueError) as error:
         raise UserError(str(error)) from None
     print(format_stats(stats))
@@ -314,6 +314,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="programs sampled for functional classes (default: %(default)s)")
     stats.add_argument("--token-sample", type=int, default=2_000,
                        help="programs sampled for weight-token counts (default: %(default)s)")
+    stats.add_argument("--twin-sample", type=int, default=0,
+                       help="programs checked for tokens their weights do not decide, about 1 s each "
+                            "(default: %(default)s, none)")
+    _add_workers_option(stats)
     stats.add_argument("--plot", default=None, help="PNG path (default: DATA/stats.png)")
     stats.set_defaults(run=cmd_dataset_stats)
 

@@ -3,6 +3,11 @@
 `dataset_stats` reads the shards column by column (never the whole table at
 once) and returns a plain dict; `format_stats` renders it as a table and
 `plot_stats` as a PNG.
+
+`undetermined_stats` (`--twin-sample`) asks, for a sample of programs, which of
+their tokens the weights do not decide (`trade.verify.undetermined_tokens`):
+how often the compiled model cannot tell the program from a one-token twin,
+which limits how often any decompiler can return the exact code.
 """
 
 from __future__ import annotations
@@ -39,7 +44,8 @@ def output_signature(program_text: str, inputs: list[np.ndarray]) -> str:
 
 
 def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
-                  token_sample: int = 2_000, seed: int = 0, progress: bool = True) -> dict:
+                  token_sample: int = 2_000, seed: int = 0, progress: bool = True,
+                  twin_sample: int = 0, workers: int = 1) -> dict:
     """Statistics of a dataset directory (see module docstring)."""
     manifest = load_manifest(data_dir)
     config = dataset_config(data_dir)
@@ -83,6 +89,10 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
 
     token_rows = _weight_token_sample(files, compile_config, token_sample, rng)
     size_on_disk = sum(path.stat().st_size for path in files)
+    undetermined = None
+    if twin_sample > 0:
+        chosen = rng.choice(total, size=min(twin_sample, total), replace=False)
+        undetermined = undetermined_stats([texts[i] for i in sorted(chosen)], workers, progress)
     return {
         "programs": total,
         "splits": dict(collections.Counter(splits)),
@@ -104,6 +114,46 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
         "rejections": manifest["rejections"],
         "acceptance_rate": total / (total + sum(manifest["rejections"].values())),
         **token_rows,
+        **({"undetermined": undetermined} if undetermined else {}),
+    }
+
+
+def _undetermined_counts(program_text: str) -> list[int]:
+    """For each token of the program that its weights do not decide, how many alternatives it has."""
+    from trade.compiling import compile_program
+    from trade.program.program import canonicalize
+    from trade.verify import reference_model, undetermined_tokens
+    from trade.weights import weights_of
+
+    program = canonicalize(parse_program(program_text))
+    model = compile_program(program)
+    return [len(item.alternatives)
+            for item in undetermined_tokens(program, reference_model(weights_of(model), model.output_values))]
+
+
+def undetermined_stats(program_texts: list[str], workers: int = 1, progress: bool = True) -> dict:
+    """How often programs have tokens their weights do not decide (one-token twins).
+
+    `uniform_pick_original` is the mean over programs of 1 / prod(1 + alternatives)
+    over their undetermined tokens: the chance that a pick among the combinations
+    of one-token twins, made uniformly, is the program itself. It counts only
+    one-token changes and treats the tokens as independent, so it estimates,
+    rather than bounds, what the weights allow.
+    """
+    bar = dict(total=len(program_texts), desc="undetermined tokens", disable=not progress)
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            counts = list(tqdm(pool.map(_undetermined_counts, program_texts, chunksize=8), **bar))
+    else:
+        counts = [_undetermined_counts(text) for text in tqdm(program_texts, **bar)]
+    return {
+        "sample": len(counts),
+        "with_undetermined_fraction": float(np.mean([bool(c) for c in counts])),
+        "undetermined_tokens_mean": float(np.mean([len(c) for c in counts])),
+        "uniform_pick_original": float(np.mean([1 / np.prod([1 + a for a in c]) for c in counts])),
     }
 
 
@@ -154,6 +204,12 @@ def format_stats(stats: dict) -> str:
                                f"({functional['class_fraction']:.2%}); {functional['inputs']}"),
         ("programs sharing their function", f"{functional['shares_function_fraction']:.2%}"),
         ("ambiguity (same weights, other code)", f"{stats['ambiguity_fraction']:.2%}"),
+        *([] if "undetermined" not in stats else [
+            ("tokens the weights do not decide",
+             f"in {stats['undetermined']['with_undetermined_fraction']:.2%} of {stats['undetermined']['sample']:,} "
+             f"programs, {stats['undetermined']['undetermined_tokens_mean']:.2f} per program"),
+            ("uniform pick among one-token twins is the program", f"{stats['undetermined']['uniform_pick_original']:.2%}"),
+        ]),
         ("bytes per sample on disk", f"{stats['bytes_per_sample']:.0f}"),
         ("acceptance rate", f"{stats['acceptance_rate']:.2%}"),
     ]
