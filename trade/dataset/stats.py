@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from trade.compiled import CompileConfig
 from trade.dataset.read import dataset_config, load_manifest, shard_files, weights_from_row
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size, random_inputs
 from trade.program.text import parse_program
@@ -92,7 +93,7 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
     undetermined = None
     if twin_sample > 0:
         chosen = rng.choice(total, size=min(twin_sample, total), replace=False)
-        undetermined = undetermined_stats([texts[i] for i in sorted(chosen)], workers, progress)
+        undetermined = undetermined_stats([texts[i] for i in sorted(chosen)], compile_config, workers, progress)
     return {
         "programs": total,
         "splits": dict(collections.Counter(splits)),
@@ -118,20 +119,22 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
     }
 
 
-def _undetermined_counts(program_text: str) -> list[int]:
+def _undetermined_counts(job: tuple[str, CompileConfig]) -> list[int]:
     """For each token of the program that its weights do not decide, how many alternatives it has."""
     from trade.compiling import compile_program
     from trade.program.program import canonicalize
     from trade.verify import reference_model, undetermined_tokens
     from trade.weights import weights_of
 
+    program_text, config = job
     program = canonicalize(parse_program(program_text))
-    model = compile_program(program)
+    model = compile_program(program, config)
     return [len(item.alternatives)
             for item in undetermined_tokens(program, reference_model(weights_of(model), model.output_values))]
 
 
-def undetermined_stats(program_texts: list[str], workers: int = 1, progress: bool = True) -> dict:
+def undetermined_stats(program_texts: list[str], config: CompileConfig = CompileConfig(), workers: int = 1,
+                       progress: bool = True) -> dict:
     """How often programs have tokens their weights do not decide (one-token twins).
 
     `uniform_pick_original` is the mean over programs of 1 / prod(1 + alternatives)
@@ -141,14 +144,15 @@ def undetermined_stats(program_texts: list[str], workers: int = 1, progress: boo
     rather than bounds, what the weights allow.
     """
     bar = dict(total=len(program_texts), desc="undetermined tokens", disable=not progress)
+    jobs = [(text, config) for text in program_texts]
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            counts = list(tqdm(pool.map(_undetermined_counts, program_texts, chunksize=8), **bar))
+            counts = list(tqdm(pool.map(_undetermined_counts, jobs, chunksize=8), **bar))
     else:
-        counts = [_undetermined_counts(text) for text in tqdm(program_texts, **bar)]
+        counts = [_undetermined_counts(job) for job in tqdm(jobs, **bar)]
     return {
         "sample": len(counts),
         "with_undetermined_fraction": float(np.mean([bool(c) for c in counts])),
