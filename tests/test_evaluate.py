@@ -120,7 +120,8 @@ def test_errors_the_weights_cannot_decide():
     assert wrong_tokens_keep_the_weights(FRACTION, twin)
     assert not wrong_tokens_keep_the_weights(FRACTION, wrong)
     assert not wrong_tokens_keep_the_weights(FRACTION, twin[:5])  # cut short
-    results = evaluate_predictions([FRACTION, FRACTION], {TEACHER_FORCED: [twin, wrong], AUTOREGRESSIVE: [twin, twin]})
+    predictions = {TEACHER_FORCED: [twin, wrong], AUTOREGRESSIVE: [twin, twin]}
+    results = evaluate_predictions([FRACTION, FRACTION], predictions)
     assert [r.twin_errors_only for r in results] == [True, False, None, None]
     summary = aggregate(results)["overall"]
     assert summary[TEACHER_FORCED]["sequence_equality"] == 0.0

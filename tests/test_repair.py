@@ -10,8 +10,8 @@ from trade.decompile import load_decompiler
 from trade.program.program import canonicalize
 from trade.program.text import parse_program, program_to_text
 from trade.program.tokens import TOKEN_ID, ids_to_program, program_to_ids
-from trade.repair import (RepairOptions, Searcher, _lambda_ancestors, _renumbered, climb, most_likely_twin, repair,
-                          score_candidate, unit_counts, weight_units)
+from trade.repair import (RepairOptions, Searcher, _lambda_ancestors, _renumbered, climb, most_likely_twin,
+                          repair, score_candidate, unit_counts, weight_units)
 from trade.verify import EXACT, reference_model, verify
 from trade.weights import weights_of
 from tests.conftest import REVERSE

@@ -29,8 +29,8 @@ def test_device_batches_equal_the_streamed_batches(data):
     config = config_for(data)
     dims = config.dims()
     streamed = itertools.islice(TrainBatches(data, config, dims, skip_to=3), 14)  # crosses epochs
-    resident = itertools.islice(ResidentBatches(TrainBatches(data, config, dims, skip_to=3), torch.device("cpu"),
-                                                progress=False), 14)
+    rows = ResidentBatches(TrainBatches(data, config, dims, skip_to=3), torch.device("cpu"), progress=False)
+    resident = itertools.islice(rows, 14)
     count = 0
     for (epoch, start, k, expected), (epoch2, start2, k2, got) in zip(streamed, resident, strict=True):
         assert (epoch, start, k) == (epoch2, start2, k2)
@@ -61,8 +61,8 @@ def test_shard_tokens_keep_every_non_zero_entry(data):
 
 def test_worker_processes_tokenize_the_same_rows(data):
     shards = ShardRows([data]).shards
-    one = resident_rows(shards, "train", compile_config(data), TokenizerConfig(), "cpu", workers=0, progress=False)
-    two = resident_rows(shards, "train", compile_config(data), TokenizerConfig(), "cpu", workers=2, progress=False)
+    one, two = (resident_rows(shards, "train", compile_config(data), TokenizerConfig(), "cpu",
+                              workers=workers, progress=False) for workers in (0, 2))
     assert one.index == two.index
     for name in ("roles", "layers", "entry_token", "entry_column", "entry_value", "program_ids"):
         assert torch.equal(getattr(one, name), getattr(two, name)), name

@@ -111,7 +111,8 @@ def cmd_dataset_stats(args: argparse.Namespace) -> None:
 
     try:
         stats = dataset_stats(args.data, functional_sample=args.functional_sample,
-                              token_sample=args.token_sample, twin_sample=args.twin_sample, workers=args.workers)
+                              token_sample=args.token_sample, twin_sample=args.twin_sample,
+                              workers=args.workers)
     except (FileNotFoundError, ValueError) as error:
         raise UserError(str(error)) from None
     print(format_stats(stats))
@@ -400,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="show which weight matrices the decoder read for each line (and a PNG)")
     decompile.add_argument("--explain-png", default="explain.png", help="heatmap path (default: %(default)s)")
     decompile.add_argument("--undetermined", action="store_true",
-                           help="list the tokens of an exact result that the weights do not decide (about 1 s)")
+                           help="list the tokens of an exact result that the weights do not decide "
+                                "(about 1 s)")
     _add_compile_options(decompile)
     decompile.set_defaults(run=cmd_decompile)
     return parser

@@ -279,7 +279,8 @@ def wrong_tokens_keep_the_weights(truth: Program, predicted_ids: Sequence[int],
     reference = reference_model(weights_of(model), model.output_values)
     for position in wrong:
         try:
-            program = ids_to_program(truth_ids[:position] + [predicted[position - 1]] + truth_ids[position + 1:])
+            changed = truth_ids[:position] + [predicted[position - 1]] + truth_ids[position + 1:]
+            program = ids_to_program(changed)
         except ProgramError:
             return False
         verdict = verify(program, reference, options=VerifyOptions(compile_timeout=options.compile_timeout))

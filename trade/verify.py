@@ -54,7 +54,8 @@ from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
 from trade.program.lambdas import LAMBDA_BY_TOKEN
 from trade.program.program import Program, ProgramError, VarType, check_types, variable_name
-from trade.program.tokens import TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program, program_to_ids
+from trade.program.tokens import (TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program,
+                                  program_to_ids)
 from trade.weights import OUTPUT_VALUES_UNKNOWN as UNKNOWN  # weights without output labels
 from trade.weights import ModelWeights
 

@@ -132,7 +132,8 @@ class ResidentRows:
         def joined(name: str) -> np.ndarray:
             return np.concatenate([getattr(shard, name) for shard in shards])
 
-        self.n_tokens, self.n_entries, self.n_program = joined("n_tokens"), joined("n_entries"), joined("n_program")
+        self.n_tokens, self.n_entries = joined("n_tokens"), joined("n_entries")
+        self.n_program = joined("n_program")
         self.token_start, self.entry_start = _offsets(self.n_tokens), _offsets(self.n_entries)
         self.program_start = _offsets(self.n_program)
         layers = joined("layers")
@@ -148,8 +149,8 @@ class ResidentRows:
         mask_index = np.concatenate([renumber.reshape(-1)[first + shard.mask_index]
                                      for first, shard in zip(firsts, shards)])
         self.mask_rows = torch.from_numpy(mask_rows).to(self.device)
-        self.mask_index = torch.from_numpy(mask_index.astype(np.int16 if len(mask_rows) < 2 ** 15 else np.int32)
-                                           ).to(self.device)
+        small = np.int16 if len(mask_rows) < 2 ** 15 else np.int32
+        self.mask_index = torch.from_numpy(mask_index.astype(small)).to(self.device)
 
     def __len__(self) -> int:
         return len(self.n_tokens)
@@ -185,7 +186,8 @@ class ResidentRows:
         program_ids[id_row, id_place] = self.program_ids[ids]
         grammar = None
         if with_grammar:
-            grammar = self.mask_rows[self.mask_index[torch.from_numpy(rows).to(self.device), :length - 1].long()]
+            index = self.mask_index[torch.from_numpy(rows).to(self.device), :length - 1]
+            grammar = self.mask_rows[index.long()]
         return Batch(vectors, roles, layers, weight_mask, program_ids, grammar)
 
 
@@ -198,8 +200,9 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-def resident_rows(shards: Sequence[Path], split: str, compile_config: CompileConfig, tokenizer: TokenizerConfig,
-                  device: torch.device | str, workers: int = 0, progress: bool = True) -> ResidentRows:
+def resident_rows(shards: Sequence[Path], split: str, compile_config: CompileConfig,
+                  tokenizer: TokenizerConfig, device: torch.device | str, workers: int = 0,
+                  progress: bool = True) -> ResidentRows:
     """Tokenizes every row of `split` in `shards` (with `workers` processes) onto `device`."""
     jobs = [(path, split, compile_config, tokenizer) for path in shards]
     bar = dict(total=len(jobs), desc="tokenizing rows for the device", disable=not progress)

@@ -93,7 +93,8 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
     undetermined = None
     if twin_sample > 0:
         chosen = rng.choice(total, size=min(twin_sample, total), replace=False)
-        undetermined = undetermined_stats([texts[i] for i in sorted(chosen)], compile_config, workers, progress)
+        undetermined = undetermined_stats([texts[i] for i in sorted(chosen)], compile_config, workers,
+                                          progress)
     return {
         "programs": total,
         "splits": dict(collections.Counter(splits)),
@@ -190,6 +191,15 @@ def _weight_token_sample(files: list[Path], compile_config, count: int,
     }
 
 
+def _undetermined_rows(undetermined: dict | None) -> list[tuple[str, str]]:
+    if undetermined is None:
+        return []
+    return [("tokens the weights do not decide",
+             f"in {undetermined['with_undetermined_fraction']:.2%} of {undetermined['sample']:,} programs, "
+             f"{undetermined['undetermined_tokens_mean']:.2f} per program"),
+            ("uniform pick among one-token twins is the program", f"{undetermined['uniform_pick_original']:.2%}")]
+
+
 def format_stats(stats: dict) -> str:
     """A readable table of the statistics."""
     functional = stats["functional"]
@@ -208,12 +218,7 @@ def format_stats(stats: dict) -> str:
                                f"({functional['class_fraction']:.2%}); {functional['inputs']}"),
         ("programs sharing their function", f"{functional['shares_function_fraction']:.2%}"),
         ("ambiguity (same weights, other code)", f"{stats['ambiguity_fraction']:.2%}"),
-        *([] if "undetermined" not in stats else [
-            ("tokens the weights do not decide",
-             f"in {stats['undetermined']['with_undetermined_fraction']:.2%} of {stats['undetermined']['sample']:,} "
-             f"programs, {stats['undetermined']['undetermined_tokens_mean']:.2f} per program"),
-            ("uniform pick among one-token twins is the program", f"{stats['undetermined']['uniform_pick_original']:.2%}"),
-        ]),
+        *_undetermined_rows(stats.get("undetermined")),
         ("bytes per sample on disk", f"{stats['bytes_per_sample']:.0f}"),
         ("acceptance rate", f"{stats['acceptance_rate']:.2%}"),
     ]
