@@ -21,15 +21,25 @@ import numpy as np
 import torch
 
 from trade.checkpoint import Checkpoint, load_checkpoint
-from trade.compiling import CompileConfig, CompileError, compile_program
+from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
 from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
+from trade.layout import LayoutError, is_trade_layout, trade_layouts
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
-from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
-                          reference_model, undetermined_tokens, verify)
-from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of_tracr
+from trade.verify import (
+    EXACT,
+    UNVERIFIED,
+    ReferenceModel,
+    Undetermined,
+    Verification,
+    VerifyOptions,
+    reference_model,
+    undetermined_tokens,
+    verify,
+)
+from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of, weights_of_tracr
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
 
@@ -90,9 +100,11 @@ def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
 
 
 def weights_from(model) -> ModelWeights:
-    """ModelWeights from a path, ModelWeights, or a Tracr AssembledTransformerModel."""
+    """ModelWeights from a path, ModelWeights, a CompiledModel, or a Tracr AssembledTransformerModel."""
     if isinstance(model, ModelWeights):
         return model
+    if isinstance(model, CompiledModel):
+        return weights_of(model)
     if isinstance(model, (str, Path)):
         return load_weights(model)
     if hasattr(model, "params") and hasattr(model, "input_encoder"):
@@ -313,14 +325,53 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     return chosen, tried
 
 
+def layouts_of(model) -> tuple[list[ModelWeights], str]:
+    """The weights to decode, and a note on their layout.
+
+    A Tracr model whose residual directions are not named as TraDe names them
+    is reordered into TraDe's layout (`trade.layout`), once per order of the
+    Maps whose canonical order depends on their lambdas. Weights files carry no
+    names and are read as they are.
+    """
+    weights = weights_from(model)
+    labels = getattr(model, "residual_labels", None)
+    if labels is None or is_trade_layout(labels):
+        return [weights], ""
+    try:
+        layouts = trade_layouts(weights, labels)
+    except LayoutError as error:
+        return [weights], f"read in its own layout ({error})"
+    return layouts, "residual directions, heads and neurons reordered into TraDe's layout"
+
+
 def decompile(model, decompiler: Checkpoint | None = None,
               options: DecompileOptions = DecompileOptions()) -> Decompilation:
-    """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel)."""
-    timings: dict[str, float] = {}
+    """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel).
+
+    With several layouts (`layouts_of`), each is decoded in turn until one comes
+    back `exact`; the best verdict wins, the first on a tie.
+    """
     began = time.perf_counter()
-    weights = weights_from(model)
+    layouts, note = layouts_of(model)
     decompiler = decompiler or load_decompiler()
-    timings["load"] = time.perf_counter() - began
+    load_seconds = time.perf_counter() - began
+    best: Decompilation | None = None
+    for weights in layouts:
+        result = _decompile_weights(weights, decompiler, options)
+        if best is None or _RANK[result.verdict] < _RANK[best.verdict]:
+            best = result
+        if best.verdict == EXACT:
+            break
+    assert best is not None
+    best.timings["load"] = load_seconds
+    if note:
+        best.reason = f"{best.reason}; {note}" + (f" (tried {len(layouts)} orders)" if len(layouts) > 1 else "")
+    return best
+
+
+def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: DecompileOptions
+                       ) -> Decompilation:
+    timings: dict[str, float] = {}
     net, tokenizer = decompiler.model, decompiler.tokenizer
     tokens = weight_tokens(net, [weights], tokenizer)[0]
 
