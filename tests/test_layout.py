@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -84,3 +85,15 @@ def test_weights_outside_the_language_are_refused():
     weights = weights_of(compile_program(canonicalize(parse_program("v1 = Map(x + 1, tokens)\n"))))
     with pytest.raises(LayoutError, match="labels"):
         trade_layouts(weights, labels)
+
+
+def test_a_weights_file_with_residual_names_is_put_into_trade_layout(tmp_path):
+    from trade.weights import save_weights
+
+    model = compile_program(lib.make_hist())
+    save_weights(weights_of(model), tmp_path / "hist.npz")
+    layouts, note = layouts_of(tmp_path / "hist.npz")
+    ours = weights_of(compile_program(canonicalize(parse_program(LIBRARY[2][1]))))
+    assert "TraDe's layout" in note and any(same_weights(layout, ours) for layout in layouts)
+    unnamed, note = layouts_of(dataclasses.replace(weights_of(model), residual_labels=None))
+    assert note == "" and len(unnamed) == 1  # without names, read as given

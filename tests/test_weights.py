@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import pickle
 
@@ -97,3 +98,15 @@ def test_matrix_tokens_keep_residual_alignment(reverse_weights):
     np.testing.assert_allclose(first, np.sign(embed[0]) * np.log1p(np.abs(embed[0])))
     small = tokenize(reverse_weights, TokenizerConfig(width=d_model * 2))
     assert len(small) > len(tokens)  # wide matrices are split into several tokens
+
+
+def test_residual_names_travel_in_weights_files(tmp_path):
+    from trade.program.program import canonicalize
+
+    model = compile_program(canonicalize(parse_program("v1 = Map(x + 1, tokens)\n")))
+    save_weights(weights_of(model), tmp_path / "named.npz")
+    assert load_weights(tmp_path / "named.npz").residual_labels == list(model.residual_labels)
+    bad = dataclasses.replace(weights_of(model), residual_labels=["one"])
+    save_weights(bad, tmp_path / "bad.npz")
+    with pytest.raises(WeightsError, match="residual labels"):
+        load_weights(tmp_path / "bad.npz")

@@ -325,20 +325,23 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     return chosen, tried
 
 
+MAX_LAYOUTS = 8  # orders of tied Maps tried, each with the whole search (up to its 6 s when not exact)
+
+
 def layouts_of(model) -> tuple[list[ModelWeights], str]:
     """The weights to decode, and a note on their layout.
 
-    A Tracr model whose residual directions are not named as TraDe names them
-    is reordered into TraDe's layout (`trade.layout`), once per order of the
-    Maps whose canonical order depends on their lambdas. Weights files carry no
-    names and are read as they are.
+    A model whose residual directions are named otherwise than TraDe names
+    them is reordered into TraDe's layout (`trade.layout`), once per order of
+    the Maps whose canonical order depends on their lambdas. Weights without
+    names (a `.npz` saved without them) are read as they are.
     """
     weights = weights_from(model)
-    labels = getattr(model, "residual_labels", None)
+    labels = weights.residual_labels
     if labels is None or is_trade_layout(labels):
         return [weights], ""
     try:
-        layouts = trade_layouts(weights, labels)
+        layouts = trade_layouts(weights, labels, limit=MAX_LAYOUTS)
     except LayoutError as error:
         return [weights], f"read in its own layout ({error})"
     return layouts, "residual directions, heads and neurons reordered into TraDe's layout"

@@ -309,7 +309,7 @@ def _permuted(weights: ModelWeights, residual: np.ndarray, heads: dict[int, list
         params[f"{mlp}/linear_1/b"] = params[f"{mlp}/linear_1/b"][hidden]
         params[f"{mlp}/linear_2/w"] = params[f"{mlp}/linear_2/w"][hidden][:, residual]
         params[f"{mlp}/linear_2/b"] = params[f"{mlp}/linear_2/b"][residual]
-    return dataclasses.replace(weights, params=params)
+    return dataclasses.replace(weights, params=params, residual_labels=None)  # the old names no longer fit
 
 
 def trade_layouts(weights: ModelWeights, labels: Sequence[str], limit: int = 24) -> list[ModelWeights]:

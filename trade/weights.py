@@ -54,6 +54,10 @@ class ModelWeights:
     # Tracr keeps these names outside the arrays, in its output encoder; without
     # them `Map(x + 1, w)` and `Map(x + 2, w)` can have identical weights.
     output_values: list | None | str = OUTPUT_VALUES_UNKNOWN
+    # The names of the residual directions (`name:value`), where the compiler kept them. They
+    # let a model compiled with other variable names be put into TraDe's layout (trade.layout);
+    # the decoder never sees them.
+    residual_labels: list[str] | None = None
 
     @property
     def d_model(self) -> int:
@@ -67,7 +71,7 @@ class ModelWeights:
 def weights_of(model: CompiledModel) -> ModelWeights:
     return ModelWeights(params=model.params, compile_config=model.config,
                         num_heads=model.num_heads, key_size=model.key_size,
-                        output_values=model.output_values)
+                        output_values=model.output_values, residual_labels=list(model.residual_labels))
 
 
 def weights_of_tracr(model, config: CompileConfig) -> ModelWeights:
@@ -80,7 +84,8 @@ def weights_of_tracr(model, config: CompileConfig) -> ModelWeights:
         output_values = [decoding[i] for i in range(len(decoding))]
     weights = ModelWeights(params=params, compile_config=config,
                            num_heads=model.model_config.num_heads, key_size=model.model_config.key_size,
-                           output_values=output_values)
+                           output_values=output_values, residual_labels=[str(label) for label in
+                                                                         model.residual_labels])
     validate(weights)
     return weights
 
@@ -91,6 +96,8 @@ def save_weights(weights: ModelWeights, path: str | Path) -> None:
             "key_size": weights.key_size, "format": "trade-weights-1"}
     if weights.output_values != OUTPUT_VALUES_UNKNOWN:
         info["output_values"] = weights.output_values
+    if weights.residual_labels is not None:
+        info["residual_labels"] = weights.residual_labels
     arrays = {name: np.asarray(value, dtype=np.float32) for name, value in weights.params.items()}
     arrays[CONFIG_KEY] = np.array(json.dumps(info))
     with open(path, "wb") as handle:
@@ -123,8 +130,12 @@ def load_weights(path: str | Path) -> ModelWeights:
         if not (output_values is None or output_values == OUTPUT_VALUES_UNKNOWN or (
                 isinstance(output_values, list) and all(isinstance(v, (int, float)) for v in output_values))):
             raise ValueError("output_values must be a list of numbers or null")
+        labels = info.get("residual_labels")
+        if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+            raise ValueError("residual_labels must be a list of strings")
         weights = ModelWeights(params=arrays, compile_config=config, num_heads=int(info["num_heads"]),
-                               key_size=int(info["key_size"]), output_values=output_values)
+                               key_size=int(info["key_size"]), output_values=output_values,
+                               residual_labels=labels)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
         raise WeightsError(f"{path}: malformed '{CONFIG_KEY}' ({error})") from None
     try:
@@ -190,6 +201,8 @@ def validate(weights: ModelWeights) -> None:
     if embed.shape[0] > len(config.vocab) + 2:
         raise WeightsError(f"token_embed has {embed.shape[0]} rows, more than the vocabulary "
                            f"of {len(config.vocab)} plus BOS and PAD")
+    if weights.residual_labels is not None and len(weights.residual_labels) != d_model:
+        raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
 
 
 @dataclasses.dataclass(frozen=True)
