@@ -4,8 +4,10 @@ A weights file is a `.npz` (read with `allow_pickle=False`) whose keys are Tracr
 parameter paths joined with '/' (`token_embed/embeddings`,
 `transformer/layer_0/attn/query/w`, ...) plus `trade/config`, a JSON string with
 the compile settings and the attention geometry (`num_heads`, `key_size`) that
-the arrays alone do not determine, and `output_values`, the names of the output
-dimensions (Tracr's output encoder).
+the arrays alone do not determine, `output_values`, the names of the output
+dimensions (Tracr's output encoder), and optionally `residual_labels`, the names
+of the residual directions (used only to put a model compiled with other
+variable names into TraDe's layout, `trade.layout`).
 
 Tokenization turns a model into a sequence of fixed-width vectors. The default
 `matrix` scheme makes one token per weight matrix (per attention head where that
