@@ -29,17 +29,9 @@ _DECOMPILER = None
 
 def renamed(program, seed: int):
     """The program's Tracr expression with every variable given another name."""
-    from tracr.rasp import rasp
+    from trade.program.tracr_bridge import to_rasp
 
-    from trade.program.program import variable_name
-    from trade.program.tracr_bridge import _line_to_rasp
-
-    names = random.Random(seed).sample(WORDS, len(program.lines))
-    types = program.types()
-    exprs = {"tokens": rasp.tokens, "indices": rasp.indices}
-    for index, line in enumerate(program.lines):
-        exprs[variable_name(index)] = _line_to_rasp(line, exprs, types[variable_name(index)]).named(names[index])
-    return exprs[program.output]
+    return to_rasp(program, names=random.Random(seed).sample(WORDS, len(program.lines)))
 
 
 def _start() -> None:

@@ -13,9 +13,9 @@ from tracr.rasp import rasp
 from trade.compiling import compile_program
 from trade.decompile import decompile, layouts_of, load_decompiler
 from trade.layout import LayoutError, is_trade_layout, trade_layouts
-from trade.program.program import Program, canonicalize, variable_name
+from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
-from trade.program.tracr_bridge import _line_to_rasp
+from trade.program.tracr_bridge import to_rasp
 from trade.weights import ModelWeights, weights_of
 from tests.conftest import REVERSE
 
@@ -29,13 +29,7 @@ def same_weights(a: ModelWeights, b: ModelWeights) -> bool:
 
 def relabelled(program: Program, rng: random.Random) -> rasp.SOp:
     """The program's Tracr expression with every variable named otherwise (as a user would)."""
-    names = rng.sample(WORDS, len(program.lines))
-    types = program.types()
-    exprs: dict[str, rasp.RASPExpr] = {"tokens": rasp.tokens, "indices": rasp.indices}
-    for index, line in enumerate(program.lines):
-        name = variable_name(index)
-        exprs[name] = _line_to_rasp(line, exprs, types[name]).named(names[index])
-    return exprs[program.output]
+    return to_rasp(program, names=rng.sample(WORDS, len(program.lines)))
 
 
 def test_relabelled_programs_go_back_to_the_weights_trade_compiles(accepted_programs):

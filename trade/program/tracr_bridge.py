@@ -10,6 +10,8 @@ that residual labels are reproducible too, whatever was built before.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from tracr.rasp import rasp
 
 from trade.program.lambdas import LAMBDAS, Encoding, Lambda, LambdaKind
@@ -50,14 +52,22 @@ def library_token(fn) -> str | None:
     return lam.token if lam is not None and lam.fn is fn else None
 
 
-def to_rasp(program: Program) -> rasp.SOp:
-    """The Tracr expression of a program's output, every node labelled by its variable."""
+def to_rasp(program: Program, names: Sequence[str] | None = None) -> rasp.SOp:
+    """The Tracr expression of a program's output, every node labelled by its variable.
+
+    `names` gives the lines other names, as a user writing RASP would (Tracr then
+    labels them `{name}_{unique_id}` and lays the model out differently; see
+    `trade.layout`).
+    """
+    if names is not None and len(names) != len(program.lines):
+        raise ValueError(f"{len(names)} names for {len(program.lines)} lines")
     types = program.types()
     exprs: dict[str, rasp.RASPExpr] = {"tokens": rasp.tokens, "indices": rasp.indices}
     for index, line in enumerate(program.lines):
         name = variable_name(index)
-        expr = _line_to_rasp(line, exprs, types[name]).named(name)
-        expr.__dict__["unique_id"] = index + 1  # pre-fills the cached_property
+        expr = _line_to_rasp(line, exprs, types[name]).named(name if names is None else names[index])
+        if names is None:
+            expr.__dict__["unique_id"] = index + 1  # pre-fills the cached_property
         exprs[name] = expr
     return exprs[program.output]
 
