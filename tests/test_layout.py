@@ -19,7 +19,8 @@ from trade.program.tracr_bridge import to_rasp
 from trade.weights import ModelWeights, weights_of
 from tests.conftest import REVERSE
 
-WORDS = ("alpha", "count", "zeta", "opp", "mask", "width", "frac", "keys", "b", "q", "acc", "tmp", "x", "sel", "pos")
+WORDS = ("alpha", "count", "zeta", "opp", "mask", "width", "frac", "keys", "b", "q", "acc", "tmp", "x", "sel",
+         "pos")
 
 
 def same_weights(a: ModelWeights, b: ModelWeights) -> bool:
@@ -49,9 +50,11 @@ LIBRARY = [  # Tracr's own programs, and the same in TraDe's language
     (lambda: lib.make_reverse(rasp.tokens), REVERSE),
     (lambda: lib.make_hist(), "v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)\n"),
     (lambda: lib.make_sort_unique(rasp.tokens, rasp.tokens),
-     "v1 = Select(tokens, tokens, LT)\nv2 = SelectorWidth(v1)\nv3 = Select(v2, indices, EQ)\nv4 = Aggregate(v3, tokens)\n"),
+     "v1 = Select(tokens, tokens, LT)\nv2 = SelectorWidth(v1)\nv3 = Select(v2, indices, EQ)\n"
+     "v4 = Aggregate(v3, tokens)\n"),
     (lambda: lib.make_frac_prevs(rasp.numerical(rasp.Map(lambda x: x == 1, rasp.tokens))),
-     "v1 = numerical(Map(x == 1, tokens))\nv2 = Select(indices, indices, LEQ)\nv3 = numerical(Aggregate(v2, v1))\n"),
+     "v1 = numerical(Map(x == 1, tokens))\nv2 = Select(indices, indices, LEQ)\n"
+     "v3 = numerical(Aggregate(v2, v1))\n"),
 ]
 
 
@@ -60,7 +63,8 @@ def test_tracr_library_programs_take_trade_layout(make, text):
     stock = compile_program(make())
     ours = weights_of(compile_program(canonicalize(parse_program(text))))
     assert not same_weights(weights_of(stock), ours)
-    assert any(same_weights(layout, ours) for layout in trade_layouts(weights_of(stock), stock.residual_labels))
+    layouts = trade_layouts(weights_of(stock), stock.residual_labels)
+    assert any(same_weights(layout, ours) for layout in layouts)
 
 
 def test_a_tracr_library_model_decompiles_exactly():

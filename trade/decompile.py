@@ -368,7 +368,8 @@ def decompile(model, decompiler: Checkpoint | None = None,
     assert best is not None
     best.timings["load"] = load_seconds
     if note:
-        best.reason = f"{best.reason}; {note}" + (f" (tried {len(layouts)} orders)" if len(layouts) > 1 else "")
+        tried = f" (tried {len(layouts)} orders)" if len(layouts) > 1 else ""
+        best.reason = f"{best.reason}; {note}{tried}"
     return best
 
 

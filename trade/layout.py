@@ -1,7 +1,8 @@
 """Residual layouts: a Tracr model's residual stream reordered the way TraDe's compiler lays it out.
 
-Tracr sorts the residual directions by label (`name:value`), and orders each
-layer's attention heads and MLP hidden units by the labels of what they write.
+Tracr sorts the residual directions by label (`name:value`), and likewise each
+layer's MLP neurons and each head's inner dimensions, which it names after
+residual directions (heads keep the order of its walk through the graph).
 TraDe names every variable after its line in the canonical program (`v3_3`),
 and its decoder only saw that layout. A model compiled with other labels, such
 as Tracr's own `lib.make_reverse` (`length`, `opp_idx`, ...), computes the same
@@ -65,7 +66,6 @@ class Line:
 
 @dataclasses.dataclass
 class _Writers:
-    heads: dict[tuple[int, int], str]  # (layer, head) -> block written
     neurons: dict[tuple[int, int], str]  # (layer, hidden unit) -> the block its neuron group writes
     helper_owner: dict[str, str]  # a SelectorWidth's helper block -> the block it computes
 
@@ -95,7 +95,7 @@ class _Reader:
 def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line], _Writers]:
     """The lines behind every non-input block, from who writes it and what they read."""
     params, key_size, reader = weights.params, weights.key_size, _Reader(labels)
-    writers = _Writers({}, {}, {})
+    writers = _Writers({}, {})
     lines: dict[str, Line] = {}
     selects: dict[tuple, str] = {}
     helper_select: dict[str, str] = {}
@@ -124,7 +124,6 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
             if len(written) != 1:
                 raise LayoutError(f"layer {layer} head {head} writes {written}")
             block, select = written[0], select_of(layer, head)
-            writers.heads[(layer, head)] = block
             if block.endswith(HELPER):
                 helper_select[block] = select
                 continue
@@ -149,7 +148,8 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
             same = [other for (at, other) in writers.neurons if at == layer and reader.blocks(
                 _nonzero(first[:, other])) == reader.blocks(_nonzero(first[:, unit]))]
             if same:
-                writers.neurons[(layer, unit)] = writers.neurons[(layer, min(same, key=lambda o: abs(o - unit)))]
+                nearest = min(same, key=lambda other: abs(other - unit))
+                writers.neurons[(layer, unit)] = writers.neurons[(layer, nearest)]
         for block, inputs in reads.items():
             helpers = [name for name in inputs if name.endswith(HELPER)]
             if helpers:
@@ -249,7 +249,8 @@ def _neuron_order(weights: ModelWeights, labels: Sequence[str], layer: int, name
 
     reads = {unit: [labels[row] for row in _nonzero(first[:, unit])] for unit in range(first.shape[1])}
     # A group whose neurons never read `one` is a categorical Map's (its output directions).
-    numerical = {group for (at, unit), group in writers.neurons.items() if at == layer and "one" in reads[unit]}
+    numerical = {group for (at, unit), group in writers.neurons.items()
+                 if at == layer and "one" in reads[unit]}
 
     def key(unit: int) -> tuple:
         group = writers.neurons.get((layer, unit))
