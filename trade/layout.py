@@ -145,8 +145,11 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
             elif _nonzero(first[:, unit]).size:  # else padding: Tracr pads every layer's MLP to the widest
                 silent.append(unit)
         for unit in silent:  # it belongs with the nearest neuron that reads the same variables and writes
-            same = [other for (at, other) in writers.neurons if at == layer and reader.blocks(
-                _nonzero(first[:, other])) == reader.blocks(_nonzero(first[:, unit]))]
+            variables = reader.blocks(_nonzero(first[:, unit]))
+            same = [other for (at, other) in writers.neurons if at == layer
+                    and (not variables or reader.blocks(_nonzero(first[:, other])) == variables)]
+            if not variables:  # a `_start` neuron (reads only `one`): Tracr sorts it right after its group
+                same = [other for other in same if other < unit] or same
             if same:
                 nearest = min(same, key=lambda other: abs(other - unit))
                 writers.neurons[(layer, unit)] = writers.neurons[(layer, nearest)]
@@ -155,9 +158,9 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
             if helpers:
                 lines[block] = Line(block, Op.SELECTOR_WIDTH, (helpers[0],), block)  # select filled in below
                 writers.helper_owner[helpers[0]] = block
-            elif len(inputs) in (1, 2):
-                lines[block] = Line(block, Op.MAP if len(inputs) == 1 else Op.SEQUENCE_MAP,
-                                    tuple(sorted(inputs)), block)
+            elif len(inputs) in (0, 1, 2):  # none: a Map of a constant reads only `one`
+                lines[block] = Line(block, Op.SEQUENCE_MAP if len(inputs) == 2 else Op.MAP,
+                                    tuple(sorted(inputs)) or (UNSEEN,), block)
             else:
                 raise LayoutError(f"layer {layer}: the MLP writing {block} reads {sorted(inputs)}")
     for line in lines.values():
