@@ -28,17 +28,8 @@ from trade.program.program import Program, ProgramError, VarType, canonicalize, 
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
-from trade.verify import (
-    EXACT,
-    UNVERIFIED,
-    ReferenceModel,
-    Undetermined,
-    Verification,
-    VerifyOptions,
-    reference_model,
-    undetermined_tokens,
-    verify,
-)
+from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
+                          reference_model, undetermined_tokens, verify)
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of, weights_of_tracr
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
@@ -344,7 +335,7 @@ def layouts_of(model) -> tuple[list[ModelWeights], str]:
         layouts = trade_layouts(weights, labels, limit=MAX_LAYOUTS)
     except LayoutError as error:
         return [weights], f"read in its own layout ({error})"
-    return layouts, "residual directions, heads and neurons reordered into TraDe's layout"
+    return layouts, "its residual directions, neurons and head dimensions reordered into TraDe's layout"
 
 
 def decompile(model, decompiler: Checkpoint | None = None,
