@@ -49,7 +49,7 @@ from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
 from trade.program.program import Op, Program, ProgramError, canonicalize  # noqa: E402
 from trade.program.text import parse_program  # noqa: E402
 from trade.program.tokens import BOS_ID, EOS_ID, ids_to_program, program_to_ids  # noqa: E402
-from trade.verify import EXACT, VerifyOptions, reference_model, verify  # noqa: E402
+from trade.verify import VerifyOptions, keeps_weights, reference_model, verify  # noqa: E402
 from trade.weights import ModelWeights, weights_of  # noqa: E402
 
 TEACHER_FORCED, AUTOREGRESSIVE = "teacher_forced", "autoregressive"
@@ -277,16 +277,9 @@ def wrong_tokens_keep_the_weights(truth: Program, predicted_ids: Sequence[int],
         return True
     model = compile_program(truth, options.compile_config)
     reference = reference_model(weights_of(model), model.output_values)
-    for position in wrong:
-        try:
-            changed = truth_ids[:position] + [predicted[position - 1]] + truth_ids[position + 1:]
-            program = ids_to_program(changed)
-        except ProgramError:
-            return False
-        verdict = verify(program, reference, options=VerifyOptions(compile_timeout=options.compile_timeout))
-        if verdict.verdict != EXACT:
-            return False
-    return True
+    check = VerifyOptions(compile_timeout=options.compile_timeout)
+    return all(keeps_weights(truth_ids, position, predicted[position - 1], reference, check)
+               for position in wrong)
 
 
 def _canonical(program: Program) -> Program | None:

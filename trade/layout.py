@@ -144,10 +144,11 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
                 writers.neurons[(layer, unit)] = written[0]
             elif _nonzero(first[:, unit]).size:  # else padding: Tracr pads every layer's MLP to the widest
                 silent.append(unit)
+        read = {unit: reader.blocks(_nonzero(first[:, unit])) for unit in range(first.shape[1])}
         for unit in silent:  # it belongs with the nearest neuron that reads the same variables and writes
-            variables = reader.blocks(_nonzero(first[:, unit]))
+            variables = read[unit]
             same = [other for (at, other) in writers.neurons if at == layer
-                    and (not variables or reader.blocks(_nonzero(first[:, other])) == variables)]
+                    and (not variables or read[other] == variables)]
             if not variables:  # a `_start` neuron (reads only `one`): Tracr sorts it right after its group
                 same = [other for other in same if other < unit] or same
             if same:
@@ -232,8 +233,8 @@ def _level_orders(here: list[Line], numbers: dict[str, int]) -> list[list[Line]]
     return [[line for group in combination for line in group] for combination in itertools.product(*choices)]
 
 
-def _neuron_order(weights: ModelWeights, labels: Sequence[str], layer: int, names: dict[str, str],
-                  writers: _Writers) -> list[int]:
+def _neuron_order(weights: ModelWeights, labels: Sequence[str], position: dict[int, tuple[str, int]],
+                  layer: int, names: dict[str, str], writers: _Writers) -> list[int]:
     """A layer's MLP neurons in the order Tracr gives them under TraDe's names.
 
     Tracr sorts the hidden directions by (name, value). A Map from a categorical
@@ -245,11 +246,6 @@ def _neuron_order(weights: ModelWeights, labels: Sequence[str], layer: int, name
     """
     first = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
     second = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
-    position = {}
-    for block, dims in _blocks(labels).items():
-        for rank, dim in enumerate(dims):
-            position[dim] = (block, rank)
-
     reads = {unit: [labels[row] for row in _nonzero(first[:, unit])] for unit in range(first.shape[1])}
     # A group whose neurons never read `one` is a categorical Map's (its output directions).
     numerical = {group for (at, unit), group in writers.neurons.items()
@@ -324,6 +320,7 @@ def trade_layouts(weights: ModelWeights, labels: Sequence[str], limit: int = 24)
     if len(labels) != weights.d_model:
         raise LayoutError(f"{len(labels)} residual labels for a residual stream of {weights.d_model}")
     blocks = _blocks(labels)
+    position = {dim: (block, rank) for block, dims in blocks.items() for rank, dim in enumerate(dims)}
     lines, writers = _dataflow(weights, labels)
     _depths(lines)
     layouts = []
@@ -340,7 +337,7 @@ def trade_layouts(weights: ModelWeights, labels: Sequence[str], limit: int = 24)
         residual = np.asarray(sorted(range(len(labels)), key=lambda d: (names[block_name(labels[d])], d)))
         # Heads keep their order: Tracr lists a layer's heads as it walks the graph, not by name.
         heads = {layer: list(range(weights.num_heads)) for layer in range(weights.num_layers)}
-        neurons = {layer: _neuron_order(weights, labels, layer, names, writers)
+        neurons = {layer: _neuron_order(weights, labels, position, layer, names, writers)
                    for layer in range(weights.num_layers)}
         layouts.append(_permuted(weights, residual, heads, neurons))
     return layouts

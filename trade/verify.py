@@ -390,6 +390,17 @@ def _shown(token: str) -> str:
     return LAMBDA_BY_TOKEN[token].text if token in LAMBDA_BY_TOKEN else token
 
 
+def keeps_weights(ids: Sequence[int], position: int, token: int, reference: ReferenceModel,
+                  options: VerifyOptions = VerifyOptions()) -> bool:
+    """Whether the program `ids` with `token` at `position` compiles to the reference's weights
+    and output labels (the verifier's `exact`); False if that is not a well-typed program."""
+    try:
+        candidate = ids_to_program(list(ids[:position]) + [token] + list(ids[position + 1:]))
+    except ProgramError:
+        return False
+    return verify(candidate, reference, options=options).verdict == EXACT
+
+
 def undetermined_tokens(program: Program, reference: ReferenceModel) -> list[Undetermined]:
     """The argument tokens that can each be changed alone without changing the weights.
 
@@ -403,11 +414,7 @@ def undetermined_tokens(program: Program, reference: ReferenceModel) -> list[Und
     found: dict[int, list[str]] = {}
     for change in argument_substitutions(program):
         ((position, token),) = change.items()
-        try:
-            candidate = ids_to_program(ids[:position] + [token] + ids[position + 1:])
-        except ProgramError:
-            continue
-        if verify(candidate, reference).verdict == EXACT:
+        if keeps_weights(ids, position, token, reference):
             found.setdefault(position, []).append(_shown(VOCABULARY[token]))
     return [Undetermined(variable_name((position - 1) // TOKENS_PER_LINE), _shown(VOCABULARY[ids[position]]),
                          alternatives) for position, alternatives in sorted(found.items())]
