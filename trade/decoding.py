@@ -30,6 +30,9 @@ class DecodingOptions:
     max_tokens: int = MAX_PROGRAM_TOKENS
     length_penalty: float = 0.0  # score = log p / len**penalty (0: plain log-probability)
     min_lines: int = 0  # `<eos>` is not allowed before this many lines (beam search)
+    # Allowed tokens per position after `<bos>` (None: any), e.g. a program skeleton the weights
+    # show (`trade.skeleton`); beam search only. Positions past its end allow nothing.
+    template: tuple[frozenset[int] | None, ...] | None = None
 
 
 @dataclasses.dataclass
@@ -153,6 +156,11 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
             mask = (mask.clone() if mask is not None
                     else torch.ones(live, model.dims.n_vocab, dtype=torch.bool))
             mask[:, EOS_ID] = False
+        if options.template is not None:
+            mask = _template_mask(options.template, ids.shape[1] - 1, mask, live, model.dims.n_vocab)
+            mask = _template_lookahead(options.template, ids.shape[1] - 1, mask, state)
+            if not bool(mask.any()):
+                break
         logits, cache = model.decode_next(ids[:, -1:], cache, mask)
         step = torch.log_softmax(logits.float(), dim=-1)
         total = (scores[:, None] + step).reshape(-1)
@@ -189,6 +197,35 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
                             for i in range(ids.shape[0])]
     done.sort(key=lambda c: c.score(options.length_penalty), reverse=True)
     return done[:beam]
+
+
+def _template_mask(template: tuple[frozenset[int] | None, ...], position: int, mask: torch.Tensor | None,
+                   rows: int, vocabulary: int) -> torch.Tensor:
+    """`mask` narrowed to the template's tokens at `position` (counted after `<bos>`)."""
+    mask = mask.clone() if mask is not None else torch.ones(rows, vocabulary, dtype=torch.bool)
+    allowed = template[position] if position < len(template) else frozenset()
+    if allowed is not None:
+        keep = torch.zeros(vocabulary, dtype=torch.bool)
+        keep[list(allowed)] = True
+        mask &= keep
+    return mask
+
+
+def _template_lookahead(template: tuple[frozenset[int] | None, ...], position: int, mask: torch.Tensor,
+                        state: GrammarState) -> torch.Tensor:
+    """At a free position before a fixed one, only tokens after which the grammar allows the fixed one.
+
+    A Map names its lambda before its variable: a lambda for the wrong type of
+    variable would leave the template's variable impossible one step later.
+    """
+    if position + 1 >= len(template) or template[position] is not None or template[position + 1] is None:
+        return mask
+    rows, tokens = mask.nonzero(as_tuple=True)
+    after = state.select(rows).advance(tokens).allowed()
+    dead = ~after[:, sorted(template[position + 1])].any(dim=1)
+    mask = mask.clone()
+    mask[rows[dead], tokens[dead]] = False
+    return mask
 
 
 def _best_possible(done: list[Candidate], options: DecodingOptions) -> float:

@@ -1,0 +1,378 @@
+"""Program skeletons read from the weights: each line's function and arguments, lambdas left open.
+
+The decoder writes whole programs, and on long ones it loses track of which
+variable feeds which (it reads `v3 = Map(f, v1)` where the weights say
+`Map(f, v2)`), or stops after a few lines. Yet the dataflow is plain in the
+weights: every variable is written by one attention head or one group of MLP
+neurons, and those read the variables they depend on. What the weights show
+only as numbers are the lambdas of Maps and SequenceMaps and the comparisons
+of Selects, which is what the decoder is good at.
+
+`skeletons` recovers the dataflow of a model in TraDe's layout (as compiled by
+`trade.compiling`, with or without residual names): it infers where each
+variable's residual directions begin and end (`infer_labels`), reads the lines
+with `trade.layout`'s dataflow analysis, numbers them canonically, and keeps
+the numberings whose variable names sort into the residual order Tracr gave
+them (`v10_10` sorts before `v1_1`). A `Skeleton` turns into a decoding
+template: per token position, the tokens allowed there (`None`: whatever the
+grammar allows). Only the weights are read; the result is a constraint for the
+decoder, and every program decoded under it is still verified.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from trade.compiled import CompileConfig
+from trade.layout import FIXED, HELPER, UNSEEN, LayoutError, Line, _dataflow, _depths, _numberings, block_name
+from trade.program.lambdas import LAMBDAS, Encoding, LambdaKind
+from trade.program.program import INPUTS, MAX_LINES, Op, Program
+from trade.program.text import parse_program
+from trade.program.tokens import EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, program_to_ids
+from trade.weights import ModelWeights
+
+_CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP
+                                     and lam.kind.output_encoding is Encoding.CATEGORICAL)
+Template = tuple[frozenset[int] | None, ...]  # allowed tokens per position after <bos>; None: any
+_IGNORED_READS = ("one", "tokens:BOS", "tokens:PAD")  # bias, BOS and padding: no value a line reads
+
+
+@functools.lru_cache(maxsize=8)
+def _input_labels(config: CompileConfig) -> tuple[str, ...]:
+    from trade.compiling import compile_program  # Tracr is slow to import; only needed here
+    model = compile_program(parse_program("v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)"), config)
+    return tuple(label for label in model.residual_labels if block_name(label) in FIXED)
+
+
+def fixed_labels(weights: ModelWeights) -> tuple[str, ...]:
+    """The residual labels that lead the model: `indices`, `one` (where Tracr needed it), `tokens`."""
+    labels = _input_labels(weights.compile_config)
+    one = labels.index("one")
+    embeddings = weights.params["token_embed/embeddings"]
+    if one < embeddings.shape[1] and np.all(embeddings[:, one] == 1):
+        return labels
+    return labels[:one] + labels[one + 1:]  # every token writes `one`; here none does
+
+
+def _nonzero_rows(matrix: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.abs(matrix).sum(axis=1) > 1e-9)
+
+
+class _UnionFind:
+    def __init__(self):
+        self.parent: dict[int, int] = {}
+
+    def find(self, item: int) -> int:
+        self.parent.setdefault(item, item)
+        while self.parent[item] != item:
+            self.parent[item] = self.parent[self.parent[item]]
+            item = self.parent[item]
+        return item
+
+    def union(self, first: int, second: int) -> None:
+        self.parent[self.find(first)] = self.find(second)
+
+
+def infer_labels(weights: ModelWeights) -> list[str]:
+    """Residual labels for a model in TraDe's layout, made from its weights: `b{k}:{i}` per variable.
+
+    Each attention head writes one variable (or the helper direction of a
+    SelectorWidth, which the same layer's MLP then reads and clears). The
+    directions an MLP layer writes are split into variables where the neurons
+    writing them read other variables, and where a categorical lookup is
+    complete: the neurons of one lookup read each input value (or pair of
+    values) exactly once, so a neuron reading a value already covered starts
+    the next variable. Raises LayoutError where the weights do not fit.
+    """
+    fixed = fixed_labels(weights)
+    d_model, start = weights.d_model, len(fixed)
+    if d_model < start:
+        raise LayoutError(f"a residual stream of {d_model} is smaller than its inputs ({start})")
+    block_of: dict[int, str] = {dim: block_name(label) for dim, label in enumerate(fixed)
+                                if label not in _IGNORED_READS}
+    dims_of: dict[str, list[int]] = {}
+    for dim, name in block_of.items():
+        dims_of.setdefault(name, []).append(dim)
+    helpers: dict[int, str] = {}  # helper dim -> its SelectorWidth's block
+    count = itertools.count()
+
+    def new_block(dims: Sequence[int]) -> str:
+        name = f"b{next(count)}"
+        for dim in dims:
+            block_of[dim] = name
+        dims_of[name] = list(dims)
+        return name
+
+    params, key_size = weights.params, weights.key_size
+    for layer in range(weights.num_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        output = params[f"{attn}/linear/w"]
+        head_dims = {head: [int(d) for d in _nonzero_rows(output[head * key_size:(head + 1) * key_size].T)
+                            if d >= start] for head in range(weights.num_heads)}
+        first, second = params[f"{mlp}/linear_1/w"], params[f"{mlp}/linear_2/w"]
+        mlp_written = {int(d) for d in _nonzero_rows(second.T) if d >= start}
+        layer_helpers = {dim for dims in head_dims.values() for dim in dims if dim in mlp_written}
+        for dims in head_dims.values():
+            if len(dims) == 1 and dims[0] in layer_helpers:
+                helpers[dims[0]] = ""
+            elif dims:
+                if set(dims) & layer_helpers:
+                    raise LayoutError(f"layer {layer}: a head writes {dims}, part of them also written by the MLP")
+                new_block(dims)
+        _mlp_blocks(first, second, sorted(mlp_written - layer_helpers), layer_helpers,
+                    block_of, dims_of, new_block, layer)
+        for helper in layer_helpers:  # the SelectorWidth whose neurons read the helper owns it
+            readers = np.flatnonzero(np.abs(first[helper]) > 1e-9)
+            owners = {block_of[int(d)] for unit in readers for d in np.flatnonzero(np.abs(second[unit]) > 1e-9)
+                      if int(d) != helper and int(d) in block_of}
+            if len(owners) != 1:
+                raise LayoutError(f"layer {layer}: the helper direction {helper} is read for {sorted(owners)}")
+            helpers[helper] = owners.pop()
+            block_of[helper] = helpers[helper] + HELPER
+    labels = list(fixed)
+    for dim in range(start, d_model):
+        if dim not in block_of:
+            raise LayoutError(f"nothing writes residual direction {dim}")
+        name = block_of[dim]
+        labels.append(name if name.endswith(HELPER) else f"{name}:{dims_of[name].index(dim)}")
+    return labels
+
+
+def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpers: set[int],
+                block_of: dict[int, str], dims_of: dict[str, list[int]], new_block, layer: int) -> None:
+    """Splits the directions one MLP layer writes (sorted, helpers left out) into variables."""
+    if not written:
+        return
+    union = _UnionFind()
+    writers: dict[int, list[int]] = {dim: [] for dim in written}
+    reads = {unit: [int(d) for d in np.flatnonzero(np.abs(first[:, unit]) > 1e-9)]
+             for unit in range(first.shape[1])}
+    for unit in range(second.shape[0]):
+        dims = [int(d) for d in np.flatnonzero(np.abs(second[unit]) > 1e-9) if int(d) in writers]
+        if not any(d in block_of or d in helpers for d in reads[unit]):
+            continue  # reads only `one` or BOS: a start neuron, or the BOS cleaner SelectorWidths share
+        for dim in dims:
+            writers[dim].append(unit)
+            union.union(dim, dims[0])
+
+    def signature(units: list[int]) -> tuple[str, ...]:
+        return tuple(sorted({block_of[d] for unit in units for d in reads[unit]
+                             if d in block_of and d not in helpers} | {f"h{d}" for unit in units
+                                                                      for d in reads[unit] if d in helpers}))
+
+    def points(unit: int, blocks: tuple[str, ...]) -> set[tuple[int, ...]]:
+        """The input values (one per block read) a neuron responds to."""
+        per_block = [[d for d in reads[unit] if block_of.get(d) == block] for block in blocks]
+        return set(itertools.product(*per_block))
+
+    components: dict[int, list[int]] = {}
+    for dim in written:
+        components.setdefault(union.find(dim), []).append(dim)
+    current: list[list[int]] = []  # the components of the variable being gathered
+    current_signature: tuple[str, ...] | None = None
+    covered: set[tuple[int, ...]] = set()
+    complete = True
+
+    def flush() -> None:
+        if complete or len(current) == 1:
+            new_block([dim for dims in current for dim in dims])
+        else:  # a lookup reads every input value; these are categorical-to-numerical Maps, one each
+            for dims in current:
+                new_block(dims)
+
+    for dims in sorted(components.values()):
+        if dims != list(range(dims[0], dims[-1] + 1)):
+            raise LayoutError(f"layer {layer}: neurons write residual directions {dims} with others between")
+        units = sorted({unit for dim in dims for unit in writers[dim]})
+        sign = signature(units)
+        categorical = tuple(block for block in sign if not block.startswith("h"))
+        new_points = set().union(*(points(unit, categorical) for unit in units)) if categorical else set()
+        size = int(np.prod([len(dims_of[block]) for block in categorical])) if categorical else 1
+        if current and (sign != current_signature or dims[0] != current[-1][-1] + 1 or complete
+                        or covered & new_points):
+            flush()
+            current, covered = [], set()
+        current.append(dims)
+        current_signature = sign
+        covered |= new_points
+        complete = not categorical or len(covered) >= size
+    if current:
+        flush()
+
+
+@dataclasses.dataclass(frozen=True)
+class Skeleton:
+    """A program's lines as the weights show them: function and variable arguments per line.
+
+    `args` uses the program's variable names (`v3`, `tokens`); `None` marks an
+    argument the weights do not show (a TRUE or FALSE selector's). A
+    SequenceMap's arguments are in the order its neurons show, or either way
+    round where they do not (`swappable`).
+    """
+
+    ops: tuple[Op, ...]
+    args: tuple[tuple[str | None, ...], ...]
+    swappable: frozenset[int] = frozenset()  # SequenceMap lines whose argument order did not show
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def categorical_lines(self) -> set[int]:
+        """Lines whose values must be categorical: read by a Select or a SequenceMap, or aggregated
+        into such a line."""
+        needed: set[int] = set()
+        for index in range(len(self) - 1, -1, -1):
+            op, args = self.ops[index], self.args[index]
+            read = (args if op in (Op.SELECT, Op.SEQUENCE_MAP)
+                    else args[1:] if op is Op.AGGREGATE and index in needed else ())
+            needed |= {int(arg[1:]) - 1 for arg in read if arg is not None and arg not in INPUTS}
+        return needed
+
+    def template(self) -> Template:
+        """Allowed tokens per position after `<bos>`: fixed functions, variables and empty slots, and
+        only lambdas with categorical values for a Map whose values a Select or SequenceMap reads."""
+        out: list[frozenset[int] | None] = []
+        categorical = self.categorical_lines()
+        for index, (op, args) in enumerate(zip(self.ops, self.args)):
+            out.append(frozenset({TOKEN_ID[op.value]}))
+            if op is Op.MAP and index in categorical:
+                names = [None if arg is None else TOKEN_ID[arg] for arg in args]
+                out += [_CATEGORICAL_MAP_LAMBDAS, None if names[0] is None else frozenset(names), frozenset({EMPTY_ID})]
+                continue
+            names = [None if arg is None else TOKEN_ID[arg] for arg in args]
+            if op is Op.SELECT:
+                slots = [names[0], names[1], None]
+            elif op is Op.AGGREGATE:
+                slots = [names[0], names[1], EMPTY_ID]
+            elif op is Op.SELECTOR_WIDTH:
+                slots = [names[0], EMPTY_ID, EMPTY_ID]
+            elif op is Op.MAP:
+                slots = [None, names[0], EMPTY_ID]
+            elif index in self.swappable:  # SequenceMap: its two arguments in either order
+                pair = None if None in names else frozenset(names)
+                out += [None, pair, pair]
+                continue
+            else:
+                slots = [None, names[0], names[1]]
+            out += [None if slot is None else frozenset({slot}) for slot in slots]
+        out.append(frozenset({EOS_ID}))
+        assert len(out) == TOKENS_PER_LINE * len(self) + 1
+        return tuple(out)
+
+
+def _variable_rank(number: int) -> str:
+    return f"v{number}_{number}"  # how TraDe's compiler names line `number`'s residual directions
+
+
+def _residual_order_fits(lines: list[Line], numbers: dict[str, int], labels: Sequence[str]) -> bool:
+    """Whether naming the lines by `numbers` sorts their blocks as they sit in the residual stream."""
+    first_dim: dict[str, int] = {}
+    for dim, label in enumerate(labels):
+        first_dim.setdefault(block_name(label), dim)
+    blocks = [line for line in lines if line.block is not None]
+    by_name = sorted(blocks, key=lambda line: _variable_rank(numbers[line.key]))
+    return [line.block for line in by_name] == sorted((line.block for line in blocks), key=first_dim.get)
+
+
+def _sequence_map_order(weights: ModelWeights, labels: Sequence[str], neurons: dict[tuple[int, int], str],
+                        line: Line) -> tuple[str, str] | None:
+    """A SequenceMap's arguments in order, from its neurons (None where they do not tell).
+
+    Tracr gives it one neuron per pair of input values, ordered by the first
+    argument's value and then the second's: the first argument's value changes
+    least often along the neurons. With a single value in either, or pairs
+    missing, both orders may fit.
+    """
+    units = sorted(key for key, block in neurons.items() if block == line.block)
+    if len(line.args) != 2 or not units:
+        return None
+    block_of = [block_name(label) for label in labels]
+    pairs = []  # per neuron, the residual direction it reads of each argument (sorted like its value)
+    for layer, unit in units:
+        reads = np.flatnonzero(np.abs(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"][:, unit]) > 1e-9)
+        pair = tuple(tuple(int(d) for d in reads if block_of[d] == arg) for arg in line.args)
+        pairs.append(pair)
+    first_outer = pairs == sorted(pairs)
+    second_outer = [pair[::-1] for pair in pairs] == sorted(pair[::-1] for pair in pairs)
+    if first_outer == second_outer:
+        return None
+    return line.args if first_outer else (line.args[1], line.args[0])
+
+
+def _depth_choices(lines: list[Line]) -> Iterator[None]:
+    """Sets the lines' depths once per guess at the depths of lines with an argument the weights hide.
+
+    A TRUE or FALSE selector's arguments and a constant Map's input show in no
+    weight, so those lines may sit at any depth up to one below the deepest.
+    """
+    hidden = [line for line in lines if UNSEEN in line.args]
+    for line in lines:
+        line.depth = 0
+    _depths(lines)
+    if not hidden:
+        yield
+        return
+    deepest = max(line.depth for line in lines)
+    for guess in itertools.product(range(1, deepest + 2), repeat=len(hidden)):
+        for line in lines:
+            line.depth = 0
+        for line, depth in zip(hidden, guess):
+            line.depth = depth
+        try:
+            _depths(lines)
+        except LayoutError:
+            continue
+        yield
+
+
+def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
+    """The skeletons the weights allow (several only where Selects tie), at most `limit`.
+
+    Raises LayoutError if the weights are not a dataflow of TraDe's language
+    in TraDe's layout.
+    """
+    labels = infer_labels(weights)
+    lines, writers = _dataflow(weights, labels)
+    if len(lines) > MAX_LINES:
+        raise LayoutError(f"the weights show {len(lines)} lines; programs have at most {MAX_LINES}")
+    ordered_args = {line.key: _sequence_map_order(weights, labels, writers.neurons, line)
+                    for line in lines if line.op is Op.SEQUENCE_MAP}
+    out: list[Skeleton] = []
+    for _ in _depth_choices(lines):
+        for numbers in _numberings(lines, 64):
+            if _residual_order_fits(lines, numbers, labels):
+                skeleton = _skeleton(lines, numbers, ordered_args)
+                if skeleton not in out:
+                    out.append(skeleton)
+            if len(out) >= limit:
+                return out
+    if not out:
+        raise LayoutError("no canonical numbering of the lines fits the residual order")
+    return out
+
+
+def _skeleton(lines: list[Line], numbers: dict[str, int], ordered_args: dict[str, tuple[str, str] | None]
+              ) -> Skeleton:
+    def name(arg: str) -> str | None:
+        if arg == UNSEEN:
+            return None
+        return arg if arg in INPUTS else f"v{numbers[arg]}"
+
+    ordered = sorted(lines, key=lambda line: numbers[line.key])
+    return Skeleton(tuple(line.op for line in ordered),
+                    tuple(tuple(name(arg) for arg in ordered_args.get(line.key) or line.args) for line in ordered),
+                    frozenset(numbers[key] - 1 for key, order in ordered_args.items() if order is None))
+
+
+def fits(program: Program, skeleton: Skeleton) -> bool:
+    """Whether a program's tokens are all allowed by the skeleton's template."""
+    ids = program_to_ids(program)[1:]
+    template = skeleton.template()
+    return len(ids) == len(template) and all(allowed is None or token in allowed
+                                            for token, allowed in zip(ids, template))
+
