@@ -21,6 +21,9 @@ from trade.train import collate
 from trade.weights import ModelWeights, TokenizerConfig, WeightTokens, tokenize
 
 
+Template = tuple[frozenset[int] | None, ...]  # allowed tokens per position after `<bos>`; None: any
+
+
 @dataclasses.dataclass(frozen=True)
 class DecodingOptions:
     """How to decode: beam size 1 is greedy; `grammar` applies the grammar mask."""
@@ -32,7 +35,7 @@ class DecodingOptions:
     min_lines: int = 0  # `<eos>` is not allowed before this many lines (beam search)
     # Allowed tokens per position after `<bos>` (None: any), e.g. a program skeleton the weights
     # show (`trade.skeleton`); beam search only. Positions past its end allow nothing.
-    template: tuple[frozenset[int] | None, ...] | None = None
+    template: Template | None = None
 
 
 @dataclasses.dataclass
@@ -157,8 +160,8 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
                     else torch.ones(live, model.dims.n_vocab, dtype=torch.bool))
             mask[:, EOS_ID] = False
         if options.template is not None:
-            mask = _template_mask(options.template, ids.shape[1] - 1, mask, live, model.dims.n_vocab)
-            mask = _template_lookahead(options.template, ids.shape[1] - 1, mask, state)
+            mask = template_mask(options.template, ids.shape[1] - 1, mask, live, model.dims.n_vocab)
+            mask = template_lookahead(options.template, ids.shape[1] - 1, mask, state)
             if not bool(mask.any()):
                 break
         logits, cache = model.decode_next(ids[:, -1:], cache, mask)
@@ -199,8 +202,8 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
     return done[:beam]
 
 
-def _template_mask(template: tuple[frozenset[int] | None, ...], position: int, mask: torch.Tensor | None,
-                   rows: int, vocabulary: int) -> torch.Tensor:
+def template_mask(template: Template, position: int, mask: torch.Tensor | None,
+                  rows: int, vocabulary: int) -> torch.Tensor:
     """`mask` narrowed to the template's tokens at `position` (counted after `<bos>`)."""
     mask = mask.clone() if mask is not None else torch.ones(rows, vocabulary, dtype=torch.bool)
     allowed = template[position] if position < len(template) else frozenset()
@@ -211,14 +214,14 @@ def _template_mask(template: tuple[frozenset[int] | None, ...], position: int, m
     return mask
 
 
-def _template_lookahead(template: tuple[frozenset[int] | None, ...], position: int, mask: torch.Tensor,
-                        state: GrammarState) -> torch.Tensor:
-    """At a free position before a fixed one, only tokens after which the grammar allows the fixed one.
+def template_lookahead(template: Template, position: int, mask: torch.Tensor,
+                       state: GrammarState) -> torch.Tensor:
+    """Before a fixed position, only tokens after which the grammar allows what the template fixes.
 
     A Map names its lambda before its variable: a lambda for the wrong type of
     variable would leave the template's variable impossible one step later.
     """
-    if position + 1 >= len(template) or template[position] is not None or template[position + 1] is None:
+    if position + 1 >= len(template) or template[position + 1] is None or int(mask.sum()) <= mask.shape[0]:
         return mask
     rows, tokens = mask.nonzero(as_tuple=True)
     after = state.select(rows).advance(tokens).allowed()

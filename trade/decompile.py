@@ -1,11 +1,14 @@
 """The main job: from a compiled transformer's weights to a verified RASP program.
 
-Stages, in order: load and validate the weights; tokenize them; decode
-candidates with grammar-constrained beam search (only Tracr-compilable programs
+Stages, in order: load and validate the weights; tokenize them; read the
+program's skeleton (each line's function and arguments) from the weights'
+dataflow (`trade.skeleton`); decode candidates with grammar-constrained beam
+search, freely and under the skeleton (only Tracr-compilable programs
 survive); verify each candidate against the given weights alone (recompile and
 compare: `exact`; run both on the whole input space: `equivalent`); if none is
-`exact`, search from the candidates towards the weights (`trade.repair`) and
-verify what it finds; among programs with the given weights, prefer the one the
+`exact`, fill in the skeleton line by line, each line checked against its own
+weights (`trade.fill`), then search from the candidates towards the weights
+(`trade.repair`) and verify what it finds; among programs with the given weights, prefer the one the
 decoder finds most likely; return the best verified candidate, or the most
 likely one marked `unverified`.
 """
@@ -23,11 +26,13 @@ import torch
 from trade.checkpoint import Checkpoint, load_checkpoint
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
 from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
+from trade.fill import FillOptions, fill
 from trade.layout import LayoutError, is_trade_layout, trade_layouts
 from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
+from trade.skeleton import Skeleton, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
                           reference_model, undetermined_tokens, verify)
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of, weights_of_tracr
@@ -44,6 +49,8 @@ class DecompileOptions:
     verify: bool = True
     repair: bool = True  # weight-guided search when no beam candidate is `exact` (needs verify)
     repair_options: RepairOptions = RepairOptions()
+    skeleton: bool = True  # read the program's skeleton from the weights, decode under it and fill it in
+    fill_options: FillOptions = FillOptions()
     explain: bool = False
     undetermined: bool = False  # list the tokens of an `exact` result that the weights do not decide
 
@@ -124,6 +131,32 @@ def compilable_filter(config: CompileConfig):
         return cache[key]
 
     return accept
+
+
+def weight_skeletons(weights: ModelWeights) -> list[Skeleton]:
+    """The program skeletons the weights show (`trade.skeleton`); none for a model not in TraDe's layout."""
+    if weights.residual_labels is not None and not is_trade_layout(weights.residual_labels):
+        return []
+    try:
+        return skeletons(weights)
+    except LayoutError:
+        return []
+
+
+def decode_candidates(net, tokens: WeightTokens, options: DecodingOptions, accept,
+                      found: Sequence[Skeleton] = ()) -> list[Candidate]:
+    """`search_beam`, and a beam under each skeleton's template, most likely first.
+
+    The skeleton fixes every line's function and arguments, where the decoder
+    alone loses track on long programs; only lambdas and comparisons are left
+    to it.
+    """
+    beam = search_beam(net, tokens, options, accept)
+    for skeleton in found:
+        beam += [candidate for candidate in beam_search(net, tokens, dataclasses.replace(
+            options, template=skeleton.template()), accept) if candidate.finished]
+    unique = {tuple(candidate.ids): candidate for candidate in beam}
+    return sorted(unique.values(), key=lambda candidate: -candidate.log_prob)
 
 
 def search_beam(net, tokens: WeightTokens, options: DecodingOptions, accept, widen: int = 4) -> list[Candidate]:
@@ -232,9 +265,11 @@ def compilable_parts(program: Program, accept) -> list[Program]:
 
 
 def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Sequence[Candidate],
-                      reference: ReferenceModel | None, accept, options: DecompileOptions
+                      reference: ReferenceModel | None, accept, options: DecompileOptions,
+                      found: Sequence[Skeleton] = ()
                       ) -> tuple[tuple[Candidate, Program, str, str] | None, list[TriedCandidate]]:
-    """`choose_candidate`, then weight-guided repair while nothing is `exact` (if `options.repair`).
+    """`choose_candidate`, then, while nothing is `exact` (if `options.repair`), the skeletons `found`
+    filled in line by line (`trade.fill`), then weight-guided repair.
 
     Shared by `decompile` and the `beam_repaired` evaluation mode. Repaired
     programs are verified like beam candidates; only verdicts decide.
@@ -256,6 +291,16 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
         return checked(program).verdict == EXACT
 
     searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
+    for skeleton in found:
+        if chosen is not None and chosen[2] == EXACT:
+            break
+        program = fill(searcher, skeleton, is_exact, options.fill_options)
+        if program is not None:
+            log_probs = token_log_probs(searcher, program)
+            candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)
+            reason = f"the skeleton the weights show, filled in: {checked(program).reason}"
+            chosen = (candidate, program, EXACT, reason)
+            tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, EXACT, reason))
     closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
     climbed: set[Program] = set()
     rounds: list = [lambda: beam]  # candidate lists to climb from, made when needed, last first
@@ -373,17 +418,19 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
     began = time.perf_counter()
     decoding = DecodingOptions(beam_size=options.beam_size, grammar=options.grammar)
     accept = compilable_filter(weights.compile_config)
+    found = []
     if options.beam_size <= 1:
         beam = greedy(net, [tokens], decoding)
         if not accept(beam[0].ids):  # greedy's program does not compile: search for one that does
             beam = search_beam(net, tokens, dataclasses.replace(decoding, beam_size=4), accept)[:1]
     else:
-        beam = search_beam(net, tokens, decoding, accept)
+        found = weight_skeletons(weights) if options.skeleton else []
+        beam = decode_candidates(net, tokens, decoding, accept, found)
     timings["decode"] = time.perf_counter() - began
 
     began = time.perf_counter()
     reference = reference_model(weights, weights.output_values) if options.verify else None
-    chosen, tried = search_and_verify(weights, net, tokens, beam, reference, accept, options)
+    chosen, tried = search_and_verify(weights, net, tokens, beam, reference, accept, options, found)
     timings["verify"] = time.perf_counter() - began
     if chosen is None:
         raise ValueError("the decompiler produced no program (every candidate was malformed)")

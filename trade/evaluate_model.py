@@ -7,13 +7,15 @@ Modes (all plug into `trade.evaluate.evaluate_predictions`):
 - `autoregressive`: greedy, the model's own tokens, no mask
   (the paper's autoregressive mode);
 - `autoregressive_grammar`: greedy with the grammar mask;
-- `beam_verified`: beam search with the grammar mask, candidates Tracr cannot
+- `beam_verified`: beam search with the grammar mask, freely and under the
+  skeleton the weights show (`trade.skeleton`), candidates Tracr cannot
   compile dropped, each remaining candidate verified against the weights; the
   first `exact`, else the first `equivalent`, else the most likely one;
 - `beam_repaired`: `beam_verified`, then, while nothing is `exact`, the
-  weight-guided search of `trade.repair` from the beam's candidates, and the
-  decoder's most likely program among those with the given weights (what
-  `trade decompile` does by default).
+  skeleton filled in line by line (`trade.fill`) and the weight-guided search
+  of `trade.repair` from the beam's candidates, and the decoder's most likely
+  program among those with the given weights (what `trade decompile` does by
+  default).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from tqdm import tqdm
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
 from trade.decoding import DecodingOptions, greedy, teacher_forced, weight_tokens
-from trade.decompile import DecompileOptions, compilable_filter, search_and_verify, search_beam
+from trade.decompile import (DecompileOptions, compilable_filter, decode_candidates, search_and_verify,
+                             weight_skeletons)
 from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
 from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
@@ -67,10 +70,11 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
     net = checkpoint.model
     tokens = weight_tokens(net, [weights], checkpoint.tokenizer)[0]
     accept = compilable_filter(weights.compile_config)
-    beam = search_beam(net, tokens, DecodingOptions(beam_size=beam_size), accept)
+    found = weight_skeletons(weights)
+    beam = decode_candidates(net, tokens, DecodingOptions(beam_size=beam_size), accept, found)
     weights = dataclasses.replace(weights, output_values=output_values)
     chosen, _ = search_and_verify(weights, net, tokens, beam, reference_model(weights, output_values), accept,
-                                  DecompileOptions(beam_size=beam_size, repair=repair))
+                                  DecompileOptions(beam_size=beam_size, repair=repair), found)
     if chosen is None or not accept(chosen[0].ids):  # nothing compiled: the most likely sequence
         return beam[0].ids, UNVERIFIED, time.perf_counter() - began
     return program_to_ids(chosen[1]), chosen[2], time.perf_counter() - began

@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
-from trade.decoding import encode_weight_tokens
+from trade.decoding import Template, encode_weight_tokens, template_lookahead, template_mask
 from trade.grammar import GrammarState, grammar_masks
 from trade.model import Decompiler
 from trade.program.program import MAX_LINES, Op, Program, ProgramError, canonicalize, variable_name
@@ -341,17 +341,23 @@ class Searcher:
         return self._log_probs[key]
 
     @torch.no_grad()
-    def line_alternatives(self, prefix: list[int], k: int) -> list[list[int]]:
-        """The decoder's k most likely next lines (4 tokens each) after `prefix`."""
+    def line_alternatives(self, prefix: list[int], k: int, template: Template | None = None) -> list[list[int]]:
+        """The decoder's k most likely next lines (4 tokens each) after `prefix`, best first.
+
+        `template` (4 entries) narrows the tokens allowed at each position of the line.
+        """
         state = GrammarState.initial(1)
         for token in prefix:
             state = state.advance(torch.tensor([token]))
         ids = torch.tensor([prefix])
         scores = torch.zeros(1)
         cache, new = self.empty_cache, ids
-        for _ in range(TOKENS_PER_LINE):
+        for step in range(TOKENS_PER_LINE):
             mask = state.allowed()
             mask[:, EOS_ID] = False
+            if template is not None:
+                mask = template_mask(template, step, mask, mask.shape[0], mask.shape[1])
+                mask = template_lookahead(template, step, mask, state)
             logits, cache = self.net.decode_next(new, cache, mask)
             total = (scores[:, None] + torch.log_softmax(logits.float(), dim=-1)).reshape(-1)
             finite = int(torch.isfinite(total).sum())

@@ -29,6 +29,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from trade.compiled import CompileConfig
+from trade.decoding import Template
 from trade.layout import FIXED, HELPER, UNSEEN, LayoutError, Line, _dataflow, _depths, _numberings, block_name
 from trade.program.lambdas import LAMBDAS, Encoding, LambdaKind
 from trade.program.program import INPUTS, MAX_LINES, Op, Program
@@ -38,7 +39,6 @@ from trade.weights import ModelWeights
 
 _CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP
                                      and lam.kind.output_encoding is Encoding.CATEGORICAL)
-Template = tuple[frozenset[int] | None, ...]  # allowed tokens per position after <bos>; None: any
 _IGNORED_READS = ("one", "tokens:BOS", "tokens:PAD")  # bias, BOS and padding: no value a line reads
 
 
@@ -218,6 +218,9 @@ class Skeleton:
     ops: tuple[Op, ...]
     args: tuple[tuple[str | None, ...], ...]
     swappable: frozenset[int] = frozenset()  # SequenceMap lines whose argument order did not show
+    # Per line, the residual block (`infer_labels`' name) holding its variable; None for a Select.
+    blocks: tuple[str | None, ...] = ()
+    labels: tuple[str, ...] = dataclasses.field(default=(), compare=False)  # the inferred residual labels
 
     def __len__(self) -> int:
         return len(self.ops)
@@ -346,7 +349,7 @@ def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
     for _ in _depth_choices(lines):
         for numbers in _numberings(lines, 64):
             if _residual_order_fits(lines, numbers, labels):
-                skeleton = _skeleton(lines, numbers, ordered_args)
+                skeleton = _skeleton(lines, numbers, ordered_args, labels)
                 if skeleton not in out:
                     out.append(skeleton)
             if len(out) >= limit:
@@ -356,8 +359,8 @@ def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
     return out
 
 
-def _skeleton(lines: list[Line], numbers: dict[str, int], ordered_args: dict[str, tuple[str, str] | None]
-              ) -> Skeleton:
+def _skeleton(lines: list[Line], numbers: dict[str, int], ordered_args: dict[str, tuple[str, str] | None],
+              labels: Sequence[str]) -> Skeleton:
     def name(arg: str) -> str | None:
         if arg == UNSEEN:
             return None
@@ -366,7 +369,8 @@ def _skeleton(lines: list[Line], numbers: dict[str, int], ordered_args: dict[str
     ordered = sorted(lines, key=lambda line: numbers[line.key])
     return Skeleton(tuple(line.op for line in ordered),
                     tuple(tuple(name(arg) for arg in ordered_args.get(line.key) or line.args) for line in ordered),
-                    frozenset(numbers[key] - 1 for key, order in ordered_args.items() if order is None))
+                    frozenset(numbers[key] - 1 for key, order in ordered_args.items() if order is None),
+                    tuple(line.block for line in ordered), tuple(labels))
 
 
 def fits(program: Program, skeleton: Skeleton) -> bool:
