@@ -1,0 +1,97 @@
+"""Skeletons read from the weights: variable boundaries, dataflow, canonical numbering, templates."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from trade.compiling import compile_program
+from trade.decoding import DecodingOptions, beam_search, weight_tokens
+from trade.decompile import compilable_filter, load_decompiler
+from trade.layout import LayoutError, block_name
+from trade.program.program import Op, canonicalize
+from trade.program.text import parse_program
+from trade.program.tokens import ids_to_program
+from trade.sampling import SamplerConfig, sample_accepted
+from trade.skeleton import fits, infer_labels, skeletons
+from trade.weights import weights_of
+
+# Two SelectorWidths in one layer share Tracr's BOS-cleaning neuron; two categorical-to-numerical Maps
+# of the same input sit side by side; a FALSE selector's query shows in no weight.
+HARD_CASES = [
+    "v1 = Select(tokens, tokens, LT)\nv2 = Select(indices, tokens, EQ)\nv3 = SelectorWidth(v1)\n"
+    "v4 = SelectorWidth(v2)\nv5 = SequenceMap(x + y, v3, v4)\n",
+    "v1 = numerical(Map(x == 2, tokens))\nv2 = numerical(Map(x > 2, tokens))\nv3 = Map(x == 0, v2)\n"
+    "v4 = numerical(Map(x > 0.5, v1))\nv5 = Select(indices, v3, LT)\nv6 = numerical(Aggregate(v5, v4))\n",
+    "v1 = Select(tokens, tokens, LT)\nv2 = Map(x == 2, indices)\nv3 = Select(indices, v2, FALSE)\n"
+    "v4 = SelectorWidth(v1)\nv5 = SelectorWidth(v3)\nv6 = Select(v4, v5, GT)\nv7 = SelectorWidth(v6)\n",
+]
+
+
+def partition(names: list[str]) -> list[list[int]]:
+    groups: dict[str, list[int]] = {}
+    for dim, name in enumerate(names):
+        groups.setdefault(name, []).append(dim)
+    return sorted(groups.values())
+
+
+def check_program(program) -> None:
+    model = compile_program(program)
+    weights = weights_of(model)
+    unnamed = dataclasses.replace(weights, residual_labels=None)
+    inferred = infer_labels(unnamed)
+    assert partition([block_name(label) for label in inferred]) == partition(
+        [block_name(label) for label in model.residual_labels])
+    assert any(fits(program, skeleton) for skeleton in skeletons(unnamed))
+
+
+@pytest.mark.parametrize("text", HARD_CASES)
+def test_hard_cases_give_the_true_blocks_and_skeleton(text):
+    check_program(canonicalize(parse_program(text)))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), index=st.integers(0, 10**6))
+def test_generated_programs_fit_a_skeleton_of_their_weights(seed, index):
+    check_program(canonicalize(sample_accepted(seed, index, SamplerConfig()).program))
+
+
+def test_sequence_map_argument_order_shows_in_its_neurons():
+    for text, first in (("v1 = SequenceMap(x - y, tokens, indices)\n", "tokens"),
+                        ("v1 = SequenceMap(x - y, indices, tokens)\n", "indices")):
+        (skeleton,) = skeletons(weights_of(compile_program(canonicalize(parse_program(text)))))
+        assert skeleton.ops == (Op.SEQUENCE_MAP,) and skeleton.args[0][0] == first
+        assert not skeleton.swappable
+
+
+def test_a_skeleton_template_fixes_functions_and_variables_only():
+    program = canonicalize(parse_program(HARD_CASES[1]))
+    (skeleton,) = skeletons(weights_of(compile_program(program)))
+    other_lambda = parse_program(HARD_CASES[1].replace("x > 0.5", "x > 0"))
+    other_argument = parse_program(HARD_CASES[1].replace("Select(indices, v3", "Select(tokens, v3"))
+    assert fits(canonicalize(other_lambda), skeleton)
+    assert not fits(canonicalize(other_argument), skeleton)
+    assert skeleton.categorical_lines() == {2}  # v3 is read by the Select, so its Map is categorical
+
+
+def test_beam_under_a_template_keeps_to_it():
+    checkpoint = load_decompiler()
+    program = canonicalize(parse_program(HARD_CASES[1]))
+    weights = weights_of(compile_program(program))
+    (skeleton,) = skeletons(weights)
+    tokens = weight_tokens(checkpoint.model, [weights], checkpoint.tokenizer)[0]
+    beam = beam_search(checkpoint.model, tokens, DecodingOptions(beam_size=4, template=skeleton.template()),
+                       compilable_filter(weights.compile_config))
+    assert beam and all(c.finished and fits(canonicalize(ids_to_program(c.ids)), skeleton) for c in beam)
+
+
+def test_weights_that_are_no_trade_dataflow_are_refused():
+    weights = weights_of(compile_program(canonicalize(parse_program(HARD_CASES[0]))))
+    params = dict(weights.params)
+    key = "transformer/layer_0/attn/linear/w"
+    params[key] = np.ones_like(params[key])  # every head writes everything
+    with pytest.raises(LayoutError):
+        skeletons(dataclasses.replace(weights, params=params))
