@@ -46,6 +46,16 @@ def test_decompile_returns_a_checked_program(checkpoint_dir, reverse_npz):
     json.dumps(result.to_json())
 
 
+def test_the_skeleton_lets_even_an_untrained_decoder_decompile_exactly(checkpoint_dir, reverse_npz, capsys):
+    """The lines' functions and arguments come from the weights, each lambda is checked against its own
+    weights: the decoder's guesses only order the search."""
+    result = decompile(reverse_npz, load_decompiler(checkpoint_dir))
+    assert result.verdict == "exact" and "skeleton" in result.reason
+    assert main(["decompile", str(reverse_npz), "--checkpoint", str(checkpoint_dir), "--no-skeleton",
+                 "--no-repair"]) == 0
+    assert "skeleton" not in capsys.readouterr().out
+
+
 def test_decompile_accepts_a_tracr_model(checkpoint_dir):
     from trade.compiling import compile_stock
 

@@ -239,7 +239,8 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         raise UserError("--repair-seconds must be positive")
     options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, repair=not args.no_repair,
                                repair_options=RepairOptions(max_seconds=args.repair_seconds),
-                               explain=args.explain, undetermined=args.undetermined)
+                               explain=args.explain, undetermined=args.undetermined,
+                               skeleton=not args.no_skeleton)
     try:
         result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
@@ -394,6 +395,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="no weight-guided search when no candidate is exact")
     decompile.add_argument("--repair-seconds", type=float, default=6.0,
                            help="time limit of the weight-guided search (default: %(default)s)")
+    decompile.add_argument("--no-skeleton", action="store_true",
+                           help="do not read the program's skeleton from the weights: the decoder alone "
+                                "writes every token")
     decompile.add_argument("--format", choices=("rasp", "tracr"), default="rasp",
                            help="rasp source (default) or a runnable Python module using tracr's rasp API")
     decompile.add_argument("--json", action="store_true", help="print everything as JSON")
