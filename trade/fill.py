@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import time
 from typing import Callable, Sequence
 
@@ -31,22 +32,36 @@ from tracr.craft import bases, transformers
 from trade.compiled import CompileConfig
 from trade.compiling import tracr_speedups
 from trade.layout import HELPER, _Reader, block_name
-from trade.program.program import Op, Program, ProgramError, canonicalize
-from trade.program.tokens import BOS_ID, EOS_ID, TOKENS_PER_LINE, ids_to_program
+from trade.program.program import INPUTS, Op, Program, ProgramError, _arg_sort_key, canonicalize
+from trade.program.lambdas import LAMBDAS, LambdaKind
+from trade.program.tokens import (BOS_ID, COMPARISONS, EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES,
+                                  VOCABULARY, ids_to_program)
 from trade.program.tracr_bridge import to_rasp
 from trade.repair import Searcher
+from trade.decoding import Template
 from trade.skeleton import Skeleton
 from trade.weights import ModelWeights
 
 _PLACES = 4  # decimals kept when comparing products of weight matrices
 _BOS = "bos"
+_VARIABLE_IDS = frozenset(TOKEN_ID[name] for name in VARIABLES)
+_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP)
+_SEQUENCE_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is LambdaKind.SEQUENCE_MAP)
+# What may stand in a slot the template leaves open: (function, slot) -> tokens.
+_SLOT_KINDS = {(Op.MAP, 1): _MAP_LAMBDAS, (Op.SEQUENCE_MAP, 1): _SEQUENCE_MAP_LAMBDAS,
+               (Op.SELECT, 3): frozenset(TOKEN_ID[c] for c in COMPARISONS), (Op.MAP, 2): _VARIABLE_IDS,
+               (Op.SEQUENCE_MAP, 2): _VARIABLE_IDS, (Op.SEQUENCE_MAP, 3): _VARIABLE_IDS,
+               (Op.SELECT, 1): _VARIABLE_IDS, (Op.SELECT, 2): _VARIABLE_IDS}
+# A line nothing chosen reads, standing in for one not chosen yet (tokens is always categorical).
+_PLACEHOLDER = [TOKEN_ID["Map"], TOKEN_ID[next(lam.token for lam in LAMBDAS if lam.kind is LambdaKind.MAP_CAT_CAT)],
+                TOKEN_ID["tokens"], EMPTY_ID]
 
 
 @dataclasses.dataclass(frozen=True)
 class FillOptions:
     """How wide and how long to search."""
 
-    choices: int = 48  # completions of a line tried, most likely first
+    choices: int = 160  # completions of a line tried, most likely first
     max_seconds: float = 3.0
 
 
@@ -187,47 +202,185 @@ class _OutOfTime(Exception):
     pass
 
 
+def fill_order(skeleton: Skeleton) -> list[int]:
+    """The order to choose lines in: each after what it reads, and as late as that allows.
+
+    A line's choice is checked where its values are read, so each is chosen
+    right before the subtree that reads it: from the output, the inputs with
+    the larger subtrees first, every line after its inputs. A line with an
+    argument the weights hide may read any earlier line, so it comes after them.
+    """
+    count = len(skeleton)
+    reads: list[list[int]] = []
+    for index, args in enumerate(skeleton.args):
+        if None in args:
+            reads.append(list(range(index)))
+        else:
+            reads.append([int(arg[1:]) - 1 for arg in args if arg not in INPUTS])
+    size: dict[int, int] = {}
+
+    def subtree(line: int) -> int:
+        if line not in size:
+            size[line] = 1 + sum(subtree(arg) for arg in reads[line])
+        return size[line]
+
+    order: list[int] = []
+
+    def place(line: int) -> None:
+        if line in order:
+            return
+        for arg in sorted(set(reads[line]), key=lambda a: (-subtree(a), a)):
+            place(arg)
+        order.append(line)
+
+    for line in range(count - 1, -1, -1):
+        place(line)
+    return order
+
+
+def canonical_peers(skeleton: Skeleton) -> list[set[int]]:
+    """Per line, the other lines of its function and depth: canonical form orders them by their code
+    (lambdas first), so the skeleton's numbering holds only if their code sorts that way."""
+    depth: list[int | None] = []
+    for args in skeleton.args:
+        if None in args:
+            depth.append(None)
+            continue
+        reads = [depth[int(arg[1:]) - 1] for arg in args if arg not in INPUTS]
+        depth.append(None if None in reads else 1 + max(reads, default=0))
+    return [{peer for peer in range(len(skeleton)) if peer != line and depth[line] is not None
+             and depth[peer] == depth[line] and skeleton.ops[peer] is skeleton.ops[line]}
+            for line in range(len(skeleton))]
+
+
+def _sort_key(op: Op, tokens: list[int]) -> tuple:
+    """Canonical form's sort key of a line's arguments (`trade.program.program._arg_sort_key`)."""
+    args = tuple(VOCABULARY[token] for token in tokens[1:] if token != EMPTY_ID)
+    return _arg_sort_key(args, op)
+
+
+def _line_options(skeleton: Skeleton, template: Template, context: list[int], log_probs: np.ndarray,
+                  line: int, limit: int) -> list[list[int]]:
+    """The line's completions allowed by the template, most likely first in the decoder's view of
+    `context` (a program that fits the skeleton); open positions range over every token of their kind,
+    lines that no shown argument reads first."""
+    start = TOKENS_PER_LINE * line
+    named = {arg for args in skeleton.args for arg in args}
+    orphans = [earlier for earlier in range(line) if f"v{earlier + 1}" not in named]
+    per_position: list[list[tuple[float, int]]] = []
+    for offset in range(TOKENS_PER_LINE):
+        position = start + offset  # in the template; the decoder's row for it is the same number
+        allowed = template[position]
+        if allowed is None:
+            kind = _SLOT_KINDS[(skeleton.ops[line], offset)]
+            allowed = frozenset(kind if kind is not _VARIABLE_IDS else
+                                [TOKEN_ID[v] for v in VARIABLES[:len(INPUTS) + line]])
+        row = log_probs[position].copy()
+        if template[position] is None:  # a line only a hidden argument can read must be read here, or die
+            for orphan in orphans:
+                row[TOKEN_ID[f"v{orphan + 1}"]] = 0.0
+        ranked = sorted(allowed, key=lambda token: (-row[token] if np.isfinite(row[token]) else np.inf, token))
+        per_position.append([(float(row[token]) if np.isfinite(row[token]) else -1e9, token) for token in ranked])
+    combinations = [(sum(score for score, _ in choice), [token for _, token in choice])
+                    for choice in itertools.product(*per_position)]
+    combinations.sort(key=lambda item: -item[0])
+    return [tokens for _, tokens in combinations[:limit]]
+
+
 def fill(searcher: Searcher, skeleton: Skeleton, is_exact: Callable[[Program], bool],
          options: FillOptions = FillOptions()) -> Program | None:
     """The first program the depth-first search finds that `is_exact` accepts, or None.
 
-    Lines are completed in the skeleton's order with the decoder's most likely
-    completions under its template; a line that is not a Select is kept only
-    if its block's digest is the given model's for that line.
+    Lines are chosen in `fill_order`. Each line's candidates are the template's
+    completions, ranked by the decoder reading a program decoded greedily
+    under the template; a line that is not a Select is kept only if its block
+    has the given model's digest for that line. Where a line's choice fails
+    under some upstream choices, it fails again under any that compute the
+    same functions, so those are remembered; completions that compute the same
+    function as one already tried are skipped (they are weight-identical twins).
     """
     config = searcher.config
     given = model_line_digests(searcher.weights, skeleton.labels)
     template = skeleton.template()
     deadline = time.perf_counter() + options.max_seconds
+    context = [BOS_ID]
+    for line in range(len(skeleton)):
+        start = TOKENS_PER_LINE * line
+        best = searcher.line_alternatives(context, 1, template[start:start + TOKENS_PER_LINE])
+        if not best:
+            return None
+        context += best[0]
+    log_probs = searcher.log_probs(context + [EOS_ID])
+    order = fill_order(skeleton)
+    readers = [{later for later, args in enumerate(skeleton.args) if None in args or f"v{line + 1}" in args}
+               for line in range(len(skeleton))]
+    peers = canonical_peers(skeleton)
+    chosen: dict[int, list[int]] = {}
+    keys: dict[int, tuple] = {}
+    failed: set[tuple] = set()
 
-    def visit(prefix: list[int], line: int) -> Program | None:
+    def in_canonical_order(line: int, tokens: list[int]) -> bool:
+        """Whether the line keeps its number among the lines canonical form sorts it with."""
+        key = _sort_key(skeleton.ops[line], tokens)
+        return all((key > _sort_key(skeleton.ops[peer], chosen[peer])) == (line > peer)
+                   for peer in peers[line] if peer in chosen)
+
+    def program_to(line: int) -> Program | None:
+        """Lines up to `line`, the ones not chosen yet as placeholders that nothing chosen reads."""
+        ids = [BOS_ID]
+        for index in range(line + 1):
+            ids += chosen.get(index, _PLACEHOLDER)
+        try:
+            return ids_to_program(ids)
+        except ProgramError:
+            return None
+
+    def visit(step: int) -> Program | None:
         if time.perf_counter() > deadline:
             raise _OutOfTime
-        if line == len(skeleton):
+        if step == len(order):
             try:
-                program = canonicalize(ids_to_program(prefix + [EOS_ID]))
+                program = canonicalize(program_to(len(skeleton) - 1) or Program(()))
             except ProgramError:
                 return None
             return program if is_exact(program) else None
-        start = TOKENS_PER_LINE * line
-        tried: set[str] = set()  # value sets of completions that match: others alike are twins
-        for alternative in searcher.line_alternatives(prefix, options.choices,
-                                                      template[start:start + TOKENS_PER_LINE]):
-            ids = prefix + alternative
-            if skeleton.ops[line] is not Op.SELECT:  # a Select is checked through the head using it
-                try:
-                    block = line_block(ids_to_program(ids), config)
-                except ProgramError:
+        line = order[step]
+        done = set(order[:step])
+        # What the lines left to choose depend on: the functions of the lines they read, and the code of
+        # the lines that canonical form sorts them with.
+        state = (step, tuple(sorted((index, keys[index]) for index in done if readers[index] - done)),
+                 tuple(sorted((index, tuple(chosen[index])) for index in done if peers[index] - done)))
+        if state in failed:
+            return None
+        tried: set[tuple] = set()
+        for tokens in _line_options(skeleton, template, context, log_probs, line, options.choices):
+            if not in_canonical_order(line, tokens):
+                continue
+            chosen[line] = tokens
+            if skeleton.ops[line] is Op.SELECT:  # checked through the head that uses it; what it selects
+                # depends on the values of what it compares
+                key: tuple = (tuple(tokens), tuple(keys.get(int(VOCABULARY[token][1:]) - 1) for token in tokens
+                                                   if VOCABULARY[token].startswith("v")))
+            else:
+                program = program_to(line)
+                block = line_block(program, config) if program is not None else None
+                if block is None or block[0] != given.get(skeleton.blocks[line], NOTHING):
                     continue
-                if block is None or block[0] != given.get(skeleton.blocks[line], NOTHING) or block[1] in tried:
+                twin = (block, tuple(tokens) if peers[line] else None)  # with peers, the code matters too
+                if twin in tried:
                     continue
-                tried.add(block[1])
-            found = visit(ids, line + 1)
+                tried.add(twin)
+                key = block
+            keys[line] = key
+            found = visit(step + 1)
             if found is not None:
                 return found
+        chosen.pop(line, None)
+        keys.pop(line, None)
+        failed.add(state)
         return None
 
     try:
-        return visit([BOS_ID], 0)
+        return visit(0)
     except _OutOfTime:
         return None
