@@ -107,7 +107,16 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
         k = reader.blocks(np.flatnonzero(np.abs(key).sum(axis=1))) or (UNSEEN,)
         if len(q) != 1 or len(k) != 1:
             raise LayoutError(f"layer {layer} head {head} reads {q} and {k}: not one query and one key")
-        pattern = np.round(query @ key.T, 4).tobytes()
+        scores = query @ key.T
+        if UNSEEN not in (q[0], k[0]):
+            # Between the compared values only, up to scale: an Aggregate's head and a SelectorWidth's
+            # head (which also attends to BOS) may share one Select.
+            rows = [d for d, name in enumerate(reader.block_of) if name == q[0] and d not in reader.ignored]
+            columns_read = [d for d, name in enumerate(reader.block_of) if name == k[0] and d not in reader.ignored]
+            scores = scores[np.ix_(rows, columns_read)]
+            scale = np.abs(scores).max()
+            scores = scores / scale if scale else scores
+        pattern = np.round(scores, 4).tobytes()
         identity = (k[0], q[0], pattern)
         if identity not in selects:  # as in the language and in rasp.Select: keys first, then queries
             selects[identity] = f"select{len(selects)}"

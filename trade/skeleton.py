@@ -109,6 +109,7 @@ def infer_labels(weights: ModelWeights) -> list[str]:
         return name
 
     params, key_size = weights.params, weights.key_size
+    readers_of = _readers(weights)
     for layer in range(weights.num_layers):
         attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
         output = params[f"{attn}/linear/w"]
@@ -125,7 +126,7 @@ def infer_labels(weights: ModelWeights) -> list[str]:
                     raise LayoutError(f"layer {layer}: a head writes {dims}, part of them also written by the MLP")
                 new_block(dims)
         _mlp_blocks(first, second, sorted(mlp_written - layer_helpers), layer_helpers,
-                    block_of, dims_of, new_block, layer)
+                    block_of, dims_of, new_block, layer, readers_of)
         for helper in layer_helpers:  # the SelectorWidth whose neurons read the helper owns it
             readers = np.flatnonzero(np.abs(first[helper]) > 1e-9)
             owners = {block_of[int(d)] for unit in readers for d in np.flatnonzero(np.abs(second[unit]) > 1e-9)
@@ -143,8 +144,25 @@ def infer_labels(weights: ModelWeights) -> list[str]:
     return labels
 
 
+def _readers(weights: ModelWeights) -> dict[int, frozenset]:
+    """Per residual direction, the heads (as query, key or value) and MLP layers that read it."""
+    readers: dict[int, set] = {}
+    key_size = weights.key_size
+    for layer in range(weights.num_layers):
+        attn = f"transformer/layer_{layer}/attn"
+        for role in ("query", "key", "value"):
+            matrix = weights.params[f"{attn}/{role}/w"]
+            for head in range(weights.num_heads):
+                for dim in _nonzero_rows(matrix[:, head * key_size:(head + 1) * key_size]):
+                    readers.setdefault(int(dim), set()).add((layer, head, role))
+        for dim in _nonzero_rows(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]):
+            readers.setdefault(int(dim), set()).add((layer, "mlp"))
+    return {dim: frozenset(found) for dim, found in readers.items()}
+
+
 def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpers: set[int],
-                block_of: dict[int, str], dims_of: dict[str, list[int]], new_block, layer: int) -> None:
+                block_of: dict[int, str], dims_of: dict[str, list[int]], new_block, layer: int,
+                readers_of: dict[int, frozenset]) -> None:
     """Splits the directions one MLP layer writes (sorted, helpers left out) into variables."""
     if not written:
         return
@@ -173,36 +191,63 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
     components: dict[int, list[int]] = {}
     for dim in written:
         components.setdefault(union.find(dim), []).append(dim)
-    current: list[list[int]] = []  # the components of the variable being gathered
-    current_signature: tuple[str, ...] | None = None
-    covered: set[tuple[int, ...]] = set()
-    complete = True
-
-    def flush() -> None:
-        if complete or len(current) == 1:
-            new_block([dim for dims in current for dim in dims])
-        else:  # a lookup reads every input value; these are categorical-to-numerical Maps, one each
-            for dims in current:
-                new_block(dims)
-
+    runs: list[list[tuple[list[int], tuple[str, ...], set]]] = []  # adjacent components read alike
     for dims in sorted(components.values()):
         if dims != list(range(dims[0], dims[-1] + 1)):
             raise LayoutError(f"layer {layer}: neurons write residual directions {dims} with others between")
         units = sorted({unit for dim in dims for unit in writers[dim]})
         sign = signature(units)
         categorical = tuple(block for block in sign if not block.startswith("h"))
-        new_points = set().union(*(points(unit, categorical) for unit in units)) if categorical else set()
-        size = int(np.prod([len(dims_of[block]) for block in categorical])) if categorical else 1
-        if current and (sign != current_signature or dims[0] != current[-1][-1] + 1 or complete
-                        or covered & new_points):
-            flush()
-            current, covered = [], set()
-        current.append(dims)
-        current_signature = sign
-        covered |= new_points
-        complete = not categorical or len(covered) >= size
-    if current:
-        flush()
+        read = set().union(*(points(unit, categorical) for unit in units)) if categorical else set()
+        if runs and runs[-1][-1][1] == sign and runs[-1][-1][0][-1] + 1 == dims[0]:
+            runs[-1].append((dims, sign, read))
+        else:
+            runs.append([(dims, sign, read)])
+    for run in runs:
+        for piece in _lookups(run, dims_of, readers_of):
+            new_block([dim for dims, _, _ in piece for dim in dims])
+
+
+def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[str, list[int]],
+             readers_of: dict[int, frozenset]) -> list[list[tuple[list[int], tuple[str, ...], set]]]:
+    """A run of adjacent components reading the same variables, cut into as few variables as possible.
+
+    A piece of several components is one categorical lookup only if its
+    neurons read every input value (or pair of values) exactly once; any
+    component alone may be a variable (a categorical-to-numerical Map writes
+    one direction from one neuron). Between cuts into as many variables, the
+    one whose variables are each read by the same parts of the model wins.
+    """
+    categorical = tuple(block for block in run[0][1] if not block.startswith("h"))
+    size = int(np.prod([len(dims_of[block]) for block in categorical])) if categorical else 0
+
+    def lookup(start: int, stop: int) -> bool:
+        if stop - start == 1:
+            return True
+        seen: set = set()
+        for _, _, read in run[start:stop]:
+            if seen & read:
+                return False
+            seen |= read
+        return bool(categorical) and len(seen) == size
+
+    def cost(start: int, stop: int) -> float:
+        """One per variable, and a little more for one whose directions are read by different parts
+        of the model (two Maps of one input side by side are read by different lines)."""
+        readers = {readers_of.get(dim, frozenset()) for dims, _, _ in run[start:stop] for dim in dims}
+        return 1.0 + (0.1 if len(readers) > 1 else 0.0)
+
+    best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(run)  # (cost, start of last)
+    for stop in range(1, len(run) + 1):
+        for start in range(stop):
+            if lookup(start, stop) and best[start][0] + cost(start, stop) < best[stop][0] - 1e-9:
+                best[stop] = (best[start][0] + cost(start, stop), start)
+    pieces, stop = [], len(run)
+    while stop:
+        start = best[stop][1]
+        pieces.append(run[start:stop])
+        stop = start
+    return pieces[::-1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,7 +375,9 @@ def _depth_choices(lines: list[Line]) -> Iterator[None]:
             _depths(lines)
         except LayoutError:
             continue
-        yield
+        by_key = {line.key: line for line in lines}
+        if all(line.depth > by_key[arg].depth for line in hidden for arg in line.args if arg in by_key):
+            yield
 
 
 def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
