@@ -3,18 +3,23 @@
 With the skeleton read from the weights (`trade.skeleton`), what is left of a
 program are its lambdas and comparisons, and each line's own weights check
 them: Tracr compiles every line into its own attention head or its own MLP
-neurons, so once the lines before it are right, a line's choice is right only
-if its block has exactly the given model's matrices.
+neurons, so once the lines it reads are right, a line's choice is right only
+if its block has exactly the given model's matrices (rows and columns in the
+same places within their variables).
 
-`fill` is a depth-first search over the lines in order. At each line it tries
-the decoder's most likely completions (it sees the weights and the lines
-chosen so far) and keeps those whose block matches; Selects are checked
-through the head that uses them. A wrong choice that still matches (a lambda
-whose values are named differently, `x == 0` against `4 - x` on {0, 1}) is
-found out further down, where the values are read, and the search backs up.
-Blocks come from Tracr's own compiler stages run on the program so far, so no
-model is assembled until a whole program is verified. Only the given weights
-are used.
+`fill` is a depth-first search. Each line's candidates are the completions
+its template allows, ranked by the decoder (which reads the weights and a
+program decoded under the template). Lines are chosen in dataflow order, each
+right before the lines that read it, and kept only if their block matches;
+Selects are checked through the head that uses them. A wrong choice that
+still matches (a lambda whose values are named differently, `x == 0` against
+`4 - x` on {0, 1}) is found out where the values are read, and the search
+backs up. What is left to choose depends only on the functions of the lines
+already chosen that it reads, so a failure is remembered by those and not
+repeated, and of the completions that compute the same function only the
+first is tried. Blocks come from Tracr's own compiler stages run on the lines
+so far (about half a millisecond a line), so no model is assembled until a
+whole program is verified. Only the given weights are used.
 """
 
 from __future__ import annotations
