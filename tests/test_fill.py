@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from trade.compiling import compile_program
 from trade.decompile import decompile, load_decompiler
 from trade.decoding import weight_tokens
-from trade.fill import NOTHING, fill, line_block, model_line_digests
+from trade.fill import NOTHING, fill, fill_order, line_block, model_line_digests
 from trade.layout import LayoutError
 from trade.program.program import Op, Program, canonicalize
 from trade.program.text import parse_program
@@ -78,3 +78,15 @@ def test_fill_finds_a_chain_of_lambdas_the_search_missed():
     found = fill(searcher, skeleton, is_exact)
     assert found is not None and is_exact(found)
     assert decompile(weights, checkpoint).verdict == EXACT
+
+
+def test_fill_order_puts_each_line_after_what_it_reads_and_before_its_readers():
+    program = canonicalize(parse_program(CHAIN))
+    (skeleton,) = skeletons(weights_of(compile_program(program)))
+    order = fill_order(skeleton)
+    assert sorted(order) == list(range(len(program))) and order[-1] == len(program) - 1
+    for position, line in enumerate(order):
+        assert all(order.index(int(name[1:]) - 1) < position for name in program.lines[line].variable_args
+                   if name.startswith("v"))
+    # v5 is read only by the last line, so it is chosen last but one, after the chain v7, v8, v9
+    assert order[-2] == 4 and order.index(8) < order.index(4)
