@@ -111,3 +111,25 @@ def test_weights_that_are_no_trade_dataflow_are_refused():
     params[key] = np.ones_like(params[key])  # every head writes everything
     with pytest.raises(LayoutError):
         skeletons(dataclasses.replace(weights, params=params))
+
+
+def test_perturbed_weights_give_a_skeleton_or_a_layout_error():
+    """Whatever the arrays, reading a skeleton never fails with anything but LayoutError."""
+    rng = np.random.default_rng(0)
+    for text in HARD_CASES:
+        weights = weights_of(compile_program(canonicalize(parse_program(text))))
+        for trial in range(12):
+            params = dict(weights.params)
+            key = rng.choice(sorted(k for k in params if k.endswith("/w")))
+            matrix = params[key].copy()
+            if trial % 3 == 0:
+                matrix[rng.integers(matrix.shape[0])] = 0
+            elif trial % 3 == 1:
+                matrix = matrix + (rng.random(matrix.shape) < 0.05) * rng.normal(size=matrix.shape)
+            else:
+                matrix[:, rng.integers(matrix.shape[1])] = 1
+            params[key] = matrix
+            try:
+                skeletons(dataclasses.replace(weights, params=params))
+            except LayoutError:
+                pass

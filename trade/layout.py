@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -206,7 +206,7 @@ def _numberings(lines: list[Line], limit: int) -> list[dict[str, int]]:
         here = [line for line in lines if line.depth == level]
         extended = []
         for numbers in numberings:
-            for order in _level_orders(here, numbers):
+            for order in itertools.islice(_level_orders(here, numbers), limit):
                 done = dict(numbers)
                 for line in order:
                     done[line.key] = len(done) + 1
@@ -219,7 +219,7 @@ def _numberings(lines: list[Line], limit: int) -> list[dict[str, int]]:
     return numberings
 
 
-def _level_orders(here: list[Line], numbers: dict[str, int]) -> list[list[Line]]:
+def _level_orders(here: list[Line], numbers: dict[str, int]) -> Iterator[list[Line]]:
     """The canonical orders of one depth level. Lines tie where the sort key needs what the
     weights do not name: the lambdas of Maps and SequenceMaps (first in their key), the
     comparisons of Selects with the same keys and queries (last in theirs), and all the
@@ -238,8 +238,16 @@ def _level_orders(here: list[Line], numbers: dict[str, int]) -> list[list[Line]]
 
     ordered = sorted(here, key=key)
     groups = [list(group) for _, group in itertools.groupby(ordered, key=key)]
-    choices = [list(itertools.permutations(group)) for group in groups]
-    return [[line for group in combination for line in group] for combination in itertools.product(*choices)]
+
+    def orders(index: int) -> Iterator[list[Line]]:  # lazily: ties can be many
+        if index == len(groups):
+            yield []
+            return
+        for first in itertools.permutations(groups[index]):
+            for rest in orders(index + 1):
+                yield list(first) + rest
+
+    return orders(0)
 
 
 def _neuron_order(weights: ModelWeights, labels: Sequence[str], position: dict[int, tuple[str, int]],

@@ -39,6 +39,8 @@ from trade.weights import ModelWeights
 
 _CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP
                                      and lam.kind.output_encoding is Encoding.CATEGORICAL)
+MAX_HIDDEN = 3  # lines with arguments no weight shows; each multiplies the numberings to try
+MAX_NUMBERINGS = 2000  # canonical numberings checked against the residual order
 _IGNORED_READS = ("one", "tokens:BOS", "tokens:PAD")  # bias, BOS and padding: no value a line reads
 
 
@@ -84,10 +86,10 @@ def infer_labels(weights: ModelWeights) -> list[str]:
     Each attention head writes one variable (or the helper direction of a
     SelectorWidth, which the same layer's MLP then reads and clears). The
     directions an MLP layer writes are split into variables where the neurons
-    writing them read other variables, and where a categorical lookup is
-    complete: the neurons of one lookup read each input value (or pair of
-    values) exactly once, so a neuron reading a value already covered starts
-    the next variable. Raises LayoutError where the weights do not fit.
+    writing them read other variables, and into as few variables as a
+    categorical lookup allows: the neurons of one lookup read each input value
+    (or pair of values) exactly once (`_lookups`). Raises LayoutError where the
+    weights do not fit.
     """
     fixed = fixed_labels(weights)
     d_model, start = weights.d_model, len(fixed)
@@ -98,7 +100,6 @@ def infer_labels(weights: ModelWeights) -> list[str]:
     dims_of: dict[str, list[int]] = {}
     for dim, name in block_of.items():
         dims_of.setdefault(name, []).append(dim)
-    helpers: dict[int, str] = {}  # helper dim -> its SelectorWidth's block
     count = itertools.count()
 
     def new_block(dims: Sequence[int]) -> str:
@@ -119,9 +120,7 @@ def infer_labels(weights: ModelWeights) -> list[str]:
         mlp_written = {int(d) for d in _nonzero_rows(second.T) if d >= start}
         layer_helpers = {dim for dims in head_dims.values() for dim in dims if dim in mlp_written}
         for dims in head_dims.values():
-            if len(dims) == 1 and dims[0] in layer_helpers:
-                helpers[dims[0]] = ""
-            elif dims:
+            if dims and not (len(dims) == 1 and dims[0] in layer_helpers):
                 if set(dims) & layer_helpers:
                     raise LayoutError(f"layer {layer}: a head writes {dims}, part of them also written by the MLP")
                 new_block(dims)
@@ -133,8 +132,8 @@ def infer_labels(weights: ModelWeights) -> list[str]:
                       if int(d) != helper and int(d) in block_of}
             if len(owners) != 1:
                 raise LayoutError(f"layer {layer}: the helper direction {helper} is read for {sorted(owners)}")
-            helpers[helper] = owners.pop()
-            block_of[helper] = helpers[helper] + HELPER
+            block_of[helper] = owners.pop() + HELPER
+            dims_of[block_of[helper]] = [helper]
     labels = list(fixed)
     for dim in range(start, d_model):
         if dim not in block_of:
@@ -365,6 +364,8 @@ def _depth_choices(lines: list[Line]) -> Iterator[None]:
     if not hidden:
         yield
         return
+    if len(hidden) > MAX_HIDDEN:
+        raise LayoutError(f"{len(hidden)} lines have arguments no weight shows (at most {MAX_HIDDEN} are read)")
     deepest = max(line.depth for line in lines)
     for guess in itertools.product(range(1, deepest + 2), repeat=len(hidden)):
         for line in lines:
@@ -393,8 +394,12 @@ def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
     ordered_args = {line.key: _sequence_map_order(weights, labels, writers.neurons, line)
                     for line in lines if line.op is Op.SEQUENCE_MAP}
     out: list[Skeleton] = []
+    tried = 0
     for _ in _depth_choices(lines):
         for numbers in _numberings(lines, 64):
+            tried += 1
+            if tried > MAX_NUMBERINGS:
+                break
             if _residual_order_fits(lines, numbers, labels):
                 skeleton = _skeleton(lines, numbers, ordered_args, labels)
                 if skeleton not in out:
