@@ -40,8 +40,9 @@ def main() -> None:
     examples = list(itertools.islice(iter_examples(args.data, split="test"), args.n))
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
+        untrained = untrained_checkpoint(Path(scratch) / "untrained")
         for name, directory in (("shipped (checkpoints/medium)", DEFAULT_CHECKPOINT),
-                                ("untrained tiny, seed 0", untrained_checkpoint(Path(scratch) / "untrained"))):
+                                ("untrained tiny, seed 0", untrained)):
             job = EvaluationJob(modes=(REPAIRED,), workers=args.workers, checkpoint_dir=str(directory))
             report = evaluate_checkpoint(load_decompiler(directory), examples, Path(scratch) / "report", job,
                                          progress=False)

@@ -8,9 +8,9 @@ survive); verify each candidate against the given weights alone (recompile and
 compare: `exact`; run both on the whole input space: `equivalent`); if none is
 `exact`, fill in the skeleton line by line, each line checked against its own
 weights (`trade.fill`), then search from the candidates towards the weights
-(`trade.repair`) and verify what it finds; among programs with the given weights, prefer the one the
-decoder finds most likely; return the best verified candidate, or the most
-likely one marked `unverified`.
+(`trade.repair`) and verify what it finds; among programs with the given
+weights, prefer the one the decoder finds most likely; return the best verified
+candidate, or the most likely one marked `unverified`.
 """
 
 from __future__ import annotations
@@ -300,7 +300,8 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
             candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)
             reason = f"the skeleton the weights show, filled in: {checked(program).reason}"
             chosen = (candidate, program, EXACT, reason)
-            tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, EXACT, reason))
+            tried.append(TriedCandidate(program_to_text(program), candidate.ids, candidate.log_prob, EXACT,
+                                        reason))
     closest = searcher.scored(chosen[1]) if chosen is not None and accept(chosen[0].ids) else None
     climbed: set[Program] = set()
     rounds: list = [lambda: beam]  # candidate lists to climb from, made when needed, last first

@@ -1,4 +1,4 @@
-"""Filling a skeleton: the lambdas and comparisons, chosen line by line and checked against each line's weights.
+"""Filling a skeleton: lambdas and comparisons chosen line by line, each checked against its line's weights.
 
 With the skeleton read from the weights (`trade.skeleton`), what is left of a
 program are its lambdas and comparisons, and each line's own weights check
@@ -51,14 +51,16 @@ _PLACES = 4  # decimals kept when comparing products of weight matrices
 _BOS = "bos"
 _VARIABLE_IDS = frozenset(TOKEN_ID[name] for name in VARIABLES)
 _MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP)
-_SEQUENCE_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is LambdaKind.SEQUENCE_MAP)
+_SEQUENCE_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS
+                                  if lam.kind is LambdaKind.SEQUENCE_MAP)
 # What may stand in a slot the template leaves open: (function, slot) -> tokens.
 _SLOT_KINDS = {(Op.MAP, 1): _MAP_LAMBDAS, (Op.SEQUENCE_MAP, 1): _SEQUENCE_MAP_LAMBDAS,
                (Op.SELECT, 3): frozenset(TOKEN_ID[c] for c in COMPARISONS), (Op.MAP, 2): _VARIABLE_IDS,
                (Op.SEQUENCE_MAP, 2): _VARIABLE_IDS, (Op.SEQUENCE_MAP, 3): _VARIABLE_IDS,
                (Op.SELECT, 1): _VARIABLE_IDS, (Op.SELECT, 2): _VARIABLE_IDS}
 # A line nothing chosen reads, standing in for one not chosen yet (tokens is always categorical).
-_PLACEHOLDER = [TOKEN_ID["Map"], TOKEN_ID[next(lam.token for lam in LAMBDAS if lam.kind is LambdaKind.MAP_CAT_CAT)],
+_PLACEHOLDER = [TOKEN_ID["Map"],
+                TOKEN_ID[next(lam.token for lam in LAMBDAS if lam.kind is LambdaKind.MAP_CAT_CAT)],
                 TOKEN_ID["tokens"], EMPTY_ID]
 
 
@@ -146,21 +148,24 @@ def model_line_digests(weights: ModelWeights, labels: Sequence[str]) -> dict[str
     return {block: _part_digest(block_parts) for block, block_parts in parts.items()}
 
 
-def _sorted_part(matrix: np.ndarray, rows: Sequence[bases.BasisDirection], columns: Sequence[bases.BasisDirection],
-                 bos: bases.BasisDirection, neurons: str = "") -> _Part:
+def _sorted_part(matrix: np.ndarray, rows: Sequence[bases.BasisDirection],
+                 columns: Sequence[bases.BasisDirection], bos: bases.BasisDirection,
+                 neurons: str = "") -> _Part:
     """The matrix with rows and columns in sorted basis order, as Tracr lays out the residual stream;
     `neurons` names the side ("rows", "columns") that are hidden neurons."""
     row_order = sorted(range(len(rows)), key=lambda i: rows[i])
     column_order = sorted(range(len(columns)), key=lambda j: columns[j])
 
-    def places(basis: Sequence[bases.BasisDirection], order: list[int], hidden: bool) -> list[int | str | None]:
+    def places(basis: Sequence[bases.BasisDirection], order: list[int],
+               hidden: bool) -> list[int | str | None]:
         if hidden:
             return [None] * len(order)
         first: dict[str, int] = {}
         return [_BOS if basis[i] == bos else index - first.setdefault(basis[i].name, index)
                 for index, i in enumerate(order)]
 
-    return _Part(np.asarray(matrix)[np.ix_(row_order, column_order)], places(rows, row_order, neurons == "rows"),
+    return _Part(np.asarray(matrix)[np.ix_(row_order, column_order)],
+                 places(rows, row_order, neurons == "rows"),
                  places(columns, column_order, neurons == "columns"))
 
 
@@ -284,8 +289,9 @@ def _line_options(skeleton: Skeleton, template: Template, context: list[int], lo
         if template[position] is None:  # a line only a hidden argument can read must be read here, or die
             for orphan in orphans:
                 row[TOKEN_ID[f"v{orphan + 1}"]] = 0.0
-        ranked = sorted(allowed, key=lambda token: (-row[token] if np.isfinite(row[token]) else np.inf, token))
-        per_position.append([(float(row[token]) if np.isfinite(row[token]) else -1e9, token) for token in ranked])
+        score = {token: float(row[token]) if np.isfinite(row[token]) else -1e9 for token in allowed}
+        ranked = sorted(allowed, key=lambda token: (-score[token], token))
+        per_position.append([(score[token], token) for token in ranked])
     combinations = [(sum(score for score, _ in choice), [token for _, token in choice])
                     for choice in itertools.product(*per_position)]
     combinations.sort(key=lambda item: -item[0])
@@ -364,8 +370,9 @@ def fill(searcher: Searcher, skeleton: Skeleton, is_exact: Callable[[Program], b
             chosen[line] = tokens
             if skeleton.ops[line] is Op.SELECT:  # checked through the head that uses it; what it selects
                 # depends on the values of what it compares
-                key: tuple = (tuple(tokens), tuple(keys.get(int(VOCABULARY[token][1:]) - 1) for token in tokens
-                                                   if VOCABULARY[token].startswith("v")))
+                compared = [int(VOCABULARY[token][1:]) - 1 for token in tokens
+                            if VOCABULARY[token].startswith("v")]
+                key: tuple = (tuple(tokens), tuple(keys.get(index) for index in compared))
             else:
                 program = program_to(line)
                 block = line_block(program, config) if program is not None else None

@@ -111,9 +111,11 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
         if UNSEEN not in (q[0], k[0]):
             # Between the compared values only, up to scale: an Aggregate's head and a SelectorWidth's
             # head (which also attends to BOS) may share one Select.
-            rows = [d for d, name in enumerate(reader.block_of) if name == q[0] and d not in reader.ignored]
-            columns_read = [d for d, name in enumerate(reader.block_of) if name == k[0] and d not in reader.ignored]
-            scores = scores[np.ix_(rows, columns_read)]
+            def dims(block: str) -> list[int]:
+                return [d for d, name in enumerate(reader.block_of)
+                        if name == block and d not in reader.ignored]
+
+            scores = scores[np.ix_(dims(q[0]), dims(k[0]))]
             scale = np.abs(scores).max()
             scores = scores / scale if scale else scores
         pattern = np.round(scores, 4).tobytes()

@@ -341,7 +341,8 @@ class Searcher:
         return self._log_probs[key]
 
     @torch.no_grad()
-    def line_alternatives(self, prefix: list[int], k: int, template: Template | None = None) -> list[list[int]]:
+    def line_alternatives(self, prefix: list[int], k: int,
+                          template: Template | None = None) -> list[list[int]]:
         """The decoder's k most likely next lines (4 tokens each) after `prefix`, best first.
 
         `template` (4 entries) narrows the tokens allowed at each position of the line.

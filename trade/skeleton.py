@@ -37,7 +37,8 @@ from trade.program.text import parse_program
 from trade.program.tokens import EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, program_to_ids
 from trade.weights import ModelWeights
 
-_CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS if lam.kind is not LambdaKind.SEQUENCE_MAP
+_CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS
+                                     if lam.kind is not LambdaKind.SEQUENCE_MAP
                                      and lam.kind.output_encoding is Encoding.CATEGORICAL)
 MAX_HIDDEN = 3  # lines with arguments no weight shows; each multiplies the numberings to try
 MAX_NUMBERINGS = 2000  # canonical numberings checked against the residual order
@@ -122,16 +123,16 @@ def infer_labels(weights: ModelWeights) -> list[str]:
         for dims in head_dims.values():
             if dims and not (len(dims) == 1 and dims[0] in layer_helpers):
                 if set(dims) & layer_helpers:
-                    raise LayoutError(f"layer {layer}: a head writes {dims}, part of them also written by the MLP")
+                    raise LayoutError(f"layer {layer}: a head writes {dims}, some also written by the MLP")
                 new_block(dims)
         _mlp_blocks(first, second, sorted(mlp_written - layer_helpers), layer_helpers,
                     block_of, dims_of, new_block, layer, readers_of)
         for helper in layer_helpers:  # the SelectorWidth whose neurons read the helper owns it
             readers = np.flatnonzero(np.abs(first[helper]) > 1e-9)
-            owners = {block_of[int(d)] for unit in readers for d in np.flatnonzero(np.abs(second[unit]) > 1e-9)
+            owners = {block_of[int(d)] for unit in readers for d in _nonzero_rows(second[unit][:, None])
                       if int(d) != helper and int(d) in block_of}
             if len(owners) != 1:
-                raise LayoutError(f"layer {layer}: the helper direction {helper} is read for {sorted(owners)}")
+                raise LayoutError(f"layer {layer}: helper direction {helper} is read for {sorted(owners)}")
             block_of[helper] = owners.pop() + HELPER
             dims_of[block_of[helper]] = [helper]
     labels = list(fixed)
@@ -289,7 +290,8 @@ class Skeleton:
             out.append(frozenset({TOKEN_ID[op.value]}))
             if op is Op.MAP and index in categorical:
                 names = [None if arg is None else TOKEN_ID[arg] for arg in args]
-                out += [_CATEGORICAL_MAP_LAMBDAS, None if names[0] is None else frozenset(names), frozenset({EMPTY_ID})]
+                argument = None if names[0] is None else frozenset(names)
+                out += [_CATEGORICAL_MAP_LAMBDAS, argument, frozenset({EMPTY_ID})]
                 continue
             names = [None if arg is None else TOKEN_ID[arg] for arg in args]
             if op is Op.SELECT:
@@ -341,7 +343,8 @@ def _sequence_map_order(weights: ModelWeights, labels: Sequence[str], neurons: d
     block_of = [block_name(label) for label in labels]
     pairs = []  # per neuron, the residual direction it reads of each argument (sorted like its value)
     for layer, unit in units:
-        reads = np.flatnonzero(np.abs(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"][:, unit]) > 1e-9)
+        first = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+        reads = np.flatnonzero(np.abs(first[:, unit]) > 1e-9)
         pair = tuple(tuple(int(d) for d in reads if block_of[d] == arg) for arg in line.args)
         pairs.append(pair)
     first_outer = pairs == sorted(pairs)
@@ -365,7 +368,7 @@ def _depth_choices(lines: list[Line]) -> Iterator[None]:
         yield
         return
     if len(hidden) > MAX_HIDDEN:
-        raise LayoutError(f"{len(hidden)} lines have arguments no weight shows (at most {MAX_HIDDEN} are read)")
+        raise LayoutError(f"{len(hidden)} lines have arguments no weight shows (TraDe reads {MAX_HIDDEN})")
     deepest = max(line.depth for line in lines)
     for guess in itertools.product(range(1, deepest + 2), repeat=len(hidden)):
         for line in lines:
@@ -420,7 +423,8 @@ def _skeleton(lines: list[Line], numbers: dict[str, int], ordered_args: dict[str
 
     ordered = sorted(lines, key=lambda line: numbers[line.key])
     return Skeleton(tuple(line.op for line in ordered),
-                    tuple(tuple(name(arg) for arg in ordered_args.get(line.key) or line.args) for line in ordered),
+                    tuple(tuple(name(arg) for arg in ordered_args.get(line.key) or line.args)
+                          for line in ordered),
                     frozenset(numbers[key] - 1 for key, order in ordered_args.items() if order is None),
                     tuple(line.block for line in ordered), tuple(labels))
 
