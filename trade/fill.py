@@ -36,14 +36,14 @@ from tracr.craft import bases, transformers
 
 from trade.compiled import CompileConfig
 from trade.compiling import tracr_speedups
-from trade.layout import HELPER, _Reader, block_name
-from trade.program.program import INPUTS, Op, Program, ProgramError, _arg_sort_key, canonicalize
+from trade.decoding import Template
+from trade.layout import HELPER, BlockReader, block_name
+from trade.program.program import INPUTS, Op, Program, ProgramError, arg_sort_key, canonicalize
 from trade.program.lambdas import LAMBDAS, LambdaKind
 from trade.program.tokens import (BOS_ID, COMPARISONS, EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES,
                                   VOCABULARY, ids_to_program)
 from trade.program.tracr_bridge import to_rasp
 from trade.repair import Searcher
-from trade.decoding import Template
 from trade.skeleton import Skeleton
 from trade.weights import ModelWeights
 
@@ -92,8 +92,8 @@ def _part_digest(parts: Sequence[_Part]) -> str:
         matrix = np.round(np.asarray(part.matrix, dtype=np.float64), _PLACES) + 0.0
         rows = np.flatnonzero(np.abs(matrix).sum(axis=1))
         columns = np.flatnonzero(np.abs(matrix).sum(axis=0))
-        digest.update(str(matrix.shape[0] > 0 and matrix[np.ix_(rows, columns)].shape).encode())
-        digest.update(matrix[np.ix_(rows, columns)].tobytes())
+        compact = matrix[np.ix_(rows, columns)]
+        digest.update(str(compact.shape).encode() + compact.tobytes())
         digest.update(repr(([part.rows[r] for r in rows], [part.columns[c] for c in columns])).encode())
     return digest.hexdigest()
 
@@ -117,7 +117,7 @@ NOTHING = _part_digest([])  # the digest of a line with no weights of its own (a
 
 def model_line_digests(weights: ModelWeights, labels: Sequence[str]) -> dict[str, str]:
     """Per residual block (a line's variable), a digest of the head and neurons that compute it."""
-    params, key_size, reader = weights.params, weights.key_size, _Reader(labels)
+    params, key_size, reader = weights.params, weights.key_size, BlockReader(labels)
     places = _places(labels, f"tokens:{weights.compile_config.compiler_bos}")
     parts: dict[str, list[_Part]] = {}
     for layer in range(weights.num_layers):
@@ -264,9 +264,9 @@ def canonical_peers(skeleton: Skeleton) -> list[set[int]]:
 
 
 def _sort_key(op: Op, tokens: list[int]) -> tuple:
-    """Canonical form's sort key of a line's arguments (`trade.program.program._arg_sort_key`)."""
+    """Canonical form's sort key of a line's arguments (`trade.program.program.arg_sort_key`)."""
     args = tuple(VOCABULARY[token] for token in tokens[1:] if token != EMPTY_ID)
-    return _arg_sort_key(args, op)
+    return arg_sort_key(args, op)
 
 
 def _line_options(skeleton: Skeleton, template: Template, context: list[int], log_probs: np.ndarray,

@@ -81,7 +81,7 @@ def _nonzero(vector: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.abs(vector) > 1e-9)
 
 
-class _Reader:
+class BlockReader:
     """Which blocks a set of residual rows touches, leaving out `one` and the BOS direction."""
 
     def __init__(self, labels: Sequence[str]):
@@ -92,9 +92,9 @@ class _Reader:
         return tuple(dict.fromkeys(self.block_of[d] for d in dims if d not in self.ignored))
 
 
-def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line], _Writers]:
+def read_dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line], _Writers]:
     """The lines behind every non-input block, from who writes it and what they read."""
-    params, key_size, reader = weights.params, weights.key_size, _Reader(labels)
+    params, key_size, reader = weights.params, weights.key_size, BlockReader(labels)
     writers = _Writers({}, {})
     lines: dict[str, Line] = {}
     selects: dict[tuple, str] = {}
@@ -183,7 +183,7 @@ def _dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line],
     return list(lines.values()), writers
 
 
-def _depths(lines: list[Line]) -> None:
+def assign_depths(lines: list[Line]) -> None:
     by_key = {line.key: line for line in lines}
 
     def depth(name: str, seen: tuple[str, ...] = ()) -> int:
@@ -200,7 +200,7 @@ def _depths(lines: list[Line]) -> None:
         depth(line.key)
 
 
-def _numberings(lines: list[Line], limit: int) -> list[dict[str, int]]:
+def canonical_numberings(lines: list[Line], limit: int) -> list[dict[str, int]]:
     """Canonical line numbers (1-based) of every line, once per order of the lambda ties."""
     levels = sorted({line.depth for line in lines})
     numberings: list[dict[str, int]] = [{}]
@@ -340,10 +340,10 @@ def trade_layouts(weights: ModelWeights, labels: Sequence[str], limit: int = 24)
         raise LayoutError(f"{len(labels)} residual labels for a residual stream of {weights.d_model}")
     blocks = _blocks(labels)
     position = {dim: (block, rank) for block, dims in blocks.items() for rank, dim in enumerate(dims)}
-    lines, writers = _dataflow(weights, labels)
-    _depths(lines)
+    lines, writers = read_dataflow(weights, labels)
+    assign_depths(lines)
     layouts = []
-    for numbers in _numberings(lines, limit):
+    for numbers in canonical_numberings(lines, limit):
         names = {name: name for name in FIXED}
         for line in lines:
             if line.block is not None:

@@ -30,7 +30,8 @@ import numpy as np
 
 from trade.compiled import CompileConfig
 from trade.decoding import Template
-from trade.layout import FIXED, HELPER, UNSEEN, LayoutError, Line, _dataflow, _depths, _numberings, block_name
+from trade.layout import (FIXED, HELPER, UNSEEN, LayoutError, Line, assign_depths, block_name,
+                          canonical_numberings, read_dataflow)
 from trade.program.lambdas import LAMBDAS, Encoding, LambdaKind
 from trade.program.program import INPUTS, MAX_LINES, Op, Program
 from trade.program.text import parse_program
@@ -363,7 +364,7 @@ def _depth_choices(lines: list[Line]) -> Iterator[None]:
     hidden = [line for line in lines if UNSEEN in line.args]
     for line in lines:
         line.depth = 0
-    _depths(lines)
+    assign_depths(lines)
     if not hidden:
         yield
         return
@@ -376,7 +377,7 @@ def _depth_choices(lines: list[Line]) -> Iterator[None]:
         for line, depth in zip(hidden, guess):
             line.depth = depth
         try:
-            _depths(lines)
+            assign_depths(lines)
         except LayoutError:
             continue
         by_key = {line.key: line for line in lines}
@@ -391,7 +392,7 @@ def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
     in TraDe's layout.
     """
     labels = infer_labels(weights)
-    lines, writers = _dataflow(weights, labels)
+    lines, writers = read_dataflow(weights, labels)
     if len(lines) > MAX_LINES:
         raise LayoutError(f"the weights show {len(lines)} lines; programs have at most {MAX_LINES}")
     ordered_args = {line.key: _sequence_map_order(weights, labels, writers.neurons, line)
@@ -399,7 +400,7 @@ def skeletons(weights: ModelWeights, limit: int = 4) -> list[Skeleton]:
     out: list[Skeleton] = []
     tried = 0
     for _ in _depth_choices(lines):
-        for numbers in _numberings(lines, 64):
+        for numbers in canonical_numberings(lines, 64):
             tried += 1
             if tried > MAX_NUMBERINGS:
                 break

@@ -210,7 +210,7 @@ def canonicalize(program: Program) -> Program:
 
         def sort_key(index: int) -> tuple:
             line = program.lines[index]
-            return (op_rank[line.op], _arg_sort_key(_rename(line.args, line, mapping), line.op), index)
+            return (op_rank[line.op], arg_sort_key(_rename(line.args, line, mapping), line.op), index)
 
         for index in sorted(at_level, key=sort_key):
             line = program.lines[index]
@@ -231,7 +231,7 @@ def variable_positions(op: Op) -> tuple[int, ...]:
     return _VARIABLE_POSITIONS[op]
 
 
-def _arg_sort_key(args: tuple[str, ...], op: Op) -> tuple:
+def arg_sort_key(args: tuple[str, ...], op: Op) -> tuple:
     """Sort key of arguments: variables by canonical number, then library entries."""
     positions = variable_positions(op)
     key = []
