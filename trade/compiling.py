@@ -126,17 +126,26 @@ _RECENT_SIZE = 64
 _RECENT: collections.OrderedDict = collections.OrderedDict()
 
 
-def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
-    unsupported = validating.static_validate(expr)
-    if unsupported:
-        reasons = "; ".join(f"{u.expr.label}: {u.reason}" for u in unsupported)
-        raise NotImplementedError(f"Unsupported RASP expressions: {reasons}")
+def craft_graph(expr: rasp.SOp, config: CompileConfig) -> tuple:
+    """Tracr's stages up to a craft block on every node: (graph, sources, sink).
+
+    `trade.fill` reads single lines' blocks from here without assembling a model.
+    """
     extracted = rasp_to_graph.extract_rasp_graph(expr)
     graph, sources, sink = extracted.graph, extracted.sources, extracted.sink
     tracr_speedups.reverse_as_view(graph)
     basis_inference.infer_bases(graph, sink, set(config.vocab), config.max_seq_len)
     tracr_speedups.add_craft_components(graph, bos_dir=bases.BasisDirection(rasp.tokens.label, config.compiler_bos),
                                         mlp_exactness=config.mlp_exactness)
+    return graph, sources, sink
+
+
+def _compile(expr: rasp.SOp, config: CompileConfig) -> CompiledModel:
+    unsupported = validating.static_validate(expr)
+    if unsupported:
+        reasons = "; ".join(f"{u.expr.label}: {u.reason}" for u in unsupported)
+        raise NotImplementedError(f"Unsupported RASP expressions: {reasons}")
+    graph, sources, sink = craft_graph(expr, config)
     craft_model = craft_graph_to_model.craft_graph_to_model(graph, sources)
     if rasp.tokens.label not in graph.nodes:
         raise ValueError("the program does not read tokens")

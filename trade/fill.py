@@ -31,11 +31,11 @@ import time
 from typing import Callable, Sequence
 
 import numpy as np
-from tracr.compiler import basis_inference, nodes, rasp_to_graph
+from tracr.compiler import nodes
 from tracr.craft import bases, transformers
 
 from trade.compiled import CompileConfig
-from trade.compiling import tracr_speedups
+from trade.compiling import craft_graph
 from trade.decoding import Template
 from trade.layout import HELPER, BlockReader, block_name
 from trade.program.program import INPUTS, Op, Program, ProgramError, arg_sort_key, canonicalize
@@ -196,16 +196,12 @@ def line_block(program: Program, config: CompileConfig) -> tuple[str, str] | Non
     """A digest of the block Tracr builds for the program's last line, and the line's value set
     (None if Tracr cannot build it). Two lines with both equal compute the same function."""
     try:
-        expr = to_rasp(program)
-        graph = rasp_to_graph.extract_rasp_graph(expr)
-        tracr_speedups.reverse_as_view(graph.graph)
-        basis_inference.infer_bases(graph.graph, graph.sink, set(config.vocab), config.max_seq_len)
-        bos = bases.BasisDirection("tokens", config.compiler_bos)
-        tracr_speedups.add_craft_components(graph.graph, bos_dir=bos, mlp_exactness=config.mlp_exactness)
-        block, values = graph.sink[nodes.MODEL_BLOCK], graph.sink[nodes.VALUE_SET]
+        _, _, sink = craft_graph(to_rasp(program), config)
+        block, values = sink[nodes.MODEL_BLOCK], sink[nodes.VALUE_SET]
     except Exception:  # Tracr raises many kinds; all mean "not this line"
         return None
-    return _part_digest(_block_parts(block, bos)), repr(sorted(values, key=repr))
+    return _part_digest(_block_parts(block, bases.BasisDirection("tokens", config.compiler_bos))), repr(
+        sorted(values, key=repr))
 
 
 class _OutOfTime(Exception):
