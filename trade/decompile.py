@@ -291,10 +291,13 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
         return checked(program).verdict == EXACT
 
     searcher = Searcher(weights, net, tokens, options.repair_options, is_exact)
+    fill_ends = time.perf_counter() + options.fill_options.max_seconds  # for all skeletons together
     for skeleton in found:
-        if chosen is not None and chosen[2] == EXACT:
+        left = fill_ends - time.perf_counter()
+        if (chosen is not None and chosen[2] == EXACT) or left <= 0:
             break
-        program = fill(searcher, skeleton, is_exact, options.fill_options)
+        within = dataclasses.replace(options.fill_options, max_seconds=left)
+        program = fill(searcher, skeleton, is_exact, within)
         if program is not None:
             log_probs = token_log_probs(searcher, program)
             candidate = Candidate(program_to_ids(program), sum(log_probs), log_probs, True)

@@ -322,6 +322,7 @@ def fill(searcher: Searcher, skeleton: Skeleton, is_exact: Callable[[Program], b
     readers = [{later for later, args in enumerate(skeleton.args) if None in args or f"v{line + 1}" in args}
                for line in range(len(skeleton))]
     peers = canonical_peers(skeleton)
+    candidates: dict[int, list[list[int]]] = {}  # per line, its completions, most likely first
     chosen: dict[int, list[int]] = {}
     keys: dict[int, tuple] = {}
     failed: set[tuple] = set()
@@ -360,7 +361,9 @@ def fill(searcher: Searcher, skeleton: Skeleton, is_exact: Callable[[Program], b
         if state in failed:
             return None
         tried: set[tuple] = set()
-        for tokens in _line_options(skeleton, template, context, log_probs, line, options.choices):
+        if line not in candidates:
+            candidates[line] = _line_options(skeleton, template, context, log_probs, line, options.choices)
+        for tokens in candidates[line]:
             if not in_canonical_order(line, tokens):
                 continue
             chosen[line] = tokens
