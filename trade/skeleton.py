@@ -180,9 +180,10 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
             union.union(dim, dims[0])
 
     def signature(units: list[int]) -> tuple[str, ...]:
-        return tuple(sorted({block_of[d] for unit in units for d in reads[unit]
-                             if d in block_of and d not in helpers} | {f"h{d}" for unit in units
-                                                                      for d in reads[unit] if d in helpers}))
+        """The variables the neurons read (a SelectorWidth's helper direction by its own name)."""
+        read = {d for unit in units for d in reads[unit]}
+        return tuple(sorted({block_of[d] for d in read if d in block_of and d not in helpers}
+                            | {f"h{d}" for d in read if d in helpers}))
 
     def points(unit: int, blocks: tuple[str, ...]) -> set[tuple[int, ...]]:
         """The input values (one per block read) a neuron responds to."""
@@ -289,12 +290,11 @@ class Skeleton:
         categorical = self.categorical_lines()
         for index, (op, args) in enumerate(zip(self.ops, self.args)):
             out.append(frozenset({TOKEN_ID[op.value]}))
+            names = [None if arg is None else TOKEN_ID[arg] for arg in args]
             if op is Op.MAP and index in categorical:
-                names = [None if arg is None else TOKEN_ID[arg] for arg in args]
                 argument = None if names[0] is None else frozenset(names)
                 out += [_CATEGORICAL_MAP_LAMBDAS, argument, frozenset({EMPTY_ID})]
                 continue
-            names = [None if arg is None else TOKEN_ID[arg] for arg in args]
             if op is Op.SELECT:
                 slots = [names[0], names[1], None]
             elif op is Op.AGGREGATE:
