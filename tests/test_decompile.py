@@ -51,6 +51,10 @@ def test_the_skeleton_lets_even_an_untrained_decoder_decompile_exactly(checkpoin
     weights: the decoder's guesses only order the search."""
     result = decompile(reverse_npz, load_decompiler(checkpoint_dir))
     assert result.verdict == "exact" and "skeleton" in result.reason
+    assert result.skeleton == ["v1 = Select(tokens, tokens, ?)", "v2 = SelectorWidth(v1)",
+                               "v3 = SequenceMap(?, v2, indices)", "v4 = Map(?, v3)", "v5 = Select(indices, v4, ?)",
+                               "v6 = Aggregate(v5, tokens)"]
+    assert json.loads(json.dumps(result.to_json()))["skeleton"] == result.skeleton
     assert main(["decompile", str(reverse_npz), "--checkpoint", str(checkpoint_dir), "--no-skeleton",
                  "--no-repair"]) == 0
     assert "skeleton" not in capsys.readouterr().out

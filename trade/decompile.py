@@ -32,7 +32,7 @@ from trade.program.program import Program, ProgramError, VarType, canonicalize, 
 from trade.program.text import program_to_text
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
-from trade.skeleton import Skeleton, skeletons
+from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
                           reference_model, undetermined_tokens, verify)
 from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of, weights_of_tracr
@@ -80,6 +80,7 @@ class Decompilation:
     timings: dict[str, float]
     explanation: list[list[tuple[str, float]]] | None = None
     undetermined: list[Undetermined] | None = None
+    skeleton: list[str] | None = None  # what the weights show of each line (`trade.skeleton`), if read
     attention: np.ndarray | None = None
     weight_token_names: list[str] | None = None
 
@@ -444,6 +445,8 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
         program=program, text=program_to_text(program, comments), ids=candidate.ids, verdict=verdict,
         reason=reason, line_confidence=line_confidence(candidate, len(program)), candidates=tried,
         timings=timings)
+    if found:  # the skeleton the result fits, else the first one read
+        decompilation.skeleton = next((k for k in found if fits(program, k)), found[0]).text()
     if options.explain:
         explain(decompilation, net, tokens)
     if options.undetermined and verdict == EXACT and reference is not None:

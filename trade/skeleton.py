@@ -272,6 +272,19 @@ class Skeleton:
     def __len__(self) -> int:
         return len(self.ops)
 
+    def text(self) -> list[str]:
+        """One line each, `?` where the weights leave a lambda, comparison or argument open:
+        `v3 = Map(?, v1)`, `v4 = Select(tokens, v3, ?)`; SequenceMap arguments in either order in braces."""
+        out = []
+        for index, (op, args) in enumerate(zip(self.ops, self.args)):
+            shown = [arg or "?" for arg in args]
+            if op in (Op.MAP, Op.SEQUENCE_MAP):
+                shown = ["?"] + (["{" + ", ".join(shown) + "}"] if index in self.swappable else shown)
+            elif op is Op.SELECT:
+                shown.append("?")
+            out.append(f"v{index + 1} = {op.value}({', '.join(shown)})")
+        return out
+
     def categorical_lines(self) -> set[int]:
         """Lines whose values must be categorical: read by a Select or a SequenceMap, or aggregated
         into such a line."""
