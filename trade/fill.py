@@ -37,7 +37,7 @@ from tracr.craft import bases, transformers
 from trade.compiled import CompileConfig
 from trade.compiling import craft_graph
 from trade.decoding import Template
-from trade.layout import HELPER, BlockReader, block_name
+from trade.layout import BOOKKEEPING, block_name, nonzero, read_dataflow
 from trade.program.program import INPUTS, Op, Program, ProgramError, arg_sort_key, canonicalize
 from trade.program.lambdas import LAMBDAS, LambdaKind
 from trade.program.tokens import (BOS_ID, COMPARISONS, EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES,
@@ -101,7 +101,7 @@ def _part_digest(parts: Sequence[_Part]) -> str:
 def _is_bookkeeping(read_labels: Sequence[str]) -> bool:
     """Neurons reading only `one` or BOS: a numerical MLP's start neuron, or SelectorWidth's BOS cleaner
     (which two SelectorWidths of one layer share)."""
-    return all(label in ("one", "tokens:BOS") for label in read_labels)
+    return all(label in BOOKKEEPING for label in read_labels)
 
 
 def _places(labels: Sequence[str], bos_label: str) -> list[int | str]:
@@ -116,35 +116,32 @@ NOTHING = _part_digest([])  # the digest of a line with no weights of its own (a
 
 
 def model_line_digests(weights: ModelWeights, labels: Sequence[str]) -> dict[str, str]:
-    """Per residual block (a line's variable), a digest of the head and neurons that compute it."""
-    params, key_size, reader = weights.params, weights.key_size, BlockReader(labels)
+    """Per residual block (a line's variable), a digest of the head and neurons that compute it.
+
+    Which head and neurons write each block comes from `trade.layout.read_dataflow`;
+    neurons that write nothing, or read nothing but `one` and BOS, are left out, as
+    `line_block` leaves them out of Tracr's own blocks.
+    """
+    _, writers = read_dataflow(weights, labels)
+    params, key_size = weights.params, weights.key_size
     places = _places(labels, f"tokens:{weights.compile_config.compiler_bos}")
     parts: dict[str, list[_Part]] = {}
-    for layer in range(weights.num_layers):
-        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
-        for head in range(weights.num_heads):
-            columns = slice(head * key_size, (head + 1) * key_size)
-            output = params[f"{attn}/linear/w"][columns]
-            written = reader.blocks(np.flatnonzero(np.abs(output).sum(axis=0) > 1e-9))
-            if len(written) != 1:
-                continue
-            owner = written[0][:-len(HELPER)] if written[0].endswith(HELPER) else written[0]
-            query, key = params[f"{attn}/query/w"][:, columns], params[f"{attn}/key/w"][:, columns]
-            value = params[f"{attn}/value/w"][:, columns]
-            parts.setdefault(owner, []).extend([_Part(query @ key.T, places, places),
-                                                _Part(value @ output, places, places)])
-        first, second = params[f"{mlp}/linear_1/w"], params[f"{mlp}/linear_2/w"]
-        groups: dict[str, list[int]] = {}
-        for unit in range(first.shape[1]):
-            reads = [labels[row] for row in np.flatnonzero(np.abs(first[:, unit]) > 1e-9)]
-            written = [b for b in reader.blocks(np.flatnonzero(np.abs(second[unit]) > 1e-9))
-                       if not b.endswith(HELPER)]
-            if reads and written and not _is_bookkeeping(reads):
-                groups.setdefault(written[0], []).append(unit)
-        for block, units in groups.items():
-            neurons = [None] * len(units)
-            parts.setdefault(block, []).extend([_Part(first[:, units], places, neurons),
-                                                _Part(second[units], neurons, places)])
+    for (layer, head), block in sorted(writers.heads.items()):
+        attn, columns = f"transformer/layer_{layer}/attn", slice(head * key_size, (head + 1) * key_size)
+        query, key = params[f"{attn}/query/w"][:, columns], params[f"{attn}/key/w"][:, columns]
+        value, output = params[f"{attn}/value/w"][:, columns], params[f"{attn}/linear/w"][columns]
+        parts.setdefault(writers.helper_owner.get(block, block), []).extend(
+            [_Part(query @ key.T, places, places), _Part(value @ output, places, places)])
+    groups: dict[tuple[str, int], list[int]] = {}
+    for (layer, unit), block in sorted(writers.neurons.items()):
+        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"][:, unit]
+        second = params[f"transformer/layer_{layer}/mlp/linear_2/w"][unit]
+        if nonzero(second).size and not _is_bookkeeping([labels[row] for row in nonzero(first)]):
+            groups.setdefault((block, layer), []).append(unit)
+    for (block, layer), units in groups.items():
+        mlp, neurons = f"transformer/layer_{layer}/mlp", [None] * len(units)
+        parts.setdefault(block, []).extend([_Part(params[f"{mlp}/linear_1/w"][:, units], places, neurons),
+                                            _Part(params[f"{mlp}/linear_2/w"][units], neurons, places)])
     return {block: _part_digest(block_parts) for block, block_parts in parts.items()}
 
 
@@ -182,8 +179,7 @@ def _block_parts(block, bos: bases.BasisDirection) -> list[_Part]:
         second = _sorted_part(block.snd.matrix, hidden, block.snd.output_space.basis, bos, neurons="rows")
         input_labels = [f"{d.name}:{d.value}" if d.value is not None else d.name for d in sorted(inputs)]
         keep = [unit for unit in range(first.matrix.shape[1])
-                if not _is_bookkeeping([input_labels[row]
-                                        for row in np.flatnonzero(np.abs(first.matrix[:, unit]) > 1e-9)])
+                if not _is_bookkeeping([input_labels[row] for row in nonzero(first.matrix[:, unit])])
                 and np.abs(second.matrix[unit]).sum() > 1e-9]
         if not keep:  # a constant: nothing but bookkeeping, if anything
             return []

@@ -34,6 +34,7 @@ from trade.program.program import INPUTS, Op
 from trade.weights import ModelWeights
 
 FIXED = ("indices", "one", "tokens")  # what the embeddings write, named the same in every layout
+BOOKKEEPING = ("one", "tokens:BOS")  # read by Tracr's biases and BOS handling, never as a line's argument
 UNSEEN = "?"  # a TRUE or FALSE selector's argument, which its weights do not show
 HELPER = "_selector_width_attn_output"  # a SelectorWidth's head writes here, its MLP reads it
 _TRADE_NAME = re.compile(r"^v(\d+)_\1(" + HELPER + ")?$")
@@ -65,9 +66,10 @@ class Line:
 
 
 @dataclasses.dataclass
-class _Writers:
+class Writers:
     neurons: dict[tuple[int, int], str]  # (layer, hidden unit) -> the block its neuron group writes
     helper_owner: dict[str, str]  # a SelectorWidth's helper block -> the block it computes
+    heads: dict[tuple[int, int], str] = dataclasses.field(default_factory=dict)  # (layer, head) -> block
 
 
 def _blocks(labels: Sequence[str]) -> dict[str, list[int]]:
@@ -77,7 +79,8 @@ def _blocks(labels: Sequence[str]) -> dict[str, list[int]]:
     return blocks
 
 
-def _nonzero(vector: np.ndarray) -> np.ndarray:
+def nonzero(vector: np.ndarray) -> np.ndarray:
+    """Indices of the entries that are not (numerically) zero."""
     return np.flatnonzero(np.abs(vector) > 1e-9)
 
 
@@ -86,16 +89,16 @@ class BlockReader:
 
     def __init__(self, labels: Sequence[str]):
         self.block_of = [block_name(label) for label in labels]
-        self.ignored = {dim for dim, label in enumerate(labels) if label in ("one", "tokens:BOS")}
+        self.ignored = {dim for dim, label in enumerate(labels) if label in BOOKKEEPING}
 
     def blocks(self, dims: np.ndarray) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.block_of[d] for d in dims if d not in self.ignored))
 
 
-def read_dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line], _Writers]:
+def read_dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Line], Writers]:
     """The lines behind every non-input block, from who writes it and what they read."""
     params, key_size, reader = weights.params, weights.key_size, BlockReader(labels)
-    writers = _Writers({}, {})
+    writers = Writers({}, {})
     lines: dict[str, Line] = {}
     selects: dict[tuple, str] = {}
     helper_select: dict[str, str] = {}
@@ -129,12 +132,13 @@ def read_dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Li
         attn = f"transformer/layer_{layer}/attn"
         for head in range(weights.num_heads):
             columns = slice(head * key_size, (head + 1) * key_size)
-            written = reader.blocks(_nonzero(np.abs(params[f"{attn}/linear/w"][columns, :]).sum(axis=0)))
+            written = reader.blocks(nonzero(np.abs(params[f"{attn}/linear/w"][columns, :]).sum(axis=0)))
             if not written:
                 continue
             if len(written) != 1:
                 raise LayoutError(f"layer {layer} head {head} writes {written}")
             block, select = written[0], select_of(layer, head)
+            writers.heads[(layer, head)] = block
             if block.endswith(HELPER):
                 helper_select[block] = select
                 continue
@@ -148,14 +152,14 @@ def read_dataflow(weights: ModelWeights, labels: Sequence[str]) -> tuple[list[Li
         silent: list[int] = []  # neurons that read but write nothing (a step where f does not change)
         for unit in range(second.shape[0]):
             # a SelectorWidth's neurons also clear its head's helper direction; the helper is not theirs
-            written = tuple(b for b in reader.blocks(_nonzero(second[unit])) if not b.endswith(HELPER))
+            written = tuple(b for b in reader.blocks(nonzero(second[unit])) if not b.endswith(HELPER))
             for block in written:
-                reads.setdefault(block, set()).update(reader.blocks(_nonzero(first[:, unit])))
+                reads.setdefault(block, set()).update(reader.blocks(nonzero(first[:, unit])))
             if written:
                 writers.neurons[(layer, unit)] = written[0]
-            elif _nonzero(first[:, unit]).size:  # else padding: Tracr pads every layer's MLP to the widest
+            elif nonzero(first[:, unit]).size:  # else padding: Tracr pads every layer's MLP to the widest
                 silent.append(unit)
-        read = {unit: reader.blocks(_nonzero(first[:, unit])) for unit in range(first.shape[1])}
+        read = {unit: reader.blocks(nonzero(first[:, unit])) for unit in range(first.shape[1])}
         for unit in silent:  # it belongs with the nearest neuron that reads the same variables and writes
             variables = read[unit]
             same = [other for (at, other) in writers.neurons if at == layer
@@ -253,7 +257,7 @@ def _level_orders(here: list[Line], numbers: dict[str, int]) -> Iterator[list[Li
 
 
 def _neuron_order(weights: ModelWeights, labels: Sequence[str], position: dict[int, tuple[str, int]],
-                  layer: int, names: dict[str, str], writers: _Writers) -> list[int]:
+                  layer: int, names: dict[str, str], writers: Writers) -> list[int]:
     """A layer's MLP neurons in the order Tracr gives them under TraDe's names.
 
     Tracr sorts the hidden directions by (name, value). A Map from a categorical
@@ -265,7 +269,7 @@ def _neuron_order(weights: ModelWeights, labels: Sequence[str], position: dict[i
     """
     first = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
     second = weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
-    reads = {unit: [labels[row] for row in _nonzero(first[:, unit])] for unit in range(first.shape[1])}
+    reads = {unit: [labels[row] for row in nonzero(first[:, unit])] for unit in range(first.shape[1])}
     # A group whose neurons never read `one` is a categorical Map's (its output directions).
     numerical = {group for (at, unit), group in writers.neurons.items()
                  if at == layer and "one" in reads[unit]}
@@ -276,7 +280,7 @@ def _neuron_order(weights: ModelWeights, labels: Sequence[str], position: dict[i
             return ("_hidden_clean_bos_", 0, unit)
         if group is None:
             return ("\U0010ffff", 0, unit)  # unused neurons (Tracr's padding) stay last
-        written = _nonzero(second[unit])
+        written = nonzero(second[unit])
         if group not in numerical and len(written) == 1:
             block, rank = position[written[0]]
             return (names[block], rank, unit)
@@ -295,7 +299,7 @@ def _inner_order(reading: np.ndarray, partner: np.ndarray) -> np.ndarray:
     transposed) restores TraDe's.
     """
     def first_row(matrix: np.ndarray, column: int) -> int:
-        rows = _nonzero(matrix[:, column])
+        rows = nonzero(matrix[:, column])
         return int(rows[0]) if rows.size else matrix.shape[0]
 
     columns = range(reading.shape[1])

@@ -30,8 +30,8 @@ import numpy as np
 
 from trade.compiled import CompileConfig
 from trade.decoding import Template
-from trade.layout import (FIXED, HELPER, UNSEEN, LayoutError, Line, assign_depths, block_name,
-                          canonical_numberings, read_dataflow)
+from trade.layout import (BOOKKEEPING, FIXED, HELPER, UNSEEN, LayoutError, Line, assign_depths, block_name,
+                          canonical_numberings, nonzero, read_dataflow)
 from trade.program.lambdas import LAMBDAS, Encoding, LambdaKind
 from trade.program.program import INPUTS, MAX_LINES, Op, Program
 from trade.program.text import parse_program
@@ -43,7 +43,7 @@ _CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS
                                      and lam.kind.output_encoding is Encoding.CATEGORICAL)
 MAX_HIDDEN = 3  # lines with arguments no weight shows; each multiplies the numberings to try
 MAX_NUMBERINGS = 2000  # canonical numberings checked against the residual order
-_IGNORED_READS = ("one", "tokens:BOS", "tokens:PAD")  # bias, BOS and padding: no value a line reads
+_IGNORED_READS = BOOKKEEPING + ("tokens:PAD",)  # and padding: no value a line reads
 
 
 @functools.lru_cache(maxsize=8)
@@ -64,7 +64,7 @@ def fixed_labels(weights: ModelWeights) -> tuple[str, ...]:
 
 
 def _nonzero_rows(matrix: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(np.abs(matrix).sum(axis=1) > 1e-9)
+    return nonzero(np.abs(matrix).sum(axis=1))
 
 
 class _UnionFind:
@@ -129,8 +129,7 @@ def infer_labels(weights: ModelWeights) -> list[str]:
         _mlp_blocks(first, second, sorted(mlp_written - layer_helpers), layer_helpers,
                     block_of, dims_of, new_block, layer, readers_of)
         for helper in layer_helpers:  # the SelectorWidth whose neurons read the helper owns it
-            readers = np.flatnonzero(np.abs(first[helper]) > 1e-9)
-            owners = {block_of[int(d)] for unit in readers for d in _nonzero_rows(second[unit][:, None])
+            owners = {block_of[int(d)] for unit in nonzero(first[helper]) for d in nonzero(second[unit])
                       if int(d) != helper and int(d) in block_of}
             if len(owners) != 1:
                 raise LayoutError(f"layer {layer}: helper direction {helper} is read for {sorted(owners)}")
@@ -169,10 +168,10 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
         return
     union = _UnionFind()
     writers: dict[int, list[int]] = {dim: [] for dim in written}
-    reads = {unit: [int(d) for d in np.flatnonzero(np.abs(first[:, unit]) > 1e-9)]
+    reads = {unit: [int(d) for d in nonzero(first[:, unit])]
              for unit in range(first.shape[1])}
     for unit in range(second.shape[0]):
-        dims = [int(d) for d in np.flatnonzero(np.abs(second[unit]) > 1e-9) if int(d) in writers]
+        dims = [int(d) for d in nonzero(second[unit]) if int(d) in writers]
         if not any(d in block_of or d in helpers for d in reads[unit]):
             continue  # reads only `one` or BOS: a start neuron, or the BOS cleaner SelectorWidths share
         for dim in dims:
@@ -358,7 +357,7 @@ def _sequence_map_order(weights: ModelWeights, labels: Sequence[str], neurons: d
     pairs = []  # per neuron, the residual direction it reads of each argument (sorted like its value)
     for layer, unit in units:
         first = weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
-        reads = np.flatnonzero(np.abs(first[:, unit]) > 1e-9)
+        reads = nonzero(first[:, unit])
         pair = tuple(tuple(int(d) for d in reads if block_of[d] == arg) for arg in line.args)
         pairs.append(pair)
     first_outer = pairs == sorted(pairs)
