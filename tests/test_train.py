@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from trade.checkpoint import load_checkpoint
+from trade.checkpoint import INFO_FILE, CheckpointError, load_checkpoint
 from trade.dataset.read import ShardRows, iter_examples, shard_files
 from trade.model import Decompiler, preset
 from trade.train import (TrainBatches, TrainConfig, add_train_arguments, collate, config_from_args, evaluate,
@@ -144,6 +144,24 @@ def test_init_from_starts_with_the_checkpoint_weights(data, tmp_path):
     first = load_checkpoint(tmp_path / "first" / "last").model.state_dict()
     after = load_checkpoint(tmp_path / "second" / "last").model.state_dict()
     assert seen and all(torch.equal(first[name], after[name]) for name in first)  # lr 0: nothing moved
+    other = quick_config(data, tmp_path / "other", steps=1, tokenizer_scheme="layer",
+                         init_from=str(tmp_path / "first" / "last"))
+    with pytest.raises(CheckpointError, match="tokenized as"):
+        train(other)
+
+
+def test_training_on_circuit_tokens(data, tmp_path):
+    """The `circuit` scheme's checkpoint carries its tokenizer and reads one role fewer."""
+    summary = train(quick_config(data, tmp_path / "circuit", steps=3, tokenizer_scheme="circuit"))
+    assert all(torch.isfinite(torch.tensor(loss)) for _, loss in summary["losses"])
+    loaded = load_checkpoint(tmp_path / "circuit" / "last")
+    assert loaded.tokenizer.scheme == "circuit" and loaded.dims.n_roles == len(loaded.tokenizer.roles) == 7
+    info_file = tmp_path / "circuit" / "last" / INFO_FILE
+    info = json.loads(info_file.read_text())
+    info["tokenizer"]["scheme"] = "matrix"
+    info_file.write_text(json.dumps(info))
+    with pytest.raises(CheckpointError, match="'matrix' tokenizer"):
+        load_checkpoint(tmp_path / "circuit" / "last")
 
 
 def test_learning_rate_warms_up_then_decays():

@@ -81,10 +81,12 @@ def test_wrong_sequence_length_is_named(tmp_path, reverse_weights):
         load_weights(_rewrite(tmp_path, reverse_weights, edit))
 
 
-@pytest.mark.parametrize("scheme", ["matrix", "layer", "chunk"])
+@pytest.mark.parametrize("scheme", ["matrix", "layer", "chunk", "circuit"])
 def test_tokenization_schemes(reverse_weights, scheme):
-    tokens = tokenize(reverse_weights, TokenizerConfig(scheme=scheme, width=256))
-    assert tokens.vectors.shape[1] == 256 + META_DIM
+    config = TokenizerConfig(scheme=scheme, width=256)
+    tokens = tokenize(reverse_weights, config)
+    assert tokens.vectors.shape[1] == 256 + config.meta_dim
+    assert config.meta_dim == META_DIM or scheme == "circuit"
     assert len(tokens) == len(tokens.roles) == len(tokens.layers) > 0
     assert np.isfinite(tokens.vectors).all()
 
@@ -98,6 +100,40 @@ def test_matrix_tokens_keep_residual_alignment(reverse_weights):
     np.testing.assert_allclose(first, np.sign(embed[0]) * np.log1p(np.abs(embed[0])))
     small = tokenize(reverse_weights, TokenizerConfig(width=d_model * 2))
     assert len(small) > len(tokens)  # wide matrices are split into several tokens
+
+
+def test_unknown_scheme_is_refused():
+    with pytest.raises(ValueError, match="unknown tokenization scheme 'rows'; choose from"):
+        TokenizerConfig(scheme="rows")
+
+
+def test_circuit_tokens_read_a_lookup_and_ignore_the_head_basis():
+    """An MLP's circuit token maps each input value to its output value, and a head's tokens depend
+    on its query/key and value/output matrices only through their products."""
+    model = compile_program(parse_program("v1 = Map(x + 1, tokens)\nv2 = Select(tokens, indices, LT)\n"
+                                          "v3 = Aggregate(v2, v1)\n"))
+    weights, config = weights_of(model), TokenizerConfig(scheme="circuit")
+    tokens = tokenize(weights, config)
+    labels, d = model.residual_labels, weights.d_model
+    lookup = tokens.vectors[list(tokens.roles).index(config.roles.index("mlp_circuit")), :d * d]
+    lookup = lookup.reshape(d, d, order="F")
+    for value in range(4):
+        row = labels.index(f"tokens:{value}")
+        name, output = labels[int(np.argmax(lookup[row]))].split(":")
+        assert name.startswith("v1") and output == str(value + 1)
+    rng = np.random.default_rng(0)
+    params = dict(weights.params)
+    for layer in range(weights.num_layers):
+        attn = f"transformer/layer_{layer}/attn"
+        basis = rng.normal(size=(weights.key_size, weights.key_size)) + 3 * np.eye(weights.key_size)
+        params[f"{attn}/query/w"] = params[f"{attn}/query/w"] @ basis
+        params[f"{attn}/key/w"] = params[f"{attn}/key/w"] @ np.linalg.inv(basis).T
+        params[f"{attn}/value/w"] = params[f"{attn}/value/w"] @ basis
+        params[f"{attn}/linear/w"] = np.linalg.inv(basis) @ params[f"{attn}/linear/w"]
+    turned = tokenize(dataclasses.replace(weights, params=params), config)
+    np.testing.assert_allclose(turned.vectors, tokens.vectors, atol=1e-4)
+    assert not np.allclose(tokenize(dataclasses.replace(weights, params=params)).vectors[2:],
+                           tokenize(weights).vectors[2:], atol=1e-4)  # the matrix scheme does see it
 
 
 def test_residual_names_travel_in_weights_files(tmp_path):

@@ -170,6 +170,10 @@ def load_checkpoint(directory: str | Path, *, device: str | torch.device = "cpu"
         tokenizer = TokenizerConfig(**info["tokenizer"])
     except (TypeError, ValueError, KeyError) as error:
         raise CheckpointError(f"{directory / INFO_FILE}: bad dimensions or tokenizer ({error})") from None
+    if (dims.meta_dim, dims.n_roles) != (tokenizer.meta_dim, len(tokenizer.roles)):
+        raise CheckpointError(f"{directory / INFO_FILE}: the model reads {dims.n_roles} roles and {dims.meta_dim} "
+                              f"metadata values, its '{tokenizer.scheme}' tokenizer writes "
+                              f"{len(tokenizer.roles)} and {tokenizer.meta_dim}")
     if model is None:
         model = Decompiler(dims)
     elif model.dims != dims:

@@ -448,7 +448,7 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
     if found:  # the skeleton the result fits, else the first one read
         decompilation.skeleton = next((k for k in found if fits(program, k)), found[0]).text()
     if options.explain:
-        explain(decompilation, net, tokens)
+        explain(decompilation, net, tokens, tokenizer.roles)
     if options.undetermined and verdict == EXACT and reference is not None:
         began = time.perf_counter()
         decompilation.undetermined = undetermined_tokens(program, reference)
@@ -456,11 +456,11 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
     return decompilation
 
 
-def weight_token_names(tokens: WeightTokens) -> list[str]:
-    """Readable names of weight tokens: `L1 query`, `token_embed`, ..."""
+def weight_token_names(tokens: WeightTokens, roles: tuple[str, ...] = ROLES) -> list[str]:
+    """Readable names of weight tokens: `L1 query`, `token_embed`, ... (`roles`: the tokenizer's)."""
     names = []
     for role, layer in zip(tokens.roles.tolist(), tokens.layers.tolist()):
-        names.append(ROLES[role] if layer == 0 else f"L{layer - 1} {ROLES[role]}")
+        names.append(roles[role] if layer == 0 else f"L{layer - 1} {roles[role]}")
     return names
 
 
@@ -492,10 +492,11 @@ def cross_attention(net, tokens: WeightTokens, ids: list[int]) -> np.ndarray:
     return torch.stack(captured).mean(dim=0).numpy()
 
 
-def explain(decompilation: Decompilation, net, tokens: WeightTokens, top: int = 3) -> None:
+def explain(decompilation: Decompilation, net, tokens: WeightTokens, roles: tuple[str, ...] = ROLES,
+            top: int = 3) -> None:
     """For each output line, the weight matrices the decoder attended to most while writing it."""
     attention = cross_attention(net, tokens, decompilation.ids)
-    names = weight_token_names(tokens)
+    names = weight_token_names(tokens, roles)
     lines = []
     per_line = []
     for index in range(len(decompilation.program)):

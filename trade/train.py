@@ -75,6 +75,7 @@ class TrainConfig:
     seed: int = 0
     grammar_mask: bool = False
     tokenizer_width: int = 2000
+    tokenizer_scheme: str = "matrix"  # or "circuit": heads as QK and OV circuits (trade.weights)
     device: str = "auto"
     resume: bool = True
     progress: bool = True
@@ -88,10 +89,12 @@ class TrainConfig:
 
     def dims(self) -> ModelDimensions:
         overrides = {name: getattr(self, name) for name in MODEL_FIELDS}
-        return preset(self.preset, input_width=self.tokenizer_width, **overrides)
+        tokenizer = self.tokenizer()
+        return preset(self.preset, input_width=tokenizer.width, meta_dim=tokenizer.meta_dim,
+                      n_roles=len(tokenizer.roles), **overrides)
 
     def tokenizer(self) -> TokenizerConfig:
-        return TokenizerConfig(scheme="matrix", width=self.tokenizer_width)
+        return TokenizerConfig(scheme=self.tokenizer_scheme, width=self.tokenizer_width)
 
 
 # ---------------------------------------------------------------- data
@@ -447,7 +450,10 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         set_rng_states(checkpoint.rng, dist.device)
     else:
         if config.init_from:  # weights only: a fresh optimizer, schedule and data order
-            load_checkpoint(config.init_from, device=dist.device, model=model)
+            start = load_checkpoint(config.init_from, device=dist.device, model=model)
+            if start.tokenizer != config.tokenizer():
+                raise CheckpointError(f"{config.init_from}: it reads weights tokenized as {start.tokenizer}, "
+                                      f"this run tokenizes them as {config.tokenizer()}")
         if dist.is_main:
             (run_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=1))
 

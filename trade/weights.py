@@ -35,6 +35,10 @@ from trade.compiled import CompileConfig, CompiledModel, num_layers
 ROLES = ("token_embed", "pos_embed", "query", "key", "value", "attn_out", "mlp_in", "mlp_out")
 ROLE_ID = {role: index for index, role in enumerate(ROLES)}
 META_DIM = len(ROLES) + 8
+# The `circuit` scheme's roles: each head as its two residual-to-residual circuits, and each MLP
+# as its two matrices plus their product (what a categorical lookup maps each input value to).
+CIRCUIT_ROLES = ("token_embed", "pos_embed", "qk", "ov", "mlp_in", "mlp_out", "mlp_circuit")
+SCHEMES = ("matrix", "layer", "chunk", "circuit")
 CONFIG_KEY = "trade/config"
 OUTPUT_VALUES_UNKNOWN = "unknown"
 _LAYER_KEY = re.compile(r"^transformer/layer_(\d+)/(attn/(query|key|value|linear)|mlp/(linear_1|linear_2))/(w|b)$")
@@ -209,14 +213,27 @@ def validate(weights: ModelWeights) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class TokenizerConfig:
-    """How weights become tokens: `matrix` (default), `layer` or `chunk`."""
+    """How weights become tokens: `matrix` (default), `layer`, `chunk` or `circuit`."""
 
     scheme: str = "matrix"
     width: int = 2000
 
     def __post_init__(self) -> None:
-        if self.scheme not in ("matrix", "layer", "chunk"):
-            raise ValueError(f"unknown tokenization scheme '{self.scheme}'")
+        if self.scheme not in SCHEMES:
+            raise ValueError(f"unknown tokenization scheme '{self.scheme}'; choose from {', '.join(SCHEMES)}")
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return CIRCUIT_ROLES if self.scheme == "circuit" else ROLES
+
+    @property
+    def meta_dim(self) -> int:
+        return len(self.roles) + 8
+
+    @property
+    def token_dim(self) -> int:
+        """The length of each token's vector: the flattened matrix, then its metadata."""
+        return self.width + self.meta_dim
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,17 +274,43 @@ def residual_major_matrices(weights: ModelWeights) -> list[WeightMatrix]:
     return trimmed
 
 
+def circuit_matrices(weights: ModelWeights) -> list[WeightMatrix]:
+    """The `circuit` scheme's matrices, residual-major like `residual_major_matrices`.
+
+    Tracr's query and key (value and output) matrices matter only through their
+    product, so each head becomes its QK circuit (query residual x key residual:
+    which variables it compares, and how) and its OV circuit (source x
+    destination: what it moves where). The decoder then reads a comparison or a
+    lookup from one token instead of joining two.
+    """
+    params, heads, key_size = weights.params, weights.num_heads, weights.key_size
+    out = [WeightMatrix("token_embed", -1, -1, params["token_embed/embeddings"].T),
+           WeightMatrix("pos_embed", -1, -1, params["pos_embed/embeddings"].T)]
+    for layer in range(weights.num_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for head in range(heads):
+            columns = slice(head * key_size, (head + 1) * key_size)
+            query, key = params[f"{attn}/query/w"][:, columns], params[f"{attn}/key/w"][:, columns]
+            value, output = params[f"{attn}/value/w"][:, columns], params[f"{attn}/linear/w"][columns, :]
+            out.append(WeightMatrix("qk", layer, head, query @ key.T))
+            out.append(WeightMatrix("ov", layer, head, value @ output))
+        first, second = params[f"{mlp}/linear_1/w"], params[f"{mlp}/linear_2/w"]
+        out += [WeightMatrix("mlp_in", layer, -1, first), WeightMatrix("mlp_out", layer, -1, second.T),
+                WeightMatrix("mlp_circuit", layer, -1, first @ second)]
+    return [item for item in out if np.any(item.matrix)]
+
+
 def symlog(values: np.ndarray) -> np.ndarray:
     """Compresses Tracr's large constants (softmax coldness, MLP slopes of 100)."""
     return np.sign(values) * np.log1p(np.abs(values))
 
 
-def _metadata(role: str, layer: int, head: int, rows: int, columns: int,
+def _metadata(roles: tuple[str, ...], role: str, layer: int, head: int, rows: int, columns: int,
               chunk: int, chunks: int) -> np.ndarray:
-    meta = np.zeros(META_DIM, dtype=np.float32)
-    if role in ROLE_ID:
-        meta[ROLE_ID[role]] = 1.0
-    base = len(ROLES)
+    meta = np.zeros(len(roles) + 8, dtype=np.float32)
+    if role in roles:
+        meta[roles.index(role)] = 1.0
+    base = len(roles)
     meta[base:base + 8] = (layer / 8.0, head / 4.0, np.log2(rows) / 8.0, np.log2(max(columns, 1)) / 8.0,
                            chunk / 8.0, chunks / 8.0, float(layer < 0), 1.0)
     return meta
@@ -287,18 +330,20 @@ class WeightTokens:
 
 def tokenize(weights: ModelWeights, config: TokenizerConfig = TokenizerConfig()) -> WeightTokens:
     """Weight tokens of a model under the chosen scheme."""
-    matrices = residual_major_matrices(weights)
     d_model = weights.d_model
     if d_model > config.width:
         raise WeightsError(f"d_model {d_model} is wider than the token width {config.width}")
+    matrices = circuit_matrices(weights) if config.scheme == "circuit" else residual_major_matrices(weights)
     pieces: list[tuple[np.ndarray, str, int, int, int, int, int]] = []
-    if config.scheme == "matrix":
+    if config.scheme in ("matrix", "circuit"):
         per_token = config.width // d_model
         for item in matrices:
             columns = item.matrix.shape[1]
             chunks = -(-columns // per_token)
             for chunk in range(chunks):
                 block = item.matrix[:, chunk * per_token:(chunk + 1) * per_token]
+                if config.scheme == "circuit" and not np.any(block):
+                    continue  # its chunk number in the metadata still says which columns the others hold
                 pieces.append((block.reshape(-1, order="F"), item.role, item.layer, item.head,
                                columns, chunk, chunks))
     else:
@@ -313,12 +358,12 @@ def tokenize(weights: ModelWeights, config: TokenizerConfig = TokenizerConfig())
             for chunk in range(chunks):
                 pieces.append((flat[chunk * config.width:(chunk + 1) * config.width], role,
                                items[0].layer, -1, flat.size // d_model, chunk, chunks))
-    vectors = np.zeros((len(pieces), config.width + META_DIM), dtype=np.float32)
+    vectors = np.zeros((len(pieces), config.token_dim), dtype=np.float32)
     roles = np.zeros(len(pieces), dtype=np.int64)
     layers = np.zeros(len(pieces), dtype=np.int64)
     for row, (flat, role, layer, head, columns, chunk, chunks) in enumerate(pieces):
         vectors[row, :flat.size] = symlog(flat)
-        vectors[row, config.width:] = _metadata(role, layer, head, d_model, columns, chunk, chunks)
-        roles[row] = ROLE_ID.get(role, len(ROLES) - 1)
+        vectors[row, config.width:] = _metadata(config.roles, role, layer, head, d_model, columns, chunk, chunks)
+        roles[row] = config.roles.index(role) if role in config.roles else len(config.roles) - 1
         layers[row] = layer + 1
     return WeightTokens(vectors=vectors, roles=roles, layers=layers)

@@ -33,7 +33,7 @@ from trade.compiled import CompileConfig
 from trade.dataset.read import example_from_row
 from trade.grammar import grammar_masks
 from trade.program.tokens import MAX_PROGRAM_TOKENS, PAD_ID
-from trade.weights import META_DIM, TokenizerConfig, tokenize
+from trade.weights import TokenizerConfig, tokenize
 
 
 @dataclasses.dataclass
@@ -212,4 +212,4 @@ def resident_rows(shards: Sequence[Path], split: str, compile_config: CompileCon
             parts = list(tqdm(pool.map(_shard_job, jobs, chunksize=4), **bar))
     else:
         parts = [shard_tokens(*job) for job in tqdm(jobs, **bar)]
-    return ResidentRows(parts, width=tokenizer.width + META_DIM, device=torch.device(device))
+    return ResidentRows(parts, width=tokenizer.token_dim, device=torch.device(device))
