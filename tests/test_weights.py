@@ -102,9 +102,31 @@ def test_matrix_tokens_keep_residual_alignment(reverse_weights):
     assert len(small) > len(tokens)  # wide matrices are split into several tokens
 
 
+def test_a_fixed_stride_puts_each_residual_dimension_at_the_same_offsets(reverse_weights):
+    from trade.weights import residual_major_matrices, symlog
+
+    wider = weights_of(compile_program(parse_program("v1 = Map(x + 1, tokens)\nv2 = Map(x - 1, v1)\n"
+                                                     "v3 = SequenceMap(x + y, v1, v2)\n")))
+    assert wider.d_model != reverse_weights.d_model
+    for weights in (reverse_weights, wider):
+        d = weights.d_model
+        tokens = tokenize(weights, TokenizerConfig(stride=64, width=640))
+        blocks = [item.matrix[:, start:start + 10] for item in residual_major_matrices(weights)
+                  for start in range(0, item.matrix.shape[1], 10)]  # 10 columns of 64 per token
+        assert len(blocks) == len(tokens)
+        for vector, block in zip(tokens.vectors, blocks):
+            grid = vector[:640].reshape(64, 10, order="F")
+            np.testing.assert_allclose(grid[:d, :block.shape[1]], symlog(block), rtol=1e-6)
+            assert not grid[d:].any() and not grid[:, block.shape[1]:].any()
+    narrow = tokenize(reverse_weights, TokenizerConfig(stride=8, width=640))  # narrower than d_model
+    np.testing.assert_array_equal(narrow.vectors, tokenize(reverse_weights, TokenizerConfig(width=640)).vectors)
+
+
 def test_unknown_scheme_is_refused():
     with pytest.raises(ValueError, match="unknown tokenization scheme 'rows'; choose from"):
         TokenizerConfig(scheme="rows")
+    with pytest.raises(ValueError, match="stride must be positive"):
+        TokenizerConfig(stride=0)
 
 
 def test_circuit_tokens_read_a_lookup_and_ignore_the_head_basis():

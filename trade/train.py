@@ -76,6 +76,9 @@ class TrainConfig:
     grammar_mask: bool = False
     tokenizer_width: int = 2000
     tokenizer_scheme: str = "matrix"  # or "circuit": heads as QK and OV circuits (trade.weights)
+    # A fixed offset between a token's columns (trade.weights), so that a residual dimension sits at
+    # the same offsets in every model; 0 or None: the model's own width, as before 2026-11-26.
+    tokenizer_stride: int | None = 128
     device: str = "auto"
     resume: bool = True
     progress: bool = True
@@ -94,7 +97,8 @@ class TrainConfig:
                       n_roles=len(tokenizer.roles), **overrides)
 
     def tokenizer(self) -> TokenizerConfig:
-        return TokenizerConfig(scheme=self.tokenizer_scheme, width=self.tokenizer_width)
+        return TokenizerConfig(scheme=self.tokenizer_scheme, width=self.tokenizer_width,
+                               stride=self.tokenizer_stride or None)
 
 
 # ---------------------------------------------------------------- data
