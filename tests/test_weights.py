@@ -119,7 +119,8 @@ def test_a_fixed_stride_puts_each_residual_dimension_at_the_same_offsets(reverse
             np.testing.assert_allclose(grid[:d, :block.shape[1]], symlog(block), rtol=1e-6)
             assert not grid[d:].any() and not grid[:, block.shape[1]:].any()
     narrow = tokenize(reverse_weights, TokenizerConfig(stride=8, width=640))  # narrower than d_model
-    np.testing.assert_array_equal(narrow.vectors, tokenize(reverse_weights, TokenizerConfig(width=640)).vectors)
+    plain = tokenize(reverse_weights, TokenizerConfig(width=640))
+    np.testing.assert_array_equal(narrow.vectors, plain.vectors)
 
 
 def test_unknown_scheme_is_refused():

@@ -171,8 +171,8 @@ def load_checkpoint(directory: str | Path, *, device: str | torch.device = "cpu"
     except (TypeError, ValueError, KeyError) as error:
         raise CheckpointError(f"{directory / INFO_FILE}: bad dimensions or tokenizer ({error})") from None
     if (dims.meta_dim, dims.n_roles) != (tokenizer.meta_dim, len(tokenizer.roles)):
-        raise CheckpointError(f"{directory / INFO_FILE}: the model reads {dims.n_roles} roles and {dims.meta_dim} "
-                              f"metadata values, its '{tokenizer.scheme}' tokenizer writes "
+        raise CheckpointError(f"{directory / INFO_FILE}: the model reads {dims.n_roles} roles and "
+                              f"{dims.meta_dim} metadata values, its '{tokenizer.scheme}' tokenizer writes "
                               f"{len(tokenizer.roles)} and {tokenizer.meta_dim}")
     if model is None:
         model = Decompiler(dims)

@@ -32,6 +32,7 @@ import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -258,25 +259,42 @@ class WeightMatrix:
     matrix: np.ndarray
 
 
+LayerMatrices = tuple[int, list[tuple[int, tuple]], np.ndarray, np.ndarray]
+
+
+def _layer_matrices(weights: ModelWeights) -> Iterator[LayerMatrices]:
+    """Per layer: its heads' (query, key, value, output) matrices as Tracr stores them, with
+    output [key_size, d_model], and its MLP's two matrices."""
+    params, key_size = weights.params, weights.key_size
+    for layer in range(weights.num_layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        heads = []
+        for head in range(weights.num_heads):
+            columns = slice(head * key_size, (head + 1) * key_size)
+            heads.append((head, (params[f"{attn}/query/w"][:, columns], params[f"{attn}/key/w"][:, columns],
+                                 params[f"{attn}/value/w"][:, columns],
+                                 params[f"{attn}/linear/w"][columns, :])))
+        yield layer, heads, params[f"{mlp}/linear_1/w"], params[f"{mlp}/linear_2/w"]
+
+
+def _embeddings(weights: ModelWeights) -> list[WeightMatrix]:
+    return [WeightMatrix("token_embed", -1, -1, weights.params["token_embed/embeddings"].T),
+            WeightMatrix("pos_embed", -1, -1, weights.params["pos_embed/embeddings"].T)]
+
+
 def residual_major_matrices(weights: ModelWeights) -> list[WeightMatrix]:
     """Every non-zero weight matrix with the residual stream along its rows.
 
     Attention matrices are split per head; trailing all-zero columns are
     trimmed; biases (always zero in Tracr) are kept only where non-zero.
     """
-    params, heads, key_size = weights.params, weights.num_heads, weights.key_size
-    out = [WeightMatrix("token_embed", -1, -1, params["token_embed/embeddings"].T),
-           WeightMatrix("pos_embed", -1, -1, params["pos_embed/embeddings"].T)]
-    for layer in range(weights.num_layers):
-        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
-        for head in range(heads):
-            columns = slice(head * key_size, (head + 1) * key_size)
-            out.append(WeightMatrix("query", layer, head, params[f"{attn}/query/w"][:, columns]))
-            out.append(WeightMatrix("key", layer, head, params[f"{attn}/key/w"][:, columns]))
-            out.append(WeightMatrix("value", layer, head, params[f"{attn}/value/w"][:, columns]))
-            out.append(WeightMatrix("attn_out", layer, head, params[f"{attn}/linear/w"][columns, :].T))
-        out.append(WeightMatrix("mlp_in", layer, -1, params[f"{mlp}/linear_1/w"]))
-        out.append(WeightMatrix("mlp_out", layer, -1, params[f"{mlp}/linear_2/w"].T))
+    out = _embeddings(weights)
+    for layer, heads, first, second in _layer_matrices(weights):
+        for head, (query, key, value, output) in heads:
+            out += [WeightMatrix("query", layer, head, query), WeightMatrix("key", layer, head, key),
+                    WeightMatrix("value", layer, head, value),
+                    WeightMatrix("attn_out", layer, head, output.T)]
+        out += [WeightMatrix("mlp_in", layer, -1, first), WeightMatrix("mlp_out", layer, -1, second.T)]
     trimmed = []
     for item in out:
         nonzero_columns = np.flatnonzero(np.abs(item.matrix).sum(axis=0))
@@ -295,18 +313,11 @@ def circuit_matrices(weights: ModelWeights) -> list[WeightMatrix]:
     destination: what it moves where). The decoder then reads a comparison or a
     lookup from one token instead of joining two.
     """
-    params, heads, key_size = weights.params, weights.num_heads, weights.key_size
-    out = [WeightMatrix("token_embed", -1, -1, params["token_embed/embeddings"].T),
-           WeightMatrix("pos_embed", -1, -1, params["pos_embed/embeddings"].T)]
-    for layer in range(weights.num_layers):
-        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
-        for head in range(heads):
-            columns = slice(head * key_size, (head + 1) * key_size)
-            query, key = params[f"{attn}/query/w"][:, columns], params[f"{attn}/key/w"][:, columns]
-            value, output = params[f"{attn}/value/w"][:, columns], params[f"{attn}/linear/w"][columns, :]
-            out.append(WeightMatrix("qk", layer, head, query @ key.T))
-            out.append(WeightMatrix("ov", layer, head, value @ output))
-        first, second = params[f"{mlp}/linear_1/w"], params[f"{mlp}/linear_2/w"]
+    out = _embeddings(weights)
+    for layer, heads, first, second in _layer_matrices(weights):
+        for head, (query, key, value, output) in heads:
+            out += [WeightMatrix("qk", layer, head, query @ key.T),
+                    WeightMatrix("ov", layer, head, value @ output)]
         out += [WeightMatrix("mlp_in", layer, -1, first), WeightMatrix("mlp_out", layer, -1, second.T),
                 WeightMatrix("mlp_circuit", layer, -1, first @ second)]
     return [item for item in out if np.any(item.matrix)]
@@ -378,7 +389,8 @@ def tokenize(weights: ModelWeights, config: TokenizerConfig = TokenizerConfig())
     layers = np.zeros(len(pieces), dtype=np.int64)
     for row, (flat, role, layer, head, columns, chunk, chunks) in enumerate(pieces):
         vectors[row, :flat.size] = symlog(flat)
-        vectors[row, config.width:] = _metadata(config.roles, role, layer, head, d_model, columns, chunk, chunks)
+        vectors[row, config.width:] = _metadata(config.roles, role, layer, head, d_model, columns,
+                                                chunk, chunks)
         roles[row] = config.roles.index(role) if role in config.roles else len(config.roles) - 1
         layers[row] = layer + 1
     return WeightTokens(vectors=vectors, roles=roles, layers=layers)
