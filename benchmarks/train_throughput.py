@@ -20,14 +20,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from trade.model import PRESETS, Decompiler, ModelDimensions, preset
 from trade.program.tokens import BOS_ID, EOS_ID
 from trade.train import Batch, TrainConfig, collate, make_optimizer, sequence_loss
-from trade.weights import META_DIM, TokenizerConfig, tokenize
+from trade.weights import META_DIM, tokenize
 
 
 def real_batch(data: str, batch_size: int) -> Batch:
     from trade.dataset.read import iter_examples
 
     examples = itertools.islice(iter_examples(data, split="train"), batch_size)
-    return collate([(tokenize(e.weights, TokenizerConfig()), e.program_ids) for e in examples])
+    tokenizer = TrainConfig(data=data, out="").tokenizer()  # what `trade train` uses by default
+    return collate([(tokenize(e.weights, tokenizer), e.program_ids) for e in examples])
 
 
 def synthetic_batch(batch_size: int, n_weights: int = 17, n_program: int = 42) -> Batch:
