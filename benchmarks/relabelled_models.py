@@ -14,13 +14,14 @@ verdicts, exact code and seconds per model. Run:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import itertools
 import multiprocessing
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
+
+from test_set_options import parse_test_set_options  # beside this script
 
 WORDS = ("alpha", "count", "zeta", "opp", "mask", "width", "frac", "keys", "b", "q", "acc", "tmp", "x", "sel",
          "pos")
@@ -67,11 +68,7 @@ def run_one(job: tuple[int, str]) -> dict[str, tuple[str, bool, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="data/test-seed1")
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = parse_test_set_options(__doc__.splitlines()[0])
     from trade.dataset.read import iter_examples
 
     jobs = [(i, e.program_text) for i, e in enumerate(itertools.islice(iter_examples(args.data), args.n))]

@@ -9,7 +9,6 @@ Usage: python benchmarks/untrained_decoder.py [--data data/test-seed1] [--n 200]
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ from trade.dataset.read import iter_examples
 from trade.decompile import DEFAULT_CHECKPOINT, load_decompiler
 from trade.evaluate_model import REPAIRED, EvaluationJob, evaluate_checkpoint
 from trade.model import Decompiler, preset
+from test_set_options import parse_test_set_options  # beside this script
 
 
 def untrained_checkpoint(directory: Path) -> Path:
@@ -32,11 +32,7 @@ def untrained_checkpoint(directory: Path) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="data/test-seed1")
-    parser.add_argument("--n", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = parse_test_set_options(__doc__.splitlines()[0])
     examples = list(itertools.islice(iter_examples(args.data, split="test"), args.n))
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
