@@ -47,6 +47,7 @@ META_DIM = len(ROLES) + 8
 CIRCUIT_ROLES = ("token_embed", "pos_embed", "qk", "ov", "mlp_in", "mlp_out", "mlp_circuit")
 SCHEMES = ("matrix", "layer", "chunk", "circuit")
 CONFIG_KEY = "trade/config"
+UNEMBEDDING_KEY = "trade/unembedding"  # a transformed model's output read-out (trade.transform)
 OUTPUT_VALUES_UNKNOWN = "unknown"
 _LAYER_KEY = re.compile(r"^transformer/layer_(\d+)/(attn/(query|key|value|linear)|mlp/(linear_1|linear_2))/(w|b)$")
 
@@ -71,6 +72,11 @@ class ModelWeights:
     # let a model compiled with other variable names be put into TraDe's layout (trade.layout);
     # the decoder never sees them.
     residual_labels: list[str] | None = None
+    # A function-preserving transformation applied after compiling (`trade.transform`): what was done,
+    # with its seed, and the read-out of the output (d_model x outputs) that replaces the plain slice of
+    # the residual stream once the basis is no longer one-hot.
+    transform: list[dict] | None = None
+    unembedding: np.ndarray | None = None
 
     @property
     def d_model(self) -> int:
@@ -111,7 +117,11 @@ def save_weights(weights: ModelWeights, path: str | Path) -> None:
         info["output_values"] = weights.output_values
     if weights.residual_labels is not None:
         info["residual_labels"] = weights.residual_labels
+    if weights.transform is not None:
+        info["transform"] = weights.transform
     arrays = {name: np.asarray(value, dtype=np.float32) for name, value in weights.params.items()}
+    if weights.unembedding is not None:
+        arrays[UNEMBEDDING_KEY] = np.asarray(weights.unembedding, dtype=np.float32)
     arrays[CONFIG_KEY] = np.array(json.dumps(info))
     with open(path, "wb") as handle:
         np.savez(handle, **arrays)
@@ -138,6 +148,11 @@ def load_weights(path: str | Path) -> ModelWeights:
                            "write files with `trade compile` or trade.weights.save_weights")
     try:
         info = json.loads(str(arrays.pop(CONFIG_KEY)))
+        unembedding = arrays.pop(UNEMBEDDING_KEY, None)
+        transform = info.get("transform")
+        if transform is not None and not (isinstance(transform, list) and all(isinstance(t, dict)
+                                                                             for t in transform)):
+            raise ValueError("transform must be a list of records")
         config = CompileConfig.from_json(info["compile"])
         output_values = info.get("output_values", OUTPUT_VALUES_UNKNOWN)
         if not (output_values is None or output_values == OUTPUT_VALUES_UNKNOWN or (
@@ -148,7 +163,7 @@ def load_weights(path: str | Path) -> ModelWeights:
             raise ValueError("residual_labels must be a list of strings")
         weights = ModelWeights(params=arrays, compile_config=config, num_heads=int(info["num_heads"]),
                                key_size=int(info["key_size"]), output_values=output_values,
-                               residual_labels=labels)
+                               residual_labels=labels, transform=transform, unembedding=unembedding)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
         raise WeightsError(f"{path}: malformed '{CONFIG_KEY}' ({error})") from None
     try:
@@ -216,6 +231,11 @@ def validate(weights: ModelWeights) -> None:
                            f"of {len(config.vocab)} plus BOS and PAD")
     if weights.residual_labels is not None and len(weights.residual_labels) != d_model:
         raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
+    unembedding = weights.unembedding
+    if unembedding is not None and (unembedding.ndim != 2 or unembedding.shape[0] != d_model
+                                    or not np.all(np.isfinite(unembedding))):
+        raise WeightsError(f"the unembedding has shape {unembedding.shape}, expected ({d_model}, outputs) "
+                           "of finite numbers")
 
 
 @dataclasses.dataclass(frozen=True)
