@@ -37,7 +37,8 @@ def reverse_npz(tmp_path_factory):
 
 
 def test_decompile_returns_a_checked_program(checkpoint_dir, reverse_npz):
-    result = decompile(reverse_npz, load_decompiler(checkpoint_dir), DecompileOptions(beam_size=3, explain=True))
+    result = decompile(reverse_npz, load_decompiler(checkpoint_dir), DecompileOptions(beam_size=3, explain=True,
+                                                                                        read=False))
     assert result.verdict in VERDICTS
     assert result.candidates and all(c.verdict in VERDICTS for c in result.candidates)
     assert len(result.line_confidence) == len(result.program)
@@ -49,14 +50,14 @@ def test_decompile_returns_a_checked_program(checkpoint_dir, reverse_npz):
 def test_the_skeleton_lets_even_an_untrained_decoder_decompile_exactly(checkpoint_dir, reverse_npz, capsys):
     """The lines' functions and arguments come from the weights, each lambda is checked against its own
     weights: the decoder's guesses only order the search."""
-    result = decompile(reverse_npz, load_decompiler(checkpoint_dir))
-    assert result.verdict == "exact" and "skeleton" in result.reason
+    result = decompile(reverse_npz, load_decompiler(checkpoint_dir), DecompileOptions(read=False))
+    assert result.verdict == "exact" and "skeleton" in result.reason and result.stage == "fill"
     assert result.skeleton == ["v1 = Select(tokens, tokens, ?)", "v2 = SelectorWidth(v1)",
                                "v3 = SequenceMap(?, v2, indices)", "v4 = Map(?, v3)", "v5 = Select(indices, v4, ?)",
                                "v6 = Aggregate(v5, tokens)"]
     assert json.loads(json.dumps(result.to_json()))["skeleton"] == result.skeleton
     assert main(["decompile", str(reverse_npz), "--checkpoint", str(checkpoint_dir), "--no-skeleton",
-                 "--no-repair"]) == 0
+                 "--no-repair", "--no-read"]) == 0
     assert "skeleton" not in capsys.readouterr().out
 
 
@@ -132,8 +133,10 @@ def test_too_large_and_missing_checkpoint_errors(tmp_path, capsys, reverse_npz):
     torch.manual_seed(0)
     small = tmp_path / "ctx4"
     save_checkpoint(small, Decompiler(preset("tiny", input_width=2000, n_weight_ctx=4)), tokenizer=TokenizerConfig())
-    assert main(["decompile", str(reverse_npz), "--checkpoint", str(small)]) == 2
+    assert main(["decompile", str(reverse_npz), "--checkpoint", str(small), "--no-read"]) == 2
     assert "weight tokens" in capsys.readouterr().err
+    assert main(["decompile", str(reverse_npz), "--checkpoint", str(small)]) == 0  # read: no decoder needed
+    assert "stage: read" in capsys.readouterr().out
     assert main(["decompile", str(reverse_npz), "--checkpoint", str(tmp_path / "nothing")]) == 2
     assert "trade: error:" in capsys.readouterr().err
 

@@ -240,7 +240,7 @@ def cmd_decompile(args: argparse.Namespace) -> None:
     options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, repair=not args.no_repair,
                                repair_options=RepairOptions(max_seconds=args.repair_seconds),
                                explain=args.explain, undetermined=args.undetermined,
-                               skeleton=not args.no_skeleton)
+                               skeleton=not args.no_skeleton, read=not args.no_read)
     try:
         result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
@@ -249,10 +249,13 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         print(json.dumps(result.to_json(), indent=1))
         return
     if args.format == "tracr":
-        print(tracr_module(result.program), end="")
+        print(tracr_module(result.program, result.config), end="")
         return
     print(result.text, end="")
     print(f"# verdict: {result.verdict} ({result.reason})")
+    print(f"# stage: {result.stage}" + (f" ({result.timings.get('read', 0.0):.2f} s)" if result.stage == "read" else ""))
+    for note in result.notes:
+        print(f"# note: {note}")
     if args.undetermined:
         if result.undetermined is None:
             print("# undetermined tokens: only listed for an exact result")
@@ -395,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="no weight-guided search when no candidate is exact")
     decompile.add_argument("--repair-seconds", type=float, default=6.0,
                            help="time limit of the weight-guided search (default: %(default)s)")
+    decompile.add_argument("--no-read", action="store_true",
+                           help="do not read labelled weights line by line; use the neural decoder alone")
     decompile.add_argument("--no-skeleton", action="store_true",
                            help="do not read the program's skeleton from the weights: the decoder alone "
                                 "writes every token")

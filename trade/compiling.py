@@ -25,6 +25,7 @@ from tracr.rasp import rasp
 
 from trade import tracr_speedups
 from trade.compiled import CompileConfig, CompiledModel, num_layers  # noqa: F401 (re-exported)
+from trade.program.interpret import decode_value, encode_value
 from trade.program.program import Program
 from trade.program.tracr_bridge import to_rasp
 
@@ -281,16 +282,12 @@ def run_compiled(model: CompiledModel, inputs: np.ndarray) -> np.ndarray:
     Categorical outputs are decoded by argmax over the output directions, as
     Tracr does; numerical ones are the output direction's value.
     """
-    ids = np.vectorize(lambda v: model.token_ids[_as_value(v)])(inputs) if inputs.size else inputs.astype(int)
+    ids = np.vectorize(lambda v: model.token_ids[decode_value(v)])(inputs) if inputs.size else inputs.astype(int)
     bos = np.full((inputs.shape[0], 1), model.token_ids[model.config.compiler_bos])
     residual = forward(model.params, np.concatenate([bos, ids], axis=1).astype(int), model.num_heads)
     start, stop = model.output_slice
     out = residual[:, 1:, start:stop]
     if model.output_values is None:
         return out[..., 0]
-    values = np.array([float(v) for v in model.output_values])
+    values = np.array([encode_value(v) for v in model.output_values])
     return values[out.argmax(axis=-1)]
-
-
-def _as_value(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value

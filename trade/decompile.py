@@ -1,6 +1,12 @@
 """The main job: from a compiled transformer's weights to a verified RASP program.
 
-Stages, in order: load and validate the weights; tokenize them; read the
+Where the weights carry their residual labels (every Tracr model does, and so do
+files from `trade compile`), the program is read from them line by line
+(`trade.weights_to_program`) and verified: that is the `read` stage, and it
+needs no decoder. Otherwise, or if reading fails or cannot be verified, the
+neural pipeline runs.
+
+The neural pipeline's stages, in order: load and validate the weights; tokenize them; read the
 program's skeleton (each line's function and arguments) from the weights'
 dataflow (`trade.skeleton`); decode candidates with grammar-constrained beam
 search, freely and under the skeleton (only Tracr-compilable programs
@@ -25,17 +31,22 @@ import torch
 
 from trade.checkpoint import Checkpoint, load_checkpoint
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
-from trade.decoding import Candidate, DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
+from trade.decoding import (Candidate, DecodingOptions, TooLargeError, beam_search, encode_weight_tokens, greedy,
+                            weight_tokens)
 from trade.fill import FillOptions, fill
 from trade.layout import LayoutError, is_trade_layout, trade_layouts
-from trade.program.program import Program, ProgramError, VarType, canonicalize, variable_name
+from trade.program.program import Op, Program, ProgramError, VarType, canonicalize, variable_name
+from trade.program.interpret import encode_value
 from trade.program.text import program_to_text
+from trade.program.tracr_bridge import to_rasp
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
-                          reference_model, undetermined_tokens, verify)
-from trade.weights import ROLES, ModelWeights, WeightTokens, load_weights, weights_of, weights_of_tracr
+                          reference_model, same_parameters, undetermined_tokens, verify)
+from trade.weights import (OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens, load_weights, weights_of,
+                           weights_of_tracr)
+from trade.weights_to_program import ReadError, ReadProgram, read_program
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
 
@@ -50,6 +61,7 @@ class DecompileOptions:
     repair: bool = True  # weight-guided search when no beam candidate is `exact` (needs verify)
     repair_options: RepairOptions = RepairOptions()
     skeleton: bool = True  # read the program's skeleton from the weights, decode under it and fill it in
+    read: bool = True  # read labelled weights line by line (`trade.weights_to_program`) before decoding
     fill_options: FillOptions = FillOptions()
     explain: bool = False
     undetermined: bool = False  # list the tokens of an `exact` result that the weights do not decide
@@ -83,6 +95,12 @@ class Decompilation:
     skeleton: list[str] | None = None  # what the weights show of each line (`trade.skeleton`), if read
     attention: np.ndarray | None = None
     weight_token_names: list[str] | None = None
+    # Which stage produced the result: `read` (the weights read line by line), `beam` (the decoder's
+    # beam search), `fill` (the skeleton filled in line by line) or `repair` (weight-guided search).
+    stage: str = "beam"
+    labels: list[str] | None = None  # per line, the label of its variable in the given model (`read`)
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the weights leave open
+    config: CompileConfig | None = None  # the compile settings of the given model
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
@@ -392,16 +410,43 @@ def decompile(model, decompiler: Checkpoint | None = None,
               options: DecompileOptions = DecompileOptions()) -> Decompilation:
     """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel).
 
-    With several layouts (`layouts_of`), each is decoded in turn until one comes
-    back `exact`; the best verdict wins, the first on a tie.
+    Labelled weights are read line by line first (`read_weights`); a verified
+    reading is the result. Otherwise the neural pipeline decodes: with several
+    layouts (`layouts_of`), each is decoded in turn until one comes back
+    `exact`; the best verdict wins, the first on a tie (the reading on a tie).
     """
     began = time.perf_counter()
-    layouts, note = layouts_of(model)
+    weights = weights_from(model)
+    load_seconds = time.perf_counter() - began
+    read = read_weights(weights, options) if options.read and weights.residual_labels is not None else None
+    if read is not None:
+        read.timings["load"] = load_seconds
+        read.config = weights.compile_config
+        if read.verdict != UNVERIFIED:
+            return read
+    try:
+        best = _decode(weights, decompiler, options)
+    except (TooLargeError, LayoutError, ValueError) as error:
+        if read is None:
+            raise
+        read.reason = f"{read.reason}; the decoder could not run either ({error})"
+        return read
+    best.timings["load"] = load_seconds + best.timings.get("load", 0.0)
+    best.config = weights.compile_config
+    if read is not None and _RANK[read.verdict] <= _RANK[best.verdict]:
+        return read
+    return best
+
+
+def _decode(weights: ModelWeights, decompiler: Checkpoint | None, options: DecompileOptions) -> Decompilation:
+    """The neural pipeline on each layout of the weights; the best verdict wins."""
+    began = time.perf_counter()
+    layouts, note = layouts_of(weights)
     decompiler = decompiler or load_decompiler()
     load_seconds = time.perf_counter() - began
     best: Decompilation | None = None
-    for weights in layouts:
-        result = _decompile_weights(weights, decompiler, options)
+    for layout in layouts:
+        result = _decompile_weights(layout, decompiler, options)
         if best is None or _RANK[result.verdict] < _RANK[best.verdict]:
             best = result
         if best.verdict == EXACT:
@@ -412,6 +457,73 @@ def decompile(model, decompiler: Checkpoint | None = None,
         tried = f" (tried {len(layouts)} orders)" if len(layouts) > 1 else ""
         best.reason = f"{best.reason}; {note}{tried}"
     return best
+
+
+def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOptions()) -> Decompilation:
+    """The `read` stage: the program read from labelled weights, with its verdict.
+
+    `exact`: recompiled with the model's own labels, it gives the given arrays
+    and output values; else `equivalent` if the given model computes it (on
+    every input, or a seeded sample where there are too many), else `unverified`.
+    A model that does not read as a Tracr program comes back `unverified` with
+    the reason (the caller then tries the decoder).
+    """
+    began = time.perf_counter()
+    try:
+        read = read_program(weights)
+    except ReadError as error:
+        return Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
+                             reason=f"the weights do not read as a Tracr program: {error}", line_confidence=[],
+                             candidates=[], timings={"read": time.perf_counter() - began}, stage="read")
+    timings = {"read": time.perf_counter() - began}
+    began = time.perf_counter()
+    verdict, reason = verify_reading(read, weights, options)
+    timings["verify"] = time.perf_counter() - began
+    comments = {variable_name(i): source if line.op is Op.SELECT else f"{label}, {source}"
+                for i, (line, label, source) in enumerate(zip(read.program.lines, read.names, read.sources))}
+    try:
+        ids = program_to_ids(read.program)
+    except KeyError:  # tables and lines past the decoder's vocabulary have no token ids
+        ids = []
+    result = Decompilation(program=read.program, text=program_to_text(read.program, comments), ids=ids,
+                           verdict=verdict, reason=reason, line_confidence=[], candidates=[], timings=timings,
+                           stage="read", labels=list(read.names), notes=list(read.notes))
+    if options.undetermined and verdict == EXACT:
+        result.undetermined = [
+            Undetermined(variable_name(i), _token_text(line), alternatives)
+            for i, (line, alternatives) in enumerate(zip(read.program.lines, read.alternatives)) if alternatives]
+    return result
+
+
+def _token_text(line) -> str:
+    from trade.program.tables import predicate_text
+
+    return predicate_text(line.args[2]) if line.op is Op.SELECT else line.lam.text
+
+
+def verify_reading(read: ReadProgram, weights: ModelWeights,
+                   options: DecompileOptions = DecompileOptions()) -> tuple[str, str]:
+    """The verdict on a reading: recompiled with the model's labels, then run against the model."""
+    try:
+        model = compile_program(to_rasp(read.program, labels=read.names), weights.compile_config, timeout=60.0)
+    except CompileError as error:
+        return UNVERIFIED, f"read from the weights, but Tracr cannot compile the reading ({error})"
+    difference = same_parameters(model, weights, VerifyOptions().parameter_tolerance)
+    labels_known = weights.output_values != OUTPUT_VALUES_UNKNOWN
+    if difference is None and (not labels_known or _same_outputs(model.output_values, weights.output_values)):
+        caveat = "" if labels_known else " (up to renaming output values: the weights carry no labels)"
+        return EXACT, "read from the weights; recompiles to the given weights" + caveat
+    if not options.verify:
+        return UNVERIFIED, f"read from the weights; not the same weights ({difference}); verification was off"
+    result = verify(read.program, reference_model(weights, weights.output_values))
+    note = f"read from the weights; recompiled, {difference or 'the output values differ'}"
+    return result.verdict, f"{note}; {result.reason}"
+
+
+def _same_outputs(compiled: list | None, given: list | None) -> bool:
+    if compiled is None or given is None:
+        return compiled is None and given is None
+    return [encode_value(v) for v in compiled] == [encode_value(v) for v in given]
 
 
 def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: DecompileOptions
@@ -441,10 +553,12 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
         raise ValueError("the decompiler produced no program (every candidate was malformed)")
     candidate, program, verdict, reason = chosen
     comments = layer_comments(program, weights.compile_config)
+    stage = ("fill" if reason.startswith("the skeleton") else "repair" if reason.startswith("repaired")
+             else "greedy" if options.beam_size <= 1 else "beam")
     decompilation = Decompilation(
         program=program, text=program_to_text(program, comments), ids=candidate.ids, verdict=verdict,
         reason=reason, line_confidence=line_confidence(candidate, len(program)), candidates=tried,
-        timings=timings)
+        timings=timings, stage=stage)
     if found:  # the skeleton the result fits, else the first one read
         decompilation.skeleton = next((k for k in found if fits(program, k)), found[0]).text()
     if options.explain:
@@ -529,31 +643,47 @@ def plot_explanation(decompilation: Decompilation, path: str | Path) -> None:
     plt.close(figure)
 
 
-def tracr_module(program: Program) -> str:
-    """A runnable Python module that builds the program with Tracr's rasp API as `program`."""
-    from trade.program.lambdas import LAMBDA_BY_TOKEN
-    from trade.program.program import Op
+def tracr_module(program: Program, compile_config: CompileConfig | None = None) -> str:
+    """A runnable Python module that builds the program with Tracr's rasp API as `program`.
+
+    Tables become dict lookups and predicate tables set lookups; with `compile_config`,
+    the module also says how to compile it (`vocab`, `max_seq_len`, `compiler_bos`).
+    """
+    from trade.program.lambdas import COMPARISONS, LambdaKind
+    from trade.program.tables import format_value, predicate_pairs
 
     types = program.types()
     out = ["from tracr.rasp import rasp", "", "tokens = rasp.tokens", "indices = rasp.indices", ""]
     for index, line in enumerate(program.lines):
         name = variable_name(index)
         args = line.args
-        if line.op is Op.SELECT:
+        if line.op is Op.SELECT and args[2] in COMPARISONS:
             expr = f"rasp.Select({args[0]}, {args[1]}, rasp.Comparison.{args[2]})"
+        elif line.op is Op.SELECT:
+            pairs = "{" + ", ".join(f"({format_value(k)}, {format_value(q)})"
+                                    for k, q in predicate_pairs(args[2])) + "}"
+            expr = f"rasp.Select({args[0]}, {args[1]}, lambda k, q: (k, q) in {pairs})"
         elif line.op is Op.AGGREGATE:
             default = ", default=0" if types[name] is VarType.NUMERICAL else ""
             expr = f"rasp.Aggregate({args[0]}, {args[1]}{default})"
         elif line.op is Op.SELECTOR_WIDTH:
             expr = f"rasp.SelectorWidth({args[0]})"
         elif line.op is Op.MAP:
-            expr = f"rasp.Map({LAMBDA_BY_TOKEN[args[0]].python}, {args[1]}, simplify=False)"
+            expr = f"rasp.Map({line.lam.python}, {args[1]}, simplify=False)"
+        elif line.lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
+            factors = f"{format_value(line.lam.fn(1, 0))}, {format_value(line.lam.fn(0, 1))}"
+            expr = f"rasp.LinearSequenceMap({args[1]}, {args[2]}, {factors})"
         else:
-            expr = f"rasp.SequenceMap({LAMBDA_BY_TOKEN[args[0]].python}, {args[1]}, {args[2]})"
+            expr = f"rasp.SequenceMap({line.lam.python}, {args[1]}, {args[2]})"
         if types[name] is VarType.NUMERICAL:
             expr = f"rasp.numerical({expr})"
         elif types[name] is VarType.CATEGORICAL:
             expr = f"rasp.categorical({expr})"
         out.append(f'{name} = {expr}.named("{name}")')
     out += ["", f"program = {program.output}"]
+    if compile_config is not None:
+        vocab = "{" + ", ".join(format_value(v) for v in compile_config.vocab) + "}"
+        out += ["", "# from tracr.compiler import compiling",
+                f"# model = compiling.compile_rasp_to_model(program, vocab={vocab}, "
+                f"max_seq_len={compile_config.max_seq_len}, compiler_bos={compile_config.compiler_bos!r})"]
     return "\n".join(out) + "\n"

@@ -114,6 +114,8 @@ def _block_key(graph: nx.DiGraph, node_id, settings: tuple) -> tuple | None:
         inputs = [expr.inner] if isinstance(expr, rasp.Map) else [expr.fst, expr.snd]
     elif isinstance(expr, (rasp.Aggregate, rasp.SelectorWidth)) and isinstance(expr.selector, rasp.Select):
         selector = expr.selector
+        if not isinstance(selector.predicate, rasp.Comparison):
+            return None  # a function's str is its address, which a later function may reuse
         function = (str(selector.predicate), repr(getattr(expr, "default", None)))
         inputs = [selector.keys, selector.queries] + ([expr.sop] if isinstance(expr, rasp.Aggregate) else [])
     else:

@@ -4,7 +4,10 @@ Tracr's `rasp.evaluate` runs one input at a time in Python; this runs a whole
 batch of equal-length inputs at once, which makes checking programs on the whole
 input space (vocabulary 5, length up to 5: 3,905 sequences) cheap. Sequences are
 float arrays with NaN standing for RASP's None; selectors are boolean arrays
-indexed [batch, query, key].
+indexed [batch, query, key]. Values that are not numbers (strings such as
+`"a"`, tuples) are stored as codes (`encode_value`, `decode_value`); every
+function and predicate sees the real values, through a table of the distinct
+inputs, so strings compare and map as in Python.
 
 Besides values it reports, per input, where Tracr's evaluator would raise (a
 comparison or a multi-element mean meeting None) and where Tracr's dynamic
@@ -23,17 +26,48 @@ from typing import Callable
 import numpy as np
 
 from trade.program.program import Op, Program, VarType, variable_name
+from trade.program.tables import plain, predicate_of
 
-_COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "EQ": np.equal,
-    "LT": np.less,
-    "LEQ": np.less_equal,
-    "GT": np.greater,
-    "GEQ": np.greater_equal,
+_NUMERIC_COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "EQ": np.equal, "LT": np.less, "LEQ": np.less_equal, "GT": np.greater, "GEQ": np.greater_equal,
     "NEQ": np.not_equal,
     "TRUE": lambda k, q: np.ones(np.broadcast_shapes(k.shape, q.shape), dtype=bool),
     "FALSE": lambda k, q: np.zeros(np.broadcast_shapes(k.shape, q.shape), dtype=bool),
 }
+_SYMBOL_BASE = 2.0 ** 48  # codes of non-numeric values start here; numbers stand for themselves
+_SYMBOLS: list = []
+_SYMBOL_CODE: dict = {}
+
+
+def encode_value(value) -> float:
+    """The float a value is stored as: numbers as themselves, None as NaN, others as a code."""
+    value = plain(value)
+    if value is None:
+        return np.nan
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    key = (type(value).__name__, value)
+    if key not in _SYMBOL_CODE:
+        _SYMBOL_CODE[key] = _SYMBOL_BASE + len(_SYMBOLS)
+        _SYMBOLS.append(value)
+    return _SYMBOL_CODE[key]
+
+
+def decode_value(code: float):
+    """The value a stored float stands for (None for NaN; integral floats as ints, as RASP has them)."""
+    if np.isnan(code):
+        return None
+    if code >= _SYMBOL_BASE and float(code - _SYMBOL_BASE).is_integer() and code - _SYMBOL_BASE < len(_SYMBOLS):
+        return _SYMBOLS[int(code - _SYMBOL_BASE)]
+    return _as_python(code)
+
+
+def encode_array(values) -> np.ndarray:
+    return np.vectorize(encode_value, otypes=[np.float64])(np.asarray(values, dtype=object))
+
+
+def _has_symbols(array: np.ndarray) -> bool:
+    return bool(_SYMBOLS) and bool((array >= _SYMBOL_BASE).any())
 
 
 @dataclasses.dataclass
@@ -64,13 +98,21 @@ def apply_elementwise(fn: Callable, *columns: np.ndarray) -> np.ndarray:
     present = ~missing
     if present.any():
         uniques, codes = zip(*(np.unique(f[present], return_inverse=True) for f in flats))
-        table = np.array([float(fn(*(_as_python(v) for v in combination)))
-                          for combination in itertools.product(*uniques)])
+        table = np.array([encode_value(_call(fn, [decode_value(v) for v in combination]))
+                          for combination in itertools.product(*uniques)], dtype=np.float64)
         flat_code = np.zeros(int(present.sum()), dtype=np.int64)
         for unique, code in zip(uniques, codes):
             flat_code = flat_code * len(unique) + code.reshape(-1)
         out[present] = table[flat_code]
     return out.reshape(shape)
+
+
+def _call(fn: Callable, args: list):
+    """fn(*args), with Tracr's treatment of arithmetic errors: the result is None."""
+    try:
+        return fn(*args)
+    except ArithmeticError:
+        return None
 
 
 def _as_python(value: float) -> int | float:
@@ -99,8 +141,7 @@ def evaluate_batch(program: Program, tokens: np.ndarray,
         if line.op is Op.SELECT:
             keys, queries = args
             errors |= np.isnan(keys).any(axis=1) | np.isnan(queries).any(axis=1)
-            with np.errstate(invalid="ignore"):
-                result = _COMPARE[line.args[2]](keys[:, None, :], queries[:, :, None])
+            result = select(line.args[2], keys, queries)
         elif line.op is Op.SELECTOR_WIDTH:
             result = args[0].sum(axis=2).astype(np.float64)
         elif line.op is Op.AGGREGATE:
@@ -112,6 +153,24 @@ def evaluate_batch(program: Program, tokens: np.ndarray,
             result = apply_elementwise(line.lam.fn, *args)
         values[name] = result
     return Evaluation(values=values, errors=errors, unsupported=unsupported)
+
+
+def select(predicate: str, keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """[batch, query, key] selector of a comparison name or predicate table."""
+    if predicate in _NUMERIC_COMPARE and (predicate in ("EQ", "NEQ", "TRUE", "FALSE")
+                                          or not (_has_symbols(keys) or _has_symbols(queries))):
+        with np.errstate(invalid="ignore"):
+            return _NUMERIC_COMPARE[predicate](keys[:, None, :], queries[:, :, None])
+    chosen = apply_elementwise(lambda k, q: _as_bool(predicate_of(predicate), k, q),
+                               keys[:, None, :], queries[:, :, None])
+    return np.nan_to_num(chosen, nan=0.0) > 0.5
+
+
+def _as_bool(predicate: Callable, key, query) -> float:
+    try:
+        return float(bool(predicate(key, query)))
+    except TypeError:  # values that do not compare (a string and a number): not selected
+        return 0.0
 
 
 def _aggregate(selector: np.ndarray, sop: np.ndarray,
@@ -140,18 +199,19 @@ def _aggregate(selector: np.ndarray, sop: np.ndarray,
     return result, errors, unsupported
 
 
-def all_inputs(vocab: tuple[int, ...], max_seq_len: int) -> list[np.ndarray]:
-    """Every input sequence, grouped by length: one [count, length] array per length."""
-    return [np.array(list(itertools.product(vocab, repeat=length)), dtype=np.float64)
+def all_inputs(vocab: tuple, max_seq_len: int) -> list[np.ndarray]:
+    """Every input sequence (values encoded), grouped by length: one [count, length] array per length."""
+    codes = [encode_value(v) for v in vocab]
+    return [np.array(list(itertools.product(codes, repeat=length)), dtype=np.float64).reshape(-1, length)
             for length in range(1, max_seq_len + 1)]
 
 
-def random_inputs(vocab: tuple[int, ...], max_seq_len: int, count: int,
+def random_inputs(vocab: tuple, max_seq_len: int, count: int,
                   rng: np.random.Generator) -> list[np.ndarray]:
-    """`count` random sequences with lengths spread evenly, grouped by length."""
+    """`count` random sequences (values encoded) with lengths spread evenly, grouped by length."""
     per_length = np.bincount(rng.integers(1, max_seq_len + 1, size=count), minlength=max_seq_len + 1)
-    return [rng.choice(np.array(vocab, dtype=np.float64), size=(n, length))
-            for length, n in enumerate(per_length) if n > 0]
+    codes = np.array([encode_value(v) for v in vocab], dtype=np.float64)
+    return [rng.choice(codes, size=(n, length)) for length, n in enumerate(per_length) if n > 0]
 
 
 def input_space_size(vocab_size: int, max_seq_len: int) -> int:

@@ -29,22 +29,25 @@ class LambdaKind(enum.Enum):
     MAP_NUM_NUM = "map numerical->numerical"
     MAP_NUM_CAT = "map numerical->categorical"
     SEQUENCE_MAP = "sequence map categorical,categorical->categorical"
+    # Tracr's LinearSequenceMap: fst_factor * x + snd_factor * y on numerical inputs. No library
+    # lambda has this kind; only the weight reader writes one (`trade.program.tables`).
+    LINEAR_SEQUENCE_MAP = "linear sequence map numerical,numerical->numerical"
 
     @property
     def input_encoding(self) -> Encoding:
-        if self in (LambdaKind.MAP_NUM_NUM, LambdaKind.MAP_NUM_CAT):
+        if self in (LambdaKind.MAP_NUM_NUM, LambdaKind.MAP_NUM_CAT, LambdaKind.LINEAR_SEQUENCE_MAP):
             return Encoding.NUMERICAL
         return Encoding.CATEGORICAL
 
     @property
     def output_encoding(self) -> Encoding:
-        if self in (LambdaKind.MAP_CAT_NUM, LambdaKind.MAP_NUM_NUM):
+        if self in (LambdaKind.MAP_CAT_NUM, LambdaKind.MAP_NUM_NUM, LambdaKind.LINEAR_SEQUENCE_MAP):
             return Encoding.NUMERICAL
         return Encoding.CATEGORICAL
 
     @property
     def arity(self) -> int:
-        return 2 if self is LambdaKind.SEQUENCE_MAP else 1
+        return 2 if self in (LambdaKind.SEQUENCE_MAP, LambdaKind.LINEAR_SEQUENCE_MAP) else 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Lambda:
             LambdaKind.MAP_NUM_NUM: "nn",
             LambdaKind.MAP_NUM_CAT: "nc",
             LambdaKind.SEQUENCE_MAP: "ss",
+            LambdaKind.LINEAR_SEQUENCE_MAP: "ll",
         }[self.kind]
         return f"{self.text}|{suffix}"
 

@@ -2,8 +2,9 @@
 
 A program is a tuple of `Line`s. Line `i` (0-based) defines variable `v{i+1}`; the
 inputs `tokens` and `indices` always exist; the last line is the program's output.
-Every argument is either a variable name, a library lambda token or a comparison
-name, so a program is plain data: it can be hashed, compared, printed and parsed.
+Every argument is either a variable name, a lambda token (a library lambda or a
+table, `trade.program.tables`) or a comparison name or predicate table, so a
+program is plain data: it can be hashed, compared, printed and parsed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import dataclasses
 import enum
 import hashlib
 
-from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, Encoding, Lambda, LambdaKind
+from trade.program.lambdas import Encoding, Lambda, LambdaKind
+from trade.program.tables import is_lambda_token, is_predicate_token, lambda_of
 
+# The generator's and the decoder's limits (the training distribution), not the language's: a program
+# of any length type-checks, compiles and decompiles.
 MAX_LINES = 15
 MAX_SEQUENCE_MAPS = 2
 INPUTS = ("tokens", "indices")
@@ -61,7 +65,7 @@ class Line:
     @property
     def lam(self) -> Lambda | None:
         if self.op in (Op.MAP, Op.SEQUENCE_MAP):
-            return LAMBDA_BY_TOKEN[self.args[0]]
+            return lambda_of(self.args[0])
         return None
 
 
@@ -121,8 +125,6 @@ def check_types(program: Program, *, complete: bool = True) -> dict[str, VarType
     """
     if not program.lines:
         raise ProgramError("a program needs at least one line")
-    if len(program.lines) > MAX_LINES:
-        raise ProgramError(f"{len(program.lines)} lines; at most {MAX_LINES} are allowed")
     types: dict[str, VarType] = {name: VarType.CATEGORICAL for name in INPUTS}
     for index, line in enumerate(program.lines):
         _expect(isinstance(line.op, Op), index, f"unknown function {line.op!r}")
@@ -134,7 +136,7 @@ def check_types(program: Program, *, complete: bool = True) -> dict[str, VarType
         if line.op is Op.SELECT:
             _expect(all(t is VarType.CATEGORICAL for t in arg_types), index,
                     "Select keys and queries must be categorical")
-            _expect(line.args[2] in COMPARISONS, index, f"unknown comparison '{line.args[2]}'")
+            _expect(is_predicate_token(line.args[2]), index, f"unknown comparison '{line.args[2]}'")
             result = VarType.SELECTOR
         elif line.op is Op.AGGREGATE:
             _expect(arg_types[0] is VarType.SELECTOR, index, "Aggregate needs a selector first")
@@ -144,15 +146,16 @@ def check_types(program: Program, *, complete: bool = True) -> dict[str, VarType
             _expect(arg_types[0] is VarType.SELECTOR, index, "SelectorWidth needs a selector")
             result = VarType.CATEGORICAL
         else:
-            _expect(line.args[0] in LAMBDA_BY_TOKEN, index, f"unknown lambda '{line.args[0]}'")
-            kind = LAMBDA_BY_TOKEN[line.args[0]].kind
+            _expect(is_lambda_token(line.args[0]), index, f"unknown lambda '{line.args[0]}'")
+            lam = lambda_of(line.args[0])
+            kind = lam.kind
             if line.op is Op.MAP:
-                _expect(kind is not LambdaKind.SEQUENCE_MAP, index, "Map needs a one-input lambda")
+                _expect(kind.arity == 1, index, "Map needs a one-input lambda")
             else:
-                _expect(kind is LambdaKind.SEQUENCE_MAP, index, "SequenceMap needs a two-input lambda")
+                _expect(kind.arity == 2, index, "SequenceMap needs a two-input lambda")
             expected = encoding_type(kind.input_encoding)
             _expect(all(t is expected for t in arg_types), index,
-                    f"lambda '{LAMBDA_BY_TOKEN[line.args[0]].text}' needs {expected.value} input")
+                    f"lambda '{lam.text[:60]}' needs {expected.value} input")
             result = encoding_type(kind.output_encoding)
         types[variable_name(index)] = result
     _expect(not complete or types[program.output] is not VarType.SELECTOR, len(program.lines) - 1,

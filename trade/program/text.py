@@ -6,17 +6,25 @@ One line per variable, in the style of Tracr's Python API::
     v2 = SelectorWidth(v1)
     v3 = numerical(Map(x == 0, v2))
 
-Lambdas are written as their library text (`x + 1`, optionally `lambda x: x + 1`);
+Lambdas are written as their library text (`x + 1`, optionally `lambda x: x + 1`)
+or as a table (`{0: 1, 1: 0}`, see `trade.program.tables`); a Select's predicate
+is a comparison name or a set of selected (key, query) pairs; Tracr's
+`LinearSequenceMap(a, b, fst_factor, snd_factor)` is written as such.
 `numerical(...)` marks a numerical result. Variable names in input may be any
 identifiers; they are renumbered `v1, v2, ...` in line order. `#` starts a comment.
+A comment line `# compile: {"vocab": ["a", "b"], "max_seq_len": 8}` gives the
+settings a program is meant to be compiled with (`compile_header`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
-from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, LambdaKind, find_lambda
+from trade.program.lambdas import COMPARISONS, LambdaKind, find_lambda
+from trade.program.tables import (TableError, lambda_of, linear_token, map_token, parse_literal,
+                                  predicate_text, predicate_token)
 from trade.program.program import (
     INPUTS,
     ARITY,
@@ -48,14 +56,38 @@ class ParseError(ValueError):
         self.column = column
 
 
+_MAX_WRAPPERS = 8  # numerical(categorical(...)) nested deeper than this is refused
+_CLOSERS = {"(": ")", "[": "]", "{": "}"}
+
+
 def line_to_text(line: Line, types: dict[str, VarType]) -> str:
-    """The right-hand side of one line, e.g. `numerical(Map(x == 0, v2))`."""
+    """The right-hand side of one line, e.g. `Map(x == 0, v2)` (without `numerical(...)`)."""
     if line.op in (Op.MAP, Op.SEQUENCE_MAP):
-        parts = [LAMBDA_BY_TOKEN[line.args[0]].text, *line.args[1:]]
+        lam = lambda_of(line.args[0])
+        if lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
+            return f"LinearSequenceMap({line.args[1]}, {line.args[2]}, {lam.text[len('linear('):-1]})"
+        parts = [lam.text, *line.args[1:]]
+    elif line.op is Op.SELECT:
+        parts = [line.args[0], line.args[1], predicate_text(line.args[2])]
     else:
         parts = list(line.args)
-    call = f"{line.op.value}({', '.join(parts)})"
-    return call
+    return f"{line.op.value}({', '.join(parts)})"
+
+
+def compile_header(source: str) -> dict | None:
+    """The settings in a `# compile: {...}` comment line (JSON), or None if there is none."""
+    for number, raw in enumerate(source.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("#") and stripped[1:].strip().startswith("compile:"):
+            text = stripped[1:].strip()[len("compile:"):]
+            try:
+                settings = json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ParseError(f"the compile settings are not JSON ({error.msg})", number, 1) from None
+            if not isinstance(settings, dict):
+                raise ParseError("the compile settings must be a JSON object", number, 1)
+            return settings
+    return None
 
 
 def program_to_text(program: Program, comments: dict[str, str] | None = None) -> str:
@@ -118,19 +150,29 @@ class _Cursor:
             if colon < 0:
                 raise self.error("a lambda needs ':'")
             self.pos = colon + 1
+        quote = None
         while self.pos < len(self.text):
             char = self.text[self.pos]
-            if char == "(":
+            if quote:
+                if char == "\\":
+                    self.pos += 1
+                elif char == quote:
+                    quote = None
+            elif char in "'\"":
+                quote = char
+            elif char in "([{":
                 depth += 1
-            elif char == ")":
+            elif char in ")]}":
                 if depth == 0:
+                    if char != ")":
+                        raise self.error(f"unexpected '{char}'")
                     break
                 depth -= 1
             elif char == "," and depth == 0:
                 break
             self.pos += 1
         else:
-            raise self.error("unclosed '('")
+            raise self.error("unclosed '('" if not quote else "unclosed string")
         raw = self.text[start:self.pos].strip()
         if raw.startswith("lambda"):
             raw = raw[raw.index(":") + 1:].strip()
@@ -140,7 +182,17 @@ class _Cursor:
 
 
 def _strip_comment(text: str) -> str:
-    return text.split("#", 1)[0].rstrip()
+    """The line up to a `#` that is not inside a quoted string."""
+    quote = None
+    for position, char in enumerate(text):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return text[:position].rstrip()
+    return text.rstrip()
 
 
 def parse_program(source: str) -> Program:
@@ -192,16 +244,38 @@ def parse_program(source: str) -> Program:
 
 def _parse_call(cursor: _Cursor, names: dict[str, str],
                 types: dict[str, VarType]) -> tuple[Line, bool]:
+    """One call, inside any `numerical(...)`/`categorical(...)` wrappers (read in a loop, not by
+    recursion, and at most _MAX_WRAPPERS deep)."""
+    wrappers: list[str] = []
     function, function_pos = cursor.identifier("a function name")
-    if function in ("numerical", "categorical"):
+    while function in ("numerical", "categorical"):
+        if len(wrappers) == _MAX_WRAPPERS:
+            raise cursor.error(f"numerical(...)/categorical(...) nested more than {_MAX_WRAPPERS} deep",
+                               function_pos)
+        wrappers.append(function)
         cursor.expect("(")
-        line, inner_numerical = _parse_call(cursor, names, types)
+        function, function_pos = cursor.identifier("a function name")
+    line = _parse_plain_call(cursor, function, function_pos, names, types, "numerical" in wrappers)
+    for _ in wrappers:
         cursor.expect(")")
-        return line, function == "numerical" or inner_numerical
+    return line, "numerical" in wrappers
+
+
+def _parse_plain_call(cursor: _Cursor, function: str, function_pos: int, names: dict[str, str],
+                      types: dict[str, VarType], numerical: bool) -> Line:
+    if function == "LinearSequenceMap":
+        return _parse_linear(cursor, function_pos, names)
     if function not in _OPS_BY_NAME:
         known = ", ".join(_OPS_BY_NAME)
         raise cursor.error(f"unknown function '{function}' (expected one of {known})", function_pos)
     op = _OPS_BY_NAME[function]
+    raw_args = _call_arguments(cursor)
+    if len(raw_args) != ARITY[op]:
+        raise cursor.error(f"{op.value} takes {ARITY[op]} arguments, got {len(raw_args)}", function_pos)
+    return Line(op, _resolve_args(op, raw_args, names, types, cursor, numerical))
+
+
+def _call_arguments(cursor: _Cursor) -> list[tuple[str, int]]:
     cursor.expect("(")
     raw_args: list[tuple[str, int]] = []
     while True:
@@ -209,20 +283,26 @@ def _parse_call(cursor: _Cursor, names: dict[str, str],
         cursor.skip_space()
         if cursor.text[cursor.pos] == ")":
             cursor.pos += 1
-            break
+            return raw_args
         cursor.pos += 1  # the ','
-    if len(raw_args) != ARITY[op]:
-        raise cursor.error(f"{op.value} takes {ARITY[op]} arguments, got {len(raw_args)}", function_pos)
-    numerical_wrapper = _peek_numerical(cursor)
-    args = _resolve_args(op, raw_args, names, types, cursor, numerical_wrapper)
-    return Line(op, args), False
 
 
-def _peek_numerical(cursor: _Cursor) -> bool:
-    """Whether the call being parsed sits inside `numerical(`."""
-    before = cursor.text[:cursor.pos]
-    head = before.split("=", 1)[-1].lstrip()
-    return head.startswith("numerical")
+def _parse_linear(cursor: _Cursor, function_pos: int, names: dict[str, str]) -> Line:
+    """`LinearSequenceMap(a, b, fst_factor, snd_factor)`, Tracr's argument order."""
+    raw_args = _call_arguments(cursor)
+    if len(raw_args) != 4:
+        raise cursor.error(f"LinearSequenceMap takes 4 arguments, got {len(raw_args)}", function_pos)
+    inputs = [_resolve_variable(raw, pos, names, cursor) for raw, pos in raw_args[:2]]
+    factors = []
+    for raw, pos in raw_args[2:]:
+        try:
+            factor = parse_literal(raw)
+        except TableError:
+            factor = None
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool):
+            raise cursor.error(f"a LinearSequenceMap factor must be a number, not '{raw}'", pos)
+        factors.append(factor)
+    return Line(Op.SEQUENCE_MAP, (linear_token(*factors), *inputs))
 
 
 def _resolve_variable(raw: str, pos: int, names: dict[str, str], cursor: _Cursor) -> str:
@@ -237,7 +317,9 @@ def _resolve_args(op: Op, raw_args: list[tuple[str, int]], names: dict[str, str]
         keys = _resolve_variable(*raw_args[0], names, cursor)
         queries = _resolve_variable(*raw_args[1], names, cursor)
         comparison, pos = raw_args[2]
-        comparison = comparison.removeprefix("Comparison.").removeprefix("rasp.Comparison.")
+        comparison = comparison.removeprefix("rasp.").removeprefix("Comparison.")
+        if comparison.startswith("{"):
+            return (keys, queries, _predicate_table(comparison, pos, cursor))
         if comparison not in COMPARISONS:
             raise cursor.error(f"unknown comparison '{comparison}' (expected one of "
                                f"{', '.join(COMPARISONS)})", pos)
@@ -253,7 +335,32 @@ def _resolve_args(op: Op, raw_args: list[tuple[str, int]], names: dict[str, str]
         if input_type is VarType.SELECTOR:
             raise cursor.error("Map needs a sequence, not a selector", raw_args[1][1])
         kind = _MAP_KINDS[(input_type, numerical)]
+    if lambda_text.startswith("{"):
+        return (_map_table(lambda_text, kind, lambda_pos, cursor), *inputs)
     lam = find_lambda(lambda_text, kind)
     if lam is None:
-        raise cursor.error(f"unknown lambda '{lambda_text}' for a {kind.value}", lambda_pos)
+        raise cursor.error(f"unknown lambda '{lambda_text}' for a {kind.value} (write a table such as "
+                           "{0: 1, 1: 0} for a function outside the library)", lambda_pos)
     return (lam.token, *inputs)
+
+
+def _map_table(text: str, kind: LambdaKind, pos: int, cursor: _Cursor) -> str:
+    try:
+        table = parse_literal(text)
+        if not isinstance(table, dict):
+            raise TableError("a table is written {input: output, ...}")
+        return map_token(table, kind)
+    except TableError as error:
+        raise cursor.error(str(error), pos) from None
+
+
+def _predicate_table(text: str, pos: int, cursor: _Cursor) -> str:
+    try:
+        pairs = parse_literal(text)
+    except TableError as error:
+        raise cursor.error(str(error), pos) from None
+    if isinstance(pairs, dict) and not pairs:
+        pairs = set()
+    if not isinstance(pairs, (set, frozenset)) or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+        raise cursor.error("a predicate table is a set of selected (key, query) pairs", pos)
+    return predicate_token(pairs)

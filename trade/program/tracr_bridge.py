@@ -14,7 +14,8 @@ from typing import Sequence
 
 from tracr.rasp import rasp
 
-from trade.program.lambdas import LAMBDAS, Encoding, Lambda, LambdaKind
+from trade.program.lambdas import COMPARISONS, LAMBDAS, Encoding, Lambda, LambdaKind
+from trade.program.tables import predicate_of
 from trade.program.program import INPUTS, Line, Op, Program, ProgramError, VarType, variable_name
 
 _LAMBDA_BY_FUNCTION = {id(lam.fn): lam for lam in LAMBDAS}
@@ -52,22 +53,34 @@ def library_token(fn) -> str | None:
     return lam.token if lam is not None and lam.fn is fn else None
 
 
-def to_rasp(program: Program, names: Sequence[str] | None = None) -> rasp.SOp:
+def to_rasp(program: Program, names: Sequence[str] | None = None,
+            labels: Sequence[str] | None = None) -> rasp.SOp:
     """The Tracr expression of a program's output, every node labelled by its variable.
 
     `names` gives the lines other names, as a user writing RASP would (Tracr then
     labels them `{name}_{unique_id}` and lays the model out differently; see
-    `trade.layout`).
+    `trade.layout`). `labels` gives each line the exact label it had in a given
+    model (`name_id`), so that the compiled residual stream is laid out as there.
     """
-    if names is not None and len(names) != len(program.lines):
-        raise ValueError(f"{len(names)} names for {len(program.lines)} lines")
+    given = labels if labels is not None else names
+    if given is not None and len(given) != len(program.lines):
+        raise ValueError(f"{len(given)} names for {len(program.lines)} lines")
     types = program.types()
     exprs: dict[str, rasp.RASPExpr] = {"tokens": rasp.tokens, "indices": rasp.indices}
     for index, line in enumerate(program.lines):
         name = variable_name(index)
-        expr = _line_to_rasp(line, exprs, types[name]).named(name if names is None else names[index])
-        if names is None:
-            expr.__dict__["unique_id"] = index + 1  # pre-fills the cached_property
+        expr = _line_to_rasp(line, exprs, types[name])
+        if labels is not None:
+            stem, _, number = labels[index].rpartition("_")
+            if stem and number.isdigit():
+                expr = expr.named(stem)
+                expr.__dict__["unique_id"] = int(number)
+            else:
+                expr = expr.named(labels[index])
+        else:
+            expr = expr.named(name if names is None else names[index])
+            if names is None:
+                expr.__dict__["unique_id"] = index + 1  # pre-fills the cached_property
         exprs[name] = expr
     return exprs[program.output]
 
@@ -75,7 +88,8 @@ def to_rasp(program: Program, names: Sequence[str] | None = None) -> rasp.SOp:
 def _line_to_rasp(line: Line, exprs: dict[str, rasp.RASPExpr], result: VarType) -> rasp.RASPExpr:
     args = line.args
     if line.op is Op.SELECT:
-        return rasp.Select(exprs[args[0]], exprs[args[1]], rasp.Comparison[args[2]])
+        predicate = rasp.Comparison[args[2]] if args[2] in COMPARISONS else predicate_of(args[2])
+        return rasp.Select(exprs[args[0]], exprs[args[1]], predicate)
     if line.op is Op.AGGREGATE:
         if result is VarType.NUMERICAL:
             return rasp.numerical(rasp.Aggregate(exprs[args[0]], exprs[args[1]], default=0))
@@ -83,6 +97,9 @@ def _line_to_rasp(line: Line, exprs: dict[str, rasp.RASPExpr], result: VarType) 
     if line.op is Op.SELECTOR_WIDTH:
         return rasp.categorical(rasp.SelectorWidth(exprs[args[0]]))
     lam = line.lam
+    if lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
+        fst_factor, snd_factor = lam.fn(1, 0), lam.fn(0, 1)
+        return rasp.numerical(rasp.LinearSequenceMap(exprs[args[1]], exprs[args[2]], fst_factor, snd_factor))
     if line.op is Op.MAP:
         expr = rasp.Map(lam.fn, exprs[args[1]], simplify=False)
     else:

@@ -1,0 +1,477 @@
+"""Reading a labelled Tracr model's program from its weights, line by line.
+
+Every Tracr model knows the names of its residual directions (`name:value` for
+a categorical variable's value, `name` for a numerical variable), and every
+variable is written by one attention head or one group of MLP neurons that
+read the variables it depends on. So each line's function and arguments follow
+from who writes and reads which directions, and each line's table from running
+its own block of weights on its inputs' values:
+
+- a head whose output is a variable is an Aggregate of a Select; the head's QK
+  circuit on (query value, key value) pairs is the Select's predicate table
+  (Tracr writes softmax coldness where the predicate holds, 0 elsewhere);
+- a head writing `{label}_selector_width_attn_output` is a SelectorWidth, and
+  the MLP neurons reading that direction write its output;
+- MLP neurons writing a variable compute a Map (one input variable), a
+  SequenceMap (two categorical ones) or a LinearSequenceMap (two numerical
+  ones); their outputs on each input value (pair) are the table. Categorical
+  inputs are read through the linear path, so a negative numerical output that
+  Tracr's ReLU hides is still read as the program's value.
+
+Numerical variables have no values in their labels; their value sets follow
+from the lines read so far, by Tracr's own rules (`infer_value_set`), which is
+what the discretising MLP of a numerical Map was built on. Each table is then
+written as a library lambda (or comparison) where one computes it on the
+variable's value set, else as an explicit table (`trade.program.tables`).
+
+The result keeps each line's label, so recompiling it with those names
+(`trade.program.tracr_bridge.to_rasp(program, names)`) lays the residual
+stream out as the given model does and can be compared array by array.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import math
+from fractions import Fraction
+from typing import Any, Iterable
+
+import numpy as np
+
+from trade.program.lambdas import LambdaKind
+from trade.program.program import Line, Op, Program, variable_name
+from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
+                                  predicate_token, sort_values)
+from trade.weights import ModelWeights
+
+HELPER_SUFFIX = "_selector_width_attn_output"
+_TOLERANCE = 1e-4
+
+
+class ReadError(ValueError):
+    """Weights that do not read as a Tracr-compiled program (the reason says where)."""
+
+
+@dataclasses.dataclass
+class Variable:
+    """A residual variable: its directions and, if categorical, the value of each."""
+
+    name: str
+    dims: list[int]
+    values: list | None  # None: numerical (one direction)
+
+    @property
+    def categorical(self) -> bool:
+        return self.values is not None
+
+
+@dataclasses.dataclass
+class ReadProgram:
+    """What the reader found: the program, each line's label, and notes on choices left open."""
+
+    program: Program
+    names: list[str]  # one per line: the label Tracr gave the line's variable (a Select's is made up)
+    notes: list[str]
+    sources: list[str]  # per line: the block of weights it was read from, e.g. "layer 0 head 1"
+    # Per line: other library lambdas or comparisons that compute the same table on its values.
+    alternatives: list[list[str]]
+
+
+def parse_value(text: str) -> Any:
+    """A label's value back as a Python value: numbers, tuples, booleans and None, else the string."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    if isinstance(value, (int, float, bool, tuple)) or value is None:
+        return value
+    return text  # a quoted string label stays as written
+
+
+def parse_labels(labels: list[str], vocab: Iterable, max_seq_len: int) -> dict[str, Variable]:
+    """Residual variables by name, in order of first direction."""
+    by_text = {str(v): v for v in vocab}
+    variables: dict[str, Variable] = {}
+    for dim, label in enumerate(labels):
+        name, colon, value_text = label.partition(":")
+        if name not in variables:
+            variables[name] = Variable(name, [], [] if colon else None)
+        variable = variables[name]
+        if bool(colon) != variable.categorical:
+            raise ReadError(f"residual direction '{label}': '{name}' is both categorical and numerical")
+        variable.dims.append(dim)
+        if colon:
+            if name == "tokens":
+                value = by_text.get(value_text, value_text)
+            elif name == "indices":
+                value = int(value_text) if value_text.lstrip("-").isdigit() else parse_value(value_text)
+            else:
+                value = parse_value(value_text)
+            variable.values.append(value)
+    if not variables.get("tokens") or "indices" not in variables:
+        raise ReadError("the residual labels name no tokens or indices directions: not a Tracr model")
+    return variables
+
+
+def snap(value: float) -> int | float:
+    """A float read from float32 weights as the short number it stands for (2, 0.5, 1/3)."""
+    value = float(value)
+    if not math.isfinite(value):
+        raise ReadError(f"a non-finite value {value} in the weights")
+    if abs(value - round(value)) < _TOLERANCE:
+        return int(round(value))
+    fraction = Fraction(value).limit_denominator(1000)
+    if abs(float(fraction) - value) < 1e-6 * max(1.0, abs(value)):
+        return float(fraction)
+    return float(np.float32(value))
+
+
+def infer_value_set(line: Line, kind: LambdaKind | None, table_fn, inputs: list[list], max_seq_len: int,
+                    numerical: bool) -> list:
+    """The value set Tracr's basis inference gives a numerical line's output."""
+    if line.op is Op.SELECTOR_WIDTH:
+        return list(range(max_seq_len + 1))
+    if line.op is Op.AGGREGATE:
+        out = {value / length for value in inputs[0] for length in range(1, max_seq_len + 1)}
+        return sort_values(out)
+    if line.op is Op.MAP:
+        return sort_values({y for y in (table_fn(x) for x in inputs[0]) if y is not None})
+    return sort_values({y for y in (table_fn(a, b) for a in inputs[0] for b in inputs[1]) if y is not None})
+
+
+class _Reader:
+    """State while reading: variables, which line defines each, value sets."""
+
+    def __init__(self, weights: ModelWeights):
+        if weights.residual_labels is None:
+            raise ReadError("the weights carry no residual labels")
+        config = weights.compile_config
+        self.weights = weights
+        self.params = weights.params
+        self.max_seq_len = config.max_seq_len
+        self.variables = parse_labels(list(weights.residual_labels), config.vocab, config.max_seq_len)
+        self.dim_owner = {dim: var.name for var in self.variables.values() for dim in var.dims}
+        self.one = self.variables["one"].dims[0] if "one" in self.variables else None  # only if a block needs it
+        tokens = self.variables["tokens"]
+        special = {config.compiler_bos, config.compiler_pad}
+        self.bos = next((d for d, v in zip(tokens.dims, tokens.values) if v == config.compiler_bos), None)
+        if self.bos is None:
+            raise ReadError(f"no 'tokens:{config.compiler_bos}' direction (is --bos right?)")
+        self.ignored = {self.one, self.bos} - {None} | {d for d, v in zip(tokens.dims, tokens.values) if v in special}
+        self.defined = {"tokens": "tokens", "indices": "indices"}  # variable label -> program name
+        self.value_sets: dict[str, list] = {
+            "tokens": [v for v in tokens.values if v not in special],
+            "indices": list(range(self.max_seq_len))}
+        self.lines: list[Line] = []
+        self.names: list[str] = []
+        self.sources: list[str] = []
+        self.alternatives: list[list[str]] = []
+        self.tied: list[str] = []  # the alternatives of the table named last
+        self.notes: list[str] = []
+        self.pending_widths: dict[str, tuple[str, str]] = {}  # helper label -> (select line name, source)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def variable_of(self, dims: np.ndarray, what: str) -> Variable | None:
+        names = {self.dim_owner[d] for d in dims if d not in self.ignored}
+        if not names:
+            return None
+        if len(names) > 1:
+            raise ReadError(f"{what} spans several variables ({', '.join(sorted(names))})")
+        return self.variables[names.pop()]
+
+    def argument(self, variable: Variable, where: str) -> str:
+        if variable.name not in self.defined:
+            raise ReadError(f"{where} reads '{variable.name}' before any block writes it")
+        return self.defined[variable.name]
+
+    def add_line(self, line: Line, label: str, source: str, values: list | None) -> str:
+        name = variable_name(len(self.lines))
+        self.lines.append(line)
+        self.names.append(label)
+        self.sources.append(source)
+        self.alternatives.append(self.tied if line.op in (Op.MAP, Op.SEQUENCE_MAP, Op.SELECT) else [])
+        self.tied = []
+        self.defined[label] = name
+        if values is not None:
+            self.value_sets[label] = values
+        return name
+
+    def values_of(self, variable: Variable) -> list:
+        """The values a variable takes (the tokens without BOS and PAD)."""
+        if variable.name == "tokens":
+            return self.value_sets["tokens"]
+        if variable.categorical:
+            return variable.values
+        if variable.name not in self.value_sets:
+            raise ReadError(f"the value set of numerical '{variable.name}' is unknown")
+        return self.value_sets[variable.name]
+
+    # --- attention -----------------------------------------------------------------------------------
+
+    def read_head(self, layer: int, head: int) -> None:
+        key_size = self.weights.key_size
+        prefix = f"transformer/layer_{layer}/attn"
+        columns = slice(head * key_size, (head + 1) * key_size)
+        query, key = self.params[f"{prefix}/query/w"][:, columns], self.params[f"{prefix}/key/w"][:, columns]
+        value, out = self.params[f"{prefix}/value/w"][:, columns], self.params[f"{prefix}/linear/w"][columns]
+        written = np.flatnonzero(np.abs(out).sum(axis=0) > 0)
+        if written.size == 0:
+            return
+        source = f"layer {layer} head {head}"
+        target = self.variable_of(written, f"{source}'s output")
+        if target is None:
+            raise ReadError(f"{source} writes only bookkeeping directions")
+        qk = query.astype(np.float64) @ key.astype(np.float64).T
+        key_var = self.variable_of(np.flatnonzero(np.abs(key).sum(axis=1) > 0), f"{source}'s keys")
+        query_var = self.variable_of(np.flatnonzero(np.abs(qk).sum(axis=1) > 0), f"{source}'s queries")
+        if key_var is None:
+            raise ReadError(f"{source} has no keys")
+        select_label = f"select_{layer}_{head}"
+        predicate = self.read_predicate(qk, key_var, query_var, source)
+        if query_var is None:  # no pair is selected: the weights do not show the queries
+            query_var = key_var
+            self.notes.append(f"{source}: a selector that selects nothing (FALSE); its queries are not "
+                              "shown by the weights, any variable computes the same")
+        select = Line(Op.SELECT, (self.argument(key_var, source), self.argument(query_var, source), predicate))
+        if target.name.endswith(HELPER_SUFFIX):
+            selector_name = self.add_line(select, select_label, source, None)
+            self.pending_widths[target.name] = (selector_name, source)
+            return
+        value_var = self.variable_of(np.flatnonzero(np.abs(value).sum(axis=1) > 0), f"{source}'s values")
+        if value_var is None:
+            raise ReadError(f"{source} moves no values")
+        if value_var.categorical != target.categorical:
+            raise ReadError(f"{source} aggregates '{value_var.name}' into '{target.name}' of another encoding")
+        selector_name = self.add_line(select, select_label, source, None)
+        values = None if target.categorical else infer_value_set(
+            Line(Op.AGGREGATE, ()), None, None, [self.values_of(value_var)], self.max_seq_len, True)
+        self.add_line(Line(Op.AGGREGATE, (selector_name, self.argument(value_var, source))), target.name,
+                      source, values)
+
+    def read_predicate(self, qk: np.ndarray, key_var: Variable, query_var: Variable | None, source: str) -> str:
+        if query_var is None:
+            return "FALSE"
+        if not query_var.categorical or not key_var.categorical:
+            raise ReadError(f"{source} compares a numerical variable")
+        keys, queries = self.values_of(key_var), self.values_of(query_var)
+        key_dims = [key_var.dims[key_var.values.index(k)] for k in keys]
+        query_dims = [query_var.dims[query_var.values.index(q)] for q in queries]
+        block = qk[np.ix_(query_dims, key_dims)]
+        scale = np.abs(qk).max()
+        chosen = block > 0.5 * scale
+        if np.any((np.abs(block) > _TOLERANCE * scale) & (np.abs(block - scale) > 0.05 * scale)):
+            self.notes.append(f"{source}: attention scores are not all 0 or one value; read by thresholding")
+        pairs = {(plain(k), plain(q)) for i, q in enumerate(queries) for j, k in enumerate(keys) if chosen[i, j]}
+        matches = comparison_matches(pairs, keys, queries)
+        self.tied = matches[1:]
+        return matches[0] if matches else predicate_token(pairs)
+
+    # --- MLPs ----------------------------------------------------------------------------------------
+
+    def read_mlp(self, layer: int) -> None:
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, bias1 = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_1/b"]
+        second, bias2 = self.params[f"{prefix}/linear_2/w"], self.params[f"{prefix}/linear_2/b"]
+        if np.any(bias1) or np.any(bias2):
+            raise ReadError(f"layer {layer} MLP has biases, which Tracr never writes")
+        written = np.flatnonzero(np.abs(second).sum(axis=0) > 0)
+        targets: dict[str, Variable] = {}
+        for dim in written:
+            if dim in self.ignored:
+                continue
+            variable = self.variables[self.dim_owner[dim]]
+            if variable.name.endswith(HELPER_SUFFIX):
+                continue  # a SelectorWidth's MLP cleaning its scratch direction at BOS
+            targets.setdefault(variable.name, variable)
+        for target in targets.values():
+            neurons = np.flatnonzero(np.abs(second[:, target.dims]).sum(axis=1) > 0)
+            read = np.flatnonzero(np.abs(first[:, neurons]).sum(axis=1) > 0)
+            self.read_mlp_block(layer, target, neurons, read)
+
+    def read_mlp_block(self, layer: int, target: Variable, neurons: np.ndarray, read: np.ndarray) -> None:
+        source = f"layer {layer} mlp"
+        inputs = []
+        for dim in read:
+            if dim in self.ignored:
+                continue
+            variable = self.variables[self.dim_owner[dim]]
+            if variable not in inputs:
+                inputs.append(variable)
+        helpers = [v for v in inputs if v.name.endswith(HELPER_SUFFIX)]
+        if helpers:
+            self.read_selector_width(helpers[0], target, source)
+            return
+        if not inputs:
+            raise ReadError(f"{source} writes '{target.name}' from no input")
+        if len(inputs) > 2:
+            raise ReadError(f"{source} computes '{target.name}' from {len(inputs)} variables")
+        uses_one = self.one is not None and bool(
+            np.any(self.params[f"transformer/layer_{layer}/mlp/linear_1/w"][self.one, neurons]))
+        if len(inputs) == 1:
+            self.read_map(layer, target, inputs[0], neurons, uses_one, source)
+        else:
+            self.read_sequence_map(layer, target, inputs, neurons, source)
+
+    def run_mlp(self, layer: int, residual: np.ndarray, neurons: np.ndarray, linear: bool) -> np.ndarray:
+        """The MLP's output on [n, d_model] residual vectors, through the given neurons only."""
+        prefix = f"transformer/layer_{layer}/mlp"
+        first = self.params[f"{prefix}/linear_1/w"][:, neurons].astype(np.float64)
+        second = self.params[f"{prefix}/linear_2/w"][neurons].astype(np.float64)
+        hidden = residual @ first
+        return (hidden if linear else np.maximum(hidden, 0.0)) @ second
+
+    def residual(self, assignments: list[tuple[Variable, Any]]) -> np.ndarray:
+        vector = np.zeros(self.weights.d_model)
+        if self.one is not None:
+            vector[self.one] = 1.0
+        for variable, value in assignments:
+            if variable.categorical:
+                vector[variable.dims[variable.values.index(value)]] = 1.0
+            else:
+                vector[variable.dims[0]] = float(value)
+        return vector
+
+    def decode(self, target: Variable, output: np.ndarray) -> Any:
+        if not target.categorical:
+            return snap(output[target.dims[0]])
+        block = output[target.dims]
+        if block.max() < 0.5:
+            return None
+        return target.values[int(block.argmax())]
+
+    def read_map(self, layer: int, target: Variable, source_var: Variable, neurons: np.ndarray,
+                 uses_one: bool, source: str) -> None:
+        domain = self.values_of(source_var)
+        linear = source_var.categorical and not uses_one
+        if linear:  # a categorical lookup: no bias, so read without the ReLU (see module docstring)
+            rows = np.stack([self.residual([(source_var, x)]) for x in domain])
+            if self.one is not None:
+                rows[:, self.one] = 0.0
+        else:
+            rows = np.stack([self.residual([(source_var, x)]) for x in domain])
+        outputs = self.run_mlp(layer, rows, neurons, linear)
+        table = {plain(x): self.decode(target, out) for x, out in zip(domain, outputs)}
+        kind = _map_kind(source_var.categorical, target.categorical)
+        token = self.name_table(table, domain, kind)
+        line = Line(Op.MAP, (token, self.argument(source_var, source)))
+        values = None if target.categorical else infer_value_set(line, kind, table.get, [domain],
+                                                                 self.max_seq_len, True)
+        self.add_line(line, target.name, source, values)
+
+    def read_sequence_map(self, layer: int, target: Variable, inputs: list[Variable], neurons: np.ndarray,
+                          source: str) -> None:
+        first_var, second_var = self.argument_order(layer, inputs, neurons)
+        if not first_var.categorical and not second_var.categorical and not target.categorical:
+            self.read_linear(layer, target, first_var, second_var, neurons, source)
+            return
+        if not (first_var.categorical and second_var.categorical and target.categorical):
+            raise ReadError(f"{source} mixes encodings in a SequenceMap")
+        domain = [(a, b) for a in self.values_of(first_var) for b in self.values_of(second_var)]
+        rows = np.stack([self.residual([(first_var, a), (second_var, b)]) for a, b in domain])
+        outputs = self.run_mlp(layer, rows, neurons, linear=False)
+        table = {(plain(a), plain(b)): self.decode(target, out) for (a, b), out in zip(domain, outputs)}
+        token = self.name_table(table, list(table), LambdaKind.SEQUENCE_MAP)
+        line = Line(Op.SEQUENCE_MAP, (token, self.argument(first_var, source), self.argument(second_var, source)))
+        self.add_line(line, target.name, source, None)
+
+    def argument_order(self, layer: int, inputs: list[Variable], neurons: np.ndarray) -> tuple[Variable, Variable]:
+        """Which input is Tracr's first argument, from the order of the hidden neurons.
+
+        A LinearSequenceMap's neurons are sorted by name (`..._x` before `..._y`), so the first
+        neuron reads the first argument; a categorical SequenceMap's run over (x, y) pairs with
+        x slowest, so x's direction never decreases from neuron to neuron.
+        """
+        first = self.params[f"transformer/layer_{layer}/mlp/linear_1/w"][:, neurons]
+        if not inputs[0].categorical and not inputs[1].categorical:
+            reader = np.flatnonzero(first[:, 0])
+            if any(d in inputs[1].dims for d in reader):
+                return inputs[1], inputs[0]
+            return inputs[0], inputs[1]
+        for candidate in (inputs, inputs[::-1]):
+            dims = candidate[0].dims
+            owners = [int(np.argmax(np.abs(first[dims, n]))) if np.any(first[dims, n]) else -1
+                      for n in range(len(neurons))]
+            owners = [o for o in owners if o >= 0]
+            if all(a <= b for a, b in zip(owners, owners[1:])):
+                return candidate[0], candidate[1]
+        return inputs[0], inputs[1]
+
+    def read_linear(self, layer: int, target: Variable, first_var: Variable, second_var: Variable,
+                    neurons: np.ndarray, source: str) -> None:
+        zero = self.run_mlp(layer, self.residual([(first_var, 0), (second_var, 0)])[None], neurons, False)[0]
+        base = zero[target.dims[0]]
+        factors = []
+        for variable, other in ((first_var, second_var), (second_var, first_var)):
+            out = self.run_mlp(layer, self.residual([(variable, 1), (other, 0)])[None], neurons, False)[0]
+            factors.append(snap(out[target.dims[0]] - base))
+        line = Line(Op.SEQUENCE_MAP, (linear_token(*factors), self.argument(first_var, source),
+                                      self.argument(second_var, source)))
+        fst, snd = factors
+        values = sort_values({fst * a + snd * b for a in self.values_of(first_var)
+                              for b in self.values_of(second_var)})
+        self.add_line(line, target.name, source, values)
+
+    def read_selector_width(self, helper: Variable, target: Variable, source: str) -> None:
+        if helper.name not in self.pending_widths:
+            raise ReadError(f"{source} reads '{helper.name}', which no head wrote")
+        selector_name, head_source = self.pending_widths.pop(helper.name)
+        values = None if target.categorical else list(range(self.max_seq_len + 1))
+        self.add_line(Line(Op.SELECTOR_WIDTH, (selector_name,)), target.name, f"{head_source} + {source}",
+                      values)
+
+    def name_table(self, table: dict, domain: list, kind: LambdaKind) -> str:
+        """A library lambda's token where one computes the table on the domain, else the table's."""
+        matches = library_match(table, domain, kind)
+        self.tied = [lam.text for lam in matches[1:]]
+        if matches:
+            return matches[0].token
+        return map_token(table, kind)
+
+    def read(self) -> ReadProgram:
+        for layer in range(self.weights.num_layers):
+            for head in range(self.weights.num_heads):
+                self.read_head(layer, head)
+            self.read_mlp(layer)
+        if self.pending_widths:
+            raise ReadError(f"a SelectorWidth head without its MLP ('{next(iter(self.pending_widths))}')")
+        if not self.lines:
+            raise ReadError("no block writes anything: the model computes no program")
+        program, order = _output_last(self.lines)
+        return ReadProgram(program=program, names=[self.names[i] for i in order], notes=self.notes,
+                           sources=[self.sources[i] for i in order],
+                           alternatives=[self.alternatives[i] for i in order])
+
+
+def _map_kind(categorical_in: bool, categorical_out: bool) -> LambdaKind:
+    return {(True, True): LambdaKind.MAP_CAT_CAT, (True, False): LambdaKind.MAP_CAT_NUM,
+            (False, True): LambdaKind.MAP_NUM_CAT, (False, False): LambdaKind.MAP_NUM_NUM}[
+        (categorical_in, categorical_out)]
+
+
+def _output_last(lines: list[Line]) -> tuple[Program, list[int]]:
+    """The lines in reading order, with the one line nothing reads moved last (the program's output),
+    and the old index of each."""
+    read_by_some = {arg for line in lines for arg in line.variable_args}
+    unread = [i for i, line in enumerate(lines)
+              if variable_name(i) not in read_by_some and line.op is not Op.SELECT]
+    if len(unread) != 1:
+        raise ReadError(f"{len(unread)} variables are read by no block; a program has one output")
+    if unread[0] == len(lines) - 1:
+        return Program(tuple(lines)), list(range(len(lines)))
+    order = [i for i in range(len(lines)) if i != unread[0]] + [unread[0]]
+    mapping = {variable_name(old): variable_name(new) for new, old in enumerate(order)}
+    renamed = []
+    for old in order:
+        line = lines[old]
+        positions = {Op.SELECT: (0, 1), Op.AGGREGATE: (0, 1), Op.SELECTOR_WIDTH: (0,), Op.MAP: (1,),
+                     Op.SEQUENCE_MAP: (1, 2)}[line.op]
+        renamed.append(Line(line.op, tuple(mapping.get(a, a) if i in positions else a
+                                           for i, a in enumerate(line.args))))
+    return Program(tuple(renamed)), order
+
+
+def read_program(weights: ModelWeights) -> ReadProgram:
+    """The program a labelled Tracr model computes, read from its weights (raises ReadError)."""
+    return _Reader(weights).read()
