@@ -322,6 +322,50 @@ class _Reader:
         hidden = residual @ first
         return (hidden if linear else np.maximum(hidden, 0.0)) @ second
 
+    def run_discretising_mlp(self, layer: int, source_var: Variable, domain: list,
+                             neurons: np.ndarray) -> np.ndarray:
+        """A numerical Map's MLP on each input value, with its thresholds taken as exact steps.
+
+        Tracr's discretising layer has a constant neuron (f of the smallest value) and, per
+        threshold t between neighbouring values, two neurons ReLU(L(x - t) + 1) and ReLU(L(x - t))
+        whose difference steps from 0 to 1 over [t, t + 1/L]. Values closer than 1/L make the
+        compiled ramp inexact; the step is what the program computes, so that is what is read.
+        Neurons that do not pair up this way are run as they are.
+        """
+        prefix = f"transformer/layer_{layer}/mlp"
+        first = self.params[f"{prefix}/linear_1/w"].astype(np.float64)
+        second = self.params[f"{prefix}/linear_2/w"].astype(np.float64)
+        slope = first[source_var.dims[0], neurons]
+        bias = first[self.one, neurons] if self.one is not None else np.zeros(len(neurons))
+        xs = np.array([float(x) for x in domain])
+        out = np.zeros((len(xs), second.shape[1]))
+        unpaired = []
+        by_slope: dict[float, list[int]] = {}
+        for index, neuron in enumerate(neurons):
+            if slope[index] == 0:
+                out += max(bias[index], 0.0) * second[neuron]
+            else:
+                by_slope.setdefault(float(slope[index]), []).append(index)
+        for members in by_slope.values():
+            members = sorted(members, key=lambda i: bias[i])
+            used: set[int] = set()
+            for low in members:
+                if low in used:
+                    continue
+                high = next((i for i in members if i not in used and i != low
+                             and abs(bias[i] - bias[low] - 1.0) < 1e-3), None)
+                if high is None or not np.allclose(second[neurons[high]], -second[neurons[low]], atol=1e-4):
+                    continue
+                used.update((low, high))
+                threshold = -bias[low] / slope[low]
+                step = (xs >= threshold) if slope[low] > 0 else (xs <= threshold)
+                out += step[:, None] * second[neurons[high]][None, :]
+            unpaired += [i for i in members if i not in used]
+        if unpaired:
+            rows = np.stack([self.residual([(source_var, x)]) for x in domain])
+            out += self.run_mlp(layer, rows, neurons[unpaired], linear=False)
+        return out
+
     def residual(self, assignments: list[tuple[Variable, Any]]) -> np.ndarray:
         vector = np.zeros(self.weights.d_model)
         if self.one is not None:
@@ -351,7 +395,10 @@ class _Reader:
                 rows[:, self.one] = 0.0
         else:
             rows = np.stack([self.residual([(source_var, x)]) for x in domain])
-        outputs = self.run_mlp(layer, rows, neurons, linear)
+        if source_var.categorical:
+            outputs = self.run_mlp(layer, rows, neurons, linear)
+        else:
+            outputs = self.run_discretising_mlp(layer, source_var, domain, neurons)
         table = {plain(x): self.decode(target, out) for x, out in zip(domain, outputs)}
         kind = _map_kind(source_var.categorical, target.categorical)
         token = self.name_table(table, domain, kind)

@@ -10,8 +10,12 @@ running. A table is plain data, written as a Python literal in program text:
     Select(indices, indices, {(0, 1), (1, 2), (2, 3)})   # the selected (key, query) pairs
     numerical(LinearSequenceMap(v1, v2, 1, -1))          # fst_fac * x + snd_fac * y
 
-A value missing from a map table maps to None, as a Tracr function returning
-None does. Tables are parsed with `ast.literal_eval` (literals only, never code)
+A value missing from a categorical map table maps to None, as a Tracr function
+returning None does. A table on a numerical input is a step function, as Tracr's
+discretising MLP is: a value between two keys takes the nearer key's output (the
+larger key's on a tie), which matters where Tracr's own value-set inference
+missed values a numerical Aggregate can produce (it assumes means of single 0/1
+values, so 2/3 is never in it). Tables are parsed with `ast.literal_eval` (literals only, never code)
 after bounds on size and nesting. As tokens, tables carry their kind like
 library lambdas do (`{0: 1}|cc`); they are not in the decoder's vocabulary: the
 weight reader (`trade.weights_to_program`) alone writes them.
@@ -137,9 +141,26 @@ def _lookup(table: dict) -> Callable[..., Any]:
     return fn
 
 
-def _python_literal(table: dict, arity: int) -> str:
+def _nearest(table: dict) -> Callable[[Any], Any]:
+    """A numerical input's table as Tracr's discretising MLP computes it: the nearest key's output."""
+    keys = sorted(k for k in table if isinstance(k, (int, float)) and not isinstance(k, bool))
+
+    def fn(x):
+        if x in table:
+            return table[x]
+        if not keys or not isinstance(x, (int, float)):
+            return None
+        return table[min(keys, key=lambda k: (abs(k - x), -k))]
+    return fn
+
+
+def _python_literal(table: dict, kind: LambdaKind) -> str:
     text = _canonical_map(table, LambdaKind.MAP_CAT_CAT)
-    return f"lambda x: {text}.get(x)" if arity == 1 else f"lambda x, y: {text}.get((x, y))"
+    if kind.arity == 2:
+        return f"lambda x, y: {text}.get((x, y))"
+    if kind.input_encoding.value == "numerical":
+        return f"lambda x: (lambda t: t[min(t, key=lambda k: (abs(k - x), -k))])({text})"
+    return f"lambda x: {text}.get(x)"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -165,8 +186,9 @@ def lambda_of(token: str) -> Lambda:
     if kind is LambdaKind.SEQUENCE_MAP and not all(isinstance(k, tuple) and len(k) == 2 for k in table):
         raise TableError("a SequenceMap table needs (x, y) pairs as keys")
     table = {k: v for k, v in table.items() if v is not None}
-    return Lambda(kind=kind, text=_canonical_map(table, kind), python=_python_literal(table, kind.arity),
-                  fn=_lookup(table))
+    numerical_input = kind.arity == 1 and kind.input_encoding.value == "numerical"
+    return Lambda(kind=kind, text=_canonical_map(table, kind), python=_python_literal(table, kind),
+                  fn=_nearest(table) if numerical_input else _lookup(table))
 
 
 def _linear_factors(text: str) -> tuple[float, float]:
