@@ -1,0 +1,482 @@
+"""Recovering the one-hot residual basis of a rotated, mixed or noisy model, and verdicts on such models.
+
+Compiled weights are one-hot: every residual direction is one value of one
+variable. After a change of basis (`trade.transform`) the directions are
+spread over the whole stream, and TraDe's readers of the dataflow see nothing.
+The one-hot basis is still written in the weights: the embeddings, each head's
+output rows and each MLP's output rows write residual vectors, and the query,
+key, value and first MLP matrices (and the unembedding) read them; in the
+one-hot basis each of these vectors is a few basis directions. So the basis
+directions are recovered by peeling: the vector whose direction touches the
+fewest others is a basis direction (a sum of two touches what both touch);
+once found, it is projected out of every vector, and what remains of
+`v2:4 - v2:5` after `v2:5` is `v2:4`. For a rotation the basis is orthonormal
+in the given coordinates, and reads and writes live in the same space.
+
+The recovered directions are then signed (reads positive), ordered (the inputs
+as Tracr lays them out, matched by their embedding rows; a variable's values by
+the order of the hidden units or head dimensions that read them, which a
+change of residual basis leaves alone; the output by its unembedding), grouped
+into variables (`trade.skeleton.infer_labels`), and the weights are snapped:
+entries below the noise are set to 0, the others to the nearest fraction of
+small denominator (Tracr's constants are such fractions). The existing
+pipeline decompiles the result.
+
+Verdicts on a transformed model (`verdict_on_given`): `equivalent` runs the
+GIVEN model on every input (through its unembedding) against the candidate;
+`exact` means that a change of basis, found by least squares between the
+candidate's recompiled weights and the given ones, maps one onto the other with
+every entry within `EXACT_TOLERANCE` of its matrix's largest entry.
+
+Not handled: a mixed (non-orthogonal) basis, where reads transform by M^-1
+and writes by M and the two sides must be paired; compressed streams (fewer
+directions than variables' values). Both are reported as unrecovered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from fractions import Fraction
+
+import numpy as np
+
+from trade.weights import ModelWeights
+
+EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis
+SNAP_DENOMINATOR = 64
+_WRITES = ("attn/linear/w", "mlp/linear_2/w")
+_READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+
+
+class BasisError(ValueError):
+    """The weights cannot be brought back to a one-hot basis (too noisy, mixed or compressed)."""
+
+
+def is_one_hot(weights: ModelWeights) -> bool:
+    """Compiled weights: embeddings of 0s and 1s, and the output a plain slice of the stream."""
+    if weights.unembedding is not None:
+        unembedding = np.asarray(weights.unembedding)
+        plain = np.isin(unembedding, (0.0, 1.0)).all() and (unembedding.sum(axis=0) == 1).all()
+        if not plain:
+            return False
+    return all(np.isin(np.asarray(weights.params[name]), (0.0, 1.0)).all()
+               for name in ("token_embed/embeddings", "pos_embed/embeddings"))
+
+
+@dataclasses.dataclass
+class Recovery:
+    """A model brought back to a one-hot basis.
+
+    `weights`: snapped, ordered, with residual labels (variables as `b{k}:{i}`);
+    `unsnapped`: the same basis before snapping; `matrix`: the change of basis
+    (given stream x becomes x @ matrix); `noise`: the largest snapping change,
+    relative to its matrix's largest entry.
+    """
+
+    weights: ModelWeights
+    unsnapped: ModelWeights
+    matrix: np.ndarray
+    noise: float
+
+
+def _vectors(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every residual vector the weights write or read, as rows, with a flag for reads and the scale
+    (largest entry) of the matrix each came from."""
+    rows, is_read, scales = [], [], []
+    params = weights.params
+    for name, value in params.items():
+        value = np.asarray(value, dtype=np.float64)
+        if value.ndim != 2:
+            continue
+        if name.endswith("embeddings") or name.endswith(_WRITES):
+            vectors, read = value, False
+        elif name.endswith(_READS):
+            vectors, read = value.T, True
+        else:
+            continue
+        scale = np.abs(value).max()
+        for vector in vectors:
+            rows.append(vector)
+            is_read.append(read)
+            scales.append(scale)
+    if weights.unembedding is not None:
+        for vector in np.asarray(weights.unembedding, dtype=np.float64).T:
+            rows.append(vector)
+            is_read.append(True)
+            scales.append(np.abs(vector).max())
+    return np.array(rows), np.array(is_read), np.array(scales)
+
+
+def noise_level(weights: ModelWeights) -> float:
+    """How far the embeddings' Gram matrices are from integers (0 for a rotated compiled model)."""
+    worst = 0.0
+    for name in ("token_embed/embeddings", "pos_embed/embeddings"):
+        value = np.asarray(weights.params[name], dtype=np.float64)
+        gram = value @ value.T
+        worst = max(worst, float(np.abs(gram - np.round(gram)).max()))
+    return worst
+
+
+def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
+    """The basis directions (rows, orthonormal) of a rotated compiled model, by peeling (module docstring)."""
+    vectors, _, _ = _vectors(weights)
+    norms = np.linalg.norm(vectors, axis=1)
+    vectors = vectors[norms > tolerance * max(norms.max(), 1e-12)]
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    d = weights.d_model
+    atoms: list[np.ndarray] = []
+    while len(atoms) < d:
+        basis = np.array(atoms).reshape(-1, d)
+        residuals = vectors - (vectors @ basis.T) @ basis
+        lengths = np.linalg.norm(residuals, axis=1)
+        keep = lengths > tolerance
+        if not keep.any():
+            break
+        directions = residuals[keep] / lengths[keep, None]
+        overlap = np.abs(directions @ directions.T) > tolerance ** 0.5
+        support = overlap.sum(axis=1)
+        parallel = (np.abs(directions @ directions.T) > 1 - tolerance).sum(axis=1)
+        best = int(np.lexsort((-parallel, support))[0])
+        atom = directions[best]
+        # Average the vectors that point the same way, to spread the noise.
+        same = np.abs(directions @ atom) > 1 - tolerance ** 0.5
+        signs = np.sign(directions[same] @ atom)
+        atom = (directions[same] * signs[:, None]).mean(axis=0)
+        atom -= (atom @ basis.T) @ basis
+        atoms.append(atom / np.linalg.norm(atom))
+    if len(atoms) < d:  # directions nothing writes or reads: any completion will do
+        basis = np.array(atoms).reshape(-1, d)
+        _, _, vt = np.linalg.svd(basis, full_matrices=True)
+        atoms += list(vt[len(atoms):])
+    return np.array(atoms)
+
+
+def _snap_value(value: float, tolerance: float) -> float:
+    if abs(value) <= tolerance:
+        return 0.0
+    for denominator in range(1, SNAP_DENOMINATOR + 1):
+        numerator = round(value * denominator)
+        if abs(value - numerator / denominator) <= tolerance:
+            return float(np.float32(numerator / denominator))
+    return value
+
+
+def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
+    """Entries within `relative` x their matrix's largest entry of 0 become 0, the others the nearest
+    small fraction; returns the weights and the largest change made (relative)."""
+    params, worst = {}, 0.0
+    for name, value in weights.params.items():
+        value = np.asarray(value, dtype=np.float64)
+        scale = float(np.abs(value).max()) if value.size else 0.0
+        tolerance = relative * scale
+        snapped = np.vectorize(lambda x: _snap_value(x, tolerance), otypes=[np.float64])(value) if \
+            value.size else value
+        if scale:
+            worst = max(worst, float(np.abs(snapped - value).max()) / scale)
+        params[name] = snapped.astype(np.float32)
+    unembedding = weights.unembedding
+    if unembedding is not None:
+        unembedding = np.round(np.asarray(unembedding, dtype=np.float64)).astype(np.float32)
+    return dataclasses.replace(weights, params=params, unembedding=unembedding), worst
+
+
+def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
+    """The weights with the stream expressed on `atoms` (rows): x becomes x @ inv(atoms)."""
+    from trade.transform import change_basis
+
+    moved = change_basis(weights, np.linalg.inv(atoms), {})
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in moved.params.items()}
+    return dataclasses.replace(moved, params=params, transform=weights.transform,
+                               unembedding=np.asarray(moved.unembedding, dtype=np.float64))
+
+
+def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
+    """Atoms signed so that reads are positive, ordered as Tracr orders the residual stream."""
+    from trade.skeleton import fixed_labels  # noqa: F401  (Tracr's input labels; imported for the order)
+
+    moved = _in_basis(weights, atoms)
+    params = moved.params
+    reads = sum(np.asarray(params[name]).sum(axis=1) for name in params if name.endswith(_READS))
+    if moved.unembedding is not None:
+        reads = reads + moved.unembedding.sum(axis=1)
+    writes = sum(np.asarray(params[name]).sum(axis=0) for name in params if name.endswith(_WRITES))
+    embedded = params["token_embed/embeddings"].sum(axis=0) + params["pos_embed/embeddings"].sum(axis=0)
+    # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
+    signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
+                     np.where(np.abs(reads) > 0.5, np.sign(reads), np.where(writes < 0, -1.0, 1.0)))
+    atoms = atoms * signs[:, None]
+    moved = _in_basis(weights, atoms)
+    params = moved.params
+    tokens, positions = params["token_embed/embeddings"], params["pos_embed/embeddings"]
+    d = atoms.shape[0]
+    # The inputs: `indices` (position rows 1..), `one` (every token row), `tokens` (one token row each).
+    one = [j for j in range(d) if np.all(np.abs(tokens[:, j] - 1) < 0.1)]
+    index_dims, token_dims = [], []
+    for row in range(positions.shape[0]):
+        index_dims += [j for j in range(d) if abs(positions[row, j] - 1) < 0.1 and j not in index_dims]
+    for row in range(tokens.shape[0]):
+        token_dims += [j for j in range(d) if abs(tokens[row, j] - 1) < 0.1 and j not in one + token_dims]
+    fixed = index_dims + one[:1] + token_dims
+    rest = [j for j in range(d) if j not in fixed]
+    rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.num_heads, moved.key_size, j))
+    return atoms[fixed + rest], len(fixed)
+
+
+def _significant(vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(np.abs(vector) > 1e-3 * max(float(np.abs(matrix).max()), 1e-12))
+
+
+def _writer_key(params: dict, layers: int, heads: int, key_size: int, dim: int) -> tuple:
+    """Where a direction is first written: (layer, attention 0 / MLP 1, head, first writing unit).
+
+    Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
+    for layer in range(layers):
+        output = params[f"transformer/layer_{layer}/attn/linear/w"]
+        units = _significant(output[:, dim], output)
+        if units.size:
+            return (layer, 0, int(units[0]) // key_size, int(units[0]))
+        second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+        units = _significant(second[:, dim], second)
+        if units.size:
+            return (layer, 1, 0, int(units[0]))
+    return (layers, 2, 0, dim)
+
+
+def _value_key(weights: ModelWeights, dim: int) -> tuple:
+    """A direction's place within its variable: by the output read-out, else by the first hidden unit or
+    head dimension that reads it (a change of residual basis keeps those in Tracr's value order)."""
+    params = weights.params
+    if weights.unembedding is not None:
+        column = np.asarray(weights.unembedding)[dim]
+        if np.abs(column).max() > 0.5:
+            return (0, int(np.argmax(np.abs(column))), 0)
+    for layer in range(weights.num_layers):
+        for rank, part in enumerate(("mlp/linear_1/w", "attn/value/w", "attn/key/w", "attn/query/w")):
+            matrix = params[f"transformer/layer_{layer}/{part}"]
+            units = _significant(matrix[dim], matrix)
+            if units.size:
+                return (1, layer, rank, int(units[0]))
+    return (2, dim, 0)
+
+
+def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
+    """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be."""
+
+    if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
+        raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
+    level = noise_level(weights)
+    tolerance = float(np.clip(10 * level, 1e-4, 0.2))
+    atoms = orthonormal_atoms(weights, tolerance)
+    if np.linalg.cond(atoms) > 1e3:
+        raise BasisError("the recovered directions are not independent")
+    atoms, fixed = _sign_and_order(weights, atoms)
+    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+    # Within each variable, the values in Tracr's order (`_value_key`); variables stay where they are.
+    unsnapped = _in_basis(weights, atoms)
+    order = list(range(weights.d_model))
+    blocks: dict[str, list[int]] = {}
+    for dim in range(fixed, weights.d_model):
+        if ":" in labels[dim]:
+            blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
+    for dims in blocks.values():
+        for place, dim in zip(dims, sorted(dims, key=lambda j: _value_key(unsnapped, j))):
+            order[place] = dim
+    atoms = atoms[order]
+    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+    if change > max_noise:
+        raise BasisError(f"the weights are {change:.2g} (of their matrix's scale) from any one-hot model: "
+                         f"beyond the noise TraDe can remove ({max_noise:g})")
+    snapped = dataclasses.replace(snapped, residual_labels=labels, unembedding=None, transform=None)
+    return Recovery(weights=snapped, unsnapped=_in_basis(weights, atoms), matrix=np.linalg.inv(atoms),
+                    noise=change)
+
+
+def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float
+                         ) -> tuple[ModelWeights, list[str], float]:
+    from trade.layout import LayoutError
+    from trade.skeleton import infer_labels
+
+    snapped, change = snap(_in_basis(weights, atoms), max(tolerance, 1e-4))
+    try:
+        labels = infer_labels(dataclasses.replace(snapped, residual_labels=None))
+    except LayoutError as error:
+        raise BasisError(f"the recovered basis does not read as a compiled model ({error})") from None
+    return snapped, labels, change
+
+
+# ---- verdicts on the given (transformed) model ------------------------------------------------------
+
+
+def _stacked(weights: ModelWeights, reads: bool) -> np.ndarray:
+    params = weights.params
+    names = sorted(name for name in params if (name.endswith(_READS) if reads else (
+        name.endswith(_WRITES) or name.endswith("embeddings"))))
+    if reads:
+        return np.concatenate([np.asarray(params[name], dtype=np.float64) for name in names], axis=1)
+    return np.concatenate([np.asarray(params[name], dtype=np.float64) for name in names], axis=0)
+
+
+def basis_difference(compiled: ModelWeights, given: ModelWeights, tolerance: float = EXACT_TOLERANCE
+                     ) -> str | None:
+    """None if some change of residual basis maps `compiled` (one-hot) onto `given`, every entry within
+    `tolerance` of its matrix's largest entry; else what differs.
+
+    The change M is found by least squares: writes C_w M = G_w, then the part
+    of M the writes leave open from the reads M G_r = C_r.
+    """
+    if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
+        return "another attention geometry"
+    if set(compiled.params) != set(given.params):
+        return "other parameter names"
+    if compiled.d_model != given.d_model:
+        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}"
+    c_w, g_w = _stacked(compiled, False), _stacked(given, False)
+    c_r, g_r = _stacked(compiled, True), _stacked(given, True)
+    if c_w.shape != g_w.shape or c_r.shape != g_r.shape:
+        return "matrices of other shapes"
+    matrix, *_ = np.linalg.lstsq(c_w, g_w, rcond=None)
+    _, singular, vt = np.linalg.svd(c_w, full_matrices=True)
+    rank = int((singular > 1e-9 * singular.max()).sum())
+    null = vt[rank:].T  # d x (d - rank): directions no write touches
+    if null.shape[1]:
+        correction, *_ = np.linalg.lstsq(g_r.T, (c_r - matrix @ g_r).T, rcond=None)
+        matrix = matrix + null @ (null.T @ correction.T)
+    if abs(np.linalg.det(matrix)) < 1e-12:
+        return "no invertible change of basis fits"
+    inverse = np.linalg.inv(matrix)
+    for name, value in compiled.params.items():
+        value = np.asarray(value, dtype=np.float64)
+        if name.endswith("embeddings") or name.endswith(_WRITES) or name.endswith(("linear/b", "linear_2/b")):
+            value = value @ matrix
+        elif name.endswith(_READS):
+            value = inverse @ value
+        target = np.asarray(given.params[name], dtype=np.float64)
+        scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
+        if np.abs(value - target).max() > tolerance * scale:
+            return f"'{name}' differs by {np.abs(value - target).max() / scale:.2g} of its scale after the " \
+                   "best change of basis"
+    return None
+
+
+def given_reference(given: ModelWeights, recovered: ModelWeights | None):
+    """A `trade.verify.ReferenceModel` whose outputs come from running the GIVEN model on every input
+    through its unembedding (its `weights` are the given ones, so nothing is `exact` by plain equality).
+
+    Where a categorical Aggregate's head (read from the recovered one-hot weights; without them every
+    head) attends to BOS, outputs are not trusted, as in `trade.verify`.
+    """
+    from trade.compiling import forward
+    from trade.program.interpret import all_inputs, input_space_size
+    from trade.transform import readout
+    from trade.verify import UNKNOWN, ReferenceModel, VerifyOptions, _token_ids, categorical_heads
+
+    config = given.compile_config
+    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= VerifyOptions().max_inputs
+    inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else []
+    unembedding = readout(given)
+    watched = categorical_heads(recovered) if recovered is not None else {
+        layer: list(range(given.num_heads)) for layer in range(given.num_layers)}
+    activations, fallbacks = [], []
+    for batch in inputs:
+        ids = _token_ids(given, batch)
+        seen = np.zeros(ids.shape, dtype=bool)
+
+        def watch(layer: int, attention: np.ndarray) -> None:
+            nonlocal seen
+            for head in watched.get(layer, []):
+                seen |= attention[:, head, :, 0] > 0.5
+
+        residual = forward(given.params, ids, given.num_heads, on_attention=watch)
+        activations.append(residual[:, 1:] @ unembedding)
+        anywhere = seen[:, 1:].any(axis=1, keepdims=True)
+        fallbacks.append(np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1)))
+    labels_known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
+    output_values = list(given.output_values) if labels_known and given.output_values is not None else None
+    return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known, inputs=inputs,
+                          block=np.arange(unembedding.shape[1]), activations=activations,
+                          bos_fallback=fallbacks, exhaustive=exhaustive)
+
+
+def verdict_on_given(program, given: ModelWeights, reference) -> tuple[str, str]:
+    """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_difference`),
+    `equivalent` (the given model computes it on every input) or `unverified`, with the reason."""
+    from trade.compiling import CompileError, compile_program
+    from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
+    from trade.weights import weights_of
+
+    checked = verify(program, reference)
+    try:
+        compiled = compile_program(program, given.compile_config, timeout=5.0)
+    except CompileError as error:
+        return UNVERIFIED, f"does not compile: {error}"
+    difference = basis_difference(weights_of(compiled), given)
+    if difference is None and _labels_agree(compiled, reference):
+        return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry within "
+                       f"{EXACT_TOLERANCE:g} of its matrix's largest)")
+    if checked.verdict in (EXACT, EQUIVALENT):
+        return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
+                                                                              "computes")
+    return UNVERIFIED, checked.reason
+
+
+MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
+
+
+def decompile_transformed(model, decompiler=None, options=None):
+    """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
+
+    Recovers the basis (`recover`), decompiles the recovered model with the
+    usual pipeline, then judges its candidates against the GIVEN model
+    (`verdict_on_given`). Where no basis is recovered (too noisy, mixed,
+    compressed), the decoder reads the given weights as they are and the
+    reason says why; a verdict still only comes from the given model.
+    """
+    import time
+
+    from trade import decompile as job
+    from trade.program.text import parse_program, program_to_text
+    from trade.verify import EXACT, UNVERIFIED
+
+    given = job.weights_from(model)
+    if is_one_hot(given):
+        return None
+    options = options or job.DecompileOptions()
+    began = time.perf_counter()
+    try:
+        recovery = recover(given)
+        note = f"read in a recovered one-hot basis (snapping changed entries by up to {recovery.noise:.2g})"
+    except BasisError as error:
+        recovery, note = None, f"no one-hot basis recovered: {error}"
+    recover_seconds = time.perf_counter() - began
+    decompiler = decompiler or job.load_decompiler()
+    if recovery is not None:
+        result = job.decompile(recovery.weights, decompiler, options)
+    else:
+        plain = dataclasses.replace(given, unembedding=None, transform=None, residual_labels=None)
+        result = job._decompile_weights(plain, decompiler, options)
+        result.config = given.compile_config
+    began = time.perf_counter()
+    reference = given_reference(given, recovery.weights if recovery is not None else None)
+    texts = [result.text] + [c.text for c in result.candidates if c.text is not None]
+    best = None
+    seen = set()
+    for text in texts:
+        program = parse_program(text)
+        if program in seen:
+            continue
+        seen.add(program)
+        verdict, reason = verdict_on_given(program, given, reference)
+        if best is None or job._RANK[verdict] < job._RANK[best[1]]:
+            best = (program, verdict, reason)
+        if verdict == EXACT or len(seen) >= MAX_RECHECKED:
+            break
+    program, verdict, reason = best
+    if program != parse_program(result.text):
+        result.program, result.text = program, program_to_text(program, job.layer_comments(
+            program, given.compile_config))
+    result.verdict, result.reason = verdict, f"{reason}; {note}"
+    if verdict == UNVERIFIED and recovery is None:
+        result.reason = f"{note}; {reason}"
+    result.timings["recover_basis"] = recover_seconds
+    result.timings["verify_given"] = time.perf_counter() - began
+    return result

@@ -1,0 +1,255 @@
+"""Function-preserving variants of a compiled model: rotated, mixed, noisy and compressed residual streams.
+
+A transformer has no preferred residual basis: with no layer norm (Tracr has
+none), replacing the residual stream x by x M for any invertible M, the
+embeddings and every matrix that writes to the stream by W M and every matrix
+that reads it by M^-1 W, computes the same function. Compiled weights are
+one-hot in one basis; learned weights are not. These variants take TraDe's
+input away from the one-hot basis:
+
+- `rotate`: M a random orthogonal matrix;
+- `mix`: M a random invertible matrix with singular values in [1/2, 2];
+- `noise`: Gaussian noise of standard deviation S times each matrix's largest
+  entry, added to every matrix (the basis stays; the zeros are gone);
+- `compress`: Tracr's `CompressedTransformer` scheme (unembedding at every
+  layer): a K x d_model matrix W, learned by gradient descent (PyTorch) so that
+  the compressed stream, read back through W, reproduces the original's
+  residual stream on every input; folded into the weights (embeddings and
+  writers times W^T, readers W times).
+
+Each variant records what was done with its seed (`ModelWeights.transform`)
+and carries its output read-out (`ModelWeights.unembedding`, d_model x
+outputs), since the output is no longer a slice of the residual stream.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from trade.weights import ModelWeights
+
+_WRITE_SUFFIXES = ("attn/linear/w", "attn/linear/b", "mlp/linear_2/w", "mlp/linear_2/b")
+_READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+EMBEDDINGS = ("token_embed/embeddings", "pos_embed/embeddings")
+
+
+def readout(weights: ModelWeights) -> np.ndarray:
+    """The model's output read-out, d_model x outputs: its unembedding, or the output block's columns."""
+    if weights.unembedding is not None:
+        return np.asarray(weights.unembedding, dtype=np.float64)
+    from trade.verify import output_block  # Tracr is slow to import
+
+    block = output_block(weights.params)
+    return np.eye(weights.d_model)[:, block]
+
+
+def change_basis(weights: ModelWeights, matrix: np.ndarray, record: dict) -> ModelWeights:
+    """The same model with residual stream x M (M = `matrix`, d_model x d_model, invertible)."""
+    inverse = np.linalg.inv(matrix)
+    params = {}
+    for name, value in weights.params.items():
+        value = np.asarray(value, dtype=np.float64)
+        if name in EMBEDDINGS or name.endswith(_WRITE_SUFFIXES):
+            value = value @ matrix
+        elif name.endswith(_READ_SUFFIXES):
+            value = inverse @ value
+        params[name] = value.astype(np.float32)
+    return dataclasses.replace(weights, params=params, unembedding=(inverse @ readout(weights)).astype(np.float32),
+                               residual_labels=None, transform=list(weights.transform or []) + [record])
+
+
+def random_orthogonal(size: int, rng: np.random.Generator) -> np.ndarray:
+    """Haar-distributed orthogonal matrix (QR of a Gaussian, signs fixed)."""
+    q, r = np.linalg.qr(rng.standard_normal((size, size)))
+    return q * np.sign(np.diag(r))
+
+
+def rotate(weights: ModelWeights, seed: int) -> ModelWeights:
+    """A random orthogonal change of the residual basis."""
+    rng = np.random.default_rng(seed)
+    return change_basis(weights, random_orthogonal(weights.d_model, rng), {"kind": "rotate", "seed": seed})
+
+
+MIX_SINGULAR_RANGE = (0.5, 2.0)
+
+
+def mix(weights: ModelWeights, seed: int) -> ModelWeights:
+    """A random invertible change of basis, condition number at most 4 (singular values in [1/2, 2])."""
+    rng = np.random.default_rng(seed)
+    size = weights.d_model
+    low, high = np.log(MIX_SINGULAR_RANGE[0]), np.log(MIX_SINGULAR_RANGE[1])
+    singular = np.exp(rng.uniform(low, high, size))
+    matrix = random_orthogonal(size, rng) @ np.diag(singular) @ random_orthogonal(size, rng)
+    return change_basis(weights, matrix, {"kind": "mix", "seed": seed,
+                                          "condition": float(singular.max() / singular.min())})
+
+
+def add_noise(weights: ModelWeights, scale: float, seed: int) -> ModelWeights:
+    """Gaussian noise of standard deviation `scale` times each matrix's largest |entry| (zero matrices stay)."""
+    if scale < 0:
+        raise ValueError(f"the noise scale must be non-negative, not {scale}")
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name in sorted(weights.params):
+        value = np.asarray(weights.params[name], dtype=np.float64)
+        largest = float(np.abs(value).max()) if value.size else 0.0
+        params[name] = (value + rng.standard_normal(value.shape) * scale * largest).astype(np.float32)
+    unembedding = readout(weights).astype(np.float32)
+    return dataclasses.replace(weights, params=params, unembedding=unembedding,
+                               transform=list(weights.transform or []) + [
+                                   {"kind": "noise", "seed": seed, "scale": scale}])
+
+
+@dataclasses.dataclass(frozen=True)
+class CompressOptions:
+    """How the compression matrix is learned (Adam on the residual-stream error over all inputs)."""
+
+    steps: int = 2000
+    learning_rate: float = 1e-2
+    target_loss: float = 1e-7  # stop early below this mean squared error
+
+
+def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
+    """`trade.compiling.forward` in PyTorch; with `compress` (K x d), the stream is x W^T and every
+    layer reads it back through W (Tracr's `unembed_at_every_layer`). Returns each layer's stream, read
+    back to d_model."""
+    import torch
+
+    def read(x):
+        return x if compress is None else x @ compress
+
+    def write(x):
+        return x if compress is None else x @ compress.T
+
+    positions = token_ids.shape[1]
+    residual = write(params["token_embed/embeddings"][token_ids] + params["pos_embed/embeddings"][:positions])
+    streams = [read(residual)]
+    layers = sum(1 for k in params if k.endswith("mlp/linear_1/w"))
+    for layer in range(layers):
+        prefix = f"transformer/layer_{layer}"
+        x = read(residual)
+        batch = x.shape[0]
+
+        def heads(name):
+            out = x @ params[f"{prefix}/attn/{name}/w"] + params[f"{prefix}/attn/{name}/b"]
+            return out.reshape(batch, positions, num_heads, -1)
+
+        query, key, value = heads("query"), heads("key"), heads("value")
+        logits = torch.einsum("bthd,bThd->bhtT", query, key) / query.shape[-1] ** 0.5
+        attention = torch.softmax(logits, dim=-1)
+        mixed = torch.einsum("bhtT,bThd->bthd", attention, value).reshape(batch, positions, -1)
+        residual = residual + write(mixed @ params[f"{prefix}/attn/linear/w"] + params[f"{prefix}/attn/linear/b"])
+        x = read(residual)
+        hidden = torch.relu(x @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"])
+        residual = residual + write(hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"])
+        streams.append(read(residual))
+    return streams
+
+
+def compress(weights: ModelWeights, size: int, seed: int,
+             options: CompressOptions = CompressOptions()) -> ModelWeights:
+    """Tracr's compressed residual stream of `size` dimensions, learned and folded into the weights.
+
+    The record holds the final loss and the share of output positions that
+    still decode to the original's outputs (`output_agreement`, on every input).
+    """
+    import torch
+
+    from trade.program.interpret import all_inputs
+    from trade.verify import _token_ids
+
+    if not 1 <= size <= weights.d_model:
+        raise ValueError(f"the compressed size must be between 1 and d_model ({weights.d_model}), not {size}")
+    began = time.perf_counter()
+    config = weights.compile_config
+    batches = [torch.as_tensor(_token_ids(weights, batch)) for batch in all_inputs(config.vocab, config.max_seq_len)]
+    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64)) for name, value in weights.params.items()}
+    with torch.no_grad():
+        targets = [_torch_forward(params, ids, weights.num_heads) for ids in batches]
+    count = sum(ids.numel() for ids in batches) * len(targets[0])
+    scale = float(sum((t ** 2).sum() for streams in targets for t in streams)) / count
+    generator = torch.Generator().manual_seed(seed)
+    w = (torch.randn(size, weights.d_model, generator=generator, dtype=torch.float64)
+         / weights.d_model ** 0.5).requires_grad_(True)
+    optimizer = torch.optim.Adam([w], lr=options.learning_rate)
+    loss_value = float("inf")
+    for _ in range(options.steps):
+        optimizer.zero_grad()
+        loss = sum(((s - t) ** 2).sum() for ids, streams in zip(batches, targets)
+                   for s, t in zip(_torch_forward(params, ids, weights.num_heads, w), streams)) / (count * scale)
+        loss.backward()
+        optimizer.step()
+        loss_value = float(loss)
+        if loss_value < options.target_loss:
+            break
+    folded = fold_compression(weights, w.detach().numpy())
+    agreement = output_agreement(weights, folded)
+    return dataclasses.replace(folded, transform=list(weights.transform or []) + [
+        {"kind": "compress", "seed": seed, "size": size, "loss": loss_value, "output_agreement": agreement,
+         "seconds": round(time.perf_counter() - began, 2)}])
+
+
+def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
+    """The compressed model (stream x W^T, read back as x W) as plain weights with d_model = K."""
+    w = np.asarray(matrix, dtype=np.float64)
+    params = {}
+    for name, value in weights.params.items():
+        value = np.asarray(value, dtype=np.float64)
+        if name in EMBEDDINGS or name.endswith(_WRITE_SUFFIXES):
+            value = value @ w.T
+        elif name.endswith(_READ_SUFFIXES):
+            value = w @ value
+        params[name] = value.astype(np.float32)
+    return dataclasses.replace(weights, params=params, unembedding=(w @ readout(weights)).astype(np.float32),
+                               residual_labels=None)
+
+
+def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
+    """The output read-out on every input, per input length: [batch, length, outputs]."""
+    from trade.program.interpret import all_inputs
+    from trade.verify import run_weights
+
+    config = weights.compile_config
+    unembedding = readout(weights)
+    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in all_inputs(config.vocab,
+                                                                                      config.max_seq_len)]
+
+
+def decoded_outputs(weights: ModelWeights, outputs: list[np.ndarray]) -> list[np.ndarray]:
+    """Outputs as Tracr decodes them: the argmax direction (categorical) or the value (numerical)."""
+    if weights.output_values is None or (outputs and outputs[0].shape[-1] == 1):
+        return [np.round(out[..., 0], 2) for out in outputs]
+    return [out.argmax(axis=-1) for out in outputs]
+
+
+def output_agreement(original: ModelWeights, transformed: ModelWeights) -> float:
+    """Share of (input, position) outputs the transformed model decodes as the original does."""
+    same = total = 0
+    for a, b in zip(decoded_outputs(original, model_outputs(original)),
+                    decoded_outputs(original, model_outputs(transformed))):
+        same += int(np.sum(a == b))
+        total += a.size
+    return same / max(total, 1)
+
+
+def same_outputs(original: ModelWeights, transformed: ModelWeights) -> bool:
+    return output_agreement(original, transformed) == 1.0
+
+
+def transformed(weights: ModelWeights, kind: str, seed: int, amount: float | None = None) -> ModelWeights:
+    """One named variant: `rotate`, `mix`, `noise` (amount: S) or `compress` (amount: K, or a fraction
+    of d_model if below 1)."""
+    if kind == "rotate":
+        return rotate(weights, seed)
+    if kind == "mix":
+        return mix(weights, seed)
+    if kind == "noise":
+        return add_noise(weights, float(amount if amount is not None else 1e-3), seed)
+    if kind == "compress":
+        amount = 0.75 if amount is None else amount
+        size = int(round(amount * weights.d_model)) if amount < 1 else int(amount)
+        return compress(weights, max(size, 1), seed)
+    raise ValueError(f"unknown transformation '{kind}'; choose rotate, mix, noise or compress")
