@@ -139,7 +139,7 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
         best = int(np.lexsort((-parallel, support))[0])
         atom = directions[best]
         # Average the vectors that point the same way, to spread the noise.
-        same = np.abs(directions @ atom) > 1 - tolerance ** 0.5
+        same = np.abs(directions @ atom) > 1 - tolerance
         signs = np.sign(directions[same] @ atom)
         atom = (directions[same] * signs[:, None]).mean(axis=0)
         atom -= (atom @ basis.T) @ basis
@@ -148,7 +148,58 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
         basis = np.array(atoms).reshape(-1, d)
         _, _, vt = np.linalg.svd(basis, full_matrices=True)
         atoms += list(vt[len(atoms):])
-    return np.array(atoms)
+    raw, _, _ = _vectors(weights)
+    raw = raw[np.linalg.norm(raw, axis=1) > tolerance * max(np.linalg.norm(raw, axis=1).max(), 1e-12)]
+    _, distinct = np.unique(np.round(raw, 4), axis=0, return_index=True)
+    return sparsest_rotation(raw[np.sort(distinct)], np.array(atoms), tolerance)
+
+
+def _cost(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Per column: the non-zero coordinates (linear below `tolerance` of the vector's norm), plus half a
+    point for each that is no fraction of small denominator (Tracr's weights are such fractions)."""
+    size = np.abs(coordinates) / (tolerance * norms[:, None])
+    nonzero = np.minimum(size, 1.0)
+    slack = tolerance * np.maximum(norms[:, None], 1.0)
+    nice = np.zeros(coordinates.shape, dtype=bool)
+    for denominator in (1, 2, 3, 4, 6, 8, 12):
+        nice |= np.abs(coordinates * denominator - np.round(coordinates * denominator)) <= slack * denominator
+    return (nonzero + 0.5 * (size >= 1) * ~nice).sum(axis=0)
+
+
+def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, sweeps: int = 6) -> np.ndarray:
+    """Jacobi sweeps: turns each pair of atoms within their plane to the angle that makes the most
+    coordinates zero (and, on a tie, small fractions).
+
+    Greedy peeling can take a sum of two directions for a direction (`tokens:0 + tokens:1`, read
+    together by a Map, before either is seen alone); in the plane of the two wrong atoms one angle
+    zeroes more coordinates. The angles tried are those that put one vector on an axis.
+    """
+    atoms = atoms.copy()
+    norms = np.linalg.norm(vectors, axis=1)
+    for _ in range(sweeps):
+        changed = False
+        coordinates = vectors @ atoms.T
+        touched = np.abs(coordinates) > tolerance * norms[:, None]
+        pairs = {(i, j) for row in touched for i in np.flatnonzero(row) for j in np.flatnonzero(row) if i < j}
+        for i, j in sorted(pairs):
+            a, b = vectors @ atoms[i], vectors @ atoms[j]
+            both = (np.abs(a) > tolerance * norms) & (np.abs(b) > tolerance * norms)
+            if not both.any():
+                continue
+            angles = np.unique(np.round(np.mod(np.arctan2(b[both], a[both]), np.pi / 2), 12))
+            angles = np.concatenate([[0.0], angles, np.mod(angles + np.pi / 4, np.pi / 2)])
+            cos, sin = np.cos(angles), np.sin(angles)
+            first = np.outer(a, cos) + np.outer(b, sin)
+            second = -np.outer(a, sin) + np.outer(b, cos)
+            cost = _cost(first, norms, tolerance) + _cost(second, norms, tolerance)
+            best = int(np.argmin(cost))
+            if best and cost[best] < cost[0] - 0.25:
+                atoms[i], atoms[j] = (cos[best] * atoms[i] + sin[best] * atoms[j],
+                                      -sin[best] * atoms[i] + cos[best] * atoms[j])
+                changed = True
+        if not changed:
+            break
+    return atoms
 
 
 def _snap_value(value: float, tolerance: float) -> float:
@@ -218,16 +269,55 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
         token_dims += [j for j in range(d) if abs(tokens[row, j] - 1) < 0.1 and j not in one + token_dims]
     fixed = index_dims + one[:1] + token_dims
     rest = [j for j in range(d) if j not in fixed]
-    rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.num_heads, moved.key_size, j))
+    from trade.verify import token_ids_for
+
+    bos_row = token_ids_for(moved.compile_config)[moved.compile_config.compiler_bos]
+    bookkeeping = set(one[:1]) | ({token_dims[bos_row]} if bos_row < len(token_dims) else set())
+    group = _mlp_groups(params, moved.num_layers, bookkeeping)
+    rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.key_size, j, group))
     return atoms[fixed + rest], len(fixed)
+
+
+def _mlp_groups(params: dict, layers: int, bookkeeping: set[int]) -> dict[int, int]:
+    """Per direction an MLP writes: the first neuron of the group of directions its neurons write
+    together (a SelectorWidth's or a discretising MLP's steps write two values of one variable), leaving
+    out neurons that read only `one` or BOS (a BOS cleaner two SelectorWidths share)."""
+    group: dict[int, int] = {}
+    for layer in range(layers):
+        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+        second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+        parent: dict[int, int] = {}
+
+        def find(dim: int) -> int:
+            while parent.setdefault(dim, dim) != dim:
+                dim = parent[dim]
+            return dim
+
+        start: dict[int, int] = {}
+        for unit in range(second.shape[0]):
+            written = [int(d) for d in _significant(second[unit], second) if int(d) not in group]
+            reads = set(int(d) for d in _significant(first[:, unit], first))
+            if not written or (reads and reads <= bookkeeping):
+                continue
+            for dim in written:
+                start.setdefault(dim, unit)
+            for dim in written[1:]:
+                parent[find(dim)] = find(written[0])
+        roots: dict[int, int] = {}
+        for dim, unit in start.items():
+            root = find(dim)
+            roots[root] = min(roots.get(root, unit), unit)
+        for dim in start:
+            group[dim] = roots[find(dim)]
+    return group
 
 
 def _significant(vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.abs(vector) > 1e-3 * max(float(np.abs(matrix).max()), 1e-12))
 
 
-def _writer_key(params: dict, layers: int, heads: int, key_size: int, dim: int) -> tuple:
-    """Where a direction is first written: (layer, attention 0 / MLP 1, head, first writing unit).
+def _writer_key(params: dict, layers: int, key_size: int, dim: int, group: dict[int, int]) -> tuple:
+    """Where a direction is first written: (layer, attention 0 / MLP 1, head, first unit of its group).
 
     Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
     for layer in range(layers):
@@ -238,7 +328,7 @@ def _writer_key(params: dict, layers: int, heads: int, key_size: int, dim: int) 
         second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
         units = _significant(second[:, dim], second)
         if units.size:
-            return (layer, 1, 0, int(units[0]))
+            return (layer, 1, group.get(dim, int(units[0])), int(units[0]))
     return (layers, 2, 0, dim)
 
 
@@ -283,6 +373,10 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
             order[place] = dim
     atoms = atoms[order]
     snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+    named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
+    atoms = atoms[order]
+    snapped, _, change = _snapped_with_labels(weights, atoms, tolerance)
+    labels = [named[dim] for dim in order]
     if change > max_noise:
         raise BasisError(f"the weights are {change:.2g} (of their matrix's scale) from any one-hot model: "
                          f"beyond the noise TraDe can remove ({max_noise:g})")
@@ -302,6 +396,128 @@ def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: fl
     except LayoutError as error:
         raise BasisError(f"the recovered basis does not read as a compiled model ({error})") from None
     return snapped, labels, change
+
+
+def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarray | None,
+                 output_values) -> tuple[list[str], list[int]]:
+    """Residual labels `name:value` (categorical) or `name` (numerical) for recovered directions grouped
+    into blocks (`b{k}:{i}`, `trade.skeleton.infer_labels`), and the order that sorts each variable's
+    values as Tracr does.
+
+    The weights fix values only where their meaning is fixed: the inputs, the output (its
+    unembedding and output values), a SelectorWidth's counts (its MLP writes them as a chain of
+    steps, from the count 0 that the BOS neuron writes), and an Aggregate's output (its values are its
+    source's, through the head's OV circuit). Other categorical variables get the values 0, 1, ...:
+    any consistent naming computes the same output. One-direction variables are numerical, except
+    an output with values or one a Select compares.
+    """
+    from trade.layout import HELPER, block_name
+
+    params, key_size, d = weights.params, weights.key_size, weights.d_model
+    dims_of: dict[str, list[int]] = {}
+    for dim, label in enumerate(blocks):
+        dims_of.setdefault(block_name(label), []).append(dim)
+    fixed = {"indices", "one", "tokens"}
+    names = {block: f"x{rank:03d}" for rank, block in enumerate(b for b in dims_of if b not in fixed
+                                                                   and not b.endswith(HELPER))}
+    value: dict[int, object] = {dim: blocks[dim].split(":", 1)[1] for block in fixed & set(dims_of)
+                                for dim in dims_of[block] if ":" in blocks[dim]}
+    categorical = {block: len(dims) > 1 for block, dims in dims_of.items()}
+    output_dims: list[int] = []
+    if unembedding is not None:
+        output_dims = [int(np.argmax(np.abs(unembedding[:, column]))) for column in range(unembedding.shape[1])]
+    if output_dims and isinstance(output_values, list):
+        for dim, out in zip(output_dims, output_values):
+            value[dim] = out
+        categorical[block_name(blocks[output_dims[0]])] = True
+    elif output_dims and output_values is None:
+        categorical[block_name(blocks[output_dims[0]])] = False
+    for layer in range(weights.num_layers):  # a Select's arguments are categorical
+        for part in ("query", "key"):
+            matrix = params[f"transformer/layer_{layer}/attn/{part}/w"]
+            for dim in _significant(np.abs(matrix).sum(axis=1), np.abs(matrix).sum(axis=1)):
+                categorical[block_name(blocks[dim])] = True
+    # A SelectorWidth's counts, in order along the chain of steps its MLP writes.
+    for helper in (b for b in dims_of if b.endswith(HELPER)):
+        owner = helper[:-len(HELPER)]
+        chain = _width_chain(params, weights.num_layers, dims_of[helper][0], dims_of.get(owner, []))
+        for count, dim in enumerate(chain):
+            value.setdefault(dim, count)
+    # Aggregates copy values through their OV circuits, both ways, until nothing changes.
+    copies = []
+    for layer in range(weights.num_layers):
+        attn = f"transformer/layer_{layer}/attn"
+        for head in range(weights.num_heads):
+            columns = slice(head * key_size, (head + 1) * key_size)
+            circuit = params[f"{attn}/value/w"][:, columns] @ params[f"{attn}/linear/w"][columns, :]
+            for source, target in np.argwhere(np.abs(circuit) > 0.5):
+                copies.append((int(source), int(target)))
+    changed = True
+    while changed:
+        changed = False
+        for source, target in copies:
+            for a, b in ((source, target), (target, source)):
+                if a in value and b not in value and categorical.get(block_name(blocks[b]), False):
+                    value[b] = value[a]
+                    changed = True
+    labels = list(blocks)
+    order_key: dict[int, tuple] = {}
+    for block, dims in dims_of.items():
+        name = block if block in fixed else names.get(block, None)
+        if block.endswith(HELPER):
+            name = names[block[:-len(HELPER)]] + HELPER
+            labels[dims[0]] = name
+            continue
+        if block in fixed:
+            continue
+        if not categorical.get(block, False):
+            labels[dims[0]] = name
+            continue
+        fresh = iter(range(10 ** 6))
+        for dim in dims:
+            if dim not in value:
+                taken = {value[other] for other in dims if other in value}
+                value[dim] = next(v for v in fresh if v not in taken)
+            labels[dim] = f"{name}:{value[dim]}"
+            order_key[dim] = _sort_key(value[dim])
+    order = list(range(d))
+    for block, dims in dims_of.items():
+        if block in fixed or not all(dim in order_key for dim in dims):
+            continue
+        for place, dim in zip(dims, sorted(dims, key=lambda j: order_key[j])):
+            order[place] = dim
+    return labels, order
+
+
+def _sort_key(value) -> tuple:
+    return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+
+
+def _width_chain(params: dict, layers: int, helper: int, dims: list[int]) -> list[int]:
+    """A SelectorWidth's output directions by count: the MLP reading `helper` writes count 0 together
+    with the helper, then each step moves one count to the next."""
+    for layer in range(layers):
+        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+        second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+        if not np.abs(second[:, helper]).max() > 0.5:
+            continue
+        start = [dim for dim in dims if np.any((np.abs(second[:, helper]) > 0.5) & (np.abs(second[:, dim]) > 0.5))]
+        neighbours: dict[int, set[int]] = {dim: set() for dim in dims}
+        for unit in range(second.shape[0]):
+            written = [dim for dim in dims if abs(second[unit, dim]) > 0.5]
+            if len(written) == 2:
+                neighbours[written[0]].add(written[1])
+                neighbours[written[1]].add(written[0])
+        if len(start) != 1:
+            return []
+        chain = [start[0]]
+        while True:
+            following = neighbours[chain[-1]] - set(chain)
+            if len(following) != 1:
+                break
+            chain.append(following.pop())
+        return chain if len(chain) == len(dims) else []
+    return []
 
 
 # ---- verdicts on the given (transformed) model ------------------------------------------------------
