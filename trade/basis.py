@@ -151,7 +151,42 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
     raw, _, _ = _vectors(weights)
     raw = raw[np.linalg.norm(raw, axis=1) > tolerance * max(np.linalg.norm(raw, axis=1).max(), 1e-12)]
     _, distinct = np.unique(np.round(raw, 4), axis=0, return_index=True)
-    return sparsest_rotation(raw[np.sort(distinct)], np.array(atoms), tolerance)
+    raw = raw[np.sort(distinct)]
+    atoms = sparsest_rotation(raw, np.array(atoms), tolerance)
+    return _token_atoms(np.asarray(weights.params["token_embed/embeddings"], dtype=np.float64), raw, atoms,
+                        tolerance)
+
+
+def _token_atoms(tokens: np.ndarray, vectors: np.ndarray, atoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """The input directions set as Tracr writes them: every token row is `tokens:v + one`.
+
+    Sparsity alone cannot tell `one, tokens:0, tokens:1, tokens:2` from a Hadamard mix of them when
+    a Map reads those tokens together, so within the directions the token rows touch, `one` is the
+    unit vector with `one . row = 1` for every row (the least-norm solution plus the one direction the
+    rows do not span, of either sign: the sparser wins) and `tokens:v = row - one`.
+    """
+    rows = tokens[np.linalg.norm(tokens, axis=1) > 0.5]
+    touched = np.flatnonzero((np.abs(rows @ atoms.T) > 10 * tolerance).any(axis=0))
+    if len(touched) != len(rows) + 1:
+        return atoms
+    span = atoms[touched]
+    _, _, vt = np.linalg.svd(rows @ span.T)
+    outside = vt[-1] @ span  # in the touched directions, orthogonal to every row
+    inside = np.linalg.pinv(rows) @ np.ones(len(rows))
+    rest = 1.0 - inside @ inside
+    if rest < 0:
+        return atoms
+    best, best_cost = atoms, None
+    for sign in (1.0, -1.0):
+        one = inside + sign * np.sqrt(rest) * outside
+        candidate = atoms.copy()
+        candidate[touched] = np.vstack([one, rows - one])
+        if np.abs(candidate @ candidate.T - np.eye(len(atoms))).max() > 1e3 * tolerance:
+            continue
+        cost = _cost(vectors @ candidate.T, np.linalg.norm(vectors, axis=1), tolerance).sum()
+        if best_cost is None or cost < best_cost:
+            best, best_cost = candidate, cost
+    return best
 
 
 def _cost(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -159,7 +194,7 @@ def _cost(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.nd
     point for each that is no fraction of small denominator (Tracr's weights are such fractions)."""
     size = np.abs(coordinates) / (tolerance * norms[:, None])
     nonzero = np.minimum(size, 1.0)
-    slack = tolerance * np.maximum(norms[:, None], 1.0)
+    slack = tolerance / 100 * np.maximum(np.abs(coordinates), 1.0)
     nice = np.zeros(coordinates.shape, dtype=bool)
     for denominator in (1, 2, 3, 4, 6, 8, 12):
         nice |= np.abs(coordinates * denominator - np.round(coordinates * denominator)) <= slack * denominator
