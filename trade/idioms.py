@@ -30,7 +30,7 @@ import numpy as np
 from trade.compiled import CompileConfig
 from trade.program.interpret import (all_inputs, decode_value, encode_value, evaluate_batch, input_space_size,
                                      random_inputs)
-from trade.program.lambdas import LAMBDA_BY_TOKEN, LambdaKind
+from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, LambdaKind
 from trade.program.program import INPUTS, Op, Program, VarType, variable_name
 from trade.program.tables import predicate_text, sort_values
 
@@ -86,7 +86,7 @@ class ProgramReading:
             else:
                 call = f"{line.op.value}({', '.join([self.formulas[name], *args[1:]])})"
         elif line.op is Op.SELECT:
-            call = f"Select({args[0]}, {args[1]}, {predicate_text(line.args[2])})"
+            call = f"Select({args[0]}, {args[1]}, {self.formulas.get(name, predicate_text(line.args[2]))})"
         else:
             call = f"{line.op.value}({', '.join(args)})"
         if self.types.get(name) is VarType.NUMERICAL:
@@ -348,6 +348,39 @@ def lambda_formula(line, value_sets: Sequence[Sequence]) -> str:
     return formula if formula is not None else lam.text
 
 
+def predicate_formula(token: str, keys: Sequence, queries: Sequence) -> str:
+    """How a Select's predicate is printed: a comparison name, else a formula in k (key) and q (query)
+    that selects the same pairs among the keys' and queries' values (`k == q - 1`), else its table."""
+    from trade.program.tables import predicate_of
+
+    if token in COMPARISONS:
+        return token
+    compare = predicate_of(token)
+    keys, queries = list(keys), list(queries)
+    try:
+        chosen = {(k, q): bool(compare(k, q)) for k in keys for q in queries}
+    except TypeError:
+        return predicate_text(token)
+    if not chosen:
+        return predicate_text(token)
+    key_only = {k for k in keys if all(chosen[k, q] for q in queries)}
+    if all(chosen[k, q] == (k in key_only) for k in keys for q in queries) and key_only:
+        return condition_text(key_only, keys, "k")
+    query_only = {q for q in queries if all(chosen[k, q] for k in keys)}
+    if all(chosen[k, q] == (q in query_only) for k in keys for q in queries) and query_only:
+        return condition_text(query_only, queries, "q")
+    if all(isinstance(v, (int, float)) for v in [*keys, *queries]):
+        offsets = sorted({k - q for k in keys for q in queries})
+        for offset in offsets:
+            shown = "q" if offset == 0 else f"q + {_number(offset)}" if offset > 0 else f"q - {_number(-offset)}"
+            for text, test in (("==", lambda d: d == offset), ("<=", lambda d: d <= offset),
+                               ("<", lambda d: d < offset), (">=", lambda d: d >= offset),
+                               (">", lambda d: d > offset)):
+                if all(chosen[k, q] == test(k - q) for k in keys for q in queries):
+                    return f"k {text} {shown}"
+    return predicate_text(token)
+
+
 # --- idioms -------------------------------------------------------------------------------------------
 
 
@@ -376,7 +409,12 @@ class _Matcher:
         return self.names.get(name, name)
 
     def noun(self, name: str) -> str:
-        return "token" if name == "tokens" else "index" if name == "indices" else self.label(name)
+        if name in INPUTS:
+            return "token" if name == "tokens" else "index"
+        phrase = self.phrases.get(name, "")
+        if self.names.get(name, name) == name and phrase.startswith("= "):
+            return phrase[2:]  # an unnamed formula reads better than its v-name
+        return self.label(name)
 
     def found(self, name: str, kind: tuple, wanted: str, phrase: str, lines: Sequence[str]) -> None:
         self.kinds[name] = kind
@@ -459,8 +497,10 @@ class _Matcher:
     # one variable ----------------------------------------------------------------------------------
     def visit(self, name: str) -> None:
         line = self.run.line(name)
-        if line.op is Op.SELECT:
-            return  # named with the line that reads it
+        if line.op is Op.SELECT:  # named with the line that reads it
+            self.formulas[name] = predicate_formula(line.args[2], self.run.value_set(line.args[0]),
+                                                    self.run.value_set(line.args[1]))
+            return
         if line.op is Op.SELECTOR_WIDTH:
             self.selector_width(name, line.args[0])
         elif line.op is Op.AGGREGATE:
@@ -582,7 +622,7 @@ class _Matcher:
             self.kinds[name] = ("formula", formula)
             self.claim(name, f"const_{formula.replace('-', 'minus_')}")
             self.phrases[name] = f"always {formula}"
-        elif len(roots) > 1 or line.variable_args != roots:
+        else:
             self.phrases[name] = f"= {formula}"
 
     def root_formula(self, name: str, roots: Sequence[str]) -> str | None:
@@ -627,11 +667,13 @@ class _Matcher:
         if any(k[0] == "shift_by" for k in kinds) and set(run.value_set(name)) <= {0, 1}:
             if self.detect_pattern(name, roots, kinds, chain):
                 return True
-        if len(roots) == 2 and "indices" in roots and self.is_sort_key(name, [r for r in roots if r != "indices"][0]):
-            key = [r for r in roots if r != "indices"][0]
-            self.found(name, ("sort_key", key), "sort_key",
-                       f"the {self.noun(key)} with ties broken by position (a sort key)", chain)
-            return True
+        line = run.line(name)
+        if "indices" in roots and line.op is Op.SEQUENCE_MAP and "indices" in line.variable_args:
+            key = [a for a in line.variable_args if a != "indices"]
+            if key and self.is_sort_key(name, key[0]):
+                self.found(name, ("sort_key", key[0]), "sort_key",
+                           f"{self.noun(key[0])} with ties broken by position (a sort key)", chain)
+                return True
         return False
 
     def detect_pattern(self, name: str, roots: Sequence[str], kinds: list[tuple], chain: list[str]) -> bool:
