@@ -7,6 +7,8 @@ line `trade: error: ...` with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
+import dataclasses
 import itertools
 import json
 import sys
@@ -27,10 +29,27 @@ class UserError(Exception):
     """A problem with the user's input, reported as one line."""
 
 
-def _compile_config(args: argparse.Namespace) -> CompileConfig:
-    vocab = tuple(int(v) for v in args.vocab.split(","))
-    return CompileConfig(vocab=vocab, max_seq_len=args.max_seq_len, compiler_bos=args.bos,
-                         mlp_exactness=args.mlp_exactness)
+def parse_vocab(text: str) -> tuple:
+    """`0,1,2` -> (0, 1, 2); `a,b,c` -> ('a', 'b', 'c'); a token that reads as an integer is one."""
+    tokens = [token.strip() for token in text.split(",")]
+    if not text.strip() or any(not token for token in tokens):
+        raise UserError(f"--vocab '{text}': give comma-separated tokens, e.g. --vocab 0,1,2 or --vocab a,b,c")
+    vocab = tuple(int(token) if token.lstrip("-").isdigit() else token for token in tokens)
+    if len(set(vocab)) != len(vocab):
+        raise UserError(f"--vocab '{text}' repeats a token")
+    return vocab
+
+
+def _compile_config(args: argparse.Namespace, header: dict | None = None) -> CompileConfig:
+    """The flags' compile settings; a program's own `# compile: {...}` settings take precedence."""
+    config = CompileConfig(vocab=parse_vocab(args.vocab), max_seq_len=args.max_seq_len, compiler_bos=args.bos,
+                           mlp_exactness=args.mlp_exactness)
+    if not header:
+        return config
+    try:
+        return CompileConfig.from_json({**config.to_json(), **header})
+    except (TypeError, ValueError) as error:
+        raise UserError(f"bad '# compile:' settings ({error})") from None
 
 
 def _add_compile_options(parser: argparse.ArgumentParser) -> None:
@@ -69,24 +88,52 @@ def compile_program_file(path: str, args: argparse.Namespace, timeout: float = 6
     """
     from trade.compiling import CompileError, compile_program
     from trade.program.program import ProgramError, canonicalize
+    from trade.program.text import ParseError, compile_header
 
     try:
         program = canonicalize(read_program_file(path))
-    except ProgramError as error:
+        header = compile_header(Path(path).read_text())
+    except (ProgramError, ParseError) as error:
         raise UserError(f"{path}: {error}") from None
     try:
-        return compile_program(program, _compile_config(args), timeout=timeout)
+        return compile_program(program, _compile_config(args, header), timeout=timeout)
     except CompileError as error:
         raise UserError(f"{path}: Tracr cannot compile this program ({error})") from None
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
+    from trade.atomic import atomic_path
     from trade.weights import save_weights, weights_of
 
     model = compile_program_file(args.program, args, args.timeout)
-    save_weights(weights_of(model), args.output)
+    with atomic_path(args.output) as temporary:
+        save_weights(weights_of(model), temporary)
     print(f"wrote {args.output}: {model.num_layers} layers, d_model {len(model.residual_labels)}, "
           f"{len(model.params)} arrays")
+
+
+def cmd_transform(args: argparse.Namespace) -> None:
+    from trade import transform
+    from trade.weights import WeightsError, load_weights, save_weights
+
+    chosen = [kind for kind, on in (("rotate", args.rotate), ("mix", args.mix), ("noise", args.noise is not None),
+                                    ("compress", args.compress is not None)) if on]
+    if len(chosen) != 1:
+        raise UserError("choose one of --rotate, --mix, --noise S or --compress K")
+    if args.noise is not None and args.noise < 0:
+        raise UserError("--noise must be non-negative")
+    if args.compress is not None and args.compress <= 0:
+        raise UserError("--compress must be positive (a size, or a fraction of d_model below 1)")
+    try:
+        weights = load_weights(args.model)
+        out = transform.transformed(weights, chosen[0], args.seed, args.noise if args.noise is not None
+                                    else args.compress)
+    except (WeightsError, ValueError) as error:
+        raise UserError(str(error)) from None
+    save_weights(out, args.output)
+    agreement = transform.output_agreement(weights, out)
+    print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
+          f"{agreement:.2%} of (input, position) pairs")
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
@@ -96,7 +143,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
     sampler = SamplerConfig(compile=_compile_config(args), compile_timeout=args.compile_timeout)
     if args.only_split not in (None, "train", "validation", "test"):
         raise UserError(f"--only-split must be train, validation or test, not '{args.only_split}'")
-    config = DatasetConfig(n=args.n, seed=args.seed, shard_size=args.shard_size, sampler=sampler,
+    if args.n < 1 or (args.shard_size is not None and args.shard_size < 1) or args.workers < 1:
+        raise UserError("--n, --shard-size and --workers must be positive")
+    shard_size = args.shard_size or DatasetConfig.default_shard_size(args.n)
+    config = DatasetConfig(n=args.n, seed=args.seed, shard_size=shard_size, sampler=sampler,
                            only_split=args.only_split)
     try:
         manifest = build_dataset(args.out, config, workers=args.workers, ray_address=args.ray)
@@ -107,6 +157,7 @@ def cmd_generate(args: argparse.Namespace) -> None:
 
 
 def cmd_dataset_stats(args: argparse.Namespace) -> None:
+    from trade.atomic import write_json
     from trade.dataset.stats import dataset_stats, format_stats, plot_stats
 
     try:
@@ -118,7 +169,7 @@ def cmd_dataset_stats(args: argparse.Namespace) -> None:
     print(format_stats(stats))
     plot = Path(args.plot or Path(args.data) / "stats.png")
     plot_stats(stats, plot)
-    (plot.with_suffix(".json")).write_text(json.dumps(stats, indent=1, default=str))
+    write_json(plot.with_suffix(".json"), stats, default=str)
     print(f"plot: {plot}; numbers: {plot.with_suffix('.json')}")
 
 
@@ -191,6 +242,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.evaluate import load_programs_dir
     from trade.decompile import DEFAULT_CHECKPOINT
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
+    from trade.suites import is_suite
 
     _set_threads(args.threads)
     checkpoint = _load_checkpoint(args.checkpoint)
@@ -202,6 +254,9 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         raise UserError("--workers must be at least 1")
     job = EvaluationJob(modes=modes, beam_size=args.beam, workers=args.workers,
                         checkpoint_dir=str(args.checkpoint or DEFAULT_CHECKPOINT))
+    if args.programs and is_suite(args.programs):
+        _evaluate_suite(args)
+        return
     if args.programs:
         try:
             examples = load_programs_dir(args.programs)
@@ -209,10 +264,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             raise UserError(str(error)) from None
         description = {"programs_dir": args.programs}
     elif args.data:
-        try:
-            examples = list(itertools.islice(iter_examples(args.data, split=args.split), args.n))
-        except FileNotFoundError as error:
-            raise UserError(str(error)) from None
+        examples = list(itertools.islice(iter_examples(args.data, split=args.split), args.n))
+        if not examples:
+            raise UserError(f"{args.data}: no programs of split '{args.split}' (the dataset is empty "
+                            f"or has none of that split; try --split train)")
         description = {"data": args.data, "split": args.split}
     else:
         raise UserError("give --data DIR or --programs DIR")
@@ -220,6 +275,30 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
     print((Path(args.out) / "report.md").read_text())
     print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
+
+
+def _evaluate_suite(args: argparse.Namespace) -> None:
+    """`trade evaluate --programs SUITE`: programs with their own compile settings, grouped by them."""
+    from trade.atomic import write_text
+    from trade.decompile import DecompileOptions
+    from trade.suites import SuiteResult, evaluate_suite, format_suite_report, load_suite, suite_summary
+
+    try:
+        programs = load_suite(args.programs)
+    except (FileNotFoundError, ValueError, SyntaxError, ImportError) as error:
+        raise UserError(f"{args.programs}: {error}") from None
+    checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
+    results = evaluate_suite(programs, checkpoint, DecompileOptions(beam_size=args.beam))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = format_suite_report(results, f"Suite {args.programs}")
+    write_text(out / "report.md", report + "\n")
+    write_text(out / "report.json", json.dumps({
+        "summary": suite_summary(results), "programs": [
+            {field.name: getattr(r, field.name) for field in dataclasses.fields(SuiteResult)} for r in results]},
+        indent=1, default=str) + "\n")
+    print(report)
+    print(f"report: {out}/report.md and report.json")
 
 
 def cmd_decompile(args: argparse.Namespace) -> None:
@@ -290,6 +369,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compile_options(compile_parser)
     compile_parser.set_defaults(run=cmd_compile)
 
+    transform = commands.add_parser(
+        "transform", help="write a function-preserving variant of a model (rotated, mixed, noisy, compressed)",
+        formatter_class=formatter,
+        description="Change a model's residual basis (random orthogonal or invertible), add noise relative\n"
+                    "to each matrix's scale, or compress the residual stream with a learned K x d_model\n"
+                    "matrix (Tracr's CompressedTransformer); the file records what was done and carries its\n"
+                    "unembedding. `trade decompile` recovers the one-hot basis where it can.\n\n"
+                    "example:\n  trade transform reverse.npz -o reverse-rotated.npz --rotate --seed 1")
+    transform.add_argument("model", help="a .npz weights file")
+    transform.add_argument("-o", "--output", required=True, help="the .npz weights file to write")
+    transform.add_argument("--rotate", action="store_true", help="random orthogonal change of basis")
+    transform.add_argument("--mix", action="store_true", help="random invertible change (condition <= 4)")
+    transform.add_argument("--noise", type=float, default=None, metavar="S",
+                           help="Gaussian noise, S times each matrix's largest entry")
+    transform.add_argument("--compress", type=float, default=None, metavar="K",
+                           help="compressed residual size (or a fraction of d_model if below 1)")
+    transform.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    transform.set_defaults(run=cmd_transform)
+
     generate = commands.add_parser(
         "generate", help="generate a dataset of (program, weights) pairs", formatter_class=formatter,
         description="Sample programs with Algorithm 1, compile them, and write Parquet shards.\n"
@@ -299,7 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, help="output directory")
     _add_workers_option(generate)
     generate.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    generate.add_argument("--shard-size", type=int, default=500, help="programs per shard (default: %(default)s)")
+    generate.add_argument("--shard-size", type=int, default=None,
+                          help="programs per shard, the unit of resuming (default: n/20, from 1 to 500)")
     generate.add_argument("--compile-timeout", type=float, default=5.0,
                           help="reject programs compiling longer than this, seconds (default: %(default)s)")
     generate.add_argument("--only-split", default=None, metavar="SPLIT",
@@ -417,17 +516,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(error: BaseException) -> tuple[str, int]:
+    """The message and exit status for an error that ends a command (see `main`)."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        fix = {errno.ENOSPC: " (free some disk space and rerun)", errno.EACCES: " (check the permissions)",
+               errno.EFBIG: " (the file grew past the allowed size)"}.get(error.errno, "")
+        return f"{where}{error.strerror.rstrip('.')}{fix}", 2
+    if isinstance(error, MemoryError):
+        return "out of memory (a file or setting asks for more than this machine has)", 2
+    if isinstance(error, RecursionError):
+        return "input nested too deeply to read", 2
+    if isinstance(error, UserError) or type(error).__module__.startswith("trade."):
+        return str(error), 2  # the project's own errors: a problem with an input, already described
+    return (f"internal error: {type(error).__name__}: {str(error)[:300]} "
+            f"(rerun with --debug for the traceback, and please report it)"), 1
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Runs a command; any failure is one line `trade: error: ...` and a non-zero status (--debug: traceback)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [argument for argument in argv if argument != "--debug"]
     parser = build_parser()
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except UserError as error:
-        print(f"trade: error: {error}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("trade: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # noqa: BLE001 - the one place where every failure becomes one line
+        if debug:
+            raise
+        message, status = _one_line(error)
+        print("trade: error: " + " ".join(message.split()), file=sys.stderr)
+        return status
     return 0
 
 

@@ -29,6 +29,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from trade.basis import decompile_transformed
 from trade.checkpoint import Checkpoint, load_checkpoint
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
 from trade.decoding import (Candidate, DecodingOptions, TooLargeError, beam_search, encode_weight_tokens, greedy,
@@ -417,6 +418,9 @@ def decompile(model, decompiler: Checkpoint | None = None,
     """
     began = time.perf_counter()
     weights = weights_from(model)
+    transformed = decompile_transformed(weights, decompiler, options)  # not one-hot: trade.basis
+    if transformed is not None:
+        return transformed
     load_seconds = time.perf_counter() - began
     read = read_weights(weights, options) if options.read and weights.residual_labels is not None else None
     if read is not None:
@@ -469,6 +473,7 @@ def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOpt
     the reason (the caller then tries the decoder).
     """
     began = time.perf_counter()
+    weights = with_label_tokens(weights)
     try:
         read = read_program(weights)
     except ReadError as error:
@@ -499,6 +504,21 @@ def _token_text(line) -> str:
     from trade.program.tables import predicate_text
 
     return predicate_text(line.args[2]) if line.op is Op.SELECT else line.lam.text
+
+
+def with_label_tokens(weights: ModelWeights) -> ModelWeights:
+    """The weights with the PAD token their labels name, where the compile settings name another.
+
+    Tracr's default pad token is `compiler_pad`, TraDe's `PAD`: only the labels tell which one a
+    model was compiled with, and a wrong one lays the token directions out differently.
+    """
+    config = weights.compile_config
+    tokens = [label.partition(":")[2] for label in weights.residual_labels or () if label.startswith("tokens:")]
+    known = {str(v) for v in config.vocab} | {str(config.compiler_bos)}
+    extra = [text for text in tokens if text not in known]
+    if len(extra) != 1 or extra[0] == str(config.compiler_pad):
+        return weights
+    return dataclasses.replace(weights, compile_config=dataclasses.replace(config, compiler_pad=extra[0]))
 
 
 def verify_reading(read: ReadProgram, weights: ModelWeights,

@@ -90,7 +90,12 @@ def parse_value(text: str) -> Any:
 
 
 def parse_labels(labels: list[str], vocab: Iterable, max_seq_len: int) -> dict[str, Variable]:
-    """Residual variables by name, in order of first direction."""
+    """Residual variables by name, in order of first direction.
+
+    A label shows a value's text, not its type: `7` may be the number or the string. Tracr sorts
+    a variable's directions by value, so where the texts are sorted as strings but not as the
+    numbers they spell, they are strings; otherwise numbers are assumed (see `_retype`).
+    """
     by_text = {str(v): v for v in vocab}
     variables: dict[str, Variable] = {}
     for dim, label in enumerate(labels):
@@ -109,9 +114,22 @@ def parse_labels(labels: list[str], vocab: Iterable, max_seq_len: int) -> dict[s
             else:
                 value = parse_value(value_text)
             variable.values.append(value)
+    for variable in variables.values():
+        if variable.categorical and variable.name not in ("tokens", "indices"):
+            variable.values = _retype(variable.values)
     if not variables.get("tokens") or "indices" not in variables:
         raise ReadError("the residual labels name no tokens or indices directions: not a Tracr model")
     return variables
+
+
+def _retype(values: list) -> list:
+    """Values parsed as numbers back to strings where only string order explains their order."""
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return values
+    texts = [str(v) for v in values]
+    if values == sorted(values) or texts != sorted(texts):
+        return values
+    return texts
 
 
 def snap(value: float) -> int | float:
@@ -152,6 +170,11 @@ class _Reader:
         self.max_seq_len = config.max_seq_len
         self.variables = parse_labels(list(weights.residual_labels), config.vocab, config.max_seq_len)
         self.dim_owner = {dim: var.name for var in self.variables.values() for dim in var.dims}
+        if isinstance(weights.output_values, list):  # Tracr's output encoder knows the values' types
+            texts = [str(v) for v in weights.output_values]
+            for variable in self.variables.values():
+                if variable.categorical and [str(v) for v in variable.values] == texts:
+                    variable.values = [plain(v) for v in weights.output_values]
         self.one = self.variables["one"].dims[0] if "one" in self.variables else None  # only if a block needs it
         tokens = self.variables["tokens"]
         special = {config.compiler_bos, config.compiler_pad}
@@ -244,6 +267,9 @@ class _Reader:
             raise ReadError(f"{source} moves no values")
         if value_var.categorical != target.categorical:
             raise ReadError(f"{source} aggregates '{value_var.name}' into '{target.name}' of another encoding")
+        if target.categorical:  # an Aggregate copies values: they have its input's types
+            by_text = {str(v): v for v in self.values_of(value_var)}
+            target.values = [by_text.get(str(v), v) for v in target.values]
         selector_name = self.add_line(select, select_label, source, None)
         values = None if target.categorical else infer_value_set(
             Line(Op.AGGREGATE, ()), None, None, [self.values_of(value_var)], self.max_seq_len, True)
