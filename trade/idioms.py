@@ -70,6 +70,7 @@ class ProgramReading:
     examples: list[Example]
     inputs_checked: int  # how many input sequences the matching saw
     exhaustive: bool
+    value_sets: dict[str, list] = dataclasses.field(default_factory=dict)  # per variable, the values it took
 
     @property
     def output_name(self) -> str:
@@ -631,9 +632,11 @@ class _Matcher:
         if not 1 <= len(roots) <= 2:
             return None
         flat = lambda v: np.concatenate([a.reshape(-1) for a in run.values[v]])  # noqa: E731
-        out = [decode_value(c) for c in flat(name)]
-        columns = [[decode_value(c) for c in flat(r)] for r in roots]
-        return fit_formula(out, columns, [self.label(r) for r in roots])
+        stacked = np.stack([flat(name), *(flat(r) for r in roots)], axis=1)
+        stacked = np.unique(np.nan_to_num(stacked, nan=np.inf), axis=0)  # each combination once
+        stacked[np.isinf(stacked)] = np.nan
+        decoded = [[decode_value(c) for c in column] for column in stacked.T]
+        return fit_formula(decoded[0], decoded[1:], [self.label(r) for r in roots])
 
     def pattern_idioms(self, name: str, roots: Sequence[str], chain: list[str]) -> bool:
         """Idioms that end in Maps/SequenceMaps: pair_balance, same_as_prev, is_unique, detect_pattern,
@@ -790,4 +793,6 @@ def read_program(program: Program, config: CompileConfig = CompileConfig(),
     return ProgramReading(program=program, names=dict(matcher.names), formulas=dict(matcher.formulas),
                           idioms=list(matcher.idioms), phrases=dict(matcher.phrases),
                           description=_describe(matcher, program), examples=run_examples(program, inputs),
-                          inputs_checked=matcher.run.count, exhaustive=matcher.run.exhaustive)
+                          inputs_checked=matcher.run.count, exhaustive=matcher.run.exhaustive,
+                          value_sets={name: matcher.run.value_set(name) for name in matcher.run.values
+                                      if name != "length" and matcher.run.types.get(name) is not VarType.SELECTOR})
