@@ -414,7 +414,7 @@ table.ftable th,table.io th{background:#f6f7fb;font-weight:600}
 #presets button.on{background:#6b4fd8;color:#fff;border-color:#6b4fd8}
 .heads{display:flex;flex-wrap:wrap;gap:18px}.headbox .btitle{font-weight:600}
 table.attn td{width:26px;height:22px;text-align:center;border:1px solid #eee}table.attn th{padding:0 4px;color:#556}
-ul.open li{margin:3px 0}
+ul.open li{margin:3px 0}table.index td{text-align:left;vertical-align:top}
 """
 
 _JS = """
@@ -601,5 +601,66 @@ def write_report(model, path: str | Path, title: str | None = None, decompiler=N
     options = options or DecompileOptions(undetermined=True)
     result = decompile(weights, decompiler, options)
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report_html(result, weights, title or (path.stem if title is None else title)), encoding="utf-8")
     return path
+
+
+# --- an index of pages (trade evaluate --programs) -----------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class PageEntry:
+    """One program to give a page: its name, its file's description, and its compiled model."""
+
+    name: str
+    description: str
+    model: Any  # anything `trade.decompile.decompile` takes
+
+
+def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=None) -> Path:
+    """A page per program under `out_dir/pages/` and `out_dir/index.html` linking them; returns the index."""
+    from trade.decompile import DecompileOptions, decompile, weights_from
+
+    out_dir = Path(out_dir)
+    (out_dir / "pages").mkdir(parents=True, exist_ok=True)
+    rows = []
+    for entry in entries:
+        weights = weights_from(entry.model)
+        result = decompile(weights, decompiler, DecompileOptions(undetermined=True))
+        config = result.config or weights.compile_config
+        reading = read_program(result.program, config) if result.program.lines else None
+        page = out_dir / "pages" / f"{_file_stem(entry.name)}.html"
+        page.write_text(report_html(result, weights, entry.name, reading), encoding="utf-8")
+        idioms = ", ".join(i.kind for i in reading.idioms) if reading else ""
+        computes = reading.description if reading else result.reason
+        rows.append(f"<tr><td><a href='pages/{html.escape(page.name)}'>{html.escape(entry.name)}</a></td>"
+                    f"<td>{html.escape(entry.description)}</td><td><span class='verdict {html.escape(result.verdict)}'>"
+                    f"{html.escape(result.verdict)}</span></td><td>{html.escape(idioms)}</td>"
+                    f"<td>{html.escape(computes)}</td></tr>")
+    body = ("<h1>Decompiled programs</h1><p class='muted'>One page per program: the program with its idioms "
+            "named, where each line lives in the weights, and attention on example inputs.</p>"
+            "<table class='io index'><tr><th>program</th><th>file's description</th><th>verdict</th>"
+            f"<th>idioms found</th><th>what the decompiled program computes</th></tr>{''.join(rows)}</table>")
+    index = out_dir / "index.html"
+    index.write_text(_page("Decompiled programs", body, {"presets": [], "heads": []}, True)
+                     .replace(f"<script>{_JS}</script>", ""), encoding="utf-8")
+    return index
+
+
+def _file_stem(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "program"
+
+
+def write_suite_pages(programs: Sequence, out_dir: str | Path, decompiler=None) -> Path:
+    """`write_pages` for a suite (`trade.suites.SuiteProgram`s), each compiled by Tracr as the suite says."""
+    from tracr.compiler import compiling
+
+    entries = []
+    for entry in programs:
+        config = entry.config
+        model = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
+                                                max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
+                                                compiler_pad=config.compiler_pad)
+        entries.append(PageEntry(entry.name, entry.description, model))
+    return write_pages(entries, out_dir, decompiler)
