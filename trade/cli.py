@@ -273,6 +273,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         raise UserError("give --data DIR or --programs DIR")
     description["checkpoint"] = str(args.checkpoint or "checkpoints/medium")
     report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
+    if args.programs:
+        from trade.report import PageEntry, write_pages
+
+        index = write_pages([PageEntry(p.name, p.description, p.model) for p in examples], args.out, checkpoint)
+        print(f"pages: {index} links one page per program")
     print((Path(args.out) / "report.md").read_text())
     print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
 
@@ -299,6 +304,9 @@ def _evaluate_suite(args: argparse.Namespace) -> None:
         indent=1, default=str) + "\n")
     print(report)
     print(f"report: {out}/report.md and report.json")
+    from trade.report import write_suite_pages
+
+    print(f"pages: {write_suite_pages(programs, out, checkpoint)} links one page per program")
 
 
 def cmd_decompile(args: argparse.Namespace) -> None:
@@ -351,6 +359,25 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         png = Path(args.explain_png)
         plot_explanation(result, png)
         print(f"# heatmap: {png}")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from trade.decoding import TooLargeError
+    from trade.report import write_report
+    from trade.weights import WeightsError, weights_of
+
+    if args.program:
+        model, title = weights_of(compile_program_file(args.program, args)), Path(args.program).stem
+    elif args.model:
+        model, title = args.model, Path(args.model).stem
+    else:
+        raise UserError("give a weights file (MODEL.npz) or --program FILE.rasp")
+    checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
+    try:
+        path = write_report(model, args.out, args.title or title, checkpoint)
+    except (WeightsError, TooLargeError) as error:
+        raise UserError(str(error)) from None
+    print(f"report: {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -513,6 +540,23 @@ def build_parser() -> argparse.ArgumentParser:
                                 "(about 1 s)")
     _add_compile_options(decompile)
     decompile.set_defaults(run=cmd_decompile)
+
+    report = commands.add_parser(
+        "report", help="decompile a model and write one self-contained HTML page about it",
+        formatter_class=formatter,
+        description="Decompile a model and write an HTML page (no server, no network): the program with its\n"
+                    "idioms named, the verdict, the dataflow per layer, each line's weights, attention on\n"
+                    "example inputs, inputs and outputs, and what the weights leave open.\n\n"
+                    "examples:\n  trade report reverse.npz -o reverse.html\n"
+                    "  trade report --program examples/pair_balance.rasp -o pair_balance.html")
+    report.add_argument("model", nargs="?", help="a .npz weights file (from `trade compile`)")
+    report.add_argument("-o", "--out", required=True, help="the HTML file to write")
+    report.add_argument("--program", default=None, help="compile this .rasp file first, then report on it")
+    report.add_argument("--title", default=None, help="the page's title (default: the model's file name)")
+    report.add_argument("--checkpoint", default=None, help="checkpoint directory, if the decoder is needed "
+                                                           "(default: checkpoints/medium)")
+    _add_compile_options(report)
+    report.set_defaults(run=cmd_report)
     return parser
 
 

@@ -109,6 +109,12 @@ class Decompilation:
         data.pop("attention")
         return data
 
+    def _repr_html_(self) -> str:
+        """In a notebook, the page `trade report` writes (`trade.report`), with the program recompiled."""
+        from trade.report import report_html
+
+        return report_html(self, None, "Decompiled program", full_page=False)
+
 
 def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
     """The shipped checkpoint by default (`checkpoints/medium`)."""
