@@ -364,6 +364,8 @@ def predicate_formula(token: str, keys: Sequence, queries: Sequence) -> str:
         return predicate_text(token)
     if not chosen:
         return predicate_text(token)
+    if all(chosen.values()) or not any(chosen.values()):
+        return "TRUE" if all(chosen.values()) else "FALSE"
     key_only = {k for k in keys if all(chosen[k, q] for q in queries)}
     if all(chosen[k, q] == (k in key_only) for k in keys for q in queries) and key_only:
         return condition_text(key_only, keys, "k")
