@@ -459,6 +459,10 @@ _JS = """
   function fromHash(){const m=/example=(\\d+)/.exec(location.hash); return m?parseInt(m[1],10):0;}
   window.addEventListener('hashchange',()=>show(fromHash()));
   show(fromHash());
+  // which parts a reader can see (laid out with a size): read by tests/test_report.py in headless Chromium
+  document.body.dataset.visible=['program','dataflow','attention','io'].filter(function(id){
+    const e=document.getElementById(id); return e && e.getBoundingClientRect().width>0 &&
+      e.getBoundingClientRect().height>0;}).join(' ');
   document.body.dataset.rendered='ok';
 })();
 """

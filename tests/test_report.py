@@ -1,0 +1,140 @@
+"""The report page: self-contained, complete, written by `trade report`, and rendered by a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from trade.cli import main
+from trade.compiling import compile_program
+from trade.decompile import decompile
+from trade.program.text import parse_program
+from trade.report import PageEntry, report_html, write_pages, write_report
+from trade.weights import weights_of
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# pair_balance and one more line: a 12-line program (1 where opens and closes are balanced so far).
+TWELVE_LINES = (EXAMPLES / "pair_balance.rasp").read_text() + "balanced = Map(x == 0, balance)\n"
+
+
+def _weights(source: str):
+    return weights_of(compile_program(parse_program(source)))
+
+
+@pytest.fixture(scope="module")
+def reverse_page(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "reverse.html"
+    write_report(_weights((EXAMPLES / "reverse.rasp").read_text()), path, "reverse")
+    return path
+
+
+def _data(page: str) -> dict:
+    match = re.search(r"<script type='application/json' id='report-data'>(.*?)</script>", page, re.S)
+    return json.loads(match.group(1))
+
+
+def test_page_is_self_contained_and_complete(reverse_page):
+    page = reverse_page.read_text()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", page)  # nothing fetched
+    assert "url(http" not in page and "@import" not in page
+    assert "reverse = Aggregate(flip, tokens)" in page
+    assert "<svg id=\"dataflow\"" in page and page.count("class=\"node\"") == 2 + 6
+    assert page.count("QK: query (rows) x key (columns)") == 2  # the length head and the reverse head
+    assert page.count("MLP in:") == 3  # length's MLP, the SequenceMap, the Map
+    assert "layer 3 head 0" in page and "the tokens in reverse order" in page
+    data = _data(page)
+    assert len(data["presets"]) >= 3 and {h["key"] for h in data["heads"]} == {"0.0", "3.0"}
+    flips = [p["attention"]["3.0"] for p in data["presets"]]
+    assert flips[0] != flips[-1]  # the last example is shorter: reverse attends elsewhere
+    first = data["presets"][0]
+    assert first["input"] == [4, 3, 2, 1, 0] and first["output"] == [0, 1, 2, 3, 4]
+
+
+def test_twelve_line_page_is_small(tmp_path):
+    path = write_report(_weights(TWELVE_LINES), tmp_path / "twelve.html")
+    page = path.read_text()
+    assert path.stat().st_size < 2_000_000
+    assert page.count("class='line'") == 12
+    assert "v12 = Map(x == 0, balance)" in page and "= count_1_so_far == count_2_so_far" in page
+
+
+def test_unverified_and_empty_results_still_give_a_page():
+    result = decompile(_weights((EXAMPLES / "hist.rasp").read_text()))
+    result.verdict, result.reason = "unverified", "pretend the weights were not reproduced"
+    page = report_html(result, None, "hist")
+    assert "may differ from the model" in page and "Weights shown: the program recompiled" in page
+
+
+def test_cli_writes_the_page_and_refuses_bad_input(tmp_path, capsys):
+    out = tmp_path / "sub" / "r.html"
+    assert main(["report", "--program", str(EXAMPLES / "sort_unique.rasp"), "-o", str(out)]) == 0
+    assert "sort_unique = Aggregate(sel_new, tokens)" in out.read_text()
+    assert main(["report", str(tmp_path / "missing.npz"), "-o", str(tmp_path / "x.html")]) == 2
+    error = capsys.readouterr().err
+    assert "missing.npz" in error and "Traceback" not in error
+
+
+def test_notebook_html_and_index(tmp_path):
+    result = decompile(_weights((EXAMPLES / "length.rasp").read_text()))
+    fragment = result._repr_html_()
+    assert fragment.startswith("<div class='trade-report'>") and "length = SelectorWidth(all_pairs)" in fragment
+    entries = [PageEntry(name, f"the {name} program", _weights((EXAMPLES / f"{name}.rasp").read_text()))
+               for name in ("length", "hist")]
+    index = write_pages(entries, tmp_path).read_text()
+    assert "href='pages/length.html'" in index and "href='pages/hist.html'" in index
+    assert (tmp_path / "pages" / "hist.html").is_file()
+
+
+# --- in a browser ---------------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="headless Chromium is not installed (apt-get install chromium; .ci/run does)")
+
+
+def _chromium(*args: str) -> subprocess.CompletedProcess:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+               "--enable-logging=stderr", "--v=0", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def _console(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if ":CONSOLE" in line]
+
+
+@needs_chromium
+def test_page_renders_in_headless_chromium(reverse_page):
+    doms = {}
+    for example in (0, 3):
+        run = _chromium("--dump-dom", f"{reverse_page.as_uri()}#example={example}")
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert _console(run.stderr) == []  # no errors, no messages at all
+        doms[example] = run.stdout
+    for example, dom in doms.items():
+        assert 'data-rendered="ok"' in dom
+        visible = re.search(r'data-visible="([^"]*)"', dom).group(1).split()
+        assert set(visible) == {"program", "dataflow", "attention", "io"}
+        assert f'data-example="{example}"' in dom
+
+    def attention(dom: str) -> str:
+        return re.search(r'<div id="attention".*?</div>\s*<h2>', dom, re.S).group(0)
+
+    assert attention(doms[0]) != attention(doms[3])  # the example switch changes the attention picture
+    assert 'class="on"' in doms[3]
+
+
+@needs_chromium
+def test_screenshot_is_not_blank(reverse_page, tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    shot = tmp_path / "shot.png"
+    run = _chromium("--window-size=1200,900", f"--screenshot={shot}", reverse_page.as_uri())
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    pixels = image.open(shot).convert("L").tobytes()
+    drawn = sum(1 for value in pixels if value < 245) / len(pixels)
+    dark = sum(1 for value in pixels if value < 100) / len(pixels)
+    assert drawn > 0.05 and dark > 0.005  # boxes and shading, and text, are drawn (a blank page has neither)
