@@ -138,3 +138,24 @@ def test_screenshot_is_not_blank(reverse_page, tmp_path):
     drawn = sum(1 for value in pixels if value < 245) / len(pixels)
     dark = sum(1 for value in pixels if value < 100) / len(pixels)
     assert drawn > 0.05 and dark > 0.005  # boxes and shading, and text, are drawn (a blank page has neither)
+
+
+@pytest.mark.parametrize("index", [0, 3, 7, 11])
+def test_generated_programs_get_pages(accepted_programs, index):
+    """Programs from the generator (any shape, no idioms promised) still give a complete page."""
+    program = accepted_programs[index].program
+    weights = weights_of(compile_program(program))
+    page = report_html(decompile(weights), weights, "generated")
+    assert page.count("class='line'") == len(program) and "<svg id=\"dataflow\"" in page
+    assert len(page.encode()) < 2_000_000
+
+
+def test_string_vocabulary_page():
+    from trade.compiled import CompileConfig
+
+    config = CompileConfig(vocab=("a", "b", "c"), max_seq_len=4)
+    weights = weights_of(compile_program(parse_program((EXAMPLES / "sort_unique.rasp").read_text()), config))
+    page = report_html(decompile(weights), weights, "strings")
+    data = _data(page)
+    assert all(isinstance(v, str) for preset in data["presets"] for v in preset["input"])
+    assert "sort_unique = Aggregate(sel_new, tokens)" in page

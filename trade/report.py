@@ -394,7 +394,7 @@ h1{font-size:22px;margin:4px 0 6px}h2{font-size:17px;margin:28px 0 8px;border-bo
 .exact{background:#1f8a4c}.equivalent{background:#2f6fb6}.unverified{background:#b5462f}
 .muted{color:#667}.desc{font-size:15px;background:#f6f7fb;border-left:4px solid #6b4fd8;padding:8px 12px;margin:10px 0}
 pre{background:#f7f7f9;border:1px solid #e3e6ee;border-radius:6px;padding:10px 12px;overflow-x:auto;font-size:13px}
-.graph{overflow-x:auto;border:1px solid #e3e6ee;border-radius:6px}
+.graph{overflow-x:auto;border:1px solid #e3e6ee;border-radius:6px}#dataflow{max-width:100%;height:auto;display:block}
 .colhead{font:600 12px system-ui,sans-serif;fill:#556}.nname{font:600 13px ui-monospace,monospace;fill:#1d2230}
 .nsub{font:11px system-ui,sans-serif;fill:#556}
 .line{border:1px solid #e3e6ee;border-radius:6px;margin:10px 0;padding:8px 10px}
