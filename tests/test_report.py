@@ -159,3 +159,17 @@ def test_string_vocabulary_page():
     data = _data(page)
     assert all(isinstance(v, str) for preset in data["presets"] for v in preset["input"])
     assert "sort_unique = Aggregate(sel_new, tokens)" in page
+
+
+@needs_chromium
+def test_two_notebook_reports_on_one_page_both_work(tmp_path):
+    """As Jupyter shows them: two `_repr_html_` fragments in one document, each switching on its own."""
+    fragments = [decompile(_weights((EXAMPLES / f"{name}.rasp").read_text()))._repr_html_()
+                 for name in ("reverse", "shift_by_one")]
+    page = tmp_path / "notebook.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body><h1>notebook</h1>"
+                    + "".join(f"<div class='cell'>{f}</div>" for f in fragments) + "</body></html>")
+    run = _chromium("--dump-dom", page.as_uri())
+    assert run.returncode == 0 and _console(run.stderr) == []
+    assert run.stdout.count('data-rendered="ok"') == 2
+    assert run.stdout.count('data-example="0"') == 2

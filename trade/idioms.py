@@ -82,7 +82,7 @@ class ProgramReading:
         name = variable_name(index)
         args = [self.names.get(a, a) for a in line.args]
         if line.op in _ELEMENTWISE:
-            if line.lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP and self.formulas[name] == line.lam.text:
+            if line.lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:  # Tracr's own form; the formula goes in the comment
                 call = f"LinearSequenceMap({args[1]}, {args[2]}, {line.lam.text[len('linear('):-1]})"
             else:
                 call = f"{line.op.value}({', '.join([self.formulas[name], *args[1:]])})"

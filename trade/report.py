@@ -419,9 +419,12 @@ ul.open li{margin:3px 0}table.index td{text-align:left;vertical-align:top}
 
 _JS = """
 (function(){
-  const data = JSON.parse(document.getElementById('report-data').textContent);
-  const box = document.getElementById('attention');
-  const buttons = document.getElementById('presets');
+  // scoped to the report's own element, so that several reports in one notebook each work
+  const root = (document.currentScript && document.currentScript.parentElement) || document.body;
+  const data = JSON.parse(root.querySelector('#report-data').textContent);
+  const box = root.querySelector('#attention');
+  const buttons = root.querySelector('#presets');
+  if(!box || !buttons) return;
   function colour(v){const a=Math.max(0,Math.min(1,v));const c=Math.round(255-(255-107)*a),
     g=Math.round(255-(255-79)*a),b=Math.round(255-(255-216)*a);return 'rgb('+c+','+g+','+b+')';}
   function show(n){
@@ -460,10 +463,10 @@ _JS = """
   window.addEventListener('hashchange',()=>show(fromHash()));
   show(fromHash());
   // which parts a reader can see (laid out with a size): read by tests/test_report.py in headless Chromium
-  document.body.dataset.visible=['program','dataflow','attention','io'].filter(function(id){
-    const e=document.getElementById(id); return e && e.getBoundingClientRect().width>0 &&
+  root.dataset.visible=['program','dataflow','attention','io'].filter(function(id){
+    const e=root.querySelector('#'+id); return e && e.getBoundingClientRect().width>0 &&
       e.getBoundingClientRect().height>0;}).join(' ');
-  document.body.dataset.rendered='ok';
+  root.dataset.rendered='ok';
 })();
 """
 
@@ -587,11 +590,25 @@ def _open_html(result, reading: ProgramReading) -> str:
     return "<ul class='open'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
+def _scoped_css(css: str, scope: str) -> str:
+    """The style sheet with every selector inside `scope` (`body` becomes the scope itself), so that a
+    report inside a notebook does not restyle the notebook."""
+    rules = []
+    for rule in css.replace("\n", "").split("}"):
+        if "{" not in rule:
+            continue
+        selectors, declarations = rule.split("{", 1)
+        scoped = [scope if s.strip() == "body" else f"{scope} {s.strip()}" for s in selectors.split(",")]
+        rules.append(f"{','.join(scoped)}{{{declarations}}}")
+    return "".join(rules)
+
+
 def _page(title: str, body: str, data: dict, full_page: bool) -> str:
     script = (f"<script type='application/json' id='report-data'>{_json_script(data)}</script>"
               f"<script>{_JS}</script>")
     if not full_page:
-        return f"<div class='trade-report'><style>{_CSS}</style><main>{body}</main>{script}</div>"
+        return f"<div class='trade-report'><style>{_scoped_css(_CSS, '.trade-report')}</style><main>{body}</main>" \
+               f"{script}</div>"
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
             f"<style>{_CSS}</style></head><body><main>{body}</main>{script}</body></html>")
