@@ -338,8 +338,18 @@ def cmd_decompile(args: argparse.Namespace) -> None:
     if args.format == "tracr":
         print(tracr_module(result.program, result.config), end="")
         return
-    print(result.text, end="")
+    reading = None
+    if args.named and result.program.lines:
+        from trade.idioms import read_program
+
+        reading = read_program(result.program, result.config) if result.config else read_program(result.program)
+    print(reading.text() if reading else result.text, end="")
     print(f"# verdict: {result.verdict} ({result.reason})")
+    if reading:
+        print(f"# what it computes: {reading.description}")
+        for example in reading.examples:
+            shown = lambda values: " ".join("None" if v is None else str(v) for v in values)  # noqa: E731
+            print(f"# example: {shown(example.tokens)} -> {shown(example.output)}")
     print(f"# stage: {result.stage}" + (f" ({result.timings.get('read', 0.0):.2f} s)" if result.stage == "read" else ""))
     for note in result.notes:
         print(f"# note: {note}")
@@ -535,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     decompile.add_argument("--explain", action="store_true",
                            help="show which weight matrices the decoder read for each line (and a PNG)")
     decompile.add_argument("--explain-png", default="explain.png", help="heatmap path (default: %(default)s)")
+    decompile.add_argument("--named", action="store_true",
+                           help="name variables after the idioms they compute (length, hist, reverse, ...), "
+                                "print tables as formulas, and say what the output computes, with examples")
     decompile.add_argument("--undetermined", action="store_true",
                            help="list the tokens of an exact result that the weights do not decide "
                                 "(about 1 s)")

@@ -582,9 +582,13 @@ def _open_html(result, reading: ProgramReading) -> str:
                      + " (same weights)")
     if result.undetermined is None and result.verdict == "exact" and not items:
         items.append("Not listed (decompile with undetermined=True to list the tokens the weights do not decide).")
-    if result.verdict != "exact":
-        items.append(f"The verdict is {html.escape(result.verdict)}: the weights were not reproduced exactly, "
-                     "so lines may differ from the model's.")
+    if result.verdict == "equivalent":
+        items.append("The verdict is equivalent: the given model computes this program's outputs, but its weights "
+                     "are not exactly the program's compiled weights, so a line may be computed differently "
+                     "inside the model.")
+    elif result.verdict != "exact":
+        items.append(f"The verdict is {html.escape(result.verdict)}: neither the weights nor the outputs were "
+                     "reproduced, so lines may differ from the model's.")
     if not items:
         items.append("Nothing found: no line has another library lambda or comparison with the same weights.")
     return "<ul class='open'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
