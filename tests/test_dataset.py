@@ -130,3 +130,60 @@ def test_undetermined_tokens_statistics():
     assert stats["sample"] == 2 and stats["with_undetermined_fraction"] == 0.5  # reverse's weights decide all
     assert stats["undetermined_tokens_mean"] >= 0.5
     assert 0.5 < stats["uniform_pick_original"] <= 0.75  # 1 for reverse, at most 1/2 for the fraction
+
+
+def test_a_second_writer_is_refused_and_a_stale_lock_is_taken_over(tmp_path, capsys):
+    from trade.dataset.lock import DirectoryLock, LockedError
+
+    with DirectoryLock(tmp_path):
+        with pytest.raises(LockedError, match=r"another `trade generate` is writing here \(pid \d+ on "):
+            build_dataset(tmp_path, DatasetConfig(n=1, seed=5, shard_size=1), progress=False)
+    # A run killed while holding the lock: its record stays, but the kernel has dropped its flock.
+    (tmp_path / ".lock").write_text('{"pid": 999999999, "host": "gone", "started": "then"}')
+    with DirectoryLock(tmp_path):
+        pass
+    err = capsys.readouterr().err
+    assert "taking over a stale lock" in err and "pid 999999999 on gone" in err
+
+
+def test_manifest_problems_are_one_line_errors(small_dataset, tmp_path):
+    import json
+    import shutil
+
+    from trade.dataset.read import DatasetError, compile_config, shard_files
+
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    manifest = json.loads((data / "manifest.json").read_text())
+    manifest["shards"][0]["file"] = "../../r.npz"
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetError, match="not a file inside the dataset directory"):
+        shard_files(data)
+    (data / "manifest.json").write_text("[]")
+    with pytest.raises(DatasetError, match="a JSON list"):
+        compile_config(data)
+
+
+def test_rows_are_checked_as_they_stream(small_dataset, tmp_path):
+    import shutil
+
+    import numpy as np
+    import pyarrow as pa
+
+    from trade.dataset.read import SCHEMA, DatasetError
+
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    path = data / "shard-00001.parquet"
+    rows = pq.read_table(path).to_pylist()
+    rows[3]["weight_data"][0] = np.full(len(rows[3]["weight_data"][0]) // 4, np.nan, "<f4").tobytes()
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
+    with pytest.raises(DatasetError, match=r"shard-00001.parquet row 3: weight .* NaN"):
+        list(iter_examples(data))
+    assert len(list(iter_examples(data, shards=[data / "shard-00000.parquet"]))) == 10
+
+
+def test_small_runs_checkpoint_often():
+    assert DatasetConfig.default_shard_size(400) == 20
+    assert DatasetConfig.default_shard_size(100_000) == 500
+    assert DatasetConfig.default_shard_size(3) == 1

@@ -201,3 +201,38 @@ def test_training_imports_neither_tracr_nor_jax():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tracr', 'jax', 'haiku')))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_training_stops_at_the_first_non_finite_loss_and_saves_nothing_from_it(data, tmp_path, monkeypatch):
+    import trade.train as train_module
+
+    calls = {"training": 0}
+
+    def loss_that_becomes_nan(logits, targets):
+        loss = sequence_loss(logits, targets)
+        if torch.is_grad_enabled():
+            calls["training"] += 1
+            if calls["training"] >= 5:
+                return loss * float("nan")
+        return loss
+
+    monkeypatch.setattr(train_module, "sequence_loss", loss_that_becomes_nan)
+    out = tmp_path / "run"
+    with pytest.raises(train_module.TrainError, match="loss is nan at step 5"):
+        train(quick_config(data, out, steps=8, eval_every=2, checkpoint_every=2, log_every=4))
+    assert load_checkpoint(out / "best").step <= 4 and load_checkpoint(out / "last").step == 4
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert max(steps) == 4
+
+
+def test_a_failed_run_removes_the_directory_it_created(data, tmp_path, monkeypatch):
+    import trade.train as train_module
+
+    monkeypatch.setattr(train_module, "sequence_loss", lambda logits, targets: logits.sum() * float("inf"))
+    with pytest.raises(train_module.TrainError, match="loss is"):
+        train(quick_config(data, tmp_path / "new-run"))
+    assert not (tmp_path / "new-run").exists()
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(train_module.TrainError):
+        train(quick_config(data, tmp_path / "mine"))
+    assert (tmp_path / "mine").is_dir()  # not created by the run: left in place

@@ -25,6 +25,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from trade.atomic import atomic_path, recover_directory, replace_directory, write_json
 from trade.model import Decompiler, ModelDimensions
 from trade.program.lambdas import LIBRARY_VERSION
 from trade.program.tokens import VOCABULARY
@@ -114,14 +115,7 @@ def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: Toke
     if training:
         save_file(training, temporary / TRAINING_FILE)
     (temporary / INFO_FILE).write_text(json.dumps(info, indent=1))
-    if directory.exists():
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        directory.rename(old)
-        temporary.rename(directory)
-        shutil.rmtree(old)
-    else:
-        temporary.rename(directory)
+    replace_directory(temporary, directory)
     return directory
 
 
@@ -162,6 +156,7 @@ def load_checkpoint(directory: str | Path, *, device: str | torch.device = "cpu"
     corrupt or mismatched.
     """
     directory = Path(directory)
+    recover_directory(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory}: no such checkpoint directory")
     info = _read_info(directory)
@@ -220,10 +215,15 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
     if not all(bool(torch.isfinite(v.float()).all()) for v in tensors.values()):
         raise CheckpointError(f"{source}: weights become infinite in fp16; export without half")
     destination = Path(destination)
-    destination.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, destination / MODEL_FILE)
     info = _read_info(Path(source))
     info.pop("optimizer", None)
     info["exported"] = {"from": str(source), "dtype": "float16" if half else "float32"}
-    (destination / INFO_FILE).write_text(json.dumps(info, indent=1))
+    if destination.exists() and not destination.is_dir():
+        raise CheckpointError(f"{destination}: exists and is not a directory; give a new destination")
+    if not destination.parent.is_dir():
+        raise CheckpointError(f"{destination.parent}: no such directory to export into; create it first")
+    destination.mkdir(exist_ok=True)  # it may hold more (a model card): each file is replaced alone
+    with atomic_path(destination / MODEL_FILE) as temporary:
+        save_file(tensors, temporary)
+    write_json(destination / INFO_FILE, info)
     return destination

@@ -238,7 +238,10 @@ def _set_threads(threads: int | None) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from trade.dataset.read import iter_examples
+    from trade.dataset.read import check_dataset, iter_examples
+
+    if args.data and not args.programs:
+        check_dataset(args.data)  # a bad manifest or shard fails here, before the compiler and model load
     from trade.evaluate import load_programs_dir
     from trade.decompile import DEFAULT_CHECKPOINT
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint

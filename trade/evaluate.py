@@ -44,6 +44,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from trade.atomic import save_figure, write_json, write_text  # noqa: E402
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program  # noqa: E402
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size, random_inputs  # noqa: E402
 from trade.program.program import Op, Program, ProgramError, canonicalize  # noqa: E402
@@ -388,8 +389,8 @@ def write_report(results: Sequence[ProgramResult], out_dir: str | Path,
              "histogram": out_dir / "token_accuracy_hist.png", "bars": out_dir / "metrics_by_mode.png"}
     report = {"metrics": numbers, "paper": paper_numbers or {}, "extra": extra or {},
               "programs": [r.to_json() for r in results]}
-    paths["json"].write_text(json.dumps(report, indent=1))
-    paths["markdown"].write_text(report_markdown(numbers, paper_numbers or {}, extra or {}, results))
+    write_json(paths["json"], report)
+    write_text(paths["markdown"], report_markdown(numbers, paper_numbers or {}, extra or {}, results))
     plot_token_accuracy(results, paths["histogram"])
     plot_metrics_by_mode(numbers["overall"], paper_numbers or {}, paths["bars"])
     return paths
@@ -456,7 +457,7 @@ def plot_token_accuracy(results: Sequence[ProgramResult], path: Path) -> None:
         axis.set_xlim(0, 1.05)
         axis.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    save_figure(figure, path, dpi=120)
     plt.close(figure)
 
 
@@ -480,7 +481,7 @@ def plot_metrics_by_mode(overall: dict, paper_numbers: dict, path: Path) -> None
     axis.set_ylabel("share of programs")
     axis.legend(fontsize=8, loc="upper left")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    save_figure(figure, path, dpi=120)
     plt.close(figure)
 
 
@@ -500,13 +501,27 @@ class NamedProgram:
 def load_programs_dir(programs_dir: str | Path,
                       config: CompileConfig = CompileConfig()) -> list[NamedProgram]:
     """Every `*.rasp` in a directory, sorted by name, canonicalised (as the dataset is) and compiled."""
+    from trade.program.text import ParseError
+
+    if not Path(programs_dir).is_dir():
+        raise FileNotFoundError(f"{programs_dir}: no such directory of .rasp programs")
     out = []
     for path in sorted(Path(programs_dir).glob("*.rasp")):
-        source = path.read_text()
-        first = source.lstrip().splitlines()[0] if source.strip() else ""
-        description = first.lstrip("#").strip() if first.startswith("#") else ""
-        program = canonicalize(parse_program(source))
-        out.append(NamedProgram(path.stem, description, program, compile_program(program, config)))
+        if not path.is_file():
+            raise ValueError(f"{path}: not a file (a directory named like a program); rename or remove it")
+        try:
+            source = path.read_text()
+            first = source.lstrip().splitlines()[0] if source.strip() else ""
+            description = first.lstrip("#").strip() if first.startswith("#") else ""
+            program = canonicalize(parse_program(source))
+            model = compile_program(program, config)
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: cannot read ({error})") from None
+        except (ParseError, ProgramError) as error:
+            raise ValueError(f"{path}: {error}") from None
+        except CompileError as error:
+            raise ValueError(f"{path}: Tracr cannot compile this program ({error})") from None
+        out.append(NamedProgram(path.stem, description, program, model))
     if not out:
         raise FileNotFoundError(f"{programs_dir}: no .rasp programs")
     return out

@@ -23,6 +23,7 @@ import json
 import math
 import os
 import random
+import shutil
 import time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
@@ -33,6 +34,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 from tqdm import tqdm
 
+from trade.atomic import recover_directory, save_figure, write_json, write_text
 from trade.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from trade.dataset.read import ShardRows, iter_examples
 from trade.dataset.resident import resident_rows
@@ -42,6 +44,11 @@ from trade.program.tokens import PAD_ID
 from trade.weights import TokenizerConfig, WeightTokens, tokenize
 
 T = TypeVar("T")
+
+
+class TrainError(RuntimeError):
+    """Training cannot go on (a non-finite loss, too few rows, an --out that is a file); one line saying why."""
+
 MODEL_FIELDS = ("d_model", "n_heads", "n_encoder_layers", "n_decoder_layers", "d_ff", "dropout")
 
 
@@ -220,7 +227,8 @@ class TrainBatches(IterableDataset):
             refs = list(self.epoch_refs(epoch))
             n_batches = len(refs) // size  # a last, partial batch is dropped
             if n_batches == 0:
-                raise ValueError(f"{self.data}: fewer than {size} training examples")
+                raise TrainError(f"{self.data}: fewer than {size} training examples (one batch); "
+                                 f"generate more programs or lower --batch-size")
             numbers = [k for k in range(start, start + n_batches) if mine(k)]
             yield epoch, start, numbers, [refs[(k - start) * size:(k - start + 1) * size] for k in numbers]
             start += n_batches
@@ -376,6 +384,14 @@ def seed_everything(seed: int) -> None:
 # ---------------------------------------------------------------- logging
 
 
+def _json_object(line: str):
+    """A JSONL line's value, or None for a line a killed run left half-written."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
 class MetricsLog:
     """`metrics.jsonl` (one JSON object a line) and `curves.png`, written by rank 0 only."""
 
@@ -385,9 +401,10 @@ class MetricsLog:
         self.last_plot = -math.inf
         if enabled and self.path.exists():
             # A killed run may have logged past its last checkpoint; those steps will be redone.
-            old = [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
-            self.records = [r for r in old if resume_step is not None and r["step"] <= resume_step]
-            self.path.write_text("".join(json.dumps(r) + "\n" for r in self.records))
+            old = [_json_object(line) for line in self.path.read_text(errors="replace").splitlines()]
+            self.records = [r for r in old if isinstance(r, dict) and isinstance(r.get("step"), int)
+                            and resume_step is not None and r["step"] <= resume_step]
+            write_text(self.path, "".join(json.dumps(r) + "\n" for r in self.records))
 
     def write(self, record: dict) -> None:
         if not self.enabled:
@@ -420,24 +437,53 @@ class MetricsLog:
         right.set_ylim(0, 1)
         right.legend()
         figure.subplots_adjust(left=0.07, right=0.98, bottom=0.12, top=0.95, wspace=0.2)
-        figure.savefig(self.path.with_name("curves.png"), dpi=100)
+        save_figure(figure, self.path.with_name("curves.png"), dpi=100)
         plt.close(figure)
 
 
 # ---------------------------------------------------------------- the loop
 
 
+def _check_finite(losses: list[torch.Tensor], step: int) -> None:
+    """Raises TrainError naming the first of the latest steps (ending at `step`) whose loss is not finite."""
+    if not losses:
+        return
+    values = torch.stack(losses).float()
+    finite = torch.isfinite(values)
+    if bool(finite.all()):
+        return
+    position = int((~finite).nonzero()[0])
+    first = step - len(losses) + 1 + position
+    raise TrainError(f"loss is {float(values[position])} at step {first}: training stopped there and saved "
+                     f"nothing from that step on; check the dataset (`trade dataset-stats DATA`) or lower --lr")
+
+
 def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = None) -> dict:
     """Trains (or resumes) a run in `config.out`; returns a summary with the losses of this call.
 
     `on_step(step, loss)` is called after every optimizer step (tests use it to
-    interrupt a run).
+    interrupt a run). A run that fails before its first checkpoint removes the
+    `out` directory it created, so no half-made run directory is left behind.
     """
+    run_dir = Path(config.out)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise TrainError(f"{run_dir}: exists and is not a directory; give a new --out")
+    created = not run_dir.exists()
+    try:
+        return _train(config, on_step, run_dir)
+    except Exception:
+        if created and int(os.environ.get("RANK", "0")) == 0 and not (run_dir / "last").exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+
+
+def _train(config: TrainConfig, on_step: Callable[[int, float], None] | None, run_dir: Path) -> dict:
     if config.threads:
         torch.set_num_threads(config.threads)
     dist = setup_device(config)
-    run_dir = Path(config.out)
     run_dir.mkdir(parents=True, exist_ok=True)
+    for name in ("last", "best"):
+        recover_directory(run_dir / name)
     seed_everything(config.seed)
     dims = config.dims()
     model = Decompiler(dims).to(dist.device)
@@ -459,7 +505,7 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
                 raise CheckpointError(f"{config.init_from}: it reads weights tokenized as {start.tokenizer}, "
                                       f"this run tokenizes them as {config.tokenizer()}")
         if dist.is_main:
-            (run_dir / "config.json").write_text(json.dumps(dataclasses.asdict(config), indent=1))
+            write_json(run_dir / "config.json", dataclasses.asdict(config))
 
     log = MetricsLog(run_dir, resume_step=step, enabled=dist.is_main)
     stream = TrainBatches(config.data, config, dims, rank=dist.rank, world_size=dist.world_size,
@@ -516,6 +562,9 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
         window["losses"].append(loss.detach())
         window["samples"] += samples * dist.world_size
         window["tokens"] += tokens * dist.world_size
+        if step == config.steps or any(step % every == 0 for every in (config.log_every, config.eval_every,
+                                                                        checkpoint_every)):
+            _check_finite(window["losses"], step)  # before any log line or checkpoint
         if step % config.log_every == 0 or step == config.steps:
             values = torch.stack(window["losses"]).tolist()
             losses += zip(range(step - len(values) + 1, step + 1), values)
@@ -619,12 +668,12 @@ def hyperparameter_search(data: str, out: str, trials: int, steps: int, *,
                         "val_token_accuracy": summary["best_val_token_accuracy"]})
     results.sort(key=lambda r: -r["val_token_accuracy"])
     Path(out).mkdir(parents=True, exist_ok=True)
-    (Path(out) / "search.json").write_text(json.dumps(results, indent=1))
+    write_json(Path(out) / "search.json", results)
     columns = ["trial", *space, "parameters", "val_token_accuracy"]
     table = ["| rank | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     table += [f"| {rank} | " + " | ".join(str(r[c]) for c in columns) + " |"
               for rank, r in enumerate(results, 1)]
-    (Path(out) / "search.md").write_text("\n".join(table) + "\n")
+    write_text(Path(out) / "search.md", "\n".join(table) + "\n")
     return results
 
 

@@ -15,7 +15,6 @@ import collections
 import dataclasses
 import json
 import multiprocessing
-import os
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -25,13 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from trade.dataset.read import MANIFEST, SCHEMA
+from trade.atomic import atomic_path, stale_temporaries, write_json
+from trade.dataset.lock import DirectoryLock
+from trade.dataset.read import MANIFEST, SCHEMA, SPLITS, DatasetError, dataset_config
 from trade.program.text import program_to_text
 from trade.program.tokens import program_to_ids
 from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
-
-SPLITS = ("train", "validation", "test")
-
 
 @dataclasses.dataclass(frozen=True)
 class DatasetConfig:
@@ -45,6 +43,11 @@ class DatasetConfig:
     test_fraction: float = 0.05
     only_split: str | None = None  # keep only programs of this split (an independent test set)
 
+    @staticmethod
+    def default_shard_size(n: int) -> int:
+        """At most 500 programs a shard, and at least 20 shards for small runs, so a kill loses little."""
+        return max(1, min(500, -(-n // 20)))
+
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
         data["sampler"] = self.sampler.to_json()
@@ -52,9 +55,18 @@ class DatasetConfig:
 
     @classmethod
     def from_json(cls, data: dict) -> "DatasetConfig":
+        """The config saved in a manifest; ValueError if a field has the wrong type or range."""
         values = dict(data)
         values["sampler"] = SamplerConfig.from_json(values["sampler"])
-        return cls(**values)
+        config = cls(**values)
+        counts_ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                        for v in (config.n, config.seed, config.shard_size - 1))
+        fractions_ok = all(isinstance(v, (int, float)) and 0 <= v <= 1
+                           for v in (config.validation_fraction, config.test_fraction))
+        if not counts_ok or not fractions_ok or config.only_split not in (None, *SPLITS):
+            raise ValueError("n, seed and shard_size must be counts, the fractions between 0 and 1, "
+                             "only_split a split or null")
+        return config
 
 
 def split_of(program_hash: str, config: DatasetConfig) -> str:
@@ -115,10 +127,8 @@ def build_shard(out_dir: str, shard: int, start: int, stop: int, config_json: di
                "rejections": dict(rejections), "seconds": seconds}
     table = pa.table(dict(rows), schema=SCHEMA).replace_schema_metadata(
         {"trade_shard": json.dumps(summary)})
-    final = shard_path(Path(out_dir), shard)
-    temporary = final.with_suffix(f".tmp-{os.getpid()}")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, final)
+    with atomic_path(shard_path(Path(out_dir), shard)) as temporary:
+        pq.write_table(table, temporary, compression="zstd", write_page_checksum=True)
     return summary
 
 
@@ -143,15 +153,12 @@ def _write_manifest(out_dir: Path, config: DatasetConfig, summaries: dict[int, d
         "rejections": dict(sorted(rejections.items())),
         "shards": [summaries[k] | {"file": shard_path(out_dir, k).name} for k in sorted(summaries)],
     }
-    temporary = out_dir / f"{MANIFEST}.tmp"
-    temporary.write_text(json.dumps(manifest, indent=1))
-    os.replace(temporary, out_dir / MANIFEST)
+    write_json(out_dir / MANIFEST, manifest)
 
 
 def _check_resume(out_dir: Path, config: DatasetConfig) -> None:
-    manifest_path = out_dir / MANIFEST
-    if manifest_path.exists():
-        previous = DatasetConfig.from_json(json.loads(manifest_path.read_text())["config"])
+    if (out_dir / MANIFEST).exists():
+        previous = dataset_config(out_dir)
         if previous != config:
             raise ValueError(f"{out_dir} holds a dataset built with other settings "
                              f"({previous}); use a new directory")
@@ -161,10 +168,18 @@ def build_dataset(out_dir: str | Path, config: DatasetConfig, workers: int = 1,
                   ray_address: str | None = None, progress: bool = True) -> dict:
     """Builds (or resumes) a dataset; returns the manifest."""
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DatasetError(f"{out_dir}: exists and is not a directory; give a new --out")
     out_dir.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(out_dir):
+        return _build_locked(out_dir, config, workers, ray_address, progress)
+
+
+def _build_locked(out_dir: Path, config: DatasetConfig, workers: int, ray_address: str | None,
+                  progress: bool) -> dict:
     _check_resume(out_dir, config)
-    for stale in out_dir.glob("*.tmp-*"):
-        stale.unlink()
+    for stale in [*out_dir.glob("*.tmp-*"), *stale_temporaries(out_dir)]:
+        stale.unlink(missing_ok=True)
     summaries: dict[int, dict] = {}
     todo = []
     for shard, start, stop in shard_ranges(config):

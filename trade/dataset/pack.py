@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import lzma
-import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,7 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from trade.dataset.read import MANIFEST, SCHEMA, load_manifest
+from trade.atomic import atomic_path, write_bytes
+from trade.dataset.read import (MANIFEST, SCHEMA, DatasetError, check_manifest, load_manifest, open_shard,
+                                read_shard_columns)
 
 PACK_FORMAT = "trade-pack-1"
 RECOMPUTED = ("program_text", "program_hash")
@@ -37,25 +38,18 @@ def _parts(directory: Path, shard_file: str) -> tuple[Path, Path, Path]:
     return directory / f"{stem}.rows.parquet", directory / f"{stem}.gaps.xz", directory / f"{stem}.words.xz"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    temporary = path.with_name(path.name + f".tmp-{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def pack_shard(shard: Path, out_dir: Path) -> None:
-    table = pq.read_table(shard)
+    table = read_shard_columns(shard)
     rows_path, gaps_path, words_path = _parts(out_dir, shard.name)
     words = np.frombuffer(b"".join(blob for row in table.column("weight_data").to_pylist() for blob in row),
                           dtype="<u4")
     positions = np.flatnonzero(words)  # non-zero bit patterns, so -0.0 travels too
     gaps = np.diff(positions, prepend=0).astype("<u4")
-    _write_atomic(gaps_path, lzma.compress(gaps.tobytes(), preset=XZ_PRESET))
-    _write_atomic(words_path, lzma.compress(words[positions].tobytes(), preset=XZ_PRESET))
+    write_bytes(gaps_path, lzma.compress(gaps.tobytes(), preset=XZ_PRESET))
+    write_bytes(words_path, lzma.compress(words[positions].tobytes(), preset=XZ_PRESET))
     rest = table.drop_columns(["weight_data", *RECOMPUTED])
-    temporary = rows_path.with_name(rows_path.name + f".tmp-{os.getpid()}")
-    pq.write_table(rest, temporary, compression="zstd", compression_level=19)
-    os.replace(temporary, rows_path)  # written last: its presence marks the shard done
+    with atomic_path(rows_path) as temporary:  # written last: its presence marks the shard done
+        pq.write_table(rest, temporary, compression="zstd", compression_level=19)
 
 
 def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
@@ -95,9 +89,8 @@ def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
     table = pa.table({field.name: columns[field.name] for field in SCHEMA}, schema=SCHEMA)
     table = table.replace_schema_metadata(rest.schema.metadata)
     final = out_dir / shard_file
-    temporary = final.with_name(final.name + f".tmp-{os.getpid()}")
-    pq.write_table(table, temporary, compression="zstd")
-    os.replace(temporary, final)
+    with atomic_path(final) as temporary:
+        pq.write_table(table, temporary, compression="zstd", write_page_checksum=True)
 
 
 def _run(function, jobs: list[tuple], workers: int, progress: bool, what: str) -> None:
@@ -119,12 +112,14 @@ def pack_dataset(data_dir: str | Path, out_dir: str | Path, workers: int = 1, pr
     manifest = load_manifest(data_dir)
     if not manifest.get("complete"):
         raise PackError(f"{data_dir}: the dataset is not complete; finish `trade generate` first")
+    for shard in manifest["shards"]:
+        open_shard(data_dir / shard["file"])  # every shard readable before anything is written
     out_dir.mkdir(parents=True, exist_ok=True)
     todo = [(data_dir / shard["file"], out_dir) for shard in manifest["shards"]
             if not _parts(out_dir, shard["file"])[0].exists()]
     _run(pack_shard, todo, workers, progress, "packing")
     packed = {"format": PACK_FORMAT, "manifest": manifest}
-    _write_atomic(out_dir / "pack.json", json.dumps(packed, indent=1).encode())
+    write_bytes(out_dir / "pack.json", json.dumps(packed, indent=1).encode())
     return packed
 
 
@@ -135,11 +130,14 @@ def unpack_dataset(pack_dir: str | Path, out_dir: str | Path, workers: int = 1, 
         packed = json.loads((pack_dir / "pack.json").read_text())
     except (OSError, ValueError) as error:
         raise PackError(f"{pack_dir}: no readable pack.json; not a packed dataset ({error})") from error
-    if packed.get("format") != PACK_FORMAT:
-        raise PackError(f"{pack_dir}: format {packed.get('format')!r}, expected {PACK_FORMAT!r}")
-    manifest = packed["manifest"]
+    if not isinstance(packed, dict) or packed.get("format") != PACK_FORMAT:
+        raise PackError(f"{pack_dir}: format {packed.get('format') if isinstance(packed, dict) else None!r}, expected {PACK_FORMAT!r}")
+    try:
+        manifest = check_manifest(packed.get("manifest"), pack_dir / "pack.json")
+    except DatasetError as error:
+        raise PackError(str(error)) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(pack_dir, shard["file"], out_dir) for shard in manifest["shards"]]
     _run(unpack_shard, jobs, workers, progress, "unpacking")
-    _write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1).encode())
+    write_bytes(out_dir / MANIFEST, json.dumps(manifest, indent=1).encode())
     return out_dir

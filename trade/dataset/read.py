@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
@@ -13,12 +15,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trade.compiled import CompileConfig
+from trade.program.tokens import VOCABULARY
 from trade.weights import ModelWeights
 
 if TYPE_CHECKING:  # the build module imports the compiler, which training does without
     from trade.dataset.build import DatasetConfig
 
 MANIFEST = "manifest.json"
+SPLITS = ("train", "validation", "test")
 
 # One row per program; the weights as float32 little-endian bytes, one blob per matrix.
 SCHEMA = pa.schema([
@@ -49,26 +53,208 @@ class Example:
     weights: ModelWeights
 
 
+class DatasetError(ValueError):
+    """A dataset that is missing, corrupt or malformed: one line naming the file, the problem and the fix."""
+
+
+REGENERATE = "delete it and rerun the same `trade generate` command to rebuild it"
+MAX_MANIFEST_BYTES = 64 << 20
+MAX_ROW_WEIGHT_BYTES = 256 << 20  # the largest compiled models of a dataset are a few MB
+MAX_PROGRAM_TOKENS = 4096
+SHARD_FIELDS = {"file": str, "rows": int}
+
+
 def load_manifest(data_dir: str | Path) -> dict:
+    """The manifest of a dataset directory, checked for the fields readers rely on."""
     path = Path(data_dir) / MANIFEST
-    if not path.exists():
-        raise FileNotFoundError(f"{data_dir}: no {MANIFEST}; not a TraDe dataset (run `trade generate`)")
-    return json.loads(path.read_text())
+    if not path.is_file():
+        raise DatasetError(f"{data_dir}: no {MANIFEST}; not a TraDe dataset (run `trade generate`)")
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise DatasetError(f"{path}: {path.stat().st_size:,} bytes, more than a manifest's limit of "
+                           f"{MAX_MANIFEST_BYTES:,}; not a TraDe manifest")
+    try:
+        manifest = json.loads(path.read_bytes())
+    except (ValueError, RecursionError) as error:
+        raise DatasetError(f"{path}: not valid JSON ({str(error).splitlines()[0][:200]}); "
+                           f"rerun `trade generate` with the same settings to rewrite it") from None
+    return check_manifest(manifest, path)
+
+
+def check_manifest(manifest, path: str | Path) -> dict:
+    """`manifest` if it has what readers rely on: a config, and shard entries naming files inside the dataset."""
+    if not isinstance(manifest, dict):
+        raise DatasetError(f"{path}: a JSON {type(manifest).__name__}, expected an object with "
+                           f"'config' and 'shards'")
+    for key, kind in (("config", dict), ("shards", list)):
+        if not isinstance(manifest.get(key), kind):
+            raise DatasetError(f"{path}: '{key}' is missing or not a JSON {kind.__name__.replace('dict', 'object')}")
+    problem = config_problem(manifest["config"])
+    if problem:
+        raise DatasetError(f"{path}: bad 'config' ({problem}); rerun `trade generate` to rewrite it")
+    for number, shard in enumerate(manifest["shards"]):
+        if not isinstance(shard, dict) or any(not isinstance(shard.get(k), t) or isinstance(shard.get(k), bool)
+                                              for k, t in SHARD_FIELDS.items()):
+            raise DatasetError(f"{path}: shard entry {number} needs 'file' (a name) and 'rows' (a number)")
+        name = shard["file"]
+        if Path(name).name != name or name in ("", ".", "..") or "\\" in name or "\0" in name:
+            raise DatasetError(f"{path}: shard entry {number} names {name!r}, which is not a file inside "
+                               f"the dataset directory; refusing to open it")
+    return manifest
+
+
+def _is_count(value, minimum: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def config_problem(config: dict) -> str | None:
+    """What is wrong with a manifest's `config`, checked as plain JSON (training never imports the sampler)."""
+    if not all(_is_count(config.get(name), minimum) for name, minimum in (("n", 0), ("seed", 0), ("shard_size", 1))):
+        return "n, seed and shard_size must be whole numbers"
+    if not all(isinstance(config.get(name, 0.0), (int, float)) and 0 <= config.get(name, 0.0) <= 1
+               for name in ("validation_fraction", "test_fraction")):
+        return "validation_fraction and test_fraction must be between 0 and 1"
+    if config.get("only_split") not in (None, *SPLITS):
+        return f"only_split must be one of {', '.join(SPLITS)} or null"
+    settings = config.get("sampler", {}).get("compile") if isinstance(config.get("sampler"), dict) else None
+    if not isinstance(settings, dict):
+        return "no 'sampler' with 'compile' settings"
+    unknown = sorted(set(settings) - {field.name for field in dataclasses.fields(CompileConfig)})
+    if unknown:
+        return f"unknown compile settings {unknown}"
+    vocab = settings.get("vocab")
+    if not isinstance(vocab, list) or not vocab or not all(
+            isinstance(token, (int, str)) and not isinstance(token, bool) for token in vocab) \
+            or len(set(vocab)) != len(vocab):
+        return "'vocab' must be a list of distinct numbers or strings"
+    if not _is_count(settings.get("max_seq_len"), 1) or not _is_count(settings.get("mlp_exactness", 1), 1):
+        return "'max_seq_len' and 'mlp_exactness' must be positive whole numbers"
+    if not all(isinstance(settings.get(name, ""), str) for name in ("compiler_bos", "compiler_pad")):
+        return "'compiler_bos' and 'compiler_pad' must be strings"
+    return None
 
 
 def dataset_config(data_dir: str | Path) -> DatasetConfig:
     from trade.dataset.build import DatasetConfig
-    return DatasetConfig.from_json(load_manifest(data_dir)["config"])
+    try:
+        return DatasetConfig.from_json(load_manifest(data_dir)["config"])
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        if isinstance(error, DatasetError):
+            raise
+        raise DatasetError(f"{Path(data_dir) / MANIFEST}: bad 'config' ({error})") from None
 
 
 def compile_config(data_dir: str | Path) -> CompileConfig:
     """How the dataset's programs were compiled, read without importing the compiler."""
-    return CompileConfig.from_json(load_manifest(data_dir)["config"]["sampler"]["compile"])
+    manifest = load_manifest(data_dir)
+    try:
+        settings = manifest["config"]["sampler"]["compile"]
+        if not isinstance(settings, dict) or not isinstance(settings.get("vocab", []), list):
+            raise ValueError("'compile' must be an object whose 'vocab' is a list")
+        config = CompileConfig.from_json(settings)
+        hash(config)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise DatasetError(f"{Path(data_dir) / MANIFEST}: bad compile settings in 'config' "
+                           f"({str(error)[:200]})") from None
+    return config
 
 
 def shard_files(data_dir: str | Path) -> list[Path]:
     manifest = load_manifest(data_dir)
     return [Path(data_dir) / shard["file"] for shard in manifest["shards"]]
+
+
+def check_dataset(data_dir: str | Path) -> CompileConfig:
+    """The dataset's compile settings, after checking its manifest and every shard's footer and schema.
+
+    Cheap (no rows are read), so commands call it before anything slow; rows are checked as they stream.
+    """
+    config = compile_config(data_dir)
+    for path in shard_files(data_dir):
+        open_shard(path)
+    return config
+
+
+def _schema_problem(schema: pa.Schema) -> str | None:
+    expected = {field.name: field.type for field in SCHEMA}
+    found = {field.name: field.type for field in schema}
+    missing = [name for name in expected if name not in found]
+    if missing:
+        return f"missing column(s) {', '.join(missing[:4])}"
+    wrong = [f"{name} is {found[name]}, expected {kind}" for name, kind in expected.items() if found[name] != kind]
+    return f"column {wrong[0]}" if wrong else None
+
+
+def open_shard(path: str | Path) -> pq.ParquetFile:
+    """A shard opened for reading, after checking that it exists and has TraDe's schema."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(f"{path}: shard listed in the manifest is missing; rerun the same "
+                           f"`trade generate` command to rebuild it")
+    try:
+        parquet = pq.ParquetFile(path, page_checksum_verification=True)
+    except (pa.ArrowException, OSError, ValueError) as error:
+        raise DatasetError(f"{path}: corrupt or truncated shard ({_first_line(error)}); {REGENERATE}") from None
+    problem = _schema_problem(parquet.schema_arrow)
+    if problem:
+        raise DatasetError(f"{path}: not a TraDe shard ({problem}); {REGENERATE}")
+    return parquet
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return (text.splitlines()[0] if text else type(error).__name__)[:200]
+
+
+@contextlib.contextmanager
+def reading(path: str | Path) -> Iterator[None]:
+    """Turns Arrow's errors while decoding a shard into one-line DatasetErrors."""
+    try:
+        yield
+    except DatasetError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, IndexError, EOFError) as error:
+        raise DatasetError(f"{path}: corrupt shard ({_first_line(error)}); {REGENERATE}") from None
+
+
+def read_shard_columns(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """Columns of a whole shard (all of them by default), checked."""
+    parquet = open_shard(path)
+    with reading(path):
+        return parquet.read(columns=columns)
+
+
+def check_row(row: dict, where: str) -> None:
+    """Raises DatasetError if a row is not what `trade generate` writes; bounded by the row's size."""
+    def bad(problem: str) -> DatasetError:
+        return DatasetError(f"{where}: {problem}; {REGENERATE}")
+
+    for name in ("index", "n_lines", "num_heads", "key_size"):
+        if not isinstance(row.get(name), int) or row[name] < (0 if name == "index" else 1):
+            raise bad(f"'{name}' is {row.get(name)!r}")
+    if row.get("split") not in SPLITS:
+        raise bad(f"'split' is {str(row.get('split'))[:40]!r}, expected train, validation or test")
+    for name in ("program_text", "program_hash"):
+        if not isinstance(row.get(name), str):
+            raise bad(f"'{name}' is missing")
+    ids = row.get("program_ids")
+    if not ids or len(ids) > MAX_PROGRAM_TOKENS or any(i is None or not 0 <= i < len(VOCABULARY) for i in ids):
+        raise bad(f"'program_ids' are not program tokens (0 to {len(VOCABULARY) - 1}, at most "
+                  f"{MAX_PROGRAM_TOKENS})")
+    names, shapes, blobs = row.get("weight_names"), row.get("weight_shapes"), row.get("weight_data")
+    if not names or shapes is None or blobs is None or not len(names) == len(shapes) == len(blobs):
+        raise bad("'weight_names', 'weight_shapes' and 'weight_data' are missing or of different lengths")
+    total = 0
+    for name, shape, blob in zip(names, shapes, blobs):
+        if name is None or blob is None or shape is None or not 1 <= len(shape) <= 4 \
+                or any(d is None or d < 0 for d in shape):
+            raise bad(f"weight {str(name)[:80]!r} has no data or a bad shape {shape}")
+        size = 4 * math.prod(shape)
+        total += size
+        if size != len(blob) or total > MAX_ROW_WEIGHT_BYTES:
+            raise bad(f"weight {name[:80]!r}: {len(blob)} bytes of data for shape {shape} "
+                      f"({size} bytes expected, at most {MAX_ROW_WEIGHT_BYTES:,} a row)")
+        if not np.isfinite(np.frombuffer(blob, dtype="<f4")).all():
+            raise bad(f"weight {name[:80]!r} holds NaN or infinite values")
 
 
 def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:
@@ -78,7 +264,10 @@ def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:
                         num_heads=int(row["num_heads"]), key_size=int(row["key_size"]))
 
 
-def example_from_row(row: dict, compile_config: CompileConfig) -> Example:
+def example_from_row(row: dict, compile_config: CompileConfig, where: str | None = None) -> Example:
+    """The row as an Example; with `where` (file and row, for the message) the row is checked first."""
+    if where is not None:
+        check_row(row, where)
     return Example(index=row["index"], split=row["split"], program_hash=row["program_hash"],
                    program_text=row["program_text"], program_ids=np.asarray(row["program_ids"], dtype=np.int64),
                    weights=weights_from_row(row, compile_config))
@@ -86,15 +275,18 @@ def example_from_row(row: dict, compile_config: CompileConfig) -> Example:
 
 def iter_examples(data_dir: str | Path, split: str | None = None,
                   shards: list[Path] | None = None, batch_rows: int = 256) -> Iterator[Example]:
-    """Rows of the dataset in shard order, optionally of one split, streamed by record batch."""
+    """Rows of the dataset in shard order, optionally of one split, streamed by record batch and checked."""
     config = compile_config(data_dir)
     for path in shards if shards is not None else shard_files(data_dir):
-        parquet = pq.ParquetFile(path)
-        for batch in parquet.iter_batches(batch_size=batch_rows):
-            for row in batch.to_pylist():
-                if split is not None and row["split"] != split:
-                    continue
-                yield example_from_row(row, config)
+        parquet = open_shard(path)
+        number = 0
+        with reading(path):
+            for batch in parquet.iter_batches(batch_size=batch_rows):
+                for row in batch.to_pylist():
+                    number += 1
+                    if split is not None and row["split"] != split and row["split"] in SPLITS:
+                        continue
+                    yield example_from_row(row, config, where=f"{path} row {number - 1}")
 
 
 class ShardRows:
@@ -106,7 +298,7 @@ class ShardRows:
     """
 
     def __init__(self, data_dirs: list[str | Path]):
-        configs = {str(d): compile_config(d) for d in data_dirs}
+        configs = {str(d): check_dataset(d) for d in data_dirs}
         if len(set(configs.values())) > 1:
             raise ValueError("datasets compiled with different settings cannot be mixed: "
                              + "; ".join(f"{d}: {c}" for d, c in configs.items()))
@@ -116,7 +308,12 @@ class ShardRows:
 
     def rows_of_split(self, shard: int, split: str) -> list[int]:
         if shard not in self._splits:
-            self._splits[shard] = pq.read_table(self.shards[shard], columns=["split"]).column("split").to_pylist()
+            splits = read_shard_columns(self.shards[shard], ["split"]).column("split").to_pylist()
+            unknown = next((row for row, name in enumerate(splits) if name not in SPLITS), None)
+            if unknown is not None:
+                raise DatasetError(f"{self.shards[shard]} row {unknown}: 'split' is {splits[unknown]!r}, expected "
+                                   f"one of {', '.join(SPLITS)}; {REGENERATE}")
+            self._splits[shard] = splits
         return [row for row, name in enumerate(self._splits[shard]) if name == split]
 
     def refs(self, shard_order: list[int], split: str) -> Iterator[tuple[int, int]]:
@@ -142,7 +339,10 @@ class ShardRows:
             for shard, _ in refs:
                 if shard not in loaded:
                     rows = sorted(wanted.pop(shard))
-                    loaded[shard] = dict(zip(rows, pq.read_table(self.shards[shard]).take(rows).to_pylist()))
-            yield [example_from_row(loaded[shard][row], self.compile_config) for shard, row in refs]
+                    with reading(self.shards[shard]):
+                        table = read_shard_columns(self.shards[shard]).take(rows)
+                    loaded[shard] = dict(zip(rows, table.to_pylist()))
+            yield [example_from_row(loaded[shard][row], self.compile_config, where=f"{self.shards[shard]} row {row}")
+                   for shard, row in refs]
             for shard in [shard for shard in loaded if last_use[shard] == number]:
                 del loaded[shard]

@@ -25,12 +25,11 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import pyarrow.parquet as pq
 import torch
 from tqdm import tqdm
 
 from trade.compiled import CompileConfig
-from trade.dataset.read import example_from_row
+from trade.dataset.read import example_from_row, read_shard_columns
 from trade.grammar import grammar_masks
 from trade.program.tokens import MAX_PROGRAM_TOKENS, PAD_ID
 from trade.weights import TokenizerConfig, tokenize
@@ -71,14 +70,14 @@ def grammar_mask_rows(programs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarra
 def shard_tokens(path: str | Path, split: str, compile_config: CompileConfig,
                  tokenizer: TokenizerConfig) -> ShardTokens:
     """Tokenizes the rows of `split` in one shard and keeps the non-zero entries."""
-    table = pq.read_table(path)
+    table = read_shard_columns(path)
     splits = table.column("split").to_pylist()
     rows = [row for row, name in enumerate(splits) if name == split]
     parts: dict[str, list[np.ndarray]] = {name: [] for name in (
         "roles", "layers", "entry_token", "entry_column", "entry_value", "program_ids")}
     n_tokens, n_entries, n_program = [], [], []
-    for record in table.take(np.asarray(rows, dtype=np.int64)).to_pylist():
-        example = example_from_row(record, compile_config)
+    for row, record in zip(rows, table.take(np.asarray(rows, dtype=np.int64)).to_pylist()):
+        example = example_from_row(record, compile_config, where=f"{path} row {row}")
         tokens = tokenize(example.weights, tokenizer)
         token, column = np.nonzero(tokens.vectors)
         parts["roles"].append(tokens.roles.astype(np.int8))

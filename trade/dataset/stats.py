@@ -17,11 +17,12 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from trade.atomic import save_figure
 from trade.compiled import CompileConfig
-from trade.dataset.read import dataset_config, load_manifest, shard_files, weights_from_row
+from trade.dataset.read import (check_row, dataset_config, load_manifest, read_shard_columns, shard_files,
+                                weights_from_row)
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size, random_inputs
 from trade.program.text import parse_program
 from trade.weights import TokenizerConfig, residual_major_matrices, tokenize
@@ -51,18 +52,17 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
     manifest = load_manifest(data_dir)
     config = dataset_config(data_dir)
     files = shard_files(data_dir)
-    columns = ["index", "split", "program_hash", "program_text", "n_lines", "program_ids", "weight_data"]
     hashes, texts, lines, program_tokens, splits, weight_hashes = [], [], [], [], [], []
     for path in tqdm(files, desc="reading shards", disable=not progress):
-        table = pq.read_table(path, columns=columns)
-        hashes += table.column("program_hash").to_pylist()
-        texts += table.column("program_text").to_pylist()
-        lines += table.column("n_lines").to_pylist()
-        splits += table.column("split").to_pylist()
-        program_tokens += [len(ids) for ids in table.column("program_ids").to_pylist()]
-        for blobs in table.column("weight_data").to_pylist():
+        for number, row in enumerate(read_shard_columns(path).to_pylist()):
+            check_row(row, f"{path} row {number}")
+            hashes.append(row["program_hash"])
+            texts.append(row["program_text"])
+            lines.append(row["n_lines"])
+            splits.append(row["split"])
+            program_tokens.append(len(row["program_ids"]))
             digest = hashlib.sha1()
-            for blob in blobs:
+            for blob in row["weight_data"]:
                 digest.update(blob)
             weight_hashes.append(digest.hexdigest())
     total = len(hashes)
@@ -170,7 +170,8 @@ def _weight_token_sample(files: list[Path], compile_config, count: int,
     columns = ["weight_names", "weight_shapes", "weight_data", "num_heads", "key_size"]
     rows_seen = 0
     for path in rng.permutation(np.array(files, dtype=object)):
-        for row in pq.read_table(path, columns=columns).to_pylist():
+        for number, row in enumerate(read_shard_columns(path).to_pylist()):
+            check_row(row, f"{path} row {number}")
             weights = weights_from_row(row, compile_config)
             matrices = residual_major_matrices(weights)
             sizes += [m.matrix.size for m in matrices]
@@ -250,5 +251,5 @@ def plot_stats(stats: dict, path: str | Path) -> None:
     figure.suptitle(f"{stats['programs']:,} programs; duplicates {stats['duplicate_fraction']:.1%}, "
                     f"ambiguity {stats['ambiguity_fraction']:.2%}")
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path, dpi=110)
     plt.close(figure)
