@@ -160,3 +160,13 @@ def test_naming_never_changes_the_program(accepted_programs, index):
     program = accepted_programs[index].program
     reading = read_program(program)
     assert parse_program(reading.text(comments=False)) == program
+
+
+def test_decompile_named_prints_names_description_and_examples(capsys):
+    from trade.cli import main
+
+    assert main(["decompile", "--program", str(EXAMPLES / "reverse.rasp"), "--named"]) == 0
+    out = capsys.readouterr().out
+    assert "reverse = Aggregate(flip, tokens)" in out
+    assert "# what it computes: reverse: the tokens in reverse order" in out
+    assert "# example: 4 3 2 1 0 -> 0 1 2 3 4" in out
