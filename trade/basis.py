@@ -153,8 +153,34 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
     _, distinct = np.unique(np.round(raw, 4), axis=0, return_index=True)
     raw = raw[np.sort(distinct)]
     atoms = sparsest_rotation(raw, np.array(atoms), tolerance)
-    return _token_atoms(np.asarray(weights.params["token_embed/embeddings"], dtype=np.float64), raw, atoms,
-                        tolerance)
+    atoms = _token_atoms(np.asarray(weights.params["token_embed/embeddings"], dtype=np.float64), raw, atoms,
+                         tolerance)
+    return polish(raw, atoms, tolerance)
+
+
+def _snapped_array(values: np.ndarray, slack: np.ndarray) -> np.ndarray:
+    """Each entry as the nearest fraction of small denominator within `slack`, else as it is."""
+    out = values.copy()
+    done = np.zeros(values.shape, dtype=bool)
+    for denominator in (1, 2, 3, 4, 6, 8, 12):
+        nearest = np.round(values * denominator) / denominator
+        fits = ~done & (np.abs(values - nearest) <= slack)
+        out[fits] = nearest[fits]
+        done |= fits
+    return out
+
+
+def polish(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, rounds: int = 3) -> np.ndarray:
+    """Refits orthonormal atoms to all vectors at once (orthogonal Procrustes on the snapped
+    coordinates), so that the noise of single vectors averages out."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    for _ in range(rounds):
+        coordinates = vectors @ atoms.T
+        clean = np.where(np.abs(coordinates) > tolerance * norms, coordinates, 0.0)
+        clean = _snapped_array(clean, 10 * tolerance * np.maximum(np.abs(clean), 1.0))
+        u, _, vt = np.linalg.svd(clean.T @ vectors)
+        atoms = u @ vt
+    return atoms
 
 
 def _token_atoms(tokens: np.ndarray, vectors: np.ndarray, atoms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -288,8 +314,10 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     writes = sum(np.asarray(params[name]).sum(axis=0) for name in params if name.endswith(_WRITES))
     embedded = params["token_embed/embeddings"].sum(axis=0) + params["pos_embed/embeddings"].sum(axis=0)
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
+    shown = _largest_activation(weights, atoms)  # a value a direction takes (categorical ones: 1)
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
-                     np.where(np.abs(reads) > 0.5, np.sign(reads), np.where(writes < 0, -1.0, 1.0)))
+                     np.where(np.abs(reads) > 0.5, np.sign(reads),
+                              np.where(np.abs(shown) > 0.5, np.sign(shown), np.where(writes < 0, -1.0, 1.0))))
     atoms = atoms * signs[:, None]
     moved = _in_basis(weights, atoms)
     params = moved.params
@@ -311,6 +339,23 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     group = _mlp_groups(params, moved.num_layers, bookkeeping)
     rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.key_size, j, group))
     return atoms[fixed + rest], len(fixed)
+
+
+def _largest_activation(weights: ModelWeights, atoms: np.ndarray, max_length: int = 3) -> np.ndarray:
+    """Per direction, its value of largest size in the final residual stream, on every input up to
+    `max_length` tokens (a categorical direction is 0 or 1)."""
+    from trade.program.interpret import all_inputs
+    from trade.verify import run_weights
+
+    inverse = np.linalg.inv(atoms)
+    config = weights.compile_config
+    largest = np.zeros(atoms.shape[0])
+    for batch in all_inputs(config.vocab, min(max_length, config.max_seq_len)):
+        values = (run_weights(weights, batch) @ inverse).reshape(-1, atoms.shape[0])
+        rows = np.abs(values).argmax(axis=0)
+        candidate = values[rows, np.arange(atoms.shape[0])]
+        largest = np.where(np.abs(candidate) > np.abs(largest), candidate, largest)
+    return largest
 
 
 def _mlp_groups(params: dict, layers: int, bookkeeping: set[int]) -> dict[int, int]:
@@ -408,6 +453,10 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
             order[place] = dim
     atoms = atoms[order]
     snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+    flips = _width_signs(snapped, labels)
+    if flips:
+        atoms[flips] *= -1
+        snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
     named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
     atoms = atoms[order]
     snapped, _, change = _snapped_with_labels(weights, atoms, tolerance)
@@ -515,17 +564,46 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
                 value[dim] = next(v for v in fresh if v not in taken)
             labels[dim] = f"{name}:{value[dim]}"
             order_key[dim] = _sort_key(value[dim])
-    order = list(range(d))
-    for block, dims in dims_of.items():
-        if block in fixed or not all(dim in order_key for dim in dims):
-            continue
-        for place, dim in zip(dims, sorted(dims, key=lambda j: order_key[j])):
-            order[place] = dim
-    return labels, order
+    # Tracr's order: by name (a helper right after its variable), then by value.
+    inputs = [dim for dim in range(d) if block_name(blocks[dim]) in fixed]
+    others = sorted((dim for dim in range(d) if block_name(blocks[dim]) not in fixed),
+                    key=lambda j: (block_name(labels[j]), order_key.get(j, (0, 0, ""))))
+    return labels, inputs + others
 
 
 def _sort_key(value) -> tuple:
     return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+
+
+def _width_signs(weights: ModelWeights, blocks: list[str]) -> list[int]:
+    """The directions of SelectorWidth outputs whose sign is wrong. No sign rule of reads or values
+    fixes a count that no input reaches and nothing reads, but Tracr's MLP does: its BOS neuron writes
+    count 0 with the same sign as the helper, and each step writes two neighbouring counts with
+    opposite signs."""
+    from trade.layout import HELPER, block_name
+
+    dims_of: dict[str, list[int]] = {}
+    for dim, label in enumerate(blocks):
+        dims_of.setdefault(block_name(label), []).append(dim)
+    flips = []
+    for helper in (b for b in dims_of if b.endswith(HELPER)):
+        help_dim = dims_of[helper][0]
+        chain = _width_chain(weights.params, weights.num_layers, help_dim, dims_of.get(helper[:-len(HELPER)], []))
+        second = next((weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+                       for layer in range(weights.num_layers)
+                       if np.abs(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"][:, help_dim]).max() > 0.5),
+                      None)
+        if not chain or second is None:
+            continue
+        sign = {}
+        unit = int(np.flatnonzero((np.abs(second[:, help_dim]) > 0.5) & (np.abs(second[:, chain[0]]) > 0.5))[0])
+        sign[chain[0]] = 1.0 if np.sign(second[unit, chain[0]]) == np.sign(second[unit, help_dim]) else -1.0
+        for lower, upper in zip(chain, chain[1:]):
+            units = np.flatnonzero((np.abs(second[:, lower]) > 0.5) & (np.abs(second[:, upper]) > 0.5))
+            same = np.sign(second[units[0], lower]) == np.sign(second[units[0], upper])
+            sign[upper] = -sign[lower] if same else sign[lower]
+        flips += [dim for dim, value in sign.items() if value < 0]
+    return flips
 
 
 def _width_chain(params: dict, layers: int, helper: int, dims: list[int]) -> list[int]:
@@ -648,9 +726,11 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
                           bos_fallback=fallbacks, exhaustive=exhaustive)
 
 
-def verdict_on_given(program, given: ModelWeights, reference) -> tuple[str, str]:
-    """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_difference`),
-    `equivalent` (the given model computes it on every input) or `unverified`, with the reason."""
+def verdict_on_given(program, given: ModelWeights, reference, outputs_kept: bool = False) -> tuple[str, str]:
+    """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_difference`, and
+    the given model computes the program, or shows on every input the outputs of the recovered one-hot
+    model, `outputs_kept`), `equivalent` (the given model computes it on every input) or `unverified`,
+    with the reason."""
     from trade.compiling import CompileError, compile_program
     from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
     from trade.weights import weights_of
@@ -661,9 +741,13 @@ def verdict_on_given(program, given: ModelWeights, reference) -> tuple[str, str]
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
     difference = basis_difference(weights_of(compiled), given)
-    if difference is None and _labels_agree(compiled, reference):
+    same = difference is None and _labels_agree(compiled, reference)
+    if same and (checked.verdict in (EXACT, EQUIVALENT) or outputs_kept):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry within "
-                       f"{EXACT_TOLERANCE:g} of its matrix's largest)")
+                       f"{EXACT_TOLERANCE:g} of its matrix's largest), and the given model shows its outputs on every "
+                       "input")
+    if same:  # close weights, but the small differences change what the given model computes
+        return UNVERIFIED, f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but {checked.reason}"
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
@@ -698,13 +782,27 @@ def decompile_transformed(model, decompiler=None, options=None):
         note = f"read in a recovered one-hot basis (snapping changed entries by up to {recovery.noise:.2g})"
     except BasisError as error:
         recovery, note = None, f"no one-hot basis recovered: {error}"
+    outputs_kept = False
+    if recovery is not None:
+        from trade.transform import decoded_outputs, model_outputs
+
+        shown = decoded_outputs(given, model_outputs(given))
+        clean = decoded_outputs(given, model_outputs(recovery.weights))
+        differ = sum(int(np.sum(a != b)) for a, b in zip(shown, clean))
+        outputs_kept = differ == 0
+        if differ:
+            total = sum(a.size for a in shown)
+            note = (f"noise beyond the limit: the given model's outputs differ from those of the nearest compiled "
+                    f"model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
     recover_seconds = time.perf_counter() - began
     decompiler = decompiler or job.load_decompiler()
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
     else:
+        # The decoder alone (greedy): the searches read one-hot weights and have nothing to read here.
         plain = dataclasses.replace(given, unembedding=None, transform=None, residual_labels=None)
-        result = job._decompile_weights(plain, decompiler, options)
+        result = job._decompile_weights(plain, decompiler, dataclasses.replace(
+            options, beam_size=1, repair=False, skeleton=False, undetermined=False))
         result.config = given.compile_config
     began = time.perf_counter()
     reference = given_reference(given, recovery.weights if recovery is not None else None)
@@ -716,7 +814,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         if program in seen:
             continue
         seen.add(program)
-        verdict, reason = verdict_on_given(program, given, reference)
+        verdict, reason = verdict_on_given(program, given, reference, outputs_kept)
         if best is None or job._RANK[verdict] < job._RANK[best[1]]:
             best = (program, verdict, reason)
         if verdict == EXACT or len(seen) >= MAX_RECHECKED:

@@ -182,7 +182,7 @@ def compress(weights: ModelWeights, size: int, seed: int,
                    for s, t in zip(_torch_forward(params, ids, weights.num_heads, w), streams)) / (count * scale)
         loss.backward()
         optimizer.step()
-        loss_value = float(loss)
+        loss_value = float(loss.detach())
         if loss_value < options.target_loss:
             break
     folded = fold_compression(weights, w.detach().numpy())
@@ -222,7 +222,7 @@ def decoded_outputs(weights: ModelWeights, outputs: list[np.ndarray]) -> list[np
     """Outputs as Tracr decodes them: the argmax direction (categorical) or the value (numerical)."""
     if weights.output_values is None or (outputs and outputs[0].shape[-1] == 1):
         return [np.round(out[..., 0], 2) for out in outputs]
-    return [out.argmax(axis=-1) for out in outputs]
+    return [np.where(out.max(axis=-1) > 0.5, out.argmax(axis=-1), -1) for out in outputs]  # -1: None
 
 
 def output_agreement(original: ModelWeights, transformed: ModelWeights) -> float:

@@ -1,0 +1,92 @@
+"""Function-preserving variants of compiled models (trade.transform) and their weight files."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trade import transform
+from trade.cli import main
+from trade.compiling import compile_program
+from trade.program.text import parse_program
+from trade.weights import WeightsError, load_weights, save_weights, weights_of
+from tests.conftest import FRAC_ONES, REVERSE
+
+
+@pytest.fixture(scope="module")
+def reverse():
+    return dataclasses.replace(weights_of(compile_program(parse_program(REVERSE))), residual_labels=None)
+
+
+@pytest.fixture(scope="module")
+def fraction():
+    return weights_of(compile_program(parse_program(FRAC_ONES)))
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["rotate", "mix"]), seed=st.integers(0, 2 ** 31 - 1))
+def test_a_change_of_basis_keeps_every_output(reverse, kind, seed):
+    changed = transform.transformed(reverse, kind, seed)
+    assert changed.transform[-1] == {**changed.transform[-1], "kind": kind, "seed": seed}
+    assert not np.allclose(changed.params["token_embed/embeddings"], reverse.params["token_embed/embeddings"])
+    for original, moved in zip(transform.model_outputs(reverse), transform.model_outputs(changed)):
+        assert np.allclose(original, moved, atol=1e-3)
+    assert transform.same_outputs(reverse, changed)
+
+
+def test_mixing_is_well_conditioned_and_not_orthogonal(reverse):
+    changed = transform.mix(reverse, 3)
+    assert 1.0 < changed.transform[-1]["condition"] <= 4.0
+    # The read-out is no longer a slice: an orthogonal change would keep its columns unit vectors.
+    assert not np.allclose(np.linalg.norm(changed.unembedding, axis=0), 1.0, atol=1e-3)
+
+
+def test_noise_is_relative_to_each_matrix_and_zero_noise_changes_nothing(fraction):
+    assert transform.same_outputs(fraction, transform.add_noise(fraction, 0.0, 1))
+    noisy = transform.add_noise(fraction, 1e-3, 1)
+    for name, value in fraction.params.items():
+        difference = np.abs(noisy.params[name] - value).max()
+        scale = np.abs(value).max()
+        assert difference <= 6e-3 * scale + 1e-7  # six standard deviations
+    assert not transform.same_outputs(fraction, transform.add_noise(fraction, 0.3, 1))
+    with pytest.raises(ValueError):
+        transform.add_noise(fraction, -1.0, 1)
+
+
+def test_folding_a_square_orthogonal_compression_is_a_rotation(fraction):
+    rng = np.random.default_rng(0)
+    folded = transform.fold_compression(fraction, transform.random_orthogonal(fraction.d_model, rng))
+    assert transform.same_outputs(fraction, folded)
+    with pytest.raises(ValueError):
+        transform.compress(fraction, fraction.d_model + 1, 0)
+
+
+def test_compression_is_learned_and_recorded(fraction):
+    small = transform.compress(fraction, fraction.d_model - 2, 0, transform.CompressOptions(steps=30))
+    record = small.transform[-1]
+    assert small.d_model == fraction.d_model - 2 and small.unembedding.shape == (fraction.d_model - 2, 1)
+    assert record["kind"] == "compress" and np.isfinite(record["loss"]) and 0 <= record["output_agreement"] <= 1
+
+
+def test_transformed_files_keep_the_record_and_the_unembedding(reverse, tmp_path):
+    changed = transform.rotate(reverse, 5)
+    save_weights(changed, tmp_path / "r.npz")
+    loaded = load_weights(tmp_path / "r.npz")
+    assert loaded.transform == [{"kind": "rotate", "seed": 5}]
+    assert np.array_equal(loaded.unembedding, changed.unembedding)
+    assert transform.same_outputs(reverse, loaded)
+    bad = dataclasses.replace(changed, unembedding=np.zeros((3, 2), dtype=np.float32))
+    save_weights(bad, tmp_path / "bad.npz")
+    with pytest.raises(WeightsError, match="unembedding"):
+        load_weights(tmp_path / "bad.npz")
+
+
+def test_cli_transform(reverse, tmp_path, capsys):
+    save_weights(reverse, tmp_path / "m.npz")
+    assert main(["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz"), "--mix", "--seed", "2"]) == 0
+    assert "outputs unchanged on 100.00%" in capsys.readouterr().out
+    assert load_weights(tmp_path / "o.npz").transform[0]["kind"] == "mix"
+    assert main(["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz")]) != 0
+    assert "choose one of" in capsys.readouterr().err
