@@ -295,7 +295,7 @@ SHARD_MUTATIONS: dict[str, Callable[[Path], None]] = {
     "shape-negative": _rewrite_shard(_each_row(lambda r: r["weight_shapes"][0].__setitem__(0, -1))),
     "shape-huge": _rewrite_shard(_each_row(lambda r: r["weight_shapes"].__setitem__(0, [2**30, 2**30]))),
     "nan-weights": _rewrite_shard(_each_row(_nan_weights)),
-    "inf-weight-one-row": _rewrite_shard(lambda rows: _inf_one_weight([r for r in rows if r["split"] == "train"][-1])),
+    "one-inf-value-per-row": _rewrite_shard(_each_row(_inf_one_weight)),
     "program-ids-out-of-range": _rewrite_shard(_each_row(lambda r: r["program_ids"].__setitem__(1, 9999))),
     "program-ids-negative": _rewrite_shard(_each_row(lambda r: r["program_ids"].__setitem__(1, -3))),
     "program-ids-empty": _rewrite_shard(_each_row(lambda r: r.__setitem__("program_ids", []))),

@@ -65,3 +65,28 @@ def test_compile_lays_out_a_program_as_its_canonical_form(tmp_path):
     written = load_weights(tmp_path / "pattern.npz")
     assert written.params.keys() == canonical.params.keys()
     assert all(np.array_equal(written.params[key], canonical.params[key]) for key in written.params)
+
+
+def test_every_failure_is_one_line_and_debug_shows_the_traceback(tmp_path, capsys, monkeypatch):
+    import trade.cli as cli
+
+    def broken(args):
+        raise KeyError("a bug")
+
+    parser_of = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: _with_pack(parser_of(), broken))
+    assert main(["pack", str(tmp_path), str(tmp_path / "p")]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "internal error: KeyError" in error and "--debug" in error
+    with pytest.raises(KeyError):
+        main(["pack", str(tmp_path), str(tmp_path / "p"), "--debug"])
+    (tmp_path / "prog.rasp").write_text(REVERSE)
+    assert main(["compile", str(tmp_path / "prog.rasp"), "-o", str(tmp_path / "no" / "o.npz")]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "the directory to write into does not exist" in error
+
+
+def _with_pack(parser, run):
+    for action in parser._subparsers._group_actions:
+        action.choices["pack"].set_defaults(run=run)
+    return parser

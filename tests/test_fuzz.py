@@ -4,6 +4,7 @@ error or read back exactly what was written, never in a traceback or a silently 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from trade.dataset.read import DatasetError, compile_config, iter_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 CI_SAMPLE = 16  # of the corpus's 300+ cases, one per group and the rest at random (fixed seed)
+CORRUPTIONS = int(os.environ.get("TRADE_CORRUPTIONS", "25"))  # Hypothesis examples; `make fuzz`: 500
 
 
 def test_the_corpus_covers_every_surface_with_200_cases():
@@ -61,7 +63,7 @@ def _corrupt(content: bytes, changes, cut: float | None) -> bytes:
     return bytes(content[:int(cut * len(content))] if cut is not None else content)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=CORRUPTIONS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=corruptions, cut=st.none() | st.floats(0, 1), target=st.sampled_from(["shard", "manifest"]))
 def test_corrupt_datasets_are_refused_or_read_exactly(clean_copy, tmp_path_factory, changes, cut, target):
     source, original = clean_copy
@@ -88,7 +90,7 @@ def weights_file(tmp_path_factory):
     return folder / "reverse.npz"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=CORRUPTIONS, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=corruptions, cut=st.none() | st.floats(0, 1))
 def test_corrupt_weights_files_are_refused_or_read_exactly(weights_file, tmp_path_factory, changes, cut):
     from trade.weights import WeightsError, load_weights
