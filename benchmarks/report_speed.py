@@ -54,7 +54,8 @@ def main() -> None:
              median_seconds(lambda: read_program(result.program, result.config), args.repeats)),
             ("report_html (page, given the reading)",
              median_seconds(lambda: report_html(result, weights, "bench", reading), args.repeats)),
-            ("write_report (all of the above)", median_seconds(lambda: write_report(weights, out), args.repeats))]
+            ("write_report (all of the above)",
+             median_seconds(lambda: write_report(weights, out), args.repeats))]
     source = Path(tempfile.mkdtemp()) / "twelve.rasp"
     source.write_text(SOURCE)
     command = [sys.executable, "-m", "trade.cli", "report", "--program", str(source), "-o", str(out)]

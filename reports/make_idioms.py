@@ -18,7 +18,6 @@ from pathlib import Path
 from tracr.compiler import compiling, lib
 from tracr.rasp import rasp
 
-from trade.compiling import compile_program
 from trade.decompile import DecompileOptions, decompile, weights_from
 from trade.evaluate import load_programs_dir
 from trade.idioms import read_program
@@ -62,15 +61,17 @@ def main() -> None:
     suite = [_row(p.name, p.model, pages) for p in load_programs_dir(ROOT / "examples")]
     tracr = []
     for name, build in TRACR_LIB.items():
-        model = compiling.compile_rasp_to_model(build(), vocab={0, 1, 2, 3, 4}, max_seq_len=5, compiler_bos="BOS")
+        model = compiling.compile_rasp_to_model(build(), vocab={0, 1, 2, 3, 4}, max_seq_len=5,
+                                                compiler_bos="BOS")
         tracr.append(_row(name, model, pages))
     text = [
         "# Idioms named in decompiled programs",
         "",
         "Made by `python reports/make_idioms.py`. Each program is compiled, decompiled from its weights, and",
-        "the decompiled program is read by `trade.idioms.read_program`: names and descriptions come from its",
-        "dataflow and from running it on every input (3,905 for vocabulary {0..4}, length up to 5), never from",
-        "the source or the residual labels. Seconds: `read_program` alone on this 2-core machine (shared).",
+        "the decompiled program is read by `trade.idioms.read_program`: names and descriptions come from",
+        "its dataflow and from running it on every input (3,905 for vocabulary {0..4}, length up to 5),",
+        "never from the source or the residual labels. Seconds: `read_program` alone on this 2-core",
+        "machine (shared with other jobs).",
         "",
         "## The hand-written suite (`examples/*.rasp`)", "", *header, *suite, "",
         "## Tracr's `lib.py`, compiled by Tracr's `compile_rasp_to_model`", "", *header, *tracr, "",

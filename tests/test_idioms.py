@@ -1,4 +1,4 @@
-"""Idioms are found by dataflow and behaviour: in the suite, in Tracr's lib.py, and with tables for lambdas."""
+"""Idioms are found by dataflow and behaviour: in the suite, in Tracr's lib.py, with tables for lambdas."""
 
 from __future__ import annotations
 
@@ -70,10 +70,11 @@ def test_tables_match_as_the_lambdas_they_compute():
     """reverse with every lambda and the comparison written as tables: the same idioms, formulas printed."""
     pairs = ", ".join(f"({k}, {q})" for k in range(5) for q in range(5))
     flip = ", ".join(f"({i}, {i})" for i in range(5))
+    differences = ", ".join(f"({n}, {i}): {n - i}" for n in range(6) for i in range(5))
     source = f"""
 all_pairs = Select(tokens, tokens, {{{pairs}}})
 length = SelectorWidth(all_pairs)
-opp = SequenceMap({{{", ".join(f"({n}, {i}): {n - i}" for n in range(6) for i in range(5))}}}, length, indices)
+opp = SequenceMap({{{differences}}}, length, indices)
 opp_1 = Map({{{", ".join(f"{v}: {v - 1}" for v in range(-4, 7))}}}, opp)
 flip = Select(indices, opp_1, {{{flip}}})
 reverse = Aggregate(flip, tokens)

@@ -82,7 +82,8 @@ def test_cli_writes_the_page_and_refuses_bad_input(tmp_path, capsys):
 def test_notebook_html_and_index(tmp_path):
     result = decompile(_weights((EXAMPLES / "length.rasp").read_text()))
     fragment = result._repr_html_()
-    assert fragment.startswith("<div class='trade-report'>") and "length = SelectorWidth(all_pairs)" in fragment
+    assert fragment.startswith("<div class='trade-report'>")
+    assert "length = SelectorWidth(all_pairs)" in fragment
     entries = [PageEntry(name, f"the {name} program", _weights((EXAMPLES / f"{name}.rasp").read_text()))
                for name in ("length", "hist")]
     index = write_pages(entries, tmp_path).read_text()

@@ -1,4 +1,4 @@
-"""What a decompiled program does, in words: known sub-programs (idioms) found by their dataflow and behaviour.
+"""What a decompiled program does, in words: known sub-programs (idioms), found by dataflow and behaviour.
 
 A decompiled program names its variables `v1, v2, ...` and may hold its lambdas as tables, so reading it
 takes a person minutes. This module finds the sub-programs of Tracr's `lib.py` and of the hand-written
@@ -82,7 +82,7 @@ class ProgramReading:
         name = variable_name(index)
         args = [self.names.get(a, a) for a in line.args]
         if line.op in _ELEMENTWISE:
-            if line.lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:  # Tracr's own form; the formula goes in the comment
+            if line.lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:  # Tracr's own form (formula: the comment)
                 call = f"LinearSequenceMap({args[1]}, {args[2]}, {line.lam.text[len('linear('):-1]})"
             else:
                 call = f"{line.op.value}({', '.join([self.formulas[name], *args[1:]])})"
@@ -207,7 +207,9 @@ def _number(value: float) -> str:
 
 
 def _value_text(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else _number(value) if isinstance(value, (int, float)) else str(value)
+    if isinstance(value, str):
+        return repr(value)
+    return _number(value) if isinstance(value, (int, float)) else str(value)
 
 
 def _affine(out: np.ndarray, columns: Sequence[np.ndarray], names: Sequence[str]) -> str | None:
@@ -296,8 +298,10 @@ def fit_formula(out: Sequence, columns: Sequence[Sequence], names: Sequence[str]
     xs = [np.array(column, dtype=float) for column in ins]
     if boolean and len(xs) == 2:
         x, y = xs
-        tests = _PAIR_TESTS + ([("x and y", lambda a, b: (a != 0) & (b != 0)), ("x or y", lambda a, b: (a != 0) | (b != 0))]
-                               if set(np.unique(np.concatenate(xs))) <= {0.0, 1.0} else [])
+        tests = list(_PAIR_TESTS)
+        if set(np.unique(np.concatenate(xs))) <= {0.0, 1.0}:
+            tests += [("x and y", lambda a, b: (a != 0) & (b != 0)),
+                      ("x or y", lambda a, b: (a != 0) | (b != 0))]
         for text, test in tests:
             if np.array_equal(test(x, y).astype(float), o):
                 return text.replace("x", "\0").replace("y", names[1]).replace("\0", names[0])
@@ -375,7 +379,7 @@ def predicate_formula(token: str, keys: Sequence, queries: Sequence) -> str:
     if all(isinstance(v, (int, float)) for v in [*keys, *queries]):
         offsets = sorted({k - q for k in keys for q in queries})
         for offset in offsets:
-            shown = "q" if offset == 0 else f"q + {_number(offset)}" if offset > 0 else f"q - {_number(-offset)}"
+            shown = "q" if offset == 0 else f"q {'+' if offset > 0 else '-'} {_number(abs(offset))}"
             for text, test in (("==", lambda d: d == offset), ("<=", lambda d: d <= offset),
                                ("<", lambda d: d < offset), (">=", lambda d: d >= offset),
                                (">", lambda d: d > offset)):
@@ -455,9 +459,10 @@ class _Matcher:
                         return (kind, keys)
                 except TypeError:
                     continue
-        if all(r == "indices" for r in run.roots(queries)) and run.roots(queries) and self._scatter(name, keys):
+        if run.roots(queries) == ("indices",) and self._scatter(name, keys):
             return ("scatter", keys)
-        for positional, mask in ((("all",), lambda q, k, n: np.ones((n, n), bool)), (("prefix",), lambda q, k, n: k <= q)):
+        for positional, mask in ((("all",), lambda q, k, n: np.ones((n, n), bool)),
+                                 (("prefix",), lambda q, k, n: k <= q)):
             for root in dict.fromkeys([*run.roots(keys), *run.roots(queries)]):
                 if root == "indices" or run.line(root) is not None and run.line(root).op is Op.SELECT:
                     continue
@@ -526,7 +531,8 @@ class _Matcher:
             self.found(name, ("length",), "length", "the number of tokens, at every position", covered)
         elif kind[0] == "same":
             self.name_selector(selector, "same_tok" if kind[1] == "tokens" else f"same_{self.label(kind[1])}")
-            self.found(name, ("hist", kind[1]), "hist" if kind[1] == "tokens" else f"hist_{self.label(kind[1])}",
+            wanted = "hist" if kind[1] == "tokens" else f"hist_{self.label(kind[1])}"
+            self.found(name, ("hist", kind[1]), wanted,
                        f"how many times each position's {self.noun(kind[1])} occurs in the sequence", covered)
         elif kind[0] == "smaller":
             self.name_selector(selector, "smaller")
@@ -563,7 +569,7 @@ class _Matcher:
                 else f"shift_{offset}"
             self.found(name, ("shift_by", offset, values), wanted,
                        f"the {noun} {offset} position{'s' if offset > 1 else ''} earlier (None at the first "
-                       f"{offset if offset > 1 else ''}{' positions' if offset > 1 else 'position'})", covered)
+                       + (f"{offset} positions)" if offset > 1 else "position)"), covered)
         elif kind == ("flip",):
             self.name_selector(selector, "flip")
             self.found(name, ("reverse", values), "reverse", f"the {noun}s in reverse order", covered)
@@ -738,8 +744,9 @@ def _describe(matcher: _Matcher, program: Program) -> str:
     main = matcher.phrases.get(output)
     label = matcher.label(output)
     if main is None:
-        formula = matcher.root_formula(output, matcher.run.roots(output)) if matcher.run.is_elementwise(output) \
-            else None
+        formula = None
+        if matcher.run.is_elementwise(output):
+            formula = matcher.root_formula(output, matcher.run.roots(output))
         main = f"= {formula}" if formula else "no known idiom; see the lines"
     text = f"{label}: {main}"
     mentioned = []
@@ -792,9 +799,10 @@ def read_program(program: Program, config: CompileConfig = CompileConfig(),
         if name not in matcher.names:
             matcher.names[name] = name
     inputs = list(examples) if examples is not None else example_inputs(config)
+    value_sets = {name: matcher.run.value_set(name) for name, kind in matcher.run.types.items()
+                  if kind is not VarType.SELECTOR}
     return ProgramReading(program=program, names=dict(matcher.names), formulas=dict(matcher.formulas),
                           idioms=list(matcher.idioms), phrases=dict(matcher.phrases),
                           description=_describe(matcher, program), examples=run_examples(program, inputs),
                           inputs_checked=matcher.run.count, exhaustive=matcher.run.exhaustive,
-                          value_sets={name: matcher.run.value_set(name) for name in matcher.run.values
-                                      if name != "length" and matcher.run.types.get(name) is not VarType.SELECTOR})
+                          value_sets=value_sets)

@@ -26,9 +26,8 @@ import numpy as np
 
 from trade.compiled import CompileConfig
 from trade.idioms import ProgramReading, read_program
-from trade.program.interpret import encode_value
 from trade.program.lambdas import LambdaKind
-from trade.program.program import Op, Program, VarType, variable_name
+from trade.program.program import Op, Program, variable_name
 from trade.weights import ModelWeights
 
 MAX_CELLS = 96  # rows or columns of a heatmap; larger blocks are cut (said under the block)
@@ -80,11 +79,13 @@ def shown_weights(result, weights: ModelWeights | None) -> ShownWeights:
     try:
         compiled = weights_of(compile_program(program, config, timeout=20.0))
     except (CompileError, ValueError) as error:
-        return ShownWeights(None, [None] * len(program.lines), f"none: the program does not compile ({error})")
+        return ShownWeights(None, [None] * len(program.lines),
+                            f"none: the program does not compile ({error})")
     labels = [f"{variable_name(i)}_{i + 1}" for i in range(len(program.lines))]
     why = "the given weights are transformed" if weights is not None and weights.transform else \
         "the given weights carry no residual names for its lines"
-    return ShownWeights(compiled, labels, f"the program recompiled by Tracr ({why}; verdict {result.verdict})")
+    return ShownWeights(compiled, labels,
+                        f"the program recompiled by Tracr ({why}; verdict {result.verdict})")
 
 
 def _label_name(label: str) -> str:
@@ -184,7 +185,8 @@ def head_blocks(weights: ModelWeights, layer: int, head: int) -> list[Block]:
     qk = query.astype(np.float64) @ key.astype(np.float64).T
     ov = value.astype(np.float64) @ out.astype(np.float64)
     blocks = []
-    for title, matrix in (("QK: query (rows) x key (columns)", qk), ("OV: value read (rows) x written (columns)", ov)):
+    for title, matrix in (("QK: query (rows) x key (columns)", qk),
+                          ("OV: value read (rows) x written (columns)", ov)):
         rows, cols = _nonzero(matrix, 1), _nonzero(matrix, 0)
         blocks.append(_cut(Block(title, matrix[np.ix_(rows, cols)], [labels[r] for r in rows],
                                  [labels[c] for c in cols])))
@@ -200,8 +202,8 @@ def mlp_blocks(weights: ModelWeights, layer: int, label: str) -> list[Block]:
     neurons = _nonzero(second[:, outputs], 1)
     inputs = _nonzero(first[:, neurons], 1)
     names = [f"n{n}" for n in neurons]
-    return [_cut(Block("MLP in: read (rows) x neurons", first[np.ix_(inputs, neurons)], [labels[i] for i in inputs],
-                       names)),
+    return [_cut(Block("MLP in: read (rows) x neurons", first[np.ix_(inputs, neurons)],
+                       [labels[i] for i in inputs], names)),
             _cut(Block("MLP out: neurons x written", second[np.ix_(neurons, outputs)], names,
                        [labels[o] for o in outputs]))]
 
@@ -235,7 +237,8 @@ def heatmap_html(block: Block) -> str:
             f'<td style="background:{_color(v, scale)}" title="{html.escape(row_label)} / '
             f'{html.escape(block.columns[c])}: {v:.3g}">{_number(v) if small else ""}</td>'
             for c, v in enumerate(matrix[r]))
-        rows.append(f'<tr><th title="{html.escape(row_label)}">{html.escape(_short(row_label))}</th>{cells}</tr>')
+        rows.append(f'<tr><th title="{html.escape(row_label)}">{html.escape(_short(row_label))}</th>'
+                    f'{cells}</tr>')
     note = f'<div class="bnote">{html.escape(block.note)}</div>' if block.note else ""
     return (f'<div class="block"><div class="btitle">{html.escape(block.title)}</div>'
             f'<table class="{cls}"><tr><th></th>{head}</tr>{"".join(rows)}</table>{note}</div>')
@@ -269,7 +272,8 @@ def function_table_html(reading: ProgramReading, index: int) -> str:
     else:
         head = "".join(f"<th>{html.escape(_value(y))}</th>" for y in sets[1])
         body = f"<tr><th>{html.escape(names[0])} \\ {html.escape(names[1])}</th>{head}</tr>" + "".join(
-            f"<tr><th>{html.escape(_value(x))}</th>" + "".join(f"<td>{html.escape(value(x, y))}</td>" for y in sets[1])
+            f"<tr><th>{html.escape(_value(x))}</th>"
+            + "".join(f"<td>{html.escape(value(x, y))}</td>" for y in sets[1])
             + "</tr>" for x in sets[0])
     return (f'<div class="block"><div class="btitle">function on the values its inputs take</div>'
             f'<table class="ftable">{body}</table></div>')
@@ -296,8 +300,10 @@ def attention_patterns(weights: ModelWeights, inputs: Sequence[tuple], heads: Se
     for tokens in inputs:
         ids = np.array([[token_ids[config.compiler_bos]] + [token_ids[t] for t in tokens]])
         captured: dict[int, np.ndarray] = {}
-        forward(weights.params, ids, weights.num_heads, on_attention=lambda layer, a: captured.__setitem__(layer, a))
-        patterns.append({f"{layer}.{head}": np.round(captured[layer][0, head], 3).tolist() for layer, head in heads})
+        forward(weights.params, ids, weights.num_heads,
+                on_attention=lambda layer, a: captured.__setitem__(layer, a))
+        patterns.append({f"{layer}.{head}": np.round(captured[layer][0, head], 3).tolist()
+                         for layer, head in heads})
     return patterns
 
 
@@ -337,16 +343,19 @@ def dataflow_svg(reading: ProgramReading, placed: list[Placement], layers: int) 
     svg_h = top + max(rows.values()) * height_step + 12
     parts = [f'<svg id="dataflow" xmlns="http://www.w3.org/2000/svg" width="{svg_w}" height="{svg_h}" '
              f'viewBox="0 0 {svg_w} {svg_h}" role="img" aria-label="dataflow graph">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/></marker></defs>']
+             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
+             'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/>'
+             '</marker></defs>']
     for column in range(count):
         x, wide = left[column], column in used
         layer, kind = (column - 1) // 2, ("attention" if column % 2 else "MLP")
-        title = "inputs" if column == 0 else f"layer {layer} {kind}" if wide else f"L{layer} {'attn' if column % 2 else 'MLP'}"
+        short = f"L{layer} {'attn' if column % 2 else 'MLP'}"
+        title = "inputs" if column == 0 else f"layer {layer} {kind}" if wide else short
         shade = "#f4f6fb" if column % 2 else "#f8f8f4"
         span = (col_w if wide else empty_w) - 12
         parts.append(f'<rect x="{x - 6}" y="6" width="{span}" height="{svg_h - 12}" rx="6" fill="{shade}"/>')
-        parts.append(f'<text x="{x - 6 + span / 2}" y="28" class="colhead" text-anchor="middle">{title}</text>')
+        parts.append(f'<text x="{x - 6 + span / 2}" y="28" class="colhead" text-anchor="middle">'
+                     f'{title}</text>')
     for index, line in enumerate(program.lines):
         target = variable_name(index)
         tx, ty = position[target]
@@ -359,7 +368,8 @@ def dataflow_svg(reading: ProgramReading, placed: list[Placement], layers: int) 
                 x1, y1, x2, y2 = sx + box_w, sy + box_h / 2, tx, ty + box_h / 2
                 bend = max(30.0, (x2 - x1) / 2)
                 path = f"M {x1} {y1} C {x1 + bend} {y1}, {x2 - bend} {y2}, {x2} {y2}"
-            parts.append(f'<path d="{path}" fill="none" stroke="#999" stroke-width="1.3" marker-end="url(#arrow)"/>')
+            parts.append(f'<path d="{path}" fill="none" stroke="#999" stroke-width="1.3" '
+                         'marker-end="url(#arrow)"/>')
     colours = {Op.SELECT: "#e8eefc", Op.AGGREGATE: "#dbe7ff", Op.SELECTOR_WIDTH: "#e3dcff", Op.MAP: "#fff1d6",
                Op.SEQUENCE_MAP: "#ffe3c7"}
     idiom_of = {idiom.variable: idiom.kind for idiom in reading.idioms}
@@ -376,7 +386,8 @@ def dataflow_svg(reading: ProgramReading, placed: list[Placement], layers: int) 
         stroke = "#6b4fd8" if name in idiom_of else "#8a94a6"
         parts.append(f'<g class="node" data-var="{name}"><title>{html.escape(name)}: '
                      f'{html.escape(reading.phrases.get(name, ""))}</title>'
-                     f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="7" fill="{fill}" stroke="{stroke}" '
+                     f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="7" fill="{fill}" '
+                     f'stroke="{stroke}" '
                      f'stroke-width="{2 if name in idiom_of else 1}"/>'
                      f'<text x="{x + 8}" y="{y + 17}" class="nname">{html.escape(_short(label))}</text>'
                      f'<text x="{x + 8}" y="{y + 33}" class="nsub">{html.escape(sub)}</text></g>')
@@ -389,31 +400,40 @@ def dataflow_svg(reading: ProgramReading, placed: list[Placement], layers: int) 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2230;background:#fff}
 main{max-width:1180px;margin:0 auto;padding:18px 22px 60px}
-h1{font-size:22px;margin:4px 0 6px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e6ee;padding-bottom:4px}
+h1{font-size:22px;margin:4px 0 6px}
+ h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e6ee;padding-bottom:4px}
 .verdict{display:inline-block;padding:2px 9px;border-radius:10px;font-weight:600;color:#fff}
 .exact{background:#1f8a4c}.equivalent{background:#2f6fb6}.unverified{background:#b5462f}
-.muted{color:#667}.desc{font-size:15px;background:#f6f7fb;border-left:4px solid #6b4fd8;padding:8px 12px;margin:10px 0}
-pre{background:#f7f7f9;border:1px solid #e3e6ee;border-radius:6px;padding:10px 12px;overflow-x:auto;font-size:13px}
-.graph{overflow-x:auto;border:1px solid #e3e6ee;border-radius:6px}#dataflow{max-width:100%;height:auto;display:block}
-.colhead{font:600 12px system-ui,sans-serif;fill:#556}.nname{font:600 13px ui-monospace,monospace;fill:#1d2230}
+.muted{color:#667}
+ .desc{font-size:15px;background:#f6f7fb;border-left:4px solid #6b4fd8;padding:8px 12px;margin:10px 0}
+pre{background:#f7f7f9;border:1px solid #e3e6ee;border-radius:6px;padding:10px 12px;overflow-x:auto;
+ font-size:13px}
+.graph{overflow-x:auto;border:1px solid #e3e6ee;border-radius:6px}
+ #dataflow{max-width:100%;height:auto;display:block}
+.colhead{font:600 12px system-ui,sans-serif;fill:#556}
+ .nname{font:600 13px ui-monospace,monospace;fill:#1d2230}
 .nsub{font:11px system-ui,sans-serif;fill:#556}
 .line{border:1px solid #e3e6ee;border-radius:6px;margin:10px 0;padding:8px 10px}
 .line code{font-size:13.5px;font-weight:600}.where{float:right;color:#556;font-size:12px}
 .phrase{color:#4b3aa0;font-size:13px;margin:2px 0 6px}
 .blocks{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
-.block{max-width:100%;overflow-x:auto}.btitle{font-size:12px;color:#556;margin-bottom:3px}.bnote{font-size:11px;color:#889}
+.block{max-width:100%;overflow-x:auto}.btitle{font-size:12px;color:#556;margin-bottom:3px}
+ .bnote{font-size:11px;color:#889}
 table.heat,table.ftable,table.io,table.attn{border-collapse:collapse;font:11px ui-monospace,monospace}
 table.heat td{width:26px;height:20px;text-align:center;border:1px solid #eee}
 table.heat.dense td{width:7px;height:7px;padding:0;border:0}
-table.heat th{font-weight:normal;color:#556;max-width:90px;white-space:nowrap;overflow:hidden;padding:0 3px;text-align:right}
+table.heat th{font-weight:normal;color:#556;max-width:90px;white-space:nowrap;overflow:hidden;padding:0 3px;
+ text-align:right}
 table.heat tr:first-child th{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left;height:auto}
-table.ftable td,table.ftable th,table.io td,table.io th{border:1px solid #e3e6ee;padding:2px 6px;text-align:center}
+table.ftable td,table.ftable th,table.io td,table.io th{border:1px solid #e3e6ee;padding:2px 6px;
+ text-align:center}
 table.ftable th,table.io th{background:#f6f7fb;font-weight:600}
 #presets button{font:13px ui-monospace,monospace;margin:0 6px 6px 0;padding:4px 10px;border:1px solid #b8bfd0;
  border-radius:6px;background:#fff;cursor:pointer}
 #presets button.on{background:#6b4fd8;color:#fff;border-color:#6b4fd8}
 .heads{display:flex;flex-wrap:wrap;gap:18px}.headbox .btitle{font-weight:600}
-table.attn td{width:26px;height:22px;text-align:center;border:1px solid #eee}table.attn th{padding:0 4px;color:#556}
+table.attn td{width:26px;height:22px;text-align:center;border:1px solid #eee}
+ table.attn th{padding:0 4px;color:#556}
 ul.open li{margin:3px 0}table.index td{text-align:left;vertical-align:top}
 """
 
@@ -437,16 +457,19 @@ _JS = """
     data.heads.forEach(function(h){
       const m=preset.attention[h.key]; if(!m) return;
       const div=document.createElement('div'); div.className='headbox';
-      const t=document.createElement('div'); t.className='btitle'; t.textContent=h.title; div.appendChild(t);
+      const t=document.createElement('div'); t.className='btitle'; t.textContent=h.title;
+ div.appendChild(t);
       const table=document.createElement('table'); table.className='attn';
       const head=document.createElement('tr'); head.appendChild(document.createElement('th'));
       labels.forEach(l=>{const th=document.createElement('th'); th.textContent=l; head.appendChild(th);});
       table.appendChild(head);
       m.forEach(function(row,q){
-        const tr=document.createElement('tr'); const th=document.createElement('th'); th.textContent=labels[q];
+        const tr=document.createElement('tr'); const th=document.createElement('th');
+ th.textContent=labels[q];
         tr.appendChild(th);
         row.forEach(function(v,k){const td=document.createElement('td'); td.style.background=colour(v);
-          td.title='query '+labels[q]+' -> key '+labels[k]+': '+v; td.textContent=v>=0.005?v.toFixed(2).replace(/0+$/,'').replace(/\\.$/,''):'';
+          td.title='query '+labels[q]+' -> key '+labels[k]+': '+v;
+ td.textContent=v>=0.005?v.toFixed(2).replace(/0+$/,'').replace(/\\.$/,''):'';
           if(v>0.6) td.style.color='#fff'; tr.appendChild(td);});
         table.appendChild(tr);
       });
@@ -458,7 +481,8 @@ _JS = """
     if(!data.heads.length) box.textContent='This program has no attention heads.';
   }
   data.presets.forEach(function(p,i){const b=document.createElement('button'); b.type='button';
-    b.textContent=p.input.map(String).join(' '); b.addEventListener('click',()=>{show(i);}); buttons.appendChild(b);});
+    b.textContent=p.input.map(String).join(' '); b.addEventListener('click',()=>{show(i);});
+ buttons.appendChild(b);});
   function fromHash(){const m=/example=(\\d+)/.exec(location.hash); return m?parseInt(m[1],10):0;}
   window.addEventListener('hashchange',()=>show(fromHash()));
   show(fromHash());
@@ -488,7 +512,8 @@ def report_html(result, weights: ModelWeights | None = None, title: str = "Decom
     """The page for a `Decompilation` (and, where known, the weights it came from)."""
     program = result.program
     if not program.lines:
-        body = (f"<h1>{html.escape(title)}</h1><p><span class='verdict unverified'>{html.escape(result.verdict)}</span> "
+        body = (f"<h1>{html.escape(title)}</h1><p><span class='verdict unverified'>"
+                f"{html.escape(result.verdict)}</span> "
                 f"{html.escape(result.reason)}</p><p>No program was found.</p>")
         return _page(title, body, {"presets": [], "heads": []}, full_page)
     config = result.config or (weights.compile_config if weights is not None else CompileConfig())
@@ -500,22 +525,28 @@ def report_html(result, weights: ModelWeights | None = None, title: str = "Decom
 
     parts = [f"<h1>{html.escape(title)}</h1>",
              f"<p><span class='verdict {html.escape(result.verdict)}'>{html.escape(result.verdict)}</span> "
-             f"<span class='muted'>{html.escape(result.reason)} · stage: {html.escape(result.stage)}</span></p>",
-             f"<div class='desc' id='description'><b>What it computes.</b> {html.escape(reading.description)}</div>",
+             f"<span class='muted'>{html.escape(result.reason)} · stage: {html.escape(result.stage)}"
+             "</span></p>",
+             "<div class='desc' id='description'><b>What it computes.</b> "
+             f"{html.escape(reading.description)}</div>",
              f"<p class='muted'>Vocabulary {html.escape(', '.join(map(str, config.vocab)))}; sequences up to "
              f"{config.max_seq_len} tokens. Idioms found: "
              f"{html.escape(', '.join(i.kind for i in reading.idioms) or 'none')} (matched on "
-             f"{reading.inputs_checked:,} {'inputs: all of them' if reading.exhaustive else 'sampled inputs'}).</p>",
+             f"{reading.inputs_checked:,} "
+             f"{'inputs: all of them' if reading.exhaustive else 'sampled inputs'}).</p>",
              "<h2>Program</h2>",
              f"<pre id='program'>{html.escape(reading.text())}</pre>",
-             f"<details><summary class='muted'>as decompiled (v-names)</summary><pre>{html.escape(result.text)}"
+             "<details><summary class='muted'>as decompiled (v-names)</summary>"
+             f"<pre>{html.escape(result.text)}"
              "</pre></details>",
              "<h2>Dataflow</h2>",
-             "<p class='muted'>Each line in the column of the sublayer that computes it; idioms outlined in violet. "
+             "<p class='muted'>Each line in the column of the sublayer that computes it; idioms outlined in "
+             "violet. "
              "A Select has no weights of its own: it sits in the head that uses it.</p>",
              f"<div class='graph'>{dataflow_svg(reading, placed, layers)}</div>",
              "<h2>Lines and their weights</h2>",
-             f"<p class='muted'>Weights shown: {html.escape(shown.source)}. Red positive, blue negative; hover a "
+             f"<p class='muted'>Weights shown: {html.escape(shown.source)}. Red positive, blue negative; "
+             "hover a "
              "cell for its value.</p>"]
     head_cache: dict[tuple[int, int], list[Block]] = {}
     for index, line in enumerate(program.lines):
@@ -529,13 +560,16 @@ def report_html(result, weights: ModelWeights | None = None, title: str = "Decom
                     head_cache[key] = head_blocks(shown.weights, *key)
                 blocks += [heatmap_html(b) for b in head_cache[key]]
             if "mlp" in where.sublayer and shown.labels[index] is not None:
-                blocks += [heatmap_html(b) for b in mlp_blocks(shown.weights, where.layer, shown.labels[index])]
+                mlp = mlp_blocks(shown.weights, where.layer, shown.labels[index])
+                blocks += [heatmap_html(b) for b in mlp]
         if line.op in (Op.MAP, Op.SEQUENCE_MAP):
             blocks.append(function_table_html(reading, index))
         if line.op is Op.SELECT:
-            blocks.append("<div class='bnote'>computed by the QK circuit of the head that reads it (below)</div>")
+            blocks.append("<div class='bnote'>computed by the QK circuit of the head that reads it "
+                          "(below)</div>")
         phrase = reading.phrases.get(name, "")
-        parts.append(f"<div class='line' id='line-{index + 1}'><span class='where'>{html.escape(where.text)} · "
+        parts.append(f"<div class='line' id='line-{index + 1}'><span class='where'>"
+                     f"{html.escape(where.text)} · "
                      f"{html.escape(types[name].value)} · {html.escape(name)}</span>"
                      f"<code>{html.escape(reading.line_text(index))}</code>"
                      + (f"<div class='phrase'>{html.escape(phrase)}</div>" if phrase else "")
@@ -550,12 +584,14 @@ def report_html(result, weights: ModelWeights | None = None, title: str = "Decom
     for layer, head in heads:
         lines = [reading.names[variable_name(i)] for i, p in enumerate(placed)
                  if (p.layer, p.head) == (layer, head) and "attn" in p.sublayer]
-        head_titles.append({"key": f"{layer}.{head}", "title": f"layer {layer} head {head}: {', '.join(lines)}"})
+        head_titles.append({"key": f"{layer}.{head}",
+                            "title": f"layer {layer} head {head}: {', '.join(lines)}"})
     data = {"presets": [{"input": [_plain(v) for v in e.tokens], "output": [_plain(v) for v in e.output],
                          "attention": a} for e, a in zip(reading.examples, attention)],
             "heads": head_titles}
     parts += ["<h2>Attention on an example</h2>",
-              "<p class='muted'>Each head's attention weights computed from the weights shown (rows: query position, "
+              "<p class='muted'>Each head's attention weights computed from the weights shown (rows: query "
+              "position, "
               "columns: key position; BOS first). Pick an input:</p>",
               "<div id='presets'></div><div id='attention' class='heads'></div>",
               "<h2>Inputs and outputs</h2>", _io_table(reading)]
@@ -568,7 +604,8 @@ def _io_table(reading: ProgramReading) -> str:
     for example in reading.examples:
         cells = "".join(f"<td>{html.escape(_value(v))}</td>" for v in example.tokens)
         outs = "".join(f"<td>{html.escape('None' if v is None else _value(v))}</td>" for v in example.output)
-        rows.append(f"<tr><th>input</th>{cells}</tr><tr><th>{html.escape(reading.output_name)}</th>{outs}</tr>")
+        rows.append(f"<tr><th>input</th>{cells}</tr>"
+                    f"<tr><th>{html.escape(reading.output_name)}</th>{outs}</tr>")
     return (f"<table class='io' id='io'>{''.join(rows)}</table><p class='muted'>Outputs by the interpreter "
             "(trade/program/interpret.py) on the program above.</p>")
 
@@ -577,18 +614,20 @@ def _open_html(result, reading: ProgramReading) -> str:
     items = [html.escape(note) for note in result.notes]
     for item in result.undetermined or []:
         name = reading.names.get(item.variable, item.variable)
-        items.append(f"<code>{html.escape(name)}</code>: <code>{html.escape(item.token)}</code> could also be "
+        items.append(f"<code>{html.escape(name)}</code>: <code>{html.escape(item.token)}</code> "
+                     "could also be "
                      + ", ".join(f"<code>{html.escape(a)}</code>" for a in item.alternatives)
                      + " (same weights)")
     if result.undetermined is None and result.verdict == "exact" and not items:
-        items.append("Not listed (decompile with undetermined=True to list the tokens the weights do not decide).")
+        items.append("Not listed (decompile with undetermined=True to list the tokens the weights do not "
+                     "decide).")
     if result.verdict == "equivalent":
-        items.append("The verdict is equivalent: the given model computes this program's outputs, but its weights "
-                     "are not exactly the program's compiled weights, so a line may be computed differently "
-                     "inside the model.")
+        items.append("The verdict is equivalent: the given model computes this program's outputs, but its "
+                     "weights are not exactly the program's compiled weights, so a line may be computed "
+                     "differently inside the model.")
     elif result.verdict != "exact":
-        items.append(f"The verdict is {html.escape(result.verdict)}: neither the weights nor the outputs were "
-                     "reproduced, so lines may differ from the model's.")
+        items.append(f"The verdict is {html.escape(result.verdict)}: neither the weights nor the outputs "
+                     "were reproduced, so lines may differ from the model's.")
     if not items:
         items.append("Nothing found: no line has another library lambda or comparison with the same weights.")
     return "<ul class='open'>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
@@ -611,10 +650,11 @@ def _page(title: str, body: str, data: dict, full_page: bool) -> str:
     script = (f"<script type='application/json' id='report-data'>{_json_script(data)}</script>"
               f"<script>{_JS}</script>")
     if not full_page:
-        return f"<div class='trade-report'><style>{_scoped_css(_CSS, '.trade-report')}</style><main>{body}</main>" \
-               f"{script}</div>"
+        style = _scoped_css(_CSS, ".trade-report")
+        return f"<div class='trade-report'><style>{style}</style><main>{body}</main>{script}</div>"
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{html.escape(title)}</title>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title>"
             f"<style>{_CSS}</style></head><body><main>{body}</main>{script}</body></html>")
 
 
@@ -627,7 +667,7 @@ def write_report(model, path: str | Path, title: str | None = None, decompiler=N
     result = decompile(weights, decompiler, options)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(result, weights, title or (path.stem if title is None else title)), encoding="utf-8")
+    path.write_text(report_html(result, weights, path.stem if title is None else title), encoding="utf-8")
     return path
 
 
@@ -660,7 +700,8 @@ def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=No
         idioms = ", ".join(i.kind for i in reading.idioms) if reading else ""
         computes = reading.description if reading else result.reason
         rows.append(f"<tr><td><a href='pages/{html.escape(page.name)}'>{html.escape(entry.name)}</a></td>"
-                    f"<td>{html.escape(entry.description)}</td><td><span class='verdict {html.escape(result.verdict)}'>"
+                    f"<td>{html.escape(entry.description)}</td>"
+                    f"<td><span class='verdict {html.escape(result.verdict)}'>"
                     f"{html.escape(result.verdict)}</span></td><td>{html.escape(idioms)}</td>"
                     f"<td>{html.escape(computes)}</td></tr>")
     body = ("<h1>Decompiled programs</h1><p class='muted'>One page per program: the program with its idioms "
@@ -685,7 +726,8 @@ def write_suite_pages(programs: Sequence, out_dir: str | Path, decompiler=None) 
     for entry in programs:
         config = entry.config
         model = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
-                                                max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
+                                                max_seq_len=config.max_seq_len,
+                                                compiler_bos=config.compiler_bos,
                                                 compiler_pad=config.compiler_pad)
         entries.append(PageEntry(entry.name, entry.description, model))
     return write_pages(entries, out_dir, decompiler)
