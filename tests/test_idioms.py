@@ -137,6 +137,8 @@ def test_fit_formula():
     assert fit_formula([min(x, 2) for x in xs], [xs]) == "min(x, 2)"
     assert fit_formula([x % 3 for x in xs], [xs]) == "x % 3"
     assert fit_formula([3, 1, 4, 1, 5], [xs]) is None
+    grid = [(x, y) for x in xs for y in (0, 1)]
+    assert fit_formula([(4 - x) * y for x, y in grid], list(zip(*grid))) == "4 - x if y == 1 else 0"
     pairs = [(x, y) for x in xs for y in xs]
     assert fit_formula([x + 0.2 * y for x, y in pairs], list(zip(*pairs))) == "x + 0.2 * y"
     bits = [(x, y) for x in (0, 1) for y in (0, 1)]

@@ -293,7 +293,7 @@ def fit_formula(out: Sequence, columns: Sequence[Sequence], names: Sequence[str]
                 return None
         return condition_text({x for x, t in truth.items() if t}, sort_values(truth), names[0])
     if not all(isinstance(v, (int, float)) for v in [*outs, *itertools.chain(*ins)]):
-        return None
+        return _gated(outs, ins, names) if len(ins) == 2 else None
     o = np.array(outs, dtype=float)
     xs = [np.array(column, dtype=float) for column in ins]
     if boolean and len(xs) == 2:
@@ -308,23 +308,42 @@ def fit_formula(out: Sequence, columns: Sequence[Sequence], names: Sequence[str]
     affine = _affine(o, xs, names[:len(xs)])
     if affine is not None:
         return affine
-    x = xs[0]
     if len(xs) == 2:
-        y = xs[1]
+        x, y = xs
         for text, value in (("min", np.minimum(x, y)), ("max", np.maximum(x, y)), ("*", x * y)):
             if np.array_equal(value, o):
                 return f"{names[0]} * {names[1]}" if text == "*" else f"{text}({names[0]}, {names[1]})"
-        return None
+        return _gated(outs, ins, names)
+    return _one_input(o, xs[0], outs, names[0])
+
+
+def _gated(outs: list, ins: list[list], names: Sequence[str]) -> str | None:
+    """`f(x) if <condition on y> else 0` (either input as the condition), as in pair_balance's keys."""
+    for value_at, condition_at in ((0, 1), (1, 0)):
+        values, conditions = ins[value_at], ins[condition_at]
+        on = {c for o, c in zip(outs, conditions) if o != 0}
+        if not on or on == set(conditions):
+            continue
+        rows = [(o, v) for o, v, c in zip(outs, values, conditions) if c in on]
+        formula = fit_formula([r[0] for r in rows], [[r[1] for r in rows]], [names[value_at]])
+        if formula is not None:
+            condition = condition_text(on, sort_values(set(conditions)), names[condition_at])
+            return f"{formula} if {condition} else 0"
+    return None
+
+
+def _one_input(o: np.ndarray, x: np.ndarray, outs: list, name: str) -> str | None:
+    """min/max with a constant, x % c and x // c: the one-input formulas that are not affine."""
     for constant in sorted(set(outs)):
         for text, value in (("min", np.minimum(x, constant)), ("max", np.maximum(x, constant))):
             if np.array_equal(value, o):
-                return f"{text}({names[0]}, {_number(constant)})"
+                return f"{text}({name}, {_number(constant)})"
     for constant in range(2, 11):
         if np.all(x == np.round(x)):
             if np.array_equal(np.mod(x, constant), o):
-                return f"{names[0]} % {constant}"
+                return f"{name} % {constant}"
             if np.array_equal(np.floor_divide(x, constant), o):
-                return f"{names[0]} // {constant}"
+                return f"{name} // {constant}"
     return None
 
 
