@@ -61,8 +61,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.fsync(written.fileno())
         os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
+        if isinstance(error, OSError) and error.errno and (error.filename is None or
+                                                           Path(error.filename) == temporary):
+            raise type(error)(error.errno, error.strerror, str(path)) from None  # name the target
         raise
     _fsync_directory(path.parent)
 

@@ -96,7 +96,7 @@ def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: Toke
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir(parents=True)
     model_tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(model_tensors, temporary / MODEL_FILE)
+    _write_tensors(model_tensors, temporary / MODEL_FILE)
     info = {
         "format": FORMAT,
         "library_version": LIBRARY_VERSION,
@@ -113,10 +113,19 @@ def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: Toke
         tensors, info["optimizer"] = optimizer_to_tensors(optimizer)
         training.update(tensors)
     if training:
-        save_file(training, temporary / TRAINING_FILE)
+        _write_tensors(training, temporary / TRAINING_FILE)
     (temporary / INFO_FILE).write_text(json.dumps(info, indent=1))
     replace_directory(temporary, directory)
     return directory
+
+
+def _write_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """safetensors' `save_file`, its I/O errors (a full disk) as one-line CheckpointErrors."""
+    try:
+        save_file(tensors, path)
+    except SafetensorError as error:
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise CheckpointError(f"{path.parent}: cannot write the checkpoint ({message})") from None
 
 
 def _read_info(directory: Path) -> dict:
@@ -224,6 +233,6 @@ def export_checkpoint(source: str | Path, destination: str | Path, *, half: bool
         raise CheckpointError(f"{destination.parent}: no such directory to export into; create it first")
     destination.mkdir(exist_ok=True)  # it may hold more (a model card): each file is replaced alone
     with atomic_path(destination / MODEL_FILE) as temporary:
-        save_file(tensors, temporary)
+        _write_tensors(tensors, temporary)
     write_json(destination / INFO_FILE, info)
     return destination

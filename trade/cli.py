@@ -42,6 +42,8 @@ def parse_vocab(text: str) -> tuple:
 
 def _compile_config(args: argparse.Namespace, header: dict | None = None) -> CompileConfig:
     """The flags' compile settings; a program's own `# compile: {...}` settings take precedence."""
+    if args.max_seq_len < 1 or args.mlp_exactness < 1:
+        raise UserError("--max-seq-len and --mlp-exactness must be at least 1")
     config = CompileConfig(vocab=parse_vocab(args.vocab), max_seq_len=args.max_seq_len, compiler_bos=args.bos,
                            mlp_exactness=args.mlp_exactness)
     if not header:
@@ -114,6 +116,7 @@ def cmd_compile(args: argparse.Namespace) -> None:
 
 def cmd_transform(args: argparse.Namespace) -> None:
     from trade import transform
+    from trade.atomic import atomic_path
     from trade.weights import WeightsError, load_weights, save_weights
 
     chosen = [kind for kind, on in (("rotate", args.rotate), ("mix", args.mix), ("noise", args.noise is not None),
@@ -130,8 +133,9 @@ def cmd_transform(args: argparse.Namespace) -> None:
                                     else args.compress)
     except (WeightsError, ValueError) as error:
         raise UserError(str(error)) from None
-    save_weights(out, args.output)
-    agreement = transform.output_agreement(weights, out)
+    agreement = transform.output_agreement(weights, out)  # before writing: a failure here writes nothing
+    with atomic_path(args.output) as temporary:
+        save_weights(out, temporary)
     print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
           f"{agreement:.2%} of (input, position) pairs")
 
@@ -293,7 +297,7 @@ def _evaluate_suite(args: argparse.Namespace) -> None:
 
     try:
         programs = load_suite(args.programs)
-    except (FileNotFoundError, ValueError, SyntaxError, ImportError) as error:
+    except (FileNotFoundError, ValueError, SyntaxError, ImportError, TypeError, KeyError) as error:
         raise UserError(f"{args.programs}: {error}") from None
     checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
     results = evaluate_suite(programs, checkpoint, DecompileOptions(beam_size=args.beam))
