@@ -123,6 +123,10 @@ def test_damaged_packs_are_refused(small_dataset, tmp_path):
     words.write_bytes(words.read_bytes()[:-20])
     with pytest.raises(PackError, match=words.name.split(".")[0]):
         unpack_dataset(tmp_path / "pack", tmp_path / "out", progress=False)
+    import lzma
+    words.write_bytes(lzma.compress(bytes(50_000_000)))  # far more than the shard's matrices hold
+    with pytest.raises(PackError, match="decompresses to more than"):
+        unpack_dataset(tmp_path / "pack", tmp_path / "out", progress=False)
 
 
 def test_undetermined_tokens_statistics():

@@ -52,6 +52,18 @@ def pack_shard(shard: Path, out_dir: Path) -> None:
         pq.write_table(rest, temporary, compression="zstd", compression_level=19)
 
 
+MAX_SHARD_WEIGHT_BYTES = 8 << 30
+
+
+def _bounded_xz(path: Path, limit: int) -> bytes:
+    """An xz file's content, refused once it grows past `limit` bytes (no decompression bomb)."""
+    decompressor = lzma.LZMADecompressor()
+    data = decompressor.decompress(path.read_bytes(), max_length=limit + 1)
+    if len(data) > limit or not decompressor.eof:
+        raise PackError(f"{path}: decompresses to more than the {limit:,} bytes its shapes allow")
+    return data
+
+
 def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
     from trade.program.program import ProgramError
     from trade.program.text import program_to_text
@@ -60,12 +72,17 @@ def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
     rows_path, gaps_path, words_path = _parts(pack_dir, shard_file)
     try:
         rest = pq.read_table(rows_path)
-        gaps = np.frombuffer(lzma.decompress(gaps_path.read_bytes()), dtype="<u4")
-        nonzero = np.frombuffer(lzma.decompress(words_path.read_bytes()), dtype="<u4")
-    except (OSError, lzma.LZMAError, pa.ArrowInvalid) as error:
-        raise PackError(f"{pack_dir}: {shard_file}: {error}") from error
-    shapes = rest.column("weight_shapes").to_pylist()
-    sizes = [int(np.prod(shape)) for row in shapes for shape in row]
+        shapes = rest.column("weight_shapes").to_pylist()
+        sizes = [int(np.prod(shape)) for row in shapes for shape in row]
+        if any(size < 0 for size in sizes) or 4 * sum(sizes) > MAX_SHARD_WEIGHT_BYTES:
+            raise PackError(f"{pack_dir}: {shard_file}: matrix shapes beyond {MAX_SHARD_WEIGHT_BYTES:,} bytes")
+        gaps = np.frombuffer(_bounded_xz(gaps_path, 4 * sum(sizes)), dtype="<u4")
+        nonzero = np.frombuffer(_bounded_xz(words_path, 4 * sum(sizes)), dtype="<u4")
+    except (OSError, lzma.LZMAError, pa.ArrowException, KeyError, TypeError, ValueError) as error:
+        if isinstance(error, PackError):
+            raise
+        raise PackError(f"{pack_dir}: {shard_file}: {str(error).splitlines()[0] if str(error) else error!r}") \
+            from None
     if gaps.size != nonzero.size or (gaps.size and int(gaps.astype(np.int64).sum()) >= sum(sizes)):
         raise PackError(f"{pack_dir}: {shard_file}: the weights do not match the matrix shapes")
     words = np.zeros(sum(sizes), dtype="<u4")
