@@ -38,10 +38,12 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 RSS_LIMIT_BYTES = 1 << 30
 PROGRESS = re.compile(r"\[\d\d:\d\d")  # a tqdm progress bar's elapsed time: not an error line
-TIME_LIMIT_S = 10.0
+TIME_LIMIT_S = float(os.environ.get("TRADE_FUZZ_TIME_LIMIT", "10"))
 REVERSE = """\
 # reverse the input, as in Tracr's lib.make_reverse
 all = Select(tokens, tokens, TRUE)
@@ -187,7 +189,7 @@ MANIFEST_MUTATIONS: dict[str, Callable[[Path], None]] = {
 
 
 def _rewrite_shard(edit: Callable[[list[dict]], list[dict] | None], schema=None) -> Callable[[Path], None]:
-    """Reads shard 0's rows, lets `edit` change them, and writes them back with TraDe's schema (or `schema`)."""
+    """Reads shard 0's rows, lets `edit` change them, writes them back with TraDe's schema (or `schema`)."""
     def apply(data: Path) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -211,12 +213,10 @@ def _each_row(edit: Callable[[dict], None], rows: slice = slice(None)) -> Callab
 
 
 def _nan_weights(row: dict) -> None:
-    import numpy as np
     row["weight_data"] = [np.full(len(b) // 4, np.nan, dtype="<f4").tobytes() for b in row["weight_data"]]
 
 
 def _inf_one_weight(row: dict) -> None:
-    import numpy as np
     values = np.frombuffer(row["weight_data"][0], dtype="<f4").copy()
     values[0] = np.inf
     row["weight_data"][0] = values.tobytes()
@@ -290,7 +290,8 @@ SHARD_MUTATIONS: dict[str, Callable[[Path], None]] = {
     "sparse-5GB": _sparse_huge,
     "other-schema": _other_schema,
     "wrong-column-type": _wrong_column_type,
-    "blob-too-short": _rewrite_shard(_each_row(lambda r: r["weight_data"].__setitem__(0, r["weight_data"][0][:-4]))),
+    "blob-too-short": _rewrite_shard(_each_row(
+        lambda r: r["weight_data"].__setitem__(0, r["weight_data"][0][:-4]))),
     "shape-mismatch": _rewrite_shard(_each_row(lambda r: r["weight_shapes"][0].__setitem__(0, 3))),
     "shape-negative": _rewrite_shard(_each_row(lambda r: r["weight_shapes"][0].__setitem__(0, -1))),
     "shape-huge": _rewrite_shard(_each_row(lambda r: r["weight_shapes"].__setitem__(0, [2**30, 2**30]))),
@@ -331,14 +332,12 @@ def _dataset_case(kind: str, name: str, mutate: Callable[[Path], None], command:
 
 def _npz(arrays: dict, compress: bool = False) -> Callable[[Path], bytes]:
     def make(path: Path) -> None:
-        import numpy as np
         (np.savez_compressed if compress else np.savez)(path, **arrays)
     return make
 
 
 def _weights_from_base(edit: Callable[[dict], None]) -> Callable[[Path], None]:
     def make(path: Path) -> None:
-        import numpy as np
         with np.load(BASE / "model.npz", allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
         edit(arrays)
@@ -350,12 +349,14 @@ def _huge_header(path: Path) -> None:
     header = b"{'descr': '<f4', 'fortran_order': False, 'shape': (100000000000,), }"
     header += b" " * (118 - len(header)) + b"\n"
     with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("transformer/layer_0/attn/query/w.npy", b"\x93NUMPY\x01\x00" + bytes([118, 0]) + header)
+        archive.writestr("transformer/layer_0/attn/query/w.npy",
+                         b"\x93NUMPY\x01\x00" + bytes([118, 0]) + header)
 
 
 def _zero_bomb(gigabytes: float) -> Callable[[Path], None]:
     def make(path: Path) -> None:
-        header = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({int(gigabytes * 2**28)},), }}".encode()
+        length = int(gigabytes * 2**28)
+        header = f"{{'descr': '<f4', 'fortran_order': False, 'shape': ({length},), }}".encode()
         header += b" " * (118 - len(header)) + b"\n"
         chunk = bytes(64 << 20)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
@@ -368,11 +369,14 @@ def _zero_bomb(gigabytes: float) -> Callable[[Path], None]:
 
 def _config_edit(edit: Callable[[dict], None]) -> Callable[[dict], None]:
     def apply(arrays: dict) -> None:
-        import numpy as np
         info = json.loads(str(arrays["trade/config"]))
         edit(info)
         arrays["trade/config"] = np.array(json.dumps(info))
     return apply
+
+
+def _compile_setting(name: str, value) -> Callable[[Path], None]:
+    return _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__(name, value)))
 
 
 WEIGHTS_MUTATIONS: dict[str, Callable[[Path], None]] = {
@@ -380,24 +384,23 @@ WEIGHTS_MUTATIONS: dict[str, Callable[[Path], None]] = {
     "empty-file": lambda path: path.write_bytes(b""),
     "truncated": lambda path: path.write_bytes((BASE / "model.npz").read_bytes()[:5000]),
     "empty-zip": lambda path: zipfile.ZipFile(path, "w").close(),
-    "object-array": lambda path: __import__("numpy").savez(path, x=__import__("numpy").array([{}], dtype=object)),
+    "object-array": lambda path: np.savez(path, x=np.array([{}], dtype=object)),
     "no-config": _weights_from_base(lambda arrays: arrays.pop("trade/config")),
-    "config-bad-json": _weights_from_base(lambda a: a.__setitem__("trade/config", __import__("numpy").array("{"))),
-    "nan-weights": _weights_from_base(lambda a: [v.fill(float("nan")) for k, v in a.items() if k != "trade/config"]),
+    "config-bad-json": _weights_from_base(lambda a: a.__setitem__("trade/config", np.array("{"))),
+    "nan-weights": _weights_from_base(
+        lambda a: [v.fill(float("nan")) for k, v in a.items() if k != "trade/config"]),
     "huge-header": _huge_header,
     "zero-bomb-2GB": _zero_bomb(2),
     "layer-99999999": _weights_from_base(lambda a: a.__setitem__(
-        "transformer/layer_99999999/attn/query/w", __import__("numpy").zeros((2, 2), dtype="f4"))),
-    "vocab-string": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__("vocab", "abc"))),
-    "vocab-nested": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__("vocab", [[1], [2]]))),
-    "vocab-duplicates": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__("vocab", [1, 1, 2]))),
-    "bos-is-pad": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__("compiler_pad",
-                                                                                            "BOS"))),
-    "max-seq-len-text": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__("max_seq_len",
-                                                                                                "5"))),
-    "output-values-length": _weights_from_base(_config_edit(lambda info: info.__setitem__("output_values", [1]))),
-    "vocab-million": _weights_from_base(_config_edit(lambda info: info["compile"].__setitem__(
-        "vocab", list(range(10**6))))),
+        "transformer/layer_99999999/attn/query/w", np.zeros((2, 2), dtype="f4"))),
+    "vocab-string": _compile_setting("vocab", "abc"),
+    "vocab-nested": _compile_setting("vocab", [[1], [2]]),
+    "vocab-duplicates": _compile_setting("vocab", [1, 1, 2]),
+    "bos-is-pad": _compile_setting("compiler_pad", "BOS"),
+    "max-seq-len-text": _compile_setting("max_seq_len", "5"),
+    "output-values-length": _weights_from_base(_config_edit(
+        lambda info: info.__setitem__("output_values", [1]))),
+    "vocab-million": _compile_setting("vocab", list(range(10**6))),
 }
 
 
@@ -454,102 +457,108 @@ def _good_output(scratch: Path, name: str) -> Path:
     return scratch / name
 
 
+def _command(name: str, argv: str, setup: Callable[[Path], object] | None = None, **options) -> Case:
+    """A case from a command line whose `{s}` is the scratch directory and `{base}` the valid inputs."""
+    def make(scratch: Path) -> list[str]:
+        if setup is not None:
+            setup(scratch)
+        return [part.format(s=scratch, base=BASE) for part in argv.split()]
+    return Case(name, make, **options)
+
+
+def _mkdir(*parts: str) -> Callable[[Path], None]:
+    return lambda scratch: scratch.joinpath(*parts).mkdir(parents=True)
+
+
+def _write(name: str, content: str) -> Callable[[Path], None]:
+    return lambda scratch: (scratch / name).parent.mkdir(parents=True, exist_ok=True) or \
+        (scratch / name).write_text(content)
+
+
+def _copy_base(name: str, then: Callable[[Path], None] | None = None) -> Callable[[Path], None]:
+    return lambda scratch: (then or (lambda path: None))(_copy(BASE, scratch, name))
+
+
+def _good_export(scratch: Path) -> None:
+    _copy(BASE, scratch, "ckpt")
+    shutil.copytree(BASE / "ckpt", scratch / "exported")
+
+
+def _pack_pointing_outside(scratch: Path) -> None:
+    manifest = json.loads((BASE / "data" / "manifest.json").read_text())
+    manifest["shards"][0]["file"] = "../../x.parquet"
+    _write("p/pack.json", json.dumps({"format": "trade-pack-1", "manifest": manifest}))(scratch)
+
+EVALUATE_PROGRAMS = "evaluate --programs {s}/p --checkpoint {base}/ckpt --out {s}/r"
+TRAIN_ONE_STEP = "--preset tiny --steps 1 --no-progress"
+
+CHECKPOINT_EDITS: dict[str, Callable[[Path], None]] = {
+    "missing-info": lambda c: (c / "checkpoint.json").unlink(),
+    "bad-json-info": lambda c: (c / "checkpoint.json").write_text("{"),
+    "info-list": lambda c: (c / "checkpoint.json").write_text("[]"),
+    "missing-model": lambda c: (c / "model.safetensors").unlink(),
+    "truncated-model": lambda c: (c / "model.safetensors").write_bytes(
+        (c / "model.safetensors").read_bytes()[:300]),
+    "garbage-model": lambda c: (c / "model.safetensors").write_bytes(random.Random(4).randbytes(4000)),
+    "huge-header-model": lambda c: (c / "model.safetensors").write_bytes(
+        (10**15).to_bytes(8, "little") + b"{}"),
+    "dims-wrong": lambda c: (c / "checkpoint.json").write_text(json.dumps(
+        {**json.loads((c / "checkpoint.json").read_text()), "dims": {"d_model": "big"}})),
+}
+
+
 def _other_cases() -> list[Case]:
-    program = str(BASE / "prog.rasp")
+    compile_ = "compile {base}/prog.rasp -o {s}/o.npz"
     cases = [
-        Case("compile:missing-output-directory", lambda s: ["compile", program, "-o", str(s / "no" / "o.npz")]),
-        Case("compile:output-is-directory", lambda s: (s.joinpath("o.npz").mkdir(),
-                                                       ["compile", program, "-o", str(s / "o.npz")])[1]),
-        Case("compile:missing-program", lambda s: ["compile", str(s / "none.rasp"), "-o", str(s / "o.npz")]),
-        Case("compile:program-is-directory", lambda s: (s.joinpath("p.rasp").mkdir(),
-                                                        ["compile", str(s / "p.rasp"), "-o", str(s / "o.npz")])[1]),
-        Case("compile:vocab-empty", lambda s: ["compile", program, "-o", str(s / "o.npz"), "--vocab", ""]),
-        Case("compile:vocab-repeats", lambda s: ["compile", program, "-o", str(s / "o.npz"), "--vocab", "1,1"]),
-        Case("compile:max-seq-len-zero", lambda s: ["compile", program, "-o", str(s / "o.npz"),
-                                                    "--max-seq-len", "0"]),
-        Case("compile:max-seq-len-negative", lambda s: ["compile", program, "-o", str(s / "o.npz"),
-                                                        "--max-seq-len", "-4"]),
+        _command("compile:missing-output-directory", "compile {base}/prog.rasp -o {s}/no/o.npz"),
+        _command("compile:output-is-directory", compile_, _mkdir("o.npz")),
+        _command("compile:missing-program", "compile {s}/none.rasp -o {s}/o.npz"),
+        _command("compile:program-is-directory", "compile {s}/p.rasp -o {s}/o.npz", _mkdir("p.rasp")),
+        Case("compile:vocab-empty", lambda s: ["compile", str(BASE / "prog.rasp"), "-o", str(s / "o.npz"),
+                                               "--vocab", ""]),
+        _command("compile:vocab-repeats", compile_ + " --vocab 1,1"),
+        _command("compile:max-seq-len-zero", compile_ + " --max-seq-len 0"),
+        _command("compile:max-seq-len-negative", compile_ + " --max-seq-len -4"),
     ]
     for limit in (0, 1000, 30_000):
-        cases.append(Case(f"compile:disk-full-at-{limit}-bytes-over-a-good-file",
-                          lambda s: (_good_output(s, "o.npz"), ["compile", program, "-o", str(s / "o.npz")])[1],
-                          file_size_limit=limit))
-        cases.append(Case(f"export:disk-full-at-{limit}-bytes-over-a-good-export",
-                          lambda s: (_copy(BASE, s, "ckpt"), shutil.copytree(BASE / "ckpt", s / "exported"),
-                                     ["export", str(s / "ckpt"), str(s / "exported"), "--half"])[2],
-                          file_size_limit=limit))
-
-    def checkpoint_case(name: str, edit: Callable[[Path], None]) -> list[Case]:
-        def make_export(scratch: Path) -> list[str]:
-            edit(_copy(BASE, scratch, "ckpt"))
-            return ["export", str(scratch / "ckpt"), str(scratch / "exported")]
-
-        def make_decompile(scratch: Path) -> list[str]:
-            edit(_copy(BASE, scratch, "ckpt"))
-            return ["decompile", str(BASE / "model.npz"), "--checkpoint", str(scratch / "ckpt"), "--no-repair"]
-        return [Case(f"checkpoint:{name}:export", make_export), Case(f"checkpoint:{name}:decompile", make_decompile)]
-
-    for name, edit in {
-        "missing-info": lambda c: (c / "checkpoint.json").unlink(),
-        "bad-json-info": lambda c: (c / "checkpoint.json").write_text("{"),
-        "info-list": lambda c: (c / "checkpoint.json").write_text("[]"),
-        "missing-model": lambda c: (c / "model.safetensors").unlink(),
-        "truncated-model": lambda c: (c / "model.safetensors").write_bytes(
-            (c / "model.safetensors").read_bytes()[:300]),
-        "garbage-model": lambda c: (c / "model.safetensors").write_bytes(random.Random(4).randbytes(4000)),
-        "huge-header-model": lambda c: (c / "model.safetensors").write_bytes((10**15).to_bytes(8, "little") + b"{}"),
-        "dims-wrong": lambda c: (c / "checkpoint.json").write_text(json.dumps(
-            {**json.loads((c / "checkpoint.json").read_text()), "dims": {"d_model": "big"}})),
-    }.items():
-        cases += checkpoint_case(name, edit)
-
+        cases.append(_command(f"compile:disk-full-at-{limit}-bytes-over-a-good-file", compile_,
+                              lambda s: _good_output(s, "o.npz"), file_size_limit=limit))
+        cases.append(_command(f"export:disk-full-at-{limit}-bytes-over-a-good-export",
+                              "export {s}/ckpt {s}/exported --half", _good_export, file_size_limit=limit))
+    for name, edit in CHECKPOINT_EDITS.items():
+        cases.append(_command(f"checkpoint:{name}:export", "export {s}/ckpt {s}/exported",
+                              _copy_base("ckpt", edit)))
+        cases.append(_command(f"checkpoint:{name}:decompile",
+                              "decompile {base}/model.npz --checkpoint {s}/ckpt --no-repair",
+                              _copy_base("ckpt", edit)))
     cases += [
-        Case("export:destination-is-file", lambda s: ((s / "f").write_text("x"),
-                                                      ["export", str(BASE / "ckpt"), str(s / "f")])[1]),
-        Case("export:destination-parent-missing", lambda s: ["export", str(BASE / "ckpt"), str(s / "a" / "b")]),
-        Case("export:source-missing", lambda s: ["export", str(s / "none"), str(s / "out")]),
-        Case("train:out-is-file", lambda s: ((s / "run").write_text("x"),
-                                             ["train", "--data", str(BASE / "data"), "--out", str(s / "run"),
-                                              "--preset", "tiny", "--steps", "1"])[1]),
-        Case("train:data-missing", lambda s: ["train", "--data", str(s / "none"), "--out", str(s / "run"),
-                                              "--preset", "tiny", "--steps", "1"]),
-        Case("train:too-few-rows-for-a-batch", lambda s: ["train", "--data", str(_copy(BASE, s, "data")),
-                                                          "--out", str(s / "run"), "--preset", "tiny",
-                                                          "--steps", "1", "--batch-size", "1000",
-                                                          "--no-progress"]),
-        Case("evaluate:programs-dir-missing", lambda s: ["evaluate", "--programs", str(s / "none"), "--checkpoint",
-                                                         str(BASE / "ckpt"), "--out", str(s / "r")]),
-        Case("evaluate:programs-dir-empty", lambda s: (s.joinpath("p").mkdir(),
-                                                       ["evaluate", "--programs", str(s / "p"), "--checkpoint",
-                                                        str(BASE / "ckpt"), "--out", str(s / "r")])[1]),
-        Case("evaluate:directory-named-bad.rasp", lambda s: (s.joinpath("p", "bad.rasp").mkdir(parents=True),
-                                                             ["evaluate", "--programs", str(s / "p"),
-                                                              "--checkpoint", str(BASE / "ckpt"),
-                                                              "--out", str(s / "r")])[1]),
-        Case("evaluate:split-unknown", lambda s: ["evaluate", "--data", str(_copy(BASE, s, "data")), "--split",
-                                                  "nope", "--checkpoint", str(BASE / "ckpt"),
-                                                  "--modes", "teacher_forced", "--out", str(s / "r")]),
-        Case("generate:out-is-file", lambda s: ((s / "d").write_text("x"),
-                                                ["generate", "--n", "2", "--out", str(s / "d")])[1]),
-        Case("generate:n-zero", lambda s: ["generate", "--n", "0", "--out", str(s / "d")]),
-        Case("generate:shard-size-negative", lambda s: ["generate", "--n", "4", "--shard-size", "-1",
-                                                        "--out", str(s / "d")]),
-        Case("generate:workers-zero", lambda s: ["generate", "--n", "4", "--workers", "0", "--out", str(s / "d")]),
-        Case("generate:other-settings", lambda s: ["generate", "--n", "3", "--seed", "9",
-                                                   "--out", str(_copy(BASE, s, "data"))], may_create=(".lock",)),
-        Case("generate:corrupt-manifest-on-resume", lambda s: (_raw_manifest(b"{")(_copy(BASE, s, "data")),
-                                                               ["generate", "--n", "20", "--seed", "3",
-                                                                "--out", str(s / "data")])[1],
-             may_create=(".lock",)),
-        Case("generate:locked-by-a-live-run", lambda s: ["generate", "--n", "20", "--seed", "3", "--shard-size",
-                                                         "10", "--out", str(_copy(BASE, s, "data"))],
-             hold_lock="data"),
-        Case("unpack:no-pack-json", lambda s: (s.joinpath("p").mkdir(), ["unpack", str(s / "p"), str(s / "o")])[1]),
-        Case("unpack:pack-json-list", lambda s: (s.joinpath("p").mkdir(), (s / "p" / "pack.json").write_text("[]"),
-                                                 ["unpack", str(s / "p"), str(s / "o")])[2]),
-        Case("unpack:manifest-outside", lambda s: (s.joinpath("p").mkdir(), (s / "p" / "pack.json").write_text(
-            json.dumps({"format": "trade-pack-1", "manifest": {"config": {}, "shards": [
-                {"file": "../../x.parquet", "rows": 1}]}})), ["unpack", str(s / "p"), str(s / "o")])[2]),
+        _command("export:destination-is-file", "export {base}/ckpt {s}/f", _write("f", "x")),
+        _command("export:destination-parent-missing", "export {base}/ckpt {s}/a/b"),
+        _command("export:source-missing", "export {s}/none {s}/out"),
+        _command("train:out-is-file", "train --data {base}/data --out {s}/run " + TRAIN_ONE_STEP,
+                 _write("run", "x")),
+        _command("train:data-missing", "train --data {s}/none --out {s}/run " + TRAIN_ONE_STEP),
+        _command("train:too-few-rows-for-a-batch",
+                 "train --data {s}/data --out {s}/run --batch-size 1000 " + TRAIN_ONE_STEP,
+                 _copy_base("data")),
+        _command("evaluate:programs-dir-missing", EVALUATE_PROGRAMS),
+        _command("evaluate:programs-dir-empty", EVALUATE_PROGRAMS, _mkdir("p")),
+        _command("evaluate:directory-named-bad.rasp", EVALUATE_PROGRAMS, _mkdir("p", "bad.rasp")),
+        _command("evaluate:split-unknown", "evaluate --data {s}/data --split nope --checkpoint {base}/ckpt "
+                 "--modes teacher_forced --out {s}/r", _copy_base("data")),
+        _command("generate:out-is-file", "generate --n 2 --out {s}/d", _write("d", "x")),
+        _command("generate:n-zero", "generate --n 0 --out {s}/d"),
+        _command("generate:shard-size-negative", "generate --n 4 --shard-size -1 --out {s}/d"),
+        _command("generate:workers-zero", "generate --n 4 --workers 0 --out {s}/d"),
+        _command("generate:other-settings", "generate --n 3 --seed 9 --out {s}/data", _copy_base("data"),
+                 may_create=(".lock",)),
+        _command("generate:corrupt-manifest-on-resume", "generate --n 20 --seed 3 --out {s}/data",
+                 _copy_base("data", _raw_manifest(b"{")), may_create=(".lock",)),
+        _command("generate:locked-by-a-live-run", "generate --n 20 --seed 3 --shard-size 10 --out {s}/data",
+                 _copy_base("data"), hold_lock="data"),
+        _command("unpack:no-pack-json", "unpack {s}/p {s}/o", _mkdir("p")),
+        _command("unpack:pack-json-list", "unpack {s}/p {s}/o", _write("p/pack.json", "[]")),
+        _command("unpack:manifest-outside", "unpack {s}/p {s}/o", _pack_pointing_outside),
     ]
     return cases
 
@@ -715,7 +724,8 @@ def run_corpus(cases: list[Case], base: Path, work: Path, verbose: bool = True) 
         if verbose:
             mark = "ok  " if outcome.ok else "FAIL"
             print(f"{mark} {outcome.seconds:5.1f} s {outcome.peak_rss_mb:6.0f} MB  {case.name}: "
-                  f"{'; '.join(outcome.problems) + ' | ' if outcome.problems else ''}{outcome.stderr}", flush=True)
+                  f"{'; '.join(outcome.problems) + ' | ' if outcome.problems else ''}{outcome.stderr}",
+                  flush=True)
     return outcomes
 
 
@@ -738,7 +748,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=None, help="run this many cases (default: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default=None, help="run the cases whose names contain this text")
-    parser.add_argument("--data", default=None, help="a small valid dataset to start from (default: generate one)")
+    parser.add_argument("--data", default=None,
+                        help="a small valid dataset to start from (default: generate one)")
     parser.add_argument("--list", action="store_true", help="print the case names and stop")
     parser.add_argument("--json", default=None, help="write the outcomes here as JSON")
     args = parser.parse_args(argv)

@@ -72,9 +72,9 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
 
 
 def _train_args(data: str, out: Path) -> list[str]:
-    return ["train", "--data", data, "--out", str(out), "--preset", "tiny", "--steps", "8", "--batch-size", "4",
-            "--eval-every", "3", "--checkpoint-every", "1", "--val-examples", "8", "--warmup-steps", "2",
-            "--lr", "0.003", "--shuffle-buffer", "8", "--log-every", "1", "--threads", "1", "--no-progress"]
+    return ["train", "--data", data, "--out", str(out), "--preset", "tiny", "--steps", "8",
+            "--batch-size", "4", "--eval-every", "3", "--checkpoint-every", "1", "--val-examples", "8",
+            "--warmup-steps", "2", "--lr", "0.003", "--shuffle-buffer", "8", "--log-every", "1", "--threads", "1", "--no-progress"]
 
 
 def test_killed_train_leaves_whole_checkpoints_and_resumes_to_the_same_model(data, tmp_path):
@@ -112,9 +112,10 @@ def test_killed_compile_keeps_the_old_file_or_writes_the_whole_new_one(tmp_path)
 
     def which(path: Path) -> int:
         weights = load_weights(path)
-        return next(i for i, version in enumerate(versions) if weights.params.keys() == version.params.keys()
+        return next(i for i, version in enumerate(versions)
+                    if weights.params.keys() == version.params.keys()
                     and all(np.array_equal(weights.params[k], version.params[k]) for k in weights.params)
-                    and dataclasses.asdict(weights.compile_config) == dataclasses.asdict(version.compile_config))
+                    and weights.compile_config == version.compile_config)
 
     seen = set()
     for moment in _moments(3, 2.0, 8.0):

@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 
 class TrainError(RuntimeError):
-    """Training cannot go on (a non-finite loss, too few rows, an --out that is a file); one line saying why."""
+    """Training cannot go on (a non-finite loss, too few rows, --out a file); one line saying why."""
 
 MODEL_FIELDS = ("d_model", "n_heads", "n_encoder_layers", "n_decoder_layers", "d_ff", "dropout")
 
@@ -454,8 +454,9 @@ def _check_finite(losses: list[torch.Tensor], step: int) -> None:
         return
     position = int((~finite).nonzero()[0])
     first = step - len(losses) + 1 + position
-    raise TrainError(f"loss is {float(values[position])} at step {first}: training stopped there and saved "
-                     f"nothing from that step on; check the dataset (`trade dataset-stats DATA`) or lower --lr")
+    raise TrainError(f"loss is {float(values[position])} at step {first}: training stopped there and "
+                     f"saved nothing from that step on; check the dataset (`trade dataset-stats DATA`) "
+                     f"or lower --lr")
 
 
 def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = None) -> dict:

@@ -75,14 +75,15 @@ def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
         shapes = rest.column("weight_shapes").to_pylist()
         sizes = [int(np.prod(shape)) for row in shapes for shape in row]
         if any(size < 0 for size in sizes) or 4 * sum(sizes) > MAX_SHARD_WEIGHT_BYTES:
-            raise PackError(f"{pack_dir}: {shard_file}: matrix shapes beyond {MAX_SHARD_WEIGHT_BYTES:,} bytes")
+            raise PackError(f"{pack_dir}: {shard_file}: matrix shapes beyond "
+                            f"{MAX_SHARD_WEIGHT_BYTES:,} bytes")
         gaps = np.frombuffer(_bounded_xz(gaps_path, 4 * sum(sizes)), dtype="<u4")
         nonzero = np.frombuffer(_bounded_xz(words_path, 4 * sum(sizes)), dtype="<u4")
     except (OSError, lzma.LZMAError, pa.ArrowException, KeyError, TypeError, ValueError) as error:
         if isinstance(error, PackError):
             raise
-        raise PackError(f"{pack_dir}: {shard_file}: {str(error).splitlines()[0] if str(error) else error!r}") \
-            from None
+        message = str(error).splitlines()[0] if str(error) else repr(error)
+        raise PackError(f"{pack_dir}: {shard_file}: {message}") from None
     if gaps.size != nonzero.size or (gaps.size and int(gaps.astype(np.int64).sum()) >= sum(sizes)):
         raise PackError(f"{pack_dir}: {shard_file}: the weights do not match the matrix shapes")
     words = np.zeros(sum(sizes), dtype="<u4")
@@ -148,7 +149,8 @@ def unpack_dataset(pack_dir: str | Path, out_dir: str | Path, workers: int = 1, 
     except (OSError, ValueError) as error:
         raise PackError(f"{pack_dir}: no readable pack.json; not a packed dataset ({error})") from error
     if not isinstance(packed, dict) or packed.get("format") != PACK_FORMAT:
-        raise PackError(f"{pack_dir}: format {packed.get('format') if isinstance(packed, dict) else None!r}, expected {PACK_FORMAT!r}")
+        found = packed.get("format") if isinstance(packed, dict) else None
+        raise PackError(f"{pack_dir}: format {found!r}, expected {PACK_FORMAT!r}")
     try:
         manifest = check_manifest(packed.get("manifest"), pack_dir / "pack.json")
     except DatasetError as error:

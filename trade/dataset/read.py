@@ -81,19 +81,21 @@ def load_manifest(data_dir: str | Path) -> dict:
 
 
 def check_manifest(manifest, path: str | Path) -> dict:
-    """`manifest` if it has what readers rely on: a config, and shard entries naming files inside the dataset."""
+    """`manifest` if it has what readers rely on: a config, and shard entries naming files in the dataset."""
     if not isinstance(manifest, dict):
         raise DatasetError(f"{path}: a JSON {type(manifest).__name__}, expected an object with "
                            f"'config' and 'shards'")
     for key, kind in (("config", dict), ("shards", list)):
         if not isinstance(manifest.get(key), kind):
-            raise DatasetError(f"{path}: '{key}' is missing or not a JSON {kind.__name__.replace('dict', 'object')}")
+            kind_name = "object" if kind is dict else "list"
+            raise DatasetError(f"{path}: '{key}' is missing or not a JSON {kind_name}")
     problem = config_problem(manifest["config"])
     if problem:
         raise DatasetError(f"{path}: bad 'config' ({problem}); rerun `trade generate` to rewrite it")
     for number, shard in enumerate(manifest["shards"]):
-        if not isinstance(shard, dict) or any(not isinstance(shard.get(k), t) or isinstance(shard.get(k), bool)
-                                              for k, t in SHARD_FIELDS.items()):
+        if not isinstance(shard, dict) or any(not isinstance(shard.get(key), kind)
+                                              or isinstance(shard.get(key), bool)
+                                              for key, kind in SHARD_FIELDS.items()):
             raise DatasetError(f"{path}: shard entry {number} needs 'file' (a name) and 'rows' (a number)")
         name = shard["file"]
         if Path(name).name != name or name in ("", ".", "..") or "\\" in name or "\0" in name:
@@ -107,8 +109,9 @@ def _is_count(value, minimum: int = 0) -> bool:
 
 
 def config_problem(config: dict) -> str | None:
-    """What is wrong with a manifest's `config`, checked as plain JSON (training never imports the sampler)."""
-    if not all(_is_count(config.get(name), minimum) for name, minimum in (("n", 0), ("seed", 0), ("shard_size", 1))):
+    """What is wrong with a manifest's `config`, checked as JSON (training never imports the sampler)."""
+    counts = (("n", 0), ("seed", 0), ("shard_size", 1))
+    if not all(_is_count(config.get(name), minimum) for name, minimum in counts):
         return "n, seed and shard_size must be whole numbers"
     if not all(isinstance(config.get(name, 0.0), (int, float)) and 0 <= config.get(name, 0.0) <= 1
                for name in ("validation_fraction", "test_fraction")):
@@ -180,7 +183,8 @@ def _schema_problem(schema: pa.Schema) -> str | None:
     missing = [name for name in expected if name not in found]
     if missing:
         return f"missing column(s) {', '.join(missing[:4])}"
-    wrong = [f"{name} is {found[name]}, expected {kind}" for name, kind in expected.items() if found[name] != kind]
+    wrong = [f"{name} is {found[name]}, expected {kind}"
+             for name, kind in expected.items() if found[name] != kind]
     return f"column {wrong[0]}" if wrong else None
 
 
@@ -193,7 +197,8 @@ def open_shard(path: str | Path) -> pq.ParquetFile:
     try:
         parquet = pq.ParquetFile(path, page_checksum_verification=True)
     except (pa.ArrowException, OSError, ValueError) as error:
-        raise DatasetError(f"{path}: corrupt or truncated shard ({_first_line(error)}); {REGENERATE}") from None
+        raise DatasetError(f"{path}: corrupt or truncated shard ({_first_line(error)}); "
+                           f"{REGENERATE}") from None
     problem = _schema_problem(parquet.schema_arrow)
     if problem:
         raise DatasetError(f"{path}: not a TraDe shard ({problem}); {REGENERATE}")
@@ -237,7 +242,8 @@ def check_row(row: dict, where: str) -> None:
         if not isinstance(row.get(name), str):
             raise bad(f"'{name}' is missing")
     ids = row.get("program_ids")
-    if not ids or len(ids) > MAX_PROGRAM_TOKENS or any(i is None or not 0 <= i < len(VOCABULARY) for i in ids):
+    if not ids or len(ids) > MAX_PROGRAM_TOKENS \
+            or any(i is None or not 0 <= i < len(VOCABULARY) for i in ids):
         raise bad(f"'program_ids' are not program tokens (0 to {len(VOCABULARY) - 1}, at most "
                   f"{MAX_PROGRAM_TOKENS})")
     names, shapes, blobs = row.get("weight_names"), row.get("weight_shapes"), row.get("weight_data")
@@ -311,8 +317,8 @@ class ShardRows:
             splits = read_shard_columns(self.shards[shard], ["split"]).column("split").to_pylist()
             unknown = next((row for row, name in enumerate(splits) if name not in SPLITS), None)
             if unknown is not None:
-                raise DatasetError(f"{self.shards[shard]} row {unknown}: 'split' is {splits[unknown]!r}, expected "
-                                   f"one of {', '.join(SPLITS)}; {REGENERATE}")
+                raise DatasetError(f"{self.shards[shard]} row {unknown}: 'split' is {splits[unknown]!r}, "
+                                   f"expected one of {', '.join(SPLITS)}; {REGENERATE}")
             self._splits[shard] = splits
         return [row for row, name in enumerate(self._splits[shard]) if name == split]
 
@@ -342,7 +348,7 @@ class ShardRows:
                     with reading(self.shards[shard]):
                         table = read_shard_columns(self.shards[shard]).take(rows)
                     loaded[shard] = dict(zip(rows, table.to_pylist()))
-            yield [example_from_row(loaded[shard][row], self.compile_config, where=f"{self.shards[shard]} row {row}")
-                   for shard, row in refs]
+            yield [example_from_row(loaded[shard][row], self.compile_config,
+                                    where=f"{self.shards[shard]} row {row}") for shard, row in refs]
             for shard in [shard for shard in loaded if last_use[shard] == number]:
                 del loaded[shard]
