@@ -259,8 +259,11 @@ def check_row(row: dict, where: str) -> None:
         if size != len(blob) or total > MAX_ROW_WEIGHT_BYTES:
             raise bad(f"weight {name[:80]!r}: {len(blob)} bytes of data for shape {shape} "
                       f"({size} bytes expected, at most {MAX_ROW_WEIGHT_BYTES:,} a row)")
-        if not np.isfinite(np.frombuffer(blob, dtype="<f4")).all():
-            raise bad(f"weight {name[:80]!r} holds NaN or infinite values")
+    values = np.frombuffer(b"".join(blobs), dtype="<f4")
+    if values.size and not (np.isfinite(values.min()) and np.isfinite(values.max())):  # NaN spreads to both
+        name = next(name for name, blob in zip(names, blobs)
+                    if not np.isfinite(np.frombuffer(blob, dtype="<f4")).all())
+        raise bad(f"weight {name[:80]!r} holds NaN or infinite values")
 
 
 def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:
