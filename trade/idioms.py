@@ -767,7 +767,7 @@ def _describe(matcher: _Matcher, program: Program) -> str:
         if matcher.run.is_elementwise(output):
             formula = matcher.root_formula(output, matcher.run.roots(output))
         main = f"= {formula}" if formula else "no known idiom; see the lines"
-    text = f"{label}: {main}"
+    text = f"{label} {main}" if main.startswith("= ") else f"{label}: {main}"
     mentioned = []
     frontier = [output]
     seen = set()

@@ -341,7 +341,9 @@ def dataflow_svg(reading: ProgramReading, placed: list[Placement], layers: int) 
         position[name] = (left[column], top + row * height_step)
     svg_w = left[-1] + 12
     svg_h = top + max(rows.values()) * height_step + 12
+    # scaled down to fit the page, but never below 60% (then the picture scrolls)
     parts = [f'<svg id="dataflow" xmlns="http://www.w3.org/2000/svg" width="{svg_w}" height="{svg_h}" '
+             f'style="min-width:{round(svg_w * 0.6)}px" '
              f'viewBox="0 0 {svg_w} {svg_h}" role="img" aria-label="dataflow graph">',
              '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#888"/>'
