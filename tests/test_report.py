@@ -111,7 +111,7 @@ def _console(stderr: str) -> list[str]:
 @needs_chromium
 def test_page_renders_in_headless_chromium(reverse_page):
     doms = {}
-    for example in (0, 3):
+    for example in (0, 3):  # `#example=3` makes the page press the button of preset 3 (its click handler)
         run = _chromium("--dump-dom", f"{reverse_page.as_uri()}#example={example}")
         assert run.returncode == 0, run.stderr[-2000:]
         assert _console(run.stderr) == []  # no errors, no messages at all

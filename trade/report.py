@@ -485,9 +485,12 @@ _JS = """
   data.presets.forEach(function(p,i){const b=document.createElement('button'); b.type='button';
     b.textContent=p.input.map(String).join(' '); b.addEventListener('click',()=>{show(i);});
  buttons.appendChild(b);});
-  function fromHash(){const m=/example=(\\d+)/.exec(location.hash); return m?parseInt(m[1],10):0;}
-  window.addEventListener('hashchange',()=>show(fromHash()));
-  show(fromHash());
+  // `#example=N` in the address presses preset N's button, as a reader would (and as the browser test does)
+  function press(){const m=/example=(\\d+)/.exec(location.hash);
+    const b=m&&buttons.children[parseInt(m[1],10)]; if(b) b.click();}
+  window.addEventListener('hashchange',press);
+  show(0);
+  press();
   // which parts a reader can see (laid out with a size): read by tests/test_report.py in headless Chromium
   root.dataset.visible=['program','dataflow','attention','io'].filter(function(id){
     const e=root.querySelector('#'+id); return e && e.getBoundingClientRect().width>0 &&
