@@ -487,6 +487,7 @@ def _train(config: TrainConfig, on_step: Callable[[int, float], None] | None, ru
         recover_directory(run_dir / name)
     seed_everything(config.seed)
     dims = config.dims()
+    validation = validation_batches(config, dims)  # first: a bad row stops the run before any slow set-up
     model = Decompiler(dims).to(dist.device)
     optimizer = make_optimizer(model, config)
 
@@ -521,7 +522,6 @@ def _train(config: TrainConfig, on_step: Callable[[int, float], None] | None, ru
         loader = DataLoader(stream, batch_size=None, num_workers=config.num_workers,
                             pin_memory=dist.device.type == "cuda",
                             generator=torch.Generator().manual_seed(config.seed))
-    validation = validation_batches(config, dims)
     net = model
     if dist.world_size > 1:
         net = torch.nn.parallel.DistributedDataParallel(
