@@ -127,49 +127,192 @@ def save_weights(weights: ModelWeights, path: str | Path) -> None:
         np.savez(handle, **arrays)
 
 
-def load_weights(path: str | Path) -> ModelWeights:
-    """Reads and validates a weights file; raises WeightsError naming the problem."""
+# Limits on what an untrusted file may ask for, checked from headers before any data is read.
+MAX_ARRAY_ELEMENTS = 64 * 2**20
+MAX_TOTAL_BYTES = 2**30
+MAX_ARRAYS = 4096
+MAX_LAYERS = 256
+MAX_CONFIG_CHARS = 2**22
+MAX_VOCAB = 10_000
+MAX_SEQ_LEN = 1_000
+
+
+def array_limits(name: str, shape: tuple, dtype: np.dtype) -> str | None:
+    """Why an array of this shape and dtype may not be read, or None."""
+    elements = int(np.prod(shape, dtype=object)) if shape else 1
+    if elements > MAX_ARRAY_ELEMENTS:
+        return f"'{name}' claims {elements:,} elements (limit {MAX_ARRAY_ELEMENTS:,})"
+    if elements * dtype.itemsize > MAX_TOTAL_BYTES:
+        return f"'{name}' claims {elements * dtype.itemsize:,} bytes (limit {MAX_TOTAL_BYTES:,})"
+    return None
+
+
+def check_key(name: str) -> None:
+    """Refuses a parameter name Tracr never writes, and a layer index past MAX_LAYERS, before reading data."""
+    if name in (CONFIG_KEY, UNEMBEDDING_KEY, "token_embed/embeddings", "pos_embed/embeddings"):
+        return
+    match = _LAYER_KEY.match(name)
+    if not match:
+        raise WeightsError(f"unexpected key '{name[:80]}': not a Tracr model")
+    if int(match.group(1)) >= MAX_LAYERS:
+        raise WeightsError(f"'{name[:80]}' names layer {int(match.group(1)):,} (limit {MAX_LAYERS} layers)")
+
+
+def read_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a `.npz` file, read safely: every header (names, dtypes, shapes) is checked
+    against the limits above before any data is inflated, and nothing is unpickled."""
     path = Path(path)
     if not path.exists():
         raise WeightsError(f"{path}: no such file")
+    if path.is_dir():
+        raise WeightsError(f"{path}: is a directory, not a weights file")
+    if path.stat().st_size == 0:
+        raise WeightsError(f"{path}: empty file")
     if not zipfile.is_zipfile(path):
         raise WeightsError(f"{path}: not a .npz weights file (not a zip archive; truncated?)")
+    arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {name: archive[name] for name in archive.files}
+        with zipfile.ZipFile(path) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) > MAX_ARRAYS:
+                raise WeightsError(f"{path}: {len(members):,} arrays (limit {MAX_ARRAYS:,})")
+            headers = []
+            total = 0
+            for member in members:
+                if not member.filename.endswith(".npy"):
+                    raise WeightsError(f"{path}: '{member.filename[:80]}' is not a .npy array")
+                name = member.filename[:-4]
+                check_key(name)
+                with archive.open(member) as handle:
+                    shape, fortran, dtype = _npy_header(handle, name)
+                if dtype.hasobject:
+                    raise WeightsError(f"{path}: holds pickled objects, which TraDe never loads")
+                if dtype.kind == "U" and name != CONFIG_KEY or dtype.kind not in "fiuU":
+                    raise WeightsError(f"{path}: '{name}' has dtype {dtype}, expected numbers")
+                problem = array_limits(name, shape, dtype)
+                if name == CONFIG_KEY and dtype.itemsize * max(1, int(np.prod(shape))) > 4 * MAX_CONFIG_CHARS:
+                    problem = f"'{CONFIG_KEY}' is longer than {MAX_CONFIG_CHARS:,} characters"
+                if problem:
+                    raise WeightsError(f"{path}: {problem}")
+                total += int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if total > MAX_TOTAL_BYTES:
+                    raise WeightsError(f"{path}: the arrays claim more than {MAX_TOTAL_BYTES:,} bytes in all")
+                headers.append((member, name))
+            for member, name in headers:
+                with archive.open(member) as handle:
+                    arrays[name] = np.lib.format.read_array(handle, allow_pickle=False)
+    except WeightsError:
+        raise
     except ValueError as error:
         if "pickle" in str(error):
             raise WeightsError(f"{path}: holds pickled objects, which TraDe never loads") from None
-        raise WeightsError(f"{path}: unreadable array ({error})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise WeightsError(f"{path}: corrupt or truncated .npz ({error})") from None
+        raise WeightsError(f"{path}: unreadable array ({str(error)[:200]})") from None
+    except (OSError, zipfile.BadZipFile, EOFError, KeyError, NotImplementedError, RuntimeError) as error:
+        raise WeightsError(f"{path}: corrupt or truncated .npz ({str(error)[:200]})") from None
+    return arrays
+
+
+def _npy_header(handle, name: str) -> tuple[tuple, bool, np.dtype]:
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version == (1, 0):
+            return np.lib.format.read_array_header_1_0(handle)
+        return np.lib.format.read_array_header_2_0(handle)
+    except (ValueError, SyntaxError, TypeError, EOFError) as error:
+        raise WeightsError(f"'{name}' has a malformed .npy header ({str(error)[:120]})") from None
+
+
+def check_config_claims(config: CompileConfig) -> None:
+    """Refuses compile settings of the wrong types, duplicates, or sizes past the limits (one line each)."""
+    vocab = config.vocab
+    if not isinstance(vocab, tuple) or not vocab:
+        raise WeightsError("the vocabulary must be a non-empty list of tokens")
+    for token in vocab:
+        if isinstance(token, bool) or not isinstance(token, (int, str)):
+            raise WeightsError(f"vocabulary token {str(token)[:40]!r} is a {type(token).__name__}, "
+                               "expected an integer or a string")
+    if len(vocab) > MAX_VOCAB:
+        raise WeightsError(f"a vocabulary of {len(vocab):,} tokens (limit {MAX_VOCAB:,})")
+    if len(set(vocab)) != len(vocab):
+        raise WeightsError("the vocabulary repeats a token")
+    if isinstance(config.max_seq_len, bool) or not isinstance(config.max_seq_len, int) \
+            or not 1 <= config.max_seq_len <= MAX_SEQ_LEN:
+        raise WeightsError(f"max_seq_len must be an integer from 1 to {MAX_SEQ_LEN}, not {config.max_seq_len!r}")
+    for field in ("compiler_bos", "compiler_pad"):
+        if not isinstance(getattr(config, field), str) or not getattr(config, field):
+            raise WeightsError(f"{field} must be a non-empty string")
+    if config.compiler_bos == config.compiler_pad:
+        raise WeightsError(f"BOS and PAD are the same token ({config.compiler_bos!r})")
+    if config.compiler_bos in vocab or config.compiler_pad in vocab:
+        raise WeightsError("the vocabulary contains the BOS or PAD token")
+    if isinstance(config.mlp_exactness, bool) or not isinstance(config.mlp_exactness, int) \
+            or config.mlp_exactness < 1:
+        raise WeightsError(f"mlp_exactness must be a positive integer, not {config.mlp_exactness!r}")
+
+
+def check_output_values(output_values, d_model: int) -> None:
+    """Output values: null (numerical), `unknown`, or distinct numbers or strings, no more than d_model."""
+    if output_values is None or (isinstance(output_values, str) and output_values == OUTPUT_VALUES_UNKNOWN):
+        return
+    if not isinstance(output_values, list) or not all(
+            not isinstance(v, bool) and isinstance(v, (int, float, str)) for v in output_values):
+        raise WeightsError("output_values must be a list of numbers or strings, or null")
+    if len(set(output_values)) != len(output_values):
+        raise WeightsError("output_values repeats a value")
+    if not output_values or len(output_values) > d_model:
+        raise WeightsError(f"{len(output_values)} output values for a residual stream of {d_model}")
+
+
+def load_weights(path: str | Path) -> ModelWeights:
+    """Reads and validates a weights file written by `save_weights`; raises WeightsError naming the problem.
+
+    Files without TraDe's `trade/config` (plain parameter files, TransformerLens) are read by
+    `trade.model_inputs.read_model`.
+    """
+    path = Path(path)
+    arrays = read_npz(path)
     if CONFIG_KEY not in arrays:
         raise WeightsError(f"{path}: missing '{CONFIG_KEY}' (num_heads, key_size and compile settings); "
-                           "write files with `trade compile` or trade.weights.save_weights")
+                           "write files with `trade compile` or trade.weights.save_weights, or read plain "
+                           "parameter files with trade.model_inputs.read_model")
+    return weights_from_arrays(arrays, str(path))
+
+
+def weights_from_arrays(arrays: dict[str, np.ndarray], where: str) -> ModelWeights:
+    """ModelWeights from a TraDe file's arrays, every claim of `trade/config` checked against them."""
+    arrays = dict(arrays)
     try:
-        info = json.loads(str(arrays.pop(CONFIG_KEY)))
+        raw = arrays.pop(CONFIG_KEY)
+        if raw.dtype.kind != "U" or raw.ndim != 0:
+            raise ValueError("expected one JSON string")
+        info = json.loads(str(raw))
+        if not isinstance(info, dict) or not isinstance(info.get("compile"), dict):
+            raise ValueError("expected a JSON object with 'compile' settings")
         unembedding = arrays.pop(UNEMBEDDING_KEY, None)
         transform = info.get("transform")
         if transform is not None and not (isinstance(transform, list) and all(isinstance(t, dict)
                                                                              for t in transform)):
             raise ValueError("transform must be a list of records")
+        vocab = info["compile"].get("vocab")
+        if not isinstance(vocab, list):
+            raise ValueError(f"the vocabulary must be a list, not {type(vocab).__name__}")
         config = CompileConfig.from_json(info["compile"])
         output_values = info.get("output_values", OUTPUT_VALUES_UNKNOWN)
-        if not (output_values is None or output_values == OUTPUT_VALUES_UNKNOWN or (
-                isinstance(output_values, list) and all(isinstance(v, (int, float)) for v in output_values))):
-            raise ValueError("output_values must be a list of numbers or null")
         labels = info.get("residual_labels")
         if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
             raise ValueError("residual_labels must be a list of strings")
-        weights = ModelWeights(params=arrays, compile_config=config, num_heads=int(info["num_heads"]),
-                               key_size=int(info["key_size"]), output_values=output_values,
-                               residual_labels=labels, transform=transform, unembedding=unembedding)
+        heads, key_size = info["num_heads"], info["key_size"]
+        if any(isinstance(v, bool) or not isinstance(v, int) for v in (heads, key_size)):
+            raise ValueError("num_heads and key_size must be integers")
+        weights = ModelWeights(params=arrays, compile_config=config, num_heads=heads, key_size=key_size,
+                               output_values=output_values, residual_labels=labels, transform=transform,
+                               unembedding=unembedding)
     except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
-        raise WeightsError(f"{path}: malformed '{CONFIG_KEY}' ({error})") from None
+        raise WeightsError(f"{where}: malformed '{CONFIG_KEY}' ({str(error)[:200]})") from None
     try:
         validate(weights)
     except WeightsError as error:
-        raise WeightsError(f"{path}: {error}") from None
+        raise WeightsError(f"{where}: {error}") from None
     return weights
 
 
@@ -191,31 +334,38 @@ def expected_shapes(d_model: int, layers: int, heads: int, key_size: int,
 
 
 def validate(weights: ModelWeights) -> None:
-    """Checks that the arrays form a Tracr-shaped model; raises WeightsError if not."""
+    """Checks that the arrays form a Tracr-shaped model and that every claim of the compile settings fits
+    them, cheapest first and before any work scales with a claim; raises WeightsError if not."""
     params = weights.params
     for name in ("token_embed/embeddings", "pos_embed/embeddings"):
         if name not in params:
             raise WeightsError(f"missing '{name}': not a Tracr model")
-    unknown = [k for k in params if k not in ("token_embed/embeddings", "pos_embed/embeddings")
-               and not _LAYER_KEY.match(k)]
-    if unknown:
-        raise WeightsError(f"unexpected key '{unknown[0]}': not a Tracr model")
+    for name in params:
+        check_key(name)
+        if name in (CONFIG_KEY, UNEMBEDDING_KEY):
+            raise WeightsError(f"'{name}' is not a parameter")
     for name, value in params.items():
-        if value.dtype.kind not in "fiu":
-            raise WeightsError(f"'{name}' has dtype {value.dtype}, expected numbers")
-        if not np.all(np.isfinite(value)):
-            raise WeightsError(f"'{name}' contains NaN or infinite values")
-    embed = params["token_embed/embeddings"]
-    if embed.ndim != 2:
-        raise WeightsError(f"'token_embed/embeddings' has shape {embed.shape}, expected 2 dimensions")
+        if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
+            raise WeightsError(f"'{name}' has dtype {getattr(value, 'dtype', type(value).__name__)}, "
+                               "expected numbers")
+        problem = array_limits(name, value.shape, value.dtype)
+        if problem:
+            raise WeightsError(problem)
+    embed, positions = params["token_embed/embeddings"], params["pos_embed/embeddings"]
+    for name, array in (("token_embed/embeddings", embed), ("pos_embed/embeddings", positions)):
+        if array.ndim != 2 or 0 in array.shape:
+            raise WeightsError(f"'{name}' has shape {array.shape}, expected 2 non-empty dimensions")
     layers = num_layers(params)
     d_model = embed.shape[1]
-    hidden = params["transformer/layer_0/mlp/linear_1/w"].shape[1] if layers and \
-        "transformer/layer_0/mlp/linear_1/w" in params else 0
-    if weights.num_heads < 1 or weights.key_size < 1:
-        raise WeightsError("num_heads and key_size must be positive")
+    first = "transformer/layer_0/mlp/linear_1/w"
+    hidden = params[first].shape[-1] if layers and first in params and params[first].ndim == 2 else 0
+    for name, value in (("num_heads", weights.num_heads), ("key_size", weights.key_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise WeightsError(f"{name} must be a positive integer, not {value!r}")
+    if weights.num_heads * weights.key_size > MAX_ARRAY_ELEMENTS:
+        raise WeightsError(f"{weights.num_heads} heads of size {weights.key_size} is past the size limit")
     shapes = expected_shapes(d_model, layers, weights.num_heads, weights.key_size, hidden,
-                             embed.shape[0], params["pos_embed/embeddings"].shape[0])
+                             embed.shape[0], positions.shape[0])
     for name, shape in shapes.items():
         if name not in params:
             raise WeightsError(f"missing '{name}' (layer {name.split('/')[1]} is incomplete)")
@@ -223,19 +373,27 @@ def validate(weights: ModelWeights) -> None:
             raise WeightsError(f"'{name}' has shape {tuple(params[name].shape)}, expected {shape} "
                                f"(d_model {d_model}, {weights.num_heads} heads of size {weights.key_size})")
     config = weights.compile_config
-    if params["pos_embed/embeddings"].shape[0] != config.max_seq_len + 1:
-        raise WeightsError(f"pos_embed has {params['pos_embed/embeddings'].shape[0]} rows but "
-                           f"max_seq_len is {config.max_seq_len} (expected {config.max_seq_len + 1})")
-    if embed.shape[0] > len(config.vocab) + 2:
-        raise WeightsError(f"token_embed has {embed.shape[0]} rows, more than the vocabulary "
-                           f"of {len(config.vocab)} plus BOS and PAD")
+    check_config_claims(config)
+    if positions.shape[0] != config.max_seq_len + 1:
+        raise WeightsError(f"pos_embed has {positions.shape[0]} rows but max_seq_len is {config.max_seq_len} "
+                           f"(expected {config.max_seq_len + 1})")
+    if embed.shape[0] != len(config.vocab) + 2:
+        raise WeightsError(f"token_embed has {embed.shape[0]} rows: a vocabulary of {embed.shape[0] - 2} tokens "
+                           f"plus BOS and PAD, but the settings give {len(config.vocab)} tokens")
+    check_output_values(weights.output_values, d_model)
+    for name, value in params.items():
+        if not np.all(np.isfinite(value)):
+            raise WeightsError(f"'{name}' contains NaN or infinite values")
+    if not any(np.any(value) for name, value in params.items() if name.startswith("transformer/")):
+        raise WeightsError("every layer's weights are zero: there is no program to read")
     if weights.residual_labels is not None and len(weights.residual_labels) != d_model:
         raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
     unembedding = weights.unembedding
-    if unembedding is not None and (unembedding.ndim != 2 or unembedding.shape[0] != d_model
+    if unembedding is not None and (not isinstance(unembedding, np.ndarray) or unembedding.ndim != 2
+                                    or unembedding.shape[0] != d_model or unembedding.dtype.kind not in "fiu"
                                     or not np.all(np.isfinite(unembedding))):
-        raise WeightsError(f"the unembedding has shape {unembedding.shape}, expected ({d_model}, outputs) "
-                           "of finite numbers")
+        raise WeightsError(f"the unembedding has shape {getattr(unembedding, 'shape', None)}, expected "
+                           f"({d_model}, outputs) of finite numbers")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,638 @@
+"""Every way a Tracr model arrives, read into `ModelWeights`: TraDe weight files, plain parameter files
+(`.npz` or `.safetensors` with Tracr's `module/name` keys and nothing else), TransformerLens models
+(a live `HookedTransformer`, or its state_dict and config saved as `.safetensors` and `.json`), and
+Tracr's own `AssembledTransformerModel`.
+
+What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-len`, `--bos` and
+`--output-values` flags) or from the training data's defaults (`CompileConfig()`), and `ModelInput.defaults`
+says which were used. Everything is checked against the arrays' shapes before any work scales with it,
+and files are read header first (`trade.weights.read_npz`, `read_safetensors`) so that a file cannot make
+TraDe allocate more than the limits in `trade.weights`. Only NumPy is imported here: a bad file is
+refused before torch, JAX or Tracr load.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from trade.compiled import CompileConfig, CompiledModel, num_layers
+from trade.weights import (CONFIG_KEY, MAX_ARRAYS, MAX_LAYERS, MAX_TOTAL_BYTES, OUTPUT_VALUES_UNKNOWN,
+                           ModelWeights, WeightsError, array_limits, check_key, read_npz, validate,
+                           weights_from_arrays, weights_of, weights_of_tracr)
+
+NUMERICAL = "numerical"  # `--output-values numerical`: the output is one numerical direction
+MAX_HEADER_BYTES = 16 * 2**20
+_SAFETENSORS_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16,
+                       "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8,
+                       "BOOL": np.bool_}
+_LENS_KEY = re.compile(r"^(embed\.W_E|pos_embed\.W_pos|unembed\.(W_U|b_U)|blocks\.(\d+)\.(attn\.(W_Q|W_K|W_V|W_O|"
+                       r"b_Q|b_K|b_V|b_O|IGNORE|mask)|mlp\.(W_in|b_in|W_out|b_out)|(ln1|ln2)\.(w|b)|"
+                       r"hook_.*)|ln_final\.(w|b))$")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelFacts:
+    """What a user says about a model that its arrays cannot show (`trade decompile`'s flags).
+
+    None: not given. `output_values` None means not given too; `NUMERICAL` for a numerical output.
+    """
+
+    vocab: tuple | None = None
+    max_seq_len: int | None = None
+    bos: str | None = None
+    output_values: list | str | None = None
+
+
+@dataclasses.dataclass
+class ModelInput:
+    """A model read into TraDe's layout, with where it came from and what was assumed."""
+
+    weights: ModelWeights
+    kind: str
+    defaults: list[str] = dataclasses.field(default_factory=list)  # facts taken from defaults, to show
+    notes: list[str] = dataclasses.field(default_factory=list)  # what the conversion did or could not keep
+
+    def unpromised(self) -> list[str]:
+        """What the verdict cannot promise for this input (empty for a TraDe or Tracr model)."""
+        missing = []
+        if self.weights.residual_labels is None:
+            missing.append("the variables' names (no residual labels come with this input)")
+        if isinstance(self.weights.output_values, str):
+            missing.append("the output's values (not in the arrays; give --output-values)")
+        missing += [f"{fact} is assumed" for fact in self.defaults if not fact.startswith("max_seq_len")]
+        return missing
+
+
+def parse_tokens(text: str, flag: str) -> tuple:
+    """`0,1,2` -> (0, 1, 2); `a,b,c` -> ('a', 'b', 'c'); a token that reads as an integer is one."""
+    tokens = [token.strip() for token in str(text).split(",")]
+    if not str(text).strip() or any(not token for token in tokens):
+        raise WeightsError(f"{flag} '{text}': give comma-separated tokens, e.g. {flag} 0,1,2 or {flag} a,b,c")
+    values = tuple(int(token) if re.fullmatch(r"-?\d{1,18}", token) else token for token in tokens)
+    if len(set(values)) != len(values):
+        raise WeightsError(f"{flag} '{text}' repeats a token")
+    return values
+
+
+def parse_output_values(text: str) -> list | str:
+    """`--output-values 0,1,2` or `--output-values numerical`."""
+    if str(text).strip() == NUMERICAL:
+        return NUMERICAL
+    return list(parse_tokens(text, "--output-values"))
+
+
+# ----------------------------------------------------------------------------------------------- dispatch
+
+
+def read_model(source, facts: ModelFacts = ModelFacts()) -> ModelInput:
+    """A model from a path or an object (see the module docstring); raises WeightsError naming the problem."""
+    if isinstance(source, ModelWeights):
+        return ModelInput(source, "ModelWeights")
+    if isinstance(source, CompiledModel):
+        return ModelInput(weights_of(source), "CompiledModel")
+    if isinstance(source, (str, Path)):
+        return read_model_file(Path(source), facts)
+    if hasattr(source, "params") and hasattr(source, "input_encoder"):
+        return ModelInput(_tracr_weights(source), "Tracr AssembledTransformerModel")
+    if hasattr(source, "cfg") and hasattr(source, "state_dict"):
+        config = source.cfg.to_dict() if hasattr(source.cfg, "to_dict") else dict(vars(source.cfg))
+        state = {name: value.detach().cpu().float().numpy() if value.is_floating_point()
+                 else value.detach().cpu().numpy() for name, value in source.state_dict().items()}
+        return lens_input(state, config, facts, "TransformerLens HookedTransformer")
+    raise WeightsError(f"cannot decompile a {type(source).__name__}: give a weights file (.npz, .safetensors), "
+                       "ModelWeights, a Tracr AssembledTransformerModel or a TransformerLens HookedTransformer")
+
+
+def read_model_file(path: Path, facts: ModelFacts = ModelFacts()) -> ModelInput:
+    if not path.exists():
+        raise WeightsError(f"{path}: no such file")
+    if path.is_dir():
+        tensors = sorted(path.glob("*.safetensors"))
+        if len(tensors) == 1 and _lens_config_path(tensors[0]) is not None:
+            return read_model_file(tensors[0], facts)
+        raise WeightsError(f"{path}: is a directory, not a weights file (a TransformerLens model directory "
+                           "holds one .safetensors file and config.json)")
+    if path.stat().st_size == 0:
+        raise WeightsError(f"{path}: empty file")
+    if path.suffix == ".safetensors":
+        arrays = read_safetensors(path)
+        if "embed.W_E" in arrays:
+            config_path = _lens_config_path(path)
+            if config_path is None:
+                raise WeightsError(f"{path}: a TransformerLens state_dict needs its config beside it "
+                                   f"({path.with_suffix('.json').name} or config.json)")
+            return lens_input(arrays, _read_json(config_path), facts, "TransformerLens .safetensors + .json",
+                              str(path))
+        kind = "plain .safetensors"
+    else:
+        arrays = read_npz(path)
+        if CONFIG_KEY in arrays:
+            model = ModelInput(weights_from_arrays(arrays, str(path)), "TraDe weights file")
+            _check_facts_agree(model.weights, facts, str(path))
+            return model
+        kind = "plain .npz"
+    return plain_input(arrays, facts, kind, str(path))
+
+
+def _lens_config_path(tensors: Path) -> Path | None:
+    for candidate in (tensors.with_suffix(".json"), tensors.parent / "config.json"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_json(path: Path) -> dict:
+    if path.stat().st_size > MAX_HEADER_BYTES:
+        raise WeightsError(f"{path}: config larger than {MAX_HEADER_BYTES:,} bytes")
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise WeightsError(f"{path}: unreadable JSON config ({str(error)[:120]})") from None
+    if not isinstance(data, dict):
+        raise WeightsError(f"{path}: the config must be a JSON object")
+    return data
+
+
+def _tracr_weights(model) -> ModelWeights:
+    encoder = model.input_encoder
+    vocab = tuple(sorted(v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)))
+    max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
+                           compiler_pad=encoder.pad_token)
+    return weights_of_tracr(model, config)
+
+
+def _check_facts_agree(weights: ModelWeights, facts: ModelFacts, where: str) -> None:
+    """Flags given for a file that already says the same fact must agree with it."""
+    config = weights.compile_config
+    for flag, given, known in (("--vocab", facts.vocab, config.vocab), ("--max-seq-len", facts.max_seq_len,
+                                                                          config.max_seq_len),
+                               ("--bos", facts.bos, config.compiler_bos)):
+        if given is not None and tuple(np.atleast_1d(given).tolist()) != tuple(np.atleast_1d(known).tolist()):
+            raise WeightsError(f"{where}: {flag} {given!r} contradicts the file, which says {known!r} "
+                               f"(leave out {flag})")
+
+
+# ------------------------------------------------------------------------------------------- safetensors
+
+
+def read_safetensors(path: str | Path) -> dict[str, np.ndarray]:
+    """The arrays of a `.safetensors` file, header checked (names, dtypes, shapes, offsets, limits) before
+    any data is read; nothing is executed or unpickled."""
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            raise WeightsError(f"{path}: not a .safetensors file (shorter than its header)")
+        header_bytes = struct.unpack("<Q", head)[0]
+        if header_bytes > min(MAX_HEADER_BYTES, size - 8):
+            raise WeightsError(f"{path}: not a .safetensors file (header of {header_bytes:,} bytes in a file "
+                               f"of {size:,}; truncated?)")
+        try:
+            header = json.loads(handle.read(header_bytes))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            raise WeightsError(f"{path}: not a .safetensors file (bad header: {str(error)[:100]})") from None
+        if not isinstance(header, dict):
+            raise WeightsError(f"{path}: not a .safetensors file (the header is not an object)")
+        header.pop("__metadata__", None)
+        if len(header) > MAX_ARRAYS:
+            raise WeightsError(f"{path}: {len(header):,} arrays (limit {MAX_ARRAYS:,})")
+        data_bytes = size - 8 - header_bytes
+        entries, total = [], 0
+        for name, entry in header.items():
+            lens = _LENS_KEY.match(name)
+            if lens:
+                if lens.group(3) is not None and int(lens.group(3)) >= MAX_LAYERS:
+                    raise WeightsError(f"{path}: '{name[:80]}' names layer {int(lens.group(3)):,} "
+                                       f"(limit {MAX_LAYERS} layers)")
+            else:
+                try:
+                    check_key(name)
+                except WeightsError as error:
+                    raise WeightsError(f"{path}: {error}") from None
+            try:
+                dtype = np.dtype(_SAFETENSORS_DTYPES[entry["dtype"]])
+                shape = tuple(entry["shape"])
+                begin, end = entry["data_offsets"]
+                if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in
+                           (*shape, begin, end)):
+                    raise ValueError
+            except (KeyError, TypeError, ValueError):
+                raise WeightsError(f"{path}: '{name[:80]}' has a malformed header entry (dtype, shape, "
+                                   "data_offsets)") from None
+            problem = array_limits(name, shape, dtype)
+            if problem:
+                raise WeightsError(f"{path}: {problem}")
+            nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+            if end - begin != nbytes or end > data_bytes:
+                raise WeightsError(f"{path}: '{name[:80]}' claims bytes {begin}..{end} for {nbytes} bytes of data "
+                                   f"in {data_bytes} (truncated or corrupt)")
+            total += nbytes
+            if total > MAX_TOTAL_BYTES:
+                raise WeightsError(f"{path}: the arrays claim more than {MAX_TOTAL_BYTES:,} bytes in all")
+            entries.append((name, entry["dtype"], dtype, shape, begin, nbytes))
+        arrays = {}
+        for name, kind, dtype, shape, begin, nbytes in entries:
+            handle.seek(8 + header_bytes + begin)
+            array = np.frombuffer(handle.read(nbytes), dtype=dtype).reshape(shape)
+            if kind == "BF16":
+                array = (array.astype(np.uint32) << 16).view(np.float32)
+            arrays[name] = array.copy()
+    return arrays
+
+
+def write_safetensors(arrays: dict[str, np.ndarray], path: str | Path) -> None:
+    """Writes float32 arrays as `.safetensors` (for plain parameter files and tests)."""
+    from safetensors.numpy import save_file
+
+    save_file({name: np.ascontiguousarray(value, dtype=np.float32) for name, value in arrays.items()}, str(path))
+
+
+# ------------------------------------------------------------------------------------------- plain files
+
+
+def infer_heads(params: dict[str, np.ndarray]) -> tuple[int, int]:
+    """(num_heads, key_size) of Tracr parameters, from the block structure of each layer's attention.
+
+    Tracr gives every head `key_size` columns and fills each head's from its first column on: the key
+    matrix projects onto the key space (one residual direction per column, the BOS token's among them),
+    and the value and output matrices use a prefix of the same columns. So under the true split every
+    head's used columns form a prefix of its block, its key reads each direction at most once, and every
+    head that attends reads the BOS token's direction with its key. Splitting coarser puts two heads in
+    one block (a gap between them, or a direction such as BOS read twice); splitting finer leaves a block
+    without the BOS direction. The fewest heads that satisfy all three is Tracr's split.
+    """
+    layers = num_layers(params)
+    query = params.get("transformer/layer_0/attn/query/w")
+    if not layers or query is None or query.ndim != 2:
+        raise WeightsError("no attention layer: missing 'transformer/layer_0/attn/query/w'")
+    width = query.shape[1]
+    used = []
+    for layer in range(layers):
+        attn = f"transformer/layer_{layer}/attn"
+        parts = [params.get(f"{attn}/{part}/w") for part in ("query", "key", "value")]
+        output = params.get(f"{attn}/linear/w")
+        if any(p is None or p.ndim != 2 or p.shape[1] != width for p in parts) or output is None \
+                or output.ndim != 2 or output.shape[0] != width:
+            raise WeightsError(f"layer {layer}'s attention matrices do not share {width} columns")
+        columns = np.zeros(width, dtype=bool)
+        for part in parts:
+            columns |= np.any(part != 0, axis=0)
+        columns |= np.any(output != 0, axis=1)
+        used.append((columns, params[f"{attn}/key/w"] != 0))
+    bos_rows = _bos_candidates(params)
+    for heads in (h for h in range(1, width + 1) if width % h == 0):
+        size = width // heads
+        if all(_fits_split(columns, key, heads, size, bos_rows) for columns, key in used):
+            return heads, size
+    return 1, width
+
+
+def _bos_candidates(params: dict[str, np.ndarray]) -> np.ndarray:
+    """Residual directions that only one token embedding row writes (each `tokens:value`, BOS's among them)."""
+    embed = params["token_embed/embeddings"] != 0
+    return embed.sum(axis=0) == 1
+
+
+def _fits_split(columns: np.ndarray, key: np.ndarray, heads: int, size: int, bos_rows: np.ndarray) -> bool:
+    shared = None
+    for head in range(heads):
+        block = columns[head * size:(head + 1) * size]
+        count = int(block.sum())
+        if count == 0:
+            continue
+        if not block[:count].all():
+            return False  # a gap: two heads in one block
+        key_block = key[:, head * size:(head + 1) * size]
+        if (key_block.sum(axis=1) > 1).any():
+            return False  # a direction read by two key columns: two heads' key spaces in one block
+        reads = np.any(key_block, axis=1) & bos_rows
+        shared = reads if shared is None else shared & reads
+        if not shared.any():
+            return False  # no token direction that every head's key reads: a head cut in two
+    return True
+
+
+def plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str, where: str) -> ModelInput:
+    """A plain parameter file: geometry inferred, the rest from `facts` or the training data's defaults."""
+    try:
+        return _plain_input(arrays, facts, kind)
+    except WeightsError as error:
+        raise WeightsError(f"{where}: {error}") from None
+
+
+def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) -> ModelInput:
+    params = {name: np.asarray(value) for name, value in arrays.items()}
+    for name in ("token_embed/embeddings", "pos_embed/embeddings"):
+        if name not in params:
+            raise WeightsError(f"missing '{name}': not a Tracr model (expected Tracr's `module/name` keys, "
+                               "e.g. transformer/layer_0/attn/query/w)")
+        if params[name].ndim != 2 or 0 in params[name].shape:
+            raise WeightsError(f"'{name}' has shape {params[name].shape}, expected 2 non-empty dimensions")
+    for name, value in params.items():
+        if value.dtype.kind not in "fiu":
+            raise WeightsError(f"'{name}' has dtype {value.dtype}, expected numbers")
+        if not np.all(np.isfinite(value)):
+            raise WeightsError(f"'{name}' contains NaN or infinite values")
+    params = {name: value.astype(np.float32) for name, value in params.items()}
+    config, defaults = _settings(params, facts)
+    heads, key_size = infer_heads(params)
+    output_values = _output_values(facts, params)
+    weights = ModelWeights(params=params, compile_config=config, num_heads=heads, key_size=key_size,
+                           output_values=output_values)
+    validate(weights)
+    if facts.output_values is None:
+        defaults.append("output values unknown (--output-values)")
+    return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"])
+
+
+def _settings(params: dict[str, np.ndarray], facts: ModelFacts) -> tuple[CompileConfig, list[str]]:
+    """Compile settings from the flags, checked against the embeddings' rows; defaults where not given."""
+    defaults_config = CompileConfig()
+    tokens = params["token_embed/embeddings"].shape[0] - 2
+    positions = params["pos_embed/embeddings"].shape[0]
+    defaults = []
+    if facts.vocab is None:
+        if tokens != len(defaults_config.vocab):
+            raise WeightsError(f"token_embed has {tokens + 2} rows: a vocabulary of {tokens} tokens plus BOS and "
+                               f"PAD; pass --vocab with {tokens} tokens (e.g. --vocab "
+                               f"{','.join(map(str, range(min(tokens, 8))))}{',...' if tokens > 8 else ''})")
+        vocab = defaults_config.vocab
+        defaults.append(f"vocab {','.join(map(str, vocab))} (the training data's; --vocab)")
+    else:
+        vocab = tuple(facts.vocab)
+        if len(vocab) != tokens:
+            raise WeightsError(f"--vocab gives {len(vocab)} tokens but token_embed has {tokens + 2} rows "
+                               f"({tokens} tokens plus BOS and PAD); pass --vocab with {tokens} tokens")
+    if facts.max_seq_len is None:
+        max_seq_len = positions - 1
+        defaults.append(f"max_seq_len {max_seq_len} (from pos_embed's {positions} rows)")
+    else:
+        max_seq_len = facts.max_seq_len
+        if max_seq_len != positions - 1:
+            raise WeightsError(f"--max-seq-len {max_seq_len} does not fit pos_embed's {positions} rows "
+                               f"(pass --max-seq-len {positions - 1})")
+    bos = facts.bos if facts.bos is not None else defaults_config.compiler_bos
+    if facts.bos is None:
+        defaults.append(f"BOS {bos!r} (--bos)")
+    if bos == defaults_config.compiler_pad or bos in vocab:
+        raise WeightsError(f"--bos {bos!r} is the PAD token or in the vocabulary; pick another --bos")
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos)
+    try:
+        from trade.weights import check_config_claims
+
+        check_config_claims(config)
+    except WeightsError as error:
+        raise WeightsError(f"{error} (check --vocab, --max-seq-len and --bos)") from None
+    return config, defaults
+
+
+def _output_values(facts: ModelFacts, params: dict[str, np.ndarray], outputs: int | None = None):
+    given = facts.output_values
+    if given is None:
+        return OUTPUT_VALUES_UNKNOWN
+    if isinstance(given, str) and given == NUMERICAL:
+        if outputs not in (None, 1):
+            raise WeightsError(f"--output-values numerical, but the unembedding has {outputs} outputs")
+        return None
+    values = list(given)
+    d_model = params["token_embed/embeddings"].shape[1]
+    limit = outputs if outputs is not None else d_model
+    if (outputs is not None and len(values) != outputs) or len(values) > d_model:
+        raise WeightsError(f"--output-values gives {len(values)} values for "
+                           f"{'an unembedding of ' + str(outputs) + ' outputs' if outputs else 'a residual stream of ' + str(d_model)}"
+                           f"; pass --output-values with {limit if outputs else 'fewer'} values")
+    return values
+
+
+# ---------------------------------------------------------------------------------------- TransformerLens
+
+
+def lens_input(state: dict[str, np.ndarray], config: dict, facts: ModelFacts, kind: str,
+               where: str = "TransformerLens model") -> ModelInput:
+    """A TransformerLens state_dict and config read back into Tracr's layout (see `lens_to_tracr`)."""
+    try:
+        params, outputs, notes = lens_to_tracr(state, config)
+        tracr_config, defaults = _settings(params, facts)
+        output_values = _output_values(facts, params, outputs)
+        weights = ModelWeights(params=params, compile_config=tracr_config, num_heads=int(config["n_heads"]),
+                               key_size=int(config["d_head"]), output_values=output_values)
+        validate(weights)
+    except WeightsError as error:
+        raise WeightsError(f"{where}: {error}") from None
+    if facts.output_values is None:
+        defaults.append("output values unknown (--output-values)")
+    return ModelInput(weights, kind, defaults, notes)
+
+
+def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str, np.ndarray], int, list[str]]:
+    """Tracr parameters from a TransformerLens HookedTransformer's state_dict and config.
+
+    Undoes what the conversion (TransformerLens's Tracr demo) and TransformerLens's weight processing may
+    have done: heads split into [n_heads, d_model, d_head] tensors are joined back, an attention scale
+    other than Tracr's 1/sqrt(d_head) is folded into the queries, value biases folded into the output
+    bias (`fold_value_biases`) are exact either way, and the unembedding, a selection of residual
+    directions (possibly centred), is checked against the output the layers write.
+    Returns the parameters, the number of outputs and notes.
+    """
+    notes: list[str] = []
+    for name in state:
+        if not _LENS_KEY.match(name):
+            raise WeightsError(f"unexpected TransformerLens key '{name[:80]}'")
+    try:
+        heads, d_head, d_model = int(config["n_heads"]), int(config["d_head"]), int(config["d_model"])
+        layers = int(config["n_layers"])
+    except (KeyError, TypeError, ValueError):
+        raise WeightsError("the config lacks integers n_heads, d_head, d_model and n_layers") from None
+    if not (1 <= layers <= MAX_LAYERS and heads >= 1 and d_head >= 1 and d_model >= 1):
+        raise WeightsError(f"config claims {layers} layers of {heads} heads of size {d_head} (limits: 1 to "
+                           f"{MAX_LAYERS} layers, positive sizes)")
+    if config.get("normalization_type") not in (None, "None") or any(k.startswith(("blocks.0.ln", "ln_final"))
+                                                                      for k in state):
+        raise WeightsError(f"normalization_type {config.get('normalization_type')!r}: Tracr models have no "
+                           "layer norm (build the HookedTransformer with normalization_type=None)")
+    if config.get("act_fn", "relu") != "relu":
+        raise WeightsError(f"act_fn {config.get('act_fn')!r}: Tracr's MLPs use relu")
+    if config.get("attention_dir", "bidirectional") != "bidirectional":
+        raise WeightsError(f"attention_dir {config.get('attention_dir')!r}: TraDe reads Tracr's bidirectional "
+                           "(non-causal) models")
+    if config.get("positional_embedding_type", "standard") != "standard":
+        raise WeightsError("only standard (learned) positional embeddings come from Tracr")
+
+    def get(name: str, shape: tuple) -> np.ndarray:
+        if name not in state:
+            raise WeightsError(f"missing '{name}'")
+        value = np.asarray(state[name])
+        if value.dtype.kind not in "fiu" or (shape and tuple(value.shape) != shape):
+            raise WeightsError(f"'{name}' has shape {tuple(value.shape)} ({value.dtype}), expected {shape}")
+        if not np.all(np.isfinite(value)):
+            raise WeightsError(f"'{name}' contains NaN or infinite values")
+        return value.astype(np.float64)
+
+    embed = get("embed.W_E", ())
+    if embed.ndim != 2 or embed.shape[1] != d_model:
+        raise WeightsError(f"'embed.W_E' has shape {embed.shape}, expected (d_vocab, {d_model})")
+    positions = get("pos_embed.W_pos", ())
+    if positions.ndim != 2 or positions.shape[1] != d_model:
+        raise WeightsError(f"'pos_embed.W_pos' has shape {positions.shape}, expected (n_ctx, {d_model})")
+    params = {"token_embed/embeddings": embed, "pos_embed/embeddings": positions}
+    scale = float(config.get("attn_scale", np.sqrt(d_head))) if config.get("use_attn_scale", True) else 1.0
+    query_factor = np.sqrt(d_head) / scale
+    if not np.isclose(query_factor, 1.0):
+        notes.append(f"attention scale 1/{scale:g} folded into the queries (Tracr's is 1/sqrt({d_head}))")
+    attn_only = bool(config.get("attn_only", False))
+    d_mlp = int(config.get("d_mlp") or 0) if not attn_only else 0
+    folded = False
+    for layer in range(layers):
+        block, attn = f"blocks.{layer}", f"transformer/layer_{layer}/attn"
+        for part, tracr in (("Q", "query"), ("K", "key"), ("V", "value")):
+            weight = get(f"{block}.attn.W_{part}", (heads, d_model, d_head))
+            bias = get(f"{block}.attn.b_{part}", (heads, d_head)) if f"{block}.attn.b_{part}" in state \
+                else np.zeros((heads, d_head))
+            if part == "Q":
+                weight, bias = weight * query_factor, bias * query_factor
+            params[f"{attn}/{tracr}/w"] = weight.transpose(1, 0, 2).reshape(d_model, heads * d_head)
+            params[f"{attn}/{tracr}/b"] = bias.reshape(heads * d_head)
+        out = get(f"{block}.attn.W_O", (heads, d_head, d_model))
+        out_bias = get(f"{block}.attn.b_O", (d_model,)) if f"{block}.attn.b_O" in state else np.zeros(d_model)
+        value_bias = params[f"{attn}/value/b"].reshape(heads, d_head)
+        if np.any(value_bias):  # attention rows sum to one: b_V reaches the output as b_V W_O
+            out_bias = out_bias + np.einsum("hk,hkd->d", value_bias, out)
+            params[f"{attn}/value/b"] = np.zeros(heads * d_head)
+            folded = True
+        params[f"{attn}/linear/w"] = out.reshape(heads * d_head, d_model)
+        params[f"{attn}/linear/b"] = out_bias
+        mlp = f"transformer/layer_{layer}/mlp"
+        if d_mlp:
+            params[f"{mlp}/linear_1/w"] = get(f"{block}.mlp.W_in", (d_model, d_mlp))
+            params[f"{mlp}/linear_1/b"] = get(f"{block}.mlp.b_in", (d_mlp,))
+            params[f"{mlp}/linear_2/w"] = get(f"{block}.mlp.W_out", (d_mlp, d_model))
+            params[f"{mlp}/linear_2/b"] = get(f"{block}.mlp.b_out", (d_model,))
+        else:
+            params[f"{mlp}/linear_1/w"] = np.zeros((d_model, 1))
+            params[f"{mlp}/linear_1/b"] = np.zeros(1)
+            params[f"{mlp}/linear_2/w"] = np.zeros((1, d_model))
+            params[f"{mlp}/linear_2/b"] = np.zeros(d_model)
+    if folded:
+        notes.append("value biases folded into the output bias")
+    params = {name: value.astype(np.float32) for name, value in params.items()}
+    outputs = _check_unembedding(state, params, d_model, notes)
+    return params, outputs, notes
+
+
+def _check_unembedding(state: dict, params: dict[str, np.ndarray], d_model: int, notes: list[str]) -> int:
+    """The number of outputs; notes where the unembedding is not a plain selection of the output block."""
+    if "unembed.W_U" not in state:
+        notes.append("no unembedding: the output is what the last layers write")
+        return None
+    unembed = np.asarray(state["unembed.W_U"], dtype=np.float64)
+    if unembed.ndim != 2 or unembed.shape[0] != d_model or not np.all(np.isfinite(unembed)):
+        raise WeightsError(f"'unembed.W_U' has shape {unembed.shape}, expected ({d_model}, outputs) of finite "
+                           "numbers")
+    outputs = unembed.shape[1]
+    from trade.verify import output_block  # imports Tracr: only TransformerLens inputs get here
+
+    centred = unembed - unembed.min(axis=1, keepdims=True)  # undoes TransformerLens's centring of W_U
+    peak = centred.max() if centred.size else 0.0
+    selection = np.isclose(centred, peak) if peak > 0 else np.zeros_like(centred, dtype=bool)
+    plain = peak > 0 and np.allclose(centred[~selection], 0) and (selection.sum(axis=0) == 1).all() \
+        and (selection.sum(axis=1) <= 1).all()
+    block = output_block(params)
+    if not plain:
+        notes.append("the unembedding is not a selection of residual directions; the verdict is on the output "
+                     "the layers write")
+    elif sorted(np.flatnonzero(selection.any(axis=1)).tolist()) != block.tolist():
+        notes.append(f"the unembedding reads residual directions {np.flatnonzero(selection.any(axis=1)).tolist()}, "
+                     f"not the {block.tolist()} the last layers write (as the original Tracr demo's identity "
+                     "unembedding does); the verdict is on what the layers write")
+    if "unembed.b_U" in state and np.any(np.asarray(state["unembed.b_U"])):
+        notes.append("the unembedding has a non-zero bias, which Tracr never writes")
+    return outputs
+
+
+def tracr_to_lens(model):
+    """A TransformerLens HookedTransformer built from a Tracr AssembledTransformerModel the way
+    TransformerLens's Tracr demo builds it (config from Tracr's model config, heads split with einops-style
+    reshapes), except that the unembedding selects the output's residual directions, where the demo's
+    identity assumed they come first. Needs the `lens` extra."""
+    import torch
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
+
+    state, config = tracr_to_lens_state(model)
+    lens = HookedTransformer(HookedTransformerConfig(**config))
+    lens.load_state_dict({name: torch.tensor(value) for name, value in state.items()}, strict=False)
+    return lens
+
+
+def tracr_to_lens_state(model) -> tuple[dict[str, np.ndarray], dict]:
+    """The demo's state_dict and HookedTransformerConfig arguments for a Tracr model (NumPy only)."""
+    model_config = model.model_config
+    heads, d_head, layers = model_config.num_heads, model_config.key_size, model_config.num_layers
+    embed = np.asarray(model.params["token_embed"]["embeddings"], dtype=np.float32)
+    positions = np.asarray(model.params["pos_embed"]["embeddings"], dtype=np.float32)
+    d_model = embed.shape[1]
+    unembed = _tracr_unembedding(model, d_model)
+    config = dict(n_layers=layers, d_model=d_model, d_head=d_head, n_ctx=positions.shape[0],
+                  d_vocab=embed.shape[0], d_vocab_out=unembed.shape[1], d_mlp=model_config.mlp_hidden_size,
+                  n_heads=heads, act_fn="relu",
+                  attention_dir="causal" if model_config.causal else "bidirectional",
+                  normalization_type="LN" if model_config.layer_norm else None)
+    state = {"embed.W_E": embed, "pos_embed.W_pos": positions, "unembed.W_U": unembed}
+
+    def param(module: str, name: str) -> np.ndarray:
+        return np.asarray(model.params[module][name], dtype=np.float32)
+
+    for layer in range(layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+        for part, tracr in (("Q", "query"), ("K", "key"), ("V", "value")):
+            # "d_model (n_heads d_head) -> n_heads d_model d_head"
+            state[f"blocks.{layer}.attn.W_{part}"] = param(f"{attn}/{tracr}", "w").reshape(
+                d_model, heads, d_head).transpose(1, 0, 2)
+            state[f"blocks.{layer}.attn.b_{part}"] = param(f"{attn}/{tracr}", "b").reshape(heads, d_head)
+        state[f"blocks.{layer}.attn.W_O"] = param(f"{attn}/linear", "w").reshape(heads, d_head, d_model)
+        state[f"blocks.{layer}.attn.b_O"] = param(f"{attn}/linear", "b")
+        state[f"blocks.{layer}.mlp.W_in"] = param(f"{mlp}/linear_1", "w")
+        state[f"blocks.{layer}.mlp.b_in"] = param(f"{mlp}/linear_1", "b")
+        state[f"blocks.{layer}.mlp.W_out"] = param(f"{mlp}/linear_2", "w")
+        state[f"blocks.{layer}.mlp.b_out"] = param(f"{mlp}/linear_2", "b")
+    return state, config
+
+
+def _tracr_unembedding(model, d_model: int) -> np.ndarray:
+    """[d_model, outputs]: the residual direction of each output value (one column for a numerical output)."""
+    labels = [str(label) for label in model.residual_labels]
+    encoding = getattr(model.output_encoder, "encoding_map", None)
+    name = model.output_encoder.name if hasattr(model.output_encoder, "name") else None
+    if encoding is None:  # numerical: the output's one direction
+        unembed = np.zeros((d_model, 1), dtype=np.float32)
+        index = labels.index(name) if name in labels else None
+        if index is None:
+            from trade.verify import output_block
+
+            params = {f"{m}/{n}": np.asarray(v) for m, g in model.params.items() for n, v in g.items()}
+            index = int(output_block(params)[0])
+        unembed[index, 0] = 1.0
+        return unembed
+    unembed = np.zeros((d_model, len(encoding)), dtype=np.float32)
+    for value, column in encoding.items():
+        unembed[labels.index(f"{name}:{value}"), column] = 1.0
+    return unembed
+
+
+def save_lens(state: dict[str, np.ndarray], config: dict, path: str | Path) -> None:
+    """Writes a TransformerLens state_dict and its config as PATH (.safetensors) and PATH with .json."""
+    path = Path(path)
+    write_safetensors(state, path)
+    path.with_suffix(".json").write_text(json.dumps(config, default=str))
+
+
+def plain_arrays(weights: ModelWeights) -> dict[str, np.ndarray]:
+    """The `module/name` arrays a user saves from a Tracr model, without any TraDe metadata."""
+    return {name: np.asarray(value, dtype=np.float32) for name, value in weights.params.items()}
