@@ -8,8 +8,10 @@ nor JAX: a GPU machine needs only PyTorch, NumPy and pyarrow to train.
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # annotations only: `trade --help` and file errors need no NumPy
+    import numpy as np
 
 
 @dataclasses.dataclass(frozen=True)
