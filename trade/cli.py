@@ -316,18 +316,40 @@ def _evaluate_suite(args: argparse.Namespace) -> None:
     print(f"pages: {write_suite_pages(programs, out, checkpoint)} links one page per program")
 
 
+def read_model_argument(args: argparse.Namespace):
+    """The model to decompile (`trade.model_inputs.ModelInput`), read and checked before torch, JAX or Tracr
+    load, so that a bad file costs a fraction of a second; flags the file contradicts are refused."""
+    from trade.model_inputs import ModelFacts, ModelInput, parse_output_values, read_model
+    from trade.weights import WeightsError
+
+    vocab = parse_vocab(args.vocab) if args.vocab is not None else None
+    if args.max_seq_len is not None and args.max_seq_len < 1:
+        raise UserError("--max-seq-len must be at least 1")
+    try:
+        output_values = parse_output_values(args.output_values) if args.output_values is not None else None
+        facts = ModelFacts(vocab=vocab, max_seq_len=args.max_seq_len, bos=args.bos, output_values=output_values)
+        if args.program:
+            from trade.weights import weights_of
+
+            defaults = CompileConfig()
+            settings = argparse.Namespace(**{**vars(args), "vocab": args.vocab or ",".join(map(str, defaults.vocab)),
+                                             "max_seq_len": args.max_seq_len or defaults.max_seq_len,
+                                             "bos": args.bos or defaults.compiler_bos})
+            return ModelInput(weights_of(compile_program_file(args.program, settings)), "a .rasp program")
+        if args.model:
+            return read_model(args.model, facts)
+    except WeightsError as error:
+        raise UserError(str(error)) from None
+    raise UserError("give a weights file (MODEL.npz, MODEL.safetensors) or --program FILE.rasp")
+
+
 def cmd_decompile(args: argparse.Namespace) -> None:
+    model = read_model_argument(args)
     from trade.decoding import TooLargeError
     from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
     from trade.repair import RepairOptions
-    from trade.weights import WeightsError, weights_of
+    from trade.weights import WeightsError
 
-    if args.program:
-        model = weights_of(compile_program_file(args.program, args))
-    elif args.model:
-        model = args.model
-    else:
-        raise UserError("give a weights file (MODEL.npz) or --program FILE.rasp")
     checkpoint = _load_checkpoint(args.checkpoint)
     if args.repair_seconds <= 0:
         raise UserError("--repair-seconds must be positive")
@@ -397,7 +419,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     print(f"report: {path} ({path.stat().st_size / 1024:.0f} KiB)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `trade` parser; with `command`, only that subcommand's arguments import what they need."""
     parser = argparse.ArgumentParser(
         prog="trade", description="TraDe: decompile Tracr-compiled transformers into RASP programs.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -488,13 +511,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_workers_option(unpack)
     unpack.set_defaults(run=cmd_unpack)
 
-    from trade.train import add_train_arguments
 
     train = commands.add_parser(
         "train", help="train a decompiler on a dataset", formatter_class=formatter,
         description="Train the encoder-decoder on a dataset; resumes from RUN_DIR/last after a kill.\n\n"
                     "example:\n  trade train --data data/train --preset small --out runs/small --grammar-mask")
-    add_train_arguments(train)
+    if command in (None, "train"):  # imports torch: only when `train` runs (or a caller wants every command)
+        from trade.train import add_train_arguments
+
+        add_train_arguments(train)
     train.set_defaults(run=cmd_train)
 
     export = commands.add_parser(
@@ -559,7 +584,11 @@ def build_parser() -> argparse.ArgumentParser:
                            help="list the tokens of an exact result that the weights do not decide "
                                 "(about 1 s)")
     _add_compile_options(decompile)
-    decompile.set_defaults(run=cmd_decompile)
+    decompile.add_argument("--output-values", default=None, metavar="VALUES",
+                           help="the output's values in Tracr's order (e.g. 0,1,2 or a,b), or 'numerical', for a "
+                                "file that does not carry them")
+    # A file that carries its settings is read with them; the flags fill in what a plain file lacks.
+    decompile.set_defaults(run=cmd_decompile, vocab=None, max_seq_len=None, bos=None)
 
     report = commands.add_parser(
         "report", help="decompile a model and write one self-contained HTML page about it",
@@ -578,6 +607,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compile_options(report)
     report.set_defaults(run=cmd_report)
     return parser
+
+
+MAX_ERROR_CHARACTERS = 2000
 
 
 def _one_line(error: BaseException) -> tuple[str, int]:
@@ -602,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [argument for argument in argv if argument != "--debug"]
-    parser = build_parser()
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), ""))
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     args = parser.parse_args(argv)
     try:
@@ -614,7 +646,10 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         message, status = _one_line(error)
-        print("trade: error: " + " ".join(message.split()), file=sys.stderr)
+        message = " ".join(message.split())
+        if len(message) > MAX_ERROR_CHARACTERS:  # an error quoting a 5 MB input line is no help
+            message = message[:MAX_ERROR_CHARACTERS] + " [...]"
+        print("trade: error: " + message, file=sys.stderr)
         return status
     return 0
 
