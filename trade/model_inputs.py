@@ -65,7 +65,8 @@ class ModelInput:
             missing.append("the variables' names (no residual labels come with this input)")
         if isinstance(self.weights.output_values, str):
             missing.append("the output's values (not in the arrays; give --output-values)")
-        missing += [f"{fact} is assumed" for fact in self.defaults if not fact.startswith("max_seq_len")]
+        missing += [f"{fact} is assumed" for fact in self.defaults
+                    if not fact.startswith(("max_seq_len", "output values"))]
         return missing
 
 
@@ -382,7 +383,7 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts) -> tuple[Compile
     bos = facts.bos if facts.bos is not None else defaults_config.compiler_bos
     if facts.bos is None:
         defaults.append(f"BOS {bos!r} (--bos)")
-    if bos == defaults_config.compiler_pad or bos in vocab:
+    if bos == defaults_config.compiler_pad or bos in {str(token) for token in vocab}:
         raise WeightsError(f"--bos {bos!r} is the PAD token or in the vocabulary; pick another --bos")
     config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos)
     try:
@@ -621,6 +622,17 @@ def _tracr_unembedding(model, d_model: int) -> np.ndarray:
         unembed[index, 0] = 1.0
         return unembed
     unembed = np.zeros((d_model, len(encoding)), dtype=np.float32)
+    values = {str(value) for value in encoding}
+    prefixes: dict[str, set[str]] = {}
+    for label in labels:
+        prefix, _, value = label.rpartition(":")
+        prefixes.setdefault(prefix, set()).add(value)
+    # The output's label: the one variable whose values are exactly the output encoder's (as TransformerLens's
+    # own Tracr helper finds it); if several match, the last written, where Tracr puts the output.
+    matches = [prefix for prefix, found in prefixes.items() if found == values]
+    if name is None and not matches:
+        raise WeightsError("cannot find the output's residual directions among the model's labels")
+    name = name if name is not None else matches[-1]
     for value, column in encoding.items():
         unembed[labels.index(f"{name}:{value}"), column] = 1.0
     return unembed

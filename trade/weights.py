@@ -191,7 +191,7 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
                     raise WeightsError(f"{path}: '{name}' has dtype {dtype}, expected numbers")
                 problem = array_limits(name, shape, dtype)
                 if name == CONFIG_KEY and dtype.itemsize * max(1, int(np.prod(shape))) > 4 * MAX_CONFIG_CHARS:
-                    problem = f"'{CONFIG_KEY}' is longer than {MAX_CONFIG_CHARS:,} characters"
+                    problem = f"'{CONFIG_KEY}' is longer than the limit of {MAX_CONFIG_CHARS:,} characters"
                 if problem:
                     raise WeightsError(f"{path}: {problem}")
                 total += int(np.prod(shape, dtype=object)) * dtype.itemsize
@@ -254,9 +254,13 @@ def check_output_values(output_values, d_model: int) -> None:
     """Output values: null (numerical), `unknown`, or distinct numbers or strings, no more than d_model."""
     if output_values is None or (isinstance(output_values, str) and output_values == OUTPUT_VALUES_UNKNOWN):
         return
-    if not isinstance(output_values, list) or not all(
-            not isinstance(v, bool) and isinstance(v, (int, float, str)) for v in output_values):
-        raise WeightsError("output_values must be a list of numbers or strings, or null")
+    def scalar(value) -> bool:  # Tracr's values: numbers, booleans, strings, and tuples of them
+        if isinstance(value, (list, tuple)):
+            return len(value) <= 16 and all(isinstance(v, (int, float, str)) for v in value)
+        return isinstance(value, (int, float, str))
+
+    if not isinstance(output_values, list) or not all(scalar(v) for v in output_values):
+        raise WeightsError("output_values must be a list of numbers, booleans, strings or tuples, or null")
     if len(set(output_values)) != len(output_values):
         raise WeightsError("output_values repeats a value")
     if not output_values or len(output_values) > d_model:

@@ -1,0 +1,124 @@
+"""Every way a Tracr model arrives (trade.model_inputs): plain parameter files, TransformerLens models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from trade.cli import build_parser, compile_program_file
+from trade.model_inputs import (ModelFacts, infer_heads, parse_output_values, parse_tokens, plain_arrays,
+                                read_model, save_lens, tracr_to_lens_state, write_safetensors)
+from trade.weights import WeightsError, weights_of
+
+EXAMPLES = ("reverse", "hist", "pair_balance", "frac_prevs")
+
+
+def compiled(name: str):
+    args = build_parser("compile").parse_args(["compile", f"examples/{name}.rasp", "-o", "unused.npz"])
+    return weights_of(compile_program_file(f"examples/{name}.rasp", args))
+
+
+def tracr_model():
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    return compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens), vocab={0, 1, 2, 3},
+                                           max_seq_len=4, compiler_bos="BOS")
+
+
+def test_tokens_parse_as_ints_or_strings():
+    assert parse_tokens("0,1,2", "--vocab") == (0, 1, 2)
+    assert parse_tokens("a, b,3", "--vocab") == ("a", "b", 3)
+    assert parse_output_values("numerical") == "numerical"
+    with pytest.raises(WeightsError, match="--vocab"):
+        parse_tokens("0,,1", "--vocab")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_heads_and_key_size_are_read_from_the_attention_blocks(name):
+    weights = compiled(name)
+    assert infer_heads(weights.params) == (weights.num_heads, weights.key_size)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".safetensors"])
+def test_plain_files_read_back_the_same_arrays(tmp_path, suffix):
+    weights = compiled("pair_balance")  # two heads in one layer
+    path = tmp_path / f"model{suffix}"
+    if suffix == ".npz":
+        np.savez(path, **plain_arrays(weights))
+    else:
+        write_safetensors(plain_arrays(weights), path)
+    given = read_model(path)
+    assert given.kind == f"plain {suffix}"
+    assert (given.weights.num_heads, given.weights.key_size) == (weights.num_heads, weights.key_size)
+    assert given.weights.compile_config == weights.compile_config
+    assert all(np.array_equal(given.weights.params[k], v) for k, v in weights.params.items())
+    assert any(fact.startswith("vocab 0,1,2,3,4") for fact in given.defaults)
+    assert given.weights.residual_labels is None and "names" in " ".join(given.unpromised())
+
+
+def test_a_flag_that_does_not_fit_the_shapes_is_named(tmp_path):
+    path = tmp_path / "model.npz"
+    np.savez(path, **plain_arrays(compiled("reverse")))
+    with pytest.raises(WeightsError, match="--vocab gives 3 tokens"):
+        read_model(path, ModelFacts(vocab=(0, 1, 2)))
+    with pytest.raises(WeightsError, match="--max-seq-len"):
+        read_model(path, ModelFacts(max_seq_len=7))
+    assert read_model(path, ModelFacts(vocab=("a", "b", "c", "d", "e"))).weights.compile_config.vocab == \
+        ("a", "b", "c", "d", "e")
+
+
+def test_plain_files_decompile_to_the_trade_file_s_verdict_and_program(tmp_path):
+    from trade.decompile import DecompileOptions, decompile
+
+    options = DecompileOptions(repair=False)
+    for name in ("reverse", "hist"):
+        weights = compiled(name)
+        np.savez(tmp_path / "plain.npz", **plain_arrays(weights))
+        write_safetensors(plain_arrays(weights), tmp_path / "plain.safetensors")
+        expected = decompile(weights, options=options)
+        for path in (tmp_path / "plain.npz", tmp_path / "plain.safetensors"):
+            result = decompile(path, options=options)
+            assert result.verdict == expected.verdict, (name, path, result.reason)
+            assert "not promised for this input" in result.reason
+
+
+def test_a_lens_state_dict_reads_back_to_tracr_s_layout(tmp_path):
+    model = tracr_model()
+    state, config = tracr_to_lens_state(model)
+    save_lens(state, config, tmp_path / "lens.safetensors")
+    given = read_model(tmp_path / "lens.safetensors", ModelFacts(vocab=(0, 1, 2, 3)))
+    assert given.kind.startswith("TransformerLens")
+    for module, group in model.params.items():
+        for name, value in group.items():
+            assert np.allclose(given.weights.params[f"{module}/{name}"], np.asarray(value)), (module, name)
+    assert (given.weights.num_heads, given.weights.key_size) == (model.model_config.num_heads,
+                                                                 model.model_config.key_size)
+
+
+def test_folded_value_biases_and_another_attention_scale_are_undone(tmp_path):
+    model = tracr_model()
+    state, config = tracr_to_lens_state(model)
+    state = dict(state)
+    state["blocks.0.attn.W_Q"] = state["blocks.0.attn.W_Q"] * 2.0  # scores divided by twice the scale
+    config = {**config, "attn_scale": 2.0 * np.sqrt(config["d_head"])}
+    save_lens(state, config, tmp_path / "lens.safetensors")
+    given = read_model(tmp_path / "lens.safetensors", ModelFacts(vocab=(0, 1, 2, 3)))
+    assert np.allclose(given.weights.params["transformer/layer_0/attn/query/w"],
+                       np.asarray(model.params["transformer/layer_0/attn/query"]["w"]))
+    assert any("scale" in note for note in given.notes)
+
+
+def test_a_live_hooked_transformer_decompiles_like_the_tracr_model():
+    pytest.importorskip("transformer_lens", reason="the `lens` extra (pip install -e '.[lens]') is not installed")
+    from trade.decompile import DecompileOptions, decompile
+    from trade.model_inputs import tracr_to_lens
+
+    model = tracr_model()
+    lens = tracr_to_lens(model)
+    given = read_model(lens, ModelFacts(vocab=(0, 1, 2, 3)))
+    for module, group in model.params.items():
+        for name, value in group.items():
+            assert np.allclose(given.weights.params[f"{module}/{name}"], np.asarray(value)), (module, name)
+    options = DecompileOptions(repair=False)
+    assert decompile(lens, options=options, vocab=(0, 1, 2, 3)).verdict == decompile(model, options=options).verdict
