@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/trade: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e ".[dev,ray]"
+	$(BIN)/pip install -q -e ".[dev,ray,lens]"
 	touch $(BIN)/trade
 
 setup: $(BIN)/trade
