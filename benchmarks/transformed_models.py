@@ -50,12 +50,32 @@ def _versions(program, index: int, kinds: list[str], noise: float, compress: lis
     for kind in kinds:
         if kind == "noise":
             versions[f"noise {noise:g}"] = transform.add_noise(plain, noise, index)
+        elif kind == "noise-max":
+            scale = largest_noise(plain, index)
+            versions["noise, largest S keeping outputs"] = transform.add_noise(plain, scale, index)
+            versions["noise, largest S keeping outputs"].transform[-1]["largest"] = True
+            versions["noise, 3x beyond it"] = transform.add_noise(plain, scale * 3, index)
         elif kind == "compress":
             for amount in compress:
                 versions[f"compress {amount:g}"] = transform.transformed(plain, "compress", index, amount)
         else:
             versions[kind] = transform.transformed(plain, kind, index)
     return plain, versions
+
+
+NOISE_GRID = tuple(float(f"{m}e{e}") for e in range(-9, -2) for m in (1, 2, 5))
+
+
+def largest_noise(weights, seed: int) -> float:
+    """The largest S of NOISE_GRID such that this S and every smaller one (same seed) keep every output."""
+    from trade import transform
+
+    best = NOISE_GRID[0]
+    for scale in NOISE_GRID:
+        if not transform.same_outputs(weights, transform.add_noise(weights, scale, seed)):
+            break
+        best = scale
+    return best
 
 
 def _greedy(weights, program, space) -> tuple[bool, bool, bool]:
@@ -82,6 +102,12 @@ def _greedy(weights, program, space) -> tuple[bool, bool, bool]:
     return predicted == program, compilable, equivalent
 
 
+def transform_same_outputs(original, changed) -> bool:
+    from trade import transform
+
+    return transform.same_outputs(original, changed)
+
+
 def run_one(job: tuple) -> dict:
     from trade.compiled import CompileConfig
     from trade.decompile import decompile
@@ -101,11 +127,15 @@ def run_one(job: tuple) -> dict:
         row = {}
         if weights.transform and weights.transform[-1]["kind"] == "compress":
             row["output_agreement"] = weights.transform[-1]["output_agreement"]
+        if weights.transform and weights.transform[-1]["kind"] == "noise":
+            row["noise"] = weights.transform[-1]["scale"]
+            row["outputs_kept"] = transform_same_outputs(plain, weights)
         began = time.perf_counter()
         result = decompile(weights, _DECOMPILER)
         row["seconds"] = time.perf_counter() - began
         row["verdict"] = result.verdict
-        row["equivalent"] = same_function(truth, program_outputs(result.program, space))
+        row["equivalent"] = bool(len(result.program.lines)) and same_function(
+            truth, program_outputs(result.program, space))
         row["exact_code"] = result.program == program
         if decoder_alone and name != "compiled, with names":
             row["greedy"] = _greedy(weights, program, space)
@@ -133,6 +163,12 @@ def _table(results: list[dict], decoder_alone: bool) -> str:
             if rows:
                 lines.append(f"| {name} | {_share(g[0] for g in rows)} | {_share(g[1] for g in rows)} | "
                              f"{_share(g[2] for g in rows)} |")
+    noisy = [name for name in results[0] if "noise" in results[0][name]]
+    for name in noisy:
+        scales = sorted(r[name]["noise"] for r in results)
+        kept = sum(r[name]["outputs_kept"] for r in results)
+        lines.append(f"\n{name}: S from {scales[0]:g} to {scales[-1]:g} (median {scales[len(scales) // 2]:g}); "
+                     f"outputs kept in {kept} of {len(results)} models")
     compressed = [name for name in results[0] if "output_agreement" in results[0][name]]
     for name in compressed:
         agreements = [r[name]["output_agreement"] for r in results]

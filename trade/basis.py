@@ -78,6 +78,11 @@ class Recovery:
     matrix: np.ndarray
     noise: float
 
+    @property
+    def readout(self) -> ModelWeights:
+        """The recovered weights with the given model's output read-out, snapped to 0s and 1s."""
+        return dataclasses.replace(self.weights, unembedding=np.round(self.unsnapped.unembedding).astype(np.float32))
+
 
 def _vectors(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every residual vector the weights write or read, as rows, with a flag for reads and the scale
@@ -787,7 +792,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         from trade.transform import decoded_outputs, model_outputs
 
         shown = decoded_outputs(given, model_outputs(given))
-        clean = decoded_outputs(given, model_outputs(recovery.weights))
+        clean = decoded_outputs(given, model_outputs(recovery.readout))
         differ = sum(int(np.sum(a != b)) for a, b in zip(shown, clean))
         outputs_kept = differ == 0
         if differ:
@@ -806,12 +811,16 @@ def decompile_transformed(model, decompiler=None, options=None):
         result.config = given.compile_config
     began = time.perf_counter()
     reference = given_reference(given, recovery.weights if recovery is not None else None)
-    texts = [result.text] + [c.text for c in result.candidates if c.text is not None]
+    programs = [result.program]
+    for candidate in result.candidates:
+        try:
+            programs.append(parse_program(candidate.text))
+        except (ValueError, TypeError, AttributeError):  # a candidate the parser does not take: skip it
+            continue
     best = None
     seen = set()
-    for text in texts:
-        program = parse_program(text)
-        if program in seen:
+    for program in programs:
+        if program in seen or not len(program.lines):  # an empty reading: nothing to judge
             continue
         seen.add(program)
         verdict, reason = verdict_on_given(program, given, reference, outputs_kept)
@@ -819,8 +828,10 @@ def decompile_transformed(model, decompiler=None, options=None):
             best = (program, verdict, reason)
         if verdict == EXACT or len(seen) >= MAX_RECHECKED:
             break
+    if best is None:
+        best = (result.program, UNVERIFIED, result.reason)
     program, verdict, reason = best
-    if program != parse_program(result.text):
+    if program != result.program:
         result.program, result.text = program, program_to_text(program, job.layer_comments(
             program, given.compile_config))
     result.verdict, result.reason = verdict, f"{reason}; {note}"
