@@ -1,0 +1,93 @@
+"""Recovering the one-hot basis of transformed models, and verdicts on them (trade.basis)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trade import basis, transform
+from trade.checkpoint import save_checkpoint
+from trade.compiling import compile_program
+from trade.decompile import decompile, load_decompiler
+from trade.evaluate import InputSpace, program_outputs, same_function
+from trade.model import Decompiler, preset
+from trade.program.interpret import all_inputs
+from trade.program.text import parse_program
+from trade.weights import TokenizerConfig, weights_of
+from tests.conftest import REVERSE
+
+
+@pytest.fixture(scope="module")
+def decompiler(tmp_path_factory):
+    """An untrained decoder: on a recovered basis the weights are read, not decoded."""
+    torch.manual_seed(0)
+    directory = tmp_path_factory.mktemp("ckpt") / "tiny"
+    save_checkpoint(directory, Decompiler(preset("tiny", input_width=2000)), tokenizer=TokenizerConfig())
+    return load_decompiler(directory)
+
+
+def _plain(program):
+    return dataclasses.replace(weights_of(compile_program(program)), residual_labels=None)
+
+
+def _equivalent(a, b, config) -> bool:
+    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
+    return same_function(program_outputs(a, space), program_outputs(b, space))
+
+
+def test_compiled_weights_are_one_hot_and_transformed_ones_are_not():
+    weights = _plain(parse_program(REVERSE))
+    assert basis.is_one_hot(weights)
+    assert not basis.is_one_hot(transform.rotate(weights, 0))
+    assert not basis.is_one_hot(transform.add_noise(weights, 1e-6, 0))
+
+
+def test_a_rotation_is_undone_exactly():
+    weights = _plain(parse_program(REVERSE))
+    recovery = basis.recover(transform.rotate(weights, 4))
+    assert recovery.noise < 1e-6
+    assert basis.is_one_hot(recovery.weights)
+    assert basis.basis_difference(weights, recovery.weights, tolerance=1e-6) is None
+    assert basis.basis_difference(weights, transform.rotate(weights, 4)) is None
+
+
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 11), seed=st.integers(0, 2 ** 31 - 1))
+def test_rotating_a_generated_model_keeps_its_outputs_and_decompiles_exactly(accepted_programs, decompiler,
+                                                                            index, seed):
+    program = accepted_programs[index].program
+    weights = _plain(program)
+    rotated = transform.rotate(weights, seed)
+    assert transform.same_outputs(weights, rotated)
+    result = decompile(rotated, decompiler)
+    assert result.verdict == "exact", result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(index=st.integers(0, 11), seed=st.integers(0, 2 ** 31 - 1))
+def test_mixing_keeps_outputs_and_never_gets_a_wrong_verdict(accepted_programs, decompiler, index, seed):
+    program = accepted_programs[index].program
+    weights = _plain(program)
+    mixed = transform.mix(weights, seed)
+    assert transform.same_outputs(weights, mixed)
+    result = decompile(mixed, decompiler)
+    if result.verdict in ("exact", "equivalent"):
+        assert _equivalent(program, result.program, weights.compile_config)
+
+
+def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
+    program = parse_program(REVERSE)
+    weights = _plain(program)
+    quiet = transform.add_noise(weights, 1e-7, 0)
+    assert transform.same_outputs(weights, quiet)
+    result = decompile(quiet, decompiler)
+    assert result.verdict in ("exact", "equivalent") and _equivalent(program, result.program, weights.compile_config)
+    loud = transform.add_noise(weights, 3e-3, 0)
+    assert not transform.same_outputs(weights, loud)
+    result = decompile(loud, decompiler)
+    assert result.verdict == "unverified"
+    assert "noise beyond the limit" in result.reason or "no one-hot basis" in result.reason
