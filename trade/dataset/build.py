@@ -42,6 +42,9 @@ class DatasetConfig:
     validation_fraction: float = 0.05
     test_fraction: float = 0.05
     only_split: str | None = None  # keep only programs of this split (an independent test set)
+    # Function-preserving variants written instead of the compiled weights, in turn by index
+    # (`trade.transform`: rotate, mix, noise:S, compress:K, or none); the program stays the label.
+    transform: tuple[str, ...] = ()
 
     @staticmethod
     def default_shard_size(n: int) -> int:
@@ -58,6 +61,7 @@ class DatasetConfig:
         """The config saved in a manifest; ValueError if a field has the wrong type or range."""
         values = dict(data)
         values["sampler"] = SamplerConfig.from_json(values["sampler"])
+        values["transform"] = tuple(values.get("transform", ()))
         config = cls(**values)
         counts_ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
                         for v in (config.n, config.seed, config.shard_size - 1))
@@ -92,6 +96,19 @@ def shard_ranges(config: DatasetConfig) -> list[tuple[int, int, int]]:
             for shard, start in enumerate(range(0, config.n, config.shard_size))]
 
 
+def transformed_model(model, kind: str, seed: int):
+    """The compiled model with its weights replaced by a `trade.transform` variant (`noise:S`,
+    `compress:K`); the dataset keeps no unembedding, the decoder reads only the weights."""
+    from trade import transform
+    from trade.weights import weights_of
+
+    name, _, amount = kind.partition(":")
+    if name == "none":
+        return model
+    variant = transform.transformed(weights_of(model), name, seed, float(amount) if amount else None)
+    return dataclasses.replace(model, params=variant.params)
+
+
 def build_shard(out_dir: str, shard: int, start: int, stop: int, config_json: dict) -> dict:
     """Samples, compiles and writes one shard atomically; returns its summary."""
     config = DatasetConfig.from_json(config_json)
@@ -107,6 +124,9 @@ def build_shard(out_dir: str, shard: int, start: int, stop: int, config_json: di
         accepted = sample_accepted(config.seed, index, config.sampler, test_inputs, keep)
         rejections.update(accepted.rejections)
         program, model = accepted.program, accepted.model
+        if config.transform:
+            model = transformed_model(model, config.transform[index % len(config.transform)],
+                                      config.seed * 1_000_003 + index)
         program_hash = program.fingerprint()
         names = sorted(model.params)
         rows["index"].append(index)
