@@ -229,11 +229,19 @@ def _bytes_edit(edit: Callable[[bytes], bytes]) -> Callable[[Path], None]:
     return apply
 
 
-def _flip(position: float) -> Callable[[bytes], bytes]:
-    def edit(content: bytes) -> bytes:
-        index = int(len(content) * position)
-        return content[:index] + bytes([content[index] ^ 0x5A]) + content[index + 1:]
-    return edit
+def _flip_in_column(column: str) -> Callable[[Path], None]:
+    """Flips a byte in the middle of a column's compressed pages (a flip elsewhere may change nothing read,
+    which the Hypothesis test in tests/test_fuzz.py allows; here the data must change, so the run must fail)."""
+    def apply(data: Path) -> None:
+        import pyarrow.parquet as pq
+
+        path = data / SHARD
+        chunk = pq.ParquetFile(path).metadata.row_group(0).column(
+            pq.ParquetFile(path).schema_arrow.get_field_index(column))
+        index = (chunk.dictionary_page_offset or chunk.data_page_offset) + chunk.total_compressed_size // 2
+        content = path.read_bytes()
+        path.write_bytes(content[:index] + bytes([content[index] ^ 0x5A]) + content[index + 1:])
+    return apply
 
 
 def _sparse_huge(data: Path) -> None:
@@ -282,9 +290,9 @@ SHARD_MUTATIONS: dict[str, Callable[[Path], None]] = {
     "truncated-footer": _bytes_edit(lambda content: content[:-100]),
     "truncated-8-bytes": _bytes_edit(lambda content: content[:-8]),
     "random-bytes": _bytes_edit(lambda content: random.Random(2).randbytes(len(content))),
-    "flipped-byte-10%": _bytes_edit(_flip(0.10)),
-    "flipped-byte-50%": _bytes_edit(_flip(0.50)),
-    "flipped-byte-90%": _bytes_edit(_flip(0.90)),
+    "flipped-byte-in-weights": _flip_in_column("weight_data"),
+    "flipped-byte-in-program-ids": _flip_in_column("program_ids"),
+    "flipped-byte-in-program-text": _flip_in_column("program_text"),
     "directory": lambda data: ((data / SHARD).unlink(), (data / SHARD).mkdir()),
     "deleted": lambda data: (data / SHARD).unlink(),
     "sparse-5GB": _sparse_huge,
