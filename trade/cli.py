@@ -244,8 +244,13 @@ def _set_threads(threads: int | None) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.dataset.read import check_dataset, iter_examples
 
-    if args.data and not args.programs:
-        check_dataset(args.data)  # a bad manifest or shard fails here, before the compiler and model load
+    data_examples = []
+    if args.data and not args.programs:  # a bad manifest, shard or row fails here, before the model loads
+        check_dataset(args.data)
+        data_examples = list(itertools.islice(iter_examples(args.data, split=args.split), args.n))
+        if not data_examples:
+            raise UserError(f"{args.data}: no programs of split '{args.split}' (the dataset is empty "
+                            f"or has none of that split; try --split train)")
     from trade.evaluate import load_programs_dir
     from trade.decompile import DEFAULT_CHECKPOINT
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
@@ -271,10 +276,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
             raise UserError(str(error)) from None
         description = {"programs_dir": args.programs}
     elif args.data:
-        examples = list(itertools.islice(iter_examples(args.data, split=args.split), args.n))
-        if not examples:
-            raise UserError(f"{args.data}: no programs of split '{args.split}' (the dataset is empty "
-                            f"or has none of that split; try --split train)")
+        examples = data_examples
         description = {"data": args.data, "split": args.split}
     else:
         raise UserError("give --data DIR or --programs DIR")
