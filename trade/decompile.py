@@ -47,6 +47,7 @@ from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verif
                           reference_model, same_parameters, undetermined_tokens, verify)
 from trade.weights import (OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens, load_weights, weights_of,
                            weights_of_tracr)
+from trade.model_inputs import ModelFacts, ModelInput, read_model
 from trade.weights_to_program import ReadError, ReadProgram, read_program
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
@@ -123,23 +124,11 @@ def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
     return checkpoint
 
 
-def weights_from(model) -> ModelWeights:
-    """ModelWeights from a path, ModelWeights, a CompiledModel, or a Tracr AssembledTransformerModel."""
-    if isinstance(model, ModelWeights):
-        return model
-    if isinstance(model, CompiledModel):
-        return weights_of(model)
-    if isinstance(model, (str, Path)):
-        return load_weights(model)
-    if hasattr(model, "params") and hasattr(model, "input_encoder"):
-        encoder = model.input_encoder
-        vocab = tuple(sorted(v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)))
-        max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
-        config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
-                               compiler_pad=encoder.pad_token)
-        return weights_of_tracr(model, config)
-    raise TypeError(f"cannot decompile a {type(model).__name__}: give a .npz path, ModelWeights "
-                    "or a Tracr AssembledTransformerModel")
+def weights_from(model, facts: ModelFacts = ModelFacts()) -> ModelWeights:
+    """ModelWeights from any input `trade.model_inputs.read_model` takes: a path (TraDe, plain .npz or
+    .safetensors, TransformerLens .safetensors + .json), ModelWeights, a CompiledModel, a Tracr
+    AssembledTransformerModel or a TransformerLens HookedTransformer."""
+    return read_model(model, facts).weights
 
 
 def compilable_filter(config: CompileConfig):
@@ -413,32 +402,71 @@ def layouts_of(model) -> tuple[list[ModelWeights], str]:
     return layouts, "its residual directions, neurons and head dimensions reordered into TraDe's layout"
 
 
-def decompile(model, decompiler: Checkpoint | None = None,
-              options: DecompileOptions = DecompileOptions()) -> Decompilation:
-    """Decompiles a compiled Tracr model (a .npz path, ModelWeights, or AssembledTransformerModel).
+def decompile(model, decompiler: Checkpoint | None = None, options: DecompileOptions = DecompileOptions(), *,
+              vocab: Sequence | None = None, max_seq_len: int | None = None, bos: str | None = None,
+              output_values: Sequence | str | None = None) -> Decompilation:
+    """Decompiles a compiled Tracr model: any input `trade.model_inputs.read_model` takes.
+
+    `vocab`, `max_seq_len`, `bos` and `output_values` (a list, or "numerical") say what a plain parameter
+    file or a TransformerLens model cannot (`trade decompile`'s flags); where they are left out, the
+    training data's defaults are assumed, and the result's notes and reason say so.
+    """
+    began = time.perf_counter()
+    facts = ModelFacts(vocab=None if vocab is None else tuple(vocab), max_seq_len=max_seq_len, bos=bos,
+                       output_values=None if output_values is None else
+                       output_values if isinstance(output_values, str) else list(output_values))
+    given = model if isinstance(model, ModelInput) else read_model(model, facts)
+    result = _decompile_model(given.weights, decompiler, options, time.perf_counter() - began)
+    result.notes = [f"input: {given.kind}"] + [f"assumed: {fact}" for fact in given.defaults] + given.notes + \
+        result.notes
+    unpromised = given.unpromised()
+    if unpromised:
+        result.reason = f"{result.reason}; not promised for this input: {'; '.join(unpromised)}"
+    return result
+
+
+def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, options: DecompileOptions,
+                     read_seconds: float = 0.0) -> Decompilation:
+    """`decompile` on weights already read.
 
     Labelled weights are read line by line first (`read_weights`); a verified
     reading is the result. Otherwise the neural pipeline decodes: with several
     layouts (`layouts_of`), each is decoded in turn until one comes back
     `exact`; the best verdict wins, the first on a tie (the reading on a tie).
     """
-    began = time.perf_counter()
-    weights = weights_from(model)
+    began = time.perf_counter() - read_seconds
     transformed = decompile_transformed(weights, decompiler, options)  # not one-hot: trade.basis
     if transformed is not None:
         return transformed
     load_seconds = time.perf_counter() - began
-    read = read_weights(weights, options) if options.read and weights.residual_labels is not None else None
+    read = None
+    if options.read:
+        labelled, note = labelled_weights(weights)
+        if labelled is not None:
+            read = read_weights(labelled, options)
+            if note:
+                read.reason = f"{read.reason}; {note}"
+                read.notes.append(note)
     if read is not None:
         read.timings["load"] = load_seconds
         read.config = weights.compile_config
         if read.verdict != UNVERIFIED:
             return read
+    if not decoder_applies(weights):
+        if read is None:
+            read = Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
+                                 reason="no residual labels, and none could be inferred from the weights",
+                                 line_confidence=[], candidates=[], timings={}, stage="none",
+                                 config=weights.compile_config)
+        read.reason = f"{read.reason}; the neural decoder was not tried (it reads TraDe's training distribution only)"
+        return read
     try:
         best = _decode(weights, decompiler, options)
     except (TooLargeError, LayoutError, ValueError) as error:
         if read is None:
-            raise
+            read = Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
+                                 reason="the weights could not be read", line_confidence=[], candidates=[],
+                                 timings={}, stage="none", config=weights.compile_config)
         read.reason = f"{read.reason}; the decoder could not run either ({error})"
         return read
     best.timings["load"] = load_seconds + best.timings.get("load", 0.0)
@@ -510,6 +538,31 @@ def _token_text(line) -> str:
     from trade.program.tables import predicate_text
 
     return predicate_text(line.args[2]) if line.op is Op.SELECT else line.lam.text
+
+
+def decoder_applies(weights: ModelWeights) -> bool:
+    """Whether the neural decoder can add anything: it was trained on integer vocabularies of 5
+    tokens and inputs of up to 5, and reads at most 64 weight tokens; elsewhere it only costs time."""
+    config = weights.compile_config
+    return (all(isinstance(v, int) for v in config.vocab) and len(config.vocab) <= 8
+            and config.max_seq_len <= 8 and weights.d_model <= 160)
+
+
+def labelled_weights(weights: ModelWeights) -> tuple[ModelWeights | None, str]:
+    """The weights with residual labels: their own, else inferred from the arrays
+    (`trade.residual_labels`), with a note on what is made up; None if they cannot be."""
+    if weights.residual_labels is not None:
+        return weights, ""
+    from trade.residual_labels import LabelError, infer_labels
+
+    try:
+        labels, unknown = infer_labels(weights)
+    except (LabelError, KeyError, IndexError, ValueError):
+        return None, ""
+    note = "residual labels inferred from the weights"
+    if unknown:
+        note += f" (the values of {', '.join(sorted(unknown))} are not in the weights: numbered 0, 1, ...)"
+    return dataclasses.replace(weights, residual_labels=labels), note
 
 
 def with_label_tokens(weights: ModelWeights) -> ModelWeights:

@@ -266,4 +266,8 @@ def format_suite_report(results: list[SuiteResult], title: str) -> str:
             out.append(f"| {r.name} | {r.lines} | {r.d_model} | {r.layers} | {r.verdict} | {r.stage} | {checked} | "
                        f"{r.seconds:.2f} |")
         out.append("")
+    out += ["## The decompiled programs", ""]
+    for r in results:
+        out += [f"### {r.name}: {r.verdict}", "", r.description, "", "```", r.program.rstrip() or "(none)", "```",
+                "", f"{r.reason}", ""]
     return "\n".join(out)

@@ -206,7 +206,14 @@ class _Reader:
 
     def argument(self, variable: Variable, where: str) -> str:
         if variable.name not in self.defined:
-            raise ReadError(f"{where} reads '{variable.name}' before any block writes it")
+            if variable.categorical or variable.name.endswith(HELPER_SUFFIX):
+                raise ReadError(f"{where} reads '{variable.name}' before any block writes it")
+            # A numerical variable no block writes is 0 everywhere (a Map whose outputs are all 0).
+            self.notes.append(f"'{variable.name}' is never written: the constant 0, input not shown")
+            tokens = self.variables["tokens"]
+            table = {plain(x): 0 for x in self.values_of(tokens)}
+            line = Line(Op.MAP, (self.name_table(table, self.values_of(tokens), LambdaKind.MAP_CAT_NUM), "tokens"))
+            self.add_line(line, variable.name, "no block (always 0)", [0])
         return self.defined[variable.name]
 
     def add_line(self, line: Line, label: str, source: str, values: list | None) -> str:
@@ -330,7 +337,8 @@ class _Reader:
             self.read_selector_width(helpers[0], target, source)
             return
         if not inputs:
-            raise ReadError(f"{source} writes '{target.name}' from no input")
+            self.read_constant(layer, target, neurons, source)
+            return
         if len(inputs) > 2:
             raise ReadError(f"{source} computes '{target.name}' from {len(inputs)} variables")
         uses_one = self.one is not None and bool(
@@ -339,6 +347,29 @@ class _Reader:
             self.read_map(layer, target, inputs[0], neurons, uses_one, source)
         else:
             self.read_sequence_map(layer, target, inputs, neurons, source)
+
+    def read_constant(self, layer: int, target: Variable, neurons: np.ndarray, source: str) -> None:
+        """A Map whose output never depends on its input: the weights show the value, not the input.
+
+        Tracr still builds neurons that read the input and write nothing (a numerical Map's
+        thresholds where the output does not change); where exactly one variable is read by such
+        neurons in this layer, it is the input, else the tokens stand in.
+        """
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        silent = np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0))
+        candidates = {self.dim_owner[d] for d in np.flatnonzero(np.any(first[:, silent], axis=1))
+                      if d not in self.ignored} & set(self.defined)
+        source_var = self.variables[candidates.pop()] if len(candidates) == 1 else self.variables["tokens"]
+        value = self.decode(target, self.run_mlp(layer, self.residual([])[None], neurons, linear=False)[0])
+        domain = self.values_of(source_var)
+        table = {plain(x): value for x in domain}
+        self.notes.append(f"{source}: '{target.name}' is the constant {value!r}; its input is not shown by the "
+                          f"weights ({source_var.name} stands in)")
+        kind = _map_kind(source_var.categorical, target.categorical)
+        line = Line(Op.MAP, (self.name_table(table, domain, kind), self.argument(source_var, source)))
+        values = None if target.categorical else [value]
+        self.add_line(line, target.name, source, values)
 
     def run_mlp(self, layer: int, residual: np.ndarray, neurons: np.ndarray, linear: bool) -> np.ndarray:
         """The MLP's output on [n, d_model] residual vectors, through the given neurons only."""
@@ -495,7 +526,13 @@ class _Reader:
                       values)
 
     def name_table(self, table: dict, domain: list, kind: LambdaKind) -> str:
-        """A library lambda's token where one computes the table on the domain, else the table's."""
+        """A library lambda's token where one computes the table on the domain, else the table's.
+
+        A constant table stays a table: `x == 3` is a misleading name for 0 on indices {0, 1, 2}.
+        """
+        if len(domain) > 1 and len({repr(v) for v in table.values()}) == 1 and len(table) == len(domain):
+            self.tied = []
+            return map_token(table, kind)
         matches = library_match(table, domain, kind)
         self.tied = [lam.text for lam in matches[1:]]
         if matches:

@@ -1,0 +1,304 @@
+"""Names for the residual directions of a compiled model saved without them.
+
+A plain parameter file (or a TransformerLens model) keeps Tracr's arrays but
+not `model.residual_labels`. They can be rebuilt from the arrays, because Tracr
+writes every direction in a recognisable way:
+
+- the token embedding writes `one` in every row and one `tokens:{value}`
+  direction per row (rows in the order of the compile settings' tokens);
+- the position embedding writes `indices:{i}` from its second row on;
+- every other direction is written by one attention head or one block of MLP
+  neurons, layer by layer: a head writes one variable (or, reading only BOS,
+  the scratch direction of a SelectorWidth, whose MLP in the same layer writes
+  the count); an MLP layer's neurons are split into blocks by the variables
+  they read and by Tracr's neuron order (one neuron per input value, or per
+  pair of values, in increasing order; a numerical Map's discretising
+  neurons after a constant one), and each block writes one variable.
+
+Values: an Aggregate's output directions copy its input's values (through the
+head's OV circuit), a SelectorWidth counts 0, 1, ...; a Map's categorical
+outputs are not in the weights, so they are numbered 0, 1, ... in Tracr's order
+(`UNKNOWN_VALUES` says so), except the output's where `output_values` are given.
+Names are made up so that they sort as the originals did around `indices`,
+`one` and `tokens`: recompiling a reading with them lays the stream out as
+given, so `exact` can still be checked array by array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trade.weights import ModelWeights
+
+HELPER_SUFFIX = "_selector_width_attn_output"
+UNKNOWN_VALUES = "values not in the weights, numbered in Tracr's order"
+
+
+class LabelError(ValueError):
+    """The arrays do not show how a compiled model lays out its residual stream."""
+
+
+def _token_rows(weights: ModelWeights) -> list:
+    """The token values of the embedding rows, laid out as Tracr lays out the tokens space."""
+    from trade.verify import token_ids_for
+
+    ids = token_ids_for(weights.compile_config)
+    rows = weights.params["token_embed/embeddings"].shape[0]
+    if len(ids) != rows:
+        raise LabelError(f"token_embed has {rows} rows; the vocabulary with BOS and PAD has {len(ids)} tokens "
+                         "(pass --vocab)")
+    return [value for value, _ in sorted(ids.items(), key=lambda item: item[1])]
+
+
+def _nonzero(matrix: np.ndarray, axis: int) -> np.ndarray:
+    return np.flatnonzero(np.abs(matrix).sum(axis=axis) > 1e-9)
+
+
+class _Labeller:
+    def __init__(self, weights: ModelWeights):
+        self.weights = weights
+        self.params = weights.params
+        d_model = weights.d_model
+        self.var_of: list[str | None] = [None] * d_model  # variable key of each direction
+        self.value_of: list = [None] * d_model
+        self.categorical: dict[str, bool] = {}
+        self.dims: dict[str, list[int]] = {}
+        self.unknown: set[str] = set()
+        self._count = 0
+        embed = self.params["token_embed/embeddings"]
+        everywhere = [c for c in range(d_model) if np.all(np.abs(embed[:, c]) > 0.5)]
+        self.one = everywhere[0] if len(everywhere) == 1 and embed.shape[0] > 1 else None
+        if self.one is not None:
+            self.assign("one", [self.one], None, categorical=False)
+        config = weights.compile_config
+        token_dims, token_values = [], []
+        for value, row in zip(_token_rows(weights), embed):
+            dims = [c for c in _nonzero(row[None], 0) if c != self.one]
+            if len(dims) != 1:
+                raise LabelError(f"the embedding of token {value!r} writes {len(dims)} directions, not one")
+            token_dims.append(dims[0])
+            token_values.append(value)
+        self.assign("tokens", token_dims, token_values, categorical=True)
+        self.bos = token_dims[token_values.index(config.compiler_bos)]
+        pos = self.params["pos_embed/embeddings"]
+        index_dims = []
+        for row in pos[1:]:
+            dims = _nonzero(row[None], 0)
+            if len(dims) > 1:
+                raise LabelError("a position embedding row writes several directions")
+            if len(dims):
+                index_dims.append(int(dims[0]))
+        self.assign("indices", index_dims, list(range(len(index_dims))), categorical=True)
+        self.pending: dict[int, str] = {}  # helper direction -> its SelectorWidth's variable key
+
+    def assign(self, key: str, dims: list[int], values: list | None, categorical: bool) -> None:
+        for position, dim in enumerate(dims):
+            if self.var_of[dim] is not None and self.var_of[dim] != key:
+                raise LabelError(f"residual direction {dim} is written as two variables")
+            self.var_of[dim] = key
+            self.value_of[dim] = None if values is None else values[position]
+        self.dims[key] = list(dims)
+        self.categorical[key] = categorical
+
+    def new_key(self) -> str:
+        self._count += 1
+        return f"#{self._count}"
+
+    def reads(self, matrix: np.ndarray) -> list[str]:
+        keys = []
+        for dim in _nonzero(matrix, 1):
+            if dim in (self.one, self.bos):
+                continue
+            key = self.var_of[dim]
+            if key is None:
+                raise LabelError(f"direction {dim} is read before any block writes it")
+            if key not in keys:
+                keys.append(key)
+        return keys
+
+    def label_heads(self, layer: int) -> None:
+        prefix, key_size = f"transformer/layer_{layer}/attn", self.weights.key_size
+        for head in range(self.weights.num_heads):
+            columns = slice(head * key_size, (head + 1) * key_size)
+            value = self.params[f"{prefix}/value/w"][:, columns]
+            out = self.params[f"{prefix}/linear/w"][columns]
+            written = [int(d) for d in _nonzero(out, 0)]
+            if not written:
+                continue
+            sources = self.reads(value)
+            if not sources:  # reads only BOS: a SelectorWidth's scratch direction
+                if len(written) != 1:
+                    raise LabelError(f"layer {layer} head {head} writes {len(written)} scratch directions")
+                key = self.new_key()
+                self.assign(key + HELPER_SUFFIX, written, None, categorical=False)
+                self.pending[written[0]] = key
+                continue
+            if len(sources) != 1:
+                raise LabelError(f"layer {layer} head {head} moves {len(sources)} variables")
+            source = sources[0]
+            key = self.new_key()
+            if not self.categorical[source]:
+                self.assign(key, written, None, categorical=False)
+                continue
+            circuit = value.astype(np.float64) @ out.astype(np.float64)
+            values = []
+            for dim in written:
+                origin = np.flatnonzero(np.abs(circuit[:, dim]) > 0.5)
+                origin = [o for o in origin if self.var_of[o] == source]
+                values.append(self.value_of[origin[0]] if len(origin) == 1 else None)
+            if any(v is None for v in values):
+                values = list(range(len(written)))
+                self.unknown.add(key)
+            self.assign(key, written, values, categorical=True)
+
+    def mlp_blocks(self, layer: int) -> list[list[int]]:
+        """The layer's neurons split into blocks that each compute one line (see module docstring)."""
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        active = [n for n in range(first.shape[1]) if np.any(first[:, n]) or np.any(second[n])]
+        blocks: list[list[int]] = []
+        signature_of_block: list[tuple] = []
+        last_position: list = []
+        for neuron in active:
+            reads = [d for d in _nonzero(first[:, [neuron]], 1) if d not in (self.one,)]
+            keys = tuple(sorted({self.var_of[d] if d != self.bos else "BOS" for d in reads}, key=str))
+            if None in keys:
+                raise LabelError(f"layer {layer} mlp reads a direction no earlier block writes")
+            position = tuple(sorted(self.dims[k].index(d) for d in reads for k in [self.var_of[d]]
+                                    if d != self.bos and k is not None))
+            helper = any(k is not None and k.endswith(HELPER_SUFFIX) for k in keys) or keys == ("BOS",)
+            if helper:
+                signature = ("helper",)
+            elif not keys:
+                signature = ("constant",)  # a discretising layer's first neuron: a new block follows
+            else:
+                signature = keys
+            fresh = True
+            writes = set(_nonzero(second[[neuron]], 0).tolist())
+            if signature == ("constant",) and blocks and writes & set(_nonzero(second[blocks[-1]], 0).tolist()):
+                blocks[-1].append(neuron)  # the constant neuron of the block before (written last by Tracr)
+                continue
+            if blocks and signature == signature_of_block[-1] and signature not in (("constant",),):
+                if signature == ("helper",) or self._continues(keys, last_position[-1], position, first, neuron):
+                    fresh = False
+            if blocks and signature_of_block[-1] == ("constant",) and signature not in (("helper",),):
+                signature_of_block[-1] = signature  # the constant neuron opens this block
+                fresh = False
+            if fresh:
+                blocks.append([neuron])
+                signature_of_block.append(signature)
+                last_position.append(position)
+            else:
+                blocks[-1].append(neuron)
+                last_position[-1] = position
+        return [part for block, signature in zip(blocks, signature_of_block)
+                for part in self._split_partial_lookup(block, signature)]
+
+    def _split_partial_lookup(self, block: list[int], signature: tuple) -> list[list[int]]:
+        """A categorical lookup has one neuron per input value; fewer neurons reading one categorical
+        variable are that many categorical-to-numerical Maps, one neuron each."""
+        if len(signature) != 1 or signature[0] in ("helper", "constant") or not self.categorical[signature[0]]:
+            return [block]
+        values = len(self.dims[signature[0]]) - (2 if signature[0] == "tokens" else 0)
+        return [block] if len(block) >= values else [[neuron] for neuron in block]
+
+    def _continues(self, keys: tuple, last: tuple, position: tuple, first: np.ndarray, neuron: int) -> bool:
+        """Whether a neuron continues the current block: Tracr's neurons of one lookup read its input
+        values (or pairs) in increasing order; a numerical Map's neurons all read the same direction."""
+        if all(not self.categorical[k] for k in keys) or len(keys) > 1:
+            return True  # a numerical Map's neurons, or one SequenceMap per pair of inputs and layer
+        if len(position) > 1:  # a categorical-to-numerical Map: one neuron reads all values
+            return False
+        return len(position) == 1 and len(last) == 1 and position[0] == last[0] + 1
+
+    def _numerical_lookup(self, first: np.ndarray, block: list[int], inputs: list[str]) -> bool:
+        """Tracr's categorical-to-numerical Map is one neuron whose input weights are the outputs;
+        a categorical lookup has one neuron of weight 1 per input value."""
+        if len(block) != 1 or len(inputs) != 1:
+            return False
+        weights = first[self.dims[inputs[0]], block[0]]
+        return len(self.dims[inputs[0]]) > 1 or not np.allclose(weights, 1.0)
+
+    def label_mlp(self, layer: int) -> None:
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        helpers = [d for d in self.pending]
+        for block in self.mlp_blocks(layer):
+            written = [int(d) for d in _nonzero(second[block], 0) if self.var_of[d] is None]
+            if not written:
+                continue
+            reads_helper = [d for d in _nonzero(first[:, block], 1) if d in helpers]
+            if reads_helper:
+                key = self.pending.pop(reads_helper[0])
+                categorical = len(written) > 1
+                self.assign(key, written, list(range(len(written))) if categorical else None, categorical)
+                continue
+            key = self.new_key()
+            inputs = self.reads(first[:, block])
+            categorical = len(written) > 1 or (
+                bool(inputs) and all(self.categorical.get(k, False) for k in inputs)
+                and not self._numerical_lookup(first, block, inputs))
+            if categorical:
+                self.unknown.add(key)
+                self.assign(key, written, list(range(len(written))), categorical=True)
+            else:
+                if len(written) != 1:
+                    raise LabelError(f"layer {layer} mlp writes a numerical variable of {len(written)} directions")
+                self.assign(key, written, None, categorical=False)
+
+    def labels(self) -> tuple[list[str], set[str]]:
+        for layer in range(self.weights.num_layers):
+            self.label_heads(layer)
+            self.label_mlp(layer)
+        missing = [d for d, key in enumerate(self.var_of) if key is None]
+        if missing:
+            raise LabelError(f"{len(missing)} residual directions are written by no block (first: {missing[0]})")
+        self._output_values()
+        names = self._names()
+        labels = []
+        for dim, key in enumerate(self.var_of):
+            name = names[key]
+            labels.append(f"{name}:{self.value_of[dim]}" if self.categorical[key] else name)
+        return labels, {names[k] for k in self.unknown}
+
+    def _output_values(self) -> None:
+        values = self.weights.output_values
+        if not isinstance(values, list):
+            return
+        read = set()
+        for name, matrix in self.params.items():
+            if name.endswith(("query/w", "key/w", "value/w", "linear_1/w")):
+                read |= set(_nonzero(matrix, 1).tolist())
+        for key, dims in self.dims.items():
+            if key.startswith("#") and self.categorical[key] and len(dims) == len(values) and not set(dims) & read:
+                for dim, value in zip(dims, values):
+                    self.value_of[dim] = value
+                self.unknown.discard(key)
+
+    def _names(self) -> dict[str, str]:
+        """Made-up names that sort among `indices`, `one` and `tokens` as the directions lie."""
+        fixed = {"indices": min(self.dims["indices"], default=-1), "tokens": min(self.dims["tokens"])}
+        if self.one is not None:
+            fixed["one"] = self.one
+        marks = sorted((dim, name) for name, dim in fixed.items() if dim >= 0)
+        prefixes = {"indices": "n", "one": "p", "tokens": "u"}
+        names = {"tokens": "tokens", "indices": "indices", "one": "one"}
+        for key, dims in self.dims.items():
+            if not key.startswith("#") or key.endswith(HELPER_SUFFIX):
+                continue
+            start = min(dims)
+            prefix = "h"
+            for dim, name in marks:
+                if start > dim:
+                    prefix = prefixes[name]
+            names[key] = f"{prefix}{start:05d}"
+            helper = key + HELPER_SUFFIX
+            if helper in self.dims:
+                names[helper] = names[key] + HELPER_SUFFIX
+        return names
+
+
+def infer_labels(weights: ModelWeights) -> tuple[list[str], set[str]]:
+    """Residual labels for a one-hot compiled model saved without them, and the names of the
+    variables whose values are made up (raises LabelError where the arrays do not fit)."""
+    return _Labeller(weights).labels()
