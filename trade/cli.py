@@ -150,8 +150,12 @@ def cmd_generate(args: argparse.Namespace) -> None:
     if args.n < 1 or (args.shard_size is not None and args.shard_size < 1) or args.workers < 1:
         raise UserError("--n, --shard-size and --workers must be positive")
     shard_size = args.shard_size or DatasetConfig.default_shard_size(args.n)
+    kinds = tuple(kind for kind in (args.transform or "").split(",") if kind)
+    unknown = [k for k in kinds if k.partition(":")[0] not in ("rotate", "mix", "noise", "compress", "none")]
+    if unknown:
+        raise UserError(f"--transform: unknown '{unknown[0]}'; choose rotate, mix, noise:S, compress:K or none")
     config = DatasetConfig(n=args.n, seed=args.seed, shard_size=shard_size, sampler=sampler,
-                           only_split=args.only_split)
+                           only_split=args.only_split, transform=kinds)
     try:
         manifest = build_dataset(args.out, config, workers=args.workers, ray_address=args.ray)
     except ValueError as error:
@@ -321,6 +325,12 @@ def _evaluate_suite(args: argparse.Namespace) -> None:
 def read_model_argument(args: argparse.Namespace):
     """The model to decompile (`trade.model_inputs.ModelInput`), read and checked before torch, JAX or Tracr
     load, so that a bad file costs a fraction of a second; flags the file contradicts are refused."""
+    if args.model and not args.program:
+        from trade.input_files import file_problem
+
+        problem = file_problem(args.model)
+        if problem:
+            raise UserError(problem)
     from trade.model_inputs import ModelFacts, ModelInput, parse_output_values, read_model
     from trade.weights import WeightsError
 
@@ -476,6 +486,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     generate.add_argument("--ray", metavar="ADDRESS", default=None,
                           help="run shards on a Ray cluster ('local' starts one here)")
     _add_compile_options(generate)
+    generate.add_argument("--transform", default=None, metavar="KINDS",
+                          help="write function-preserving variants instead, in turn: e.g. rotate,mix,none "
+                               "(also noise:S, compress:K; see `trade transform`)")
     generate.set_defaults(run=cmd_generate)
 
     stats = commands.add_parser(

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from trade.compiled import CompileConfig, CompiledModel, num_layers
+from trade.input_files import file_problem
 from trade.weights import (CONFIG_KEY, MAX_ARRAYS, MAX_LAYERS, MAX_TOTAL_BYTES, OUTPUT_VALUES_UNKNOWN,
                            ModelWeights, WeightsError, array_limits, check_key, read_npz, validate,
                            weights_from_arrays, weights_of, weights_of_tracr)
@@ -111,16 +112,15 @@ def read_model(source, facts: ModelFacts = ModelFacts()) -> ModelInput:
 
 
 def read_model_file(path: Path, facts: ModelFacts = ModelFacts()) -> ModelInput:
-    if not path.exists():
-        raise WeightsError(f"{path}: no such file")
+    problem = file_problem(path)
+    if problem:
+        raise WeightsError(problem)
     if path.is_dir():
         tensors = sorted(path.glob("*.safetensors"))
         if len(tensors) == 1 and _lens_config_path(tensors[0]) is not None:
             return read_model_file(tensors[0], facts)
-        raise WeightsError(f"{path}: is a directory, not a weights file (a TransformerLens model directory "
-                           "holds one .safetensors file and config.json)")
-    if path.stat().st_size == 0:
-        raise WeightsError(f"{path}: empty file")
+        raise WeightsError(f"{path}: a TransformerLens model directory holds one .safetensors file and "
+                           "config.json")
     if path.suffix == ".safetensors":
         arrays = read_safetensors(path)
         if "embed.W_E" in arrays:

@@ -161,13 +161,12 @@ def check_key(name: str) -> None:
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     """The arrays of a `.npz` file, read safely: every header (names, dtypes, shapes) is checked
     against the limits above before any data is inflated, and nothing is unpickled."""
+    from trade.input_files import file_problem
+
     path = Path(path)
-    if not path.exists():
-        raise WeightsError(f"{path}: no such file")
-    if path.is_dir():
-        raise WeightsError(f"{path}: is a directory, not a weights file")
-    if path.stat().st_size == 0:
-        raise WeightsError(f"{path}: empty file")
+    problem = file_problem(path) if not path.is_dir() else f"{path}: is a directory, not a weights file"
+    if problem:
+        raise WeightsError(problem)
     if not zipfile.is_zipfile(path):
         raise WeightsError(f"{path}: not a .npz weights file (not a zip archive; truncated?)")
     arrays: dict[str, np.ndarray] = {}
