@@ -191,6 +191,8 @@ class _Reader:
         self.sources: list[str] = []
         self.alternatives: list[list[str]] = []
         self.tied: list[str] = []  # the alternatives of the table named last
+        self.false_selects: list[int] = []  # Select lines whose queries the weights do not show
+        self.constants: dict[int, tuple[Any, bool]] = {}  # constant Map lines: (value, categorical output)
         self.notes: list[str] = []
         self.pending_widths: dict[str, tuple[str, str]] = {}  # helper label -> (select line name, source)
 
@@ -213,6 +215,7 @@ class _Reader:
             tokens = self.variables["tokens"]
             table = {plain(x): 0 for x in self.values_of(tokens)}
             line = Line(Op.MAP, (self.name_table(table, self.values_of(tokens), LambdaKind.MAP_CAT_NUM), "tokens"))
+            self.constants[len(self.lines)] = (0, False)
             self.add_line(line, variable.name, "no block (always 0)", [0])
         return self.defined[variable.name]
 
@@ -262,6 +265,7 @@ class _Reader:
         predicate = self.read_predicate(qk, key_var, query_var, source)
         if query_var is None:  # no pair is selected: the weights do not show the queries
             query_var = key_var
+            self.false_selects.append(len(self.lines))
             self.notes.append(f"{source}: a selector that selects nothing (FALSE); its queries are not "
                               "shown by the weights, any variable computes the same")
         select = Line(Op.SELECT, (self.argument(key_var, source), self.argument(query_var, source), predicate))
@@ -369,6 +373,7 @@ class _Reader:
         kind = _map_kind(source_var.categorical, target.categorical)
         line = Line(Op.MAP, (self.name_table(table, domain, kind), self.argument(source_var, source)))
         values = None if target.categorical else [value]
+        self.constants[len(self.lines)] = (value, target.categorical)
         self.add_line(line, target.name, source, values)
 
     def run_mlp(self, layer: int, residual: np.ndarray, neurons: np.ndarray, linear: bool) -> np.ndarray:
@@ -539,6 +544,30 @@ class _Reader:
             return matches[0].token
         return map_token(table, kind)
 
+    def place_unread(self) -> None:
+        """Variables that no block reads, besides the output, are the queries of FALSE selectors:
+        nothing in such a head's weights shows them. Each goes to the first such Select after it."""
+        read_by_some = {arg for line in self.lines for arg in line.variable_args}
+        unread = [i for i, line in enumerate(self.lines)
+                  if line.op is not Op.SELECT and variable_name(i) not in read_by_some]
+        for index in sorted(unread)[:-1]:  # the last written is the output
+            variable = self.variables[self.names[index]]
+            spots = [s for s in self.false_selects if s > index and variable.categorical]
+            spots += [s for s in self.constants if s > index]
+            if not spots:
+                return
+            spot = min(spots)
+            if spot in self.constants:
+                value, categorical = self.constants.pop(spot)
+                domain = self.values_of(variable)
+                kind = _map_kind(variable.categorical, categorical)
+                self.lines[spot] = Line(Op.MAP, (map_token({plain(x): value for x in domain}, kind),
+                                                 variable_name(index)))
+            else:
+                self.false_selects.remove(spot)
+                keys, _, predicate = self.lines[spot].args
+                self.lines[spot] = Line(Op.SELECT, (keys, variable_name(index), predicate))
+
     def read(self) -> ReadProgram:
         for layer in range(self.weights.num_layers):
             for head in range(self.weights.num_heads):
@@ -548,6 +577,7 @@ class _Reader:
             raise ReadError(f"a SelectorWidth head without its MLP ('{next(iter(self.pending_widths))}')")
         if not self.lines:
             raise ReadError("no block writes anything: the model computes no program")
+        self.place_unread()
         program, order = _output_last(self.lines)
         return ReadProgram(program=program, names=[self.names[i] for i in order], notes=self.notes,
                            sources=[self.sources[i] for i in order],
