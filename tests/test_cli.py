@@ -74,7 +74,7 @@ def test_every_failure_is_one_line_and_debug_shows_the_traceback(tmp_path, capsy
         raise KeyError("a bug")
 
     parser_of = cli.build_parser
-    monkeypatch.setattr(cli, "build_parser", lambda: _with_pack(parser_of(), broken))
+    monkeypatch.setattr(cli, "build_parser", lambda *command: _with_pack(parser_of(*command), broken))
     assert main(["pack", str(tmp_path), str(tmp_path / "p")]) == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and "internal error: KeyError" in error and "--debug" in error
