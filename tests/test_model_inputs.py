@@ -122,3 +122,18 @@ def test_a_live_hooked_transformer_decompiles_like_the_tracr_model():
             assert np.allclose(given.weights.params[f"{module}/{name}"], np.asarray(value)), (module, name)
     options = DecompileOptions(repair=False)
     assert decompile(lens, options=options, vocab=(0, 1, 2, 3)).verdict == decompile(model, options=options).verdict
+
+
+def test_a_string_vocabulary_plain_file_decompiles_with_the_flag(tmp_path):
+    from trade.decompile import DecompileOptions, decompile
+
+    args = build_parser("compile").parse_args(["compile", "examples/reverse.rasp", "-o", "unused.npz",
+                                                "--vocab", "a,b,c"])
+    weights = weights_of(compile_program_file("examples/reverse.rasp", args))
+    np.savez(tmp_path / "plain.npz", **plain_arrays(weights))
+    with pytest.raises(WeightsError, match="pass --vocab with 3 tokens"):
+        read_model(tmp_path / "plain.npz")
+    options = DecompileOptions(repair=False)
+    result = decompile(tmp_path / "plain.npz", options=options, vocab=("a", "b", "c"))
+    assert result.verdict == decompile(weights, options=options).verdict
+    assert result.config.vocab == ("a", "b", "c")
