@@ -36,6 +36,11 @@ def _fsync_directory(directory: Path) -> None:
         os.close(handle)
 
 
+def check_output_path(path: str | Path) -> None:
+    """Raises the OSError a write to `path` would meet for a directory or a missing parent, before work starts."""
+    _check_target(Path(path))
+
+
 def _check_target(path: Path) -> None:
     if path.is_dir():
         raise IsADirectoryError(21, "is a directory; give a file name", str(path))

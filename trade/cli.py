@@ -104,9 +104,10 @@ def compile_program_file(path: str, args: argparse.Namespace, timeout: float = 6
 
 
 def cmd_compile(args: argparse.Namespace) -> None:
-    from trade.atomic import atomic_path
+    from trade.atomic import atomic_path, check_output_path
     from trade.weights import save_weights, weights_of
 
+    check_output_path(args.output)  # before compiling: a bad -o costs no compile
     model = compile_program_file(args.program, args, args.timeout)
     with atomic_path(args.output) as temporary:
         save_weights(weights_of(model), temporary)
