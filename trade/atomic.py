@@ -37,7 +37,7 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def check_output_path(path: str | Path) -> None:
-    """Raises the OSError a write to `path` would meet for a directory or a missing parent, before work starts."""
+    """The OSError a write to `path` would meet (a directory, a missing parent), raised before work starts."""
     _check_target(Path(path))
 
 
