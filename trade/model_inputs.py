@@ -24,7 +24,7 @@ import numpy as np
 from trade.compiled import CompileConfig, CompiledModel, num_layers
 from trade.input_files import file_problem
 from trade.weights import (CONFIG_KEY, MAX_ARRAYS, MAX_LAYERS, MAX_TOTAL_BYTES, OUTPUT_VALUES_UNKNOWN,
-                           ModelWeights, WeightsError, array_limits, check_key, read_npz, validate,
+                           ModelWeights, WeightsError, array_limits, check_key, output_block, read_npz, validate,
                            weights_from_arrays, weights_of, weights_of_tracr)
 
 NUMERICAL = "numerical"  # `--output-values numerical`: the output is one numerical direction
@@ -538,8 +538,6 @@ def _check_unembedding(state: dict, params: dict[str, np.ndarray], d_model: int,
         raise WeightsError(f"'unembed.W_U' has shape {unembed.shape}, expected ({d_model}, outputs) of finite "
                            "numbers")
     outputs = unembed.shape[1]
-    from trade.verify import output_block  # imports Tracr: only TransformerLens inputs get here
-
     centred = unembed - unembed.min(axis=1, keepdims=True)  # undoes TransformerLens's centring of W_U
     peak = centred.max() if centred.size else 0.0
     selection = np.isclose(centred, peak) if peak > 0 else np.zeros_like(centred, dtype=bool)
@@ -615,8 +613,6 @@ def _tracr_unembedding(model, d_model: int) -> np.ndarray:
         unembed = np.zeros((d_model, 1), dtype=np.float32)
         index = labels.index(name) if name in labels else None
         if index is None:
-            from trade.verify import output_block
-
             params = {f"{m}/{n}": np.asarray(v) for m, g in model.params.items() for n, v in g.items()}
             index = int(output_block(params)[0])
         unembed[index, 0] = 1.0

@@ -59,11 +59,10 @@ from trade.program.program import Program, ProgramError, VarType, check_types, v
 from trade.program.tokens import (TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program,
                                   program_to_ids)
 from trade.weights import OUTPUT_VALUES_UNKNOWN as UNKNOWN  # weights without output labels
-from trade.weights import ModelWeights
+from trade.weights import ModelWeights, output_block  # noqa: F401 - output_block is used and re-exported
 
 EXACT, EQUIVALENT, UNVERIFIED = "exact", "equivalent", "unverified"
 VERDICTS = (EXACT, EQUIVALENT, UNVERIFIED)
-_READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,21 +171,6 @@ def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple
     # Per input, not per position: a None can travel to other positions through later Aggregates.
     anywhere = fallback[:, 1:].any(axis=1, keepdims=True)
     return residual, np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1))
-
-
-def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
-    """Residual dimensions of the output: written by the last non-empty block, read by none."""
-    d_model = params["token_embed/embeddings"].shape[1]
-    read = np.zeros(d_model, dtype=bool)
-    for name, matrix in params.items():
-        if name.endswith(_READ_SUFFIXES):
-            read |= np.abs(matrix).sum(axis=1) > 0
-    for layer in range(num_layers(params) - 1, -1, -1):
-        for name in (f"transformer/layer_{layer}/mlp/linear_2/w", f"transformer/layer_{layer}/attn/linear/w"):
-            written = np.abs(params[name]).sum(axis=0) > 0
-            if written.any():
-                return np.flatnonzero(written & ~read)
-    return np.zeros(0, dtype=np.int64)
 
 
 def reference_model(weights: ModelWeights, output_values: Sequence | None | str = UNKNOWN,

@@ -181,11 +181,13 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
                 if not member.filename.endswith(".npy"):
                     raise WeightsError(f"{path}: '{member.filename[:80]}' is not a .npy array")
                 name = member.filename[:-4]
-                check_key(name)
+                if len(name) > 200:
+                    raise WeightsError(f"{path}: an array name of {len(name):,} characters: not a Tracr model")
                 with archive.open(member) as handle:
                     shape, fortran, dtype = _npy_header(handle, name)
                 if dtype.hasobject:
                     raise WeightsError(f"{path}: holds pickled objects, which TraDe never loads")
+                check_key(name)
                 if dtype.kind == "U" and name != CONFIG_KEY or dtype.kind not in "fiuU":
                     raise WeightsError(f"{path}: '{name}' has dtype {dtype}, expected numbers")
                 problem = array_limits(name, shape, dtype)
@@ -247,6 +249,24 @@ def check_config_claims(config: CompileConfig) -> None:
     if isinstance(config.mlp_exactness, bool) or not isinstance(config.mlp_exactness, int) \
             or config.mlp_exactness < 1:
         raise WeightsError(f"mlp_exactness must be a positive integer, not {config.mlp_exactness!r}")
+
+
+_READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+
+
+def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
+    """Residual dimensions of the output: written by the last non-empty block, read by none."""
+    d_model = params["token_embed/embeddings"].shape[1]
+    read = np.zeros(d_model, dtype=bool)
+    for name, matrix in params.items():
+        if name.endswith(_READ_SUFFIXES):
+            read |= np.abs(matrix).sum(axis=1) > 0
+    for layer in range(num_layers(params) - 1, -1, -1):
+        for name in (f"transformer/layer_{layer}/mlp/linear_2/w", f"transformer/layer_{layer}/attn/linear/w"):
+            written = np.abs(params[name]).sum(axis=0) > 0
+            if written.any():
+                return np.flatnonzero(written & ~read)
+    return np.zeros(0, dtype=np.int64)
 
 
 def check_output_values(output_values, d_model: int) -> None:
@@ -381,14 +401,20 @@ def validate(weights: ModelWeights) -> None:
         raise WeightsError(f"pos_embed has {positions.shape[0]} rows but max_seq_len is {config.max_seq_len} "
                            f"(expected {config.max_seq_len + 1})")
     if embed.shape[0] != len(config.vocab) + 2:
-        raise WeightsError(f"token_embed has {embed.shape[0]} rows: a vocabulary of {embed.shape[0] - 2} tokens "
-                           f"plus BOS and PAD, but the settings give {len(config.vocab)} tokens")
+        relation = "more" if embed.shape[0] > len(config.vocab) + 2 else "fewer"
+        raise WeightsError(f"token_embed has {embed.shape[0]} rows, {relation} than the vocabulary of "
+                           f"{len(config.vocab)} tokens plus BOS and PAD")
     check_output_values(weights.output_values, d_model)
     for name, value in params.items():
         if not np.all(np.isfinite(value)):
             raise WeightsError(f"'{name}' contains NaN or infinite values")
     if not any(np.any(value) for name, value in params.items() if name.startswith("transformer/")):
         raise WeightsError("every layer's weights are zero: there is no program to read")
+    if isinstance(weights.output_values, list) and weights.unembedding is None:
+        outputs = len(output_block(params))
+        if outputs and len(weights.output_values) != outputs:
+            raise WeightsError(f"{len(weights.output_values)} output values for an output of {outputs} "
+                               "residual directions")
     if weights.residual_labels is not None and len(weights.residual_labels) != d_model:
         raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
     unembedding = weights.unembedding
