@@ -76,6 +76,7 @@ class Outcome:
     ok: bool
     status: int
     seconds: float
+    cpu_seconds: float  # the child's user + system time: what the case costs on an idle machine
     peak_rss_mb: float
     stderr: str
     problems: list[str]
@@ -230,8 +231,11 @@ def _bytes_edit(edit: Callable[[bytes], bytes]) -> Callable[[Path], None]:
 
 
 def _flip_in_column(column: str) -> Callable[[Path], None]:
-    """Flips a byte in the middle of a column's compressed pages (a flip elsewhere may change nothing read,
-    which the Hypothesis test in tests/test_fuzz.py allows; here the data must change, so the run must fail)."""
+    """Flips a byte in the middle of a column's compressed pages.
+
+    A flip elsewhere may change nothing that is read, which the Hypothesis test in tests/test_fuzz.py
+    allows; here the data changes, so the command must fail.
+    """
     def apply(data: Path) -> None:
         import pyarrow.parquet as pq
 
@@ -715,7 +719,8 @@ def run_case(case: Case, scratch: Path) -> Outcome:
                      if before.get(name) != after.get(name) and Path(name).name not in case.may_create)
     if changed:
         problems.append(f"files created or changed: {', '.join(changed[:4])}")
-    return Outcome(case.name, not problems, status, seconds, peak_rss / 2**20,
+    cpu_seconds = usage.ru_utime + usage.ru_stime
+    return Outcome(case.name, not problems, status, seconds, cpu_seconds, peak_rss / 2**20,
                    lines[-1][:200] if lines else stderr[-200:], problems)
 
 
@@ -731,7 +736,8 @@ def run_corpus(cases: list[Case], base: Path, work: Path, verbose: bool = True) 
         outcomes.append(outcome)
         if verbose:
             mark = "ok  " if outcome.ok else "FAIL"
-            print(f"{mark} {outcome.seconds:5.1f} s {outcome.peak_rss_mb:6.0f} MB  {case.name}: "
+            print(f"{mark} {outcome.seconds:5.1f} s ({outcome.cpu_seconds:4.1f} s CPU) "
+                  f"{outcome.peak_rss_mb:6.0f} MB  {case.name}: "
                   f"{'; '.join(outcome.problems) + ' | ' if outcome.problems else ''}{outcome.stderr}",
                   flush=True)
     return outcomes
@@ -759,6 +765,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=None,
                         help="a small valid dataset to start from (default: generate one)")
     parser.add_argument("--list", action="store_true", help="print the case names and stop")
+    parser.add_argument("--rerun-failed", default=None, metavar="JSON",
+                        help="run only the cases that failed in this earlier --json output")
     parser.add_argument("--json", default=None, help="write the outcomes here as JSON")
     args = parser.parse_args(argv)
     global BASE
@@ -768,6 +776,9 @@ def main(argv: list[str] | None = None) -> int:
         cases = choose(corpus(), args.sample, args.seed)
         if args.only:
             cases = [case for case in cases if args.only in case.name]
+        if args.rerun_failed:
+            failed = {o["name"] for o in json.loads(Path(args.rerun_failed).read_text()) if not o["ok"]}
+            cases = [case for case in cases if case.name in failed]
         if args.list:
             print("\n".join(case.name for case in cases))
             return 0
@@ -778,7 +789,8 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - began
     failed = [o for o in outcomes if not o.ok]
     print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} cases pass in {elapsed:.0f} s; "
-          f"slowest {max(o.seconds for o in outcomes):.1f} s, largest peak RSS "
+          f"slowest {max(o.seconds for o in outcomes):.1f} s "
+          f"({max(o.cpu_seconds for o in outcomes):.1f} s CPU at most), largest peak RSS "
           f"{max(o.peak_rss_mb for o in outcomes):.0f} MB")
     for outcome in failed:
         print(f"  FAIL {outcome.name}: {'; '.join(outcome.problems)} | {outcome.stderr}")
