@@ -31,7 +31,8 @@ def timed(command: list[str], repeats: int) -> tuple[float, float, int]:
     status = 0
     for _ in range(repeats):
         began = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        result = subprocess.run(command, capture_output=True, cwd=ROOT,
+                                env={**os.environ, "PYTHONPATH": str(ROOT)})
         seconds.append(time.perf_counter() - began)
         status = result.returncode
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -39,7 +40,8 @@ def timed(command: list[str], repeats: int) -> tuple[float, float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
@@ -59,10 +61,12 @@ def main() -> None:
     ]
     rows = [(name, *timed(command, args.repeats)) for name, command in commands]
     floor, torch_import = rows[0][1], rows[-1][1]
-    print(f"| command | median seconds | ratio to `python -c pass` | ratio to `import torch` | peak MB so far | exit |")
+    print("| command | median seconds | ratio to `python -c pass` | ratio to `import torch` "
+          "| peak MB so far | exit |")
     print("|---|---|---|---|---|---|")
     for name, seconds, peak, status in rows:
-        print(f"| {name} | {seconds:.3f} | {seconds / floor:.1f}x | {seconds / torch_import:.2f}x | {peak:.0f} | {status} |")
+        print(f"| {name} | {seconds:.3f} | {seconds / floor:.1f}x | {seconds / torch_import:.2f}x "
+              f"| {peak:.0f} | {status} |")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,8 @@ KINDS = ("trade compile file", "plain .npz", "plain .safetensors", "Tracr model"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--examples", default="examples")
     parser.add_argument("--no-repair", action="store_true")
     args = parser.parse_args()
@@ -82,7 +83,8 @@ def main() -> None:
     print("|---|---|---|---|")
     for kind in KINDS:
         same, program, seconds = counts[kind]
-        print(f"| {kind} | {same} of {len(programs)} | {program} of {len(programs)} | {seconds / len(programs):.2f} |")
+        print(f"| {kind} | {same} of {len(programs)} | {program} of {len(programs)} "
+              f"| {seconds / len(programs):.2f} |")
     print("(reference: the trade compile file; for TransformerLens, the Tracr model it was converted from)")
 
 

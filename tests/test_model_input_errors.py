@@ -210,7 +210,8 @@ def test_every_malformed_input_fails_in_one_line(cases):
         result = run_cli("decompile", *arguments)
         lines = result.stderr.strip().splitlines()
         ok = (result.returncode == 2 and len(lines) == 1 and lines[0].startswith("trade: error:")
-              and "Traceback" not in result.stderr and phrase.lower() in lines[0].lower() and not result.stdout)
+              and "Traceback" not in result.stderr and phrase.lower() in lines[0].lower()
+              and not result.stdout)
         if not ok:
             failures.append(f"{name}: exit {result.returncode}, stderr {result.stderr[-300:]!r}")
     assert not failures, "\n".join(failures)
@@ -222,6 +223,7 @@ def test_help_and_file_errors_load_neither_torch_nor_numpy(arguments):
     """What keeps them fast (benchmarks/input_errors.py times them): no heavy import before the answer."""
     code = ("import sys\nfrom trade.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in ('torch', 'jax', 'tracr', 'numpy') if m in sys.modules))" % arguments)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=SECONDS,
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            timeout=SECONDS,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

@@ -110,7 +110,8 @@ def test_folded_value_biases_and_another_attention_scale_are_undone(tmp_path):
 
 
 def test_a_live_hooked_transformer_decompiles_like_the_tracr_model():
-    pytest.importorskip("transformer_lens", reason="the `lens` extra (pip install -e '.[lens]') is not installed")
+    pytest.importorskip("transformer_lens",
+                        reason="the `lens` extra (pip install -e '.[lens]') is not installed")
     from trade.decompile import DecompileOptions, decompile
     from trade.model_inputs import tracr_to_lens
 
@@ -121,7 +122,8 @@ def test_a_live_hooked_transformer_decompiles_like_the_tracr_model():
         for name, value in group.items():
             assert np.allclose(given.weights.params[f"{module}/{name}"], np.asarray(value)), (module, name)
     options = DecompileOptions(repair=False)
-    assert decompile(lens, options=options, vocab=(0, 1, 2, 3)).verdict == decompile(model, options=options).verdict
+    expected = decompile(model, options=options).verdict
+    assert decompile(lens, options=options, vocab=(0, 1, 2, 3)).verdict == expected
 
 
 def test_a_string_vocabulary_plain_file_decompiles_with_the_flag(tmp_path):

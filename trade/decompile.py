@@ -31,7 +31,7 @@ import torch
 
 from trade.basis import decompile_transformed
 from trade.checkpoint import Checkpoint, load_checkpoint
-from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program
+from trade.compiling import CompileConfig, CompileError, compile_program
 from trade.decoding import (Candidate, DecodingOptions, TooLargeError, beam_search, encode_weight_tokens, greedy,
                             weight_tokens)
 from trade.fill import FillOptions, fill
@@ -45,8 +45,7 @@ from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, r
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
                           reference_model, same_parameters, undetermined_tokens, verify)
-from trade.weights import (OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens, load_weights, weights_of,
-                           weights_of_tracr)
+from trade.weights import OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens
 from trade.model_inputs import ModelFacts, ModelInput, read_model
 from trade.weights_to_program import ReadError, ReadProgram, read_program
 

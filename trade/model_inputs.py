@@ -24,17 +24,17 @@ import numpy as np
 from trade.compiled import CompileConfig, CompiledModel, num_layers
 from trade.input_files import file_problem
 from trade.weights import (CONFIG_KEY, MAX_ARRAYS, MAX_LAYERS, MAX_TOTAL_BYTES, OUTPUT_VALUES_UNKNOWN,
-                           ModelWeights, WeightsError, array_limits, check_key, output_block, read_npz, validate,
-                           weights_from_arrays, weights_of, weights_of_tracr)
+                           ModelWeights, WeightsError, array_limits, check_key, output_block, read_npz,
+                           validate, weights_from_arrays, weights_of, weights_of_tracr)
 
 NUMERICAL = "numerical"  # `--output-values numerical`: the output is one numerical direction
 MAX_HEADER_BYTES = 16 * 2**20
 _SAFETENSORS_DTYPES = {"F64": np.float64, "F32": np.float32, "F16": np.float16, "BF16": np.uint16,
                        "I64": np.int64, "I32": np.int32, "I16": np.int16, "I8": np.int8, "U8": np.uint8,
                        "BOOL": np.bool_}
-_LENS_KEY = re.compile(r"^(embed\.W_E|pos_embed\.W_pos|unembed\.(W_U|b_U)|blocks\.(\d+)\.(attn\.(W_Q|W_K|W_V|W_O|"
-                       r"b_Q|b_K|b_V|b_O|IGNORE|mask)|mlp\.(W_in|b_in|W_out|b_out)|(ln1|ln2)\.(w|b)|"
-                       r"hook_.*)|ln_final\.(w|b))$")
+_LENS_KEY = re.compile(r"^(embed\.W_E|pos_embed\.W_pos|unembed\.(W_U|b_U)|blocks\.(\d+)\."
+                       r"(attn\.(W_Q|W_K|W_V|W_O|b_Q|b_K|b_V|b_O|IGNORE|mask)|mlp\.(W_in|b_in|W_out|b_out)|"
+                       r"(ln1|ln2)\.(w|b)|hook_.*)|ln_final\.(w|b))$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,8 +107,9 @@ def read_model(source, facts: ModelFacts = ModelFacts()) -> ModelInput:
         state = {name: value.detach().cpu().float().numpy() if value.is_floating_point()
                  else value.detach().cpu().numpy() for name, value in source.state_dict().items()}
         return lens_input(state, config, facts, "TransformerLens HookedTransformer")
-    raise WeightsError(f"cannot decompile a {type(source).__name__}: give a weights file (.npz, .safetensors), "
-                       "ModelWeights, a Tracr AssembledTransformerModel or a TransformerLens HookedTransformer")
+    raise WeightsError(f"cannot decompile a {type(source).__name__}: give a weights file (.npz, "
+                       ".safetensors), ModelWeights, a Tracr AssembledTransformerModel or a TransformerLens "
+                       "HookedTransformer")
 
 
 def read_model_file(path: Path, facts: ModelFacts = ModelFacts()) -> ModelInput:
@@ -233,8 +234,8 @@ def read_safetensors(path: str | Path) -> dict[str, np.ndarray]:
                 raise WeightsError(f"{path}: {problem}")
             nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
             if end - begin != nbytes or end > data_bytes:
-                raise WeightsError(f"{path}: '{name[:80]}' claims bytes {begin}..{end} for {nbytes} bytes of data "
-                                   f"in {data_bytes} (truncated or corrupt)")
+                raise WeightsError(f"{path}: '{name[:80]}' claims bytes {begin}..{end} for {nbytes} bytes "
+                                   f"of data in {data_bytes} (truncated or corrupt)")
             total += nbytes
             if total > MAX_TOTAL_BYTES:
                 raise WeightsError(f"{path}: the arrays claim more than {MAX_TOTAL_BYTES:,} bytes in all")
@@ -253,7 +254,8 @@ def write_safetensors(arrays: dict[str, np.ndarray], path: str | Path) -> None:
     """Writes float32 arrays as `.safetensors` (for plain parameter files and tests)."""
     from safetensors.numpy import save_file
 
-    save_file({name: np.ascontiguousarray(value, dtype=np.float32) for name, value in arrays.items()}, str(path))
+    save_file({name: np.ascontiguousarray(value, dtype=np.float32) for name, value in arrays.items()},
+              str(path))
 
 
 # ------------------------------------------------------------------------------------------- plain files
@@ -297,7 +299,7 @@ def infer_heads(params: dict[str, np.ndarray]) -> tuple[int, int]:
 
 
 def _bos_candidates(params: dict[str, np.ndarray]) -> np.ndarray:
-    """Residual directions that only one token embedding row writes (each `tokens:value`, BOS's among them)."""
+    """Residual directions that one token embedding row alone writes (each `tokens:value`, BOS's too)."""
     embed = params["token_embed/embeddings"] != 0
     return embed.sum(axis=0) == 1
 
@@ -362,8 +364,8 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts) -> tuple[Compile
     defaults = []
     if facts.vocab is None:
         if tokens != len(defaults_config.vocab):
-            raise WeightsError(f"token_embed has {tokens + 2} rows: a vocabulary of {tokens} tokens plus BOS and "
-                               f"PAD; pass --vocab with {tokens} tokens (e.g. --vocab "
+            raise WeightsError(f"token_embed has {tokens + 2} rows: a vocabulary of {tokens} tokens plus BOS "
+                               f"and PAD; pass --vocab with {tokens} tokens (e.g. --vocab "
                                f"{','.join(map(str, range(min(tokens, 8))))}{',...' if tokens > 8 else ''})")
         vocab = defaults_config.vocab
         defaults.append(f"vocab {','.join(map(str, vocab))} (the training data's; --vocab)")
@@ -405,11 +407,12 @@ def _output_values(facts: ModelFacts, params: dict[str, np.ndarray], outputs: in
         return None
     values = list(given)
     d_model = params["token_embed/embeddings"].shape[1]
-    limit = outputs if outputs is not None else d_model
-    if (outputs is not None and len(values) != outputs) or len(values) > d_model:
-        raise WeightsError(f"--output-values gives {len(values)} values for "
-                           f"{'an unembedding of ' + str(outputs) + ' outputs' if outputs else 'a residual stream of ' + str(d_model)}"
-                           f"; pass --output-values with {limit if outputs else 'fewer'} values")
+    if outputs is not None and len(values) != outputs:
+        raise WeightsError(f"--output-values gives {len(values)} values for an unembedding of {outputs} "
+                           f"outputs; pass --output-values with {outputs} values")
+    if len(values) > d_model:
+        raise WeightsError(f"--output-values gives {len(values)} values for a residual stream of {d_model}; "
+                           "pass --output-values with the output's values only")
     return values
 
 
@@ -462,8 +465,8 @@ def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str,
     if config.get("act_fn", "relu") != "relu":
         raise WeightsError(f"act_fn {config.get('act_fn')!r}: Tracr's MLPs use relu")
     if config.get("attention_dir", "bidirectional") != "bidirectional":
-        raise WeightsError(f"attention_dir {config.get('attention_dir')!r}: TraDe reads Tracr's bidirectional "
-                           "(non-causal) models")
+        raise WeightsError(f"attention_dir {config.get('attention_dir')!r}: TraDe reads Tracr's "
+                           "bidirectional (non-causal) models")
     if config.get("positional_embedding_type", "standard") != "standard":
         raise WeightsError("only standard (learned) positional embeddings come from Tracr")
 
@@ -535,8 +538,8 @@ def _check_unembedding(state: dict, params: dict[str, np.ndarray], d_model: int,
         return None
     unembed = np.asarray(state["unembed.W_U"], dtype=np.float64)
     if unembed.ndim != 2 or unembed.shape[0] != d_model or not np.all(np.isfinite(unembed)):
-        raise WeightsError(f"'unembed.W_U' has shape {unembed.shape}, expected ({d_model}, outputs) of finite "
-                           "numbers")
+        raise WeightsError(f"'unembed.W_U' has shape {unembed.shape}, expected ({d_model}, outputs) of "
+                           "finite numbers")
     outputs = unembed.shape[1]
     centred = unembed - unembed.min(axis=1, keepdims=True)  # undoes TransformerLens's centring of W_U
     peak = centred.max() if centred.size else 0.0
@@ -545,10 +548,11 @@ def _check_unembedding(state: dict, params: dict[str, np.ndarray], d_model: int,
         and (selection.sum(axis=1) <= 1).all()
     block = output_block(params)
     if not plain:
-        notes.append("the unembedding is not a selection of residual directions; the verdict is on the output "
-                     "the layers write")
+        notes.append("the unembedding is not a selection of residual directions; the verdict is on the "
+                     "output the layers write")
     elif sorted(np.flatnonzero(selection.any(axis=1)).tolist()) != block.tolist():
-        notes.append(f"the unembedding reads residual directions {np.flatnonzero(selection.any(axis=1)).tolist()}, "
+        selected = np.flatnonzero(selection.any(axis=1)).tolist()
+        notes.append(f"the unembedding reads residual directions {selected}, "
                      f"not the {block.tolist()} the last layers write (as the original Tracr demo's identity "
                      "unembedding does); the verdict is on what the layers write")
     if "unembed.b_U" in state and np.any(np.asarray(state["unembed.b_U"])):

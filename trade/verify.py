@@ -51,7 +51,7 @@ from typing import Sequence
 import numpy as np
 from tracr.craft import bases
 
-from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward, num_layers
+from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward
 from trade.program.interpret import (all_inputs, decode_value, encode_value, evaluate_batch, input_space_size,
                                      random_inputs)
 from trade.program.lambdas import LAMBDA_BY_TOKEN

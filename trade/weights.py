@@ -182,7 +182,8 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
                     raise WeightsError(f"{path}: '{member.filename[:80]}' is not a .npy array")
                 name = member.filename[:-4]
                 if len(name) > 200:
-                    raise WeightsError(f"{path}: an array name of {len(name):,} characters: not a Tracr model")
+                    raise WeightsError(f"{path}: an array name of {len(name):,} characters: not a Tracr "
+                                       "model")
                 with archive.open(member) as handle:
                     shape, fortran, dtype = _npy_header(handle, name)
                 if dtype.hasobject:
@@ -238,7 +239,8 @@ def check_config_claims(config: CompileConfig) -> None:
         raise WeightsError("the vocabulary repeats a token")
     if isinstance(config.max_seq_len, bool) or not isinstance(config.max_seq_len, int) \
             or not 1 <= config.max_seq_len <= MAX_SEQ_LEN:
-        raise WeightsError(f"max_seq_len must be an integer from 1 to {MAX_SEQ_LEN}, not {config.max_seq_len!r}")
+        raise WeightsError(f"max_seq_len must be an integer from 1 to {MAX_SEQ_LEN}, "
+                           f"not {config.max_seq_len!r}")
     for field in ("compiler_bos", "compiler_pad"):
         if not isinstance(getattr(config, field), str) or not getattr(config, field):
             raise WeightsError(f"{field} must be a non-empty string")
