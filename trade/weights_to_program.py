@@ -40,7 +40,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from trade.program.lambdas import LambdaKind
-from trade.program.program import Line, Op, Program, variable_name
+from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, variable_name
 from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
                                   predicate_token, sort_values)
 from trade.weights import ModelWeights
@@ -527,8 +527,8 @@ class _Reader:
             raise ReadError(f"{source} reads '{helper.name}', which no head wrote")
         selector_name, head_source = self.pending_widths.pop(helper.name)
         values = None if target.categorical else list(range(self.max_seq_len + 1))
-        self.add_line(Line(Op.SELECTOR_WIDTH, (selector_name,)), target.name, f"{head_source} + {source}",
-                      values)
+        args = (selector_name,) if target.categorical else (selector_name, NUMERICAL_WIDTH)
+        self.add_line(Line(Op.SELECTOR_WIDTH, args), target.name, f"{head_source} + {source}", values)
 
     def name_table(self, table: dict, domain: list, kind: LambdaKind) -> str:
         """A library lambda's token where one computes the table on the domain, else the table's.

@@ -70,6 +70,9 @@ class Line:
 
 
 ARITY = {Op.SELECT: 3, Op.AGGREGATE: 2, Op.SELECTOR_WIDTH: 1, Op.MAP: 2, Op.SEQUENCE_MAP: 3}
+# A SelectorWidth is categorical; `SelectorWidth(selector, NUMERICAL_WIDTH)` is Tracr's numerical one,
+# written `numerical(SelectorWidth(v1))` (only the weight reader writes it: it is not in the decoder's tokens).
+NUMERICAL_WIDTH = "numerical"
 
 
 def variable_name(line_index: int) -> str:
@@ -128,7 +131,8 @@ def check_types(program: Program, *, complete: bool = True) -> dict[str, VarType
     types: dict[str, VarType] = {name: VarType.CATEGORICAL for name in INPUTS}
     for index, line in enumerate(program.lines):
         _expect(isinstance(line.op, Op), index, f"unknown function {line.op!r}")
-        _expect(len(line.args) == ARITY[line.op], index,
+        numerical_width = line.op is Op.SELECTOR_WIDTH and line.args[1:] == (NUMERICAL_WIDTH,)
+        _expect(len(line.args) == ARITY[line.op] or numerical_width, index,
                 f"{line.op.value} takes {ARITY[line.op]} arguments, got {len(line.args)}")
         for arg in line.variable_args:
             _expect(arg in types, index, f"'{arg}' is not defined before this line")
@@ -144,7 +148,7 @@ def check_types(program: Program, *, complete: bool = True) -> dict[str, VarType
             result = arg_types[1]
         elif line.op is Op.SELECTOR_WIDTH:
             _expect(arg_types[0] is VarType.SELECTOR, index, "SelectorWidth needs a selector")
-            result = VarType.CATEGORICAL
+            result = VarType.NUMERICAL if numerical_width else VarType.CATEGORICAL
         else:
             _expect(is_lambda_token(line.args[0]), index, f"unknown lambda '{line.args[0]}'")
             lam = lambda_of(line.args[0])

@@ -27,6 +27,7 @@ from trade.program.tables import (TableError, lambda_of, linear_token, map_token
                                   predicate_text, predicate_token)
 from trade.program.program import (
     INPUTS,
+    NUMERICAL_WIDTH,
     ARITY,
     Line,
     Op,
@@ -70,7 +71,7 @@ def line_to_text(line: Line, types: dict[str, VarType]) -> str:
     elif line.op is Op.SELECT:
         parts = [line.args[0], line.args[1], predicate_text(line.args[2])]
     else:
-        parts = list(line.args)
+        parts = list(line.variable_args)
     return f"{line.op.value}({', '.join(parts)})"
 
 
@@ -325,7 +326,8 @@ def _resolve_args(op: Op, raw_args: list[tuple[str, int]], names: dict[str, str]
                                f"{', '.join(COMPARISONS)})", pos)
         return (keys, queries, comparison)
     if op in (Op.AGGREGATE, Op.SELECTOR_WIDTH):
-        return tuple(_resolve_variable(raw, pos, names, cursor) for raw, pos in raw_args)
+        args = tuple(_resolve_variable(raw, pos, names, cursor) for raw, pos in raw_args)
+        return args + (NUMERICAL_WIDTH,) if op is Op.SELECTOR_WIDTH and numerical else args
     lambda_text, lambda_pos = raw_args[0]
     inputs = tuple(_resolve_variable(raw, pos, names, cursor) for raw, pos in raw_args[1:])
     if op is Op.SEQUENCE_MAP:

@@ -16,7 +16,8 @@ from tracr.rasp import rasp
 
 from trade.program.lambdas import COMPARISONS, LAMBDAS, Encoding, Lambda, LambdaKind
 from trade.program.tables import predicate_of
-from trade.program.program import INPUTS, Line, Op, Program, ProgramError, VarType, variable_name
+from trade.program.program import (INPUTS, NUMERICAL_WIDTH, Line, Op, Program, ProgramError, VarType,
+                                   variable_name)
 
 _LAMBDA_BY_FUNCTION = {id(lam.fn): lam for lam in LAMBDAS}
 _PROBE_VALUES = tuple(range(-6, 11)) + (0.2, 0.25, 1 / 3, 0.5, 2 / 3, 0.75)
@@ -95,6 +96,8 @@ def _line_to_rasp(line: Line, exprs: dict[str, rasp.RASPExpr], result: VarType) 
             return rasp.numerical(rasp.Aggregate(exprs[args[0]], exprs[args[1]], default=0))
         return rasp.categorical(rasp.Aggregate(exprs[args[0]], exprs[args[1]]))
     if line.op is Op.SELECTOR_WIDTH:
+        if result is VarType.NUMERICAL:
+            return rasp.numerical(rasp.SelectorWidth(exprs[args[0]]))
         return rasp.categorical(rasp.SelectorWidth(exprs[args[0]]))
     lam = line.lam
     if lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
@@ -156,7 +159,7 @@ def _rasp_to_line(expr: rasp.RASPExpr, names: dict[int, str]) -> Line:
         return Line(Op.AGGREGATE, (name(expr.selector), name(expr.sop)))
     if isinstance(expr, rasp.SelectorWidth):
         if rasp.is_numerical(expr):
-            raise ProgramError(f"{expr.label}: numerical SelectorWidth is not in the language")
+            return Line(Op.SELECTOR_WIDTH, (name(expr.selector), NUMERICAL_WIDTH))
         return Line(Op.SELECTOR_WIDTH, (name(expr.selector),))
     if isinstance(expr, (rasp.Map, rasp.SequenceMap)) and not isinstance(expr, rasp.LinearSequenceMap):
         out = Encoding.NUMERICAL if rasp.is_numerical(expr) else Encoding.CATEGORICAL
