@@ -586,6 +586,8 @@ def corpus() -> list[Case]:
             cases.append(_dataset_case("shard", name, mutate, command))
     for name, make_file in WEIGHTS_MUTATIONS.items():
         for command in ("decompile", "transform"):
+            if name == "no-config" and command == "decompile":
+                continue  # a plain parameter file, which `trade decompile` reads (trade.model_inputs)
             cases.append(_weights_case(name, make_file, command))
     for name, source in PROGRAMS.items():
         for command in ("compile", "decompile", "evaluate"):
