@@ -509,7 +509,7 @@ def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOpt
     weights = with_label_tokens(weights)
     try:
         read = read_program(weights)
-    except ReadError as error:
+    except (ReadError, ValueError, IndexError, KeyError, TypeError, ArithmeticError) as error:
         return Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
                              reason=f"the weights do not read as a Tracr program: {error}", line_confidence=[],
                              candidates=[], timings={"read": time.perf_counter() - began}, stage="read")
@@ -584,7 +584,7 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
     """The verdict on a reading: recompiled with the model's labels, then run against the model."""
     try:
         model = compile_program(to_rasp(read.program, labels=read.names), weights.compile_config, timeout=60.0)
-    except CompileError as error:
+    except (CompileError, ProgramError) as error:
         return UNVERIFIED, f"read from the weights, but Tracr cannot compile the reading ({error})"
     difference = same_parameters(model, weights, VerifyOptions().parameter_tolerance)
     labels_known = weights.output_values != OUTPUT_VALUES_UNKNOWN

@@ -40,7 +40,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from trade.program.lambdas import LambdaKind
-from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, variable_name
+from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, ProgramError, variable_name
 from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
                                   predicate_token, sort_values)
 from trade.weights import ModelWeights
@@ -579,6 +579,10 @@ class _Reader:
             raise ReadError("no block writes anything: the model computes no program")
         self.place_unread()
         program, order = _output_last(self.lines)
+        try:
+            program.types()
+        except ProgramError as error:
+            raise ReadError(f"the lines read do not type-check ({error})") from None
         return ReadProgram(program=program, names=[self.names[i] for i in order], notes=self.notes,
                            sources=[self.sources[i] for i in order],
                            alternatives=[self.alternatives[i] for i in order])
