@@ -167,8 +167,8 @@ def _table(results: list[dict], decoder_alone: bool) -> str:
     for name in noisy:
         scales = sorted(r[name]["noise"] for r in results)
         kept = sum(r[name]["outputs_kept"] for r in results)
-        lines.append(f"\n{name}: S from {scales[0]:g} to {scales[-1]:g} (median {scales[len(scales) // 2]:g}); "
-                     f"outputs kept in {kept} of {len(results)} models")
+        lines.append(f"\n{name}: S from {scales[0]:g} to {scales[-1]:g} (median "
+                     f"{scales[len(scales) // 2]:g}); outputs kept in {kept} of {len(results)} models")
     compressed = [name for name in results[0] if "output_agreement" in results[0][name]]
     for name in compressed:
         agreements = [r[name]["output_agreement"] for r in results]

@@ -20,6 +20,10 @@ from trade.weights import TokenizerConfig, weights_of
 from tests.conftest import REVERSE
 
 
+# Few, fixed examples: each one compiles, transforms and decompiles a model.
+_QUICK = settings(deadline=None, derandomize=True,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+
 @pytest.fixture(scope="module")
 def decompiler(tmp_path_factory):
     """An untrained decoder: on a recovered basis the weights are read, not decoded."""
@@ -54,7 +58,7 @@ def test_a_rotation_is_undone_exactly():
     assert basis.basis_difference(weights, transform.rotate(weights, 4)) is None
 
 
-@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(_QUICK, max_examples=3)
 @given(index=st.integers(0, 11), seed=st.integers(0, 2 ** 31 - 1))
 def test_rotating_a_generated_model_keeps_its_outputs_and_decompiles_exactly(accepted_programs, decompiler,
                                                                             index, seed):
@@ -67,7 +71,7 @@ def test_rotating_a_generated_model_keeps_its_outputs_and_decompiles_exactly(acc
     assert _equivalent(program, result.program, weights.compile_config)
 
 
-@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(_QUICK, max_examples=2)
 @given(index=st.integers(0, 11), seed=st.integers(0, 2 ** 31 - 1))
 def test_mixing_keeps_outputs_and_never_gets_a_wrong_verdict(accepted_programs, decompiler, index, seed):
     program = accepted_programs[index].program
@@ -85,7 +89,8 @@ def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
     quiet = transform.add_noise(weights, 1e-7, 0)
     assert transform.same_outputs(weights, quiet)
     result = decompile(quiet, decompiler)
-    assert result.verdict in ("exact", "equivalent") and _equivalent(program, result.program, weights.compile_config)
+    assert result.verdict in ("exact", "equivalent")
+    assert _equivalent(program, result.program, weights.compile_config)
     loud = transform.add_noise(weights, 3e-3, 0)
     assert not transform.same_outputs(weights, loud)
     result = decompile(loud, decompiler)

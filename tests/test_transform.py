@@ -15,6 +15,10 @@ from trade.weights import WeightsError, load_weights, save_weights, weights_of
 from tests.conftest import FRAC_ONES, REVERSE
 
 
+# Few, fixed examples: each one compiles, transforms and decompiles a model.
+_QUICK = settings(deadline=None, derandomize=True,
+                  suppress_health_check=[HealthCheck.function_scoped_fixture])
+
 @pytest.fixture(scope="module")
 def reverse():
     return dataclasses.replace(weights_of(compile_program(parse_program(REVERSE))), residual_labels=None)
@@ -25,7 +29,7 @@ def fraction():
     return weights_of(compile_program(parse_program(FRAC_ONES)))
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(_QUICK, max_examples=3)
 @given(kind=st.sampled_from(["rotate", "mix"]), seed=st.integers(0, 2 ** 31 - 1))
 def test_a_change_of_basis_keeps_every_output(reverse, kind, seed):
     changed = transform.transformed(reverse, kind, seed)
@@ -67,7 +71,8 @@ def test_compression_is_learned_and_recorded(fraction):
     small = transform.compress(fraction, fraction.d_model - 2, 0, transform.CompressOptions(steps=30))
     record = small.transform[-1]
     assert small.d_model == fraction.d_model - 2 and small.unembedding.shape == (fraction.d_model - 2, 1)
-    assert record["kind"] == "compress" and np.isfinite(record["loss"]) and 0 <= record["output_agreement"] <= 1
+    assert record["kind"] == "compress" and np.isfinite(record["loss"])
+    assert 0 <= record["output_agreement"] <= 1
 
 
 def test_transformed_files_keep_the_record_and_the_unembedding(reverse, tmp_path):
@@ -85,7 +90,8 @@ def test_transformed_files_keep_the_record_and_the_unembedding(reverse, tmp_path
 
 def test_cli_transform(reverse, tmp_path, capsys):
     save_weights(reverse, tmp_path / "m.npz")
-    assert main(["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz"), "--mix", "--seed", "2"]) == 0
+    arguments = ["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz")]
+    assert main(arguments + ["--mix", "--seed", "2"]) == 0
     assert "outputs unchanged on 100.00%" in capsys.readouterr().out
     assert load_weights(tmp_path / "o.npz").transform[0]["kind"] == "mix"
     assert main(["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz")]) != 0

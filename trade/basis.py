@@ -36,7 +36,6 @@ directions than variables' values). Both are reported as unrecovered.
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
 
 import numpy as np
 
@@ -81,7 +80,8 @@ class Recovery:
     @property
     def readout(self) -> ModelWeights:
         """The recovered weights with the given model's output read-out, snapped to 0s and 1s."""
-        return dataclasses.replace(self.weights, unembedding=np.round(self.unsnapped.unembedding).astype(np.float32))
+        unembedding = np.round(self.unsnapped.unembedding).astype(np.float32)
+        return dataclasses.replace(self.weights, unembedding=unembedding)
 
 
 def _vectors(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,7 +232,8 @@ def _cost(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.nd
     return (nonzero + 0.5 * (size >= 1) * ~nice).sum(axis=0)
 
 
-def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, sweeps: int = 6) -> np.ndarray:
+def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, sweeps: int = 6
+                      ) -> np.ndarray:
     """Jacobi sweeps: turns each pair of atoms within their plane to the angle that makes the most
     coordinates zero (and, on a tie, small fractions).
 
@@ -309,7 +310,6 @@ def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
 
 def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     """Atoms signed so that reads are positive, ordered as Tracr orders the residual stream."""
-    from trade.skeleton import fixed_labels  # noqa: F401  (Tracr's input labels; imported for the order)
 
     moved = _in_basis(weights, atoms)
     params = moved.params
@@ -514,7 +514,7 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
     categorical = {block: len(dims) > 1 for block, dims in dims_of.items()}
     output_dims: list[int] = []
     if unembedding is not None:
-        output_dims = [int(np.argmax(np.abs(unembedding[:, column]))) for column in range(unembedding.shape[1])]
+        output_dims = [int(np.argmax(np.abs(column))) for column in unembedding.T]
     if output_dims and isinstance(output_values, list):
         for dim, out in zip(output_dims, output_values):
             value[dim] = out
@@ -577,7 +577,8 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
 
 
 def _sort_key(value) -> tuple:
-    return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return (0, value, "") if number else (1, 0, str(value))
 
 
 def _width_signs(weights: ModelWeights, blocks: list[str]) -> list[int]:
@@ -593,15 +594,16 @@ def _width_signs(weights: ModelWeights, blocks: list[str]) -> list[int]:
     flips = []
     for helper in (b for b in dims_of if b.endswith(HELPER)):
         help_dim = dims_of[helper][0]
-        chain = _width_chain(weights.params, weights.num_layers, help_dim, dims_of.get(helper[:-len(HELPER)], []))
-        second = next((weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
-                       for layer in range(weights.num_layers)
-                       if np.abs(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"][:, help_dim]).max() > 0.5),
-                      None)
+        owner = dims_of.get(helper[:-len(HELPER)], [])
+        chain = _width_chain(weights.params, weights.num_layers, help_dim, owner)
+        writers = [weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"]
+                   for layer in range(weights.num_layers)]
+        second = next((matrix for matrix in writers if np.abs(matrix[:, help_dim]).max() > 0.5), None)
         if not chain or second is None:
             continue
         sign = {}
-        unit = int(np.flatnonzero((np.abs(second[:, help_dim]) > 0.5) & (np.abs(second[:, chain[0]]) > 0.5))[0])
+        both = (np.abs(second[:, help_dim]) > 0.5) & (np.abs(second[:, chain[0]]) > 0.5)
+        unit = int(np.flatnonzero(both)[0])
         sign[chain[0]] = 1.0 if np.sign(second[unit, chain[0]]) == np.sign(second[unit, help_dim]) else -1.0
         for lower, upper in zip(chain, chain[1:]):
             units = np.flatnonzero((np.abs(second[:, lower]) > 0.5) & (np.abs(second[:, upper]) > 0.5))
@@ -619,7 +621,8 @@ def _width_chain(params: dict, layers: int, helper: int, dims: list[int]) -> lis
         second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
         if not np.abs(second[:, helper]).max() > 0.5:
             continue
-        start = [dim for dim in dims if np.any((np.abs(second[:, helper]) > 0.5) & (np.abs(second[:, dim]) > 0.5))]
+        clears = np.abs(second[:, helper]) > 0.5
+        start = [dim for dim in dims if np.any(clears & (np.abs(second[:, dim]) > 0.5))]
         neighbours: dict[int, set[int]] = {dim: set() for dim in dims}
         for unit in range(second.shape[0]):
             written = [dim for dim in dims if abs(second[unit, dim]) > 0.5]
@@ -726,8 +729,8 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
         fallbacks.append(np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1)))
     labels_known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
     output_values = list(given.output_values) if labels_known and given.output_values is not None else None
-    return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known, inputs=inputs,
-                          block=np.arange(unembedding.shape[1]), activations=activations,
+    return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known,
+                          inputs=inputs, block=np.arange(unembedding.shape[1]), activations=activations,
                           bos_fallback=fallbacks, exhaustive=exhaustive)
 
 
@@ -748,11 +751,12 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept: bool
     difference = basis_difference(weights_of(compiled), given)
     same = difference is None and _labels_agree(compiled, reference)
     if same and (checked.verdict in (EXACT, EQUIVALENT) or outputs_kept):
-        return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry within "
-                       f"{EXACT_TOLERANCE:g} of its matrix's largest), and the given model shows its outputs on every "
-                       "input")
+        return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry "
+                       f"within {EXACT_TOLERANCE:g} of its matrix's largest), and the given model shows its "
+                       "outputs on every input")
     if same:  # close weights, but the small differences change what the given model computes
-        return UNVERIFIED, f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but {checked.reason}"
+        return UNVERIFIED, (f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but "
+                            f"{checked.reason}")
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
@@ -797,8 +801,9 @@ def decompile_transformed(model, decompiler=None, options=None):
         outputs_kept = differ == 0
         if differ:
             total = sum(a.size for a in shown)
-            note = (f"noise beyond the limit: the given model's outputs differ from those of the nearest compiled "
-                    f"model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
+            note = (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
+                    f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} "
+                    "positions")
     recover_seconds = time.perf_counter() - began
     decompiler = decompiler or job.load_decompiler()
     if recovery is not None:
