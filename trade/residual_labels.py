@@ -219,9 +219,37 @@ class _Labeller:
         weights = first[self.dims[inputs[0]], block[0]]
         return len(self.dims[inputs[0]]) > 1 or not np.allclose(weights, 1.0)
 
+    def label_selector_widths(self, first: np.ndarray, second: np.ndarray) -> None:
+        """Each SelectorWidth's count directions: written by the neurons that read its scratch
+        direction, and by its constant and BOS-cleaning neurons next to them (count 0)."""
+        neurons = range(first.shape[1])
+        specials = [n for n in neurons if not any(
+            d not in (self.one, self.bos) for d in _nonzero(first[:, [n]], 1))]
+        for helper, key in list(self.pending.items()):
+            readers = [n for n in neurons if abs(first[helper, n]) > 1e-9]
+            if not readers:
+                continue
+            dims = {int(d) for d in _nonzero(second[readers], 0)
+                    if self.var_of[d] is None or self.var_of[d] == key}
+            grown = True
+            while grown:
+                grown = False
+                for n in specials:
+                    extra = {int(d) for d in _nonzero(second[[n]], 0) if self.var_of[d] is None} - dims
+                    if extra and (dims & {d + 1 for d in extra} or dims & {d - 1 for d in extra}):
+                        dims |= extra
+                        grown = True
+            written = sorted(dims)
+            if not written:
+                continue
+            del self.pending[helper]
+            categorical = len(written) > 1
+            self.assign(key, written, list(range(len(written))) if categorical else None, categorical)
+
     def label_mlp(self, layer: int) -> None:
         prefix = f"transformer/layer_{layer}/mlp"
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        self.label_selector_widths(first, second)
         helpers = [d for d in self.pending]
         for block in self.mlp_blocks(layer):
             written = [int(d) for d in _nonzero(second[block], 0) if self.var_of[d] is None]

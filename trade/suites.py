@@ -198,10 +198,17 @@ def evaluate_suite(programs: list[SuiteProgram], decompiler=None, options=None, 
     results = []
     for entry in tqdm(programs, desc="suite", disable=not progress):
         config = entry.config
-        original = entry.build()
-        model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab), max_seq_len=config.max_seq_len,
-                                                compiler_bos=config.compiler_bos,
-                                                compiler_pad=config.compiler_pad)
+        try:
+            original = entry.build()
+            model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
+                                                    max_seq_len=config.max_seq_len,
+                                                    compiler_bos=config.compiler_bos,
+                                                    compiler_pad=config.compiler_pad)
+        except Exception as caught:  # the suite's program, not the decompiler, is at fault: recorded
+            results.append(SuiteResult(entry.name, entry.description, len(config.vocab), config.max_seq_len,
+                                       _strings(config), 0, 0, 0, "not compiled", "none", 0.0, None, 0,
+                                       f"Tracr cannot compile it: {type(caught).__name__}: {caught}", ""))
+            continue
         began = time.perf_counter()
         try:
             result = decompile(model, decompiler, options)
