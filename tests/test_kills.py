@@ -28,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("TRADE_KILLS", "1"))
 
 
+def _timed(command: list[str]) -> float:
+    """Runs `trade COMMAND` to the end; its wall time, which bounds the moments the kills pick from."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "trade.cli", *command], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
 def _kill_at(command: list[str], seconds: float) -> None:
     """Starts `trade COMMAND` and SIGKILLs it after `seconds` (if it is still running)."""
     process = subprocess.Popen([sys.executable, "-m", "trade.cli", *command], cwd=ROOT,
@@ -39,9 +47,10 @@ def _kill_at(command: list[str], seconds: float) -> None:
         process.wait()
 
 
-def _moments(seed: int, low: float, high: float) -> list[float]:
+def _moments(seed: int, duration: float) -> list[float]:
+    """Random moments over an uninterrupted run's duration (start-up included: a kill may land anywhere)."""
     rng = random.Random(seed)
-    return [rng.uniform(low, high) for _ in range(KILLS)]
+    return [rng.uniform(0.05, 1.0) * duration for _ in range(KILLS)]
 
 
 def _dataset_rows(directory: Path) -> list[dict]:
@@ -58,10 +67,11 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
     from trade.dataset.build import DatasetConfig, build_dataset
 
     config = DatasetConfig(n=6, seed=11, shard_size=1)
-    build_dataset(tmp_path / "whole", config, progress=False)
+    command = ["generate", "--n", "6", "--seed", "11", "--shard-size", "1", "--out"]
+    duration = _timed([*command, str(tmp_path / "whole")])
     out = tmp_path / "killed"
-    for moment in _moments(1, 1.0, 7.0):
-        _kill_at(["generate", "--n", "6", "--seed", "11", "--shard-size", "1", "--out", str(out)], moment)
+    for moment in _moments(1, duration):
+        _kill_at([*command, str(out)], moment)
         if (out / "manifest.json").exists():
             _dataset_rows(out)  # the manifest and every shard it lists are whole
         for shard in out.glob("shard-*.parquet"):
@@ -82,15 +92,15 @@ def test_killed_train_leaves_whole_checkpoints_and_resumes_to_the_same_model(dat
     from trade.train import config_from_args, train
 
     parser = __import__("trade.cli", fromlist=["build_parser"]).build_parser()
-    whole = train(config_from_args(parser.parse_args(_train_args(data, tmp_path / "whole"))))
+    duration = _timed(_train_args(data, tmp_path / "whole"))
     out = tmp_path / "killed"
-    for moment in _moments(2, 2.0, 9.0):
+    for moment in _moments(2, duration):
         _kill_at(_train_args(data, out), moment)
         for name in ("last", "best"):
             if (out / name).exists() or (out / f"{name}.old").exists():
                 load_checkpoint(out / name)  # whole, or put back from `.old`
     resumed = train(config_from_args(parser.parse_args(_train_args(data, out))))
-    assert resumed["step"] == whole["step"] == 8
+    assert resumed["step"] == load_checkpoint(tmp_path / "whole" / "last").step == 8
     final, reference = load_checkpoint(out / "last"), load_checkpoint(tmp_path / "whole" / "last")
     assert all(torch.equal(final.model.state_dict()[k], v) for k, v in reference.model.state_dict().items())
     logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -105,7 +115,7 @@ def test_killed_compile_keeps_the_old_file_or_writes_the_whole_new_one(tmp_path)
 
     (tmp_path / "new.rasp").write_text(REVERSE)
     (tmp_path / "old.rasp").write_text(FRAC_ONES)
-    assert main(["compile", str(tmp_path / "new.rasp"), "-o", str(tmp_path / "reference.npz")]) == 0
+    duration = _timed(["compile", str(tmp_path / "new.rasp"), "-o", str(tmp_path / "reference.npz")])
     out = tmp_path / "out.npz"
     assert main(["compile", str(tmp_path / "old.rasp"), "-o", str(out)]) == 0
     versions = [load_weights(out), load_weights(tmp_path / "reference.npz")]
@@ -118,7 +128,7 @@ def test_killed_compile_keeps_the_old_file_or_writes_the_whole_new_one(tmp_path)
                     and weights.compile_config == version.compile_config)
 
     seen = set()
-    for moment in _moments(3, 2.0, 8.0):
+    for moment in _moments(3, duration):
         _kill_at(["compile", str(tmp_path / "new.rasp"), "-o", str(out)], moment)
         seen.add(which(out))  # raises (StopIteration or WeightsError) for anything else
     assert main(["compile", str(tmp_path / "new.rasp"), "-o", str(out)]) == 0
