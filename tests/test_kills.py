@@ -84,7 +84,8 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
 def _train_args(data: str, out: Path) -> list[str]:
     return ["train", "--data", data, "--out", str(out), "--preset", "tiny", "--steps", "8",
             "--batch-size", "4", "--eval-every", "3", "--checkpoint-every", "1", "--val-examples", "8",
-            "--warmup-steps", "2", "--lr", "0.003", "--shuffle-buffer", "8", "--log-every", "1", "--threads", "1", "--no-progress"]
+            "--warmup-steps", "2", "--lr", "0.003", "--shuffle-buffer", "8", "--log-every", "1",
+            "--threads", "1", "--no-progress"]
 
 
 def test_killed_train_leaves_whole_checkpoints_and_resumes_to_the_same_model(data, tmp_path):
