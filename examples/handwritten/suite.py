@@ -4,12 +4,19 @@ The generator draws integer vocabularies {0..4}, max_seq_len 5, at most 15 lines
 simple lambdas and Tracr's eight comparisons. These programs use string vocabularies (letters,
 words, brackets, digits as strings), a mixed int/str vocabulary, arbitrary lambdas (modular
 arithmetic, tables, lambdas returning strings, bools and tuples), Select predicates of their own,
-numerical Maps in every direction Tracr compiles, numerical means of 0/1 values, LinearSequenceMap,
-SelectorWidth counting, several heads in a layer, one selector read by two Aggregates, lengths 2 to
-16, vocabularies of up to 30 tokens and programs of up to 40 lines. Each builder makes a fresh
+numerical Maps in every direction Tracr compiles (a SequenceMap itself must stay categorical),
+numerical means of 0/1 values, LinearSequenceMap, SelectorWidth counting, several heads in a
+layer, one selector read by two Aggregates, lengths 2 to 16, vocabularies of up to 30 tokens and
+programs of up to 40 lines. Each builder makes a fresh
 expression on every call. `examples/check_suites.py` checks that Tracr compiles each faithfully:
 every categorical Aggregate selects one value (or several equal ones), every numerical Aggregate
 averages 0/1 values, and numerical Maps only read values Tracr's value-set inference foresees.
+Tracr's SelectorWidth (at the default mlp_exactness 100) counts 10 or more as one less, so programs
+with a SelectorWidth stay at max_seq_len 9 or below; a categorical->numerical Map cannot output
+negative values (its MLP clips them to 0). Tracr sizes every head by its query/key spaces only,
+so a categorical Aggregate whose value set is larger than every head's key space (20 words moved
+by an index selector at max_seq_len 9) fails to assemble ("could not broadcast"); programs that
+move many values also hold a wider head.
 """
 
 import string
@@ -125,9 +132,12 @@ def prefix_parity_bits() -> rasp.SOp:
     return _map(lambda c: c % 2, _prefix_count(rasp.tokens)).named("parity")
 
 
-def first_word_everywhere() -> rasp.SOp:
-    first = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0).named("first")
-    return rasp.Aggregate(first, rasp.tokens).named("first_word")
+def first_word_if_repeated() -> rasp.SOp:
+    first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0), rasp.tokens)
+    first = first.named("first_word")
+    # Its own head over tokens x tokens also keeps Tracr's key_size >= 20 (see the module docstring).
+    repeats = rasp.SelectorWidth(rasp.Select(rasp.tokens, first, rasp.Comparison.EQ)).named("first_count")
+    return rasp.SequenceMap(lambda w, n: w if n > 1 else "unique", first, repeats).named("first_if_repeated")
 
 
 def last_letter_everywhere() -> rasp.SOp:
@@ -173,7 +183,7 @@ def x_seen_yet() -> rasp.SOp:
 
 
 def token_weights() -> rasp.SOp:
-    table = {"p": 0.25, "q": 1.5, "r": -2, "s": 3}
+    table = {"p": 0.25, "q": 1.5, "r": 0, "s": 3}  # Tracr's MLP for this Map clips negative values to 0
     return rasp.numerical(_map(lambda c: table[c], rasp.tokens)).named("weight")
 
 
@@ -191,7 +201,8 @@ def alphabetical_rank() -> rasp.SOp:
 def sort_words_stable() -> rasp.SOp:
     key = rasp.SequenceMap(lambda w, i: (w, i), rasp.tokens, rasp.indices).named("key")
     position = rasp.SelectorWidth(rasp.Select(key, key, lambda k, q: k < q)).named("target")
-    return rasp.Aggregate(rasp.Select(position, rasp.indices, rasp.Comparison.EQ), rasp.tokens).named("sorted")
+    destination = rasp.Select(position, rasp.indices, rasp.Comparison.EQ).named("destination")
+    return rasp.Aggregate(destination, rasp.tokens).named("sorted")
 
 
 def hist_mod3_word() -> rasp.SOp:
@@ -200,8 +211,8 @@ def hist_mod3_word() -> rasp.SOp:
 
 
 def palindrome_flag() -> rasp.SOp:
-    differs = rasp.numerical(rasp.SequenceMap(lambda a, b: 1 if a != b else 0, rasp.tokens,
-                                              _reverse(rasp.tokens))).named("differs")
+    differs = rasp.SequenceMap(lambda a, b: 1 if a != b else 0, rasp.tokens, _reverse(rasp.tokens))
+    differs = rasp.numerical(_map(lambda d: d, differs.named("differs"))).named("differs_num")
     return _map(lambda f: "no" if f > 0 else "yes", _mean_all(differs)).named("palindrome")
 
 
@@ -234,16 +245,19 @@ def occurrence_index() -> rasp.SOp:
 
 
 def upper_previous_26() -> rasp.SOp:
-    return _back(_map(str.upper, rasp.tokens).named("upper"), 1)
+    previous = _back(_map(str.upper, rasp.tokens).named("upper"), 1)
+    hist = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)).named("hist")
+    return rasp.SequenceMap(lambda u, h: u if h == 1 else "*", previous, hist).named("prev_upper_or_star")
 
 
 def even_b_fraction_16() -> rasp.SOp:
     is_b = rasp.numerical(_map(lambda c: 1 if c == "b" else 0, rasp.tokens)).named("is_b")
-    even_prefix = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k % 2 == 0 and k <= q).named("even_prefix")
+    even_prefix = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k % 2 == 0 and k <= q)
+    even_prefix = even_prefix.named("even_prefix")
     return rasp.numerical(rasp.Aggregate(even_prefix, is_b, default=0)).named("even_b_frac")
 
 
-def reverse_words_12() -> rasp.SOp:
+def reverse_words_9() -> rasp.SOp:
     return _reverse(rasp.tokens)
 
 
@@ -262,8 +276,9 @@ def quadratic_residue_15() -> rasp.SOp:
 
 def pair_compare_len2() -> rasp.SOp:
     first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0), rasp.tokens)
-    return rasp.SequenceMap(lambda a, b: "same" if a == b else ("up" if int(b) > int(a) else "down"),
-                            first.named("first"), rasp.tokens).named("compare")
+    larger = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: int(k) > int(q)))
+    return rasp.SequenceMap(lambda f, n: f if n > 0 else "max", first.named("first"),
+                            larger.named("larger")).named("first_or_max")
 
 
 def weight_square_class() -> rasp.SOp:
@@ -290,8 +305,8 @@ def count_distinct() -> rasp.SOp:
 
 def all_same_so_far() -> rasp.SOp:
     first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0), rasp.tokens)
-    differs = rasp.numerical(rasp.SequenceMap(lambda a, b: 1 if a != b else 0, rasp.tokens,
-                                              first.named("first"))).named("differs")
+    differs = rasp.SequenceMap(lambda a, b: 1 if a != b else 0, rasp.tokens, first.named("first"))
+    differs = rasp.numerical(_map(lambda d: d, differs.named("differs"))).named("differs_num")
     return _map(lambda f: f == 0, _prefix_mean(differs)).named("all_same")
 
 
@@ -348,7 +363,8 @@ def long_brackets_two_types() -> rasp.SOp:
         closes = _prefix_count(_map(lambda t, c=close_token: t == c, rasp.tokens).named(f"is{close_token}"))
         depths.append(rasp.SequenceMap(lambda a, b: a - b, opens, closes).named(f"depth{open_token}"))
     negative = rasp.SequenceMap(lambda a, b: 1 if a < 0 or b < 0 else 0, *depths).named("negative")
-    ever_negative = _map(lambda f: f > 0, _mean_all(rasp.numerical(negative))).named("ever_negative")
+    negative_num = rasp.numerical(_map(lambda f: f, negative)).named("negative_num")
+    ever_negative = _map(lambda f: f > 0, _mean_all(negative_num)).named("ever_negative")
     zero_here = rasp.SequenceMap(lambda a, b: a == 0 and b == 0, *depths).named("zero_here")
     zero_at_end = _last(zero_here, length)
     return rasp.SequenceMap(lambda z, n: "balanced" if z and not n else "unbalanced", zero_at_end,
@@ -359,7 +375,8 @@ PROGRAMS: list[SuiteProgram] = [
     SuiteProgram("caesar3", "each letter shifted three places in a ten-letter alphabet (one Map)", caesar3,
                  tuple(string.ascii_lowercase[:10]), 8),
     SuiteProgram("constant_zero", "0 everywhere (a constant Map)", constant_zero, ("x", "y", "z"), 4),
-    SuiteProgram("word_length_class", "'short' for words of at most 2 letters, else 'long'", word_length_class,
+    SuiteProgram("word_length_class", "'short' for words of at most 2 letters, else 'long'",
+                 word_length_class,
                  WORDS8, 6),
     SuiteProgram("colour_temperature", "warm/cool/neutral for each colour word (a table)", colour_temperature,
                  COLOURS, 7),
@@ -369,16 +386,18 @@ PROGRAMS: list[SuiteProgram] = [
                  number_seen_mixed, (0, 1, 2, "a", "b"), 6),
     SuiteProgram("mod7_mirror_sum", "(digit + mirrored digit) mod 7 over digit strings", mod7_mirror_sum,
                  DIGITS, 7),
-    SuiteProgram("prefix_parity_bits", "parity of the number of 1 bits so far", prefix_parity_bits, (0, 1), 12),
-    SuiteProgram("first_word_everywhere", "the first word, at every position", first_word_everywhere,
-                 ANIMALS20, 9),
+    SuiteProgram("prefix_parity_bits", "parity of the number of 1 bits so far", prefix_parity_bits,
+                 (0, 1), 9),
+    SuiteProgram("first_word_if_repeated", "the first word if it occurs more than once, else 'unique'",
+                 first_word_if_repeated, ANIMALS20, 9),
     SuiteProgram("last_letter_everywhere", "the last letter, at every position", last_letter_everywhere,
                  tuple("uvwxyz"), 7),
     SuiteProgram("a_so_far_minus_b_overall", "fraction of 'a' so far minus fraction of 'b' overall",
                  open_minus_all_fraction, ("a", "b", "c"), 6),
     SuiteProgram("shared_selector_concat", "previous token and its capital, one selector read twice",
                  shared_selector_concat, ("p", "q", "r", "s"), 6),
-    SuiteProgram("vowel_in_first_half", "True for vowels in the first half of the sequence", vowel_in_first_half,
+    SuiteProgram("vowel_in_first_half", "True for vowels in the first half of the sequence",
+                 vowel_in_first_half,
                  tuple("abcdefgh"), 6),
     SuiteProgram("token_parity_label", "token joined with the parity of its position, via a tuple",
                  token_parity_label, ("a", "b", "c"), 5),
@@ -394,7 +413,8 @@ PROGRAMS: list[SuiteProgram] = [
                  WORDS8, 6),
     SuiteProgram("sort_words_stable", "words sorted alphabetically, ties by position (tuple keys)",
                  sort_words_stable, ("kiwi", "fig", "lime", "date", "pear"), 5),
-    SuiteProgram("hist_mod3_word", "occurrences of the token mod 3, as a word", hist_mod3_word, tuple("abcde"), 7),
+    SuiteProgram("hist_mod3_word", "occurrences of the token mod 3, as a word", hist_mod3_word,
+                 tuple("abcde"), 7),
     SuiteProgram("palindrome_flag", "'yes' everywhere if the sequence is a palindrome", palindrome_flag,
                  ("a", "b", "c"), 7),
     SuiteProgram("neighbourhood_three_heads", "first, previous and next token joined (three heads)",
@@ -402,23 +422,26 @@ PROGRAMS: list[SuiteProgram] = [
     SuiteProgram("index_letter_match_16", "whether each token equals 'abc'[position mod 3]",
                  index_letter_match_16, ("a", "b", "c"), 16),
     SuiteProgram("window_sum_mod10", "sum of this and the two previous digits mod 10", window_sum_mod10,
-                 DIGITS, 9),
+                 DIGITS, 10),
     SuiteProgram("occurrence_index", "how many earlier positions hold the same token", occurrence_index,
                  tuple("abcdef"), 8),
-    SuiteProgram("upper_previous_26", "the previous letter in capitals, over 26 letters", upper_previous_26,
-                 tuple(string.ascii_lowercase), 10),
+    SuiteProgram("upper_previous_26", "the previous letter in capitals, '*' at repeated letters (26 letters)",
+                 upper_previous_26,
+                 tuple(string.ascii_lowercase), 9),
     SuiteProgram("even_b_fraction_16", "fraction of even positions so far that hold 'b'", even_b_fraction_16,
                  ("a", "b"), 16),
-    SuiteProgram("reverse_words_12", "words in reverse order, up to 12 of them", reverse_words_12, WORDS8, 12),
+    SuiteProgram("reverse_words_9", "words in reverse order, up to 9 of them", reverse_words_9,
+                 WORDS8, 9),
     SuiteProgram("majority_ab", "'a', 'b' or 'tie': which of a and b occurs more", majority_ab,
                  ("a", "b", "c"), 7),
-    SuiteProgram("quadratic_residue_15", "x*x mod 11 classified as zero/one/residue/other", quadratic_residue_15,
+    SuiteProgram("quadratic_residue_15", "x*x mod 11 classified as zero/one/residue/other",
+                 quadratic_residue_15,
                  tuple(range(15)), 5),
-    SuiteProgram("pair_compare_len2", "same/up/down against the first digit, length at most 2",
+    SuiteProgram("pair_compare_len2", "the first digit, or 'max' at the larger digit (length at most 2)",
                  pair_compare_len2, DIGITS, 2),
     SuiteProgram("weight_square_class", "'big' if the number word squared exceeds 3 (numerical chain)",
                  weight_square_class, ("zero", "one", "two", "three"), 5),
-    SuiteProgram("mixed_operator_tags", "whether a token is of the same kind as the previous, ints and operators",
+    SuiteProgram("mixed_operator_tags", "whether a token's tag equals the previous one's, ints and operators",
                  mixed_operator_tags, (1, 2, 3, "+", "-"), 6),
     SuiteProgram("class_mates_30", "how many tokens share this token's number mod 4, over 30 tokens",
                  class_mates_30, tuple(f"t{n:02d}" for n in range(30)), 5),
@@ -428,7 +451,7 @@ PROGRAMS: list[SuiteProgram] = [
     SuiteProgram("bits_xor_previous_len9", "bit xor previous bit (0 at the first), up to 9 bits",
                  bits_xor_previous_len9,
                  (0, 1), 9),
-    SuiteProgram("long_modular_chain", "a 30-line chain of mod-7 maps, sequence maps and lookbacks over digits",
+    SuiteProgram("long_modular_chain", "a chain of mod-7 maps, sequence maps and lookbacks over digits",
                  long_modular_chain, DIGITS[:6], 6),
     SuiteProgram("long_statistics", "length, histogram, occurrences, mirror, first and counts combined",
                  long_statistics, ("a", "b", "c", "d"), 6),

@@ -84,7 +84,7 @@ PROGRAMS: list[SuiteProgram] = [
     SuiteProgram("nary_sequencemap_sum", "x + y - z over (tokens, tokens, indices) (make_nary_sequencemap)",
                  lambda: lib.make_nary_sequencemap(lambda x, y, z: x + y - z, rasp.tokens, rasp.tokens,
                                                    rasp.indices), (1, 2, 3), 5),
-    SuiteProgram("nary_sequencemap_ratio", "x * y / z over (indices, indices, tokens) (make_nary_sequencemap)",
+    SuiteProgram("nary_sequencemap_ratio", "x * y / z over (indices, indices, tokens), make_nary_sequencemap",
                  lambda: lib.make_nary_sequencemap(lambda x, y, z: x * y / z, rasp.indices, rasp.indices,
                                                    rasp.tokens), (1, 2, 3), 3),
 ]
