@@ -11,7 +11,7 @@ from tracr.compiler import lib
 from tracr.rasp import rasp
 
 from trade.compiling import compile_program
-from trade.decompile import decompile, layouts_of, load_decompiler
+from trade.decompile import DecompileOptions, decompile, layouts_of, load_decompiler
 from trade.layout import LayoutError, is_trade_layout, trade_layouts
 from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
@@ -73,9 +73,11 @@ def test_a_tracr_library_model_decompiles_exactly():
     model = compile_stock(lib.make_sort_unique(rasp.tokens, rasp.tokens))  # Tracr's own compiler and labels
     layouts, note = layouts_of(model)
     assert len(layouts) == 1 and "TraDe's layout" in note
-    result = decompile(model, load_decompiler())
+    result = decompile(model, load_decompiler(), DecompileOptions(read=False))  # the decoder's path
     assert result.verdict == "exact" and "TraDe's layout" in result.reason
     assert "Select(v2, indices, EQ)" in result.text
+    read = decompile(model, load_decompiler())  # the default: read line by line from the labels
+    assert read.verdict == "exact" and read.stage == "read"
 
 
 def test_weights_outside_the_language_are_refused():

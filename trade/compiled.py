@@ -35,7 +35,16 @@ class CompileConfig:
             raise ValueError(f"unknown compile settings: {sorted(unknown)}")
         values = dict(data)
         if "vocab" in values:
-            values["vocab"] = tuple(values["vocab"])
+            vocab = values["vocab"]
+            if not isinstance(vocab, (list, tuple)) or not vocab or not all(
+                    isinstance(v, (int, str)) and not isinstance(v, bool) for v in vocab):
+                raise ValueError(f"vocab must be a non-empty list of integers or strings, not {vocab!r:.60}")
+            if len(set(vocab)) != len(vocab):
+                raise ValueError("vocab repeats a token")
+            values["vocab"] = tuple(vocab)
+        if "max_seq_len" in values and (not isinstance(values["max_seq_len"], int)
+                                        or isinstance(values["max_seq_len"], bool) or values["max_seq_len"] < 1):
+            raise ValueError(f"max_seq_len must be a positive integer, not {values['max_seq_len']!r:.30}")
         return cls(**values)
 
 

@@ -462,6 +462,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
     try:
         best = _decode(weights, decompiler, options)
     except (TooLargeError, LayoutError, ValueError) as error:
+        if not options.read:  # the decoder alone was asked for: its failure is the answer
+            raise
         if read is None:
             read = Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
                                  reason="the weights could not be read", line_confidence=[], candidates=[],
@@ -717,7 +719,9 @@ def plot_explanation(decompilation: Decompilation, path: str | Path) -> None:
                                                   for line in decompilation.text.splitlines()], fontsize=7)
     axis.set_title("decoder cross-attention: which weight matrices each line was read from")
     figure.tight_layout()
-    figure.savefig(path, dpi=120)
+    from trade.atomic import save_figure
+
+    save_figure(figure, path, dpi=120)
     plt.close(figure)
 
 

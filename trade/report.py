@@ -24,6 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from trade.atomic import write_text
 from trade.compiled import CompileConfig
 from trade.idioms import ProgramReading, read_program
 from trade.program.lambdas import LambdaKind
@@ -672,7 +673,7 @@ def write_report(model, path: str | Path, title: str | None = None, decompiler=N
     result = decompile(weights, decompiler, options)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(result, weights, path.stem if title is None else title), encoding="utf-8")
+    write_text(path, report_html(result, weights, path.stem if title is None else title))
     return path
 
 
@@ -701,7 +702,7 @@ def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=No
         config = result.config or weights.compile_config
         reading = read_program(result.program, config) if result.program.lines else None
         page = out_dir / "pages" / f"{_file_stem(entry.name)}.html"
-        page.write_text(report_html(result, weights, entry.name, reading), encoding="utf-8")
+        write_text(page, report_html(result, weights, entry.name, reading))
         idioms = ", ".join(i.kind for i in reading.idioms) if reading else ""
         computes = reading.description if reading else result.reason
         rows.append(f"<tr><td><a href='pages/{html.escape(page.name)}'>{html.escape(entry.name)}</a></td>"
@@ -714,8 +715,8 @@ def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=No
             "<table class='io index'><tr><th>program</th><th>file's description</th><th>verdict</th>"
             f"<th>idioms found</th><th>what the decompiled program computes</th></tr>{''.join(rows)}</table>")
     index = out_dir / "index.html"
-    index.write_text(_page("Decompiled programs", body, {"presets": [], "heads": []}, True)
-                     .replace(f"<script>{_JS}</script>", ""), encoding="utf-8")
+    write_text(index, _page("Decompiled programs", body, {"presets": [], "heads": []}, True)
+               .replace(f"<script>{_JS}</script>", ""))
     return index
 
 

@@ -57,6 +57,7 @@ class ParseError(ValueError):
         self.column = column
 
 
+MAX_LINE_CHARACTERS = 200_000  # a table of a few thousand entries fits; a 5 MB line is refused at once
 _MAX_WRAPPERS = 8  # numerical(categorical(...)) nested deeper than this is refused
 _CLOSERS = {"(": ")", "[": "]", "{": "}"}
 
@@ -203,6 +204,9 @@ def parse_program(source: str) -> Program:
     lines: list[Line] = []
     last_line_number = 0
     for line_number, raw_line in enumerate(source.splitlines(), start=1):
+        if len(raw_line) > MAX_LINE_CHARACTERS:
+            raise ParseError(f"a line of {len(raw_line):,} characters (at most {MAX_LINE_CHARACTERS:,})",
+                             line_number, 1)
         text = _strip_comment(raw_line)
         if not text.strip():
             continue
