@@ -163,7 +163,9 @@ def _read_json(path: Path) -> dict:
 
 def _tracr_weights(model) -> ModelWeights:
     encoder = model.input_encoder
-    vocab = tuple(sorted(v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)))
+    # In the encoder's order: a vocabulary of ints and strings does not sort.
+    vocab = tuple(sorted((v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)),
+                         key=encoder.encoding_map.get))
     max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
     config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
                            compiler_pad=encoder.pad_token)

@@ -272,6 +272,8 @@ def _same(a: Any, b: Any, numerical: bool) -> bool:
     if a is None or b is None:
         return a is None and b is None
     if numerical:
+        if not all(isinstance(v, (int, float)) for v in (a, b)):
+            return False  # '3' is not the number 3, though float('3') is
         try:
             return math.isclose(float(a), float(b), rel_tol=0.0, abs_tol=1e-6)
         except (TypeError, ValueError):
