@@ -453,10 +453,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
             return read
     if not decoder_applies(weights):
         if read is None:
-            read = Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
-                                 reason="no residual labels, and none could be inferred from the weights",
-                                 line_confidence=[], candidates=[], timings={}, stage="none",
-                                 config=weights.compile_config)
+            read = no_program("no residual labels, and none could be inferred from the weights", "none",
+                              weights.compile_config)
         read.reason = f"{read.reason}; the neural decoder was not tried (it reads TraDe's training distribution only)"
         return read
     try:
@@ -465,9 +463,7 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
         if not options.read:  # the decoder alone was asked for: its failure is the answer
             raise
         if read is None:
-            read = Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
-                                 reason="the weights could not be read", line_confidence=[], candidates=[],
-                                 timings={}, stage="none", config=weights.compile_config)
+            read = no_program("the weights could not be read", "none", weights.compile_config)
         read.reason = f"{read.reason}; the decoder could not run either ({error})"
         return read
     best.timings["load"] = load_seconds + best.timings.get("load", 0.0)
@@ -512,9 +508,9 @@ def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOpt
     try:
         read = read_program(weights)
     except (ReadError, ValueError, IndexError, KeyError, TypeError, ArithmeticError) as error:
-        return Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED,
-                             reason=f"the weights do not read as a Tracr program: {error}", line_confidence=[],
-                             candidates=[], timings={"read": time.perf_counter() - began}, stage="read")
+        result = no_program(f"the weights do not read as a Tracr program: {error}", "read", weights.compile_config)
+        result.timings["read"] = time.perf_counter() - began
+        return result
     timings = {"read": time.perf_counter() - began}
     began = time.perf_counter()
     verdict, reason = verify_reading(read, weights, options)
@@ -539,6 +535,12 @@ def _token_text(line) -> str:
     from trade.program.tables import predicate_text
 
     return predicate_text(line.args[2]) if line.op is Op.SELECT else line.lam.text
+
+
+def no_program(reason: str, stage: str, config: CompileConfig | None) -> Decompilation:
+    """An `unverified` result with no program: what neither reading nor decoding produced, and why."""
+    return Decompilation(program=Program(()), text="", ids=[], verdict=UNVERIFIED, reason=reason,
+                         line_confidence=[], candidates=[], timings={}, stage=stage, config=config)
 
 
 def decoder_applies(weights: ModelWeights) -> bool:
