@@ -788,6 +788,8 @@ def decompile_transformed(model, decompiler=None, options=None):
     began = time.perf_counter()
     try:
         recovery = recover(given)
+        if not is_one_hot(recovery.weights):  # else decompiling it would come back here
+            raise BasisError("the snapped embeddings are not 0s and 1s")
         note = f"read in a recovered one-hot basis (snapping changed entries by up to {recovery.noise:.2g})"
     except BasisError as error:
         recovery, note = None, f"no one-hot basis recovered: {error}"
