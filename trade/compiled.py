@@ -38,7 +38,7 @@ class CompileConfig:
             vocab = values["vocab"]
             if not isinstance(vocab, (list, tuple)) or not vocab or not all(
                     isinstance(v, (int, str)) and not isinstance(v, bool) for v in vocab):
-                raise ValueError(f"vocab must be a non-empty list of integers or strings, not {vocab!r:.60}")
+                raise ValueError(f"each vocabulary token must be an integer or a string: {vocab!r:.60}")
             if len(set(vocab)) != len(vocab):
                 raise ValueError("vocab repeats a token")
             values["vocab"] = tuple(vocab)
