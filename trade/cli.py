@@ -392,7 +392,8 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         for example in reading.examples:
             shown = lambda values: " ".join("None" if v is None else str(v) for v in values)  # noqa: E731
             print(f"# example: {shown(example.tokens)} -> {shown(example.output)}")
-    print(f"# stage: {result.stage}" + (f" ({result.timings.get('read', 0.0):.2f} s)" if result.stage == "read" else ""))
+    seconds = f" ({result.timings.get('read', 0.0):.2f} s)" if result.stage == "read" else ""
+    print(f"# stage: {result.stage}{seconds}")
     for note in result.notes:
         print(f"# note: {note}")
     if args.undetermined:
