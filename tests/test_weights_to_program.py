@@ -35,7 +35,7 @@ vocabularies = st.one_of(
     st.lists(st.sampled_from(STRINGS), min_size=2, max_size=8, unique=True))
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True,
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # each example compiles: no shrinking
 @given(vocab=vocabularies, data=st.data())
 def test_random_tables_decompile_back_to_themselves(vocab, data):

@@ -449,8 +449,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
     if read is not None:
         read.timings["load"] = load_seconds
         read.config = weights.compile_config
-        if read.verdict != UNVERIFIED:
-            return read
+        if read.verdict == EXACT or (read.verdict != UNVERIFIED and not decoder_applies(weights)):
+            return read  # an `equivalent` reading, where the decoder was trained, may still become exact
     if not decoder_applies(weights):
         if read is None:
             read = no_program("no residual labels, and none could be inferred from the weights", "none",

@@ -123,8 +123,12 @@ def parse_labels(labels: list[str], vocab: Iterable, max_seq_len: int) -> dict[s
 
 
 def _retype(values: list) -> list:
-    """Values parsed as numbers back to strings where only string order explains their order."""
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    """Values parsed as numbers back to strings where only string order explains their order, or where
+    the other values are strings (digits among letters are more often strings than numbers)."""
+    numbers = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in values]
+    if any(numbers) and any(isinstance(v, str) for v in values):
+        return [str(v) if number else v for v, number in zip(values, numbers)]
+    if not all(numbers):
         return values
     texts = [str(v) for v in values]
     if values == sorted(values) or texts != sorted(texts):
