@@ -7,7 +7,6 @@ A killed writer may leave a hidden `.NAME.*.tmp` file beside its target, never a
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import random
@@ -18,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 from tests.conftest import FRAC_ONES, REVERSE

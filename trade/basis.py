@@ -617,7 +617,6 @@ def _width_chain(params: dict, layers: int, helper: int, dims: list[int]) -> lis
     """A SelectorWidth's output directions by count: the MLP reading `helper` writes count 0 together
     with the helper, then each step moves one count to the next."""
     for layer in range(layers):
-        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
         second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
         if not np.abs(second[:, helper]).max() > 0.5:
             continue

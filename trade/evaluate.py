@@ -32,7 +32,6 @@ so teacher-forced and autoregressive outputs of any decompiler plug in through
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
 import time
 from pathlib import Path

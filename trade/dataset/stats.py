@@ -167,7 +167,6 @@ def _weight_token_sample(files: list[Path], compile_config, count: int,
     """Matrix sizes and weight-token counts on a sample of rows."""
     sizes, token_counts, split_matrices, d_models = [], [], 0, []
     width = TokenizerConfig().width
-    columns = ["weight_names", "weight_shapes", "weight_data", "num_heads", "key_size"]
     rows_seen = 0
     for path in rng.permutation(np.array(files, dtype=object)):
         for number, row in enumerate(read_shard_columns(path).to_pylist()):

@@ -13,7 +13,7 @@ import dataclasses
 import enum
 import hashlib
 
-from trade.program.lambdas import Encoding, Lambda, LambdaKind
+from trade.program.lambdas import Encoding, Lambda
 from trade.program.tables import is_lambda_token, is_predicate_token, lambda_of
 
 # The generator's and the decoder's limits (the training distribution), not the language's: a program
