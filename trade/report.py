@@ -26,13 +26,13 @@ import numpy as np
 
 from trade.atomic import write_text
 from trade.compiled import CompileConfig
+from trade.layout import HELPER as HELPER_SUFFIX
 from trade.idioms import ProgramReading, read_program
 from trade.program.lambdas import LambdaKind
 from trade.program.program import Op, Program, variable_name
 from trade.weights import ModelWeights
 
 MAX_CELLS = 96  # rows or columns of a heatmap; larger blocks are cut (said under the block)
-HELPER_SUFFIX = "_selector_width_attn_output"
 
 
 @dataclasses.dataclass

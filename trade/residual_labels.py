@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
 from trade.weights import ModelWeights
 
-HELPER_SUFFIX = "_selector_width_attn_output"
 UNKNOWN_VALUES = "values not in the weights, numbered in Tracr's order"
 
 

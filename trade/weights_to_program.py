@@ -43,9 +43,9 @@ from trade.program.lambdas import LambdaKind
 from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, ProgramError, variable_name
 from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
                                   predicate_token, sort_values)
+from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
 from trade.weights import ModelWeights
 
-HELPER_SUFFIX = "_selector_width_attn_output"
 _TOLERANCE = 1e-4
 
 
