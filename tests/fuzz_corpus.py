@@ -582,7 +582,7 @@ def corpus() -> list[Case]:
         for command in ("train", "evaluate", "dataset-stats", "pack"):
             cases.append(_dataset_case("manifest", name, mutate, command))
     for name, mutate in SHARD_MUTATIONS.items():
-        for command in ("train", "evaluate", "dataset-stats"):
+        for command in ("train", "evaluate", "dataset-stats", "pack"):
             cases.append(_dataset_case("shard", name, mutate, command))
     for name, make_file in WEIGHTS_MUTATIONS.items():
         for command in ("decompile", "transform"):

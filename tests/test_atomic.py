@@ -67,3 +67,27 @@ def test_replace_directory_and_recover_after_a_kill_between_the_renames(tmp_path
     (tmp_path / "last").rename(tmp_path / "last.old")
     recover_directory(tmp_path / "last")
     assert (tmp_path / "last" / "a").read_text() == "1" and not (tmp_path / "last.old").exists()
+
+
+def test_a_dead_writers_temporary_is_removed_by_the_next_write_and_a_live_ones_kept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from trade.atomic import _temporary_prefix
+
+    target = tmp_path / "out.npz"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f"{_temporary_prefix(target, dead_pid)}abc_1234.tmp"
+    live = tmp_path / f"{_temporary_prefix(target, os.getppid())}xyz_9876.tmp"  # pytest's parent: alive
+    mine = tmp_path / f"{_temporary_prefix(target, os.getpid())}mine0000.tmp"
+    other_target = tmp_path / f"{_temporary_prefix(tmp_path / 'other.npz', dead_pid)}abc_1234.tmp"
+    for path in (stale, live, mine, other_target):
+        path.write_bytes(b"half")
+    with atomic_path(target) as temporary:
+        assert temporary.name.startswith(".out.npz.") and f".{os.getpid()}." in temporary.name
+        temporary.write_bytes(b"whole")
+    assert target.read_bytes() == b"whole"
+    assert not stale.exists() and live.exists() and mine.exists() and other_target.exists()

@@ -191,3 +191,28 @@ def test_small_runs_checkpoint_often():
     assert DatasetConfig.default_shard_size(400) == 20
     assert DatasetConfig.default_shard_size(100_000) == 500
     assert DatasetConfig.default_shard_size(3) == 1
+
+
+def test_pack_refuses_bad_rows_before_writing_anything(small_dataset, tmp_path):
+    import shutil
+
+    import numpy as np
+    import pyarrow as pa
+
+    from trade.dataset.pack import pack_dataset
+    from trade.dataset.read import SCHEMA, DatasetError
+
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    path = data / "shard-00002.parquet"
+    rows = pq.read_table(path).to_pylist()
+    bad = [dict(row) for row in rows]
+    bad[4]["weight_data"] = [*rows[4]["weight_data"]]
+    bad[4]["weight_data"][1] = np.full(len(rows[4]["weight_data"][1]) // 4, np.inf, "<f4").tobytes()
+    pq.write_table(pa.Table.from_pylist(bad, schema=SCHEMA), path)
+    with pytest.raises(DatasetError, match=r"shard-00002.parquet row 4: weight .* NaN or infinite"):
+        pack_dataset(data, tmp_path / "pack", progress=False)
+    pq.write_table(pa.Table.from_pylist(rows[:7], schema=SCHEMA), path)  # rows lost, the manifest says 10
+    with pytest.raises(DatasetError, match=r"shard-00002.parquet: holds 7 rows, the manifest lists 10"):
+        pack_dataset(data, tmp_path / "pack", progress=False)
+    assert not (tmp_path / "pack").exists()

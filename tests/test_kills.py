@@ -2,7 +2,8 @@
 rerunning the command finishes with what an uninterrupted run gives.
 
 CI kills each command TRADE_KILLS times (default 1, to keep CI short); `make fuzz` kills each 20 times.
-A killed writer may leave a hidden `.NAME.*.tmp` file beside its target, never a damaged target.
+A killed writer may leave a hidden `.NAME.HOST.PID.*.tmp` file beside its target, never a damaged
+target, and the next successful write of that target removes it.
 """
 
 from __future__ import annotations
@@ -132,3 +133,4 @@ def test_killed_compile_keeps_the_old_file_or_writes_the_whole_new_one(tmp_path)
         seen.add(which(out))  # raises (StopIteration or WeightsError) for anything else
     assert main(["compile", str(tmp_path / "new.rasp"), "-o", str(out)]) == 0
     assert which(out) == 1
+    assert not list(tmp_path.glob(".*.tmp"))  # the killed writers' temporaries are gone

@@ -4,8 +4,10 @@ Every writer (weights files, checkpoints, reports, manifests, shards) writes to 
 temporary file in the target's own directory, flushes it to disk (fsync), and
 renames it over the target (`os.replace`, atomic on POSIX within a filesystem).
 A run killed or failing mid-write (disk full, file-size limit) leaves at most a
-hidden `.NAME.*.tmp` file beside the target, which the next write of that
-target's directory may clean up, and never a corrupt target.
+hidden `.NAME.HOST.PID.XXXXXXXX.tmp` file beside the target, and never a corrupt
+target. The name is unique to the writing process and says which process it
+was, so the next successful write of the same target removes the temporaries of
+writers on this host that have died, and never one that a live writer still uses.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+_HOST = re.sub(r"[^A-Za-z0-9_-]", "-", socket.gethostname())[:32] or "host"
+_NAME_CHARACTERS = 100  # of the target's name in its temporaries' names (file names end at 255 bytes)
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -57,7 +63,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     _check_target(path)
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, name = tempfile.mkstemp(prefix=_temporary_prefix(path, os.getpid()), suffix=".tmp",
+                                    dir=path.parent)
     os.close(handle)
     temporary = Path(name)
     try:
@@ -73,6 +80,45 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             raise type(error)(error.errno, error.strerror, str(path)) from None  # name the target
         raise
     _fsync_directory(path.parent)
+    remove_dead_temporaries(path)
+
+
+def _temporary_prefix(path: Path, pid: int) -> str:
+    return f".{path.name[:_NAME_CHARACTERS]}.{_HOST}.{pid}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's live process
+    return True
+
+
+def remove_dead_temporaries(path: str | Path) -> list[Path]:
+    """Removes the temporaries that writers of `path` on this host left when they died; returns them.
+
+    A temporary of a live process (this one included) or of another host is kept: its writer may
+    still rename it into place. A dead writer's pid reused by a new process only delays the clean-up.
+    """
+    path = Path(path)
+    prefix = f".{path.name[:_NAME_CHARACTERS]}.{_HOST}."
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+    removed = []
+    try:
+        candidates = [entry.name for entry in os.scandir(path.parent) if entry.name.startswith(prefix)]
+    except OSError:
+        return removed
+    for name in candidates:
+        match = pattern.fullmatch(name)
+        if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):  # another writer's clean-up may have got there first
+            (path.parent / name).unlink()
+            removed.append(path.parent / name)
+    return removed
 
 
 def write_bytes(path: str | Path, data: bytes) -> None:

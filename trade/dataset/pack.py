@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from trade.atomic import atomic_path, write_bytes
-from trade.dataset.read import (MANIFEST, SCHEMA, DatasetError, check_manifest, load_manifest, open_shard,
-                                read_shard_columns)
+from trade.dataset.read import (MANIFEST, REGENERATE, SCHEMA, DatasetError, check_batches, check_manifest,
+                                check_shard, load_manifest, open_shard, read_shard_columns)
 
 PACK_FORMAT = "trade-pack-1"
 RECOMPUTED = ("program_text", "program_hash")
@@ -107,6 +107,10 @@ def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
     table = pa.table({field.name: columns[field.name] for field in SCHEMA}, schema=SCHEMA)
     table = table.replace_schema_metadata(rest.schema.metadata)
     final = out_dir / shard_file
+    try:
+        check_batches(table.to_batches(max_chunksize=64), pack_dir / shard_file)
+    except DatasetError as error:
+        raise PackError(str(error).replace(REGENERATE, "pack the dataset again")) from None
     with atomic_path(final) as temporary:
         pq.write_table(table, temporary, compression="zstd", write_page_checksum=True)
 
@@ -131,10 +135,13 @@ def pack_dataset(data_dir: str | Path, out_dir: str | Path, workers: int = 1, pr
     if not manifest.get("complete"):
         raise PackError(f"{data_dir}: the dataset is not complete; finish `trade generate` first")
     for shard in manifest["shards"]:
-        open_shard(data_dir / shard["file"])  # every shard readable before anything is written
-    out_dir.mkdir(parents=True, exist_ok=True)
+        open_shard(data_dir / shard["file"])
     todo = [(data_dir / shard["file"], out_dir) for shard in manifest["shards"]
             if not _parts(out_dir, shard["file"])[0].exists()]
+    rows = {shard["file"]: shard["rows"] for shard in manifest["shards"]}
+    for path, _ in todo:  # every row to pack checked before anything is written (xz costs far more)
+        check_shard(path, rows[path.name])
+    out_dir.mkdir(parents=True, exist_ok=True)
     _run(pack_shard, todo, workers, progress, "packing")
     packed = {"format": PACK_FORMAT, "manifest": manifest}
     write_bytes(out_dir / "pack.json", json.dumps(packed, indent=1).encode())

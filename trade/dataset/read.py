@@ -8,7 +8,7 @@ import dataclasses
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -264,6 +264,26 @@ def check_row(row: dict, where: str) -> None:
         name = next(name for name, blob in zip(names, blobs)
                     if not np.isfinite(np.frombuffer(blob, dtype="<f4")).all())
         raise bad(f"weight {name[:80]!r} holds NaN or infinite values")
+
+
+def check_shard(path: str | Path, rows: int | None = None, batch_rows: int = 64) -> None:
+    """Checks every row of a shard (streamed by record batch, so memory stays bounded) and, given the
+    manifest's `rows`, their number: for writers that pass rows on without reading them as examples."""
+    parquet = open_shard(path)
+    with reading(path):
+        number = check_batches(parquet.iter_batches(batch_size=batch_rows), path)
+    if rows is not None and number != rows:
+        raise DatasetError(f"{path}: holds {number} rows, the manifest lists {rows}; {REGENERATE}")
+
+
+def check_batches(batches: Iterable[pa.RecordBatch], path: str | Path) -> int:
+    """Checks the rows of record batches (of the shard at `path`, for the message); their number."""
+    number = 0
+    for batch in batches:
+        for row in batch.to_pylist():
+            check_row(row, f"{path} row {number}")
+            number += 1
+    return number
 
 
 def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:
