@@ -358,12 +358,12 @@ def read_model_argument(args: argparse.Namespace):
 
 def cmd_decompile(args: argparse.Namespace) -> None:
     model = read_model_argument(args)
-    from trade.decoding import TooLargeError
     from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
-    from trade.repair import RepairOptions
+    from trade.search_options import RepairOptions, TooLargeError
     from trade.weights import WeightsError
 
-    checkpoint = _load_checkpoint(args.checkpoint)
+    # The decoder (and torch) load only when the weights cannot be read: decompile() loads the default.
+    checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
     if args.repair_seconds <= 0:
         raise UserError("--repair-seconds must be positive")
     options = DecompileOptions(beam_size=args.beam, verify=not args.no_verify, repair=not args.no_repair,
@@ -415,8 +415,8 @@ def cmd_decompile(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from trade.decoding import TooLargeError
     from trade.report import write_report
+    from trade.search_options import TooLargeError
     from trade.weights import WeightsError, weights_of
 
     if args.program:

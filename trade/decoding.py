@@ -8,7 +8,6 @@ sequence is a well-typed program of at most 15 lines and 2 SequenceMaps.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable, Sequence
 
 import numpy as np
@@ -16,43 +15,10 @@ import torch
 
 from trade.grammar import GrammarState
 from trade.model import Decompiler
-from trade.program.tokens import BOS_ID, EOS_ID, MAX_PROGRAM_TOKENS, PAD_ID, TOKENS_PER_LINE
+from trade.program.tokens import BOS_ID, EOS_ID, PAD_ID, TOKENS_PER_LINE
+from trade.search_options import Candidate, DecodingOptions, Template, TooLargeError  # torch-free
 from trade.train import collate
 from trade.weights import ModelWeights, TokenizerConfig, WeightTokens, tokenize
-
-
-Template = tuple[frozenset[int] | None, ...]  # allowed tokens per position after `<bos>`; None: any
-
-
-@dataclasses.dataclass(frozen=True)
-class DecodingOptions:
-    """How to decode: beam size 1 is greedy; `grammar` applies the grammar mask."""
-
-    beam_size: int = 1
-    grammar: bool = True
-    max_tokens: int = MAX_PROGRAM_TOKENS
-    length_penalty: float = 0.0  # score = log p / len**penalty (0: plain log-probability)
-    min_lines: int = 0  # `<eos>` is not allowed before this many lines (beam search)
-    # Allowed tokens per position after `<bos>` (None: any), e.g. a program skeleton the weights
-    # show (`trade.skeleton`); beam search only. Positions past its end allow nothing.
-    template: Template | None = None
-
-
-@dataclasses.dataclass
-class Candidate:
-    """One decoded token sequence (`<bos>` ... `<eos>`) and its log-probabilities."""
-
-    ids: list[int]
-    log_prob: float
-    token_log_probs: list[float]
-    finished: bool
-
-    def score(self, length_penalty: float) -> float:
-        return self.log_prob / max(len(self.ids) - 1, 1) ** length_penalty
-
-
-class TooLargeError(ValueError):
-    """A model with more weight tokens than the decompiler's encoder reads."""
 
 
 def weight_tokens(model: Decompiler, weights: Sequence[ModelWeights],

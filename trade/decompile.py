@@ -24,30 +24,31 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
-import torch
 
+# The neural pipeline (`trade.checkpoint`, `trade.decoding`, `trade.fill`, `trade.repair`) imports torch,
+# which costs seconds and a model read from its labelled weights never needs: those modules are imported
+# inside the functions that run the decoder. Their options live in the torch-free `trade.search_options`.
 from trade.basis import decompile_transformed
-from trade.checkpoint import Checkpoint, load_checkpoint
 from trade.compiling import CompileConfig, CompileError, compile_program
-from trade.decoding import (Candidate, DecodingOptions, TooLargeError, beam_search, encode_weight_tokens, greedy,
-                            weight_tokens)
-from trade.fill import FillOptions, fill
 from trade.layout import LayoutError, is_trade_layout, trade_layouts
 from trade.program.program import Op, Program, ProgramError, VarType, canonicalize, variable_name
 from trade.program.interpret import encode_value
 from trade.program.text import program_to_text
 from trade.program.tracr_bridge import to_rasp
 from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
-from trade.repair import RepairOptions, Searcher, min_lines, most_likely_twin, repair, token_log_probs
+from trade.search_options import Candidate, DecodingOptions, FillOptions, RepairOptions, TooLargeError
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
                           reference_model, same_parameters, undetermined_tokens, verify)
 from trade.weights import OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens
 from trade.model_inputs import ModelFacts, ModelInput, read_model
 from trade.weights_to_program import ReadError, ReadProgram, read_program
+
+if TYPE_CHECKING:
+    from trade.checkpoint import Checkpoint
 
 DEFAULT_CHECKPOINT = Path(__file__).resolve().parent.parent / "checkpoints" / "medium"
 
@@ -118,6 +119,8 @@ class Decompilation:
 
 def load_decompiler(checkpoint: str | Path | None = None) -> Checkpoint:
     """The shipped checkpoint by default (`checkpoints/medium`)."""
+    from trade.checkpoint import load_checkpoint
+
     checkpoint = load_checkpoint(checkpoint or DEFAULT_CHECKPOINT)
     checkpoint.model.eval()
     return checkpoint
@@ -165,6 +168,8 @@ def decode_candidates(net, tokens: WeightTokens, options: DecodingOptions, accep
     alone loses track on long programs; only lambdas and comparisons are left
     to it.
     """
+    from trade.decoding import beam_search
+
     beam = search_beam(net, tokens, options, accept)
     for skeleton in found:
         beam += [candidate for candidate in beam_search(net, tokens, dataclasses.replace(
@@ -175,6 +180,8 @@ def decode_candidates(net, tokens: WeightTokens, options: DecodingOptions, accep
 
 def search_beam(net, tokens: WeightTokens, options: DecodingOptions, accept, widen: int = 4) -> list[Candidate]:
     """Beam search keeping only compilable programs; if none compiles, once more `widen` times wider."""
+    from trade.decoding import beam_search
+
     beam = beam_search(net, tokens, options, accept)
     if not any(candidate.finished for candidate in beam):  # nothing accepted
         wider = beam_search(net, tokens, dataclasses.replace(options, beam_size=options.beam_size * widen), accept)
@@ -288,6 +295,10 @@ def search_and_verify(weights: ModelWeights, net, tokens: WeightTokens, beam: Se
     Shared by `decompile` and the `beam_repaired` evaluation mode. Repaired
     programs are verified like beam candidates; only verdicts decide.
     """
+    from trade.decoding import beam_search
+    from trade.fill import fill
+    from trade.repair import Searcher, min_lines, most_likely_twin, repair, token_log_probs
+
     if reference is None:
         return choose_candidate(beam, None, accept)
     verified: dict[Program, Verification] = {}
@@ -610,6 +621,8 @@ def _same_outputs(compiled: list | None, given: list | None) -> bool:
 
 def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: DecompileOptions
                        ) -> Decompilation:
+    from trade.decoding import greedy, weight_tokens
+
     timings: dict[str, float] = {}
     net, tokenizer = decompiler.model, decompiler.tokenizer
     tokens = weight_tokens(net, [weights], tokenizer)[0]
@@ -660,10 +673,12 @@ def weight_token_names(tokens: WeightTokens, roles: tuple[str, ...] = ROLES) -> 
     return names
 
 
-@torch.no_grad()
 def cross_attention(net, tokens: WeightTokens, ids: list[int]) -> np.ndarray:
     """Decoder cross-attention [program position, weight token], averaged over layers and heads."""
-    memory, weight_mask = encode_weight_tokens(net, [tokens])
+    import torch
+
+    from trade.decoding import encode_weight_tokens
+
     captured: list[torch.Tensor] = []
 
     def hook(module, args, kwargs, output):
@@ -681,7 +696,9 @@ def cross_attention(net, tokens: WeightTokens, ids: list[int]) -> np.ndarray:
 
     handles = [block.cross_attn.register_forward_hook(hook, with_kwargs=True) for block in net.decoder.blocks]
     try:
-        net.decoder(torch.tensor([ids]), memory, weight_mask)
+        with torch.no_grad():
+            memory, weight_mask = encode_weight_tokens(net, [tokens])
+            net.decoder(torch.tensor([ids]), memory, weight_mask)
     finally:
         for handle in handles:
             handle.remove()

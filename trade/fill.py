@@ -36,7 +36,6 @@ from tracr.craft import bases, transformers
 
 from trade.compiled import CompileConfig
 from trade.compiling import craft_graph
-from trade.decoding import Template
 from trade.layout import BOOKKEEPING, block_name, nonzero, read_dataflow
 from trade.program.program import INPUTS, Op, Program, ProgramError, arg_sort_key, canonicalize
 from trade.program.lambdas import LAMBDAS, LambdaKind
@@ -44,6 +43,7 @@ from trade.program.tokens import (BOS_ID, COMPARISONS, EMPTY_ID, EOS_ID, TOKEN_I
                                   VOCABULARY, ids_to_program)
 from trade.program.tracr_bridge import to_rasp
 from trade.repair import Searcher
+from trade.search_options import FillOptions, Template  # torch-free; also importable from here
 from trade.skeleton import Skeleton
 from trade.weights import ModelWeights
 
@@ -62,14 +62,6 @@ _SLOT_KINDS = {(Op.MAP, 1): _MAP_LAMBDAS, (Op.SEQUENCE_MAP, 1): _SEQUENCE_MAP_LA
 _PLACEHOLDER = [TOKEN_ID["Map"],
                 TOKEN_ID[next(lam.token for lam in LAMBDAS if lam.kind is LambdaKind.MAP_CAT_CAT)],
                 TOKEN_ID["tokens"], EMPTY_ID]
-
-
-@dataclasses.dataclass(frozen=True)
-class FillOptions:
-    """How wide and how long to search."""
-
-    choices: int = 160  # completions of a line tried, most likely first
-    max_seconds: float = 3.0
 
 
 @dataclasses.dataclass(frozen=True)

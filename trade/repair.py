@@ -49,28 +49,11 @@ from trade.model import Decompiler
 from trade.program.program import MAX_LINES, Op, Program, ProgramError, canonicalize, variable_name
 from trade.program.tokens import (EOS_ID, TOKEN_ID, TOKENS_PER_LINE, VARIABLES, VOCABULARY, ids_to_program,
                                   program_to_ids)
+from trade.search_options import RepairOptions  # torch-free; also importable from here
 from trade.weights import ModelWeights, WeightTokens, residual_major_matrices, weights_of
 
 UnitKey = tuple[str, int, str]  # (role, layer, digest of the compacted matrix)
 _LABEL = re.compile(r"^v(\d+)_\d+")
-
-
-@dataclasses.dataclass(frozen=True)
-class RepairOptions:
-    """How long to search."""
-
-    max_compiles: int = 1500
-    max_seconds: float = 6.0
-    max_steps: int = 12
-    starts: int = 3  # beam candidates to climb from, best score first
-    alternatives: int = 12  # single-token substitutions tried per position, most likely first
-    line_beam: int = 8  # whole-line alternatives from the decoder per suspect line
-    pairs: int = 40  # two-token substitutions tried per suspect line
-    ancestors: int = 3  # upstream Map/SequenceMap lines whose lambdas the lookahead varies
-    insert_beam: int = 3  # decoder lines tried per place when inserting a missing line
-    first_round_share: float = 0.5  # of the time, for climbing from the first beam
-    restart_beam: int = 32  # if the budget allows, climb again from a beam this wide
-    sideways: int = 8  # moves to an equally scored neighbour when nothing improves (0: stop there)
 
 
 def _compact(matrix: np.ndarray) -> np.ndarray:

@@ -29,13 +29,13 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from trade.compiled import CompileConfig
-from trade.decoding import Template
 from trade.layout import (BOOKKEEPING, FIXED, HELPER, UNSEEN, LayoutError, Line, assign_depths, block_name,
                           canonical_numberings, nonzero, read_dataflow)
 from trade.program.lambdas import LAMBDAS, Encoding, LambdaKind
 from trade.program.program import INPUTS, MAX_LINES, Op, Program
 from trade.program.text import parse_program
 from trade.program.tokens import EMPTY_ID, EOS_ID, TOKEN_ID, TOKENS_PER_LINE, program_to_ids
+from trade.search_options import Template
 from trade.weights import ModelWeights
 
 _CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS
