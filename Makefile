@@ -19,7 +19,8 @@ test: setup
 # Every bad input of the fuzz corpus (CI runs a sample), 20 kills of each writer, more random corruptions.
 fuzz: setup
 	$(BIN)/python tests/fuzz_corpus.py
-	TRADE_KILLS=20 TRADE_CORRUPTIONS=500 $(BIN)/pytest -q tests/test_kills.py tests/test_fuzz.py -k "kill or corrupt"
+	TRADE_KILLS=20 TRADE_CORRUPTIONS=500 $(BIN)/pytest -q -s --hypothesis-show-statistics \
+		tests/test_kills.py tests/test_fuzz.py -k "kill or corrupt"
 
 DEMO_PROGRAMS ?= length reverse hist frac_prevs sort_unique shift_by_one is_unique same_as_prev
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REVERSE
@@ -80,8 +80,10 @@ def test_corrupt_datasets_are_refused_or_read_exactly(clean_copy, tmp_path_facto
         rows = _rows(data)
     except DatasetError as error:
         assert "\n" not in str(error) and str(data) in str(error)
+        event(f"{target}: refused")
         return
     assert rows == original  # a corruption that reads back differently would be a wrong success
+    event(f"{target}: read back exactly")
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,9 @@ def test_corrupt_weights_files_are_refused_or_read_exactly(weights_file, tmp_pat
         weights = load_weights(path)
     except WeightsError as error:
         assert "\n" not in str(error)
+        event("refused")
         return
     assert weights.params.keys() == original.params.keys()
     assert all(np.array_equal(weights.params[k], original.params[k]) for k in original.params)
     assert weights.compile_config == original.compile_config
+    event("read back exactly")

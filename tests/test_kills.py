@@ -2,6 +2,9 @@
 rerunning the command finishes with what an uninterrupted run gives.
 
 CI kills each command TRADE_KILLS times (default 1, to keep CI short); `make fuzz` kills each 20 times.
+Half the kills fall at a random moment; the other half wait for a random moment and then for the next
+temporary file to appear, so that they land while a file is being written (a random moment rarely does).
+Each test prints where its kills landed (`pytest -s`).
 A killed writer may leave a hidden `.NAME.HOST.PID.*.tmp` file beside its target, never a damaged
 target, and the next successful write of that target removes it.
 """
@@ -35,21 +38,53 @@ def _timed(command: list[str]) -> float:
     return time.perf_counter() - began
 
 
-def _kill_at(command: list[str], seconds: float) -> None:
-    """Starts `trade COMMAND` and SIGKILLs it after `seconds` (if it is still running)."""
+def _writing(directory: Path) -> set[tuple[str, int, int]]:
+    """The temporaries in `directory` (atomic writes' `.NAME.*.tmp` files, checkpoints' `NAME.tmp` and
+    `NAME.old` directories), each with its inode and change time, which tell a new one from an old one."""
+    try:
+        entries = [entry for entry in os.scandir(directory) if entry.name.endswith((".tmp", ".old"))]
+    except OSError:
+        return set()
+    found = set()
+    for entry in entries:
+        try:
+            status = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue  # renamed or removed since the listing
+        found.add((entry.name, status.st_ino, status.st_ctime_ns))
+    return found
+
+
+def _kill_at(command: list[str], seconds: float, watch: Path | None = None) -> bool:
+    """Starts `trade COMMAND` and SIGKILLs it after `seconds`, or with `watch`, at the first temporary that
+    appears in `watch` after `seconds`; whether it was killed (rather than ending first)."""
+    before = _writing(watch) if watch is not None else set()  # a killed run's leftovers do not count
     process = subprocess.Popen([sys.executable, "-m", "trade.cli", *command], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         process.wait(timeout=seconds)
+        return False
     except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        pass
+    while watch is not None and process.poll() is None and not _writing(watch) - before:
+        time.sleep(0.0005)
+    if process.poll() is not None:
+        return False
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return True
 
 
-def _moments(seed: int, duration: float) -> list[float]:
-    """Random moments over an uninterrupted run's duration (start-up included: a kill may land anywhere)."""
+def _moments(seed: int, duration: float) -> list[tuple[float, bool]]:
+    """Random moments over an uninterrupted run's duration (start-up included: a kill may land anywhere),
+    every second one to wait for the next write."""
     rng = random.Random(seed)
-    return [rng.uniform(0.05, 1.0) * duration for _ in range(KILLS)]
+    return [(rng.uniform(0.05, 1.0) * duration, number % 2 == 1) for number in range(KILLS)]
+
+
+def _report(command: str, landed: list[str]) -> None:
+    counts = {name: landed.count(name) for name in sorted(set(landed))}
+    print(f"\n{command}: {len(landed)} kills: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
 
 
 def _dataset_rows(directory: Path) -> list[dict]:
@@ -69,12 +104,16 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
     command = ["generate", "--n", "6", "--seed", "11", "--shard-size", "1", "--out"]
     duration = _timed([*command, str(tmp_path / "whole")])
     out = tmp_path / "killed"
-    for moment in _moments(1, duration):
-        _kill_at([*command, str(out)], moment)
-        if (out / "manifest.json").exists():
-            _dataset_rows(out)  # the manifest and every shard it lists are whole
+    landed = []
+    for moment, at_write in _moments(1, duration):
+        before = _writing(out)
+        killed = _kill_at([*command, str(out)], moment, out if at_write else None)
+        rows = len(_dataset_rows(out)) if (out / "manifest.json").exists() else 0  # listed shards whole
         for shard in out.glob("shard-*.parquet"):
             open_shard(shard).read()  # so is every shard on disk
+        landed.append(("killed" if killed else "ended") + (" mid-write" if _writing(out) - before else "")
+                      + (f" with {rows} of 6 rows" if killed else ""))
+    _report("generate", landed)
     build_dataset(out, config, progress=False)
     assert _dataset_rows(out) == _dataset_rows(tmp_path / "whole")
     assert load_manifest(out)["complete"] and not list(out.glob(".*.tmp"))
@@ -94,11 +133,19 @@ def test_killed_train_leaves_whole_checkpoints_and_resumes_to_the_same_model(dat
     parser = __import__("trade.cli", fromlist=["build_parser"]).build_parser()
     duration = _timed(_train_args(data, tmp_path / "whole"))
     out = tmp_path / "killed"
-    for moment in _moments(2, duration):
-        _kill_at(_train_args(data, out), moment)
+    landed = []
+    for moment, at_write in _moments(2, duration):
+        before = _writing(out)
+        killed = _kill_at(_train_args(data, out), moment, out if at_write else None)
+        writing = _writing(out) - before
+        step = None
         for name in ("last", "best"):
             if (out / name).exists() or (out / f"{name}.old").exists():
-                load_checkpoint(out / name)  # whole, or put back from `.old`
+                checkpoint = load_checkpoint(out / name)  # whole, or put back from `.old`
+                step = checkpoint.step if name == "last" else step
+        landed.append(("killed" if killed else "ended") + (" mid-write" if writing else "")
+                      + (f" at step {step}" if killed else ""))
+    _report("train", landed)
     resumed = train(config_from_args(parser.parse_args(_train_args(data, out))))
     assert resumed["step"] == load_checkpoint(tmp_path / "whole" / "last").step == 8
     final, reference = load_checkpoint(out / "last"), load_checkpoint(tmp_path / "whole" / "last")
@@ -127,10 +174,17 @@ def test_killed_compile_keeps_the_old_file_or_writes_the_whole_new_one(tmp_path)
                     and all(np.array_equal(weights.params[k], version.params[k]) for k in weights.params)
                     and weights.compile_config == version.compile_config)
 
-    seen = set()
-    for moment in _moments(3, duration):
-        _kill_at(["compile", str(tmp_path / "new.rasp"), "-o", str(out)], moment)
-        seen.add(which(out))  # raises (StopIteration or WeightsError) for anything else
+    old = out.read_bytes()
+    landed = []
+    for moment, at_write in _moments(3, duration):
+        out.write_bytes(old)  # each kill starts from the old file, which it must not damage
+        before = _writing(tmp_path)
+        killed = _kill_at(["compile", str(tmp_path / "new.rasp"), "-o", str(out)], moment,
+                          tmp_path if at_write else None)
+        version = ("the old file", "the new file")[which(out)]  # raises for anything else
+        left = _writing(tmp_path) - before
+        landed.append(("killed" if killed else "ended") + (" mid-write" if left else "") + f", {version}")
+    _report("compile -o", landed)
     assert main(["compile", str(tmp_path / "new.rasp"), "-o", str(out)]) == 0
     assert which(out) == 1
     assert not list(tmp_path.glob(".*.tmp"))  # the killed writers' temporaries are gone
