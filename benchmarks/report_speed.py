@@ -2,9 +2,10 @@
 
 In one process, after a warm-up: the decompile alone (the options `trade report` uses), reading the
 program (`trade.idioms.read_program`: idioms, formulas, examples), the page alone, and the whole
-`write_report`; then `trade report` as a fresh command (start-up and imports included). The program is
-examples/pair_balance.rasp with one more line (12 lines, 5 layers). Prints a table with ratios against
-the plain decompile, and the page's size.
+`write_report`; then `trade report` as a fresh command (start-up and imports included), and which of
+torch and JAX it imports (torch loads only for the decoder, which a labelled model never needs). The
+program is examples/pair_balance.rasp with one more line (12 lines, 5 layers). Prints a table with ratios
+against the plain decompile, and the page's size.
 Usage: python benchmarks/report_speed.py [--repeats 5]
 """
 
@@ -60,6 +61,9 @@ def main() -> None:
     source.write_text(SOURCE)
     command = [sys.executable, "-m", "trade.cli", "report", "--program", str(source), "-o", str(out)]
     cli = median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), 3)
+    check = (f"import sys\nfrom trade.cli import main\nmain({command[3:]!r})\n"
+             "print(sorted(m for m in ('torch', 'jax') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", check], check=True, capture_output=True, text=True).stdout
     imports = {module: median_seconds(lambda m=module: subprocess.run([sys.executable, "-c", f"import {m}"],
                                                                           check=True, capture_output=True), 3)
                for module in ("trade.report", "trade.compiling", "torch", "trade.decompile")}
@@ -73,7 +77,8 @@ def main() -> None:
     print(f"| `trade report` command (fresh process, imports included) | {cli:.2f} | {cli / base:.1f}x |")
     for module, seconds in imports.items():
         print(f"| fresh process importing only `{module}` | {seconds:.2f} | {seconds / base:.1f}x |")
-    print(f"\npage: {out.stat().st_size / 1024:.0f} KiB")
+    print(f"\npage: {out.stat().st_size / 1024:.0f} KiB; heavy modules the command imported: "
+          f"{loaded.strip().splitlines()[-1]}")
 
 
 if __name__ == "__main__":

@@ -415,16 +415,25 @@ def cmd_decompile(args: argparse.Namespace) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from trade.report import write_report
+    from trade.input_files import file_problem
     from trade.search_options import TooLargeError
+
+    if args.model and not args.program and file_problem(args.model):  # refused before any heavy import
+        raise UserError(file_problem(args.model))
+    from trade.model_inputs import read_model
     from trade.weights import WeightsError, weights_of
 
     if args.program:
         model, title = weights_of(compile_program_file(args.program, args)), Path(args.program).stem
     elif args.model:
-        model, title = args.model, Path(args.model).stem
+        try:  # read and checked before the page's modules (and Tracr, JAX) load
+            model, title = read_model(args.model).weights, Path(args.model).stem
+        except WeightsError as error:
+            raise UserError(str(error)) from None
     else:
         raise UserError("give a weights file (MODEL.npz) or --program FILE.rasp")
+    from trade.report import write_report
+
     checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
     try:
         path = write_report(model, args.out, args.title or title, checkpoint)

@@ -666,9 +666,11 @@ def _page(title: str, body: str, data: dict, full_page: bool) -> str:
 
 def write_report(model, path: str | Path, title: str | None = None, decompiler=None, options=None) -> Path:
     """Decompiles `model` (anything `trade.decompile.decompile` takes) and writes its page to `path`."""
-    from trade.decompile import DecompileOptions, decompile, weights_from
+    from trade.model_inputs import read_model
 
-    weights = weights_from(model)
+    weights = read_model(model).weights  # a bad file is refused here, before Tracr and JAX load
+    from trade.decompile import DecompileOptions, decompile
+
     options = options or DecompileOptions(undetermined=True)
     result = decompile(weights, decompiler, options)
     path = Path(path)
