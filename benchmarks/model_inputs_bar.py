@@ -1,97 +1,303 @@
-"""Every way a model arrives gives the same verdict: each program in examples/ compiled once, then decompiled
-from five inputs (the `trade compile` file, a plain `.npz` and a plain `.safetensors` of its `module/name`
-arrays, Tracr's own AssembledTransformerModel, and that model converted to a TransformerLens state_dict +
-config as TransformerLens's Tracr demo builds it). Prints, per input kind, how many examples give the
-verdict of the `trade compile` file (or, for TransformerLens, of the Tracr model) and how many the same
-program text, with seconds per model. Run:
+"""Every way a model arrives gives the same verdict and program (issue 17's first bars).
 
-    python benchmarks/model_inputs_bar.py [--examples examples] [--no-repair]
+Each program of `examples/*.rasp` (compiled by `trade compile`) and of the suites `examples/tracr_lib` and
+`examples/handwritten` (compiled by Tracr's own `compile_rasp_to_model`, string vocabularies among them) is
+decompiled from its labelled model, the reference, and from three inputs that carry no residual labels:
+a plain `.npz` and a plain `.safetensors` of its `module/name` arrays, and the Tracr model converted to a
+TransformerLens state_dict + config as TransformerLens's Tracr demo builds it. The unlabelled inputs get
+the flags a user would pass: `--vocab`, `--max-seq-len`, `--bos` and `--output-values` (as the keyword
+options of `trade.decompile`). The reference is the `trade compile` file for `examples/*.rasp` (its
+TransformerLens round trip is checked against Tracr's own model of the same program) and the Tracr model
+for the suites.
+
+Same program means: the same program up to renaming variables and the values of intermediate categorical
+variables, which no unlabelled input carries (the reading numbers them 0, 1, ...). Checked on the
+reference's compile settings' inputs (all of them up to 2,000, else 500 seeded ones, as `trade.suites`
+does): the lines of the two programs correspond one to one, each pair with the same operation, the same
+type and corresponding arguments (a SequenceMap's two in either order), and every line's values are in
+one-to-one correspondence on every input and position: equal for numerical variables and selectors,
+related by one bijection for a categorical variable, and equal for the output (its values are given by
+`--output-values`). "Same text" counts identical program text as well.
+
+    python benchmarks/model_inputs_bar.py [--only NAME ...] [--sources examples tracr_lib handwritten]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from trade.cli import build_parser, compile_program_file  # noqa: E402
-from trade.compiling import compile_stock  # noqa: E402
 from trade.decompile import DecompileOptions, decompile, load_decompiler  # noqa: E402
 from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens_state, write_safetensors  # noqa: E402
-from trade.program.program import canonicalize  # noqa: E402
-from trade.weights import save_weights, weights_of  # noqa: E402
+from trade.program.program import Op, Program, VarType, canonicalize  # noqa: E402
+from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tracr  # noqa: E402
 
-KINDS = ("trade compile file", "plain .npz", "plain .safetensors", "Tracr model", "TransformerLens")
+UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens")
+SOURCES = {"examples": "examples", "tracr_lib": "examples/tracr_lib", "handwritten": "examples/handwritten"}
+
+
+@dataclasses.dataclass
+class Case:
+    """One model: its labelled reference, the Tracr model TransformerLens is built from, and the flags."""
+
+    source: str
+    name: str
+    reference: ModelWeights
+    tracr: object
+    lens_reference: ModelWeights | None = None  # examples/*.rasp: the Tracr model of the same program
+
+
+@dataclasses.dataclass
+class Outcome:
+    verdict: str
+    same_verdict: bool
+    same_program: bool
+    same_text: bool
+    seconds: float
+    why: str = ""
+    wrong_verdict: bool = False  # exact or equivalent, yet the outputs differ from the reference's
+
+
+def example_cases(folder: str, only: list[str]) -> list[Case]:
+    from trade.cli import build_parser, compile_program_file, read_program_file
+    from trade.compiling import compile_stock
+
+    cases = []
+    for rasp in sorted(Path(folder).glob("*.rasp")):
+        if only and not any(part in rasp.stem for part in only):
+            continue
+        compile_args = build_parser("compile").parse_args(["compile", str(rasp), "-o", "unused.npz"])
+        weights = weights_of(compile_program_file(str(rasp), compile_args))
+        tracr = compile_stock(canonicalize(read_program_file(str(rasp))), weights.compile_config)
+        cases.append(Case("examples", rasp.stem, weights, tracr, weights_of_tracr(tracr, weights.compile_config)))
+    return cases
+
+
+def suite_cases(source: str, folder: str, only: list[str]) -> tuple[list[Case], list[str]]:
+    from tracr.compiler import compiling
+
+    from trade.suites import load_suite
+
+    cases, skipped = [], []
+    for entry in load_suite(folder):
+        if only and not any(part in entry.name for part in only):
+            continue
+        config = entry.config
+        try:
+            tracr = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
+                                                    max_seq_len=config.max_seq_len,
+                                                    compiler_bos=config.compiler_bos,
+                                                    compiler_pad=config.compiler_pad)
+        except Exception as error:  # the suite records what Tracr cannot compile; so does this table
+            skipped.append(f"{source}/{entry.name}: Tracr cannot compile it ({type(error).__name__})")
+            continue
+        cases.append(Case(source, entry.name, weights_of_tracr(tracr, config), tracr))
+    return cases, skipped
+
+
+def user_flags(weights: ModelWeights) -> dict:
+    """What a user who knows how the model was compiled passes: --vocab, --max-seq-len, --bos, --output-values."""
+    config = weights.compile_config
+    output = weights.output_values
+    return dict(vocab=config.vocab, max_seq_len=config.max_seq_len, bos=config.compiler_bos,
+                output_values="numerical" if output is None else list(output))
+
+
+def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions) -> dict[str, Outcome]:
+    stem = folder / f"{case.source}-{case.name}"
+    reference_file = stem.with_suffix(".trade.npz")
+    save_weights(case.reference, reference_file)
+    np.savez(stem.with_suffix(".plain.npz"), **plain_arrays(case.reference))
+    write_safetensors(plain_arrays(case.reference), stem.with_suffix(".plain.safetensors"))
+    state, lens_config = tracr_to_lens_state(case.tracr)
+    save_lens(state, lens_config, stem.with_suffix(".lens.safetensors"))
+    flags = user_flags(case.reference)
+    began = time.perf_counter()
+    reference = decompile(reference_file, decompiler, options)
+    outcomes = {"labelled": Outcome(reference.verdict, True, True, True, time.perf_counter() - began)}
+    lens_reference = reference
+    if case.lens_reference is not None:
+        lens_reference = decompile(case.lens_reference, decompiler, options)
+    config = case.reference.compile_config
+    for kind, path in zip(UNLABELLED, (".plain.npz", ".plain.safetensors", ".lens.safetensors")):
+        began = time.perf_counter()
+        try:
+            result = decompile(stem.with_suffix(path), decompiler, options, **flags)
+        except Exception as error:  # a crash is a failure to report, not to hide
+            outcomes[kind] = Outcome("error", False, False, False, time.perf_counter() - began,
+                                     f"{type(error).__name__}: {str(error)[:160]}")
+            continue
+        seconds = time.perf_counter() - began
+        against = lens_reference if kind == "TransformerLens" else reference
+        difference = program_difference(against.program, result.program, config)
+        why = []
+        if result.verdict != against.verdict:
+            why.append(f"verdict {result.verdict} (reference {against.verdict}): {result.reason[:220]}")
+        if difference:
+            why.append(difference)
+        wrong = result.verdict in ("exact", "equivalent") and not same_outputs(against.program, result.program,
+                                                                               config)
+        outcomes[kind] = Outcome(result.verdict, result.verdict == against.verdict, difference is None,
+                                 result.program == against.program, seconds, "; ".join(why), wrong)
+    return outcomes
+
+
+# ------------------------------------------------------------------------------- same up to renaming
+
+
+def program_difference(reference: Program, other: Program, config) -> str | None:
+    """None if `other` is `reference` up to renaming variables and intermediate categorical values (see
+    the module docstring), else what differs."""
+    if not other.lines:
+        return "no program"
+    if not reference.lines:
+        return "the reference has no program"
+    if len(other.lines) != len(reference.lines):
+        return f"{len(other.lines)} lines, the reference {len(reference.lines)}"
+    try:
+        traces = [_traces(program, config) for program in (reference, other)]
+    except Exception as error:  # a program that cannot run on the inputs differs
+        return f"cannot be run ({type(error).__name__}: {str(error)[:80]})"
+    (ref_values, ref_types), (values, types) = traces
+    mapping = {"tokens": "tokens", "indices": "indices"}
+    used: set[str] = set()
+    for index, line in enumerate(reference.lines):
+        name = f"v{index + 1}"
+        args = [mapping.get(arg) for arg in line.variable_args]
+        match = None
+        for other_index, candidate in enumerate(other.lines):
+            other_name = f"v{other_index + 1}"
+            if other_name in used or candidate.op is not line.op or types[other_name] is not ref_types[name]:
+                continue
+            given = list(candidate.variable_args)
+            if given != args and not (line.op is Op.SEQUENCE_MAP and given == args[::-1]):
+                continue
+            if not _corresponds(ref_values[name], values[other_name], ref_types[name]):
+                continue
+            match = other_name
+            break
+        if match is None:
+            return f"line {name} = {line.op.value}({', '.join(line.args)[:60]}) has no counterpart"
+        mapping[name] = match
+        used.add(match)
+    if mapping[reference.output] != other.output:
+        return "the output is another line"
+    if not _equal(ref_values[reference.output], values[other.output]):
+        return "the output's values differ"
+    return None
+
+
+def same_outputs(reference: Program, other: Program, config) -> bool:
+    """Whether the two programs give the same outputs on the checked inputs (False if either cannot run)."""
+    if not reference.lines or not other.lines:
+        return False
+    try:
+        (ref_values, _), (values, _) = (_traces(program, config) for program in (reference, other))
+    except Exception:  # a program that cannot run on the inputs is not the same
+        return False
+    return _equal(ref_values[reference.output], values[other.output])
+
+
+def _traces(program: Program, config) -> tuple[dict[str, np.ndarray], dict[str, VarType]]:
+    """Every variable's values on every checked input, flattened and joined over the input lengths."""
+    from trade.program.interpret import encode_value, evaluate_batch
+    from trade.suites import check_inputs
+
+    types = program.types()
+    by_length: dict[int, list] = {}
+    for sequence in check_inputs(config):
+        by_length.setdefault(len(sequence), []).append([encode_value(v) for v in sequence])
+    parts: dict[str, list[np.ndarray]] = {}
+    for length in sorted(by_length):
+        evaluation = evaluate_batch(program, np.array(by_length[length], dtype=np.float64), types)
+        for name in types:
+            parts.setdefault(name, []).append(np.asarray(evaluation.values[name], dtype=np.float64).ravel())
+    return {name: np.concatenate(chunks) for name, chunks in parts.items()}, types
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.all(np.isclose(a, b, rtol=1e-6, atol=1e-4) | (np.isnan(a) & np.isnan(b))))
+
+
+def _corresponds(a: np.ndarray, b: np.ndarray, kind: VarType) -> bool:
+    """Equal values (numerical, selector), or one bijection between the two value sets (categorical)."""
+    if kind is not VarType.CATEGORICAL:
+        return _equal(a, b)
+    if a.shape != b.shape:
+        return False
+    a, b = np.nan_to_num(a, nan=-1e300), np.nan_to_num(b, nan=-1e300)
+    pairs = np.unique(np.stack([a, b], axis=1), axis=0)
+    return len(pairs) == len(np.unique(a)) == len(np.unique(b))
+
+
+# ------------------------------------------------------------------------------------------- the table
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--examples", default="examples")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=list(SOURCES))
+    parser.add_argument("--only", nargs="*", default=[], help="only programs whose name contains one of these")
     parser.add_argument("--no-repair", action="store_true")
     args = parser.parse_args()
     options = DecompileOptions(repair=not args.no_repair)
     decompiler = load_decompiler()
-    counts = {kind: [0, 0, 0.0] for kind in KINDS}  # same verdict, same program, seconds
-    rows = []
-    programs = sorted(Path(args.examples).glob("*.rasp"))
+    cases, skipped = [], []
+    for source in args.sources:
+        if source == "examples":
+            cases += example_cases(SOURCES[source], args.only)
+        else:
+            found, missed = suite_cases(source, SOURCES[source], args.only)
+            cases += found
+            skipped += missed
+    results: list[tuple[Case, dict[str, Outcome]]] = []
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        for rasp in programs:
-            compile_args = build_parser("compile").parse_args(["compile", str(rasp), "-o", "unused.npz"])
-            model = compile_program_file(str(rasp), compile_args)
-            weights = weights_of(model)
-            config = weights.compile_config
-            paths = {kind: Path(folder) / f"{rasp.stem}{suffix}" for kind, suffix in
-                     (("trade compile file", ".npz"), ("plain .npz", ".plain.npz"),
-                      ("plain .safetensors", ".safetensors"), ("TransformerLens", ".lens.safetensors"))}
-            save_weights(weights, paths["trade compile file"])
-            np.savez(paths["plain .npz"], **plain_arrays(weights))
-            write_safetensors(plain_arrays(weights), paths["plain .safetensors"])
-            tracr = compile_stock(canonicalize(model_program(rasp)), config)
-            state, lens_config = tracr_to_lens_state(tracr)
-            save_lens(state, lens_config, paths["TransformerLens"])
-            flags = dict(vocab=config.vocab, bos=config.compiler_bos)
-            inputs = {"trade compile file": (paths["trade compile file"], {}),
-                      "plain .npz": (paths["plain .npz"], flags),
-                      "plain .safetensors": (paths["plain .safetensors"], flags),
-                      "Tracr model": (tracr, {}),
-                      "TransformerLens": (paths["TransformerLens"], flags)}
-            results = {}
-            for kind, (source, facts) in inputs.items():
-                began = time.perf_counter()
-                results[kind] = decompile(source, decompiler, options, **facts)
-                counts[kind][2] += time.perf_counter() - began
-            for kind in KINDS:
-                reference = results["Tracr model" if kind == "TransformerLens" else "trade compile file"]
-                same_verdict = results[kind].verdict == reference.verdict
-                same_program = results[kind].program == reference.program
-                counts[kind][0] += same_verdict
-                counts[kind][1] += same_program
-            rows.append((rasp.stem, *(results[kind].verdict for kind in KINDS)))
-    print("| example | " + " | ".join(KINDS) + " |")
-    print("|---" * (len(KINDS) + 1) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+        for case in cases:
+            results.append((case, run_case(case, Path(folder), decompiler, options)))
+    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f} "
+          f"(start of table), {time.perf_counter() - began:.0f} s in all")
     print()
-    print("| input | same verdict | same program | seconds per model |")
-    print("|---|---|---|---|")
-    for kind in KINDS:
-        same, program, seconds = counts[kind]
-        print(f"| {kind} | {same} of {len(programs)} | {program} of {len(programs)} "
-              f"| {seconds / len(programs):.2f} |")
-    print("(reference: the trade compile file; for TransformerLens, the Tracr model it was converted from)")
-
-
-def model_program(rasp: Path):
-    from trade.cli import read_program_file
-
-    return read_program_file(str(rasp))
+    print("| source | program | reference | " + " | ".join(UNLABELLED) + " |")
+    print("|---" * (len(UNLABELLED) + 3) + "|")
+    for case, outcomes in results:
+        cells = [f"{o.verdict}{'' if o.same_program else ' (other program)'}" for o in
+                 (outcomes[kind] for kind in UNLABELLED)]
+        print(f"| {case.source} | {case.name} | {outcomes['labelled'].verdict} | " + " | ".join(cells) + " |")
+    print()
+    print("| source | input | models | same verdict | same program | same text | seconds per model |")
+    print("|---|---|---|---|---|---|---|")
+    for source in args.sources:
+        group = [outcomes for case, outcomes in results if case.source == source]
+        if not group:
+            continue
+        for kind in ("labelled",) + UNLABELLED:
+            chosen = [outcomes[kind] for outcomes in group]
+            print(f"| {source} | {'reference (labelled)' if kind == 'labelled' else kind} | {len(chosen)} "
+                  f"| {sum(o.same_verdict for o in chosen)} | {sum(o.same_program for o in chosen)} "
+                  f"| {sum(o.same_text for o in chosen)} | {np.mean([o.seconds for o in chosen]):.2f} |")
+    print()
+    failures = [(case, kind, outcome) for case, outcomes in results for kind in UNLABELLED
+                if (outcome := outcomes[kind]).why]
+    print(f"Failures ({len(failures)}):" if failures else "Failures: none")
+    for case, kind, outcome in failures:
+        print(f"- {case.source}/{case.name}, {kind}: {outcome.why}")
+    for line in skipped:
+        print(f"- skipped {line}")
+    wrong = [f"{case.source}/{case.name} ({kind})" for case, outcomes in results for kind in UNLABELLED
+             if outcomes[kind].wrong_verdict]
+    print(f"Wrong verdicts (exact or equivalent, but outputs unlike the reference's): {len(wrong)}"
+          + (f": {', '.join(wrong)}" if wrong else ""))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,8 @@ class _Labeller:
             token_values.append(value)
         self.assign("tokens", token_dims, token_values, categorical=True)
         self.bos = token_dims[token_values.index(config.compiler_bos)]
+        self.pad = token_dims[token_values.index(config.compiler_pad)] if config.compiler_pad in token_values \
+            else None
         pos = self.params["pos_embed/embeddings"]
         index_dims = []
         for row in pos[1:]:
@@ -151,73 +153,148 @@ class _Labeller:
                 self.unknown.add(key)
             self.assign(key, written, values, categorical=True)
 
-    def mlp_blocks(self, layer: int) -> list[list[int]]:
-        """The layer's neurons split into blocks that each compute one line (see module docstring)."""
+    def value_dims(self, key: str) -> list[int]:
+        """The directions of a variable's values as a lookup reads them (the tokens' BOS and PAD aside)."""
+        dims = self.dims[key]
+        if key == "tokens":
+            return [d for d in dims if d != self.bos and d != self.pad]
+        return dims
+
+    def mlp_blocks(self, layer: int) -> list[tuple[list[int], str]]:
+        """The layer's neurons split into the MLPs Tracr combined, each with what it writes
+        ("categorical", "numerical", "helper", or "" where the written directions decide).
+
+        Tracr combines a layer's MLPs into one by joining their hidden spaces, sorted by the names of
+        the hidden directions; each MLP's names share a prefix (a categorical Map's are its output's
+        own labels, `L:value`, one neuron per output value; the others' `_hidden_L_...`), so an MLP's
+        neurons are contiguous. Within a run of neurons that read the same variables, the MLPs are told
+        apart by how each kind is built:
+        - a categorical Map: one neuron per output value, reading (weight 1) the input values mapped
+          to it: its neurons' reads partition the input's values (`_split_lookups`);
+        - a categorical-to-numerical Map: one neuron, weights the output values;
+        - a categorical SequenceMap: one neuron per pair of input values (`x`'s values outer);
+        - a numerical Map (discretising): pairs of neurons reading the input and `one`, then the
+          `_hidden_L_start` neuron that reads `one` alone (it sorts last, so it closes the MLP);
+        - a LinearSequenceMap: neurons reading `x` or `y` alone (weights +-1), all writing the output.
+        """
         prefix = f"transformer/layer_{layer}/mlp"
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
-        active = [n for n in range(first.shape[1]) if np.any(first[:, n]) or np.any(second[n])]
-        blocks: list[list[int]] = []
-        signature_of_block: list[tuple] = []
-        last_position: list = []
-        for neuron in active:
-            reads = [d for d in _nonzero(first[:, [neuron]], 1) if d not in (self.one,)]
-            keys = tuple(sorted({self.var_of[d] if d != self.bos else "BOS" for d in reads}, key=str))
+        runs: list[list] = []  # [kind, signature, neurons]
+        for neuron in range(first.shape[1]):
+            if not (np.any(first[:, neuron]) or np.any(second[neuron])):
+                continue
+            reads = [int(d) for d in _nonzero(first[:, [neuron]], 1) if d != self.one]
+            keys = sorted({"BOS" if d == self.bos else self.var_of[d] for d in reads}, key=str)
             if None in keys:
                 raise LabelError(f"layer {layer} mlp reads a direction no earlier block writes")
-            position = tuple(sorted(self.dims[k].index(d) for d in reads for k in [self.var_of[d]]
-                                    if d != self.bos and k is not None))
-            helper = any(k is not None and k.endswith(HELPER_SUFFIX) for k in keys) or keys == ("BOS",)
-            if helper:
-                signature = ("helper",)
+            writes = tuple(int(d) for d in _nonzero(second[[neuron]], 0))
+            if keys == ["BOS"] or any(k.endswith(HELPER_SUFFIX) for k in keys):
+                kind, signature = "helper", ()
             elif not keys:
-                signature = ("constant",)  # a discretising layer's first neuron: a new block follows
+                if runs and runs[-1][0] == "numerical" and not runs[-1][1][1]:
+                    runs[-1][2].append(neuron)  # a discretising MLP's start neuron: it ends the MLP
+                    runs[-1][1] = (runs[-1][1][0], True)
+                    continue
+                kind, signature = "constant", ()
+            elif len(keys) == 1 and self.categorical[keys[0]]:
+                unit = bool(np.allclose(first[reads, neuron], 1.0))
+                kind, signature = ("lookup", keys[0]) if unit else ("weighted", neuron)
+            elif len(keys) == 2 and all(self.categorical[k] for k in keys):
+                kind, signature = "pair", tuple(keys)
+            elif len(reads) == 1:
+                kind, signature = "numerical", (writes if first[self.one, neuron] == 0 and self.one is not None
+                                                else reads[0], False)
             else:
-                signature = keys
-            fresh = True
-            writes = set(_nonzero(second[[neuron]], 0).tolist())
-            if signature == ("constant",) and blocks and writes & set(_nonzero(second[blocks[-1]], 0).tolist()):
-                blocks[-1].append(neuron)  # the constant neuron of the block before (written last by Tracr)
-                continue
-            if blocks and signature == signature_of_block[-1] and signature not in (("constant",),):
-                if signature == ("helper",) or self._continues(keys, last_position[-1], position, first, neuron):
-                    fresh = False
-            if blocks and signature_of_block[-1] == ("constant",) and signature not in (("helper",),):
-                signature_of_block[-1] = signature  # the constant neuron opens this block
-                fresh = False
-            if fresh:
-                blocks.append([neuron])
-                signature_of_block.append(signature)
-                last_position.append(position)
+                kind, signature = "other", neuron
+            if runs and runs[-1][0] == kind and runs[-1][1] == signature:
+                runs[-1][2].append(neuron)
             else:
-                blocks[-1].append(neuron)
-                last_position[-1] = position
-        return [part for block, signature in zip(blocks, signature_of_block)
-                for part in self._split_partial_lookup(block, signature)]
+                runs.append([kind, signature, [neuron]])
+        blocks: list[tuple[list[int], str]] = []
+        for kind, signature, neurons in runs:
+            if kind == "lookup":
+                blocks += self._split_lookups(layer, signature, neurons, first, second)
+            elif kind == "pair":
+                size = len(self.value_dims(signature[0])) * len(self.value_dims(signature[1]))
+                chunks = len(neurons) // size if size and len(neurons) % size == 0 else 1
+                step = len(neurons) // chunks
+                blocks += [(neurons[i:i + step], "") for i in range(0, len(neurons), step)]
+            elif kind == "weighted":
+                blocks.append((neurons, "numerical"))
+            else:
+                blocks.append((neurons, "helper" if kind == "helper" else ""))
+        return blocks
 
-    def _split_partial_lookup(self, block: list[int], signature: tuple) -> list[list[int]]:
-        """A categorical lookup has one neuron per input value; fewer neurons reading one categorical
-        variable are that many categorical-to-numerical Maps, one neuron each."""
-        if len(signature) != 1 or signature[0] in ("helper", "constant") or not self.categorical[signature[0]]:
-            return [block]
-        values = len(self.dims[signature[0]]) - (2 if signature[0] == "tokens" else 0)
-        return [block] if len(block) >= values else [[neuron] for neuron in block]
+    def _split_lookups(self, layer: int, key: str, neurons: list[int], first: np.ndarray,
+                       second: np.ndarray) -> list[tuple[list[int], str]]:
+        """Neurons that read one categorical variable with weight 1, split into categorical Maps (a run
+        whose reads partition the variable's values, writing consecutive directions) and
+        categorical-to-numerical Maps (one neuron each). The most neurons in Maps wins; a Map whose
+        directions a later block reads as numbers, one at a time, is numerical Maps after all."""
+        values = set(self.value_dims(key))
+        reads = [set(_nonzero(first[:, [n]], 1).tolist()) - {self.one} for n in neurons]
+        writes = [_nonzero(second[[n]], 0).tolist() for n in neurons]
 
-    def _continues(self, keys: tuple, last: tuple, position: tuple, first: np.ndarray, neuron: int) -> bool:
-        """Whether a neuron continues the current block: Tracr's neurons of one lookup read its input
-        values (or pairs) in increasing order; a numerical Map's neurons all read the same direction."""
-        if all(not self.categorical[k] for k in keys) or len(keys) > 1:
-            return True  # a numerical Map's neurons, or one SequenceMap per pair of inputs and layer
-        if len(position) > 1:  # a categorical-to-numerical Map: one neuron reads all values
-            return False
-        return len(position) == 1 and len(last) == 1 and position[0] == last[0] + 1
+        def is_map(begin: int, end: int) -> bool:
+            seen: set[int] = set()
+            for part in reads[begin:end]:
+                if seen & part:
+                    return False
+                seen |= part
+            dims = [w[0] if len(w) == 1 else -1 for w in writes[begin:end]]
+            return seen == values and all(b == a + 1 for a, b in zip(dims, dims[1:])) and min(dims) >= 0
 
-    def _numerical_lookup(self, first: np.ndarray, block: list[int], inputs: list[str]) -> bool:
-        """Tracr's categorical-to-numerical Map is one neuron whose input weights are the outputs;
-        a categorical lookup has one neuron of weight 1 per input value."""
-        if len(block) != 1 or len(inputs) != 1:
-            return False
-        weights = first[self.dims[inputs[0]], block[0]]
-        return len(self.dims[inputs[0]]) > 1 or not np.allclose(weights, 1.0)
+        best: list[tuple] = [(0, 0, None)]  # (neurons in Maps, -blocks, start of the last block)
+        for end in range(1, len(neurons) + 1):
+            options = [(best[end - 1][0], best[end - 1][1] - 1, end - 1)]
+            options += [(best[begin][0] + end - begin, best[begin][1] - 1, begin) for begin in range(end - 1)
+                        if is_map(begin, end)]
+            best.append(max(options))
+        cuts, end = [], len(neurons)
+        while end > 0:
+            begin = best[end][2]
+            cuts.append((begin, end))
+            end = begin
+        blocks = []
+        for begin, end in reversed(cuts):
+            part = neurons[begin:end]
+            dims = [int(d) for w in writes[begin:end] for d in w]
+            if end - begin > 1 and not self._read_as_numbers(layer, dims):
+                blocks.append((part, "categorical"))
+            else:
+                blocks += [([n], "numerical") for n in part]
+        return blocks
+
+    def _read_as_numbers(self, layer: int, dims: list[int]) -> bool:
+        """Whether a later block reads some of these directions as numerical variables: a head's values
+        from only part of them, or an MLP neuron from one of them alone, with `one` or a negative
+        weight (a numerical Map's or a LinearSequenceMap's); where nothing reads them, whether the
+        output is numerical."""
+        dims_set = set(dims)
+        ignore = {self.one, self.bos}
+        read_at_all = False
+        for later in range(layer + 1, self.weights.num_layers):
+            value = self.params[f"transformer/layer_{later}/attn/value/w"]
+            size = self.weights.key_size
+            for head in range(self.weights.num_heads):
+                reads = set(_nonzero(value[:, head * size:(head + 1) * size], 1).tolist()) - ignore
+                if reads & dims_set:
+                    read_at_all = True
+                    if not dims_set <= reads:
+                        return True
+            first = self.params[f"transformer/layer_{later}/mlp/linear_1/w"]
+            for neuron in range(first.shape[1]):
+                reads = set(_nonzero(first[:, [neuron]], 1).tolist()) - {self.one}
+                if not reads & dims_set:
+                    continue
+                read_at_all = True
+                if len(reads) == 1 and (self.one is not None and first[self.one, neuron] != 0
+                                        or first[next(iter(reads)), neuron] < 0):
+                    return True
+            for name in ("query", "key"):
+                if set(_nonzero(self.params[f"transformer/layer_{later}/attn/{name}/w"], 1).tolist()) & dims_set:
+                    read_at_all = True
+        return not read_at_all and self.weights.output_values is None
 
     def label_selector_widths(self, first: np.ndarray, second: np.ndarray) -> None:
         """Each SelectorWidth's count directions: written by the neurons that read its scratch
@@ -251,7 +328,7 @@ class _Labeller:
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
         self.label_selector_widths(first, second)
         helpers = [d for d in self.pending]
-        for block in self.mlp_blocks(layer):
+        for block, kind in self.mlp_blocks(layer):
             written = [int(d) for d in _nonzero(second[block], 0) if self.var_of[d] is None]
             if not written:
                 continue
@@ -263,9 +340,8 @@ class _Labeller:
                 continue
             key = self.new_key()
             inputs = self.reads(first[:, block])
-            categorical = len(written) > 1 or (
-                bool(inputs) and all(self.categorical.get(k, False) for k in inputs)
-                and not self._numerical_lookup(first, block, inputs))
+            categorical = kind == "categorical" or len(written) > 1 or (
+                kind == "" and bool(inputs) and all(self.categorical.get(k, False) for k in inputs))
             if categorical:
                 self.unknown.add(key)
                 self.assign(key, written, list(range(len(written))), categorical=True)
