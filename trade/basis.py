@@ -43,6 +43,8 @@ from trade.weights import ModelWeights
 
 EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis
 SNAP_DENOMINATOR = 64
+ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
+OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -434,14 +436,45 @@ def _value_key(weights: ModelWeights, dim: int) -> tuple:
     return (2, dim, 0)
 
 
+def _first_writer(weights: ModelWeights, dim: int) -> tuple:
+    """(layer, head dimension or MLP unit) of the first row that writes `dim`."""
+    params = weights.params
+    for layer in range(weights.num_layers):
+        for rank, part in enumerate(("attn/linear/w", "mlp/linear_2/w")):
+            matrix = params[f"transformer/layer_{layer}/{part}"]
+            units = _significant(matrix[:, dim], matrix)
+            if units.size:
+                return (layer, rank, int(units[0]))
+    return (weights.num_layers, 0, dim)
+
+
+def _value_order(weights: ModelWeights, dims: list[int]) -> list[int]:
+    """One variable's directions in Tracr's value order: by what reads them (`_value_key`). A value that
+    nothing reads (`x - 1` of index 0, where no key is -1) has no place there; where the rows that write
+    the values order the read ones as their readers do, that order places the unread ones too (a Map's
+    units follow its sorted inputs, so an increasing Map writes its values in order)."""
+    by_reader = sorted(dims, key=lambda j: _value_key(weights, j))
+    unread = [j for j in dims if _value_key(weights, j)[0] == 2]
+    if not unread or len(unread) == len(dims):
+        return by_reader
+    by_writer = sorted(dims, key=lambda j: _first_writer(weights, j))
+    if [j for j in by_writer if j not in unread] == [j for j in by_reader if j not in unread]:
+        return by_writer
+    return by_reader
+
+
 def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be."""
 
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
     level = noise_level(weights)
-    tolerance = float(np.clip(10 * level, 1e-4, 0.2))
-    atoms = orthonormal_atoms(weights, tolerance)
+    if level <= ORTHONORMAL_LEVEL:
+        tolerance = float(np.clip(10 * level, 1e-4, 0.2))
+        atoms = orthonormal_atoms(weights, tolerance)
+    else:  # the embeddings' inner products are not integers: not a rotation
+        tolerance = OBLIQUE_TOLERANCE
+        atoms = oblique_atoms(weights, tolerance)
     if np.linalg.cond(atoms) > 1e3:
         raise BasisError("the recovered directions are not independent")
     atoms, fixed = _sign_and_order(weights, atoms)
@@ -454,7 +487,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
         if ":" in labels[dim]:
             blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
     for dims in blocks.values():
-        for place, dim in zip(dims, sorted(dims, key=lambda j: _value_key(unsnapped, j))):
+        for place, dim in zip(dims, _value_order(unsnapped, dims)):
             order[place] = dim
     atoms = atoms[order]
     snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
@@ -806,6 +839,19 @@ def decompile_transformed(model, decompiler=None, options=None):
                     f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} "
                     "positions")
     recover_seconds = time.perf_counter() - began
+    reference = None
+    if recovery is not None and options.read:  # the reading first: exact against the given model ends it
+        read = job.read_weights(recovery.weights, options)
+        if len(read.program.lines):
+            began = time.perf_counter()
+            reference = given_reference(given, recovery.weights)
+            verdict, reason = verdict_on_given(read.program, given, reference, outputs_kept)
+            if verdict == EXACT:
+                read.config = given.compile_config
+                read.verdict, read.reason = verdict, f"{reason}; {note}"
+                read.timings["recover_basis"] = recover_seconds
+                read.timings["verify_given"] = time.perf_counter() - began
+                return read
     decompiler = decompiler or job.load_decompiler()
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
@@ -816,7 +862,7 @@ def decompile_transformed(model, decompiler=None, options=None):
             options, beam_size=1, repair=False, skeleton=False, undetermined=False))
         result.config = given.compile_config
     began = time.perf_counter()
-    reference = given_reference(given, recovery.weights if recovery is not None else None)
+    reference = reference or given_reference(given, recovery.weights if recovery is not None else None)
     programs = [result.program]
     for candidate in result.candidates:
         try:
@@ -846,3 +892,216 @@ def decompile_transformed(model, decompiler=None, options=None):
     result.timings["recover_basis"] = recover_seconds
     result.timings["verify_given"] = time.perf_counter() - began
     return result
+
+
+# ---- mixed (non-orthogonal) bases -------------------------------------------------------------------
+
+
+def _rows(matrix) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float64)
+    return matrix[np.abs(matrix).max(axis=1) > 0] if matrix.size else matrix
+
+
+def _reads(weights: ModelWeights) -> np.ndarray:
+    """Every vector the weights read (query, key, value, first MLP columns, the unembedding), as rows."""
+    params = weights.params
+    reads = [np.asarray(params[name], dtype=np.float64).T for name in sorted(params) if name.endswith(_READS)]
+    if weights.unembedding is not None:
+        reads.append(np.asarray(weights.unembedding, dtype=np.float64).T)
+    return _rows(np.vstack(reads))
+
+
+def _layer_writes(weights: ModelWeights) -> np.ndarray:
+    params = weights.params
+    return _rows(np.vstack([np.asarray(params[name], dtype=np.float64) for name in sorted(params)
+                            if name.endswith(_WRITES)]))
+
+
+def _touches(vectors: np.ndarray, reads: np.ndarray, scale: np.ndarray, tolerance: float) -> np.ndarray:
+    """[vectors, reads]: whether each read sees each (unit) vector: its pairing, relative to the read's
+    largest pairing with any write, above `tolerance`."""
+    return np.abs(vectors @ reads.T) / scale[None, :] > tolerance
+
+
+def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) -> list[int]:
+    """Indices of `candidates`, in order, that add a direction to the span of `start` and those taken."""
+    basis = np.zeros((0, candidates.shape[1]))
+    if len(start):
+        basis = np.linalg.svd(start, full_matrices=False)[2][np.linalg.svd(start, compute_uv=False)
+                                                               > tolerance * np.abs(start).max()]
+    taken = []
+    for index, vector in enumerate(candidates):
+        unit = vector / np.linalg.norm(vector)
+        rest = unit - (unit @ basis.T) @ basis
+        if np.linalg.norm(rest) > tolerance ** 0.5:
+            taken.append(index)
+            basis = np.vstack([basis, rest / np.linalg.norm(rest)])
+    return taken
+
+
+def _sparsest_in_class(atom: np.ndarray, others: np.ndarray, reads: np.ndarray) -> np.ndarray:
+    """`atom` plus the combination of `others` that reads see least (least total |pairing|: a linear
+    program)."""
+    from scipy.optimize import linprog
+
+    base, shift = reads @ atom, reads @ others.T  # [reads], [reads, others]
+    count, size = shift.shape
+    cost = np.r_[np.zeros(size), np.ones(count)]
+    bound = np.block([[shift, -np.eye(count)], [-shift, -np.eye(count)]])
+    result = linprog(cost, A_ub=bound, b_ub=np.r_[-base, base],
+                     bounds=[(None, None)] * size + [(0, None)] * count, method="highs")
+    return atom if result.status != 0 else atom + result.x[:size] @ others
+
+
+def _states(weights: ModelWeights, max_length: int = 3) -> np.ndarray:
+    """Final residual streams (every position) on every input up to `max_length` tokens, as rows."""
+    from trade.program.interpret import all_inputs
+    from trade.verify import run_weights
+
+    config = weights.compile_config
+    return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model)
+                      for batch in all_inputs(config.vocab, min(max_length, config.max_seq_len))])
+
+
+def _single_directions(layer_atoms: np.ndarray, embedded: np.ndarray, reads: np.ndarray, states: np.ndarray,
+                       tolerance: float, sweeps: int = 3) -> np.ndarray:
+    """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
+    `v:3 - v:4`) becomes the single direction: each atom moves, within the span of the others, to the
+    vector the fewest reads see (`_sparsest_in_class`); the move is kept where fewer reads see it and the
+    residual stream's coordinates on the layer atoms are no less sparse (`v:3 - v:2` is seen by fewer
+    reads than `v:3` where a Map reads `v:2, v:3` together, but then every state with `v:3` would have
+    two coordinates)."""
+    atoms = layer_atoms.copy()
+    stacked = np.vstack([embedded, atoms])
+    solved = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
+    noise = tolerance * max(float(np.abs(solved).max()), 1e-12)
+
+    def filled(coordinates: np.ndarray) -> int:
+        return int((np.abs(coordinates) > noise).sum())
+
+    coordinates = solved
+    for _ in range(sweeps):
+        changed = False
+        for j in range(len(atoms)):
+            others = np.delete(atoms, j, axis=0)
+            if not len(others):
+                break
+            candidate = _sparsest_in_class(atoms[j], others, reads)
+            if _seen_by(candidate, reads, tolerance) >= _seen_by(atoms[j], reads, tolerance):
+                continue
+            shift = np.linalg.lstsq(others.T, candidate - atoms[j], rcond=None)[0]  # candidate = a_j + c.others
+            moved = coordinates - np.outer(coordinates[:, j], np.insert(shift, j, 0.0))
+            if filled(moved) > filled(coordinates):
+                continue
+            norm = np.linalg.norm(candidate)
+            atoms[j] = candidate / norm
+            moved[:, j] = coordinates[:, j] * norm
+            coordinates, changed = moved, True
+        if not changed:
+            break
+    return atoms
+
+
+def _completion(atoms: np.ndarray, reads: np.ndarray, tolerance: float) -> np.ndarray:
+    """A direction outside the span of `atoms` that the fewest reads see: one nothing reads (PAD) first,
+    then one value that is read but never written. Linear programs over the directions left (one
+    normalisation each), the sparsest kept."""
+    from scipy.optimize import linprog
+
+    left = np.linalg.svd(atoms, full_matrices=True)[2][len(atoms):]  # the quotient, [q, d]
+    free = np.vstack([left, atoms])
+    shift = reads @ free.T  # [reads, q + atoms]
+    count, size = shift.shape
+    best, best_seen = left[0], None
+    for j in range(len(left)):
+        cost = np.r_[np.zeros(size), np.ones(count)]
+        bound = np.block([[shift, -np.eye(count)], [-shift, -np.eye(count)]])
+        equal = np.r_[np.eye(size)[j], np.zeros(count)][None]
+        result = linprog(cost, A_ub=bound, b_ub=np.zeros(2 * count), A_eq=equal, b_eq=[1.0],
+                         bounds=[(None, None)] * size + [(0, None)] * count, method="highs")
+        if result.status != 0:
+            continue
+        vector = result.x[:size] @ free
+        seen = _seen_by(vector, reads, tolerance)
+        if best_seen is None or seen < best_seen:
+            best, best_seen = vector, seen
+    return best / np.linalg.norm(best)
+
+
+def _seen_by(vector: np.ndarray, reads: np.ndarray, tolerance: float) -> int:
+    """How many reads (each divided by its scale) see the direction of `vector`."""
+    return int((np.abs(reads @ (vector / np.linalg.norm(vector))) > tolerance).sum())
+
+
+def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
+    """The basis directions (rows, in the given coordinates) of a model after any invertible change of
+    basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
+    anything; only the pairing of a write with a read does (it is the one-hot model's).
+
+    - Layers' directions: the written vectors (head and MLP output rows) that the fewest reads see are
+      one-hot writes; they are taken in that order while independent. A direction that is only ever
+      written in a combination (a SelectorWidth's `v:3 - v:4`) is then turned, within the span of the
+      other atoms, into the vector the fewest reads see (`_sparsest_in_class`).
+    - The inputs, as Tracr lays them out: position rows are `indices:i`; every token row is
+      `tokens:v + one`. A read's coordinate on `one` is its pairing with the BOS row (no read but a
+      BOS key, value or counter reads `tokens:BOS`, and those read nothing else); `one` is the
+      direction with these pairings (least squares over all reads), and `tokens:v = row - one`.
+    - Scales: a row is one unit of its direction; a layer direction's largest written coordinate is 1;
+      an output direction the unembedding reads is scaled so that it reads 1.
+    """
+    from trade.verify import token_ids_for
+
+    d = weights.d_model
+    params = weights.params
+    reads = _reads(weights)
+    tokens = np.asarray(params["token_embed/embeddings"], dtype=np.float64)
+    positions = _rows(params["pos_embed/embeddings"])
+    config = weights.compile_config
+    bos = token_ids_for(config)[config.compiler_bos]
+    token_rows = [row for row in range(tokens.shape[0]) if np.abs(tokens[row]).max() > 0]
+    embedded = np.vstack([positions, tokens[token_rows]])
+    scale = np.maximum(np.abs(embedded @ reads.T).max(axis=0), 0)
+    writes = _layer_writes(weights)
+    scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
+    scale = np.maximum(scale, 1e-12)
+    # Layers: the writes the fewest reads see first.
+    atoms_layers = np.zeros((0, d))
+    if len(writes):
+        units = writes / np.linalg.norm(writes, axis=1, keepdims=True)
+        seen = _touches(units, reads, scale, tolerance).sum(axis=1)
+        order = np.lexsort((np.arange(len(units)), seen))
+        taken = _independent(units[order], embedded, tolerance)
+        atoms_layers = units[order][taken]
+    # Inputs: `one` from the pairings with the BOS row, except for reads of BOS alone.
+    pair_bos = reads @ tokens[bos]
+    others = [row for row in token_rows if row != bos]
+    pair_rest = reads @ tokens[others].T if others else np.zeros((len(reads), 0))
+    big = np.maximum(np.abs(pair_bos), np.abs(pair_rest).max(axis=1, initial=0.0))
+    bos_alone = (np.abs(pair_rest).max(axis=1, initial=0.0) <= tolerance * big) & (np.abs(pair_bos) > 0)
+    target = np.where(bos_alone, 0.0, pair_bos)
+    one = np.linalg.lstsq(reads, target, rcond=None)[0]
+    inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
+    atoms = np.vstack([positions, inputs, atoms_layers])
+    if len(atoms_layers) > 1:
+        atoms_layers = _single_directions(atoms_layers, embedded, reads / scale[:, None], _states(weights),
+                                          tolerance)
+        atoms = np.vstack([positions, inputs, atoms_layers])
+    while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
+        atoms = np.vstack([atoms, _completion(atoms, reads / scale[:, None], tolerance)])
+    if atoms.shape[0] != d:
+        raise BasisError(f"{atoms.shape[0]} independent directions found for a residual stream of {d}")
+    # Scales: each layer direction's largest written coordinate is 1, an output's read-out is 1.
+    first = len(positions) + len(inputs)
+    if len(writes):
+        coordinates = writes @ np.linalg.inv(atoms)
+        largest = np.abs(coordinates).max(axis=0)
+        for j in range(first, min(first + len(atoms_layers), d)):
+            if largest[j] > 0:
+                atoms[j] *= largest[j]
+    if weights.unembedding is not None:
+        readout = atoms @ np.asarray(weights.unembedding, dtype=np.float64)
+        for column in readout.T:
+            nonzero = np.flatnonzero(np.abs(column) > tolerance * max(np.abs(column).max(), 1e-12))
+            if len(nonzero) == 1 and nonzero[0] >= first:
+                atoms[nonzero[0]] /= column[nonzero[0]]
+    return atoms
