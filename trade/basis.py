@@ -911,10 +911,15 @@ def _reads(weights: ModelWeights) -> np.ndarray:
     return _rows(np.vstack(reads))
 
 
-def _layer_writes(weights: ModelWeights) -> np.ndarray:
+def _layer_writes(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray]:
+    """Every vector a head or an MLP writes, as rows, and the block (layer and part) each comes from."""
     params = weights.params
-    return _rows(np.vstack([np.asarray(params[name], dtype=np.float64) for name in sorted(params)
-                            if name.endswith(_WRITES)]))
+    rows, blocks = [], []
+    for block, name in enumerate(sorted(name for name in params if name.endswith(_WRITES))):
+        written = _rows(params[name])
+        rows.append(written)
+        blocks += [block] * len(written)
+    return np.vstack(rows), np.array(blocks)
 
 
 def _touches(vectors: np.ndarray, reads: np.ndarray, scale: np.ndarray, tolerance: float) -> np.ndarray:
@@ -953,24 +958,32 @@ def _sparsest_in_class(atom: np.ndarray, others: np.ndarray, reads: np.ndarray) 
     return atom if result.status != 0 else atom + result.x[:size] @ others
 
 
-def _states(weights: ModelWeights, max_length: int = 3) -> np.ndarray:
-    """Final residual streams (every position) on every input up to `max_length` tokens, as rows."""
-    from trade.program.interpret import all_inputs
+STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes (all, where fewer)
+
+
+def _states(weights: ModelWeights) -> np.ndarray:
+    """Final residual streams (every position) on every input, or a seeded sample of `STATE_INPUTS`, as
+    rows: every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
+    from trade.program.interpret import all_inputs, input_space_size, random_inputs
     from trade.verify import run_weights
 
     config = weights.compile_config
-    return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model)
-                      for batch in all_inputs(config.vocab, min(max_length, config.max_seq_len))])
+    if input_space_size(len(config.vocab), config.max_seq_len) <= STATE_INPUTS:
+        batches = all_inputs(config.vocab, config.max_seq_len)
+    else:
+        batches = random_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(0))
+    return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
 
 
-def _single_directions(layer_atoms: np.ndarray, embedded: np.ndarray, reads: np.ndarray, states: np.ndarray,
-                       tolerance: float, sweeps: int = 3) -> np.ndarray:
+def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedded: np.ndarray,
+                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 3) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
-    `v:3 - v:4`) becomes the single direction: each atom moves, within the span of the others, to the
+    `v:3 - v:4`) becomes the single direction: each atom moves, within the span of the others written by
+    the same block (a Map of a Map is written elsewhere, and may be a bijection of it), to the
     vector the fewest reads see (`_sparsest_in_class`); the move is kept where fewer reads see it and the
     residual stream's coordinates on the layer atoms are no less sparse (`v:3 - v:2` is seen by fewer
     reads than `v:3` where a Map reads `v:2, v:3` together, but then every state with `v:3` would have
-    two coordinates)."""
+    two coordinates; a count that no input reaches, as 0 for `length`, is never seen in a state)."""
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
     solved = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
@@ -983,14 +996,15 @@ def _single_directions(layer_atoms: np.ndarray, embedded: np.ndarray, reads: np.
     for _ in range(sweeps):
         changed = False
         for j in range(len(atoms)):
-            others = np.delete(atoms, j, axis=0)
-            if not len(others):
-                break
-            candidate = _sparsest_in_class(atoms[j], others, reads)
+            peers = np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j))
+            if not len(peers):
+                continue
+            candidate = _sparsest_in_class(atoms[j], atoms[peers], reads)
             if _seen_by(candidate, reads, tolerance) >= _seen_by(atoms[j], reads, tolerance):
                 continue
-            shift = np.linalg.lstsq(others.T, candidate - atoms[j], rcond=None)[0]  # candidate = a_j + c.others
-            moved = coordinates - np.outer(coordinates[:, j], np.insert(shift, j, 0.0))
+            shift = np.zeros(len(atoms))  # candidate = a_j + shift . atoms
+            shift[peers] = np.linalg.lstsq(atoms[peers].T, candidate - atoms[j], rcond=None)[0]
+            moved = coordinates - np.outer(coordinates[:, j], shift)
             if filled(moved) > filled(coordinates):
                 continue
             norm = np.linalg.norm(candidate)
@@ -1061,7 +1075,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     token_rows = [row for row in range(tokens.shape[0]) if np.abs(tokens[row]).max() > 0]
     embedded = np.vstack([positions, tokens[token_rows]])
     scale = np.maximum(np.abs(embedded @ reads.T).max(axis=0), 0)
-    writes = _layer_writes(weights)
+    writes, blocks = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
     scale = np.maximum(scale, 1e-12)
     # Layers: the writes the fewest reads see first.
@@ -1072,6 +1086,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
         order = np.lexsort((np.arange(len(units)), seen))
         taken = _independent(units[order], embedded, tolerance)
         atoms_layers = units[order][taken]
+        atom_blocks = blocks[order][taken]
     # Inputs: `one` from the pairings with the BOS row, except for reads of BOS alone.
     pair_bos = reads @ tokens[bos]
     others = [row for row in token_rows if row != bos]
@@ -1083,8 +1098,8 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     atoms = np.vstack([positions, inputs, atoms_layers])
     if len(atoms_layers) > 1:
-        atoms_layers = _single_directions(atoms_layers, embedded, reads / scale[:, None], _states(weights),
-                                          tolerance)
+        atoms_layers = _single_directions(atoms_layers, atom_blocks, embedded, reads / scale[:, None],
+                                          _states(weights), tolerance)
         atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, reads / scale[:, None], tolerance)])
