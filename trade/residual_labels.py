@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
-from trade.weights import ModelWeights
+from trade.weights import OUTPUT_VALUES_UNKNOWN, ModelWeights
 
 UNKNOWN_VALUES = "values not in the weights, numbered in Tracr's order"
 
@@ -92,6 +92,7 @@ class _Labeller:
                 index_dims.append(int(dims[0]))
         self.assign("indices", index_dims, list(range(len(index_dims))), categorical=True)
         self.pending: dict[int, str] = {}  # helper direction -> its SelectorWidth's variable key
+        self.hidden_order: dict[int, list[tuple[str, str | None]]] = {}  # per layer: (naming, key) by neuron
 
     def assign(self, key: str, dims: list[int], values: list | None, categorical: bool) -> None:
         for position, dim in enumerate(dims):
@@ -160,9 +161,11 @@ class _Labeller:
             return [d for d in dims if d != self.bos and d != self.pad]
         return dims
 
-    def mlp_blocks(self, layer: int) -> list[tuple[list[int], str]]:
+    def mlp_blocks(self, layer: int) -> list[tuple[list[int], str, str]]:
         """The layer's neurons split into the MLPs Tracr combined, each with what it writes
-        ("categorical", "numerical", "helper", or "" where the written directions decide).
+        ("categorical", "numerical", "helper", or "" where the written directions decide) and how
+        Tracr names its hidden directions ("label": the output's own label, "hidden": `_hidden_L_...`,
+        "clean_bos": `_hidden_clean_bos_`), which `_names` needs to keep their order.
 
         Tracr combines a layer's MLPs into one by joining their hidden spaces, sorted by the names of
         the hidden directions; each MLP's names share a prefix (a categorical Map's are its output's
@@ -188,8 +191,19 @@ class _Labeller:
             if None in keys:
                 raise LabelError(f"layer {layer} mlp reads a direction no earlier block writes")
             writes = tuple(int(d) for d in _nonzero(second[[neuron]], 0))
-            if keys == ["BOS"] or any(k.endswith(HELPER_SUFFIX) for k in keys):
+            uses_one = self.one is not None and first[self.one, neuron] != 0
+            if keys == ["BOS"]:
+                kind, signature = "clean_bos", ()  # SelectorWidths' `_hidden_clean_bos_` neuron
+            elif any(k.endswith(HELPER_SUFFIX) for k in keys):
                 kind, signature = "helper", ()
+            elif not keys and not uses_one and len(writes) == 1:
+                # A categorical Map's neuron for an output value no input value maps to (Tracr's value
+                # sets can hold more than a lookup reaches): it belongs to the lookup around it.
+                if runs and runs[-1][0] in ("lookup", "empty"):
+                    runs[-1][2].append(neuron)
+                else:
+                    runs.append(["empty", None, [neuron]])
+                continue
             elif not keys:
                 if runs and runs[-1][0] == "numerical" and not runs[-1][1][1]:
                     runs[-1][2].append(neuron)  # a discretising MLP's start neuron: it ends the MLP
@@ -199,30 +213,34 @@ class _Labeller:
             elif len(keys) == 1 and self.categorical[keys[0]]:
                 unit = bool(np.allclose(first[reads, neuron], 1.0))
                 kind, signature = ("lookup", keys[0]) if unit else ("weighted", neuron)
+                if unit and runs and runs[-1][0] == "empty":
+                    runs[-1][:2] = ["lookup", keys[0]]
             elif len(keys) == 2 and all(self.categorical[k] for k in keys):
                 kind, signature = "pair", tuple(keys)
             elif len(reads) == 1:
-                kind, signature = "numerical", (writes if first[self.one, neuron] == 0 and self.one is not None
-                                                else reads[0], False)
+                kind, signature = "numerical", (reads[0] if uses_one else writes, False)
             else:
                 kind, signature = "other", neuron
             if runs and runs[-1][0] == kind and runs[-1][1] == signature:
                 runs[-1][2].append(neuron)
             else:
                 runs.append([kind, signature, [neuron]])
-        blocks: list[tuple[list[int], str]] = []
+        blocks: list[tuple[list[int], str, str]] = []
         for kind, signature, neurons in runs:
             if kind == "lookup":
-                blocks += self._split_lookups(layer, signature, neurons, first, second)
+                blocks += [(part, what, "label") for part, what in
+                           self._split_lookups(layer, signature, neurons, first, second)]
             elif kind == "pair":
                 size = len(self.value_dims(signature[0])) * len(self.value_dims(signature[1]))
                 chunks = len(neurons) // size if size and len(neurons) % size == 0 else 1
                 step = len(neurons) // chunks
-                blocks += [(neurons[i:i + step], "") for i in range(0, len(neurons), step)]
-            elif kind == "weighted":
-                blocks.append((neurons, "numerical"))
+                blocks += [(neurons[i:i + step], "", "hidden") for i in range(0, len(neurons), step)]
+            elif kind in ("weighted", "empty"):
+                blocks.append((neurons, "numerical", "label"))
+            elif kind == "clean_bos":
+                blocks.append((neurons, "helper", "clean_bos"))
             else:
-                blocks.append((neurons, "helper" if kind == "helper" else ""))
+                blocks.append((neurons, "helper" if kind == "helper" else "", "hidden"))
         return blocks
 
     def _split_lookups(self, layer: int, key: str, neurons: list[int], first: np.ndarray,
@@ -259,29 +277,34 @@ class _Labeller:
         for begin, end in reversed(cuts):
             part = neurons[begin:end]
             dims = [int(d) for w in writes[begin:end] for d in w]
-            if end - begin > 1 and not self._read_as_numbers(layer, dims):
+            read = self._how_read(layer, dims)
+            if (end - begin > 1 and read != "numbers") or (read == "categories" and is_map(begin, end)):
                 blocks.append((part, "categorical"))
             else:
                 blocks += [([n], "numerical") for n in part]
         return blocks
 
-    def _read_as_numbers(self, layer: int, dims: list[int]) -> bool:
-        """Whether a later block reads some of these directions as numerical variables: a head's values
-        from only part of them, or an MLP neuron from one of them alone, with `one` or a negative
-        weight (a numerical Map's or a LinearSequenceMap's); where nothing reads them, whether the
-        output is numerical."""
-        dims_set = set(dims)
-        ignore = {self.one, self.bos}
-        read_at_all = False
+    def _how_read(self, layer: int, dims: list[int]) -> str:
+        """How later blocks read these directions: "numbers" where some read them as numerical
+        variables (a head's values from only part of them; an MLP neuron from one of them alone, with
+        `one` or a negative weight, as a numerical Map or a LinearSequenceMap reads), "categories" where
+        a query or key reads them (a Select's arguments are categorical) or nothing does and the
+        output is categorical, "numbers" where nothing does and the output is numerical, else ""."""
+        dims_set, ignore = set(dims), {self.one, self.bos}
+        read_at_all, categories = False, False
+        size = self.weights.key_size
         for later in range(layer + 1, self.weights.num_layers):
-            value = self.params[f"transformer/layer_{later}/attn/value/w"]
-            size = self.weights.key_size
+            attn = f"transformer/layer_{later}/attn"
+            value = self.params[f"{attn}/value/w"]
             for head in range(self.weights.num_heads):
                 reads = set(_nonzero(value[:, head * size:(head + 1) * size], 1).tolist()) - ignore
                 if reads & dims_set:
                     read_at_all = True
                     if not dims_set <= reads:
-                        return True
+                        return "numbers"
+            for name in ("query", "key"):
+                if set(_nonzero(self.params[f"{attn}/{name}/w"], 1).tolist()) & dims_set:
+                    read_at_all = categories = True
             first = self.params[f"transformer/layer_{later}/mlp/linear_1/w"]
             for neuron in range(first.shape[1]):
                 reads = set(_nonzero(first[:, [neuron]], 1).tolist()) - {self.one}
@@ -290,11 +313,12 @@ class _Labeller:
                 read_at_all = True
                 if len(reads) == 1 and (self.one is not None and first[self.one, neuron] != 0
                                         or first[next(iter(reads)), neuron] < 0):
-                    return True
-            for name in ("query", "key"):
-                if set(_nonzero(self.params[f"transformer/layer_{later}/attn/{name}/w"], 1).tolist()) & dims_set:
-                    read_at_all = True
-        return not read_at_all and self.weights.output_values is None
+                    return "numbers"
+        if categories:
+            return "categories"
+        if not read_at_all and self.weights.output_values != OUTPUT_VALUES_UNKNOWN:
+            return "numbers" if self.weights.output_values is None else "categories"
+        return ""
 
     def label_selector_widths(self, first: np.ndarray, second: np.ndarray) -> None:
         """Each SelectorWidth's count directions: written by the neurons that read its scratch
@@ -328,17 +352,26 @@ class _Labeller:
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
         self.label_selector_widths(first, second)
         helpers = [d for d in self.pending]
-        for block, kind in self.mlp_blocks(layer):
+        order = self.hidden_order.setdefault(layer, [])
+        for block, kind, naming in self.mlp_blocks(layer):
             written = [int(d) for d in _nonzero(second[block], 0) if self.var_of[d] is None]
             if not written:
+                if naming == "clean_bos":
+                    order.append((naming, None))
+                else:
+                    keys = [self.var_of[d] for d in _nonzero(second[block], 0)]
+                    if keys:
+                        order.append((naming, keys[0].removesuffix(HELPER_SUFFIX)))
                 continue
             reads_helper = [d for d in _nonzero(first[:, block], 1) if d in helpers]
             if reads_helper:
                 key = self.pending.pop(reads_helper[0])
                 categorical = len(written) > 1
                 self.assign(key, written, list(range(len(written))) if categorical else None, categorical)
+                order.append((naming, key))
                 continue
             key = self.new_key()
+            order.append((naming, None if naming == "clean_bos" else key))
             inputs = self.reads(first[:, block])
             categorical = kind == "categorical" or len(written) > 1 or (
                 kind == "" and bool(inputs) and all(self.categorical.get(k, False) for k in inputs))
@@ -380,26 +413,60 @@ class _Labeller:
                 self.unknown.discard(key)
 
     def _names(self) -> dict[str, str]:
-        """Made-up names that sort among `indices`, `one` and `tokens` as the directions lie."""
+        """Made-up names that sort as the directions lie among `indices`, `one` and `tokens`, and as
+        the hidden neurons lie in each MLP layer (Tracr sorts both by name): before `indices`, a name
+        sorts before `_` (its lookup's neurons before the `_hidden_...` ones: prefix `G`), before
+        `clean_bos` (prefix `c`) or after it (prefix `h`), as the neuron order demands."""
         fixed = {"indices": min(self.dims["indices"], default=-1), "tokens": min(self.dims["tokens"])}
         if self.one is not None:
             fixed["one"] = self.one
         marks = sorted((dim, name) for name, dim in fixed.items() if dim >= 0)
         prefixes = {"indices": "n", "one": "p", "tokens": "u"}
         names = {"tokens": "tokens", "indices": "indices", "one": "one"}
-        for key, dims in self.dims.items():
+        low, high = self._prefix_bounds()
+        rank = 0  # the prefixes before `indices`, in sorted order: G < _ < c0 < clean_bos < h
+        for key, dims in sorted(self.dims.items(), key=lambda item: min(item[1], default=-1)):
             if not key.startswith("#") or key.endswith(HELPER_SUFFIX):
                 continue
             start = min(dims)
-            prefix = "h"
+            prefix = None
             for dim, name in marks:
                 if start > dim:
                     prefix = prefixes[name]
+            if prefix is None:
+                rank = max(rank, low.get(key, 0))
+                prefix = "Gch"[rank]
             names[key] = f"{prefix}{start:05d}"
             helper = key + HELPER_SUFFIX
             if helper in self.dims:
                 names[helper] = names[key] + HELPER_SUFFIX
         return names
+
+    def _prefix_bounds(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per variable, the lowest and highest prefix rank (`G`, `c`, `h`: see `_names`) that keeps
+        each MLP layer's neurons in the order Tracr gave them: a lookup's hidden directions are named
+        by its output's label, the others `_hidden_{label}_...`, and `_hidden_clean_bos_`."""
+        low: dict[str, int] = {}
+        high: dict[str, int] = {}
+
+        def at_most(key, rank):
+            high[key] = min(high.get(key, 2), rank)
+
+        def at_least(key, rank):
+            low[key] = max(low.get(key, 0), rank)
+
+        for order in self.hidden_order.values():
+            for i, (first, a) in enumerate(order):
+                for second, b in order[i + 1:]:
+                    if first == "label" and second != "label":
+                        at_most(a, 0)  # a label before `_hidden_...`: it sorts before `_`
+                    elif first != "label" and second == "label":
+                        at_least(b, 1)
+                    elif first == "hidden" and second == "clean_bos":
+                        at_most(a, 1)  # `_hidden_{a}_` before `_hidden_clean_bos_`: a < clean_bos
+                    elif first == "clean_bos" and second == "hidden":
+                        at_least(b, 2)
+        return low, high
 
 
 def infer_labels(weights: ModelWeights) -> tuple[list[str], set[str]]:
