@@ -975,42 +975,57 @@ def _states(weights: ModelWeights) -> np.ndarray:
     return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
 
 
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
 def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedded: np.ndarray,
-                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 3) -> np.ndarray:
+                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 4) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
-    `v:3 - v:4`) becomes the single direction: each atom moves, within the span of the others written by
-    the same block (a Map of a Map is written elsewhere, and may be a bijection of it), to the
-    vector the fewest reads see (`_sparsest_in_class`); the move is kept where fewer reads see it and the
-    residual stream's coordinates on the layer atoms are no less sparse (`v:3 - v:2` is seen by fewer
-    reads than `v:3` where a Map reads `v:2, v:3` together, but then every state with `v:3` would have
-    two coordinates; a count that no input reaches, as 0 for `length`, is never seen in a state)."""
+    `v:3 - v:4`) becomes the single direction.
+
+    In the basis of the combinations a categorical value is no longer one-hot: a state with `v:3` has
+    the coordinates of `(v:3 - v:4) + (v:4 - v:5) + v:5`. A shear `a_j += c a_i` moves coordinate i
+    by -c times coordinate j and the pairings of a_j by c times those of a_i; c is the weighted median
+    that zeroes most states' coordinates (or, for a value no input reaches, as the count 0 of `length`,
+    most reads' pairings), and the shear is kept where it zeroes more than it fills, in the states or
+    the reads, and fills neither. Only atoms one block writes are sheared together: a Map of a Map is
+    written elsewhere and may be a bijection of it, so its states alone cannot tell them apart.
+    """
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
-    solved = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
-    noise = tolerance * max(float(np.abs(solved).max()), 1e-12)
-
-    def filled(coordinates: np.ndarray) -> int:
-        return int((np.abs(coordinates) > noise).sum())
-
-    coordinates = solved
+    coordinates = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
+    noise = tolerance * max(float(np.abs(coordinates).max()), 1e-12)
+    pairings = reads @ (atoms / np.linalg.norm(atoms, axis=1, keepdims=True)).T  # [reads, atoms]
     for _ in range(sweeps):
         changed = False
         for j in range(len(atoms)):
-            peers = np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j))
-            if not len(peers):
-                continue
-            candidate = _sparsest_in_class(atoms[j], atoms[peers], reads)
-            if _seen_by(candidate, reads, tolerance) >= _seen_by(atoms[j], reads, tolerance):
-                continue
-            shift = np.zeros(len(atoms))  # candidate = a_j + shift . atoms
-            shift[peers] = np.linalg.lstsq(atoms[peers].T, candidate - atoms[j], rcond=None)[0]
-            moved = coordinates - np.outer(coordinates[:, j], shift)
-            if filled(moved) > filled(coordinates):
-                continue
-            norm = np.linalg.norm(candidate)
-            atoms[j] = candidate / norm
-            moved[:, j] = coordinates[:, j] * norm
-            coordinates, changed = moved, True
+            for i in np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j)):
+                shears = []
+                active = np.abs(coordinates[:, j]) > noise
+                if active.any():
+                    shears.append(_weighted_median(coordinates[active, i] / coordinates[active, j],
+                                                   np.abs(coordinates[active, j])))
+                read = np.abs(pairings[:, i]) > tolerance
+                if read.any():
+                    shears.append(_weighted_median(-pairings[read, j] / pairings[read, i],
+                                                   np.abs(pairings[read, i])))
+                for shear in shears:
+                    if abs(shear) <= tolerance:
+                        continue
+                    moved = coordinates[:, i] - shear * coordinates[:, j]
+                    paired = pairings[:, j] + shear * pairings[:, i]
+                    states_change = int((np.abs(moved) > noise).sum() - (np.abs(coordinates[:, i]) > noise).sum())
+                    reads_change = int((np.abs(paired) > tolerance).sum() - (np.abs(pairings[:, j]) > tolerance).sum())
+                    if max(states_change, reads_change) > 0 or min(states_change, reads_change) == 0:
+                        continue
+                    coordinates[:, i] = moved
+                    pairings[:, j] = paired
+                    atoms[j] = atoms[j] + shear * atoms[i]
+                    changed = True
+                    break
         if not changed:
             break
     return atoms
