@@ -186,6 +186,12 @@ MANIFEST_MUTATIONS: dict[str, Callable[[Path], None]] = {
     "compile-max-len-text": _edit_manifest(_set(["config", "sampler", "compile", "max_seq_len"], "5")),
     "config-n-text": _edit_manifest(_set(["config", "n"], "many")),
     "config-fraction-nan": _edit_manifest(_set(["config", "validation_fraction"], float("nan"))),
+    "vocab-100000": _edit_manifest(_set(["config", "sampler", "compile", "vocab"], list(range(100_000)))),
+    "max-seq-len-billion": _edit_manifest(_set(["config", "sampler", "compile", "max_seq_len"], 10**9)),
+    "bos-is-pad": _edit_manifest(_set(["config", "sampler", "compile", "compiler_pad"], "BOS")),
+    "rejections-list": _edit_manifest(_set(["rejections"], [1])),
+    "rejections-text-count": _edit_manifest(_set(["rejections"], {"validator": "many"})),
+    "shard-listed-twice": _edit_manifest(lambda m: m["shards"].append(dict(m["shards"][0]))),
 }
 
 
@@ -568,6 +574,12 @@ def _other_cases() -> list[Case]:
                  _copy_base("data", _raw_manifest(b"{")), may_create=(".lock",)),
         _command("generate:locked-by-a-live-run", "generate --n 20 --seed 3 --shard-size 10 --out {s}/data",
                  _copy_base("data"), hold_lock="data"),
+        _command("dataset-stats:functional-sample-zero", "dataset-stats {s}/data --functional-sample 0",
+                 _copy_base("data")),
+        _command("dataset-stats:token-sample-negative", "dataset-stats {s}/data --token-sample -1",
+                 _copy_base("data")),
+        _command("pack:shard-rows-differ-from-manifest", "pack {s}/data {s}/pack",
+                 _copy_base("data", _edit_manifest(lambda m: m["shards"][1].update(rows=7)))),
         _command("unpack:no-pack-json", "unpack {s}/p {s}/o", _mkdir("p")),
         _command("unpack:pack-json-list", "unpack {s}/p {s}/o", _write("p/pack.json", "[]")),
         _command("unpack:manifest-outside", "unpack {s}/p {s}/o", _pack_pointing_outside),

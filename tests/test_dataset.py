@@ -216,3 +216,41 @@ def test_pack_refuses_bad_rows_before_writing_anything(small_dataset, tmp_path):
     with pytest.raises(DatasetError, match=r"shard-00002.parquet: holds 7 rows, the manifest lists 10"):
         pack_dataset(data, tmp_path / "pack", progress=False)
     assert not (tmp_path / "pack").exists()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: m["config"]["sampler"]["compile"].update(vocab=list(range(20_000))), "limit 10,000"),
+    (lambda m: m["config"]["sampler"]["compile"].update(max_seq_len=10**9), "from 1 to 1000"),
+    (lambda m: m["config"]["sampler"]["compile"].update(compiler_pad="BOS"), "BOS and PAD are the same"),
+    (lambda m: m.update(rejections=[1]), "'rejections' must map"),
+    (lambda m: m["shards"].append(dict(m["shards"][0])), "repeats 'shard-00000.parquet'"),
+])
+def test_manifests_are_held_to_the_limits_of_weights_files(small_dataset, tmp_path, edit, message):
+    import json
+    import shutil
+
+    from trade.dataset.read import DatasetError
+
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    manifest = json.loads((data / "manifest.json").read_text())
+    edit(manifest)
+    (data / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DatasetError, match=message):
+        load_manifest(data)
+
+
+def test_generate_refuses_settings_its_readers_would_refuse_before_writing(tmp_path):
+    from trade.compiled import CompileConfig
+    from trade.dataset.read import DatasetError
+    from trade.sampling import SamplerConfig
+
+    config = DatasetConfig(n=1, sampler=SamplerConfig(compile=CompileConfig(max_seq_len=2000)))
+    with pytest.raises(DatasetError, match="max_seq_len must be an integer from 1 to 1000"):
+        build_dataset(tmp_path / "d", config, progress=False)
+    assert not (tmp_path / "d").exists()
+
+
+def test_stats_refuse_an_empty_sample(small_dataset):
+    with pytest.raises(ValueError, match="at least 1"):
+        dataset_stats(small_dataset, functional_sample=0, progress=False)

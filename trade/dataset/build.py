@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from trade.atomic import atomic_path, stale_temporaries, write_json
 from trade.dataset.lock import DirectoryLock
-from trade.dataset.read import MANIFEST, SCHEMA, SPLITS, DatasetError, dataset_config
+from trade.dataset.read import MANIFEST, SCHEMA, SPLITS, DatasetError, config_problem, dataset_config
 from trade.program.text import program_to_text
 from trade.program.tokens import program_to_ids
 from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
@@ -188,6 +188,9 @@ def build_dataset(out_dir: str | Path, config: DatasetConfig, workers: int = 1,
                   ray_address: str | None = None, progress: bool = True) -> dict:
     """Builds (or resumes) a dataset; returns the manifest."""
     out_dir = Path(out_dir)
+    problem = config_problem(json.loads(json.dumps(config.to_json())))  # what readers would refuse, up front
+    if problem:
+        raise DatasetError(f"{out_dir}: cannot build a dataset with these settings: {problem}")
     if out_dir.exists() and not out_dir.is_dir():
         raise DatasetError(f"{out_dir}: exists and is not a directory; give a new --out")
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from trade.atomic import atomic_path, write_bytes
-from trade.dataset.read import (MANIFEST, REGENERATE, SCHEMA, DatasetError, check_batches, check_manifest,
-                                check_shard, load_manifest, open_shard, read_shard_columns)
+from trade.dataset.read import (MANIFEST, REGENERATE, SCHEMA, DatasetError, check_manifest, check_shard,
+                                checked_rows, load_manifest, open_shard, read_shard_columns)
 
 PACK_FORMAT = "trade-pack-1"
 RECOMPUTED = ("program_text", "program_hash")
@@ -108,7 +108,8 @@ def unpack_shard(pack_dir: Path, shard_file: str, out_dir: Path) -> None:
     table = table.replace_schema_metadata(rest.schema.metadata)
     final = out_dir / shard_file
     try:
-        check_batches(table.to_batches(max_chunksize=64), pack_dir / shard_file)
+        for _ in checked_rows(table.to_batches(max_chunksize=64), pack_dir / shard_file):
+            pass
     except DatasetError as error:
         raise PackError(str(error).replace(REGENERATE, "pack the dataset again")) from None
     with atomic_path(final) as temporary:

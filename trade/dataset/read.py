@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from trade.compiled import CompileConfig
 from trade.program.tokens import VOCABULARY
-from trade.weights import ModelWeights
+from trade.weights import ModelWeights, WeightsError, check_config_claims
 
 if TYPE_CHECKING:  # the build module imports the compiler, which training does without
     from trade.dataset.build import DatasetConfig
@@ -92,6 +92,11 @@ def check_manifest(manifest, path: str | Path) -> dict:
     problem = config_problem(manifest["config"])
     if problem:
         raise DatasetError(f"{path}: bad 'config' ({problem}); rerun `trade generate` to rewrite it")
+    rejections = manifest.get("rejections", {})
+    if not isinstance(rejections, dict) or not all(_is_count(count) for count in rejections.values()):
+        raise DatasetError(f"{path}: 'rejections' must map reasons to whole numbers; rerun `trade generate` "
+                           f"to rewrite it")
+    files = set()
     for number, shard in enumerate(manifest["shards"]):
         if not isinstance(shard, dict) or any(not isinstance(shard.get(key), kind)
                                               or isinstance(shard.get(key), bool)
@@ -101,6 +106,10 @@ def check_manifest(manifest, path: str | Path) -> dict:
         if Path(name).name != name or name in ("", ".", "..") or "\\" in name or "\0" in name:
             raise DatasetError(f"{path}: shard entry {number} names {name!r}, which is not a file inside "
                                f"the dataset directory; refusing to open it")
+        if name in files:
+            raise DatasetError(f"{path}: shard entry {number} repeats {name!r}; rerun `trade generate` to "
+                               f"rewrite the manifest")
+        files.add(name)
     return manifest
 
 
@@ -133,6 +142,10 @@ def config_problem(config: dict) -> str | None:
         return "'max_seq_len' and 'mlp_exactness' must be positive whole numbers"
     if not all(isinstance(settings.get(name, ""), str) for name in ("compiler_bos", "compiler_pad")):
         return "'compiler_bos' and 'compiler_pad' must be strings"
+    try:  # the limits a weights file's settings are held to (vocabulary size, max_seq_len, BOS and PAD)
+        check_config_claims(CompileConfig.from_json(settings))
+    except (WeightsError, ValueError, TypeError) as error:
+        return str(error)[:200]
     return None
 
 
@@ -266,24 +279,29 @@ def check_row(row: dict, where: str) -> None:
         raise bad(f"weight {name[:80]!r} holds NaN or infinite values")
 
 
-def check_shard(path: str | Path, rows: int | None = None, batch_rows: int = 64) -> None:
-    """Checks every row of a shard (streamed by record batch, so memory stays bounded) and, given the
-    manifest's `rows`, their number: for writers that pass rows on without reading them as examples."""
+def iter_rows(path: str | Path, batch_rows: int = 64) -> Iterator[dict]:
+    """A shard's rows as dicts, each checked, streamed by record batch (memory bounded by a batch)."""
     parquet = open_shard(path)
     with reading(path):
-        number = check_batches(parquet.iter_batches(batch_size=batch_rows), path)
-    if rows is not None and number != rows:
-        raise DatasetError(f"{path}: holds {number} rows, the manifest lists {rows}; {REGENERATE}")
+        yield from checked_rows(parquet.iter_batches(batch_size=batch_rows), path)
 
 
-def check_batches(batches: Iterable[pa.RecordBatch], path: str | Path) -> int:
-    """Checks the rows of record batches (of the shard at `path`, for the message); their number."""
+def checked_rows(batches: Iterable[pa.RecordBatch], path: str | Path) -> Iterator[dict]:
+    """The rows of record batches (of the shard at `path`, for the message), each checked."""
     number = 0
     for batch in batches:
         for row in batch.to_pylist():
             check_row(row, f"{path} row {number}")
             number += 1
-    return number
+            yield row
+
+
+def check_shard(path: str | Path, rows: int | None = None) -> None:
+    """Checks every row of a shard and, given the manifest's `rows`, their number: for writers that pass
+    rows on without reading them as examples."""
+    number = sum(1 for _ in iter_rows(path))
+    if rows is not None and number != rows:
+        raise DatasetError(f"{path}: holds {number} rows, the manifest lists {rows}; {REGENERATE}")
 
 
 def weights_from_row(row: dict, compile_config: CompileConfig) -> ModelWeights:

@@ -21,8 +21,7 @@ from tqdm import tqdm
 
 from trade.atomic import save_figure
 from trade.compiled import CompileConfig
-from trade.dataset.read import (check_row, dataset_config, load_manifest, read_shard_columns, shard_files,
-                                weights_from_row)
+from trade.dataset.read import dataset_config, iter_rows, load_manifest, shard_files, weights_from_row
 from trade.program.interpret import all_inputs, evaluate_batch, input_space_size, random_inputs
 from trade.program.text import parse_program
 from trade.weights import TokenizerConfig, residual_major_matrices, tokenize
@@ -49,13 +48,15 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
                   token_sample: int = 2_000, seed: int = 0, progress: bool = True,
                   twin_sample: int = 0, workers: int = 1) -> dict:
     """Statistics of a dataset directory (see module docstring)."""
+    if functional_sample < 1 or token_sample < 1 or twin_sample < 0:
+        raise ValueError("--functional-sample and --token-sample must be at least 1, "
+                         "--twin-sample at least 0")
     manifest = load_manifest(data_dir)
     config = dataset_config(data_dir)
     files = shard_files(data_dir)
     hashes, texts, lines, program_tokens, splits, weight_hashes = [], [], [], [], [], []
     for path in tqdm(files, desc="reading shards", disable=not progress):
-        for number, row in enumerate(read_shard_columns(path).to_pylist()):
-            check_row(row, f"{path} row {number}")
+        for row in iter_rows(path):
             hashes.append(row["program_hash"])
             texts.append(row["program_text"])
             lines.append(row["n_lines"])
@@ -113,8 +114,8 @@ def dataset_stats(data_dir: str | Path, functional_sample: int = 10_000,
         "ambiguity_fraction": ambiguous / total,
         "ambiguous_weight_groups": sum(1 for programs in programs_by_weights.values() if len(programs) > 1),
         "bytes_per_sample": size_on_disk / total,
-        "rejections": manifest["rejections"],
-        "acceptance_rate": total / (total + sum(manifest["rejections"].values())),
+        "rejections": manifest.get("rejections", {}),
+        "acceptance_rate": total / (total + sum(manifest.get("rejections", {}).values())),
         **token_rows,
         **({"undetermined": undetermined} if undetermined else {}),
     }
@@ -169,8 +170,7 @@ def _weight_token_sample(files: list[Path], compile_config, count: int,
     width = TokenizerConfig().width
     rows_seen = 0
     for path in rng.permutation(np.array(files, dtype=object)):
-        for number, row in enumerate(read_shard_columns(path).to_pylist()):
-            check_row(row, f"{path} row {number}")
+        for row in iter_rows(path):
             weights = weights_from_row(row, compile_config)
             matrices = residual_major_matrices(weights)
             sizes += [m.matrix.size for m in matrices]
