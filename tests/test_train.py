@@ -236,3 +236,25 @@ def test_a_failed_run_removes_the_directory_it_created(data, tmp_path, monkeypat
     with pytest.raises(train_module.TrainError):
         train(quick_config(data, tmp_path / "mine"))
     assert (tmp_path / "mine").is_dir()  # not created by the run: left in place
+
+
+def test_training_stops_at_a_non_finite_validation_loss_and_saves_nothing_from_it(data, tmp_path,
+                                                                                 monkeypatch):
+    import trade.train as train_module
+
+    calls = {"training": 0}
+
+    def validation_loss_that_becomes_nan(logits, targets):  # finite training losses, diverged weights
+        loss = sequence_loss(logits, targets)
+        if torch.is_grad_enabled():
+            calls["training"] += 1
+        elif calls["training"] >= 4:
+            return loss * float("nan")
+        return loss
+
+    monkeypatch.setattr(train_module, "sequence_loss", validation_loss_that_becomes_nan)
+    out = tmp_path / "run"
+    with pytest.raises(train_module.TrainError, match="validation loss is nan at step 4"):
+        train(quick_config(data, out, steps=8, eval_every=2, checkpoint_every=2, log_every=2,
+                           val_examples=2, batch_size=2))
+    assert load_checkpoint(out / "last").step == 2 and load_checkpoint(out / "best").step <= 2

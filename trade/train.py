@@ -579,6 +579,10 @@ def _train(config: TrainConfig, on_step: Callable[[int, float], None] | None, ru
             window = {"losses": [], "samples": 0, "tokens": 0, "start": time.perf_counter()}
         if step % config.eval_every == 0 or step == config.steps:
             last_metrics = {"step": step, **evaluate(model, validation, dist.device)}
+            if not math.isfinite(last_metrics["val_loss"]):  # finite training losses, diverged weights
+                raise TrainError(f"validation loss is {last_metrics['val_loss']} at step {step}: the weights "
+                                 f"diverged; training stopped there and saved nothing from that step on; "
+                                 f"lower --lr")
             log.write(last_metrics)
             log.plot(force=step == config.steps)
             if last_metrics["val_token_accuracy"] > state["best_val_token_accuracy"]:
