@@ -1,0 +1,125 @@
+"""Residual labels rebuilt from the arrays of a model saved without them (trade.residual_labels)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from trade.compiling import compile_program
+from trade.program.program import canonicalize
+from trade.program.text import parse_program
+from trade.residual_labels import LabelError, infer_labels
+from trade.sampling import SamplerConfig, sample_accepted
+from trade.weights import ModelWeights, weights_of, weights_of_tracr
+
+# Tracr joins a layer's MLPs into one, their hidden neurons sorted by name: a categorical Map has one
+# neuron per output value, reading every input value mapped to it.
+HARD_CASES = {
+    # two non-injective lookups of one input in one layer (examples/pair_balance.rasp's layer 0)
+    "two lookups of tokens": "v1 = Map(x == 1, tokens)\nv2 = Map(x == 2, tokens)\n"
+                             "v3 = SequenceMap(x and y, v1, v2)\n",
+    # a lookup whose neuron for 2 reads five values, beside one with a neuron per value
+    "min and identity": "v1 = Map(min(x, 2), indices)\nv2 = Map(x + 1, indices)\nv3 = SequenceMap(x + y, v1, v2)\n"
+                        "v4 = SequenceMap(x + y, v3, tokens)\n",
+    # a lookup, then a categorical-to-numerical Map of the same input whose one neuron reads one value
+    "lookup and numerical Map": "v1 = Map(x - 1, indices)\nv2 = numerical(Map(x == 0, indices))\n"
+                                "v3 = Select(tokens, v1, EQ)\nv4 = numerical(Aggregate(v3, v2))\n",
+    # a numerical Map's discretising neurons, closed by its start neuron, beside a second one
+    "two numerical Maps of one input": "v1 = numerical(Map(x == 1, tokens))\nv2 = Select(indices, indices, LEQ)\n"
+                                       "v3 = numerical(Aggregate(v2, v1))\nv4 = numerical(Map(1 - x, v3))\n"
+                                       "v5 = numerical(Map(x * 2, v3))\n"
+                                       "v6 = numerical(LinearSequenceMap(v4, v5, 1, 1))\n",
+    "two SequenceMaps of one pair": "v1 = SequenceMap(x + y, tokens, indices)\nv2 = SequenceMap(x - y, tokens, indices)\n"
+                                    "v3 = SequenceMap(x * y, v1, v2)\n",
+}
+
+
+def groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:
+    """The residual directions of each variable, and whether it is categorical (labels `name:value`)."""
+    found: dict[str, list[int]] = {}
+    categorical: dict[str, bool] = {}
+    for dim, label in enumerate(labels):
+        name, colon, _ = str(label).partition(":")
+        found.setdefault(name, []).append(dim)
+        categorical[name] = bool(colon)
+    return sorted((tuple(dims), categorical[name]) for name, dims in found.items())
+
+
+def unlabelled(weights: ModelWeights) -> ModelWeights:
+    return dataclasses.replace(weights, residual_labels=None)
+
+
+def check(weights: ModelWeights) -> None:
+    labels, _ = infer_labels(unlabelled(weights))
+    assert groups(labels) == groups(weights.residual_labels)
+
+
+@pytest.mark.parametrize("name", HARD_CASES)
+def test_hard_cases_give_the_true_variables_and_types(name):
+    check(weights_of(compile_program(canonicalize(parse_program(HARD_CASES[name])))))
+
+
+def tracr_weights(program, vocab: tuple, max_seq_len: int) -> ModelWeights:
+    from tracr.compiler import compiling
+
+    from trade.compiled import CompileConfig
+
+    model = compiling.compile_rasp_to_model(program, vocab=set(vocab), max_seq_len=max_seq_len,
+                                            compiler_bos="BOS", compiler_pad="PAD")
+    return weights_of_tracr(model, CompileConfig(vocab=vocab, max_seq_len=max_seq_len))
+
+
+def test_zero_one_numerical_maps_read_by_numerical_aggregates_stay_numerical():
+    """Tracr's make_pair_balance: two numerical Maps of the tokens whose neurons, side by side, read
+    each token once, as one categorical lookup would; the Aggregates reading them one at a time tell."""
+    from tracr.compiler import lib
+    from tracr.rasp import rasp
+
+    check(tracr_weights(lib.make_pair_balance(rasp.tokens, "(", ")"), ("(", ")"), 6))
+
+
+def test_lookup_neurons_no_value_reaches_stay_in_their_map():
+    """make_nary_sequencemap's SequenceMap of the tokens with themselves is compiled as a Map whose
+    value set holds pairs no token maps to: their neurons read nothing."""
+    from tracr.compiler import lib
+    from tracr.rasp import rasp
+
+    check(tracr_weights(lib.make_nary_sequencemap(lambda x, y, z: x + y - z, rasp.tokens, rasp.tokens,
+                                                  rasp.indices), (1, 2, 3), 4))
+
+
+def test_a_constant_lookup_is_categorical_when_the_output_is():
+    from tracr.rasp import rasp
+
+    weights = tracr_weights(rasp.categorical(rasp.Map(lambda t: 0, rasp.tokens)), ("x", "y"), 3)
+    check(weights)
+    labels, _ = infer_labels(unlabelled(dataclasses.replace(weights, output_values=None)))
+    assert groups(labels) != groups(weights.residual_labels)  # said to be numerical: read as numerical
+
+
+def test_made_up_names_keep_the_neuron_order_so_the_reading_is_exact():
+    """A SelectorWidth labelled below `clean_bos` puts its neurons before Tracr's BOS-cleaning one;
+    names that sorted after it would recompile to other arrays (`equivalent`, not `exact`)."""
+    from tracr.rasp import rasp
+
+    from trade.decompile import DecompileOptions, decompile
+
+    group = rasp.categorical(rasp.Map(lambda t: t % 2, rasp.tokens)).named("group")
+    program = rasp.SelectorWidth(rasp.Select(group, group, rasp.Comparison.EQ)).named("alpha")
+    weights = tracr_weights(program, (0, 1, 2, 3), 4)
+    result = decompile(unlabelled(weights), options=DecompileOptions(repair=False))
+    assert result.verdict == "exact", result.reason
+
+
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**31), index=st.integers(0, 10**6))
+def test_generated_programs_give_the_true_variables_or_an_error(seed, index):
+    program = canonicalize(sample_accepted(seed, index, SamplerConfig()).program)
+    weights = weights_of(compile_program(program))
+    try:
+        labels, _ = infer_labels(unlabelled(weights))
+    except LabelError:
+        return
+    assert groups(labels) == groups(weights.residual_labels)
