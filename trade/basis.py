@@ -982,7 +982,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedded: np.ndarray,
-                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 4) -> np.ndarray:
+                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 2) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
     `v:3 - v:4`) becomes the single direction.
 
@@ -990,8 +990,9 @@ def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedde
     the coordinates of `(v:3 - v:4) + (v:4 - v:5) + v:5`. A shear `a_j += c a_i` moves coordinate i
     by -c times coordinate j and the pairings of a_j by c times those of a_i; c is the weighted median
     that zeroes most states' coordinates (or, for a value no input reaches, as the count 0 of `length`,
-    most reads' pairings), and the shear is kept where it zeroes more than it fills, in the states or
-    the reads, and fills neither. Only atoms one block writes are sheared together: a Map of a Map is
+    most reads' pairings, never all of them). The shear that zeroes most is taken, then the next: first
+    in the states (seen by no more reads), then, for directions no state shows, in the reads. Only
+    atoms one block writes are sheared together: a Map of a Map is
     written elsewhere and may be a bijection of it, so its states alone cannot tell them apart.
     """
     atoms = layer_atoms.copy()
@@ -999,35 +1000,43 @@ def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedde
     coordinates = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
     noise = tolerance * max(float(np.abs(coordinates).max()), 1e-12)
     pairings = reads @ (atoms / np.linalg.norm(atoms, axis=1, keepdims=True)).T  # [reads, atoms]
-    for _ in range(sweeps):
-        changed = False
-        for j in range(len(atoms)):
-            for i in np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j)):
-                shears = []
+    def seen(column: np.ndarray) -> int:
+        return int((np.abs(column) > tolerance).sum())
+
+    for by_states in (True, False):  # the states decide; reads only for directions no state shows
+        for _ in range(sweeps * len(atoms)):  # steepest descent: the shear that zeroes most, each time
+            best = None
+            for j in range(len(atoms)):
                 active = np.abs(coordinates[:, j]) > noise
-                if active.any():
-                    shears.append(_weighted_median(coordinates[active, i] / coordinates[active, j],
-                                                   np.abs(coordinates[active, j])))
-                read = np.abs(pairings[:, i]) > tolerance
-                if read.any():
-                    shears.append(_weighted_median(-pairings[read, j] / pairings[read, i],
-                                                   np.abs(pairings[read, i])))
-                for shear in shears:
+                if by_states != bool(active.any()):
+                    continue
+                for i in np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j)):
+                    if by_states:
+                        shear = _weighted_median(coordinates[active, i] / coordinates[active, j],
+                                                 np.abs(coordinates[active, j]))
+                    else:
+                        read = np.abs(pairings[:, i]) > tolerance
+                        if not read.any():
+                            continue
+                        shear = _weighted_median(-pairings[read, j] / pairings[read, i], np.abs(pairings[read, i]))
                     if abs(shear) <= tolerance:
                         continue
                     moved = coordinates[:, i] - shear * coordinates[:, j]
                     paired = pairings[:, j] + shear * pairings[:, i]
-                    states_change = int((np.abs(moved) > noise).sum() - (np.abs(coordinates[:, i]) > noise).sum())
-                    reads_change = int((np.abs(paired) > tolerance).sum() - (np.abs(pairings[:, j]) > tolerance).sum())
-                    if max(states_change, reads_change) > 0 or min(states_change, reads_change) == 0:
+                    fewer_states = (np.abs(moved) > noise).sum() - (np.abs(coordinates[:, i]) > noise).sum()
+                    fewer_reads = seen(paired) - seen(pairings[:, j])
+                    if by_states and (fewer_states >= 0 or fewer_reads > 0):
                         continue
-                    coordinates[:, i] = moved
-                    pairings[:, j] = paired
-                    atoms[j] = atoms[j] + shear * atoms[i]
-                    changed = True
-                    break
-        if not changed:
-            break
+                    if not by_states and (fewer_reads >= 0 or seen(paired) == 0):
+                        continue  # a value no input reaches still has its reader
+                    gain = fewer_states if by_states else fewer_reads
+                    if best is None or gain < best[0]:
+                        best = (gain, j, i, shear, moved, paired)
+            if best is None:
+                break
+            _, j, i, shear, moved, paired = best
+            coordinates[:, i], pairings[:, j] = moved, paired
+            atoms[j] = atoms[j] + shear * atoms[i]
     return atoms
 
 
