@@ -17,9 +17,12 @@ does): the lines of the two programs correspond one to one, each pair with the s
 type and corresponding arguments (a SequenceMap's two in either order), and every line's values are in
 one-to-one correspondence on every input and position: equal for numerical variables and selectors,
 related by one bijection for a categorical variable, and equal for the output (its values are given by
-`--output-values`). "Same text" counts identical program text as well.
+`--output-values`; with `--without-output-values` they are left out, and the output too is compared up to
+renaming). "Same text" counts identical program text as well. "Wrong verdicts" counts `exact` or
+`equivalent` results whose outputs differ from the reference program's on those inputs.
 
     python benchmarks/model_inputs_bar.py [--only NAME ...] [--sources examples tracr_lib handwritten]
+                                          [--without-output-values]
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 from pathlib import Path
 
 import numpy as np
@@ -38,10 +41,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from trade.decompile import DecompileOptions, decompile, load_decompiler  # noqa: E402
-from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens_state, write_safetensors  # noqa: E402
-from trade.program.program import Op, Program, VarType, canonicalize  # noqa: E402
-from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tracr  # noqa: E402
+from trade.decompile import DecompileOptions, decompile, load_decompiler
+from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens_state, write_safetensors
+from trade.program.program import Op, Program, VarType, canonicalize
+from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tracr
 
 UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens")
 SOURCES = {"examples": "examples", "tracr_lib": "examples/tracr_lib", "handwritten": "examples/handwritten"}
@@ -106,15 +109,18 @@ def suite_cases(source: str, folder: str, only: list[str]) -> tuple[list[Case], 
     return cases, skipped
 
 
-def user_flags(weights: ModelWeights) -> dict:
+def user_flags(weights: ModelWeights, output_values: bool = True) -> dict:
     """What a user who knows how the model was compiled passes: --vocab, --max-seq-len, --bos, --output-values."""
     config = weights.compile_config
     output = weights.output_values
-    return dict(vocab=config.vocab, max_seq_len=config.max_seq_len, bos=config.compiler_bos,
-                output_values="numerical" if output is None else list(output))
+    flags = {"vocab": config.vocab, "max_seq_len": config.max_seq_len, "bos": config.compiler_bos}
+    if output_values:
+        flags["output_values"] = "numerical" if output is None else list(output)
+    return flags
 
 
-def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions) -> dict[str, Outcome]:
+def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, output_values: bool = True
+             ) -> dict[str, Outcome]:
     stem = folder / f"{case.source}-{case.name}"
     reference_file = stem.with_suffix(".trade.npz")
     save_weights(case.reference, reference_file)
@@ -122,7 +128,7 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions) ->
     write_safetensors(plain_arrays(case.reference), stem.with_suffix(".plain.safetensors"))
     state, lens_config = tracr_to_lens_state(case.tracr)
     save_lens(state, lens_config, stem.with_suffix(".lens.safetensors"))
-    flags = user_flags(case.reference)
+    flags = user_flags(case.reference, output_values)
     began = time.perf_counter()
     reference = decompile(reference_file, decompiler, options)
     outcomes = {"labelled": Outcome(reference.verdict, True, True, True, time.perf_counter() - began)}
@@ -140,14 +146,14 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions) ->
             continue
         seconds = time.perf_counter() - began
         against = lens_reference if kind == "TransformerLens" else reference
-        difference = program_difference(against.program, result.program, config)
+        difference = program_difference(against.program, result.program, config, output_values)
         why = []
         if result.verdict != against.verdict:
             why.append(f"verdict {result.verdict} (reference {against.verdict}): {result.reason[:220]}")
         if difference:
             why.append(difference)
         wrong = result.verdict in ("exact", "equivalent") and not same_outputs(against.program, result.program,
-                                                                               config)
+                                                                               config, output_values)
         outcomes[kind] = Outcome(result.verdict, result.verdict == against.verdict, difference is None,
                                  result.program == against.program, seconds, "; ".join(why), wrong)
     return outcomes
@@ -156,7 +162,7 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions) ->
 # ------------------------------------------------------------------------------- same up to renaming
 
 
-def program_difference(reference: Program, other: Program, config) -> str | None:
+def program_difference(reference: Program, other: Program, config, output_values: bool = True) -> str | None:
     """None if `other` is `reference` up to renaming variables and intermediate categorical values (see
     the module docstring), else what differs."""
     if not other.lines:
@@ -193,19 +199,23 @@ def program_difference(reference: Program, other: Program, config) -> str | None
         used.add(match)
     if mapping[reference.output] != other.output:
         return "the output is another line"
-    if not _equal(ref_values[reference.output], values[other.output]):
+    if output_values and not _equal(ref_values[reference.output], values[other.output]):
         return "the output's values differ"
     return None
 
 
-def same_outputs(reference: Program, other: Program, config) -> bool:
-    """Whether the two programs give the same outputs on the checked inputs (False if either cannot run)."""
+def same_outputs(reference: Program, other: Program, config, output_values: bool = True) -> bool:
+    """Whether the two programs give the same outputs on the checked inputs (False if either cannot run);
+    without `output_values`, up to renaming the output's values."""
     if not reference.lines or not other.lines:
         return False
     try:
         (ref_values, _), (values, _) = (_traces(program, config) for program in (reference, other))
     except Exception:  # a program that cannot run on the inputs is not the same
         return False
+    kind = reference.types()[reference.output]
+    if not output_values and kind is VarType.CATEGORICAL:
+        return _corresponds(ref_values[reference.output], values[other.output], kind)
     return _equal(ref_values[reference.output], values[other.output])
 
 
@@ -249,6 +259,8 @@ def main() -> None:
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=list(SOURCES))
     parser.add_argument("--only", nargs="*", default=[], help="only programs whose name contains one of these")
     parser.add_argument("--no-repair", action="store_true")
+    parser.add_argument("--without-output-values", action="store_true",
+                        help="leave out --output-values (outputs then compared up to renaming)")
     args = parser.parse_args()
     options = DecompileOptions(repair=not args.no_repair)
     decompiler = load_decompiler()
@@ -264,8 +276,9 @@ def main() -> None:
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         for case in cases:
-            results.append((case, run_case(case, Path(folder), decompiler, options)))
-    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f} "
+            results.append((case, run_case(case, Path(folder), decompiler, options,
+                                           not args.without_output_values)))
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f} "
           f"(start of table), {time.perf_counter() - began:.0f} s in all")
     print()
     print("| source | program | reference | " + " | ".join(UNLABELLED) + " |")

@@ -26,6 +26,8 @@ given, so `exact` can still be checked array by array.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
@@ -260,7 +262,7 @@ class _Labeller:
                     return False
                 seen |= part
             dims = [w[0] if len(w) == 1 else -1 for w in writes[begin:end]]
-            return seen == values and all(b == a + 1 for a, b in zip(dims, dims[1:])) and min(dims) >= 0
+            return seen == values and all(b == a + 1 for a, b in itertools.pairwise(dims)) and min(dims) >= 0
 
         best: list[tuple] = [(0, 0, None)]  # (neurons in Maps, -blocks, start of the last block)
         for end in range(1, len(neurons) + 1):
@@ -423,7 +425,7 @@ class _Labeller:
         marks = sorted((dim, name) for name, dim in fixed.items() if dim >= 0)
         prefixes = {"indices": "n", "one": "p", "tokens": "u"}
         names = {"tokens": "tokens", "indices": "indices", "one": "one"}
-        low, high = self._prefix_bounds()
+        floors = self._prefix_floors()
         rank = 0  # the prefixes before `indices`, in sorted order: G < _ < c0 < clean_bos < h
         for key, dims in sorted(self.dims.items(), key=lambda item: min(item[1], default=-1)):
             if not key.startswith("#") or key.endswith(HELPER_SUFFIX):
@@ -434,7 +436,7 @@ class _Labeller:
                 if start > dim:
                     prefix = prefixes[name]
             if prefix is None:
-                rank = max(rank, low.get(key, 0))
+                rank = max(rank, floors.get(key, 0))
                 prefix = "Gch"[rank]
             names[key] = f"{prefix}{start:05d}"
             helper = key + HELPER_SUFFIX
@@ -442,31 +444,22 @@ class _Labeller:
                 names[helper] = names[key] + HELPER_SUFFIX
         return names
 
-    def _prefix_bounds(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Per variable, the lowest and highest prefix rank (`G`, `c`, `h`: see `_names`) that keeps
-        each MLP layer's neurons in the order Tracr gave them: a lookup's hidden directions are named
-        by its output's label, the others `_hidden_{label}_...`, and `_hidden_clean_bos_`."""
-        low: dict[str, int] = {}
-        high: dict[str, int] = {}
-
-        def at_most(key, rank):
-            high[key] = min(high.get(key, 2), rank)
-
-        def at_least(key, rank):
-            low[key] = max(low.get(key, 0), rank)
-
+    def _prefix_floors(self) -> dict[str, int]:
+        """Per variable, the lowest prefix rank (`G`, `c`, `h`: see `_names`) that keeps each MLP
+        layer's neurons in the order Tracr gave them: a lookup's hidden directions are named by its
+        output's label, the others `_hidden_{label}_...`, and `_hidden_clean_bos_`. Ranks given in
+        the directions' order, each the least its floor and the one before allow, also keep every
+        ceiling the order sets (a label before `_hidden_...` sorts before `_`; `_hidden_{label}_`
+        before `_hidden_clean_bos_` sorts before `clean_bos`) wherever any choice does."""
+        floors: dict[str, int] = {}
         for order in self.hidden_order.values():
-            for i, (first, a) in enumerate(order):
-                for second, b in order[i + 1:]:
-                    if first == "label" and second != "label":
-                        at_most(a, 0)  # a label before `_hidden_...`: it sorts before `_`
-                    elif first != "label" and second == "label":
-                        at_least(b, 1)
-                    elif first == "hidden" and second == "clean_bos":
-                        at_most(a, 1)  # `_hidden_{a}_` before `_hidden_clean_bos_`: a < clean_bos
+            for i, (first, _) in enumerate(order):
+                for second, key in order[i + 1:]:
+                    if first != "label" and second == "label":
+                        floors[key] = max(floors.get(key, 0), 1)  # after `_hidden_...`: after `_`
                     elif first == "clean_bos" and second == "hidden":
-                        at_least(b, 2)
-        return low, high
+                        floors[key] = max(floors.get(key, 0), 2)  # after `_hidden_clean_bos_`
+        return floors
 
 
 def infer_labels(weights: ModelWeights) -> tuple[list[str], set[str]]:
