@@ -4,7 +4,9 @@ rerunning the command finishes with what an uninterrupted run gives.
 CI kills each command TRADE_KILLS times (default 1, to keep CI short); `make fuzz` kills each 20 times.
 Half the kills fall at a random moment; the other half wait for a random moment and then for the next
 temporary file to appear, so that they land while a file is being written (a random moment rarely does).
-Each test prints where its kills landed (`pytest -s`).
+The runs of generate and train are killed and rerun in the same directory until one ends by itself;
+that result is compared with an uninterrupted run's, and the next kill starts a new directory (so that
+kills keep landing in unfinished work). Each test prints where its kills landed (`pytest -s`).
 A killed writer may leave a hidden `.NAME.HOST.PID.*.tmp` file beside its target, never a damaged
 target, and the next successful write of that target removes it.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -103,6 +106,7 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
     config = DatasetConfig(n=6, seed=11, shard_size=1)
     command = ["generate", "--n", "6", "--seed", "11", "--shard-size", "1", "--out"]
     duration = _timed([*command, str(tmp_path / "whole")])
+    whole = _dataset_rows(tmp_path / "whole")
     out = tmp_path / "killed"
     landed = []
     for moment, at_write in _moments(1, duration):
@@ -113,9 +117,12 @@ def test_killed_generate_leaves_whole_files_and_resumes_to_the_same_dataset(tmp_
             open_shard(shard).read()  # so is every shard on disk
         landed.append(("killed" if killed else "ended") + (" mid-write" if _writing(out) - before else "")
                       + (f" with {rows} of 6 rows" if killed else ""))
+        if not killed:  # a rerun finished what the kills before it left
+            assert _dataset_rows(out) == whole and not list(out.glob(".*.tmp"))
+            shutil.rmtree(out)
     _report("generate", landed)
     build_dataset(out, config, progress=False)
-    assert _dataset_rows(out) == _dataset_rows(tmp_path / "whole")
+    assert _dataset_rows(out) == whole
     assert load_manifest(out)["complete"] and not list(out.glob(".*.tmp"))
 
 
@@ -145,13 +152,24 @@ def test_killed_train_leaves_whole_checkpoints_and_resumes_to_the_same_model(dat
                 step = checkpoint.step if name == "last" else step
         landed.append(("killed" if killed else "ended") + (" mid-write" if writing else "")
                       + (f" at step {step}" if killed else ""))
+        if not killed:  # a rerun finished what the kills before it left
+            _assert_same_run(out, tmp_path / "whole")
+            shutil.rmtree(out)
     _report("train", landed)
     resumed = train(config_from_args(parser.parse_args(_train_args(data, out))))
-    assert resumed["step"] == load_checkpoint(tmp_path / "whole" / "last").step == 8
-    final, reference = load_checkpoint(out / "last"), load_checkpoint(tmp_path / "whole" / "last")
+    assert resumed["step"] == 8
+    _assert_same_run(out, tmp_path / "whole")
+
+
+def _assert_same_run(out: Path, whole: Path) -> None:
+    """`out` ended where the uninterrupted run `whole` did: same final weights, same logged losses."""
+    from trade.checkpoint import load_checkpoint
+
+    final, reference = load_checkpoint(out / "last"), load_checkpoint(whole / "last")
+    assert final.step == reference.step == 8
     assert all(torch.equal(final.model.state_dict()[k], v) for k, v in reference.model.state_dict().items())
     logged = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    expected = [json.loads(line) for line in (tmp_path / "whole" / "metrics.jsonl").read_text().splitlines()]
+    expected = [json.loads(line) for line in (whole / "metrics.jsonl").read_text().splitlines()]
     assert [(r["step"], r["loss"]) for r in logged if "loss" in r] == \
         [(r["step"], r["loss"]) for r in expected if "loss" in r]
 
