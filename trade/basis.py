@@ -44,7 +44,8 @@ from trade.weights import ModelWeights
 EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
-OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
+OBLIQUE_TOLERANCE = 1e-3
+NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it  # relative size below which a pairing of a mixed model's write and read is 0
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -61,6 +62,13 @@ def is_one_hot(weights: ModelWeights) -> bool:
         if not plain:
             return False
     return all(np.isin(np.asarray(weights.params[name]), (0.0, 1.0)).all()
+               for name in ("token_embed/embeddings", "pos_embed/embeddings"))
+
+
+def _near_one_hot(weights: ModelWeights, slack: float = 0.1) -> bool:
+    """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis."""
+    return all(np.abs(np.asarray(weights.params[name]) - np.round(np.asarray(weights.params[name]))).max() < slack
+               and set(np.unique(np.round(np.asarray(weights.params[name])))) <= {0.0, 1.0}
                for name in ("token_embed/embeddings", "pos_embed/embeddings"))
 
 
@@ -281,6 +289,18 @@ def _snap_value(value: float, tolerance: float) -> float:
     return value
 
 
+def _noise_sigma(value: np.ndarray) -> float:
+    """The spread of a sparse matrix's near-zero entries (most of a compiled matrix is 0): 1.4826 times
+    their median size, a robust estimate of added noise; 0 for a clean or a dense matrix."""
+    if value.size < 8:
+        return 0.0
+    size = np.abs(value).ravel()
+    small = size[size <= 0.05 * size.max()]
+    if len(small) < size.size / 2:
+        return 0.0
+    return 1.4826 * float(np.median(small))
+
+
 def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
     """Entries within `relative` x their matrix's largest entry of 0 become 0, the others the nearest
     small fraction; returns the weights and the largest change made (relative)."""
@@ -288,7 +308,7 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
     for name, value in weights.params.items():
         value = np.asarray(value, dtype=np.float64)
         scale = float(np.abs(value).max()) if value.size else 0.0
-        tolerance = relative * scale
+        tolerance = max(relative * scale, NOISE_SIGMAS * _noise_sigma(value))
         snapped = np.vectorize(lambda x: _snap_value(x, tolerance), otypes=[np.float64])(value) if \
             value.size else value
         if scale:
@@ -469,7 +489,10 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
     level = noise_level(weights)
-    if level <= ORTHONORMAL_LEVEL:
+    if _near_one_hot(weights):  # noise on a compiled model: its own basis
+        tolerance = float(np.clip(10 * level, 1e-4, 0.2))
+        atoms = np.eye(weights.d_model)
+    elif level <= ORTHONORMAL_LEVEL:
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
@@ -811,7 +834,7 @@ def decompile_transformed(model, decompiler=None, options=None):
 
     from trade import decompile as job
     from trade.program.text import parse_program, program_to_text
-    from trade.verify import EXACT, UNVERIFIED
+    from trade.verify import EQUIVALENT, EXACT, UNVERIFIED
 
     given = job.weights_from(model)
     if is_one_hot(given):
@@ -846,19 +869,19 @@ def decompile_transformed(model, decompiler=None, options=None):
             began = time.perf_counter()
             reference = given_reference(given, recovery.weights)
             verdict, reason = verdict_on_given(read.program, given, reference, outputs_kept)
-            if verdict == EXACT:
+            # Noise keeps a recompiled program from `exact`: an equivalent reading is then the answer.
+            if verdict == EXACT or (verdict == EQUIVALENT and recovery.noise > EXACT_TOLERANCE):
                 read.config = given.compile_config
                 read.verdict, read.reason = verdict, f"{reason}; {note}"
                 read.timings["recover_basis"] = recover_seconds
                 read.timings["verify_given"] = time.perf_counter() - began
                 return read
-    decompiler = decompiler or job.load_decompiler()
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
     else:
         # The decoder alone (greedy): the searches read one-hot weights and have nothing to read here.
         plain = dataclasses.replace(given, unembedding=None, transform=None, residual_labels=None)
-        result = job._decompile_weights(plain, decompiler, dataclasses.replace(
+        result = job._decompile_weights(plain, decompiler or job.load_decompiler(), dataclasses.replace(
             options, beam_size=1, repair=False, skeleton=False, undetermined=False))
         result.config = given.compile_config
     began = time.perf_counter()
