@@ -134,6 +134,8 @@ def run_one(job: tuple) -> dict:
         result = decompile(weights, _DECOMPILER)
         row["seconds"] = time.perf_counter() - began
         row["verdict"] = result.verdict
+        row["stage"], row["reason"] = result.stage, result.reason
+        row["timings"] = {key: round(value, 3) for key, value in result.timings.items()}
         row["equivalent"] = bool(len(result.program.lines)) and same_function(
             truth, program_outputs(result.program, space))
         row["exact_code"] = result.program == program
