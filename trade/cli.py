@@ -405,7 +405,10 @@ def cmd_decompile(args: argparse.Namespace) -> None:
             print("# not decided by the weights (each alternative, alone, compiles to the same weights):")
             for item in result.undetermined:
                 print(f"#   {item.variable}: {item.token}, or " + ", ".join(item.alternatives))
-    if args.explain:
+    if args.explain and result.explanation is None:
+        print(f"# explanation: none (attention attributions come from the neural decoder; this result "
+              f"comes from the {result.stage} stage)")
+    elif args.explain:
         print("# explanation: weight matrices attended to most while writing each line")
         for index, top in enumerate(result.explanation):
             print(f"#   v{index + 1}: " + ", ".join(f"{name} {share:.0%}" for name, share in top))
