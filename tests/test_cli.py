@@ -90,3 +90,14 @@ def _with_pack(parser, run):
     for action in parser._subparsers._group_actions:
         action.choices["pack"].set_defaults(run=run)
     return parser
+
+
+def test_explain_on_a_read_model_says_why_there_is_none(tmp_path, capsys):
+    source = tmp_path / "reverse.rasp"
+    source.write_text(REVERSE)
+    out = tmp_path / "reverse.npz"
+    assert main(["compile", str(source), "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["decompile", str(out), "--explain"]) == 0
+    printed = capsys.readouterr().out
+    assert "# explanation: none" in printed and "read stage" in printed
