@@ -32,6 +32,13 @@ HARD_CASES = {
                                        "v3 = numerical(Aggregate(v2, v1))\nv4 = numerical(Map(1 - x, v3))\n"
                                        "v5 = numerical(Map(x * 2, v3))\n"
                                        "v6 = numerical(LinearSequenceMap(v4, v5, 1, 1))\n",
+    # a one-value lookup (x == 3 of values 0 and 2) read by a SequenceMap: categorical, as its reader says
+    "one-value lookup read by a SequenceMap": "v1 = Map(x * 2, tokens)\nv2 = Map(x == 3, v1)\n"
+                                              "v3 = Map(x > 0, tokens)\nv4 = SequenceMap(x or y, v3, v2)\n",
+    # a one-value variable copied by an Aggregate whose copy a Select reads: both categorical
+    "one-value Aggregate read by a Select": "v1 = Map(x % 2, tokens)\nv2 = Map(x < 2, v1)\n"
+                                            "v3 = Select(indices, indices, EQ)\nv4 = Aggregate(v3, v2)\n"
+                                            "v5 = Select(v4, tokens, LEQ)\nv6 = SelectorWidth(v5)\n",
     "two SequenceMaps of one pair": "v1 = SequenceMap(x + y, tokens, indices)\nv2 = SequenceMap(x - y, tokens, indices)\n"
                                     "v3 = SequenceMap(x * y, v1, v2)\n",
 }

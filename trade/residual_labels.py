@@ -31,7 +31,7 @@ import itertools
 import numpy as np
 
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
-from trade.weights import OUTPUT_VALUES_UNKNOWN, ModelWeights
+from trade.weights import OUTPUT_VALUES_UNKNOWN, ModelWeights, output_block
 
 UNKNOWN_VALUES = "values not in the weights, numbered in Tracr's order"
 
@@ -143,8 +143,15 @@ class _Labeller:
             source = sources[0]
             key = self.new_key()
             if not self.categorical[source]:
-                self.assign(key, written, None, categorical=False)
-                continue
+                if len(written) == len(self.dims[source]) == 1 and \
+                        self._how_read(layer, written, after_attention=True) == "categories":
+                    # a one-value categorical variable (told from a numerical one by what reads the copy)
+                    self.categorical[source] = True
+                    self.value_of[self.dims[source][0]] = 0
+                    self.unknown.add(source)
+                else:
+                    self.assign(key, written, None, categorical=False)
+                    continue
             circuit = value.astype(np.float64) @ out.astype(np.float64)
             values = []
             for dim in written:
@@ -275,50 +282,67 @@ class _Labeller:
             begin = best[end][2]
             cuts.append((begin, end))
             end = begin
+        def dims(begin: int, end: int) -> list[int]:
+            return [int(d) for w in writes[begin:end] for d in w]
+
         blocks = []
         for begin, end in reversed(cuts):
-            part = neurons[begin:end]
-            dims = [int(d) for w in writes[begin:end] for d in w]
-            read = self._how_read(layer, dims)
-            if (end - begin > 1 and read != "numbers") or (read == "categories" and is_map(begin, end)):
-                blocks.append((part, "categorical"))
-            else:
-                blocks += [([n], "numerical") for n in part]
+            read = self._how_read(layer, dims(begin, end))
+            low, high = begin, end
+            while read == "numbers" and high - low > 2 and (not reads[low] or not reads[high - 1]):
+                # A neuron that reads nothing at either end may be a numerical Map that is always 0.
+                low, high = (low + 1, high) if not reads[low] else (low, high - 1)
+                read = self._how_read(layer, dims(low, high))
+            if read == "numbers" or (high - low == 1 and read != "categories") or not is_map(low, high):
+                low, high = end, end
+            blocks += [([n], "numerical") for n in neurons[begin:low]]
+            if high > low:
+                blocks.append((neurons[low:high], "categorical"))
+            blocks += [([n], "numerical") for n in neurons[high:end]]
         return blocks
 
-    def _how_read(self, layer: int, dims: list[int]) -> str:
-        """How later blocks read these directions: "numbers" where some read them as numerical
-        variables (a head's values from only part of them; an MLP neuron from one of them alone, with
-        `one` or a negative weight, as a numerical Map or a LinearSequenceMap reads), "categories" where
-        a query or key reads them (a Select's arguments are categorical) or nothing does and the
-        output is categorical, "numbers" where nothing does and the output is numerical, else ""."""
+    def _how_read(self, layer: int, dims: list[int], after_attention: bool = False) -> str:
+        """How later blocks read these directions (a variable's, or several one-neuron Maps'):
+        "numbers" where some block reads them as numerical variables (a head's values from only part
+        of them; an MLP neuron from one of them alone with `one` or a negative weight, as a numerical
+        Map's discretising neurons and a LinearSequenceMap's do), "categories" where a block reads
+        them as categorical (a Select's query or key; a categorical SequenceMap's neuron, two values
+        of weight 1 and `one` of -1; a lookup's lone neuron, weight 1 without `one`, where no neuron
+        of its layer reads the direction with weight -1 as a LinearSequenceMap's pair does), else
+        where nothing reads them and they are the output, the output's type as given; else "".
+        The blocks after layer `layer`'s MLP are read, or after its attention (`after_attention`)."""
         dims_set, ignore = set(dims), {self.one, self.bos}
         read_at_all, categories = False, False
         size = self.weights.key_size
-        for later in range(layer + 1, self.weights.num_layers):
+        for later in range(layer if after_attention else layer + 1, self.weights.num_layers):
             attn = f"transformer/layer_{later}/attn"
             value = self.params[f"{attn}/value/w"]
-            for head in range(self.weights.num_heads):
+            for head in range(self.weights.num_heads if later > layer else 0):
                 reads = set(_nonzero(value[:, head * size:(head + 1) * size], 1).tolist()) - ignore
                 if reads & dims_set:
                     read_at_all = True
                     if not dims_set <= reads:
                         return "numbers"
-            for name in ("query", "key"):
+            for name in ("query", "key") if later > layer else ():
                 if set(_nonzero(self.params[f"{attn}/{name}/w"], 1).tolist()) & dims_set:
                     read_at_all = categories = True
             first = self.params[f"transformer/layer_{later}/mlp/linear_1/w"]
-            for neuron in range(first.shape[1]):
-                reads = set(_nonzero(first[:, [neuron]], 1).tolist()) - {self.one}
-                if not reads & dims_set:
-                    continue
+            touching = [n for n in range(first.shape[1]) if np.any(first[dims, n])]
+            negative = any(first[d, n] < 0 for d in dims for n in touching)
+            for neuron in touching:
                 read_at_all = True
-                if len(reads) == 1 and (self.one is not None and first[self.one, neuron] != 0
-                                        or first[next(iter(reads)), neuron] < 0):
+                reads = set(_nonzero(first[:, [neuron]], 1).tolist()) - {self.one}
+                bias = first[self.one, neuron] if self.one is not None else 0.0
+                weights = first[sorted(reads), neuron]
+                if len(reads) == 1 and (bias != 0 or weights[0] < 0):
                     return "numbers"
+                if (len(reads) == 2 and np.allclose(weights, 1.0) and np.isclose(bias, -1.0)) or (
+                        len(reads) == 1 and np.isclose(weights[0], 1.0) and not negative):
+                    categories = True
         if categories:
             return "categories"
-        if not read_at_all and self.weights.output_values != OUTPUT_VALUES_UNKNOWN:
+        output = set(output_block(self.params).tolist())
+        if not read_at_all and dims_set <= output and self.weights.output_values != OUTPUT_VALUES_UNKNOWN:
             return "numbers" if self.weights.output_values is None else "categories"
         return ""
 
@@ -377,6 +401,9 @@ class _Labeller:
             inputs = self.reads(first[:, block])
             categorical = kind == "categorical" or len(written) > 1 or (
                 kind == "" and bool(inputs) and all(self.categorical.get(k, False) for k in inputs))
+            if kind == "" and len(written) == 1:  # one direction: a numerical variable or a one-value one
+                read = self._how_read(layer, written)
+                categorical = read == "categories" or (categorical and read != "numbers")
             if categorical:
                 self.unknown.add(key)
                 self.assign(key, written, list(range(len(written))), categorical=True)
