@@ -33,7 +33,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -273,13 +273,14 @@ def main() -> None:
             cases += found
             skipped += missed
     results: list[tuple[Case, dict[str, Outcome]]] = []
-    began = time.perf_counter()
+    began, load_before = time.perf_counter(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         for case in cases:
             results.append((case, run_case(case, Path(folder), decompiler, options,
                                            not args.without_output_values)))
-    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {os.getloadavg()[0]:.2f} "
-          f"(start of table), {time.perf_counter() - began:.0f} s in all")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; 1-minute load average {load_before:.2f} before the "
+          f"decompilations, {os.getloadavg()[0]:.2f} after; {time.perf_counter() - began:.0f} s in all; "
+          f"output values {'left out' if args.without_output_values else 'given'}")
     print()
     print("| source | program | reference | " + " | ".join(UNLABELLED) + " |")
     print("|---" * (len(UNLABELLED) + 3) + "|")
