@@ -42,6 +42,7 @@ import numpy as np
 from trade.weights import ModelWeights
 
 EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis
+SAME_WEIGHTS = 1e-5  # differences this small (of each matrix's largest entry) are float rounding alone
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
 OBLIQUE_TOLERANCE = 1e-3
@@ -710,33 +711,54 @@ def _stacked(weights: ModelWeights, reads: bool) -> np.ndarray:
 
 def basis_difference(compiled: ModelWeights, given: ModelWeights, tolerance: float = EXACT_TOLERANCE
                      ) -> str | None:
-    """None if some change of residual basis maps `compiled` (one-hot) onto `given`, every entry within
-    `tolerance` of its matrix's largest entry; else what differs.
+    """`basis_fit`'s difference alone."""
+    return basis_fit(compiled, given, tolerance)[0]
+
+
+def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EXACT_TOLERANCE
+              ) -> tuple[str | None, float]:
+    """(None, the largest difference left) if some change of residual basis maps `compiled` (one-hot) onto
+    `given`, every entry within `tolerance` of its matrix's largest entry, the given read-out included;
+    else (what differs, inf).
 
     The change M is found by least squares: writes C_w M = G_w, then the part
     of M the writes leave open from the reads M G_r = C_r.
     """
     if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
-        return "another attention geometry"
+        return "another attention geometry", np.inf
     if set(compiled.params) != set(given.params):
-        return "other parameter names"
+        return "other parameter names", np.inf
     if compiled.d_model != given.d_model:
-        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}"
+        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}", np.inf
+    from trade.transform import readout
+
     c_w, g_w = _stacked(compiled, False), _stacked(given, False)
     c_r, g_r = _stacked(compiled, True), _stacked(given, True)
+    if readout(compiled).shape != readout(given).shape:
+        return "another output read-out", np.inf
+    c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])  # the read-out reads too
     if c_w.shape != g_w.shape or c_r.shape != g_r.shape:
-        return "matrices of other shapes"
+        return "matrices of other shapes", np.inf
     matrix, *_ = np.linalg.lstsq(c_w, g_w, rcond=None)
-    _, singular, vt = np.linalg.svd(c_w, full_matrices=True)
-    rank = int((singular > 1e-9 * singular.max()).sum())
+    _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # d x d: the writes' row space, without their count
+    rank = int((singular > 1e-12 * singular.max()).sum())
     null = vt[rank:].T  # d x (d - rank): directions no write touches
     if null.shape[1]:
         correction, *_ = np.linalg.lstsq(g_r.T, (c_r - matrix @ g_r).T, rcond=None)
         matrix = matrix + null @ (null.T @ correction.T)
     if abs(np.linalg.det(matrix)) < 1e-12:
-        return "no invertible change of basis fits"
+        return "no invertible change of basis fits", np.inf
     inverse = np.linalg.inv(matrix)
-    for name, value in compiled.params.items():
+    worst = 0.0
+    pairs = list(compiled.params.items()) + [("read-out", None)]
+    for name, value in pairs:
+        if name == "read-out":
+            value, target = inverse @ readout(compiled), readout(given)
+            scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
+            worst = max(worst, float(np.abs(value - target).max()) / scale)
+            if np.abs(value - target).max() > tolerance * scale:
+                return f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf
+            continue
         value = np.asarray(value, dtype=np.float64)
         if name.endswith("embeddings") or name.endswith(_WRITES) or name.endswith(("linear/b", "linear_2/b")):
             value = value @ matrix
@@ -744,10 +766,11 @@ def basis_difference(compiled: ModelWeights, given: ModelWeights, tolerance: flo
             value = inverse @ value
         target = np.asarray(given.params[name], dtype=np.float64)
         scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
-        if np.abs(value - target).max() > tolerance * scale:
+        worst = max(worst, float(np.abs(value - target).max()) / scale if value.size else 0.0)
+        if np.abs(value - target).max(initial=0.0) > tolerance * scale:
             return f"'{name}' differs by {np.abs(value - target).max() / scale:.2g} of its scale after the " \
-                   "best change of basis"
-    return None
+                   "best change of basis", np.inf
+    return None, worst
 
 
 def given_reference(given: ModelWeights, recovered: ModelWeights | None):
@@ -789,23 +812,43 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
                           bos_fallback=fallbacks, exhaustive=exhaustive)
 
 
-def verdict_on_given(program, given: ModelWeights, reference, outputs_kept: bool = False) -> tuple[str, str]:
+def _given_labels(given: ModelWeights):
+    """What `trade.verify._labels_agree` reads of a reference: whether output labels are known, and them."""
+    from trade.verify import UNKNOWN
+
+    known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
+    values = list(given.output_values) if known and given.output_values is not None else None
+    return dataclasses.make_dataclass("Labels", ["labels_known", "output_values"])(known, values)
+
+
+def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False) -> tuple[str, str]:
     """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_difference`, and
     the given model computes the program, or shows on every input the outputs of the recovered one-hot
-    model, `outputs_kept`), `equivalent` (the given model computes it on every input) or `unverified`,
-    with the reason."""
+    model, `outputs_kept`: a bool or a function that says, run only where needed), `equivalent` (the
+    given model computes it on every input) or `unverified`, with the reason. Where the change of basis
+    leaves nothing but float rounding (`SAME_WEIGHTS`), the two models are one function and `exact` needs
+    no run; `reference` may be a function that builds it, called only where a run is needed."""
     from trade.compiling import CompileError, compile_program
     from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
     from trade.weights import weights_of
 
-    checked = verify(program, reference)
     try:
         compiled = compile_program(program, given.compile_config, timeout=5.0)
     except CompileError as error:
-        return UNVERIFIED, f"does not compile: {error}"
-    difference = basis_difference(weights_of(compiled), given)
+        compiled, problem = None, f"does not compile: {error}"
+    if compiled is not None:
+        difference, worst = basis_fit(weights_of(compiled), given)
+        if difference is None and worst <= SAME_WEIGHTS and _labels_agree(compiled, _given_labels(given)):
+            return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, "
+                           f"and the output read-out, within {worst:.1g} of its matrix's largest: the same "
+                           "function)")
+    reference = reference() if callable(reference) else reference
+    checked = verify(program, reference)
+    if compiled is None:
+        return UNVERIFIED, problem
     same = difference is None and _labels_agree(compiled, reference)
-    if same and (checked.verdict in (EXACT, EQUIVALENT) or outputs_kept):
+    if same and (checked.verdict in (EXACT, EQUIVALENT) or (outputs_kept() if callable(outputs_kept) else
+                                                              outputs_kept)):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry "
                        f"within {EXACT_TOLERANCE:g} of its matrix's largest), and the given model shows its "
                        "outputs on every input")
@@ -848,31 +891,43 @@ def decompile_transformed(model, decompiler=None, options=None):
         note = f"read in a recovered one-hot basis (snapping changed entries by up to {recovery.noise:.2g})"
     except BasisError as error:
         recovery, note = None, f"no one-hot basis recovered: {error}"
-    outputs_kept = False
-    if recovery is not None:
-        from trade.transform import decoded_outputs, model_outputs
+    differences: list[tuple[int, int]] = []  # (outputs that differ, outputs), computed once, if asked
 
-        shown = decoded_outputs(given, model_outputs(given))
-        clean = decoded_outputs(given, model_outputs(recovery.readout))
-        differ = sum(int(np.sum(a != b)) for a, b in zip(shown, clean))
-        outputs_kept = differ == 0
-        if differ:
-            total = sum(a.size for a in shown)
-            note = (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
-                    f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} "
-                    "positions")
+    def outputs_kept() -> bool:
+        """Whether the given model shows the recovered (denoised) model's outputs on every input."""
+        if recovery is None:
+            return False
+        if not differences:
+            from trade.transform import decoded_outputs, model_outputs
+
+            shown = decoded_outputs(given, model_outputs(given))
+            clean = decoded_outputs(given, model_outputs(recovery.readout))
+            differences.append((sum(int(np.sum(a != b)) for a, b in zip(shown, clean)),
+                                sum(a.size for a in shown)))
+        return differences[0][0] == 0
+
+    def noted(verdict: str) -> str:
+        if verdict in (EXACT, EQUIVALENT) or outputs_kept():
+            return note
+        differ, total = differences[0]
+        return (f"noise beyond the limit: the given model's outputs differ from those of the nearest compiled "
+                f"model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
     recover_seconds = time.perf_counter() - began
-    reference = None
+    references = []  # the given model run on every input: built once, where a verdict needs a run
+
+    def reference():
+        if not references:
+            references.append(given_reference(given, recovery.weights if recovery is not None else None))
+        return references[0]
     if recovery is not None and options.read:  # the reading first: exact against the given model ends it
         read = job.read_weights(recovery.weights, options)
         if len(read.program.lines):
             began = time.perf_counter()
-            reference = given_reference(given, recovery.weights)
             verdict, reason = verdict_on_given(read.program, given, reference, outputs_kept)
             # Noise keeps a recompiled program from `exact`: an equivalent reading is then the answer.
             if verdict == EXACT or (verdict == EQUIVALENT and recovery.noise > EXACT_TOLERANCE):
                 read.config = given.compile_config
-                read.verdict, read.reason = verdict, f"{reason}; {note}"
+                read.verdict, read.reason = verdict, f"{reason}; {noted(verdict)}"
                 read.timings["recover_basis"] = recover_seconds
                 read.timings["verify_given"] = time.perf_counter() - began
                 return read
@@ -885,7 +940,6 @@ def decompile_transformed(model, decompiler=None, options=None):
             options, beam_size=1, repair=False, skeleton=False, undetermined=False))
         result.config = given.compile_config
     began = time.perf_counter()
-    reference = reference or given_reference(given, recovery.weights if recovery is not None else None)
     programs = [result.program]
     for candidate in result.candidates:
         try:
@@ -909,7 +963,7 @@ def decompile_transformed(model, decompiler=None, options=None):
     if program != result.program:
         result.program, result.text = program, program_to_text(program, job.layer_comments(
             program, given.compile_config))
-    result.verdict, result.reason = verdict, f"{reason}; {note}"
+    result.verdict, result.reason = verdict, f"{reason}; {noted(verdict)}"
     if verdict == UNVERIFIED and recovery is None:
         result.reason = f"{note}; {reason}"
     result.timings["recover_basis"] = recover_seconds

@@ -124,8 +124,9 @@ def _token_ids(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
     rows = weights.params["token_embed/embeddings"].shape[0]
     if rows != len(token_ids):
         raise ValueError(f"token_embed has {rows} rows; the compile settings give {len(token_ids)} tokens")
-    lookup = np.vectorize(lambda value: token_ids[decode_value(value)], otypes=[np.int64])
-    ids = lookup(inputs) if inputs.size else np.zeros(inputs.shape, dtype=np.int64)
+    codes, where = np.unique(inputs, return_inverse=True)  # each distinct value decoded once
+    rows_of = np.array([token_ids[decode_value(code)] for code in codes], dtype=np.int64)
+    ids = rows_of[where].reshape(inputs.shape) if inputs.size else np.zeros(inputs.shape, dtype=np.int64)
     bos = np.full((inputs.shape[0], 1), token_ids[weights.compile_config.compiler_bos])
     return np.concatenate([bos, ids], axis=1)
 
