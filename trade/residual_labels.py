@@ -285,13 +285,29 @@ class _Labeller:
         def dims(begin: int, end: int) -> list[int]:
             return [int(d) for w in writes[begin:end] for d in w]
 
+        def unread_end(low: int, high: int) -> int | None:
+            """An end neuron that reads nothing and whose direction nothing reads, beside ones read:
+            an always-0 numerical Map rather than a value of the lookup (readers read those too)."""
+            read = [self._read_later(layer, d) for d in dims(low, high)]
+            if not any(read):
+                return None
+            for end_neuron, flag in ((low, read[0]), (high - 1, read[-1])):
+                if not reads[end_neuron] and not flag:
+                    return end_neuron
+            return None
+
         blocks = []
         for begin, end in reversed(cuts):
             read = self._how_read(layer, dims(begin, end))
             low, high = begin, end
-            while read == "numbers" and high - low > 2 and (not reads[low] or not reads[high - 1]):
+            while high - low > 1 and (not reads[low] or not reads[high - 1]):
                 # A neuron that reads nothing at either end may be a numerical Map that is always 0.
-                low, high = (low + 1, high) if not reads[low] else (low, high - 1)
+                cut = unread_end(low, high)
+                if cut is None and read != "numbers":
+                    break
+                if cut is None:
+                    cut = low if not reads[low] else high - 1
+                low, high = (low + 1, high) if cut == low else (low, high - 1)
                 read = self._how_read(layer, dims(low, high))
             if read == "numbers" or (high - low == 1 and read != "categories") or not is_map(low, high):
                 low, high = end, end
@@ -300,6 +316,14 @@ class _Labeller:
                 blocks.append((neurons[low:high], "categorical"))
             blocks += [([n], "numerical") for n in neurons[high:end]]
         return blocks
+
+    def _read_later(self, layer: int, dim: int) -> bool:
+        """Whether any block after layer `layer`'s MLP reads residual direction `dim`."""
+        for later in range(layer + 1, self.weights.num_layers):
+            for name in ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w"):
+                if np.any(self.params[f"transformer/layer_{later}/{name}"][dim]):
+                    return True
+        return False
 
     def _how_read(self, layer: int, dims: list[int], after_attention: bool = False) -> str:
         """How later blocks read these directions (a variable's, or several one-neuron Maps'):
@@ -348,24 +372,27 @@ class _Labeller:
 
     def label_selector_widths(self, first: np.ndarray, second: np.ndarray) -> None:
         """Each SelectorWidth's count directions: written by the neurons that read its scratch
-        direction, and by its constant and BOS-cleaning neurons next to them (count 0)."""
-        neurons = range(first.shape[1])
-        specials = [n for n in neurons if not any(
-            d not in (self.one, self.bos) for d in _nonzero(first[:, [n]], 1))]
+        direction, by its `_hidden_L_start` neuron (which reads `one` alone and sorts right after
+        them) and by the BOS-cleaning neuron that writes its scratch direction (count 0, next to the
+        others). Another MLP's start neuron may write a direction next to them: it is not taken."""
+        def reads_only(neuron: int, allowed: set) -> bool:
+            return all(int(d) in allowed for d in _nonzero(first[:, [neuron]], 1))
+
+        def fresh(neurons: list[int]) -> set[int]:
+            return {int(d) for d in _nonzero(second[neurons], 0) if self.var_of[d] is None}
+
         for helper, key in list(self.pending.items()):
-            readers = [n for n in neurons if abs(first[helper, n]) > 1e-9]
+            readers = [n for n in range(first.shape[1]) if abs(first[helper, n]) > 1e-9]
             if not readers:
                 continue
             dims = {int(d) for d in _nonzero(second[readers], 0)
                     if self.var_of[d] is None or self.var_of[d] == key}
-            grown = True
-            while grown:
-                grown = False
-                for n in specials:
-                    extra = {int(d) for d in _nonzero(second[[n]], 0) if self.var_of[d] is None} - dims
-                    if extra and (dims & {d + 1 for d in extra} or dims & {d - 1 for d in extra}):
-                        dims |= extra
-                        grown = True
+            start = readers[-1] + 1
+            if start < first.shape[1] and np.any(first[:, start]) and reads_only(start, {self.one}):
+                dims |= fresh([start])
+            for neuron in range(first.shape[1]):
+                if abs(second[neuron, helper]) > 1e-9 and reads_only(neuron, {self.bos}):
+                    dims |= {d for d in fresh([neuron]) if d + 1 in dims or d - 1 in dims}
             written = sorted(dims)
             if not written:
                 continue
