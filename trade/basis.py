@@ -990,14 +990,14 @@ def _reads(weights: ModelWeights) -> np.ndarray:
 
 
 def _layer_writes(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray]:
-    """Every vector a head or an MLP writes, as rows, and the block (layer and part) each comes from."""
+    """Every vector a head or an MLP writes, as rows, and the layer each comes from."""
     params = weights.params
-    rows, blocks = [], []
-    for block, name in enumerate(sorted(name for name in params if name.endswith(_WRITES))):
+    rows, layers = [], []
+    for name in sorted(name for name in params if name.endswith(_WRITES)):
         written = _rows(params[name])
         rows.append(written)
-        blocks += [block] * len(written)
-    return np.vstack(rows), np.array(blocks)
+        layers += [int(name.split("layer_")[1].split("/")[0])] * len(written)
+    return np.vstack(rows), np.array(layers)
 
 
 def _touches(vectors: np.ndarray, reads: np.ndarray, scale: np.ndarray, tolerance: float) -> np.ndarray:
@@ -1059,7 +1059,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedded: np.ndarray,
+def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, embedded: np.ndarray,
                        reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 2) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
     `v:3 - v:4`) becomes the single direction.
@@ -1070,8 +1070,9 @@ def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedde
     that zeroes most states' coordinates (or, for a value no input reaches, as the count 0 of `length`,
     most reads' pairings, never all of them). The shear that zeroes most is taken, then the next: first
     in the states (seen by no more reads), then, for directions no state shows, in the reads. Only
-    atoms one block writes are sheared together: a Map of a Map is
-    written elsewhere and may be a bijection of it, so its states alone cannot tell them apart.
+    atoms one layer writes are sheared together (a SelectorWidth's head and MLP both write its
+    directions): a Map of a Map written in a later layer may be a bijection of it, and its states alone
+    cannot tell them apart.
     """
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
@@ -1088,7 +1089,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_blocks: np.ndarray, embedde
                 active = np.abs(coordinates[:, j]) > noise
                 if by_states != bool(active.any()):
                     continue
-                for i in np.flatnonzero((atom_blocks == atom_blocks[j]) & (np.arange(len(atoms)) != j)):
+                for i in np.flatnonzero((atom_layers == atom_layers[j]) & (np.arange(len(atoms)) != j)):
                     if by_states:
                         shear = _weighted_median(coordinates[active, i] / coordinates[active, j],
                                                  np.abs(coordinates[active, j]))
@@ -1177,7 +1178,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     token_rows = [row for row in range(tokens.shape[0]) if np.abs(tokens[row]).max() > 0]
     embedded = np.vstack([positions, tokens[token_rows]])
     scale = np.maximum(np.abs(embedded @ reads.T).max(axis=0), 0)
-    writes, blocks = _layer_writes(weights)
+    writes, layers = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
     scale = np.maximum(scale, 1e-12)
     # Layers: the writes the fewest reads see first.
@@ -1188,7 +1189,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
         order = np.lexsort((np.arange(len(units)), seen))
         taken = _independent(units[order], embedded, tolerance)
         atoms_layers = units[order][taken]
-        atom_blocks = blocks[order][taken]
+        atom_layers = layers[order][taken]
     # Inputs: `one` from the pairings with the BOS row, except for reads of BOS alone.
     pair_bos = reads @ tokens[bos]
     others = [row for row in token_rows if row != bos]
@@ -1200,7 +1201,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     atoms = np.vstack([positions, inputs, atoms_layers])
     if len(atoms_layers) > 1:
-        atoms_layers = _single_directions(atoms_layers, atom_blocks, embedded, reads / scale[:, None],
+        atoms_layers = _single_directions(atoms_layers, atom_layers, embedded, reads / scale[:, None],
                                           _states(weights), tolerance)
         atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
