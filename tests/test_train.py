@@ -258,3 +258,27 @@ def test_training_stops_at_a_non_finite_validation_loss_and_saves_nothing_from_i
         train(quick_config(data, out, steps=8, eval_every=2, checkpoint_every=2, log_every=2,
                            val_examples=2, batch_size=2))
     assert load_checkpoint(out / "last").step == 2 and load_checkpoint(out / "best").step <= 2
+
+
+def test_a_second_run_into_a_locked_out_is_refused_naming_the_holder(data, tmp_path):
+    from trade.dataset.lock import DirectoryLock, LockedError
+
+    out = tmp_path / "run"
+    out.mkdir()
+    with DirectoryLock(out, command="trade train"):  # a live run (another open file: flock refuses it)
+        with pytest.raises(LockedError, match=r"run: another `trade train` is writing here \(pid \d+ on .*, "
+                                              r"since .*\); wait for it to finish or stop it, then rerun"):
+            train(quick_config(data, out, steps=1))
+    assert sorted(p.name for p in out.iterdir()) == [".lock"]  # nothing written beside the holder's lock
+
+
+def test_a_stale_lock_from_a_killed_run_is_taken_over(data, tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    # A run killed while holding the lock: its record stays, the kernel has dropped its flock.
+    record = '{"pid": 999999999, "host": "gone", "command": "trade train", "started": "then"}'
+    (out / ".lock").write_text(record)
+    summary = train(quick_config(data, out, steps=2, eval_every=2))
+    assert summary["step"] == 2 and load_checkpoint(out / "last").step == 2
+    assert "taking over a stale lock" in capsys.readouterr().err
+    assert (out / ".lock").read_text() == ""  # released when the run ended

@@ -8,6 +8,8 @@ hidden `.NAME.HOST.PID.XXXXXXXX.tmp` file beside the target, and never a corrupt
 target. The name is unique to the writing process and says which process it
 was, so the next successful write of the same target removes the temporaries of
 writers on this host that have died, and never one that a live writer still uses.
+Directories written whole (checkpoints) follow the same scheme with
+`temporary_directory` and `replace_directory`.
 """
 
 from __future__ import annotations
@@ -83,6 +85,19 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     remove_dead_temporaries(path)
 
 
+def temporary_directory(path: str | Path) -> Path:
+    """A new empty directory beside `path`, named like `atomic_path`'s temporaries, to fill and then
+    move into place with `replace_directory`; two writers of the same `path` never share one."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(2, "the directory to write into does not exist (create it first)",
+                                str(path.parent))
+    temporary = Path(tempfile.mkdtemp(prefix=_temporary_prefix(path, os.getpid()), suffix=".tmp",
+                                      dir=path.parent))
+    os.chmod(temporary, 0o777 & ~_UMASK)  # mkdtemp's is 0o700; a checkpoint is as readable as a plain mkdir
+    return temporary
+
+
 def _temporary_prefix(path: Path, pid: int) -> str:
     return f".{path.name[:_NAME_CHARACTERS]}.{_HOST}.{pid}."
 
@@ -115,9 +130,13 @@ def remove_dead_temporaries(path: str | Path) -> list[Path]:
         match = pattern.fullmatch(name)
         if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
             continue
+        stale = path.parent / name
         with contextlib.suppress(OSError):  # another writer's clean-up may have got there first
-            (path.parent / name).unlink()
-            removed.append(path.parent / name)
+            if stale.is_dir() and not stale.is_symlink():  # a `temporary_directory`
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+            removed.append(stale)
     return removed
 
 

@@ -10,7 +10,9 @@ Layout of a checkpoint directory:
   resumed run continues exactly where it stopped.
 
 Saving writes to a temporary directory and renames it into place, so a run
-killed while saving leaves the previous checkpoint intact.
+killed while saving leaves the previous checkpoint intact. The temporary is
+unique to the process (`.NAME.HOST.PID.XXXXXXXX.tmp`, `trade.atomic`), so two
+writers never share one, and the next save removes those of writers that died.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from trade.atomic import atomic_path, recover_directory, replace_directory, write_json
+from trade.atomic import (atomic_path, recover_directory, remove_dead_temporaries, replace_directory,
+                          temporary_directory, write_json)
 from trade.model import Decompiler, ModelDimensions
 from trade.program.lambdas import LIBRARY_VERSION
 from trade.program.tokens import VOCABULARY
@@ -92,9 +95,22 @@ def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: Toke
                     rng: dict[str, torch.Tensor] | None = None) -> Path:
     """Writes a checkpoint directory atomically (temporary directory, then rename)."""
     directory = Path(directory)
-    temporary = directory.with_name(directory.name + ".tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(parents=True)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_directory(directory)
+    try:
+        _fill_checkpoint(temporary, model, tokenizer=tokenizer, train_config=train_config, step=step,
+                         metrics=metrics, state=state, optimizer=optimizer, rng=rng)
+        replace_directory(temporary, directory)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    remove_dead_temporaries(directory)
+    return directory
+
+
+def _fill_checkpoint(temporary: Path, model: Decompiler, *, tokenizer: TokenizerConfig,
+                     train_config: dict | None, step: int, metrics: dict | None, state: dict | None,
+                     optimizer: torch.optim.Optimizer | None, rng: dict[str, torch.Tensor] | None) -> None:
     model_tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     _write_tensors(model_tensors, temporary / MODEL_FILE)
     info = {
@@ -115,8 +131,6 @@ def save_checkpoint(directory: str | Path, model: Decompiler, *, tokenizer: Toke
     if training:
         _write_tensors(training, temporary / TRAINING_FILE)
     (temporary / INFO_FILE).write_text(json.dumps(info, indent=1))
-    replace_directory(temporary, directory)
-    return directory
 
 
 def _write_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:

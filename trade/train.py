@@ -17,6 +17,7 @@ learning rate is a pure function of the step.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import json
@@ -36,6 +37,7 @@ from tqdm import tqdm
 
 from trade.atomic import recover_directory, save_figure, write_json, write_text
 from trade.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from trade.dataset.lock import DirectoryLock
 from trade.dataset.read import ShardRows, iter_examples
 from trade.dataset.resident import resident_rows
 from trade.grammar import grammar_masks
@@ -465,17 +467,23 @@ def train(config: TrainConfig, on_step: Callable[[int, float], None] | None = No
     `on_step(step, loss)` is called after every optimizer step (tests use it to
     interrupt a run). A run that fails before its first checkpoint removes the
     `out` directory it created, so no half-made run directory is left behind.
+    The main process locks `out` (`DirectoryLock`): a second run into it is
+    refused, naming the first; a lock left by a killed run is taken over.
     """
     run_dir = Path(config.out)
     if run_dir.exists() and not run_dir.is_dir():
         raise TrainError(f"{run_dir}: exists and is not a directory; give a new --out")
     created = not run_dir.exists()
-    try:
-        return _train(config, on_step, run_dir)
-    except Exception:
-        if created and int(os.environ.get("RANK", "0")) == 0 and not (run_dir / "last").exists():
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
+    main = int(os.environ.get("RANK", "0")) == 0  # under torchrun, rank 0 writes for every rank
+    if main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    with DirectoryLock(run_dir, command="trade train") if main else contextlib.nullcontext():
+        try:
+            return _train(config, on_step, run_dir)
+        except Exception:
+            if created and main and not (run_dir / "last").exists():
+                shutil.rmtree(run_dir, ignore_errors=True)
+            raise
 
 
 def _train(config: TrainConfig, on_step: Callable[[int, float], None] | None, run_dir: Path) -> dict:

@@ -1,4 +1,4 @@
-"""A lock on a directory, so that two writers never build into the same dataset at once.
+"""A lock on a directory, so that two writers never build into the same dataset (or run) at once.
 
 The lock is an advisory `flock` on `DIR/.lock`, held for the life of the
 process: the kernel drops it when the process dies, however it dies, so a
@@ -25,10 +25,14 @@ class LockedError(RuntimeError):
 
 
 class DirectoryLock:
-    """`with DirectoryLock(directory):` — raises LockedError while another process holds it."""
+    """`with DirectoryLock(directory):` — raises LockedError while another process holds it.
 
-    def __init__(self, directory: str | Path):
+    `command` names the writer in the refusal (`trade generate` builds datasets, `trade train` runs).
+    """
+
+    def __init__(self, directory: str | Path, command: str = "trade generate"):
         self.path = Path(directory) / LOCK_FILE
+        self.command = command
         self.handle: int | None = None
 
     def __enter__(self) -> "DirectoryLock":
@@ -36,15 +40,16 @@ class DirectoryLock:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _holder(handle)
+            record = _read(handle)
             os.close(handle)
-            raise LockedError(f"{self.path.parent}: another `trade generate` is writing here ({holder}); "
+            command, holder = (record or {}).get("command", self.command), _describe(record)
+            raise LockedError(f"{self.path.parent}: another `{command}` is writing here ({holder}); "
                               f"wait for it to finish or stop it, then rerun") from None
         previous = _read(handle)
         if previous and previous.get("pid") != os.getpid():
             print(f"trade: taking over a stale lock on {self.path.parent} from a run that ended "
                   f"({_describe(previous)})", file=sys.stderr)
-        record = {"pid": os.getpid(), "host": socket.gethostname(),
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
                   "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
         os.ftruncate(handle, 0)
         os.pwrite(handle, json.dumps(record).encode(), 0)
@@ -71,7 +76,3 @@ def _describe(record: dict | None) -> str:
     if not record:
         return "holder unknown"
     return f"pid {record.get('pid')} on {record.get('host')}, since {record.get('started')}"
-
-
-def _holder(handle: int) -> str:
-    return _describe(_read(handle))
