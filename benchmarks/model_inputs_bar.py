@@ -23,6 +23,7 @@ renaming). "Same text" counts identical program text as well. "Wrong verdicts" c
 
     python benchmarks/model_inputs_bar.py [--only NAME ...] [--sources examples tracr_lib handwritten]
                                           [--without-output-values]
+    python benchmarks/model_inputs_bar.py --generated 400   # labels rebuilt on generated programs
 """
 
 from __future__ import annotations
@@ -251,6 +252,48 @@ def _corresponds(a: np.ndarray, b: np.ndarray, kind: VarType) -> bool:
     return len(pairs) == len(np.unique(a)) == len(np.unique(b))
 
 
+# ------------------------------------------------------------------------------- generated programs
+
+
+def label_sweep(count: int, seed: int = 7) -> None:
+    """Rebuilt residual labels against Tracr's on `count` generated programs (`trade.sampling`): how many
+    group the directions into the same variables of the same types, how many are refused, how many wrong."""
+    import dataclasses
+
+    from trade.compiling import compile_program
+    from trade.residual_labels import LabelError, infer_labels
+    from trade.sampling import SamplerConfig, sample_accepted
+
+    def groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:
+        found: dict[str, list[int]] = {}
+        categorical: dict[str, bool] = {}
+        for dim, label in enumerate(labels):
+            name, colon, _ = str(label).partition(":")
+            found.setdefault(name, []).append(dim)
+            categorical[name] = bool(colon)
+        return sorted((tuple(dims), categorical[name]) for name, dims in found.items())
+
+    same, refused, wrong = 0, [], []
+    began = time.perf_counter()
+    for index in range(count):
+        program = canonicalize(sample_accepted(seed, index, SamplerConfig()).program)
+        weights = weights_of(compile_program(program))
+        try:
+            labels, _ = infer_labels(dataclasses.replace(weights, residual_labels=None))
+        except LabelError as error:
+            refused.append(f"{index}: {error}")
+            continue
+        if groups(labels) == groups(weights.residual_labels):
+            same += 1
+        else:
+            wrong.append(str(index))
+    print(f"{count} generated programs (seed {seed}), {time.perf_counter() - began:.0f} s: {same} grouped as "
+          f"Tracr's labels, {len(refused)} refused, {len(wrong)} wrong"
+          + (f" ({', '.join(wrong)})" if wrong else ""))
+    for line in refused:
+        print(f"- refused {line}")
+
+
 # ------------------------------------------------------------------------------------------- the table
 
 
@@ -261,7 +304,12 @@ def main() -> None:
     parser.add_argument("--no-repair", action="store_true")
     parser.add_argument("--without-output-values", action="store_true",
                         help="leave out --output-values (outputs then compared up to renaming)")
+    parser.add_argument("--generated", type=int, default=0, metavar="N",
+                        help="instead: rebuilt labels against Tracr's on N generated programs")
     args = parser.parse_args()
+    if args.generated:
+        label_sweep(args.generated)
+        return
     options = DecompileOptions(repair=not args.no_repair)
     decompiler = load_decompiler()
     cases, skipped = [], []
