@@ -64,6 +64,7 @@ class Case:
     may_create: tuple[str, ...] = ()  # file names a failing command may leave (a released lock)
     file_size_limit: int | None = None  # RLIMIT_FSIZE for the command: a disk that fills up
     hold_lock: str | None = None  # a directory whose generate lock a live process holds
+    names: str | None = None  # text the error line must hold (the file it is about, the reason)
 
     @property
     def group(self) -> str:
@@ -429,7 +430,7 @@ def _weights_case(name: str, make_file: Callable[[Path], None], command: str) ->
         if command == "decompile":
             return ["decompile", str(path), "--checkpoint", str(BASE / "ckpt"), "--no-repair"]
         return ["transform", str(path), "-o", str(scratch / "out.npz"), "--rotate"]
-    return Case(f"weights:{name}:{command}", make)
+    return Case(f"weights:{name}:{command}", make, names="model.npz")
 
 
 # ---------------------------------------------------------------- program text
@@ -559,6 +560,8 @@ def _other_cases() -> list[Case]:
         _command("train:too-few-rows-for-a-batch",
                  "train --data {s}/data --out {s}/run --batch-size 1000 " + TRAIN_ONE_STEP,
                  _copy_base("data")),
+        _command("train:locked-by-a-live-run", "train --data {base}/data --out {s}/run " + TRAIN_ONE_STEP,
+                 _mkdir("run"), hold_lock="run", names="another `trade train` is writing here"),
         _command("evaluate:programs-dir-missing", EVALUATE_PROGRAMS),
         _command("evaluate:programs-dir-empty", EVALUATE_PROGRAMS, _mkdir("p")),
         _command("evaluate:directory-named-bad.rasp", EVALUATE_PROGRAMS, _mkdir("p", "bad.rasp")),
@@ -568,6 +571,10 @@ def _other_cases() -> list[Case]:
         _command("generate:n-zero", "generate --n 0 --out {s}/d"),
         _command("generate:shard-size-negative", "generate --n 4 --shard-size -1 --out {s}/d"),
         _command("generate:workers-zero", "generate --n 4 --workers 0 --out {s}/d"),
+        _command("generate:vocab-strings", "generate --n 2 --out {s}/d --vocab a,b",
+                 names="lambdas are numeric"),
+        _command("generate:vocab-partly-strings", "generate --n 2 --out {s}/d --vocab 0,1,b",
+                 names="lambdas are numeric"),
         _command("generate:other-settings", "generate --n 3 --seed 9 --out {s}/data", _copy_base("data"),
                  may_create=(".lock",)),
         _command("generate:corrupt-manifest-on-resume", "generate --n 20 --seed 3 --out {s}/data",
@@ -725,6 +732,8 @@ def run_case(case: Case, scratch: Path) -> Outcome:
         problems.append(f"{len(lines)} stderr lines, not one 'trade: error:' line")
     elif "internal error" in lines[0] or "out of memory" in lines[0]:
         problems.append("unchecked input reached the code (internal error / out of memory)")
+    elif case.names is not None and case.names not in lines[0]:
+        problems.append(f"the error does not say {case.names!r}")
     if peak_rss >= RSS_LIMIT_BYTES:
         problems.append(f"peak RSS {peak_rss / 2**20:.0f} MB")
     if seconds >= TIME_LIMIT_S:

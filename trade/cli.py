@@ -146,6 +146,10 @@ def cmd_generate(args: argparse.Namespace) -> None:
     from trade.sampling import SamplerConfig
 
     sampler = SamplerConfig(compile=_compile_config(args), compile_timeout=args.compile_timeout)
+    if not all(isinstance(token, int) for token in sampler.compile.vocab):
+        raise UserError(f"--vocab '{args.vocab}': `trade generate` needs integer tokens (e.g. --vocab 0,1,2,3) "
+                        f"because the generator's lambdas are numeric (x + 1, x > 2, ...); string "
+                        f"vocabularies are decompiled, not generated")
     if args.only_split not in (None, "train", "validation", "test"):
         raise UserError(f"--only-split must be train, validation or test, not '{args.only_split}'")
     if args.n < 1 or (args.shard_size is not None and args.shard_size < 1) or args.workers < 1:

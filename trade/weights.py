@@ -188,7 +188,10 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
                     shape, fortran, dtype = _npy_header(handle, name)
                 if dtype.hasobject:
                     raise WeightsError(f"{path}: holds pickled objects, which TraDe never loads")
-                check_key(name)
+                try:
+                    check_key(name)
+                except WeightsError as error:
+                    raise WeightsError(f"{path}: {error}") from None
                 if dtype.kind == "U" and name != CONFIG_KEY or dtype.kind not in "fiuU":
                     raise WeightsError(f"{path}: '{name}' has dtype {dtype}, expected numbers")
                 problem = array_limits(name, shape, dtype)
