@@ -2,9 +2,10 @@
 
 Each program of `examples/*.rasp` (compiled by `trade compile`) and of the suites `examples/tracr_lib` and
 `examples/handwritten` (compiled by Tracr's own `compile_rasp_to_model`, string vocabularies among them) is
-decompiled from its labelled model, the reference, and from three inputs that carry no residual labels:
-a plain `.npz` and a plain `.safetensors` of its `module/name` arrays, and the Tracr model converted to a
-TransformerLens state_dict + config as TransformerLens's Tracr demo builds it. The unlabelled inputs get
+decompiled from its labelled model, the reference, and from four inputs that carry no residual labels:
+a plain `.npz` and a plain `.safetensors` of its `module/name` arrays, and the Tracr model converted to
+TransformerLens as TransformerLens's Tracr demo builds it: saved as a state_dict + config
+(`TransformerLens`), and as a live `HookedTransformer` (`HookedTransformer`). The unlabelled inputs get
 the flags a user would pass: `--vocab`, `--max-seq-len`, `--bos` and `--output-values` (as the keyword
 options of `trade.decompile`). The reference is the `trade compile` file for `examples/*.rasp` (its
 TransformerLens round trip is checked against Tracr's own model of the same program) and the Tracr model
@@ -19,7 +20,8 @@ one-to-one correspondence on every input and position: equal for numerical varia
 related by one bijection for a categorical variable, and equal for the output (its values are given by
 `--output-values`; with `--without-output-values` they are left out, and the output too is compared up to
 renaming). "Same text" counts identical program text as well. "Wrong verdicts" counts `exact` or
-`equivalent` results whose outputs differ from the reference program's on those inputs.
+`equivalent` results whose outputs differ from the reference program's on those inputs. The seconds of
+`HookedTransformer` include building it (and, once, importing torch and TransformerLens).
 
     python benchmarks/model_inputs_bar.py [--only NAME ...] [--sources examples tracr_lib handwritten]
                                           [--without-output-values]
@@ -43,11 +45,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from trade.decompile import DecompileOptions, decompile, load_decompiler
-from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens_state, write_safetensors
+from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens, tracr_to_lens_state, write_safetensors
 from trade.program.program import Op, Program, VarType, canonicalize
 from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tracr
 
-UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens")
+UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens", "HookedTransformer")
+LENS_KINDS = ("TransformerLens", "HookedTransformer")
 SOURCES = {"examples": "examples", "tracr_lib": "examples/tracr_lib", "handwritten": "examples/handwritten"}
 
 
@@ -137,16 +140,19 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, ou
     if case.lens_reference is not None:
         lens_reference = decompile(case.lens_reference, decompiler, options)
     config = case.reference.compile_config
-    for kind, path in zip(UNLABELLED, (".plain.npz", ".plain.safetensors", ".lens.safetensors")):
+    sources = {"plain .npz": stem.with_suffix(".plain.npz"), "plain .safetensors": stem.with_suffix(
+        ".plain.safetensors"), "TransformerLens": stem.with_suffix(".lens.safetensors")}
+    for kind in UNLABELLED:
         began = time.perf_counter()
         try:
-            result = decompile(stem.with_suffix(path), decompiler, options, **flags)
+            source = sources[kind] if kind in sources else tracr_to_lens(case.tracr)  # a live model
+            result = decompile(source, decompiler, options, **flags)
         except Exception as error:  # a crash is a failure to report, not to hide
             outcomes[kind] = Outcome("error", False, False, False, time.perf_counter() - began,
                                      f"{type(error).__name__}: {str(error)[:160]}")
             continue
         seconds = time.perf_counter() - began
-        against = lens_reference if kind == "TransformerLens" else reference
+        against = lens_reference if kind in LENS_KINDS else reference
         difference = program_difference(against.program, result.program, config, output_values)
         why = []
         if result.verdict != against.verdict:
