@@ -7,21 +7,24 @@ writes every direction in a recognisable way:
 - the token embedding writes `one` in every row and one `tokens:{value}`
   direction per row (rows in the order of the compile settings' tokens);
 - the position embedding writes `indices:{i}` from its second row on;
-- every other direction is written by one attention head or one block of MLP
-  neurons, layer by layer: a head writes one variable (or, reading only BOS,
-  the scratch direction of a SelectorWidth, whose MLP in the same layer writes
-  the count); an MLP layer's neurons are split into blocks by the variables
-  they read and by Tracr's neuron order (one neuron per input value, or per
-  pair of values, in increasing order; a numerical Map's discretising
-  neurons after a constant one), and each block writes one variable.
+- every other direction is written by one attention head or one of the MLPs Tracr joined into a
+  layer's MLP, layer by layer: a head writes one variable (or, reading only BOS, the scratch
+  direction of a SelectorWidth, whose MLP in the same layer writes the count). Tracr joins a layer's
+  MLPs by sorting their hidden neurons by name, so each MLP's neurons lie together, and each kind of
+  MLP shows in its neurons (`_Labeller.mlp_blocks`): a categorical Map has one neuron per output
+  value, reading the input values mapped to it; a numerical Map's discretising neurons end with a
+  neuron that reads `one` alone; a SequenceMap has one neuron per pair of values. Where one layer's
+  weights leave it open (0/1 numerical Maps of one input side by side look like one lookup; a
+  one-value variable looks numerical), the blocks that read the directions decide (`_how_read`).
 
 Values: an Aggregate's output directions copy its input's values (through the
 head's OV circuit), a SelectorWidth counts 0, 1, ...; a Map's categorical
 outputs are not in the weights, so they are numbered 0, 1, ... in Tracr's order
 (`UNKNOWN_VALUES` says so), except the output's where `output_values` are given.
 Names are made up so that they sort as the originals did around `indices`,
-`one` and `tokens`: recompiling a reading with them lays the stream out as
-given, so `exact` can still be checked array by array.
+`one` and `tokens`, and so that each layer's hidden neurons sort as given:
+recompiling a reading with them lays the stream and the MLPs out as given, so
+`exact` can still be checked array by array.
 """
 
 from __future__ import annotations
