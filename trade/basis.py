@@ -1053,14 +1053,64 @@ def _states(weights: ModelWeights) -> np.ndarray:
     return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
 
 
+def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The count directions of every SelectorWidth, as rows (in the given coordinates), and their layers.
+
+    Tracr's SelectorWidth MLP, after its head has written the scratch direction s, has a unit that reads
+    BOS and writes `-v:0 - s` (first in the layer's MLP), then a run of pairs that read s and write
+    `v:k - v:k+1` and its negation (from the largest count down), then one unit that writes `v:N`. The
+    hidden units keep their order under any change of residual basis, so the counts follow:
+    `v:0 = -w - s`, then each next count is the last minus its step; the last must match its unit.
+    """
+    params = weights.params
+    found, layers = [], []
+    for layer in range(weights.num_layers):
+        heads = np.asarray(params[f"transformer/layer_{layer}/attn/linear/w"], dtype=np.float64)
+        first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        second = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_2/w"], dtype=np.float64)
+        if not heads.size or not first.size:
+            continue
+        pairing = np.abs(heads @ first)  # [head rows, units]
+        for row in np.flatnonzero(np.abs(heads).max(axis=1) > 0):
+            readers = np.flatnonzero(pairing[row] > 0.1 * max(pairing[row].max(), 1e-12))
+            if len(readers) < 2 or len(readers) % 2 or readers[-1] - readers[0] + 1 != len(readers):
+                continue
+            start, end = int(readers[0]), int(readers[-1]) + 1
+            if end >= second.shape[0]:
+                continue
+            steps, last = second[start:end:2], second[end]
+            if np.abs(steps + second[start + 1:end:2]).max() > tolerance * np.abs(steps).max():
+                continue
+            # The BOS unit (first in the layer's MLP, wherever the SelectorWidth's run is): its write
+            # plus s lies in the span of the counts, which the steps and the last count span.
+            span = np.linalg.qr(np.vstack([steps, last]).T)[0]
+            others = [unit for unit in range(second.shape[0]) if not start <= unit <= end]
+            if not others:
+                continue
+            moved = second[others] + heads[row]
+            left = np.linalg.norm(moved - (moved @ span) @ span.T, axis=1)
+            bos = others[int(np.argmin(left))]
+            if left.min() > 10 * tolerance * np.linalg.norm(heads[row]):
+                continue
+            values = [-second[bos] - heads[row]]
+            for step in steps[::-1]:
+                values.append(values[-1] - step)
+            if np.abs(values[-1] - last).max() > 10 * tolerance * max(np.abs(last).max(), 1e-12):
+                continue
+            found += values
+            layers += [layer] * len(values)
+    return np.array(found).reshape(-1, weights.d_model), np.array(layers, dtype=int)
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, embedded: np.ndarray,
-                       reads: np.ndarray, states: np.ndarray, tolerance: float, sweeps: int = 2) -> np.ndarray:
+def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: np.ndarray,
+                       embedded: np.ndarray, reads: np.ndarray, states: np.ndarray, tolerance: float,
+                       sweeps: int = 2) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
     `v:3 - v:4`) becomes the single direction.
 
@@ -1087,7 +1137,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, embedde
             best = None
             for j in range(len(atoms)):
                 active = np.abs(coordinates[:, j]) > noise
-                if by_states != bool(active.any()):
+                if fixed[j] or by_states != bool(active.any()):
                     continue
                 for i in np.flatnonzero((atom_layers == atom_layers[j]) & (np.arange(len(atoms)) != j)):
                     if by_states:
@@ -1181,15 +1231,18 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     writes, layers = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
     scale = np.maximum(scale, 1e-12)
-    # Layers: the writes the fewest reads see first.
+    # Layers: a SelectorWidth's counts as Tracr writes them, then the writes the fewest reads see.
     atoms_layers = np.zeros((0, d))
     if len(writes):
+        counts, count_layers = _selector_width_values(weights, tolerance)
         units = writes / np.linalg.norm(writes, axis=1, keepdims=True)
         seen = _touches(units, reads, scale, tolerance).sum(axis=1)
         order = np.lexsort((np.arange(len(units)), seen))
-        taken = _independent(units[order], embedded, tolerance)
-        atoms_layers = units[order][taken]
-        atom_layers = layers[order][taken]
+        candidates = np.vstack([counts, units[order]])
+        taken = _independent(candidates, embedded, tolerance)
+        atoms_layers = candidates[taken]
+        atom_layers = np.r_[count_layers, layers[order]][taken]
+        fixed = np.array(taken) < len(counts)
     # Inputs: `one` from the pairings with the BOS row, except for reads of BOS alone.
     pair_bos = reads @ tokens[bos]
     others = [row for row in token_rows if row != bos]
@@ -1201,7 +1254,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     atoms = np.vstack([positions, inputs, atoms_layers])
     if len(atoms_layers) > 1:
-        atoms_layers = _single_directions(atoms_layers, atom_layers, embedded, reads / scale[:, None],
+        atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, reads / scale[:, None],
                                           _states(weights), tolerance)
         atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
