@@ -260,6 +260,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         if not data_examples:
             raise UserError(f"{args.data}: no programs of split '{args.split}' (the dataset is empty "
                             f"or has none of that split; try --split train)")
+    if args.programs and Path(args.programs).is_dir():  # a bad program fails here, before the model loads
+        for path in sorted(Path(args.programs).glob("*.rasp")):
+            if path.is_file():
+                read_program_file(str(path))
     from trade.evaluate import load_programs_dir
     from trade.decompile import DEFAULT_CHECKPOINT
     from trade.evaluate_model import ALL_MODES, EvaluationJob, evaluate_checkpoint
