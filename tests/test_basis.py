@@ -82,6 +82,40 @@ def test_mixing_keeps_outputs_and_never_gets_a_wrong_verdict(accepted_programs, 
         assert _equivalent(program, result.program, weights.compile_config)
 
 
+HIST = "same_tok = Select(tokens, tokens, EQ)\nhist = SelectorWidth(same_tok)\n"
+
+
+def test_a_selector_widths_counts_are_read_from_its_units_in_order():
+    weights = weights_of(compile_program(parse_program(HIST)))
+    counts, layers = basis._selector_width_values(weights, 1e-3)
+    names = [weights.residual_labels[int(abs(row).argmax())] for row in counts]
+    assert names == [f"hist:{count}" for count in range(6)] or names == [f"v2_2:{count}" for count in range(6)]
+    assert (abs(counts).sum(axis=1) == 1).all() and (counts.max(axis=1) == 1).all()
+    assert list(layers) == [0] * 6
+
+
+@pytest.mark.parametrize("source", [REVERSE, HIST])
+@pytest.mark.parametrize("seed", [0, 7])
+def test_a_mixed_basis_is_recovered_and_read_exactly(decompiler, source, seed):
+    program = parse_program(source)
+    weights = _plain(program)
+    mixed = transform.mix(weights, seed)
+    assert not basis.is_one_hot(mixed) and transform.same_outputs(weights, mixed)
+    result = decompile(mixed, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
+def test_noise_on_a_compiled_model_is_read_in_its_own_basis(decompiler):
+    program = parse_program(HIST)
+    weights = _plain(program)
+    noisy = transform.add_noise(weights, 1e-4, 0)
+    assert transform.same_outputs(weights, noisy)
+    result = decompile(noisy, decompiler)
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
 def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
     program = parse_program(REVERSE)
     weights = _plain(program)
