@@ -1061,6 +1061,7 @@ def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.
     `v:k - v:k+1` and its negation (from the largest count down), then one unit that writes `v:N`. The
     hidden units keep their order under any change of residual basis, so the counts follow:
     `v:0 = -w - s`, then each next count is the last minus its step; the last must match its unit.
+    SelectorWidths of one layer may share the BOS unit (`_counts_from_units`).
     """
     params = weights.params
     found, layers = [], []
@@ -1070,36 +1071,53 @@ def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.
         second = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_2/w"], dtype=np.float64)
         if not heads.size or not first.size:
             continue
+        runs = []  # (scratch direction, first unit, last count's unit, steps)
         pairing = np.abs(heads @ first)  # [head rows, units]
         for row in np.flatnonzero(np.abs(heads).max(axis=1) > 0):
             readers = np.flatnonzero(pairing[row] > 0.1 * max(pairing[row].max(), 1e-12))
             if len(readers) < 2 or len(readers) % 2 or readers[-1] - readers[0] + 1 != len(readers):
                 continue
             start, end = int(readers[0]), int(readers[-1]) + 1
-            if end >= second.shape[0]:
+            steps = second[start:end:2]
+            if end < second.shape[0] and \
+                    np.abs(steps + second[start + 1:end:2]).max() <= tolerance * np.abs(steps).max():
+                runs.append((heads[row], start, end, steps))
+        inside = {unit for _, start, end, _ in runs for unit in range(start, end + 1)}
+        others = [unit for unit in range(second.shape[0]) if unit not in inside]
+        for group in [[run] for run in runs] + ([runs] if len(runs) > 1 else []):
+            counts = _counts_from_units(group, second, others, tolerance)
+            if counts is None or any(np.allclose(counts[0], value) for value in found):
                 continue
-            steps, last = second[start:end:2], second[end]
-            if np.abs(steps + second[start + 1:end:2]).max() > tolerance * np.abs(steps).max():
-                continue
-            # The BOS unit (first in the layer's MLP, wherever the SelectorWidth's run is): its write
-            # plus s lies in the span of the counts, which the steps and the last count span.
-            span = np.linalg.qr(np.vstack([steps, last]).T)[0]
-            others = [unit for unit in range(second.shape[0]) if not start <= unit <= end]
-            if not others:
-                continue
-            moved = second[others] + heads[row]
-            left = np.linalg.norm(moved - (moved @ span) @ span.T, axis=1)
-            bos = others[int(np.argmin(left))]
-            if left.min() > 10 * tolerance * np.linalg.norm(heads[row]):
-                continue
-            values = [-second[bos] - heads[row]]
-            for step in steps[::-1]:
-                values.append(values[-1] - step)
-            if np.abs(values[-1] - last).max() > 10 * tolerance * max(np.abs(last).max(), 1e-12):
-                continue
-            found += values
-            layers += [layer] * len(values)
+            found += counts
+            layers += [layer] * len(counts)
     return np.array(found).reshape(-1, weights.d_model), np.array(layers, dtype=int)
+
+
+def _counts_from_units(runs: list, second: np.ndarray, others: list[int], tolerance: float
+                       ) -> list[np.ndarray] | None:
+    """The counts of the SelectorWidths in `runs` (one, or several that share one BOS unit writing
+    `-(v:0 + s)` for each), or None where their units do not fit Tracr's layout."""
+    if not others:
+        return None
+    bases = [np.vstack([steps, second[end]]) for _, _, end, steps in runs]  # each spans its counts
+    spans = np.vstack(bases)
+    moved = second[others] + sum(scratch for scratch, _, _, _ in runs)
+    coefficients = np.linalg.lstsq(spans.T, moved.T, rcond=None)[0].T  # [others, span rows]
+    left = np.linalg.norm(moved - coefficients @ spans, axis=1)
+    best = int(np.argmin(left))
+    if left[best] > 10 * tolerance * max(np.linalg.norm(moved[best]), 1e-12):
+        return None
+    out, place = [], 0
+    for (scratch, start, end, steps), rows in zip(runs, bases):
+        values = [-(coefficients[best, place:place + len(rows)] @ rows)]  # this one's v:0
+        place += len(rows)
+        for step in steps[::-1]:
+            values.append(values[-1] - step)
+        last = second[end]
+        if np.abs(values[-1] - last).max() > 10 * tolerance * max(np.abs(last).max(), 1e-12):
+            return None
+        out += values
+    return out
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
