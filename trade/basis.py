@@ -499,7 +499,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
     else:  # the embeddings' inner products are not integers: not a rotation
         tolerance = OBLIQUE_TOLERANCE
         atoms = oblique_atoms(weights, tolerance)
-    if np.linalg.cond(atoms) > 1e3:
+    if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     atoms, fixed = _sign_and_order(weights, atoms)
     snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
