@@ -6,31 +6,44 @@ spread over the whole stream, and TraDe's readers of the dataflow see nothing.
 The one-hot basis is still written in the weights: the embeddings, each head's
 output rows and each MLP's output rows write residual vectors, and the query,
 key, value and first MLP matrices (and the unembedding) read them; in the
-one-hot basis each of these vectors is a few basis directions. So the basis
-directions are recovered by peeling: the vector whose direction touches the
-fewest others is a basis direction (a sum of two touches what both touch);
-once found, it is projected out of every vector, and what remains of
-`v2:4 - v2:5` after `v2:5` is `v2:4`. For a rotation the basis is orthonormal
-in the given coordinates, and reads and writes live in the same space.
+one-hot basis each of these vectors is a few basis directions.
+
+- Rotations (`orthonormal_atoms`): the basis is orthonormal in the given
+  coordinates, and reads and writes live in the same space. The directions are
+  recovered by peeling: the vector whose direction touches the fewest others is
+  a basis direction (a sum of two touches what both touch); once found, it is
+  projected out of every vector, and what remains of `v2:4 - v2:5` after `v2:5`
+  is `v2:4`.
+- Any invertible change of basis (`oblique_atoms`): writes move by M and reads
+  by M^-1, so no inner product of the given coordinates means anything; only the
+  pairing of a write with a read does. The written vectors that the fewest reads
+  see are single directions; a SelectorWidth's counts follow from the order of
+  its MLP's units; the inputs follow Tracr's layout (position rows, token rows
+  `tokens:v + one`); directions written only in combinations are sheared apart
+  where that makes the residual states sparser.
+- Noise on a compiled model (`_near_one_hot`): its own basis, snapped.
 
 The recovered directions are then signed (reads positive), ordered (the inputs
 as Tracr lays them out, matched by their embedding rows; a variable's values by
 the order of the hidden units or head dimensions that read them, which a
-change of residual basis leaves alone; the output by its unembedding), grouped
-into variables (`trade.skeleton.infer_labels`), and the weights are snapped:
-entries below the noise are set to 0, the others to the nearest fraction of
-small denominator (Tracr's constants are such fractions). The existing
-pipeline decompiles the result.
+change of residual basis leaves alone, or that write them where nothing reads
+a value; the output by its unembedding), grouped into variables
+(`trade.skeleton.infer_labels`), and the weights are snapped: entries below
+the noise are set to 0, the others to the nearest fraction of small
+denominator (Tracr's constants are such fractions). The existing pipeline
+decompiles the result.
 
-Verdicts on a transformed model (`verdict_on_given`): `equivalent` runs the
-GIVEN model on every input (through its unembedding) against the candidate;
-`exact` means that a change of basis, found by least squares between the
-candidate's recompiled weights and the given ones, maps one onto the other with
-every entry within `EXACT_TOLERANCE` of its matrix's largest entry.
+Verdicts on a transformed model (`verdict_on_given`): `exact` means that a
+change of basis, found by least squares between the candidate's recompiled
+weights and the given ones, maps one onto the other (the read-out included)
+with every entry within `EXACT_TOLERANCE` of its matrix's largest entry, and
+the given model shows the candidate's outputs (where it maps within float
+rounding, `SAME_WEIGHTS`, the two are one function and no run is needed);
+`equivalent` runs the GIVEN model on every input (through its unembedding)
+against the candidate.
 
-Not handled: a mixed (non-orthogonal) basis, where reads transform by M^-1
-and writes by M and the two sides must be paired; compressed streams (fewer
-directions than variables' values). Both are reported as unrecovered.
+Not handled: compressed streams (fewer directions than variables' values) are
+reported as unrecovered, and the decoder alone reads them.
 """
 
 from __future__ import annotations
