@@ -58,8 +58,8 @@ EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a ch
 SAME_WEIGHTS = 1e-5  # differences this small (of each matrix's largest entry) are float rounding alone
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
-OBLIQUE_TOLERANCE = 1e-3
-NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it  # relative size below which a pairing of a mixed model's write and read is 0
+OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
+NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -1035,23 +1035,6 @@ def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) ->
     return taken
 
 
-def _sparsest_in_class(atom: np.ndarray, others: np.ndarray, reads: np.ndarray) -> np.ndarray:
-    """`atom` plus the combination of `others` that reads see least (least total |pairing|: a linear
-    program)."""
-    from scipy.optimize import linprog
-
-    base, shift = reads @ atom, reads @ others.T  # [reads], [reads, others]
-    count, size = shift.shape
-    cost = np.r_[np.zeros(size), np.ones(count)]
-    bound = np.block([[shift, -np.eye(count)], [-shift, -np.eye(count)]])
-    result = linprog(cost, A_ub=bound, b_ub=np.r_[-base, base],
-                     bounds=[(None, None)] * size + [(0, None)] * count, method="highs")
-    return atom if result.status != 0 else atom + result.x[:size] @ others
-
-
-STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes (all, where fewer)
-
-
 def _states(weights: ModelWeights) -> np.ndarray:
     """Final residual streams (every position) on every input, or a seeded sample of `STATE_INPUTS`, as
     rows: every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
@@ -1236,10 +1219,11 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
     anything; only the pairing of a write with a read does (it is the one-hot model's).
 
-    - Layers' directions: the written vectors (head and MLP output rows) that the fewest reads see are
-      one-hot writes; they are taken in that order while independent. A direction that is only ever
-      written in a combination (a SelectorWidth's `v:3 - v:4`) is then turned, within the span of the
-      other atoms, into the vector the fewest reads see (`_sparsest_in_class`).
+    - Layers' directions: a SelectorWidth's counts from its MLP's units (`_selector_width_values`),
+      then the written vectors (head and MLP output rows) that the fewest reads see: one-hot writes,
+      taken in that order while independent. A direction only ever written in a combination is then
+      sheared apart from the others its layer writes (`_single_directions`).
+    - Directions nothing writes (`_completion`): PAD, and values that are read but never written.
     - The inputs, as Tracr lays them out: position rows are `indices:i`; every token row is
       `tokens:v + one`. A read's coordinate on `one` is its pairing with the BOS row (no read but a
       BOS key, value or counter reads `tokens:BOS`, and those read nothing else); `one` is the
