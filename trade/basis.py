@@ -81,9 +81,11 @@ def is_one_hot(weights: ModelWeights) -> bool:
 
 def _near_one_hot(weights: ModelWeights, slack: float = 0.1) -> bool:
     """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis."""
-    return all(np.abs(np.asarray(weights.params[name]) - np.round(np.asarray(weights.params[name]))).max() < slack
-               and set(np.unique(np.round(np.asarray(weights.params[name])))) <= {0.0, 1.0}
-               for name in ("token_embed/embeddings", "pos_embed/embeddings"))
+    for name in ("token_embed/embeddings", "pos_embed/embeddings"):
+        value = np.asarray(weights.params[name], dtype=np.float64)
+        if np.abs(value - np.round(value)).max() >= slack or not set(np.unique(np.round(value))) <= {0.0, 1.0}:
+            return False
+    return True
 
 
 @dataclasses.dataclass
