@@ -83,7 +83,8 @@ def _near_one_hot(weights: ModelWeights, slack: float = 0.1) -> bool:
     """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis."""
     for name in ("token_embed/embeddings", "pos_embed/embeddings"):
         value = np.asarray(weights.params[name], dtype=np.float64)
-        if np.abs(value - np.round(value)).max() >= slack or not set(np.unique(np.round(value))) <= {0.0, 1.0}:
+        rounded = np.round(value)
+        if np.abs(value - rounded).max() >= slack or not set(np.unique(rounded)) <= {0.0, 1.0}:
             return False
     return True
 
@@ -925,8 +926,8 @@ def decompile_transformed(model, decompiler=None, options=None):
         if recovery is None or verdict in (EXACT, EQUIVALENT) or outputs_kept():
             return note
         differ, total = differences[0]
-        return (f"noise beyond the limit: the given model's outputs differ from those of the nearest compiled "
-                f"model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
+        return (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
+                f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
     recover_seconds = time.perf_counter() - began
     references = []  # the given model run on every input: built once, where a verdict needs a run
 
@@ -1035,6 +1036,9 @@ def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) ->
             taken.append(index)
             basis = np.vstack([basis, rest / np.linalg.norm(rest)])
     return taken
+
+
+STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes (all, where fewer)
 
 
 def _states(weights: ModelWeights) -> np.ndarray:
@@ -1163,7 +1167,8 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
                         read = np.abs(pairings[:, i]) > tolerance
                         if not read.any():
                             continue
-                        shear = _weighted_median(-pairings[read, j] / pairings[read, i], np.abs(pairings[read, i]))
+                        shear = _weighted_median(-pairings[read, j] / pairings[read, i],
+                                                 np.abs(pairings[read, i]))
                     if abs(shear) <= tolerance:
                         continue
                     moved = coordinates[:, i] - shear * coordinates[:, j]
