@@ -42,7 +42,7 @@ def _timed(command: list[str]) -> float:
 
 
 def _writing(directory: Path) -> set[tuple[str, int, int]]:
-    """The temporaries in `directory` (atomic writes' `.NAME.*.tmp` files, checkpoints' `NAME.tmp` and
+    """The temporaries in `directory` (atomic writes' `.NAME.*.tmp` files, checkpoints' `.NAME.*.tmp` and
     `NAME.old` directories), each with its inode and change time, which tell a new one from an old one."""
     try:
         entries = [entry for entry in os.scandir(directory) if entry.name.endswith((".tmp", ".old"))]
