@@ -130,3 +130,18 @@ def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
     result = decompile(loud, decompiler)
     assert result.verdict == "unverified"
     assert "noise beyond the limit" in result.reason or "no one-hot basis" in result.reason
+
+
+def test_a_verdict_on_a_transformed_model_always_runs_it():
+    """Weights within float rounding of a compiled model's are no proof: Tracr's models are fragile."""
+    program = parse_program(REVERSE)
+    weights = _plain(program)
+    given = transform.rotate(weights, 3)
+    runs = []
+
+    def reference():
+        runs.append(1)
+        return basis.given_reference(given, basis.recover(given).weights)
+
+    verdict, reason = basis.verdict_on_given(program, given, reference)
+    assert verdict == "exact" and runs == [1], reason
