@@ -900,12 +900,10 @@ def decompile_transformed(model, decompiler=None, options=None):
         if recovery is None:
             return False
         if not differences:
-            from trade.transform import decoded_outputs, model_outputs
+            from trade.transform import differing_outputs, model_outputs
 
-            shown = decoded_outputs(given, model_outputs(given))
-            clean = decoded_outputs(given, model_outputs(recovery.readout))
-            differences.append((sum(int(np.sum(a != b)) for a, b in zip(shown, clean)),
-                                sum(a.size for a in shown)))
+            shown, clean = model_outputs(given), model_outputs(recovery.readout)
+            differences.append(differing_outputs(given, shown, clean))
         return differences[0][0] == 0
 
     def noted(verdict: str) -> str:

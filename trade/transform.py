@@ -228,24 +228,37 @@ def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
                                                                                       config.max_seq_len)]
 
 
-NUMERICAL_TOLERANCE = 1e-2  # as trade.verify's: numerical outputs agree on this grid
+NUMERICAL_TOLERANCE = 1e-2  # as trade.verify's: numerical outputs within this agree
+
+
+def _numerical(weights: ModelWeights, outputs: list[np.ndarray]) -> bool:
+    return weights.output_values is None or bool(outputs and outputs[0].shape[-1] == 1)
 
 
 def decoded_outputs(weights: ModelWeights, outputs: list[np.ndarray]) -> list[np.ndarray]:
     """Outputs as Tracr decodes them: the argmax direction (categorical) or the value (numerical)."""
-    if weights.output_values is None or (outputs and outputs[0].shape[-1] == 1):
-        return [np.round(out[..., 0] / NUMERICAL_TOLERANCE) for out in outputs]  # equal within the tolerance
+    if _numerical(weights, outputs):
+        return [out[..., 0] for out in outputs]
     return [np.where(out.max(axis=-1) > 0.5, out.argmax(axis=-1), -1) for out in outputs]  # -1: None
+
+
+def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: list[np.ndarray]
+                      ) -> tuple[int, int]:
+    """(outputs that differ, outputs) between two runs of models with `weights`' read-out: categorical
+    ones by their decoded value, numerical ones beyond `NUMERICAL_TOLERANCE` (as `trade.verify` does;
+    rounding both to a grid would call 0.125 and 0.1250001 different)."""
+    a, b = decoded_outputs(weights, first), decoded_outputs(weights, second)
+    if _numerical(weights, first):
+        differ = sum(int(np.sum(np.abs(x - y) > NUMERICAL_TOLERANCE)) for x, y in zip(a, b))
+    else:
+        differ = sum(int(np.sum(x != y)) for x, y in zip(a, b))
+    return differ, sum(x.size for x in a)
 
 
 def output_agreement(original: ModelWeights, transformed: ModelWeights) -> float:
     """Share of (input, position) outputs the transformed model decodes as the original does."""
-    same = total = 0
-    for a, b in zip(decoded_outputs(original, model_outputs(original)),
-                    decoded_outputs(original, model_outputs(transformed))):
-        same += int(np.sum(a == b))
-        total += a.size
-    return same / max(total, 1)
+    differ, total = differing_outputs(original, model_outputs(original), model_outputs(transformed))
+    return 1.0 - differ / max(total, 1)
 
 
 def same_outputs(original: ModelWeights, transformed: ModelWeights) -> bool:
