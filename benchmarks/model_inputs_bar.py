@@ -268,16 +268,8 @@ def label_sweep(count: int, seed: int = 7) -> None:
 
     from trade.compiling import compile_program
     from trade.residual_labels import LabelError, infer_labels
+    from trade.residual_labels import variable_groups as groups
     from trade.sampling import SamplerConfig, sample_accepted
-
-    def groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:
-        found: dict[str, list[int]] = {}
-        categorical: dict[str, bool] = {}
-        for dim, label in enumerate(labels):
-            name, colon, _ = str(label).partition(":")
-            found.setdefault(name, []).append(dim)
-            categorical[name] = bool(colon)
-        return sorted((tuple(dims), categorical[name]) for name, dims in found.items())
 
     same, refused, wrong = 0, [], []
     began = time.perf_counter()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from trade.compiling import compile_program
 from trade.program.program import canonicalize
 from trade.program.text import parse_program
-from trade.residual_labels import LabelError, infer_labels
+from trade.residual_labels import LabelError, infer_labels, variable_groups
 from trade.sampling import SamplerConfig, sample_accepted
 from trade.weights import ModelWeights, weights_of, weights_of_tracr
 
@@ -44,24 +44,13 @@ HARD_CASES = {
 }
 
 
-def groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:
-    """The residual directions of each variable, and whether it is categorical (labels `name:value`)."""
-    found: dict[str, list[int]] = {}
-    categorical: dict[str, bool] = {}
-    for dim, label in enumerate(labels):
-        name, colon, _ = str(label).partition(":")
-        found.setdefault(name, []).append(dim)
-        categorical[name] = bool(colon)
-    return sorted((tuple(dims), categorical[name]) for name, dims in found.items())
-
-
 def unlabelled(weights: ModelWeights) -> ModelWeights:
     return dataclasses.replace(weights, residual_labels=None)
 
 
 def check(weights: ModelWeights) -> None:
     labels, _ = infer_labels(unlabelled(weights))
-    assert groups(labels) == groups(weights.residual_labels)
+    assert variable_groups(labels) == variable_groups(weights.residual_labels)
 
 
 @pytest.mark.parametrize("name", HARD_CASES)
@@ -104,7 +93,8 @@ def test_a_constant_lookup_is_categorical_when_the_output_is():
     weights = tracr_weights(rasp.categorical(rasp.Map(lambda t: 0, rasp.tokens)), ("x", "y"), 3)
     check(weights)
     labels, _ = infer_labels(unlabelled(dataclasses.replace(weights, output_values=None)))
-    assert groups(labels) != groups(weights.residual_labels)  # said to be numerical: read as numerical
+    # said to be numerical: read as numerical
+    assert variable_groups(labels) != variable_groups(weights.residual_labels)
 
 
 def test_made_up_names_keep_the_neuron_order_so_the_reading_is_exact():
@@ -130,4 +120,4 @@ def test_generated_programs_give_the_true_variables_or_an_error(seed, index):
         labels, _ = infer_labels(unlabelled(weights))
     except LabelError:
         return
-    assert groups(labels) == groups(weights.residual_labels)
+    assert variable_groups(labels) == variable_groups(weights.residual_labels)

@@ -523,3 +523,15 @@ def infer_labels(weights: ModelWeights) -> tuple[list[str], set[str]]:
     """Residual labels for a one-hot compiled model saved without them, and the names of the
     variables whose values are made up (raises LabelError where the arrays do not fit)."""
     return _Labeller(weights).labels()
+
+
+def variable_groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:
+    """The residual directions of each variable, and whether it is categorical (labels `name:value`):
+    what two labellings must share to lay out the same variables, whatever they are called."""
+    found: dict[str, list[int]] = {}
+    categorical: dict[str, bool] = {}
+    for dim, label in enumerate(labels):
+        name, colon, _ = str(label).partition(":")
+        found.setdefault(name, []).append(dim)
+        categorical[name] = bool(colon)
+    return sorted((tuple(dims), categorical[name]) for name, dims in found.items())
