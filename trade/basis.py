@@ -869,11 +869,12 @@ MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against t
 def decompile_transformed(model, decompiler=None, options=None):
     """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
 
-    Recovers the basis (`recover`), decompiles the recovered model with the
-    usual pipeline, then judges its candidates against the GIVEN model
-    (`verdict_on_given`). Where no basis is recovered (too noisy, mixed,
+    Recovers the basis (`recover`) and reads the recovered model; a reading
+    the GIVEN model confirms (`verdict_on_given`) is the answer. Else the
+    usual pipeline decompiles the recovered model and its candidates are
+    judged against the given model. Where no basis is recovered (too noisy,
     compressed), the decoder reads the given weights as they are and the
-    reason says why; a verdict still only comes from the given model.
+    reason says why; a verdict only ever comes from the given model.
     """
     import time
 
@@ -912,6 +913,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         differ, total = differences[0]
         return (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
                 f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
+
     recover_seconds = time.perf_counter() - began
     references = []  # the given model run on every input: built once, where a verdict needs a run
 
@@ -919,6 +921,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         if not references:
             references.append(given_reference(given, recovery.weights if recovery is not None else None))
         return references[0]
+
     if recovery is not None and options.read:  # the reading first: exact against the given model ends it
         read = job.read_weights(recovery.weights, options)
         if len(read.program.lines):
