@@ -249,7 +249,8 @@ def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: li
     rounding both to a grid would call 0.125 and 0.1250001 different)."""
     a, b = decoded_outputs(weights, first), decoded_outputs(weights, second)
     if _numerical(weights, first):
-        differ = sum(int(np.sum(np.abs(x - y) > NUMERICAL_TOLERANCE)) for x, y in zip(a, b))
+        # `~(<=)`: a NaN differs from everything
+        differ = sum(int(np.sum(~(np.abs(x - y) <= NUMERICAL_TOLERANCE))) for x, y in zip(a, b))
     else:
         differ = sum(int(np.sum(x != y)) for x, y in zip(a, b))
     return differ, sum(x.size for x in a)
