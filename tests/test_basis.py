@@ -95,34 +95,34 @@ def test_a_selector_widths_counts_are_read_from_its_units_in_order():
     assert list(layers) == [0] * 6
 
 
+def _decompiled(program, decompiler, change):
+    """The plain compiled weights of `program`, and the decompilation of `change(weights)`, which must keep
+    every output."""
+    weights = _plain(program)
+    changed = change(weights)
+    assert not basis.is_one_hot(changed) and transform.same_outputs(weights, changed)
+    return weights, decompile(changed, decompiler)
+
+
 @pytest.mark.parametrize("source", [REVERSE, HIST])
 @pytest.mark.parametrize("seed", [0, 7])
 def test_a_mixed_basis_is_recovered_and_read_exactly(decompiler, source, seed):
     program = parse_program(source)
-    weights = _plain(program)
-    mixed = transform.mix(weights, seed)
-    assert not basis.is_one_hot(mixed) and transform.same_outputs(weights, mixed)
-    result = decompile(mixed, decompiler)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, seed))
     assert result.verdict == "exact" and result.stage == "read", result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 
 
 def test_noise_on_a_compiled_model_is_read_in_its_own_basis(decompiler):
     program = parse_program(HIST)
-    weights = _plain(program)
-    noisy = transform.add_noise(weights, 1e-4, 0)
-    assert transform.same_outputs(weights, noisy)
-    result = decompile(noisy, decompiler)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 1e-4, 0))
     assert result.verdict in ("exact", "equivalent"), result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 
 
 def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
     program = parse_program(REVERSE)
-    weights = _plain(program)
-    quiet = transform.add_noise(weights, 1e-7, 0)
-    assert transform.same_outputs(weights, quiet)
-    result = decompile(quiet, decompiler)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 1e-7, 0))
     assert result.verdict in ("exact", "equivalent")
     assert _equivalent(program, result.program, weights.compile_config)
     loud = transform.add_noise(weights, 3e-3, 0)

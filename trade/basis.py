@@ -1187,10 +1187,10 @@ def _completion(atoms: np.ndarray, reads: np.ndarray, tolerance: float) -> np.nd
     free = np.vstack([left, atoms])
     shift = reads @ free.T  # [reads, q + atoms]
     count, size = shift.shape
+    cost = np.r_[np.zeros(size), np.ones(count)]
+    bound = np.block([[shift, -np.eye(count)], [-shift, -np.eye(count)]])
     best, best_seen = left[0], None
     for j in range(len(left)):
-        cost = np.r_[np.zeros(size), np.ones(count)]
-        bound = np.block([[shift, -np.eye(count)], [-shift, -np.eye(count)]])
         equal = np.r_[np.eye(size)[j], np.zeros(count)][None]
         result = linprog(cost, A_ub=bound, b_ub=np.zeros(2 * count), A_eq=equal, b_eq=[1.0],
                          bounds=[(None, None)] * size + [(0, None)] * count, method="highs")
@@ -1236,10 +1236,11 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     bos = token_ids_for(config)[config.compiler_bos]
     token_rows = [row for row in range(tokens.shape[0]) if np.abs(tokens[row]).max() > 0]
     embedded = np.vstack([positions, tokens[token_rows]])
-    scale = np.maximum(np.abs(embedded @ reads.T).max(axis=0), 0)
+    scale = np.abs(embedded @ reads.T).max(axis=0)
     writes, layers = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
     scale = np.maximum(scale, 1e-12)
+    seen_reads = reads / scale[:, None]  # each read divided by its largest pairing with a write
     # Layers: a SelectorWidth's counts as Tracr writes them, then the writes the fewest reads see.
     atoms_layers = np.zeros((0, d))
     if len(writes):
@@ -1261,13 +1262,12 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     target = np.where(bos_alone, 0.0, pair_bos)
     one = np.linalg.lstsq(reads, target, rcond=None)[0]
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
-    atoms = np.vstack([positions, inputs, atoms_layers])
     if len(atoms_layers) > 1:
-        atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, reads / scale[:, None],
+        atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, seen_reads,
                                           _states(weights), tolerance)
-        atoms = np.vstack([positions, inputs, atoms_layers])
+    atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
-        atoms = np.vstack([atoms, _completion(atoms, reads / scale[:, None], tolerance)])
+        atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
     if atoms.shape[0] != d:
         raise BasisError(f"{atoms.shape[0]} independent directions found for a residual stream of {d}")
     # Scales: each layer direction's largest written coordinate is 1, an output's read-out is 1.
