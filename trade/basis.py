@@ -796,13 +796,14 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
     head) attends to BOS, outputs are not trusted, as in `trade.verify`.
     """
     from trade.compiling import forward
-    from trade.program.interpret import all_inputs, input_space_size
+    from trade.program.interpret import all_inputs, input_space_size, random_inputs
     from trade.transform import readout
     from trade.verify import UNKNOWN, ReferenceModel, VerifyOptions, _token_ids, categorical_heads
 
-    config = given.compile_config
-    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= VerifyOptions().max_inputs
-    inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else []
+    config, options = given.compile_config, VerifyOptions()
+    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
+    inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else random_inputs(
+        config.vocab, config.max_seq_len, options.sample_inputs, np.random.default_rng(options.sample_seed))
     unembedding = readout(given)
     watched = categorical_heads(recovered) if recovered is not None else {
         layer: list(range(given.num_heads)) for layer in range(given.num_layers)}
