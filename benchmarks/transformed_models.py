@@ -9,7 +9,8 @@ on every input), wrong verdicts (`exact` or `equivalent` on a program that is
 not), exact code, and the median seconds per model, with the ratio against
 the untransformed model without names. `--decoder-alone` also runs greedy
 decoding with the grammar on the given weights (no basis recovery, no search),
-with the paper's metrics. Run:
+with the paper's metrics; `--decoder-only` runs only that, and `--checkpoint`
+evaluates another checkpoint than the shipped one. Run:
 
     python benchmarks/transformed_models.py --data data/test-seed1 --n 200 --workers 2 \\
         --kinds rotate,mix,noise --noise 1e-5 --decoder-alone
@@ -29,14 +30,14 @@ from pathlib import Path
 _DECOMPILER = None
 
 
-def _start() -> None:
+def _start(checkpoint: str | None = None) -> None:
     global _DECOMPILER
     import torch
 
     from trade.decompile import load_decompiler
 
     torch.set_num_threads(1)
-    _DECOMPILER = load_decompiler()
+    _DECOMPILER = load_decompiler(checkpoint)
 
 
 def _versions(program, index: int, kinds: list[str], noise: float, compress: list[float]):
@@ -116,7 +117,7 @@ def run_one(job: tuple) -> dict:
     from trade.program.program import canonicalize
     from trade.program.text import parse_program
 
-    index, text, kinds, noise, compress, decoder_alone = job
+    index, text, kinds, noise, compress, decoder_alone, pipeline = job
     program = canonicalize(parse_program(text))
     config = CompileConfig()
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
@@ -125,6 +126,10 @@ def run_one(job: tuple) -> dict:
     out = {}
     for name, weights in versions.items():
         row = {}
+        if not pipeline:  # --decoder-only: the paper's metrics for the decoder alone, nothing else
+            if name != "compiled, with names":
+                out[name] = {"greedy": _greedy(weights, program, space)}
+            continue
         if weights.transform and weights.transform[-1]["kind"] == "compress":
             row["output_agreement"] = weights.transform[-1]["output_agreement"]
         if weights.transform and weights.transform[-1]["kind"] == "noise":
@@ -145,11 +150,11 @@ def run_one(job: tuple) -> dict:
     return out
 
 
-def _table(results: list[dict], decoder_alone: bool) -> str:
+def _table(results: list[dict], decoder_alone: bool, pipeline: bool = True) -> str:
     lines = ["| model | `exact` | `equivalent` | truly equivalent | wrong verdicts | exact code | "
-             "seconds (median) | vs. no names |", "|---|---|---|---|---|---|---|---|"]
-    base = sorted(r["compiled, no names"]["seconds"] for r in results)[len(results) // 2]
-    for name in results[0]:
+             "seconds (median) | vs. no names |", "|---|---|---|---|---|---|---|---|"] if pipeline else []
+    base = sorted(r["compiled, no names"]["seconds"] for r in results)[len(results) // 2] if pipeline else 1.0
+    for name in results[0] if pipeline else ():
         rows = [r[name] for r in results]
         seconds = sorted(row["seconds"] for row in rows)[len(rows) // 2]
         wrong = sum(row["verdict"] in ("exact", "equivalent") and not row["equivalent"] for row in rows)
@@ -196,6 +201,8 @@ def main() -> None:
     parser.add_argument("--noise", type=float, default=1e-5)
     parser.add_argument("--compress", default="0.75,0.5", help="compressed sizes, as fractions of d_model")
     parser.add_argument("--decoder-alone", action="store_true")
+    parser.add_argument("--decoder-only", action="store_true", help="only the decoder alone, no pipeline")
+    parser.add_argument("--checkpoint", help="a checkpoint directory (default: the shipped one)")
     parser.add_argument("--json", help="write every row here")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
@@ -208,14 +215,20 @@ def main() -> None:
 
         texts = [e.program_text for e in itertools.islice(iter_examples(args.data, split="test"), args.n)]
         source = args.data
-    jobs = [(i, text, kinds, args.noise, compress, args.decoder_alone) for i, text in enumerate(texts)]
+    if args.checkpoint and not (Path(args.checkpoint) / "checkpoint.json").is_file():
+        parser.error(f"--checkpoint: {args.checkpoint} has no checkpoint.json")
+    decoder_alone = args.decoder_alone or args.decoder_only
+    jobs = [(i, text, kinds, args.noise, compress, decoder_alone, not args.decoder_only)
+            for i, text in enumerate(texts)]
     context = multiprocessing.get_context("spawn")
     began = time.perf_counter()
-    with ProcessPoolExecutor(args.workers, mp_context=context, initializer=_start) as pool:
+    with ProcessPoolExecutor(args.workers, mp_context=context, initializer=_start,
+                             initargs=(args.checkpoint,)) as pool:
         results = list(pool.map(run_one, jobs, chunksize=2))
-    print(f"{len(results)} programs from {source}, default decompile settings, {args.workers} workers, "
-          f"{time.perf_counter() - began:.0f} s\n")
-    print(_table(results, args.decoder_alone))
+    settings = "the decoder alone" if args.decoder_only else "default decompile settings"
+    print(f"{len(results)} programs from {source}, {settings}, {args.workers} workers, "
+          f"checkpoint {args.checkpoint or 'shipped'}, {time.perf_counter() - began:.0f} s\n")
+    print(_table(results, decoder_alone, not args.decoder_only).lstrip("\n"))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
