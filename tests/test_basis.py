@@ -87,12 +87,15 @@ HIST = "same_tok = Select(tokens, tokens, EQ)\nhist = SelectorWidth(same_tok)\n"
 
 def test_a_selector_widths_counts_are_read_from_its_units_in_order():
     weights = weights_of(compile_program(parse_program(HIST)))
-    counts, layers = basis._selector_width_values(weights, 1e-3)
+    rows, layers = basis._selector_width_values(weights, 1e-3)
+    counts, scratch = rows[:-1], rows[-1]  # the counts, then the scratch direction its head writes
     names = [weights.residual_labels[int(abs(row).argmax())] for row in counts]
     assert [name.split(":")[1] for name in names] == [str(count) for count in range(6)]
     assert len({name.split(":")[0] for name in names}) == 1
     assert abs(abs(counts).sum(axis=1) - 1).max() < 1e-6 and abs(counts.max(axis=1) - 1).max() < 1e-6
-    assert list(layers) == [0] * 6
+    assert weights.residual_labels[int(abs(scratch).argmax())].endswith("selector_width_attn_output")
+    assert (abs(scratch) > 1e-6).sum() == 1
+    assert list(layers) == [0] * 7
 
 
 def _decompiled(program, decompiler, change):
@@ -109,6 +112,24 @@ def _decompiled(program, decompiler, change):
 def test_a_mixed_basis_is_recovered_and_read_exactly(decompiler, source, seed):
     program = parse_program(source)
     weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, seed))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
+# Two variables one layer writes that imply each other (abs(x) == 0 only where x > index is False), and a
+# numerical-to-categorical Map whose MLP writes `v:1 - v:0`: only the latter is a combination to part.
+IMPLIED = """v1 = Map(abs(x), tokens)
+v2 = SequenceMap(x < y, indices, tokens)
+v3 = Select(indices, v2, LT)
+v4 = numerical(Map(x == 1, v1))
+v5 = Map(x > 0.5, v4)
+v6 = Aggregate(v3, v5)
+"""
+
+
+def test_variables_that_imply_each_other_are_not_sheared_together(decompiler):
+    program = parse_program(IMPLIED)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, 7))
     assert result.verdict == "exact" and result.stage == "read", result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 

@@ -499,8 +499,14 @@ def _value_order(weights: ModelWeights, dims: list[int]) -> list[int]:
     return by_reader
 
 
-def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
-    """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be."""
+def _oblique(weights: ModelWeights) -> bool:
+    """A change of basis that is not a rotation (`recover` reads it with `oblique_atoms`)."""
+    return not _near_one_hot(weights) and noise_level(weights) > ORTHONORMAL_LEVEL
+
+
+def recover(weights: ModelWeights, max_noise: float = 0.05, strict: bool = True) -> Recovery:
+    """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
+    `strict`: `oblique_atoms`' stricter rule for shears."""
 
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
@@ -513,7 +519,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05) -> Recovery:
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
         tolerance = OBLIQUE_TOLERANCE
-        atoms = oblique_atoms(weights, tolerance)
+        atoms = oblique_atoms(weights, tolerance, strict)
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     atoms, fixed = _sign_and_order(weights, atoms)
@@ -867,15 +873,66 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
 
 
+class _Judge:
+    """Verdicts on the given model read through one recovery (or none): the given model's run on every
+    input and the comparison with the recovered model's outputs, each computed once, where asked."""
+
+    def __init__(self, given: ModelWeights, recovery: Recovery | None, note: str):
+        self.given, self.recovery, self.note = given, recovery, note
+        self._reference = None
+        self._differences: tuple[int, int] | None = None  # (outputs that differ, outputs)
+
+    def reference(self):
+        if self._reference is None:
+            self._reference = given_reference(self.given, self.recovery.weights if self.recovery else None)
+        return self._reference
+
+    def outputs_kept(self) -> bool:
+        """Whether the given model shows the recovered (denoised) model's outputs on every input."""
+        if self.recovery is None:
+            return False
+        if self._differences is None:
+            from trade.transform import differing_outputs, model_outputs
+
+            shown, clean = model_outputs(self.given), model_outputs(self.recovery.readout)
+            self._differences = differing_outputs(self.given, shown, clean)
+        return self._differences[0] == 0
+
+    def noted(self, verdict: str) -> str:
+        from trade.verify import EQUIVALENT, EXACT
+
+        if self.recovery is None or verdict in (EXACT, EQUIVALENT) or self.outputs_kept():
+            return self.note
+        differ, total = self._differences
+        return (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
+                f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
+
+    def verdict(self, program) -> tuple[str, str]:
+        return verdict_on_given(program, self.given, self.reference, self.outputs_kept)
+
+
+def _recovered(given: ModelWeights, strict: bool) -> tuple[Recovery | None, str]:
+    try:
+        recovery = recover(given, strict=strict)
+        if not is_one_hot(recovery.weights):  # else decompiling it would come back here
+            raise BasisError("the snapped embeddings are not 0s and 1s")
+    except BasisError as error:
+        return None, f"no one-hot basis recovered: {error}"
+    return recovery, ("read in a recovered one-hot basis (snapping changed entries by up to "
+                      f"{recovery.noise:.2g})")
+
+
 def decompile_transformed(model, decompiler=None, options=None):
     """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
 
     Recovers the basis (`recover`) and reads the recovered model; a reading
-    the GIVEN model confirms (`verdict_on_given`) is the answer. Else the
-    usual pipeline decompiles the recovered model and its candidates are
-    judged against the given model. Where no basis is recovered (too noisy,
-    compressed), the decoder reads the given weights as they are and the
-    reason says why; a verdict only ever comes from the given model.
+    the GIVEN model confirms (`verdict_on_given`) is the answer. A mixed basis
+    has two readings of its shears (`oblique_atoms`' `strict`): the second is
+    tried where the first is not confirmed. Else the usual pipeline decompiles
+    the recovered model and its candidates are judged against the given model.
+    Where no basis is recovered (too noisy, compressed), the decoder reads the
+    given weights as they are and the reason says why; a verdict only ever
+    comes from the given model.
     """
     import time
 
@@ -887,55 +944,35 @@ def decompile_transformed(model, decompiler=None, options=None):
     if is_one_hot(given):
         return None
     options = options or job.DecompileOptions()
-    began = time.perf_counter()
-    try:
-        recovery = recover(given)
-        if not is_one_hot(recovery.weights):  # else decompiling it would come back here
-            raise BasisError("the snapped embeddings are not 0s and 1s")
-        note = f"read in a recovered one-hot basis (snapping changed entries by up to {recovery.noise:.2g})"
-    except BasisError as error:
-        recovery, note = None, f"no one-hot basis recovered: {error}"
-    differences: list[tuple[int, int]] = []  # (outputs that differ, outputs), computed once, if asked
-
-    def outputs_kept() -> bool:
-        """Whether the given model shows the recovered (denoised) model's outputs on every input."""
-        if recovery is None:
-            return False
-        if not differences:
-            from trade.transform import differing_outputs, model_outputs
-
-            shown, clean = model_outputs(given), model_outputs(recovery.readout)
-            differences.append(differing_outputs(given, shown, clean))
-        return differences[0][0] == 0
-
-    def noted(verdict: str) -> str:
-        if recovery is None or verdict in (EXACT, EQUIVALENT) or outputs_kept():
-            return note
-        differ, total = differences[0]
-        return (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
-                f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
-
-    recover_seconds = time.perf_counter() - began
-    references = []  # the given model run on every input: built once, where a verdict needs a run
-
-    def reference():
-        if not references:
-            references.append(given_reference(given, recovery.weights if recovery is not None else None))
-        return references[0]
-
-    if recovery is not None and options.read:  # the reading first: exact against the given model ends it
-        read = job.read_weights(recovery.weights, options)
-        if len(read.program.lines):
-            began = time.perf_counter()
-            verdict, reason = verdict_on_given(read.program, given, reference, outputs_kept)
-            # An equivalent reading is the answer: the decoder's search behind it takes minutes on a
-            # recovered model and does not make it exact (its names, not its function, are in doubt).
-            if verdict in (EXACT, EQUIVALENT):
-                read.config = given.compile_config
-                read.verdict, read.reason = verdict, f"{reason}; {noted(verdict)}"
-                read.timings["recover_basis"] = recover_seconds
-                read.timings["verify_given"] = time.perf_counter() - began
-                return read
+    judges: list[_Judge] = []
+    recover_seconds = 0.0
+    for strict in (True, False):
+        began = time.perf_counter()
+        recovery, note = _recovered(given, strict)
+        recover_seconds += time.perf_counter() - began
+        if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
+                                                                               recovery.matrix)
+                                        for j in judges):
+            break  # the same basis again: nothing new to read
+        judge = _Judge(given, recovery, note)
+        judges.append(judge)
+        if recovery is not None and options.read:  # the reading first: exact on the given model ends it
+            read = job.read_weights(recovery.weights, options)
+            if len(read.program.lines):
+                began = time.perf_counter()
+                verdict, reason = judge.verdict(read.program)
+                # An equivalent reading is the answer: the decoder's search behind it takes minutes on a
+                # recovered model and does not make it exact (its names, not its function, are in doubt).
+                if verdict in (EXACT, EQUIVALENT):
+                    read.config = given.compile_config
+                    read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
+                    read.timings["recover_basis"] = recover_seconds
+                    read.timings["verify_given"] = time.perf_counter() - began
+                    return read
+        if not _oblique(given):
+            break  # only a mixed basis has a second reading
+    judge = next((j for j in judges if j.recovery is not None), judges[0])
+    recovery = judge.recovery
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
     else:
@@ -957,7 +994,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         if program in seen or not len(program.lines):  # an empty reading: nothing to judge
             continue
         seen.add(program)
-        verdict, reason = verdict_on_given(program, given, reference, outputs_kept)
+        verdict, reason = judge.verdict(program)
         if best is None or job._RANK[verdict] < job._RANK[best[1]]:
             best = (program, verdict, reason)
         if verdict == EXACT or len(seen) >= MAX_RECHECKED:
@@ -968,9 +1005,9 @@ def decompile_transformed(model, decompiler=None, options=None):
     if program != result.program:
         result.program, result.text = program, program_to_text(program, job.layer_comments(
             program, given.compile_config))
-    result.verdict, result.reason = verdict, f"{reason}; {noted(verdict)}"
+    result.verdict, result.reason = verdict, f"{reason}; {judge.noted(verdict)}"
     if verdict == UNVERIFIED and recovery is None:
-        result.reason = f"{note}; {reason}"
+        result.reason = f"{judge.note}; {reason}"
     result.timings["recover_basis"] = recover_seconds
     result.timings["verify_given"] = time.perf_counter() - began
     return result
@@ -1044,7 +1081,9 @@ def _states(weights: ModelWeights) -> np.ndarray:
 
 
 def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-    """The count directions of every SelectorWidth, as rows (in the given coordinates), and their layers.
+    """The count directions of every SelectorWidth and the scratch direction its head writes, as rows (in
+    the given coordinates), and their layers. Both are exact: no shear may move them (the scratch holds
+    1/(count + 1), so a shear onto the largest count would zero that count's states).
 
     Tracr's SelectorWidth MLP, after its head has written the scratch direction s, has a unit that reads
     BOS and writes `-v:0 - s` (first in the layer's MLP), then a run of pairs that read s and write
@@ -1078,8 +1117,8 @@ def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.
             counts = _counts_from_units(group, second, others, tolerance)
             if counts is None or any(np.allclose(counts[0], value) for value in found):
                 continue
-            found += counts
-            layers += [layer] * len(counts)
+            found += counts + [scratch for scratch, _, _, _ in group]
+            layers += [layer] * (len(counts) + len(group))
     return np.array(found).reshape(-1, weights.d_model), np.array(layers, dtype=int)
 
 
@@ -1118,7 +1157,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: np.ndarray,
                        embedded: np.ndarray, reads: np.ndarray, states: np.ndarray, tolerance: float,
-                       sweeps: int = 2) -> np.ndarray:
+                       sweeps: int = 2, strict: bool = False) -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
     `v:3 - v:4`) becomes the single direction.
 
@@ -1131,6 +1170,11 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
     atoms one layer writes are sheared together (a SelectorWidth's head and MLP both write its
     directions): a Map of a Map written in a later layer may be a bijection of it, and its states alone
     cannot tell them apart.
+
+    A shear must part a combination fully: i becomes 0 on every state where j is on. Two variables one
+    layer writes can still imply each other (`abs(tokens) == 0` only where `indices < tokens` is
+    False); `strict` then also asks that the sheared direction be seen by fewer reads, and skips the
+    reads' phase. Neither rule is right for every model, so `recover` tries both (strict first).
     """
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
@@ -1140,7 +1184,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
     def seen(column: np.ndarray) -> int:
         return int((np.abs(column) > tolerance).sum())
 
-    for by_states in (True, False):  # the states decide; reads only for directions no state shows
+    for by_states in (True, False) if not strict else (True,):
         for _ in range(sweeps * len(atoms)):  # steepest descent: the shear that zeroes most, each time
             best = None
             for j in range(len(atoms)):
@@ -1163,8 +1207,9 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
                     paired = pairings[:, j] + shear * pairings[:, i]
                     fewer_states = (np.abs(moved) > noise).sum() - (np.abs(coordinates[:, i]) > noise).sum()
                     fewer_reads = seen(paired) - seen(pairings[:, j])
-                    if by_states and (fewer_states >= 0 or fewer_reads > 0):
-                        continue
+                    if by_states and (fewer_states >= 0 or fewer_reads > (-1 if strict else 0)
+                                      or np.abs(moved[active]).max() > noise):
+                        continue  # a combination parts fully: i is 0 wherever j is on (else a correlation)
                     if not by_states and (fewer_reads >= 0 or seen(paired) == 0):
                         continue  # a value no input reaches still has its reader
                     gain = fewer_states if by_states else fewer_reads
@@ -1209,7 +1254,7 @@ def _seen_by(vector: np.ndarray, reads: np.ndarray, tolerance: float) -> int:
     return int((np.abs(reads @ (vector / np.linalg.norm(vector))) > tolerance).sum())
 
 
-def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
+def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, strict: bool = True) -> np.ndarray:
     """The basis directions (rows, in the given coordinates) of a model after any invertible change of
     basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
     anything; only the pairing of a write with a read does (it is the one-hot model's).
@@ -1265,7 +1310,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3) -> np.ndarray:
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     if len(atoms_layers) > 1:
         atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, seen_reads,
-                                          _states(weights), tolerance)
+                                          _states(weights), tolerance, strict=strict)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
