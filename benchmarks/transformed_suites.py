@@ -1,0 +1,271 @@
+"""Decompiling rotated, mixed and noisy versions of the hand-written suites' models (issue 18).
+
+Every program of the suites (default: examples/tracr_lib and examples/handwritten) is compiled with
+Tracr's own `compile_rasp_to_model`, its residual labels are dropped, and for each kind asked for it is
+transformed with `trade.transform.transformed` (rotate, mix) or given noise at the largest S that keeps
+every output (`noise-max`: `largest_noise` of benchmarks/transformed_models.py, the generated-set
+benchmark's own rule). Each variant is decompiled with `trade.decompile.decompile` (no checkpoint is
+loaded up front: one is loaded only where a reading is not confirmed) and the returned program is
+checked against the original with `trade.suites.functionally_equivalent` on `check_inputs`. A wrong
+verdict is `exact` or `equivalent` on a program that is not equivalent: the worst bug.
+
+One table per kind; a model that raises, runs out of memory or passes the per-model timeout is listed
+as an error and the run goes on. Run:
+
+    python benchmarks/transformed_suites.py --kinds rotate,mix,noise-max --workers 1 --json rows.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import signal
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+SUITES = ("examples/tracr_lib", "examples/handwritten")
+KINDS = ("rotate", "mix", "noise-max")
+NOISE_MAX_INPUTS = 100_000  # largest_noise runs the model on every input, once per S: larger spaces skip it
+
+_CACHE: dict = {}  # per worker: suite programs and compiled plain weights
+
+
+class ModelTimeout(Exception):
+    """The per-model timeout passed."""
+
+
+def _alarm(signum, frame):
+    raise ModelTimeout()
+
+
+def _start(memory_gb: float) -> None:
+    """Worker set-up: one thread, and an address-space limit so a runaway model fails alone."""
+    import resource
+
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    if memory_gb > 0:
+        limit = int(memory_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _entry(suite: str, name: str):
+    from trade.suites import load_suite
+
+    if suite not in _CACHE:
+        _CACHE[suite] = {entry.name: entry for entry in load_suite(suite)}
+    return _CACHE[suite][name]
+
+
+def _plain(suite: str, name: str):
+    """The program's Tracr expression and its compiled weights without residual labels (cached)."""
+    import dataclasses
+
+    from tracr.compiler import compiling
+
+    from trade.decompile import weights_from
+
+    key = (suite, name)
+    if key not in _CACHE:
+        entry = _entry(suite, name)
+        config = entry.config
+        original = entry.build()
+        model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
+                                                max_seq_len=config.max_seq_len,
+                                                compiler_bos=config.compiler_bos,
+                                                compiler_pad=config.compiler_pad)
+        _CACHE[key] = (original, dataclasses.replace(weights_from(model), residual_labels=None))
+    return _CACHE[key]
+
+
+def _variant(plain, kind: str, seed: int, row: dict):
+    from trade import transform
+
+    if kind != "noise-max":
+        return transform.transformed(plain, kind, seed)
+    from transformed_models import largest_noise
+
+    if row["inputs"] > NOISE_MAX_INPUTS:
+        raise ValueError(f"noise-max skipped: largest_noise runs all {row['inputs']:,} inputs per S")
+    began = time.perf_counter()
+    scale = largest_noise(plain, seed)
+    row["noise"], row["noise_search_seconds"] = scale, round(time.perf_counter() - began, 2)
+    return transform.add_noise(plain, scale, seed)
+
+
+def run_one(job: tuple) -> dict:
+    """One (program, kind): transform, decompile, check. Never raises: failures become the row's error."""
+    from trade.program.interpret import input_space_size
+    from trade.program.text import program_to_text
+    from trade.suites import check_inputs, functionally_equivalent
+
+    suite, name, kind, seed, timeout = job
+    entry = _entry(suite, name)
+    config = entry.config
+    row = {"suite": Path(suite).name, "name": name, "kind": kind, "seed": seed, "vocab": len(config.vocab),
+           "max_seq_len": config.max_seq_len, "inputs": input_space_size(len(config.vocab), config.max_seq_len),
+           "verdict": "error", "stage": "", "reason": "", "equivalent": None, "inputs_checked": 0,
+           "seconds": None, "error": None, "program": ""}
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(max(int(timeout), 1))
+    try:
+        original, plain = _plain(suite, name)
+        row["d_model"] = plain.d_model
+        variant = _variant(plain, kind, seed, row)
+        from trade.decompile import decompile
+
+        began = time.perf_counter()
+        result = decompile(variant)
+        row["seconds"] = time.perf_counter() - began
+        row["verdict"], row["stage"], row["reason"] = result.verdict, result.stage, result.reason
+        row["timings"] = {key: round(value, 3) for key, value in result.timings.items()}
+        if len(result.program.lines):
+            row["program"] = program_to_text(result.program)
+            row["equivalent"], row["inputs_checked"] = functionally_equivalent(
+                original, result.program, config, check_inputs(config))
+        else:
+            row["equivalent"] = False
+    except ModelTimeout:
+        row["error"] = f"timeout after {timeout:g} s"
+    except MemoryError:
+        row["error"] = "MemoryError (over the worker's memory limit)"
+    except Exception as caught:  # a crash is a finding: recorded, never aborts the run
+        row["error"] = f"{type(caught).__name__}: {str(caught)[:300]}"
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    if row["error"] and row["error"].startswith("ValueError: noise-max skipped"):
+        row["verdict"], row["error"] = "skipped", row["error"].removeprefix("ValueError: ")
+    return row
+
+
+def wrong(row: dict) -> bool:
+    return row["verdict"] in ("exact", "equivalent") and row["equivalent"] is False
+
+
+def _run(jobs: list[tuple], workers: int, memory_gb: float, save: str | None = None) -> list[dict]:
+    """Runs the jobs in a pool, printing each row (and saving all so far to `save`); a worker that dies
+    is replaced and its job listed as an error."""
+    rows: list[dict] = []
+    pending = list(jobs)
+    context = multiprocessing.get_context("spawn")
+    while pending:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start,
+                                 initargs=(memory_gb,)) as pool:
+            futures = [(job, pool.submit(run_one, job)) for job in pending]
+            pending = []
+            broken = False
+            for job, future in futures:
+                if broken:
+                    pending.append(job)
+                    continue
+                try:
+                    row = future.result()
+                except BrokenProcessPool:  # the worker died (a signal, the OOM killer): this job failed
+                    row = {"suite": Path(job[0]).name, "name": job[1], "kind": job[2], "seed": job[3],
+                           "verdict": "error", "equivalent": None, "seconds": None, "reason": "",
+                           "error": "the worker process died"}
+                    broken = True
+                rows.append(row)
+                print(_line(row), flush=True)
+                if save:
+                    Path(save).write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+def _line(row: dict) -> str:
+    seconds = "-" if row.get("seconds") is None else f"{row['seconds']:.2f}s"
+    flag = "  **WRONG**" if wrong(row) else ""
+    detail = row["error"] or row.get("reason", "")[:140]
+    return f"{row['kind']:9} {row['name']:28} {row['verdict']:10} eq={row['equivalent']!s:5} {seconds:>8}" \
+           f"{flag}  {detail}"
+
+
+def table(rows: list[dict], kinds: list[str]) -> str:
+    lines = ["| kind | models | `exact` | `equivalent` | `unverified` | truly equivalent | WRONG verdicts | "
+             "errors | skipped | median s | median s (<= 100k inputs) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for kind in kinds:
+        these = [r for r in rows if r["kind"] == kind]
+        if not these:
+            continue
+        timed = [r["seconds"] for r in these if r.get("seconds") is not None]
+        small = [r["seconds"] for r in these if r.get("seconds") is not None and r.get("inputs", 0) <= 100_000]
+        count = lambda verdict: sum(r["verdict"] == verdict for r in these)  # noqa: E731
+        lines.append(f"| {kind} | {len(these)} | {count('exact')} | {count('equivalent')} | "
+                     f"{count('unverified')} | {sum(r['equivalent'] is True for r in these)} | "
+                     f"{sum(wrong(r) for r in these)} | {count('error')} | {count('skipped')} | "
+                     f"{statistics.median(timed) if timed else float('nan'):.2f} | "
+                     f"{statistics.median(small) if small else float('nan'):.2f} |")
+    return "\n".join(lines)
+
+
+def failures(rows: list[dict]) -> str:
+    """Every model not `exact`/`equivalent` or wrongly so, WRONG verdicts first."""
+    bad = [r for r in rows if wrong(r)]
+    other = [r for r in rows if not wrong(r) and r["verdict"] not in ("exact", "equivalent")]
+    out = []
+    for r in bad + other:
+        tag = "WRONG " if wrong(r) else ""
+        out.append(f"- {tag}{r['kind']} {r['name']} ({r['suite']}, {r.get('inputs', 0):,} inputs): "
+                   f"{r['verdict']}, truly equivalent {r['equivalent']}: {r['error'] or r.get('reason', '')}")
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suites", default=",".join(SUITES))
+    parser.add_argument("--kinds", default="rotate,mix,noise-max")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per model (transform included)")
+    parser.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit per worker (0: none)")
+    parser.add_argument("--only", action="append", default=[], help="program name (repeatable)")
+    parser.add_argument("--max-inputs", type=int, default=0, help="skip programs with more inputs (0: none)")
+    parser.add_argument("--json", help="write every row here (rewritten after each model)")
+    parser.add_argument("--from-json", help="print the tables and failures of rows saved before, run nothing")
+    args = parser.parse_args()
+    kinds = [kind for kind in args.kinds.split(",") if kind]
+    if args.from_json:
+        rows = json.loads(Path(args.from_json).read_text())
+        print(table(rows, [kind for kind in KINDS if any(r["kind"] == kind for r in rows)]))
+        print("\nNot confirmed (WRONG first):\n" + failures(rows))
+        return
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        parser.error(f"unknown kinds {unknown}; choose from {', '.join(KINDS)}")
+    from trade.program.interpret import input_space_size
+    from trade.suites import load_suite
+
+    jobs = []
+    for suite in args.suites.split(","):
+        for entry in load_suite(suite):
+            if args.only and entry.name not in args.only:
+                continue
+            if args.max_inputs and input_space_size(len(entry.vocab), entry.max_seq_len) > args.max_inputs:
+                continue
+            jobs += [(suite, entry.name, kind, args.seed, args.timeout) for kind in kinds]
+    if not jobs:
+        parser.error("no program matches")
+    began = time.perf_counter()
+    rows = _run(jobs, args.workers, args.memory_gb, args.json)
+    print(f"\n{len(jobs) // len(kinds)} programs, seed {args.seed}, {args.workers} workers, "
+          f"timeout {args.timeout:g} s, {time.perf_counter() - began:.0f} s in all\n")
+    print(table(rows, kinds))
+    text = failures(rows)
+    if text:
+        print("\nNot confirmed (WRONG first):\n" + text)
+
+
+if __name__ == "__main__":
+    main()
