@@ -58,6 +58,7 @@ EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a ch
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
 OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
+SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
@@ -504,9 +505,9 @@ def _oblique(weights: ModelWeights) -> bool:
     return not _near_one_hot(weights) and noise_level(weights) > ORTHONORMAL_LEVEL
 
 
-def recover(weights: ModelWeights, max_noise: float = 0.05, strict: bool = True) -> Recovery:
+def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str = "strict") -> Recovery:
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
-    `strict`: `oblique_atoms`' stricter rule for shears."""
+    `shears`: `oblique_atoms`' rule for shears (one of `SHEAR_RULES`)."""
 
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
@@ -519,7 +520,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, strict: bool = True)
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
         tolerance = OBLIQUE_TOLERANCE
-        atoms = oblique_atoms(weights, tolerance, strict)
+        atoms = oblique_atoms(weights, tolerance, shears)
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     atoms, fixed = _sign_and_order(weights, atoms)
@@ -911,9 +912,9 @@ class _Judge:
         return verdict_on_given(program, self.given, self.reference, self.outputs_kept)
 
 
-def _recovered(given: ModelWeights, strict: bool) -> tuple[Recovery | None, str]:
+def _recovered(given: ModelWeights, shears: str) -> tuple[Recovery | None, str]:
     try:
-        recovery = recover(given, strict=strict)
+        recovery = recover(given, shears=shears)
         if not is_one_hot(recovery.weights):  # else decompiling it would come back here
             raise BasisError("the snapped embeddings are not 0s and 1s")
     except BasisError as error:
@@ -927,8 +928,8 @@ def decompile_transformed(model, decompiler=None, options=None):
 
     Recovers the basis (`recover`) and reads the recovered model; a reading
     the GIVEN model confirms (`verdict_on_given`) is the answer. A mixed basis
-    has two readings of its shears (`oblique_atoms`' `strict`): the second is
-    tried where the first is not confirmed. Else the usual pipeline decompiles
+    has several readings of its shears (`SHEAR_RULES`): each next one is tried
+    where the last is not confirmed. Else the usual pipeline decompiles
     the recovered model and its candidates are judged against the given model.
     Where no basis is recovered (too noisy, compressed), the decoder reads the
     given weights as they are and the reason says why; a verdict only ever
@@ -946,9 +947,9 @@ def decompile_transformed(model, decompiler=None, options=None):
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0
-    for strict in (True, False):
+    for shears in SHEAR_RULES:
         began = time.perf_counter()
-        recovery, note = _recovered(given, strict)
+        recovery, note = _recovered(given, shears)
         recover_seconds += time.perf_counter() - began
         if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
                                                                                recovery.matrix)
@@ -1157,7 +1158,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: np.ndarray,
                        embedded: np.ndarray, reads: np.ndarray, states: np.ndarray, tolerance: float,
-                       sweeps: int = 2, strict: bool = False) -> np.ndarray:
+                       sweeps: int = 2, shears: str = "strict") -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
     `v:3 - v:4`) becomes the single direction.
 
@@ -1173,8 +1174,10 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
 
     A shear must part a combination fully: i becomes 0 on every state where j is on. Two variables one
     layer writes can still imply each other (`abs(tokens) == 0` only where `indices < tokens` is
-    False); `strict` then also asks that the sheared direction be seen by fewer reads, and skips the
-    reads' phase. Neither rule is right for every model, so `recover` tries both (strict first).
+    False), so `shears` also weighs the reads: "strict" asks that the sheared direction be seen by
+    fewer reads and skips the reads' phase, "lenient" by no more, "free" asks nothing of them (a query
+    may read `v:0 + v:1` where `v:1 - v:0` was seen by one read only). No rule is right for every
+    model: `decompile_transformed` tries them in turn (`SHEAR_RULES`) until a reading is confirmed.
     """
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
@@ -1184,6 +1187,8 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
     def seen(column: np.ndarray) -> int:
         return int((np.abs(column) > tolerance).sum())
 
+    strict = shears == "strict"
+    most_reads = {"strict": -1, "lenient": 0}.get(shears, len(reads))  # more reads a shear may add
     for by_states in (True, False) if not strict else (True,):
         for _ in range(sweeps * len(atoms)):  # steepest descent: the shear that zeroes most, each time
             best = None
@@ -1207,7 +1212,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
                     paired = pairings[:, j] + shear * pairings[:, i]
                     fewer_states = (np.abs(moved) > noise).sum() - (np.abs(coordinates[:, i]) > noise).sum()
                     fewer_reads = seen(paired) - seen(pairings[:, j])
-                    if by_states and (fewer_states >= 0 or fewer_reads > (-1 if strict else 0)
+                    if by_states and (fewer_states >= 0 or fewer_reads > most_reads
                                       or np.abs(moved[active]).max() > noise):
                         continue  # a combination parts fully: i is 0 wherever j is on (else a correlation)
                     if not by_states and (fewer_reads >= 0 or seen(paired) == 0):
@@ -1254,7 +1259,7 @@ def _seen_by(vector: np.ndarray, reads: np.ndarray, tolerance: float) -> int:
     return int((np.abs(reads @ (vector / np.linalg.norm(vector))) > tolerance).sum())
 
 
-def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, strict: bool = True) -> np.ndarray:
+def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict") -> np.ndarray:
     """The basis directions (rows, in the given coordinates) of a model after any invertible change of
     basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
     anything; only the pairing of a write with a read does (it is the one-hot model's).
@@ -1310,7 +1315,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, strict: bool =
     inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     if len(atoms_layers) > 1:
         atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, seen_reads,
-                                          _states(weights), tolerance, strict=strict)
+                                          _states(weights), tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
