@@ -42,3 +42,27 @@ def test_compile_errors_and_timeouts_are_reported():
         compile_program(parse_program("v1 = Map(x + 1, indices)\n"))
     with pytest.raises(CompileTimeout):
         compile_program(parse_program(REVERSE + "again = Map(x + 2, reverse)\n"), timeout=1e-5)
+
+
+@pytest.mark.parametrize("chunk_floats", [1, 37, 500])
+def test_forward_in_chunks_is_identical_to_the_bit(chunk_floats):
+    """Chunking the batch must change no result (verdicts depend on exact numerics): dense, rotated
+    weights, every input of one length, and the attention that `on_attention` sees."""
+    from trade.compiling import forward
+    from trade.program.interpret import all_inputs
+    from trade.transform import rotate
+    from trade.verify import _token_ids
+    from trade.weights import weights_of
+
+    weights = rotate(weights_of(compile_program(parse_program(FRAC_ONES))), seed=3)
+    ids = _token_ids(weights, all_inputs(weights.compile_config.vocab, 4)[-1])
+    seen: dict[str, dict] = {"whole": {}, "chunks": {}}
+    whole = forward(weights.params, ids, weights.num_heads, chunk_floats=10**9,
+                    on_attention=lambda layer, a: seen["whole"].__setitem__(layer, a.copy()))
+    chunked = forward(weights.params, ids, weights.num_heads, chunk_floats=chunk_floats,
+                      on_attention=lambda layer, a: seen["chunks"].__setitem__(layer, a.copy()))
+    assert whole.dtype == np.float64 and np.array_equal(whole, chunked)
+    assert sorted(seen["whole"]) == sorted(seen["chunks"]) == list(range(weights.num_layers))
+    for layer, attention in seen["whole"].items():
+        assert attention.shape == (len(ids), weights.num_heads, ids.shape[1], ids.shape[1])
+        assert np.array_equal(attention, seen["chunks"][layer])

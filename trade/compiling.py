@@ -235,26 +235,47 @@ def _assemble(craft_model: transformers.SeriesWithResiduals,
         output_slice=(start, start + output_space.num_dims))
 
 
+FORWARD_FLOATS = 1 << 16  # residual floats per chunk of inputs: small enough to stay in cache
+
+
 def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int,
-            on_attention: Callable[[int, np.ndarray], None] | None = None) -> np.ndarray:
+            on_attention: Callable[[int, np.ndarray], None] | None = None,
+            chunk_floats: int = FORWARD_FLOATS) -> np.ndarray:
     """Residual stream after the last layer, for a [batch, positions] array of token ids.
 
     The same computation as Tracr's Haiku model (no layer norm, ReLU MLPs,
     softmax attention scaled by 1/sqrt(key size), no masking). `on_attention`,
     if given, sees each layer's attention weights [batch, heads, query, key].
+
+    Each layer runs over chunks of the batch of about `chunk_floats` residual
+    floats, in place: the temporaries stay in cache and memory stays bounded
+    on large input spaces. Every input's row goes through the same NumPy
+    operations in the same order as unchunked, so the results are identical
+    to the bit (tests/test_compiling.py and benchmarks/forward_speed.py check).
     """
     batch, positions = token_ids.shape
     residual = (params["token_embed/embeddings"][token_ids]
                 + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
+    # float32 weights meet a float64 stream in every product: cast once (exact), not once per product
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+    rows = max(1, chunk_floats // max(positions * residual.shape[-1], 1))
     for layer in range(num_layers(params)):
         prefix = f"transformer/layer_{layer}"
-        mixed, weights = attention(params, prefix + "/attn", residual, num_heads)
+        seen = np.empty((batch, num_heads, positions, positions)) if on_attention is not None else None
+        for start in range(0, batch, rows):
+            part = residual[start:start + rows]  # a view: updated in place
+            mixed, weights = attention(params, prefix + "/attn", part, num_heads)
+            if seen is not None:
+                seen[start:start + rows] = weights
+            part += mixed
+            hidden = part @ params[f"{prefix}/mlp/linear_1/w"]
+            hidden += params[f"{prefix}/mlp/linear_1/b"]
+            np.maximum(hidden, 0.0, out=hidden)
+            out = hidden @ params[f"{prefix}/mlp/linear_2/w"]
+            out += params[f"{prefix}/mlp/linear_2/b"]
+            part += out
         if on_attention is not None:
-            on_attention(layer, weights)
-        residual = residual + mixed
-        hidden = np.maximum(residual @ params[f"{prefix}/mlp/linear_1/w"]
-                            + params[f"{prefix}/mlp/linear_1/b"], 0.0)
-        residual = residual + hidden @ params[f"{prefix}/mlp/linear_2/w"] + params[f"{prefix}/mlp/linear_2/b"]
+            on_attention(layer, seen)
     return residual
 
 
@@ -264,16 +285,20 @@ def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
     batch, positions, _ = residual.shape
 
     def heads(name: str) -> np.ndarray:
-        out = residual @ params[f"{prefix}/{name}/w"] + params[f"{prefix}/{name}/b"]
+        out = residual @ params[f"{prefix}/{name}/w"]
+        out += params[f"{prefix}/{name}/b"]
         return out.reshape(batch, positions, num_heads, -1)
 
     query, key, value = heads("query"), heads("key"), heads("value")
-    logits = np.einsum("bthd,bThd->bhtT", query, key) / np.sqrt(query.shape[-1])
-    logits -= logits.max(axis=-1, keepdims=True)
-    weights = np.exp(logits)
+    weights = np.einsum("bthd,bThd->bhtT", query, key)
+    weights /= np.sqrt(query.shape[-1])
+    weights -= weights.max(axis=-1, keepdims=True)
+    np.exp(weights, out=weights)
     weights /= weights.sum(axis=-1, keepdims=True)
     mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
-    return mixed @ params[f"{prefix}/linear/w"] + params[f"{prefix}/linear/b"], weights
+    out = mixed @ params[f"{prefix}/linear/w"]
+    out += params[f"{prefix}/linear/b"]
+    return out, weights
 
 
 def run_compiled(model: CompiledModel, inputs: np.ndarray) -> np.ndarray:
