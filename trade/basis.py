@@ -577,7 +577,7 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
     steps, from the count 0 that the BOS neuron writes), and an Aggregate's output (its values are its
     source's, through the head's OV circuit). Other categorical variables get the values 0, 1, ...:
     any consistent naming computes the same output. One-direction variables are numerical, except
-    an output with values or one a Select compares.
+    an output with values or one a Select compares or a SequenceMap reads.
     """
     from trade.layout import HELPER, block_name
 
@@ -605,6 +605,13 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
             matrix = params[f"transformer/layer_{layer}/attn/{part}/w"]
             for dim in _significant(np.abs(matrix).sum(axis=1), np.abs(matrix).sum(axis=1)):
                 categorical[block_name(blocks[dim])] = True
+        # A SequenceMap's arguments are categorical: each of its neurons reads one value of each (a
+        # numerical MLP's neurons read one variable), even an argument with a single value.
+        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
+        for unit in first.T:
+            read = {block_name(blocks[dim]) for dim in _significant(unit, first)} - {"one"}
+            if len(read) >= 2:
+                categorical.update(dict.fromkeys(read, True))
     # A SelectorWidth's counts, in order along the chain of steps its MLP writes.
     for helper in (b for b in dims_of if b.endswith(HELPER)):
         owner = helper[:-len(HELPER)]
@@ -892,11 +899,13 @@ class _Judge:
         """Whether the given model shows the recovered (denoised) model's outputs on every input."""
         if self.recovery is None:
             return False
-        if self._differences is None:
-            from trade.transform import differing_outputs, model_outputs
+        if self._differences is None:  # on the inputs the given model ran on (a sample where too many)
+            from trade.transform import differing_outputs, readout
+            from trade.verify import run_weights
 
-            shown, clean = model_outputs(self.given), model_outputs(self.recovery.readout)
-            self._differences = differing_outputs(self.given, shown, clean)
+            reference, clean = self.reference(), self.recovery.readout
+            outputs = [run_weights(clean, batch)[:, 1:] @ readout(clean) for batch in reference.inputs]
+            self._differences = differing_outputs(self.given, reference.activations, outputs)
         return self._differences[0] == 0
 
     def noted(self, verdict: str) -> str:
@@ -1196,7 +1205,9 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
                 active = np.abs(coordinates[:, j]) > noise
                 if fixed[j] or by_states != bool(active.any()):
                     continue
-                for i in np.flatnonzero((atom_layers == atom_layers[j]) & (np.arange(len(atoms)) != j)):
+                # Fixed atoms (a SelectorWidth's) are exact: never sheared, nor sheared onto another.
+                for i in np.flatnonzero((atom_layers == atom_layers[j]) & (np.arange(len(atoms)) != j)
+                                        & ~fixed):
                     if by_states:
                         shear = _weighted_median(coordinates[active, i] / coordinates[active, j],
                                                  np.abs(coordinates[active, j]))
