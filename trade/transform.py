@@ -13,9 +13,9 @@ input away from the one-hot basis:
   entry, added to every matrix (the basis stays; the zeros are gone);
 - `compress`: Tracr's `CompressedTransformer` scheme (unembedding at every
   layer): a K x d_model matrix W, learned by gradient descent (PyTorch) so that
-  the compressed stream, read back through W, reproduces the original's
-  residual stream on every input; folded into the weights (embeddings and
-  writers times W^T, readers W times).
+  what every layer reads from the compressed stream, read back through W, is
+  what it reads from the original's on every input (`CompressOptions`); folded
+  into the weights (embeddings and writers times W^T, readers W times).
 
 Each variant records what was done with its seed (`ModelWeights.transform`)
 and carries its output read-out (`ModelWeights.unembedding`, d_model x
@@ -106,18 +106,26 @@ def add_noise(weights: ModelWeights, scale: float, seed: int) -> ModelWeights:
 
 @dataclasses.dataclass(frozen=True)
 class CompressOptions:
-    """How the compression matrix is learned (Adam on the residual-stream error over all inputs)."""
+    """How the compression matrix W is learned.
 
-    steps: int = 400
-    learning_rate: float = 2e-2
-    target_loss: float = 1e-7  # stop early below this mean squared error
-    inputs_per_length: int = 200  # training inputs per input length (agreement is measured on all)
+    W starts from the principal directions of every residual state the layers
+    read, then Adam (cosine schedule) lowers the error that every reader sees:
+    for each sublayer, the part of (x - x W^T W) in the space its query, key,
+    value or MLP matrix (or the read-out) reads, over all distinct states x.
+    Where that error reaches 0 the compressed model computes exactly what the
+    original does; the stream itself need not survive, only what is read.
+    """
+
+    steps: int = 2000
+    learning_rate: float = 1e-2
+    target_loss: float = 1e-20  # stop early below this (relative squared read error)
+    max_inputs: int = 20_000  # the states come from every input where there are at most this many, else a sample
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
     """`trade.compiling.forward` in PyTorch; with `compress` (K x d), the stream is x W^T and every
-    layer reads it back through W (Tracr's `unembed_at_every_layer`). Returns each layer's stream, read
-    back to d_model."""
+    layer reads it back through W (Tracr's `unembed_at_every_layer`). Returns what each sublayer reads,
+    in d_model coordinates: the attention's input and the MLP's of each layer, then the final stream."""
     import torch
 
     def read(x):
@@ -128,11 +136,12 @@ def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
 
     positions = token_ids.shape[1]
     residual = write(params["token_embed/embeddings"][token_ids] + params["pos_embed/embeddings"][:positions])
-    streams = [read(residual)]
+    reads = []
     layers = sum(1 for k in params if k.endswith("mlp/linear_1/w"))
     for layer in range(layers):
         prefix = f"transformer/layer_{layer}"
         x = read(residual)
+        reads.append(x)
         batch = x.shape[0]
 
         def heads(name):
@@ -146,60 +155,99 @@ def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
         attended = mixed @ params[f"{prefix}/attn/linear/w"] + params[f"{prefix}/attn/linear/b"]
         residual = residual + write(attended)
         x = read(residual)
+        reads.append(x)
         hidden = torch.relu(x @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"])
         residual = residual + write(hidden @ params[f"{prefix}/mlp/linear_2/w"]
                                     + params[f"{prefix}/mlp/linear_2/b"])
-        streams.append(read(residual))
-    return streams
+    reads.append(read(residual))
+    return reads
+
+
+def _read_spaces(weights: ModelWeights) -> list[np.ndarray]:
+    """Per sublayer (as `_torch_forward` returns them), an orthonormal basis (d_model x r) of the
+    residual directions it reads: the query, key and value columns, the MLP's first layer, the read-out."""
+    matrices = []
+    for layer in range(weights.num_layers):
+        prefix = f"transformer/layer_{layer}"
+        matrices.append(np.concatenate([np.asarray(weights.params[f"{prefix}/attn/{name}/w"], dtype=np.float64)
+                                        for name in ("query", "key", "value")], axis=1))
+        matrices.append(np.asarray(weights.params[f"{prefix}/mlp/linear_1/w"], dtype=np.float64))
+    matrices.append(readout(weights))
+    spaces = []
+    for matrix in matrices:
+        u, s, _ = np.linalg.svd(matrix, full_matrices=False)
+        spaces.append(u[:, s > 1e-9 * s[0]] if s.size and s[0] > 0 else u[:, :0])
+    return spaces
+
+
+def _state_inputs(weights: ModelWeights, max_inputs: int, seed: int) -> list[np.ndarray]:
+    """Every input, per length, or a seeded sample spread over the lengths where there are more."""
+    from trade.program.interpret import all_inputs, input_space_size, random_inputs
+
+    config = weights.compile_config
+    if input_space_size(len(config.vocab), config.max_seq_len) <= max_inputs:
+        return list(all_inputs(config.vocab, config.max_seq_len))
+    return list(random_inputs(config.vocab, config.max_seq_len, max_inputs, np.random.default_rng(seed)))
 
 
 def compress(weights: ModelWeights, size: int, seed: int,
              options: CompressOptions = CompressOptions()) -> ModelWeights:
     """Tracr's compressed residual stream of `size` dimensions, learned and folded into the weights.
 
-    The record holds the final loss and the share of output positions that
-    still decode to the original's outputs (`output_agreement`, on every input).
+    W is learned on the read error (`CompressOptions`), then turned by a
+    random K x K rotation drawn from `seed` (W^T W, and so the function, stays).
+    The record holds the final loss (the relative read error), the share of
+    output positions that still decode to the original's outputs
+    (`output_agreement`, on every input), the seed and W itself (`matrix`, K
+    rows of d_model, float32): what was done, as every record says.
     """
     import torch
 
-    from trade.program.interpret import all_inputs
     from trade.verify import _token_ids
 
     if not 1 <= size <= weights.d_model:
         raise ValueError(f"the compressed size must be between 1 and d_model ({weights.d_model}), not {size}")
     began = time.perf_counter()
-    config = weights.compile_config
-    rng = np.random.default_rng(seed)
-    per_length = options.inputs_per_length
-    batches = [torch.as_tensor(_token_ids(weights, batch if len(batch) <= per_length else
-                                          batch[rng.choice(len(batch), per_length, replace=False)]))
-               for batch in all_inputs(config.vocab, config.max_seq_len)]
-    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64))
-              for name, value in weights.params.items()}
+    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64)) for name, value in weights.params.items()}
+    blocks = []  # per sublayer, the distinct states it reads, compacted to (singular value x direction) rows
     with torch.no_grad():
-        targets = [_torch_forward(params, ids, weights.num_heads) for ids in batches]
-    count = sum(ids.numel() for ids in batches) * len(targets[0])
-    scale = float(sum((t ** 2).sum() for streams in targets for t in streams)) / count
-    generator = torch.Generator().manual_seed(seed)
-    w = (torch.randn(size, weights.d_model, generator=generator, dtype=torch.float64)
-         / weights.d_model ** 0.5).requires_grad_(True)
+        runs = [_torch_forward(params, torch.as_tensor(_token_ids(weights, batch)), weights.num_heads)
+                for batch in _state_inputs(weights, options.max_inputs, seed) if len(batch)]
+    for sublayer in range(len(runs[0])):
+        states = torch.unique(torch.cat([run[sublayer].reshape(-1, weights.d_model) for run in runs]), dim=0)
+        _, singular, directions = torch.linalg.svd(states, full_matrices=False)
+        keep = singular > 1e-9 * singular[0]
+        block = singular[keep, None] * directions[keep]
+        blocks.append(block / max(float(block.norm()), 1e-30))
+    spaces = [torch.as_tensor(space) for space in _read_spaces(weights)]
+    identity = torch.eye(weights.d_model, dtype=torch.float64)
+
+    def read_error(w):
+        projection = identity - w.T @ w
+        return sum(((block @ projection @ space) ** 2).sum() for block, space in zip(blocks, spaces))
+
+    _, _, principal = torch.linalg.svd(torch.cat(blocks), full_matrices=False)
+    w = principal[:size].clone().requires_grad_(True)  # the principal directions of all read states
     optimizer = torch.optim.Adam([w], lr=options.learning_rate)
-    loss_value = float("inf")
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(options.steps, 1))
+    loss_value = float(read_error(w.detach()))
     for _ in range(options.steps):
-        optimizer.zero_grad()
-        loss = sum(((s - t) ** 2).sum() for ids, streams in zip(batches, targets)
-                   for s, t in zip(_torch_forward(params, ids, weights.num_heads, w), streams))
-        loss = loss / (count * scale)
-        loss.backward()
-        optimizer.step()
-        loss_value = float(loss.detach())
         if loss_value < options.target_loss:
             break
-    folded = fold_compression(weights, w.detach().numpy())
+        optimizer.zero_grad()
+        loss = read_error(w)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        loss_value = float(loss.detach())
+    learned = w.detach().numpy()
+    loss_value = float(read_error(w.detach()))
+    learned = random_orthogonal(size, np.random.default_rng(seed)) @ learned
+    folded = fold_compression(weights, learned)
     agreement = output_agreement(weights, folded)
     return dataclasses.replace(folded, transform=list(weights.transform or []) + [
         {"kind": "compress", "seed": seed, "size": size, "loss": loss_value, "output_agreement": agreement,
-         "seconds": round(time.perf_counter() - began, 2)}])
+         "seconds": round(time.perf_counter() - began, 2), "matrix": learned.astype(np.float32).tolist()}])
 
 
 def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:

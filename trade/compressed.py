@@ -1,0 +1,334 @@
+"""Lifting a compressed model (`trade.transform.compress`) back to a one-hot model the readers can read.
+
+A compressed model keeps Tracr's heads, head dimensions and MLP units; only
+the residual stream is squeezed from d_model one-hot directions to K < d_model
+dimensions by a K x d_model matrix W: every write (embedding row, head output
+row, MLP output row) became r W^T and every read (query, key, value and MLP
+input column, the read-out) W r. Column j of W is the image ("atom") of
+one-hot direction j, and in the one-hot basis every one of these vectors is
+sparse: one direction (a Map's output value, a position), or a few (a
+selector's key column, an MLP unit's bias on `one`). So each of the given
+model's K-vectors is written back as the sparsest combination of atoms that
+gives it (a linear program: least L1 norm, exact equality), the coefficients
+are snapped to Tracr's small fractions (`trade.basis.snap`), and the result is
+a d_model-dimensional model with 0/1 embeddings.
+
+With K < d_model the atoms are linearly dependent, so the sparsest combination
+is a choice; a wrong choice gives weights that do not read as a program or a
+program the given model does not compute. The verdict never comes from the
+lift: it comes from running the given model (`trade.basis.verdict_on_given`).
+
+The atoms come from the transform record (`matrix`, W itself), when the file
+holds it. Without it, `discover_atoms` finds them in the weights as
+`trade.basis` does for mixed models: single directions are the vectors that
+recur, up to scale, among the weights' rows and columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from trade.basis import BasisError, is_one_hot, snap
+from trade.weights import ModelWeights
+
+_WRITES = ("attn/linear/w", "attn/linear/b", "mlp/linear_2/w", "mlp/linear_2/b")
+_READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+_EMBEDDINGS = ("token_embed/embeddings", "pos_embed/embeddings")
+SNAP_RELATIVE = 1e-5  # lifted entries within this fraction of their matrix's largest snap to 0 or a fraction
+NEGATIVE_COST = 1.5  # Tracr's weights are mostly positive: a negative coefficient costs this much more
+FIT_TOLERANCE = 1e-4  # a vector's combination of atoms must give it back within this (relative)
+WRITE_FLOOR = 0.02  # a write's coefficient below this fraction of its row's largest is set to 0
+EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are that integer
+ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
+LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
+
+
+def recorded_atoms(given: ModelWeights) -> np.ndarray | None:
+    """W^T (d_model x K) from the given model's last `compress` record, or None where it holds none."""
+    for record in reversed(given.transform or []):
+        if isinstance(record, dict) and record.get("kind") == "compress":
+            matrix = record.get("matrix")
+            if matrix is None:
+                return None
+            try:
+                atoms = np.asarray(matrix, dtype=np.float64).T
+            except (TypeError, ValueError):
+                raise BasisError("the compress record's matrix is not a matrix of numbers") from None
+            if atoms.ndim != 2 or atoms.shape[1] != given.d_model or not np.isfinite(atoms).all():
+                raise BasisError(f"the compress record's matrix has shape {atoms.shape[::-1]}, not K = "
+                                 f"{given.d_model} rows of finite numbers")
+            return atoms
+        return None  # another transformation came last: its record says nothing about W
+    return None
+
+
+def sparse_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
+    """For each row v of `vectors` (n x K), the coefficients c (d) of least L1 norm with c @ atoms = v.
+
+    Rows that are 0 stay 0. Raises BasisError where no combination gives a row back (atoms that do not
+    span it).
+    """
+    from scipy.optimize import linprog
+
+    count = atoms.shape[0]
+    result = np.zeros((len(vectors), count))
+    scale = np.abs(atoms).max() or 1.0
+    matrix = np.concatenate([atoms.T, -atoms.T], axis=1) / scale
+    norms = np.linalg.norm(atoms, axis=1) / scale
+    cost = np.concatenate([norms, NEGATIVE_COST * norms])  # a coefficient costs its size in the stream
+    for row, vector in enumerate(vectors):
+        size = np.abs(vector).max()
+        if size == 0:
+            continue
+        solved = linprog(cost, A_eq=matrix, b_eq=vector / size, bounds=(0, None), method="highs")
+        if solved.status != 0:
+            raise BasisError(f"a weight vector is no combination of the atoms ({solved.message})")
+        coefficients = (solved.x[:count] - solved.x[count:]) * size / scale
+        if np.abs(coefficients @ atoms - vector).max() > FIT_TOLERANCE * size:
+            raise BasisError("a weight vector's sparse combination of the atoms does not give it back")
+        result[row] = coefficients
+    return result
+
+
+def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | None = None) -> ModelWeights:
+    """The one-hot model (d = number of atoms, 0/1 embeddings, no unembedding: the output is a slice of
+    the stream as in a compiled model; residual labels inferred as for any unlabelled model) whose
+    weights, compressed by the atoms, are the given ones.
+
+    `atoms` (d x K; row j is where one-hot direction j lands in the given stream): from the transform
+    record where None, else found in the weights (`discover_atoms`). Raises `trade.basis.BasisError`
+    with the reason where no one-hot model comes out.
+
+    Writes (embedding rows, head and MLP output rows) are the sparsest combinations of atoms. They fix
+    the blocks: `one` (in every token row), the tokens, the positions, and what each head and each
+    layer's MLP writes. A read is then the combination of the fewest blocks that gives it back (a
+    Tracr read sees one or two variables, and `one`): the compressed stream has linear relations
+    (positions sum to `one`, so do tokens) that make sparser but foreign readings possible.
+    """
+    if atoms is None:
+        atoms = recorded_atoms(given)
+    if atoms is None:
+        atoms = discover_atoms(given)
+    atoms = np.asarray(atoms, dtype=np.float64)
+    if atoms.ndim != 2 or atoms.shape[1] != given.d_model:
+        raise BasisError(f"the atoms must be d x K with K = {given.d_model}, not {atoms.shape}")
+    # Directions of values that never occur can be squeezed out of the stream altogether: such a near-0
+    # atom would buy any vector with huge coefficients. They are left out of the lifted model.
+    norms = np.linalg.norm(atoms, axis=1)
+    kept = np.nonzero(norms > LOST_ATOM * np.median(norms))[0]  # an atom of 0 says nothing
+    atoms = atoms[kept]
+    # A token that never occurs (PAD) may have lost its direction: its row is `one` alone. Tracr's layout
+    # gives every token a direction: a new one, 0 in the given stream.
+    tokens = _write_code(np.asarray(given.params["token_embed/embeddings"], dtype=np.float64), atoms)
+    alone = (np.abs(tokens) > 0).sum(axis=1) == 1
+    if alone.sum() > 1:
+        raise BasisError(f"{alone.sum()} token rows write `one` alone: their directions are lost")
+    if alone.any():
+        atoms = np.concatenate([atoms, np.zeros((1, atoms.shape[1]))])
+        kept = np.append(kept, -1)
+    params, writers = {}, {}
+    for name, value in given.params.items():
+        value = np.asarray(value, dtype=np.float64)
+        if name in _EMBEDDINGS or name.endswith(_WRITES):
+            lifted = _write_code(value.reshape(-1, given.d_model), atoms)
+            if name == "token_embed/embeddings" and alone.any():
+                lifted[np.nonzero(alone)[0][0], -1] = 1.0
+            if name in _EMBEDDINGS:  # Tracr's are 0s and 1s
+                near = np.abs(lifted - np.round(lifted)) < EMBEDDING_SLACK
+                lifted[near] = np.round(lifted[near])
+            writers[name] = lifted
+            params[name] = lifted.reshape(value.shape[:-1] + (len(atoms),))
+        else:
+            params[name] = value
+    blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in _blocks(writers, given.num_heads,
+                                                                               len(atoms))]
+    supports = _supports(blocks)
+    for name, value in given.params.items():
+        if name.endswith(_READS):
+            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports).T
+    lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
+    lifted, _ = snap(lifted, SNAP_RELATIVE)
+    lifted, used = _without_unused(lifted)
+    if debug is not None:
+        debug["dims"] = kept[used]
+        debug["lifted"] = lifted
+        debug["blocks"] = [kept[b] for b in blocks]
+    if not is_one_hot(lifted):
+        raise BasisError("the lifted embeddings are not 0s and 1s")
+    from trade.decompile import labelled_weights
+
+    labelled, _ = labelled_weights(lifted)
+    if labelled is None:
+        if debug is not None:
+            from trade.residual_labels import infer_labels
+            try:
+                infer_labels(lifted)
+            except Exception as error:  # noqa
+                debug["label_error"] = str(error)
+        raise BasisError("the lifted model's residual labels cannot be inferred (it does not lay out as a "
+                         "compiled model)")
+    return labelled
+
+
+def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
+    """Each row (a write: embedding row, head or MLP output row) as one atom times a number, else two
+    (a SelectorWidth's steps `v:k - v:k+1`, a token row `tokens:v + one`), else the sparsest
+    combination (`sparse_code`). Among the fits, the coefficients nearest 1 in size win: an atom that a
+    value never taken shrank to half another's is not that other at 1/2."""
+    result = np.zeros((len(vectors), len(atoms)))
+    size = np.abs(vectors).max(axis=1)
+    todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)
+    squared = (atoms ** 2).sum(axis=1)
+    for row in np.nonzero(todo)[0]:
+        vector = vectors[row]
+        single = atoms @ vector / np.where(squared > 0, squared, np.inf)  # the best multiple of each atom
+        error = np.where(squared > 0, np.abs(single[:, None] * atoms - vector).max(axis=1), np.inf)
+        fits = np.nonzero(error <= FIT_TOLERANCE * size[row])[0]
+        if len(fits):
+            best = fits[np.argmin(np.abs(np.log(np.abs(single[fits]))))]
+            result[row, best] = single[best]
+            continue
+        best, best_cost = None, np.inf
+        for i in range(len(atoms)):
+            pairs = np.stack([np.broadcast_to(atoms[i], atoms[i + 1:].shape), atoms[i + 1:]], axis=1)
+            if not len(pairs):
+                continue
+            coefficients = np.linalg.lstsq(pairs.transpose(0, 2, 1), np.broadcast_to(
+                vector, (len(pairs), len(vector)))[..., None], rcond=None)[0][..., 0] if False else np.stack(
+                [np.linalg.lstsq(pair.T, vector, rcond=None)[0] for pair in pairs])
+            error = np.abs(np.einsum("pk,pkd->pd", coefficients, pairs) - vector).max(axis=1)
+            for j in np.nonzero(error <= FIT_TOLERANCE * size[row])[0]:
+                cost = float(np.abs(np.log(np.abs(coefficients[j]) + 1e-30)).sum())
+                if cost < best_cost:
+                    best, best_cost = (i, i + 1 + j, coefficients[j]), cost
+        if best is not None:
+            result[row, best[0]], result[row, best[1]] = best[2]
+        else:
+            result[row] = sparse_code(vector[None], atoms)[0]
+    return result
+
+
+def _blocks(writers: dict[str, np.ndarray], num_heads: int, count: int) -> list[np.ndarray]:
+    """Groups of lifted directions that one reader may see together: `one`, tokens, positions, and per
+    head and per layer's MLP what it writes (groups that share a direction merged: a SelectorWidth's
+    head and MLP)."""
+    tokens = np.abs(writers["token_embed/embeddings"]) > 0
+    one = tokens.all(axis=0)
+    groups = [one, tokens.any(axis=0) & ~one, (np.abs(writers["pos_embed/embeddings"]) > 0).any(axis=0) & ~one]
+    for name, rows in writers.items():
+        if name in _EMBEDDINGS:
+            continue
+        written = np.abs(rows) > 0
+        if name.endswith("attn/linear/w"):
+            per_head = len(rows) // num_heads
+            groups += [written[h * per_head:(h + 1) * per_head].any(axis=0) for h in range(num_heads)]
+        else:
+            groups.append(written.any(axis=0))
+    merged: list[np.ndarray] = []
+    for group in groups[1:]:
+        group = group & ~one
+        for other in [m for m in merged if (m & group).any()]:
+            group = group | other
+        merged = [m for m in merged if not (m & group).any()] + [group]
+    return [np.nonzero(g)[0] for g in [one] + merged if g.any()]
+
+
+def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
+    """Candidate supports of a read with their number of blocks: one block, two, two and `one`
+    (blocks[0]); `one` counts as half a block, since Tracr reads it beside any variable."""
+    supports = [(0, np.array([], dtype=int))] + [(2 if i else 1, block) for i, block in enumerate(blocks)]
+    for i in range(len(blocks)):
+        for j in range(i + 1, len(blocks)):
+            supports.append((3 if i == 0 else 4, np.concatenate([blocks[i], blocks[j]])))
+    for i in range(1, len(blocks)):
+        for j in range(i + 1, len(blocks)):
+            supports.append((5, np.concatenate([blocks[0], blocks[i], blocks[j]])))
+    return supports
+
+
+def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list[np.ndarray]) -> np.ndarray:
+    """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
+    that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes)."""
+    result = np.zeros((len(vectors), len(atoms)))
+    size = np.abs(vectors).max(axis=1)
+    todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)  # smaller: float rounding of a 0
+    for count, group in _by_block_count(supports[1:]):
+        if not todo.any():
+            break
+        best = {}
+        for support in group:
+            basis = atoms[support]
+            rows = np.nonzero(todo)[0]
+            coefficients = vectors[rows] @ np.linalg.pinv(basis)
+            error = np.abs(coefficients @ basis - vectors[rows]).max(axis=1)
+            for row in rows[error <= FIT_TOLERANCE * size[rows]]:
+                coded = _least_l1(vectors[row], basis, FIT_TOLERANCE * size[row])
+                if coded is None:
+                    continue
+                cost = float(np.abs(coded).sum())
+                if row not in best or cost < best[row][0]:
+                    best[row] = (cost, support, coded)
+        for row, (_, support, coded) in best.items():
+            result[row, support] = coded
+            todo[row] = False
+    if todo.any():
+        raise BasisError("a read is no combination of the directions of two variables and `one`")
+    return result
+
+
+def _by_block_count(supports):
+    """Supports grouped by their number of blocks (as `_supports` tags them), fewest first."""
+    groups: dict[int, list[np.ndarray]] = {}
+    for count, support in supports:
+        groups.setdefault(count, []).append(support)
+    return sorted(groups.items())
+
+
+def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """Coefficients c of least L1 norm with |c @ basis - vector| <= tolerance everywhere, or None."""
+    from scipy.optimize import linprog
+
+    count = len(basis)
+    scale = float(np.abs(vector).max()) or 1.0
+    both = np.concatenate([basis, -basis]).T  # K x 2m
+    bounds = np.concatenate([vector + tolerance, -(vector - tolerance)]) / scale
+    norms = np.linalg.norm(basis, axis=1)  # a coefficient costs its size in the stream
+    solved = linprog(np.concatenate([norms, norms]), A_ub=np.concatenate([both, -both]), b_ub=bounds, bounds=(0, None),
+                     method="highs")
+    if solved.status != 0:
+        return None
+    coefficients = (solved.x[:count] - solved.x[count:]) * scale
+    # The programme's answer sits on the tolerance's edge: refit its atoms by least squares.
+    used = np.abs(coefficients) > 1e-6 * np.abs(coefficients).max(initial=0.0)
+    result = np.zeros(count)
+    result[used] = np.linalg.lstsq(basis[used].T, vector, rcond=None)[0]
+    return result
+
+
+def discover_atoms(given: ModelWeights) -> np.ndarray:
+    """Atoms found in the weights alone (no record): not implemented yet."""
+    raise BasisError("the compressed model carries no compression matrix in its record, and no atoms "
+                     "were found in its weights")
+
+
+def _without_unused(weights: ModelWeights) -> tuple[ModelWeights, np.ndarray]:
+    """The model without the residual directions that nothing writes and nothing reads, and the mask of
+    the directions kept."""
+    used = np.zeros(weights.d_model, dtype=bool)
+    for name, value in weights.params.items():
+        if name in _EMBEDDINGS or name.endswith(_WRITES):
+            used |= (np.abs(value.reshape(-1, weights.d_model)) > 0).any(axis=0)
+        elif name.endswith(_READS):
+            used |= (np.abs(value) > 0).any(axis=1)
+    if used.all():
+        return weights, used
+    params = {}
+    for name, value in weights.params.items():
+        if name in _EMBEDDINGS or name.endswith(_WRITES):
+            value = value[..., used]
+        elif name.endswith(_READS):
+            value = value[used]
+        params[name] = value
+    return dataclasses.replace(weights, params=params), used
