@@ -500,14 +500,20 @@ def _value_order(weights: ModelWeights, dims: list[int]) -> list[int]:
     return by_reader
 
 
-def _oblique(weights: ModelWeights) -> bool:
-    """A change of basis that is not a rotation (`recover` reads it with `oblique_atoms`)."""
-    return not _near_one_hot(weights) and noise_level(weights) > ORTHONORMAL_LEVEL
+def readings(weights: ModelWeights) -> list[str | None]:
+    """The bases `recover` can find for a model, in the order `decompile_transformed` tries them (None: the
+    default one): noise on a compiled model has its own basis only; a rotation has its orthonormal basis,
+    then (where that reading is not confirmed) the bases of any invertible change (`oblique_atoms`, one per
+    rule of `SHEAR_RULES`); any other change has the latter."""
+    if _near_one_hot(weights):
+        return [None]
+    return [None, *SHEAR_RULES] if noise_level(weights) <= ORTHONORMAL_LEVEL else list(SHEAR_RULES)
 
 
-def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str = "strict") -> Recovery:
+def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None = None) -> Recovery:
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
-    `shears`: `oblique_atoms`' rule for shears (one of `SHEAR_RULES`)."""
+    `shears`: the basis of any invertible change of basis, with this rule for shears (one of
+    `SHEAR_RULES`; `oblique_atoms`), even for a rotation; None: the basis for the kind of model."""
 
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
@@ -515,12 +521,12 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str = "stric
     if _near_one_hot(weights):  # noise on a compiled model: its own basis
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = np.eye(weights.d_model)
-    elif level <= ORTHONORMAL_LEVEL:
+    elif level <= ORTHONORMAL_LEVEL and shears is None:
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
         tolerance = OBLIQUE_TOLERANCE
-        atoms = oblique_atoms(weights, tolerance, shears)
+        atoms = oblique_atoms(weights, tolerance, shears or SHEAR_RULES[0])
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     atoms, fixed = _sign_and_order(weights, atoms)
@@ -610,6 +616,7 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
         first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
         for unit in first.T:
             read = {block_name(blocks[dim]) for dim in _significant(unit, first)} - {"one"}
+            read = {block for block in read if not block.endswith(HELPER)}  # a SelectorWidth's BOS neuron
             if len(read) >= 2:
                 categorical.update(dict.fromkeys(read, True))
     # A SelectorWidth's counts, in order along the chain of steps its MLP writes.
@@ -921,7 +928,7 @@ class _Judge:
         return verdict_on_given(program, self.given, self.reference, self.outputs_kept)
 
 
-def _recovered(given: ModelWeights, shears: str) -> tuple[Recovery | None, str]:
+def _recovered(given: ModelWeights, shears: str | None) -> tuple[Recovery | None, str]:
     try:
         recovery = recover(given, shears=shears)
         if not is_one_hot(recovery.weights):  # else decompiling it would come back here
@@ -936,9 +943,10 @@ def decompile_transformed(model, decompiler=None, options=None):
     """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
 
     Recovers the basis (`recover`) and reads the recovered model; a reading
-    the GIVEN model confirms (`verdict_on_given`) is the answer. A mixed basis
-    has several readings of its shears (`SHEAR_RULES`): each next one is tried
-    where the last is not confirmed. Else the usual pipeline decompiles
+    the GIVEN model confirms (`verdict_on_given`) is the answer. A model may
+    have several bases (`readings`: a mixed basis one per rule of its shears):
+    each next one is tried where the last is not confirmed. Else the usual
+    pipeline decompiles
     the recovered model and its candidates are judged against the given model.
     Where no basis is recovered (too noisy, compressed), the decoder reads the
     given weights as they are and the reason says why; a verdict only ever
@@ -956,14 +964,14 @@ def decompile_transformed(model, decompiler=None, options=None):
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0
-    for shears in SHEAR_RULES:
+    for shears in readings(given):
         began = time.perf_counter()
         recovery, note = _recovered(given, shears)
         recover_seconds += time.perf_counter() - began
         if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
                                                                                recovery.matrix)
                                         for j in judges):
-            break  # the same basis again: nothing new to read
+            continue  # the same basis again: nothing new to read
         judge = _Judge(given, recovery, note)
         judges.append(judge)
         if recovery is not None and options.read:  # the reading first: exact on the given model ends it
@@ -979,8 +987,6 @@ def decompile_transformed(model, decompiler=None, options=None):
                     read.timings["recover_basis"] = recover_seconds
                     read.timings["verify_given"] = time.perf_counter() - began
                     return read
-        if not _oblique(given):
-            break  # only a mixed basis has a second reading
     judge = next((j for j in judges if j.recovery is not None), judges[0])
     recovery = judge.recovery
     if recovery is not None:
