@@ -7,7 +7,7 @@ each compiled model, rotated and mixed (`trade.transform`), is run on every inpu
 both versions; optionally (--large) one suite model with a large input space too. Per row: forward
 calls, CPU seconds of each version (the best of --repeats runs of each call, interleaved, so other
 processes on a shared machine disturb both alike), the ratio, and whether every output (and every
-attention weight `on_attention` sees) is identical to the bit. Run:
+attention weight `on_attention` sees) is identical to the bit, and the peak memory one call allocates. Run:
 
     python benchmarks/forward_speed.py --n 20 --repeats 3 [--large]
 """
@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -27,7 +29,7 @@ from trade.compiled import num_layers
 def baseline_forward(params, token_ids, num_heads, on_attention=None):
     """trade.compiling.forward as of commit 77a783e (one pass over the whole batch, float32 weights
     cast in every product)."""
-    batch, positions = token_ids.shape
+    positions = token_ids.shape[1]
     residual = (params["token_embed/embeddings"][token_ids]
                 + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
     for layer in range(num_layers(params)):
@@ -103,26 +105,44 @@ def _best(run, repeats: int) -> float:
     return best
 
 
-def measure(models: list, repeats: int) -> tuple[int, float, float, bool]:
-    """(calls, baseline seconds, new seconds, identical) over every input length of every model."""
+def _peak(run) -> tuple[object, int]:
+    """run()'s result and the peak bytes it allocated (NumPy reports its buffers to tracemalloc)."""
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def measure(models: list, repeats: int) -> tuple[int, float, float, bool, int, int]:
+    """(calls, baseline seconds, new seconds, identical, baseline peak bytes, new peak bytes) over every
+    input length of every model; the peaks are the largest of one call."""
     from trade.compiling import forward
     from trade.program.interpret import all_inputs
     from trade.verify import _token_ids
 
-    calls, old, new, identical = 0, 0.0, 0.0, True
+    calls, old, new, identical, old_peak, new_peak = 0, 0.0, 0.0, True, 0, 0
     for weights in models:
         config = weights.compile_config
         for batch in all_inputs(config.vocab, config.max_seq_len):
             ids = _token_ids(weights, batch)
-            seen: dict[str, list] = {"old": [], "new": []}
-            a = baseline_forward(weights.params, ids, weights.num_heads, lambda _, w: seen["old"].append(w))
-            b = forward(weights.params, ids, weights.num_heads, lambda _, w: seen["new"].append(w))
-            identical &= np.array_equal(a, b) and all(np.array_equal(x, y) for x, y in zip(seen["old"],
-                                                                                          seen["new"]))
-            old += _best(lambda: baseline_forward(weights.params, ids, weights.num_heads), repeats)
-            new += _best(lambda: forward(weights.params, ids, weights.num_heads), repeats)
+            run_old = functools.partial(baseline_forward, weights.params, ids, weights.num_heads)
+            run_new = functools.partial(forward, weights.params, ids, weights.num_heads)
+            a, peak = _peak(run_old)
+            old_peak = max(old_peak, peak)
+            b, peak = _peak(run_new)
+            new_peak = max(new_peak, peak)
+            seen_old: list = []
+            seen_new: list = []
+            run_old(lambda _, w, seen=seen_old: seen.append(w))
+            run_new(lambda _, w, seen=seen_new: seen.append(w))
+            identical &= np.array_equal(a, b) and len(seen_old) == len(seen_new) and all(
+                np.array_equal(x, y) for x, y in zip(seen_old, seen_new))
+            old += _best(run_old, repeats)
+            new += _best(run_new, repeats)
             calls += 1
-    return calls, old, new, identical
+    return calls, old, new, identical, old_peak, new_peak
 
 
 def main() -> None:
@@ -136,12 +156,13 @@ def main() -> None:
     if args.large:
         groups.update(_large())
     print(f"{args.n} generated test programs from {args.data}; CPU seconds, best of {args.repeats} per call\n")
-    print("| models | forward calls | baseline s | new s | baseline / new | identical to the bit |")
-    print("|---|---|---|---|---|---|")
+    print("| models | forward calls | baseline s | new s | baseline / new | identical to the bit | "
+          "peak MB of one call, baseline | new |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, models in groups.items():
-        calls, old, new, identical = measure(models, args.repeats)
-        print(f"| {name} | {calls} | {old:.3f} | {new:.3f} | {old / new:.2f}x | {'yes' if identical else 'NO'} |",
-              flush=True)
+        calls, old, new, identical, old_peak, new_peak = measure(models, args.repeats)
+        print(f"| {name} | {calls} | {old:.3f} | {new:.3f} | {old / new:.2f}x | {'yes' if identical else 'NO'} | "
+              f"{old_peak / 2**20:.0f} | {new_peak / 2**20:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
