@@ -4,24 +4,32 @@ A compressed model keeps Tracr's heads, head dimensions and MLP units; only
 the residual stream is squeezed from d_model one-hot directions to K < d_model
 dimensions by a K x d_model matrix W: every write (embedding row, head output
 row, MLP output row) became r W^T and every read (query, key, value and MLP
-input column, the read-out) W r. Column j of W is the image ("atom") of
-one-hot direction j, and in the one-hot basis every one of these vectors is
-sparse: one direction (a Map's output value, a position), or a few (a
-selector's key column, an MLP unit's bias on `one`). So each of the given
-model's K-vectors is written back as the sparsest combination of atoms that
-gives it (a linear program: least L1 norm, exact equality), the coefficients
-are snapped to Tracr's small fractions (`trade.basis.snap`), and the result is
-a d_model-dimensional model with 0/1 embeddings.
+input column) W r. Column j of W is the image ("atom") of one-hot direction j,
+and in the one-hot basis each of these vectors is sparse. `lift` writes each of
+the given model's K-vectors back as a few atoms:
 
-With K < d_model the atoms are linearly dependent, so the sparsest combination
-is a choice; a wrong choice gives weights that do not read as a program or a
-program the given model does not compute. The verdict never comes from the
-lift: it comes from running the given model (`trade.basis.verdict_on_given`).
+- writes: one atom times a number (a Map's value, a position, an Aggregate's
+  output), else two (a token row `tokens:v + one`, a SelectorWidth's step
+  `v:k - v:k+1`), else the sparsest combination (a layer's bias). These fix the
+  blocks a read may see: `one`, tokens, positions, and what each head and each
+  layer's MLP writes;
+- reads: the combination of least L1 norm within the fewest blocks that give it
+  back (a Tracr read sees one or two variables, and `one`). With K < d_model the
+  atoms are linearly dependent (positions sum to `one`, so do tokens, and
+  values that never occur may be squeezed out): a plain sparsest combination
+  picks foreign readings such as `100 (one - tokens:BOS)` for `100 tokens:v`
+  summed over the vocabulary.
 
-The atoms come from the transform record (`matrix`, W itself), when the file
-holds it. Without it, `discover_atoms` finds them in the weights as
-`trade.basis` does for mixed models: single directions are the vectors that
-recur, up to scale, among the weights' rows and columns.
+The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
+directions nothing writes or reads are dropped (values the compression
+squeezed out), and the residual labels are inferred as for any unlabelled
+model. The verdict never comes from the lift: it comes from running the given
+model (`trade.basis.verdict_on_given`).
+
+The atoms come from the transform record (`matrix`, W itself, which
+`trade.transform.compress` writes). Finding them in the weights alone is not
+done: a model without the record raises `trade.basis.BasisError`, as does a
+mixed or rotated one.
 """
 
 from __future__ import annotations
@@ -37,11 +45,11 @@ _WRITES = ("attn/linear/w", "attn/linear/b", "mlp/linear_2/w", "mlp/linear_2/b")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 _EMBEDDINGS = ("token_embed/embeddings", "pos_embed/embeddings")
 SNAP_RELATIVE = 1e-5  # lifted entries within this fraction of their matrix's largest snap to 0 or a fraction
-NEGATIVE_COST = 1.5  # Tracr's weights are mostly positive: a negative coefficient costs this much more
 FIT_TOLERANCE = 1e-4  # a vector's combination of atoms must give it back within this (relative)
 WRITE_FLOOR = 0.02  # a write's coefficient below this fraction of its row's largest is set to 0
 EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are that integer
 ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
+ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this much more per unit
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
 
@@ -65,30 +73,19 @@ def recorded_atoms(given: ModelWeights) -> np.ndarray | None:
 
 
 def sparse_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
-    """For each row v of `vectors` (n x K), the coefficients c (d) of least L1 norm with c @ atoms = v.
-
-    Rows that are 0 stay 0. Raises BasisError where no combination gives a row back (atoms that do not
-    span it).
-    """
-    from scipy.optimize import linprog
-
-    count = atoms.shape[0]
-    result = np.zeros((len(vectors), count))
-    scale = np.abs(atoms).max() or 1.0
-    matrix = np.concatenate([atoms.T, -atoms.T], axis=1) / scale
-    norms = np.linalg.norm(atoms, axis=1) / scale
-    cost = np.concatenate([norms, NEGATIVE_COST * norms])  # a coefficient costs its size in the stream
+    """For each row v of `vectors` (n x K), the coefficients c (d) of least L1 norm (each atom's units
+    costing its length) with c @ atoms = v within `FIT_TOLERANCE`. Rows that are 0 stay 0; raises
+    BasisError where no combination gives a row back."""
+    result = np.zeros((len(vectors), len(atoms)))
+    live = np.nonzero(np.abs(atoms).max(axis=1) > 0)[0]
     for row, vector in enumerate(vectors):
-        size = np.abs(vector).max()
+        size = float(np.abs(vector).max())
         if size == 0:
             continue
-        solved = linprog(cost, A_eq=matrix, b_eq=vector / size, bounds=(0, None), method="highs")
-        if solved.status != 0:
-            raise BasisError(f"a weight vector is no combination of the atoms ({solved.message})")
-        coefficients = (solved.x[:count] - solved.x[count:]) * size / scale
-        if np.abs(coefficients @ atoms - vector).max() > FIT_TOLERANCE * size:
-            raise BasisError("a weight vector's sparse combination of the atoms does not give it back")
-        result[row] = coefficients
+        coded = _least_l1(vector, atoms[live], FIT_TOLERANCE * size)
+        if coded is None:
+            raise BasisError("a weight vector is no combination of the atoms")
+        result[row, live] = coded
     return result
 
 
@@ -98,14 +95,9 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     weights, compressed by the atoms, are the given ones.
 
     `atoms` (d x K; row j is where one-hot direction j lands in the given stream): from the transform
-    record where None, else found in the weights (`discover_atoms`). Raises `trade.basis.BasisError`
-    with the reason where no one-hot model comes out.
-
-    Writes (embedding rows, head and MLP output rows) are the sparsest combinations of atoms. They fix
-    the blocks: `one` (in every token row), the tokens, the positions, and what each head and each
-    layer's MLP writes. A read is then the combination of the fewest blocks that gives it back (a
-    Tracr read sees one or two variables, and `one`): the compressed stream has linear relations
-    (positions sum to `one`, so do tokens) that make sparser but foreign readings possible.
+    record where None. Raises `trade.basis.BasisError` with the reason where no one-hot model comes out
+    (no record, a lifted model that does not lay out as a compiled one). `debug`, a dict, receives the
+    lifted model before its labels (`lifted`), the atoms kept (`dims`) and the label error, if any.
     """
     if atoms is None:
         atoms = recorded_atoms(given)
@@ -145,9 +137,13 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in _blocks(writers, given.num_heads,
                                                                                len(atoms))]
     supports = _supports(blocks)
+    costs = np.ones(len(atoms))
+    costs[blocks[0]] = ONE_COST
+    bos = np.nonzero(writers["token_embed/embeddings"][_bos_row(given)])[0]
+    costs[bos] = ONE_COST
     for name, value in given.params.items():
         if name.endswith(_READS):
-            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports).T
+            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports, costs).T
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     lifted, used = _without_unused(lifted)
@@ -192,21 +188,38 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
             continue
         best, best_cost = None, np.inf
         for i in range(len(atoms)):
-            pairs = np.stack([np.broadcast_to(atoms[i], atoms[i + 1:].shape), atoms[i + 1:]], axis=1)
-            if not len(pairs):
-                continue
-            coefficients = np.linalg.lstsq(pairs.transpose(0, 2, 1), np.broadcast_to(
-                vector, (len(pairs), len(vector)))[..., None], rcond=None)[0][..., 0] if False else np.stack(
-                [np.linalg.lstsq(pair.T, vector, rcond=None)[0] for pair in pairs])
-            error = np.abs(np.einsum("pk,pkd->pd", coefficients, pairs) - vector).max(axis=1)
-            for j in np.nonzero(error <= FIT_TOLERANCE * size[row])[0]:
-                cost = float(np.abs(np.log(np.abs(coefficients[j]) + 1e-30)).sum())
+            for j in range(i + 1, len(atoms)):
+                pair = atoms[[i, j]]
+                coefficients = np.linalg.lstsq(pair.T, vector, rcond=None)[0]
+                if np.abs(coefficients @ pair - vector).max() > FIT_TOLERANCE * size[row]:
+                    continue
+                cost = float(np.abs(np.log(np.abs(coefficients) + 1e-30)).sum())
                 if cost < best_cost:
-                    best, best_cost = (i, i + 1 + j, coefficients[j]), cost
+                    best, best_cost = (i, j, coefficients), cost
         if best is not None:
             result[row, best[0]], result[row, best[1]] = best[2]
         else:
             result[row] = sparse_code(vector[None], atoms)[0]
+    return result
+
+
+def _bos_row(given: ModelWeights) -> int:
+    from trade.verify import token_ids_for
+
+    return token_ids_for(given.compile_config)[given.compile_config.compiler_bos]
+
+
+def _weighted_code(vectors: np.ndarray, atoms: np.ndarray, costs: np.ndarray) -> np.ndarray:
+    """Each row as the combination of least weighted L1 norm (cost x atom length per unit)."""
+    result = np.zeros((len(vectors), len(atoms)))
+    size = np.abs(vectors).max(axis=1)
+    todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)
+    live = np.nonzero(np.abs(atoms).max(axis=1) > 0)[0]
+    for row in np.nonzero(todo)[0]:
+        coded = _least_l1(vectors[row], atoms[live], FIT_TOLERANCE * size[row], costs[live])
+        if coded is None:
+            raise BasisError("a read is no combination of the atoms")
+        result[row, live] = coded
     return result
 
 
@@ -216,9 +229,10 @@ def _blocks(writers: dict[str, np.ndarray], num_heads: int, count: int) -> list[
     head and MLP)."""
     tokens = np.abs(writers["token_embed/embeddings"]) > 0
     one = tokens.all(axis=0)
-    groups = [one, tokens.any(axis=0) & ~one, (np.abs(writers["pos_embed/embeddings"]) > 0).any(axis=0) & ~one]
+    positions = (np.abs(writers["pos_embed/embeddings"]) > 0).any(axis=0)
+    groups = [one, tokens.any(axis=0) & ~one, positions & ~one]
     for name, rows in writers.items():
-        if name in _EMBEDDINGS:
+        if name in _EMBEDDINGS or name.endswith("/b"):  # a layer's bias sums what its MLPs write
             continue
         written = np.abs(rows) > 0
         if name.endswith("attn/linear/w"):
@@ -248,7 +262,7 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
     return supports
 
 
-def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list[np.ndarray]) -> np.ndarray:
+def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray) -> np.ndarray:
     """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
     that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes)."""
     result = np.zeros((len(vectors), len(atoms)))
@@ -260,6 +274,8 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list[np.ndarra
         best = {}
         for support in group:
             basis = atoms[support]
+            if np.linalg.matrix_rank(basis, tol=1e-6 * np.abs(basis).max()) >= atoms.shape[1]:
+                continue  # atoms that span the whole stream fit anything
             rows = np.nonzero(todo)[0]
             coefficients = vectors[rows] @ np.linalg.pinv(basis)
             error = np.abs(coefficients @ basis - vectors[rows]).max(axis=1)
@@ -273,8 +289,9 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list[np.ndarra
         for row, (_, support, coded) in best.items():
             result[row, support] = coded
             todo[row] = False
-    if todo.any():
-        raise BasisError("a read is no combination of the directions of two variables and `one`")
+    if todo.any():  # no two variables and `one` give it back: the sparsest combination of all atoms
+        rows = np.nonzero(todo)[0]
+        result[rows] = _weighted_code(vectors[rows], atoms, costs)
     return result
 
 
@@ -286,7 +303,7 @@ def _by_block_count(supports):
     return sorted(groups.items())
 
 
-def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.ndarray | None:
+def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float, costs=None) -> np.ndarray | None:
     """Coefficients c of least L1 norm with |c @ basis - vector| <= tolerance everywhere, or None."""
     from scipy.optimize import linprog
 
@@ -295,8 +312,10 @@ def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.nda
     both = np.concatenate([basis, -basis]).T  # K x 2m
     bounds = np.concatenate([vector + tolerance, -(vector - tolerance)]) / scale
     norms = np.linalg.norm(basis, axis=1)  # a coefficient costs its size in the stream
-    solved = linprog(np.concatenate([norms, norms]), A_ub=np.concatenate([both, -both]), b_ub=bounds, bounds=(0, None),
-                     method="highs")
+    if costs is not None:
+        norms = norms * costs
+    solved = linprog(np.concatenate([norms, norms]), A_ub=np.concatenate([both, -both]), b_ub=bounds,
+                     bounds=(0, None), method="highs")
     if solved.status != 0:
         return None
     coefficients = (solved.x[:count] - solved.x[count:]) * scale
@@ -308,7 +327,7 @@ def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.nda
 
 
 def discover_atoms(given: ModelWeights) -> np.ndarray:
-    """Atoms found in the weights alone (no record): not implemented yet."""
+    """Atoms found in the weights alone, without the record: not done (the reason says so)."""
     raise BasisError("the compressed model carries no compression matrix in its record, and no atoms "
                      "were found in its weights")
 

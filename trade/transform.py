@@ -119,7 +119,7 @@ class CompressOptions:
     steps: int = 2000
     learning_rate: float = 1e-2
     target_loss: float = 1e-20  # stop early below this (relative squared read error)
-    max_inputs: int = 20_000  # the states come from every input where there are at most this many, else a sample
+    max_inputs: int = 20_000  # states from every input where there are at most this many, else a sample
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
@@ -144,11 +144,8 @@ def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
         reads.append(x)
         batch = x.shape[0]
 
-        def heads(name):
-            out = x @ params[f"{prefix}/attn/{name}/w"] + params[f"{prefix}/attn/{name}/b"]
-            return out.reshape(batch, positions, num_heads, -1)
-
-        query, key, value = heads("query"), heads("key"), heads("value")
+        query, key, value = ((x @ params[f"{prefix}/attn/{name}/w"] + params[f"{prefix}/attn/{name}/b"]
+                              ).reshape(batch, positions, num_heads, -1) for name in ("query", "key", "value"))
         logits = torch.einsum("bthd,bThd->bhtT", query, key) / query.shape[-1] ** 0.5
         attention = torch.softmax(logits, dim=-1)
         mixed = torch.einsum("bhtT,bThd->bthd", attention, value).reshape(batch, positions, -1)
@@ -169,8 +166,9 @@ def _read_spaces(weights: ModelWeights) -> list[np.ndarray]:
     matrices = []
     for layer in range(weights.num_layers):
         prefix = f"transformer/layer_{layer}"
-        matrices.append(np.concatenate([np.asarray(weights.params[f"{prefix}/attn/{name}/w"], dtype=np.float64)
-                                        for name in ("query", "key", "value")], axis=1))
+        matrices.append(np.concatenate([np.asarray(weights.params[f"{prefix}/attn/{name}/w"],
+                                                   dtype=np.float64) for name in ("query", "key", "value")],
+                                       axis=1))
         matrices.append(np.asarray(weights.params[f"{prefix}/mlp/linear_1/w"], dtype=np.float64))
     matrices.append(readout(weights))
     spaces = []
@@ -208,7 +206,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
     if not 1 <= size <= weights.d_model:
         raise ValueError(f"the compressed size must be between 1 and d_model ({weights.d_model}), not {size}")
     began = time.perf_counter()
-    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64)) for name, value in weights.params.items()}
+    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64))
+              for name, value in weights.params.items()}
     blocks = []  # per sublayer, the distinct states it reads, compacted to (singular value x direction) rows
     with torch.no_grad():
         runs = [_torch_forward(params, torch.as_tensor(_token_ids(weights, batch)), weights.num_heads)
