@@ -517,10 +517,9 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
 
     if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
-    level = noise_level(weights)
-    if _near_one_hot(weights):  # noise on a compiled model: its own basis
-        tolerance = float(np.clip(10 * level, 1e-4, 0.2))
-        atoms = np.eye(weights.d_model)
+    level, own = noise_level(weights), _near_one_hot(weights)
+    if own:  # noise on a compiled model: its own basis, snapped by each matrix's noise (`snap`)
+        tolerance, atoms = 1e-4, np.eye(weights.d_model)
     elif level <= ORTHONORMAL_LEVEL and shears is None:
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = orthonormal_atoms(weights, tolerance)
@@ -529,23 +528,10 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         atoms = oblique_atoms(weights, tolerance, shears or SHEAR_RULES[0])
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
-    atoms, fixed = _sign_and_order(weights, atoms)
-    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
-    # Within each variable, the values in Tracr's order (`_value_key`); variables stay where they are.
-    unsnapped = _in_basis(weights, atoms)
-    order = list(range(weights.d_model))
-    blocks: dict[str, list[int]] = {}
-    for dim in range(fixed, weights.d_model):
-        if ":" in labels[dim]:
-            blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
-    for dims in blocks.values():
-        for place, dim in zip(dims, _value_order(unsnapped, dims)):
-            order[place] = dim
-    atoms = atoms[order]
-    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
-    flips = _width_signs(snapped, labels)
-    if flips:
-        atoms[flips] *= -1
+    if own:  # already in Tracr's order and signs, which noisy weights would only blur
+        snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+    else:
+        atoms = _signed_and_ordered(weights, atoms, tolerance)
         snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
     named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
     atoms = atoms[order]
@@ -557,6 +543,27 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     snapped = dataclasses.replace(snapped, residual_labels=labels, unembedding=None, transform=None)
     return Recovery(weights=snapped, unsnapped=_in_basis(weights, atoms), matrix=np.linalg.inv(atoms),
                     noise=change)
+
+
+def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Recovered atoms signed and ordered as Tracr lays out the stream (`_sign_and_order`), each variable's
+    values in Tracr's order (`_value_key`; variables stay where they are), and a SelectorWidth's counts
+    signed as its MLP writes them (`_width_signs`)."""
+    atoms, fixed = _sign_and_order(weights, atoms)
+    _, labels, _ = _snapped_with_labels(weights, atoms, tolerance)
+    unsnapped = _in_basis(weights, atoms)
+    order = list(range(weights.d_model))
+    blocks: dict[str, list[int]] = {}
+    for dim in range(fixed, weights.d_model):
+        if ":" in labels[dim]:
+            blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
+    for dims in blocks.values():
+        for place, dim in zip(dims, _value_order(unsnapped, dims)):
+            order[place] = dim
+    atoms = atoms[order]
+    snapped, labels, _ = _snapped_with_labels(weights, atoms, tolerance)
+    atoms[_width_signs(snapped, labels)] *= -1
+    return atoms
 
 
 def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float
@@ -849,11 +856,15 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
                           bos_fallback=fallbacks, exhaustive=exhaustive)
 
 
-def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False) -> tuple[str, str]:
+def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False,
+                     recovery: Recovery | None = None) -> tuple[str, str]:
     """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_fit`, and the
     given model computes the program, or shows on every input the outputs of the recovered one-hot
     model, `outputs_kept`: a bool or a function that says, run only where needed), `equivalent` (the
-    given model computes it on every input) or `unverified`, with the reason.
+    given model computes it on every input; or, for noise on a compiled model read through a
+    `recovery`, the given weights are the recompiled ones within the noise, `_noise_bound`, and show
+    their outputs on every input, also where Tracr's model shows a value for RASP's None) or
+    `unverified`, with the reason.
 
     The given model always runs (`reference`, or a function that builds it): Tracr's models are so
     fragile that weights within 1e-7 of a compiled model's can compute other outputs (an attention tie
@@ -882,7 +893,50 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
+    noise = _noise_bound(given) if recovery is not None and _near_one_hot(given) else 0.0
+    if noise > EXACT_TOLERANCE and _labels_agree(compiled, reference) \
+            and _within(weights_of(compiled), given, noise) \
+            and _shows_outputs_of(weights_of(compiled), reference):
+        from trade.verify import _checked
+
+        return EQUIVALENT, (f"the given weights are the recompiled ones plus noise (every entry within "
+                            f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
+                            f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _noise_bound(weights: ModelWeights) -> float:
+    """How far noise may have moved an entry, relative to its matrix's largest: twice `NOISE_SIGMAS` robust
+    spreads (`_noise_sigma`) of the noisiest matrix."""
+    bounds = [_noise_sigma(value) / float(np.abs(value).max()) for value in
+              (np.asarray(v, dtype=np.float64) for v in weights.params.values()) if value.size and
+              np.abs(value).max() > 0]
+    return 2 * NOISE_SIGMAS * max(bounds, default=0.0)
+
+
+def _within(compiled: ModelWeights, given: ModelWeights, tolerance: float) -> bool:
+    """Whether every entry of `given` (in its own basis) is within `tolerance` x its matrix's largest
+    entry of `compiled`'s."""
+    if set(compiled.params) != set(given.params):
+        return False
+    for name, value in compiled.params.items():
+        value, target = np.asarray(value, dtype=np.float64), np.asarray(given.params[name], dtype=np.float64)
+        if value.shape != target.shape:
+            return False
+        if value.size and np.abs(value - target).max() > tolerance * max(float(np.abs(target).max()), 1e-12):
+            return False
+    return True
+
+
+def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
+    """Whether the given model (run as `reference`) decodes, on each of its inputs, as `compiled` does."""
+    from trade.transform import differing_outputs, readout
+    from trade.verify import run_weights
+
+    outputs = [run_weights(compiled, batch)[:, 1:] @ readout(compiled) for batch in reference.inputs]
+    if [o.shape for o in outputs] != [a.shape for a in reference.activations]:
+        return False
+    return differing_outputs(reference.weights, reference.activations, outputs)[0] == 0
 
 
 MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
@@ -925,7 +979,7 @@ class _Judge:
                 f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
 
     def verdict(self, program) -> tuple[str, str]:
-        return verdict_on_given(program, self.given, self.reference, self.outputs_kept)
+        return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery)
 
 
 def _recovered(given: ModelWeights, shears: str | None) -> tuple[Recovery | None, str]:
