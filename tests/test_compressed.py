@@ -1,0 +1,92 @@
+"""Compressed residual streams (trade.transform.compress) and their lift to one-hot models (trade.compressed)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from trade import basis, compressed, transform
+from trade.compiling import compile_program
+from trade.decompile import read_weights
+from trade.evaluate import InputSpace, program_outputs, same_function
+from trade.program.interpret import all_inputs
+from trade.program.text import parse_program
+from trade.weights import weights_of
+
+# Maps, a SequenceMap and a SelectorWidth (test program 30 of `data/test-seed1`).
+SHIFTED = """\
+size = Map(abs(x), indices)
+small = Map(x < 2, tokens)
+kept = SequenceMap(x if y > 0 else 0, tokens, small)
+same = Select(kept, size, EQ)
+count = SelectorWidth(same)
+"""
+
+
+def _plain(text: str):
+    program = parse_program(text)
+    return program, dataclasses.replace(weights_of(compile_program(program)), residual_labels=None)
+
+
+@pytest.fixture(scope="module")
+def shifted():
+    program, plain = _plain(SHIFTED)
+    return program, plain, transform.compress(plain, round(0.75 * plain.d_model), 3,
+                                              transform.CompressOptions(steps=300))
+
+
+def test_compression_to_three_quarters_keeps_every_output_and_records_w(shifted):
+    _, plain, given = shifted
+    record = given.transform[-1]
+    assert given.d_model == round(0.75 * plain.d_model) < plain.d_model
+    assert record["kind"] == "compress" and record["seed"] == 3 and record["loss"] < 1e-6
+    assert record["output_agreement"] == 1.0 and transform.same_outputs(plain, given)
+    # the recorded W folds the plain model into the given one
+    refolded = transform.fold_compression(plain, np.asarray(record["matrix"]))
+    for name, value in given.params.items():
+        assert np.allclose(refolded.params[name], value, atol=1e-4 * max(np.abs(value).max(), 1.0)), name
+
+
+def test_a_stream_too_small_for_the_reads_loses_outputs(shifted):
+    _, plain, _ = shifted
+    squeezed = transform.compress(plain, 2, 0, transform.CompressOptions(steps=10))
+    assert squeezed.transform[-1]["output_agreement"] < 0.99
+    assert squeezed.transform[-1]["loss"] > 1e-3
+
+
+def test_the_lift_is_one_hot_and_reads_as_the_program(shifted):
+    program, plain, given = shifted
+    lifted = compressed.lift(given)
+    assert basis.is_one_hot(lifted) and lifted.residual_labels is not None
+    assert lifted.d_model <= plain.d_model and lifted.unembedding is None
+    read = read_weights(lifted)
+    config = plain.compile_config
+    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
+    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict == "equivalent", reason
+
+
+def test_the_verdict_comes_from_the_given_model_not_the_lift(shifted):
+    _, _, given = shifted
+    read = read_weights(compressed.lift(given))
+    broken = dict(given.params)
+    name = "transformer/layer_1/attn/linear/w" if "transformer/layer_1/attn/linear/w" in broken else \
+        "transformer/layer_0/mlp/linear_2/w"
+    broken[name] = np.zeros_like(broken[name])
+    damaged = dataclasses.replace(given, params=broken)
+    verdict, _ = basis.verdict_on_given(read.program, damaged, basis.given_reference(damaged, None))
+    assert verdict == "unverified"
+
+
+def test_models_without_a_compress_record_are_refused_with_a_reason(shifted):
+    _, plain, given = shifted
+    for model in (dataclasses.replace(given, transform=None), transform.mix(plain, 1),
+                  transform.rotate(given, 2)):  # rotated after compressing: the record no longer fits
+        with pytest.raises(basis.BasisError, match="record"):
+            compressed.lift(model)
+    bad = dataclasses.replace(given, transform=[dict(given.transform[-1], matrix=[[1.0, 2.0]])])
+    with pytest.raises(basis.BasisError, match="shape"):
+        compressed.lift(bad)
+    with pytest.raises(basis.BasisError, match="atoms"):
+        compressed.lift(given, atoms=np.zeros((3, given.d_model + 1)))
