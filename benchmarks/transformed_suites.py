@@ -223,6 +223,29 @@ def failures(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def per_program(rows: list[dict], kinds: list[str]) -> str:
+    """Markdown: one row per program, one column per kind (verdict, whether truly equivalent, seconds)."""
+    cells: dict[tuple, dict] = {}
+    for r in rows:
+        cells.setdefault((r["suite"], r["name"]), {})[r["kind"]] = r
+    lines = ["| suite | program | inputs | " + " | ".join(kinds) + " |", "|---|---|---|" + "---|" * len(kinds)]
+    for (suite, name), by_kind in cells.items():
+        inputs = next(iter(by_kind.values())).get("inputs", 0)
+        shown = []
+        for kind in kinds:
+            r = by_kind.get(kind)
+            if r is None:
+                shown.append("")
+                continue
+            truly = {True: "eq", False: "**not eq**", None: "-"}[r["equivalent"]]
+            seconds = "" if r.get("seconds") is None else f", {r['seconds']:.1f} s"
+            verdict = "**WRONG** " + r["verdict"] if wrong(r) else r["verdict"]
+            shown.append(f"{verdict} ({truly}{seconds})" if r["verdict"] not in ("error", "skipped") else
+                         f"{r['verdict']}: {(r['error'] or '')[:40]}")
+        lines.append(f"| {suite} | {name} | {inputs:,} | " + " | ".join(shown) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", default=",".join(SUITES))
@@ -234,12 +257,18 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="program name (repeatable)")
     parser.add_argument("--max-inputs", type=int, default=0, help="skip programs with more inputs (0: none)")
     parser.add_argument("--json", help="write every row here (rewritten after each model)")
-    parser.add_argument("--from-json", help="print the tables and failures of rows saved before, run nothing")
+    parser.add_argument("--from-json", help="print the tables and failures of rows saved before (comma-separated "
+                                                "files), run nothing")
+    parser.add_argument("--per-program", action="store_true", help="with --from-json: one row per program")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     if args.from_json:
-        rows = json.loads(Path(args.from_json).read_text())
-        print(table(rows, [kind for kind in KINDS if any(r["kind"] == kind for r in rows)]))
+        rows = [row for path in args.from_json.split(",") for row in json.loads(Path(path).read_text())]
+        present = [kind for kind in KINDS if any(r["kind"] == kind for r in rows)]
+        if args.per_program:
+            print(per_program(rows, present))
+            return
+        print(table(rows, present))
         print("\nNot confirmed (WRONG first):\n" + failures(rows))
         return
     unknown = [kind for kind in kinds if kind not in KINDS]
