@@ -1341,7 +1341,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
       sheared apart from the others its layer writes (`_single_directions`).
     - Directions nothing writes (`_completion`): PAD, and values that are read but never written.
     - The inputs, as Tracr lays them out: position rows are `indices:i`; every token row is
-      `tokens:v + one`. A read's coordinate on `one` is its pairing with the BOS row (no read but a
+      `tokens:v + one` (or `tokens:v` where nothing reads `one`, and Tracr leaves it out). A read's coordinate on `one` is its pairing with the BOS row (no read but a
       BOS key, value or counter reads `tokens:BOS`, and those read nothing else); `one` is the
       direction with these pairings (least squares over all reads), and `tokens:v = row - one`.
     - Scales: a row is one unit of its direction; a layer direction's largest written coordinate is 1;
@@ -1382,8 +1382,11 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     big = np.maximum(np.abs(pair_bos), np.abs(pair_rest).max(axis=1, initial=0.0))
     bos_alone = (np.abs(pair_rest).max(axis=1, initial=0.0) <= tolerance * big) & (np.abs(pair_bos) > 0)
     target = np.where(bos_alone, 0.0, pair_bos)
-    one = np.linalg.lstsq(reads, target, rcond=None)[0]
-    inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
+    if (np.abs(target) > tolerance * scale).any():  # scale: each read's largest pairing
+        one = np.linalg.lstsq(reads, target, rcond=None)[0]
+        inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
+    else:  # nothing reads `one` (a model of categorical Maps alone): Tracr leaves it out
+        inputs = tokens[token_rows]
     if len(atoms_layers) > 1:
         atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, seen_reads,
                                           _states(weights), tolerance, shears=shears)
