@@ -134,6 +134,26 @@ def test_variables_that_imply_each_other_are_not_sheared_together(decompiler):
     assert _equivalent(program, result.program, weights.compile_config)
 
 
+def test_a_mixed_model_without_one_is_read(decompiler):
+    """Nothing reads `one` in a model of categorical Maps alone, and Tracr leaves it out."""
+    program = parse_program("v1 = Map(x + 1, tokens)\nv2 = Map(x > 2, v1)\n")
+    assert "one" not in weights_of(compile_program(program)).residual_labels
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, 0))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
+def test_noise_where_tracr_shows_a_value_for_none_is_equivalent(decompiler):
+    """Where a categorical Aggregate selects nothing, Tracr's model shows BOS's value for RASP's None, so
+    no run confirms the program; noise that keeps the recompiled model's outputs still makes it
+    `equivalent`, and the program read is the one compiled."""
+    program = parse_program("v1 = Select(indices, indices, LT)\nv2 = Map(min(x, 2), tokens)\n"
+                            "v3 = Select(indices, v2, EQ)\nv4 = SelectorWidth(v1)\nv5 = Aggregate(v3, v4)\n")
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 5e-4, 3))
+    assert result.verdict == "equivalent" and "plus noise" in result.reason, result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
 def test_noise_on_a_compiled_model_is_read_in_its_own_basis(decompiler):
     program = parse_program(HIST)
     weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 1e-4, 0))

@@ -296,14 +296,20 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
     return atoms
 
 
-def _snap_value(value: float, tolerance: float) -> float:
-    if abs(value) <= tolerance:
-        return 0.0
+def _snapped_values(value: np.ndarray, tolerance: float) -> np.ndarray:
+    """Each entry within `tolerance` of 0 becomes 0, else of a fraction k/q (the smallest q up to
+    `SNAP_DENOMINATOR`) that fraction; others stay."""
+    out = value.copy()
+    left = np.abs(value) > tolerance
+    out[~left] = 0.0
     for denominator in range(1, SNAP_DENOMINATOR + 1):
-        numerator = round(value * denominator)
-        if abs(value - numerator / denominator) <= tolerance:
-            return float(np.float32(numerator / denominator))
-    return value
+        if not left.any():
+            break
+        fraction = np.round(value * denominator) / denominator
+        near = left & (np.abs(value - fraction) <= tolerance)
+        out[near] = fraction[near].astype(np.float32)
+        left &= ~near
+    return out
 
 
 def _noise_sigma(value: np.ndarray) -> float:
@@ -326,8 +332,7 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         value = np.asarray(value, dtype=np.float64)
         scale = float(np.abs(value).max()) if value.size else 0.0
         tolerance = max(relative * scale, NOISE_SIGMAS * _noise_sigma(value))
-        snapped = np.vectorize(lambda x: _snap_value(x, tolerance), otypes=[np.float64])(value) if \
-            value.size else value
+        snapped = _snapped_values(value, tolerance)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
@@ -993,6 +998,18 @@ def _recovered(given: ModelWeights, shears: str | None) -> tuple[Recovery | None
                       f"{recovery.noise:.2g})")
 
 
+def _labellings(weights: ModelWeights):
+    """The recovered weights with the labels `recover` gave them, then with those `trade.residual_labels`
+    rebuilds from the arrays alone (it tells apart, by their neurons, what one layer's writes leave
+    open: two 0/1 numerical Maps side by side or one lookup)."""
+    from trade.decompile import labelled_weights
+
+    yield weights
+    relabelled, _ = labelled_weights(dataclasses.replace(weights, residual_labels=None))
+    if relabelled is not None and relabelled.residual_labels != weights.residual_labels:
+        yield relabelled
+
+
 def decompile_transformed(model, decompiler=None, options=None):
     """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
 
@@ -1028,8 +1045,10 @@ def decompile_transformed(model, decompiler=None, options=None):
             continue  # the same basis again: nothing new to read
         judge = _Judge(given, recovery, note)
         judges.append(judge)
-        if recovery is not None and options.read:  # the reading first: exact on the given model ends it
-            read = job.read_weights(recovery.weights, options)
+        if recovery is None or not options.read:
+            continue
+        for labelled in _labellings(recovery.weights):  # the reading first: confirmed, it is the answer
+            read = job.read_weights(labelled, options)
             if len(read.program.lines):
                 began = time.perf_counter()
                 verdict, reason = judge.verdict(read.program)
@@ -1341,9 +1360,10 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
       sheared apart from the others its layer writes (`_single_directions`).
     - Directions nothing writes (`_completion`): PAD, and values that are read but never written.
     - The inputs, as Tracr lays them out: position rows are `indices:i`; every token row is
-      `tokens:v + one` (or `tokens:v` where nothing reads `one`, and Tracr leaves it out). A read's coordinate on `one` is its pairing with the BOS row (no read but a
-      BOS key, value or counter reads `tokens:BOS`, and those read nothing else); `one` is the
-      direction with these pairings (least squares over all reads), and `tokens:v = row - one`.
+      `tokens:v + one` (or `tokens:v` where nothing reads `one`, and Tracr leaves it out). A read's
+      coordinate on `one` is its pairing with the BOS row (no read but a BOS key, value or counter
+      reads `tokens:BOS`, and those read nothing else); `one` is the direction with these pairings
+      (least squares over all reads), and `tokens:v = row - one`.
     - Scales: a row is one unit of its direction; a layer direction's largest written coordinate is 1;
       an output direction the unembedding reads is scaled so that it reads 1.
     """
