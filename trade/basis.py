@@ -1048,7 +1048,7 @@ def decompile_transformed(model, decompiler=None, options=None):
         if recovery is None or not options.read:
             continue
         for labelled in _labellings(recovery.weights):  # the reading first: confirmed, it is the answer
-            read = job.read_weights(labelled, options)
+            read = job.read_weights(labelled, options, check=False)  # judged on the given model below
             if len(read.program.lines):
                 began = time.perf_counter()
                 verdict, reason = judge.verdict(read.program)
@@ -1057,6 +1057,7 @@ def decompile_transformed(model, decompiler=None, options=None):
                 if verdict in (EXACT, EQUIVALENT):
                     read.config = given.compile_config
                     read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
+                    read.undetermined = read.undetermined if verdict == EXACT else None
                     read.timings["recover_basis"] = recover_seconds
                     read.timings["verify_given"] = time.perf_counter() - began
                     return read

@@ -505,14 +505,16 @@ def _decode(weights: ModelWeights, decompiler: Checkpoint | None, options: Decom
     return best
 
 
-def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOptions()) -> Decompilation:
+def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOptions(),
+                 check: bool = True) -> Decompilation:
     """The `read` stage: the program read from labelled weights, with its verdict.
 
     `exact`: recompiled with the model's own labels, it gives the given arrays
     and output values; else `equivalent` if the given model computes it (on
     every input, or a seeded sample where there are too many), else `unverified`.
     A model that does not read as a Tracr program comes back `unverified` with
-    the reason (the caller then tries the decoder).
+    the reason (the caller then tries the decoder). `check=False` skips the
+    verdict (`unverified`), for a caller that judges the reading itself.
     """
     began = time.perf_counter()
     weights = with_label_tokens(weights)
@@ -524,7 +526,7 @@ def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOpt
         return result
     timings = {"read": time.perf_counter() - began}
     began = time.perf_counter()
-    verdict, reason = verify_reading(read, weights, options)
+    verdict, reason = verify_reading(read, weights, options) if check else (UNVERIFIED, "not checked")
     timings["verify"] = time.perf_counter() - began
     comments = {variable_name(i): source if line.op is Op.SELECT else f"{label}, {source}"
                 for i, (line, label, source) in enumerate(zip(read.program.lines, read.names, read.sources))}
@@ -535,7 +537,7 @@ def read_weights(weights: ModelWeights, options: DecompileOptions = DecompileOpt
     result = Decompilation(program=read.program, text=program_to_text(read.program, comments), ids=ids,
                            verdict=verdict, reason=reason, line_confidence=[], candidates=[], timings=timings,
                            stage="read", labels=list(read.names), notes=list(read.notes))
-    if options.undetermined and verdict == EXACT:
+    if options.undetermined and (verdict == EXACT or not check):  # unchecked: the caller keeps it if exact
         result.undetermined = [
             Undetermined(variable_name(i), _token_text(line), alternatives)
             for i, (line, alternatives) in enumerate(zip(read.program.lines, read.alternatives)) if alternatives]
