@@ -151,8 +151,9 @@ def run_one(job: tuple) -> dict:
 
 
 def _table(results: list[dict], decoder_alone: bool, pipeline: bool = True) -> str:
-    lines = ["| model | `exact` | `equivalent` | truly equivalent | wrong verdicts | exact code | "
-             "seconds (median) | vs. no names |", "|---|---|---|---|---|---|---|---|"] if pipeline else []
+    header = ("| model | `exact` | `equivalent` | truly equivalent | wrong verdicts | exact code | "
+              "seconds (median) | vs. no names |")
+    lines = [header, "|---|---|---|---|---|---|---|---|"] if pipeline else []
     base = sorted(r["compiled, no names"]["seconds"] for r in results)[len(results) // 2] if pipeline else 1.0
     for name in results[0] if pipeline else ():
         rows = [r[name] for r in results]
