@@ -156,6 +156,16 @@ def test_noise_where_tracr_shows_a_value_for_none_is_equivalent(decompiler):
     assert _equivalent(program, result.program, weights.compile_config)
 
 
+def test_a_compressed_model_is_lifted_read_and_confirmed_on_the_given_model(decompiler):
+    program = parse_program(HIST)
+    weights = _plain(program)
+    compressed = transform.compress(weights, int(0.75 * weights.d_model), 0)
+    assert compressed.d_model < weights.d_model and compressed.transform[-1]["output_agreement"] == 1.0
+    result = decompile(compressed, decompiler)
+    assert result.verdict == "equivalent" and "lifted from the compressed stream" in result.reason, result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
 def test_noise_on_a_compiled_model_is_read_in_its_own_basis(decompiler):
     program = parse_program(HIST)
     weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 1e-4, 0))

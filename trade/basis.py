@@ -951,14 +951,16 @@ class _Judge:
     """Verdicts on the given model read through one recovery (or none): the given model's run on every
     input and the comparison with the recovered model's outputs, each computed once, where asked."""
 
-    def __init__(self, given: ModelWeights, recovery: Recovery | None, note: str):
+    def __init__(self, given: ModelWeights, recovery: Recovery | None, note: str,
+                 one_hot: ModelWeights | None = None):
         self.given, self.recovery, self.note = given, recovery, note
+        self.one_hot = recovery.weights if recovery is not None else one_hot  # whose heads are watched
         self._reference = None
         self._differences: tuple[int, int] | None = None  # (outputs that differ, outputs)
 
     def reference(self):
         if self._reference is None:
-            self._reference = given_reference(self.given, self.recovery.weights if self.recovery else None)
+            self._reference = given_reference(self.given, self.one_hot)
         return self._reference
 
     def outputs_kept(self) -> bool:
@@ -1008,6 +1010,41 @@ def _labellings(weights: ModelWeights):
     relabelled, _ = labelled_weights(dataclasses.replace(weights, residual_labels=None))
     if relabelled is not None and relabelled.residual_labels != weights.residual_labels:
         yield relabelled
+
+
+def _lifted_reading(given: ModelWeights, options):
+    """A compressed model lifted back to one-hot (`trade.compressed.lift`, from its transform record) and
+    read, if the given model confirms the reading; else None."""
+    import time
+
+    from trade import decompile as job
+    from trade.compressed import lift
+    from trade.verify import EQUIVALENT, EXACT
+
+    if not any(isinstance(t, dict) and t.get("kind") == "compress" for t in given.transform or []):
+        return None
+    began = time.perf_counter()
+    try:
+        lifted = lift(given)
+    except BasisError:
+        return None
+    lift_seconds = time.perf_counter() - began
+    judge = _Judge(given, None, "read in a one-hot model lifted from the compressed stream (its recorded "
+                                "compression matrix)", one_hot=lifted)
+    for labelled in _labellings(lifted):
+        read = job.read_weights(labelled, options, check=False)
+        if not len(read.program.lines):
+            continue
+        began = time.perf_counter()
+        verdict, reason = judge.verdict(read.program)
+        if verdict in (EXACT, EQUIVALENT):
+            read.config = given.compile_config
+            read.verdict, read.reason = verdict, f"{reason}; {judge.note}"
+            read.undetermined = read.undetermined if verdict == EXACT else None
+            read.timings["lift"] = lift_seconds
+            read.timings["verify_given"] = time.perf_counter() - began
+            return read
+    return None
 
 
 def decompile_transformed(model, decompiler=None, options=None):
@@ -1061,6 +1098,11 @@ def decompile_transformed(model, decompiler=None, options=None):
                     read.timings["recover_basis"] = recover_seconds
                     read.timings["verify_given"] = time.perf_counter() - began
                     return read
+    if options.read and all(j.recovery is None for j in judges):
+        read = _lifted_reading(given, options)
+        if read is not None:
+            read.timings["recover_basis"] = recover_seconds + read.timings.pop("lift", 0.0)
+            return read
     judge = next((j for j in judges if j.recovery is not None), judges[0])
     recovery = judge.recovery
     if recovery is not None:
