@@ -20,8 +20,12 @@ one-hot basis each of these vectors is a few basis directions.
   see are single directions; a SelectorWidth's counts follow from the order of
   its MLP's units; the inputs follow Tracr's layout (position rows, token rows
   `tokens:v + one`); directions written only in combinations are sheared apart
-  where that makes the residual states sparser.
-- Noise on a compiled model (`_near_one_hot`): its own basis, snapped.
+  where that makes the residual states sparser and parts them fully; which
+  shears the reads allow has three rules (`SHEAR_RULES`), tried in turn.
+- Noise on a compiled model (`_near_one_hot`): its own basis, in Tracr's
+  order, each matrix snapped by its own noise.
+- A compressed stream (`trade.compressed.lift`): lifted back to one-hot from
+  the compression matrix its transform record holds.
 
 The recovered directions are then signed (reads positive), ordered (the inputs
 as Tracr lays them out, matched by their embedding rows; a variable's values by
@@ -42,8 +46,14 @@ fragile that weights within float rounding of another's can compute other
 outputs); `equivalent` runs the GIVEN model on every input (through its
 unembedding) against the candidate.
 
-Not handled: compressed streams (fewer directions than variables' values) are
-reported as unrecovered, and the decoder alone reads them.
+A model may have several bases (`readings`): each is read, with the labels
+`recover` gives and those `trade.residual_labels` rebuilds, until the given
+model confirms a reading. Noise that keeps every output of the recompiled
+model, also where Tracr shows a value for RASP's None, makes a reading
+`equivalent` when the given weights are the recompiled ones within the noise.
+
+Not handled: compressed streams without their recorded compression matrix
+are reported as unrecovered, and the decoder alone reads them.
 """
 
 from __future__ import annotations
