@@ -160,6 +160,8 @@ def main() -> None:
           "peak MB of one call, baseline | new |")
     print("|---|---|---|---|---|---|---|---|")
     for name, models in groups.items():
+        if not models:  # --n 0: only the large model
+            continue
         calls, old, new, identical, old_peak, new_peak = measure(models, args.repeats)
         print(f"| {name} | {calls} | {old:.3f} | {new:.3f} | {old / new:.2f}x | {'yes' if identical else 'NO'} | "
               f"{old_peak / 2**20:.0f} | {new_peak / 2**20:.0f} |", flush=True)
