@@ -1027,9 +1027,7 @@ def _lifted_reading(given: ModelWeights, options):
     read, if the given model confirms the reading; else None."""
     import time
 
-    from trade import decompile as job
     from trade.compressed import lift
-    from trade.verify import EQUIVALENT, EXACT
 
     if not any(isinstance(t, dict) and t.get("kind") == "compress" for t in given.transform or []):
         return None
@@ -1041,17 +1039,32 @@ def _lifted_reading(given: ModelWeights, options):
     lift_seconds = time.perf_counter() - began
     judge = _Judge(given, None, "read in a one-hot model lifted from the compressed stream (its recorded "
                                 "compression matrix)", one_hot=lifted)
-    for labelled in _labellings(lifted):
-        read = job.read_weights(labelled, options, check=False)
+    read = _confirmed_reading(judge, lifted, options)
+    if read is not None:
+        read.timings["lift"] = lift_seconds
+    return read
+
+
+def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
+    """The reading of `one_hot` (with each of its `_labellings`) that the given model confirms, `exact` or
+    `equivalent`, with that verdict; None where none is. An equivalent reading is the answer too: the
+    decoder's search behind it takes minutes on a recovered model and does not make it exact (its names,
+    not its function, are in doubt)."""
+    import time
+
+    from trade import decompile as job
+    from trade.verify import EQUIVALENT, EXACT
+
+    for labelled in _labellings(one_hot):
+        read = job.read_weights(labelled, options, check=False)  # judged on the given model below
         if not len(read.program.lines):
             continue
         began = time.perf_counter()
         verdict, reason = judge.verdict(read.program)
         if verdict in (EXACT, EQUIVALENT):
-            read.config = given.compile_config
-            read.verdict, read.reason = verdict, f"{reason}; {judge.note}"
+            read.config = judge.given.compile_config
+            read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
             read.undetermined = read.undetermined if verdict == EXACT else None
-            read.timings["lift"] = lift_seconds
             read.timings["verify_given"] = time.perf_counter() - began
             return read
     return None
@@ -1074,7 +1087,7 @@ def decompile_transformed(model, decompiler=None, options=None):
 
     from trade import decompile as job
     from trade.program.text import parse_program, program_to_text
-    from trade.verify import EQUIVALENT, EXACT, UNVERIFIED
+    from trade.verify import EXACT, UNVERIFIED
 
     given = job.weights_from(model)
     if is_one_hot(given):
@@ -1094,20 +1107,10 @@ def decompile_transformed(model, decompiler=None, options=None):
         judges.append(judge)
         if recovery is None or not options.read:
             continue
-        for labelled in _labellings(recovery.weights):  # the reading first: confirmed, it is the answer
-            read = job.read_weights(labelled, options, check=False)  # judged on the given model below
-            if len(read.program.lines):
-                began = time.perf_counter()
-                verdict, reason = judge.verdict(read.program)
-                # An equivalent reading is the answer: the decoder's search behind it takes minutes on a
-                # recovered model and does not make it exact (its names, not its function, are in doubt).
-                if verdict in (EXACT, EQUIVALENT):
-                    read.config = given.compile_config
-                    read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
-                    read.undetermined = read.undetermined if verdict == EXACT else None
-                    read.timings["recover_basis"] = recover_seconds
-                    read.timings["verify_given"] = time.perf_counter() - began
-                    return read
+        read = _confirmed_reading(judge, recovery.weights, options)  # the reading first
+        if read is not None:
+            read.timings["recover_basis"] = recover_seconds
+            return read
     if options.read and all(j.recovery is None for j in judges):
         read = _lifted_reading(given, options)
         if read is not None:
