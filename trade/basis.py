@@ -1076,12 +1076,12 @@ def decompile_transformed(model, decompiler=None, options=None):
     Recovers the basis (`recover`) and reads the recovered model; a reading
     the GIVEN model confirms (`verdict_on_given`) is the answer. A model may
     have several bases (`readings`: a mixed basis one per rule of its shears):
-    each next one is tried where the last is not confirmed. Else the usual
-    pipeline decompiles
-    the recovered model and its candidates are judged against the given model.
-    Where no basis is recovered (too noisy, compressed), the decoder reads the
-    given weights as they are and the reason says why; a verdict only ever
-    comes from the given model.
+    each next one is tried where the last is not confirmed; a compressed model
+    is lifted from its recorded compression matrix (`_lifted_reading`). Else
+    the usual pipeline decompiles the recovered model and its candidates are
+    judged against the given model. Where no basis is recovered (too noisy,
+    compressed without its record), the decoder reads the given weights as they
+    are and the reason says why; a verdict only ever comes from the given model.
     """
     import time
 
