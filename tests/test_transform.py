@@ -96,3 +96,16 @@ def test_cli_transform(reverse, tmp_path, capsys):
     assert load_weights(tmp_path / "o.npz").transform[0]["kind"] == "mix"
     assert main(["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz")]) != 0
     assert "choose one of" in capsys.readouterr().err
+
+
+def test_a_model_with_too_many_inputs_is_compared_on_a_seeded_sample():
+    from trade.compiling import CompileConfig
+
+    config = CompileConfig(vocab=tuple(range(10)), max_seq_len=6)  # 1,111,110 inputs
+    weights = dataclasses.replace(weights_of(compile_program(parse_program("v1 = Map(x + 1, tokens)\n"),
+                                                             config)), residual_labels=None)
+    inputs, every = transform.checked_inputs(weights)
+    assert not every and sum(len(batch) for batch in inputs) == 5_000
+    mixed = transform.mix(weights, 0)
+    assert transform.same_outputs(weights, mixed)
+    assert transform.output_agreement(weights, transform.add_noise(weights, 0.5, 0)) < 1.0

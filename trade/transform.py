@@ -264,15 +264,26 @@ def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
                                residual_labels=None)
 
 
+def checked_inputs(weights: ModelWeights) -> tuple[list[np.ndarray], bool]:
+    """Every input per length, or, where there are more than `trade.verify`'s limit, its seeded sample;
+    and whether they are all."""
+    from trade.program.interpret import all_inputs, input_space_size, random_inputs
+    from trade.verify import VerifyOptions
+
+    config, options = weights.compile_config, VerifyOptions()
+    if input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs:
+        return all_inputs(config.vocab, config.max_seq_len), True
+    return random_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
+                         np.random.default_rng(options.sample_seed)), False
+
+
 def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
-    """The output read-out on every input, per input length: [batch, length, outputs]."""
-    from trade.program.interpret import all_inputs
+    """The output read-out on every input (a seeded sample where there are too many, `checked_inputs`),
+    per input length: [batch, length, outputs]."""
     from trade.verify import run_weights
 
-    config = weights.compile_config
     unembedding = readout(weights)
-    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in all_inputs(config.vocab,
-                                                                                      config.max_seq_len)]
+    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in checked_inputs(weights)[0]]
 
 
 NUMERICAL_TOLERANCE = 1e-2  # as trade.verify's: numerical outputs within this agree
@@ -304,7 +315,8 @@ def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: li
 
 
 def output_agreement(original: ModelWeights, transformed: ModelWeights) -> float:
-    """Share of (input, position) outputs the transformed model decodes as the original does."""
+    """Share of (input, position) outputs the transformed model decodes as the original does (on
+    `checked_inputs`)."""
     differ, total = differing_outputs(original, model_outputs(original), model_outputs(transformed))
     return 1.0 - differ / max(total, 1)
 
