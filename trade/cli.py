@@ -139,7 +139,7 @@ def cmd_transform(args: argparse.Namespace) -> None:
         save_weights(out, temporary)
     every = transform.checked_inputs(weights)[1]
     print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
-          f"{agreement:.2%} of (input, position) pairs" + ("" if every else " (of a seeded sample of inputs)"))
+          f"{agreement:.2%} of (input, position) pairs{'' if every else ' (of a seeded sample of inputs)'}")
 
 
 def cmd_generate(args: argparse.Namespace) -> None:
