@@ -839,14 +839,10 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None):
     head) attends to BOS, outputs are not trusted, as in `trade.verify`.
     """
     from trade.compiling import forward
-    from trade.program.interpret import all_inputs, input_space_size, random_inputs
-    from trade.transform import readout
-    from trade.verify import UNKNOWN, ReferenceModel, VerifyOptions, _token_ids, categorical_heads
+    from trade.transform import checked_inputs, readout
+    from trade.verify import UNKNOWN, ReferenceModel, _token_ids, categorical_heads
 
-    config, options = given.compile_config, VerifyOptions()
-    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
-    inputs = all_inputs(config.vocab, config.max_seq_len) if exhaustive else random_inputs(
-        config.vocab, config.max_seq_len, options.sample_inputs, np.random.default_rng(options.sample_seed))
+    inputs, exhaustive = checked_inputs(given)
     unembedding = readout(given)
     watched = categorical_heads(recovered) if recovered is not None else {
         layer: list(range(given.num_heads)) for layer in range(given.num_layers)}
@@ -1214,14 +1210,10 @@ STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes
 def _states(weights: ModelWeights) -> np.ndarray:
     """Final residual streams (every position) on every input, or a seeded sample of `STATE_INPUTS`, as
     rows: every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
-    from trade.program.interpret import all_inputs, input_space_size, random_inputs
+    from trade.transform import sampled_inputs
     from trade.verify import run_weights
 
-    config = weights.compile_config
-    if input_space_size(len(config.vocab), config.max_seq_len) <= STATE_INPUTS:
-        batches = all_inputs(config.vocab, config.max_seq_len)
-    else:
-        batches = random_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(0))
+    batches, _ = sampled_inputs(weights, STATE_INPUTS, STATE_INPUTS, 0)
     return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
 
 

@@ -178,14 +178,16 @@ def _read_spaces(weights: ModelWeights) -> list[np.ndarray]:
     return spaces
 
 
-def _state_inputs(weights: ModelWeights, max_inputs: int, seed: int) -> list[np.ndarray]:
-    """Every input, per length, or a seeded sample spread over the lengths where there are more."""
+def sampled_inputs(weights: ModelWeights, max_inputs: int, count: int, seed: int
+                   ) -> tuple[list[np.ndarray], bool]:
+    """Every input, per length, where there are at most `max_inputs`, else `count` seeded ones spread over
+    the lengths; and whether they are all."""
     from trade.program.interpret import all_inputs, input_space_size, random_inputs
 
     config = weights.compile_config
     if input_space_size(len(config.vocab), config.max_seq_len) <= max_inputs:
-        return list(all_inputs(config.vocab, config.max_seq_len))
-    return list(random_inputs(config.vocab, config.max_seq_len, max_inputs, np.random.default_rng(seed)))
+        return list(all_inputs(config.vocab, config.max_seq_len)), True
+    return list(random_inputs(config.vocab, config.max_seq_len, count, np.random.default_rng(seed))), False
 
 
 def compress(weights: ModelWeights, size: int, seed: int,
@@ -211,7 +213,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
     blocks = []  # per sublayer, the distinct states it reads, compacted to (singular value x direction) rows
     with torch.no_grad():
         runs = [_torch_forward(params, torch.as_tensor(_token_ids(weights, batch)), weights.num_heads)
-                for batch in _state_inputs(weights, options.max_inputs, seed) if len(batch)]
+                for batch in sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]
+                if len(batch)]
     for sublayer in range(len(runs[0])):
         states = torch.unique(torch.cat([run[sublayer].reshape(-1, weights.d_model) for run in runs]), dim=0)
         _, singular, directions = torch.linalg.svd(states, full_matrices=False)
@@ -265,16 +268,12 @@ def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
 
 
 def checked_inputs(weights: ModelWeights) -> tuple[list[np.ndarray], bool]:
-    """Every input per length, or, where there are more than `trade.verify`'s limit, its seeded sample;
-    and whether they are all."""
-    from trade.program.interpret import all_inputs, input_space_size, random_inputs
+    """The inputs `trade.verify` checks: every one, or its seeded sample where there are too many; and
+    whether they are all."""
     from trade.verify import VerifyOptions
 
-    config, options = weights.compile_config, VerifyOptions()
-    if input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs:
-        return all_inputs(config.vocab, config.max_seq_len), True
-    return random_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
-                         np.random.default_rng(options.sample_seed)), False
+    options = VerifyOptions()
+    return sampled_inputs(weights, options.max_inputs, options.sample_inputs, options.sample_seed)
 
 
 def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
