@@ -50,6 +50,7 @@ WRITE_FLOOR = 0.02  # a write's coefficient below this fraction of its row's lar
 EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are that integer
 ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
 ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this much more per unit
+RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
 
@@ -136,26 +137,26 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
             params[name] = value
     blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in _blocks(writers, given.num_heads,
                                                                                len(atoms))]
-    supports = _supports(blocks)
-    costs = np.ones(len(atoms))
-    costs[blocks[0]] = ONE_COST
     bos = np.nonzero(writers["token_embed/embeddings"][_bos_row(given)])[0]
-    costs[bos] = ONE_COST
-    for name, value in given.params.items():
-        if name.endswith(_READS):
-            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports, costs).T
-    lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
-    lifted, _ = snap(lifted, SNAP_RELATIVE)
-    lifted, used = _without_unused(lifted)
-    if debug is not None:
-        debug["dims"] = kept[used]
-        debug["lifted"] = lifted
-        debug["blocks"] = [kept[b] for b in blocks]
-    if not is_one_hot(lifted):
-        raise BasisError("the lifted embeddings are not 0s and 1s")
+    written_at = _written_at(writers, len(atoms))
     from trade.decompile import labelled_weights
 
-    labelled, _ = labelled_weights(lifted)
+    labelled, tried = None, []
+    for _ in range(1 + RELABEL_ROUNDS):
+        lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at)
+        if debug is not None:
+            debug["dims"], debug["lifted"], debug["blocks"] = kept[used], lifted, [kept[b] for b in blocks]
+        if not is_one_hot(lifted):
+            raise BasisError("the lifted embeddings are not 0s and 1s")
+        labelled, _ = labelled_weights(lifted)
+        if labelled is None:
+            break
+        finer = _variable_blocks(labelled.residual_labels, np.nonzero(used)[0], blocks[0])
+        key = [tuple(b) for b in finer]
+        if key in tried or _reads_cleanly(labelled):
+            break
+        tried.append(key)
+        blocks = finer
     if labelled is None:
         if debug is not None:
             from trade.residual_labels import infer_labels
@@ -166,6 +167,64 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         raise BasisError("the lifted model's residual labels cannot be inferred (it does not lay out as a "
                          "compiled model)")
     return labelled
+
+
+def _sublayer(name: str) -> int:
+    """Where a weight sits in the computation: -1 for the embeddings, 2 l for layer l's attention, 2 l + 1
+    for its MLP."""
+    if not name.startswith("transformer/layer_"):
+        return -1
+    layer = int(name.split("/")[1].removeprefix("layer_"))
+    return 2 * layer + (1 if "/mlp/" in name else 0)
+
+
+def _written_at(writers: dict[str, np.ndarray], count: int) -> np.ndarray:
+    """Per atom, the first sublayer (`_sublayer`) whose writes use it; a large number where none does."""
+    first = np.full(count, np.iinfo(np.int32).max)
+    for name, rows in writers.items():
+        touched = (np.abs(rows.reshape(-1, count)) > 0).any(axis=0)
+        first[touched] = np.minimum(first[touched], _sublayer(name))
+    return first
+
+
+def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: list[np.ndarray],
+                bos: np.ndarray, written_at: np.ndarray) -> tuple[ModelWeights, np.ndarray]:
+    """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
+    from the atoms written before it, where those give it back), snapped and without unused
+    directions; and the mask of the atoms kept."""
+    supports = _supports(blocks)
+    costs = np.ones(len(atoms))
+    costs[blocks[0]] = ONE_COST
+    costs[bos] = ONE_COST
+    params = dict(params)
+    for name, value in given.params.items():
+        if name.endswith(_READS):
+            allowed = written_at < _sublayer(name)
+            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports, costs,
+                                       allowed).T
+    lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
+    lifted, _ = snap(lifted, SNAP_RELATIVE)
+    return _without_unused(lifted)
+
+
+def _variable_blocks(labels: list[str], dims: np.ndarray, one: np.ndarray) -> list[np.ndarray]:
+    """Blocks of atoms, one per variable that the inferred residual labels name (`name:value`, or a
+    numerical `name` alone), `one` first: finer than the writers' blocks, where one layer's MLP computes
+    several variables."""
+    groups: dict[str, list[int]] = {}
+    for label, dim in zip(labels, dims):
+        name = label.partition(":")[0]
+        if dim in one:
+            continue
+        groups.setdefault(name, []).append(int(dim))
+    return [np.asarray(one)] + [np.asarray(g) for g in groups.values()]
+
+
+def _reads_cleanly(labelled: ModelWeights) -> bool:
+    """Whether the reader reads the lifted model (no need to look for finer blocks)."""
+    from trade.decompile import read_weights
+
+    return len(read_weights(labelled, check=False).program.lines) > 0
 
 
 def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
@@ -199,8 +258,22 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
         if best is not None:
             result[row, best[0]], result[row, best[1]] = best[2]
         else:
-            result[row] = sparse_code(vector[None], atoms)[0]
+            result[row] = _floored(sparse_code(vector[None], atoms)[0], vector, atoms, size[row])
     return result
+
+
+def _floored(code: np.ndarray, vector: np.ndarray, atoms: np.ndarray, size: float) -> np.ndarray:
+    """A write's sparsest code without the coefficients below `WRITE_FLOOR` of its largest (the least
+    squares refit leaves specks on foreign atoms, which would tie unrelated variables into one block),
+    refit on the atoms left; the code as it was where that no longer gives the write back."""
+    kept = np.abs(code) >= WRITE_FLOOR * np.abs(code).max(initial=0.0)
+    if kept.all() or not kept.any():
+        return code
+    refit = np.zeros_like(code)
+    refit[kept] = np.linalg.lstsq(atoms[kept].T, vector, rcond=None)[0]
+    if np.abs(refit @ atoms - vector).max() > FIT_TOLERANCE * size:
+        return code
+    return refit
 
 
 def _bos_row(given: ModelWeights) -> int:
@@ -262,9 +335,15 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
     return supports
 
 
-def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray) -> np.ndarray:
+def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
+                allowed: np.ndarray | None = None) -> np.ndarray:
     """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
-    that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes)."""
+    that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes).
+    `allowed` (a mask of atoms): those written before the reader; the others only where nothing else
+    gives a row back."""
+    if allowed is not None:
+        supports = [(count, support[allowed[support]]) for count, support in supports]
+        supports = supports[:1] + [(count, support) for count, support in supports[1:] if len(support)]
     result = np.zeros((len(vectors), len(atoms)))
     size = np.abs(vectors).max(axis=1)
     todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)  # smaller: float rounding of a 0
@@ -291,7 +370,11 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
             todo[row] = False
     if todo.any():  # no two variables and `one` give it back: the sparsest combination of all atoms
         rows = np.nonzero(todo)[0]
-        result[rows] = _weighted_code(vectors[rows], atoms, costs)
+        try:
+            result[rows] = _weighted_code(vectors[rows], atoms if allowed is None else
+                                          atoms * allowed[:, None], costs)
+        except BasisError:
+            result[rows] = _weighted_code(vectors[rows], atoms, costs)
     return result
 
 
