@@ -39,7 +39,7 @@ import dataclasses
 import numpy as np
 
 from trade.basis import BasisError, is_one_hot, snap
-from trade.weights import ModelWeights
+from trade.weights import ModelWeights, output_block
 
 _WRITES = ("attn/linear/w", "attn/linear/b", "mlp/linear_2/w", "mlp/linear_2/b")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
@@ -51,6 +51,9 @@ EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are t
 ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
 ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this much more per unit
 RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
+STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a sample
+REACHED = 1e-6
+UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0  # a lifted direction whose value stays below this on every state is never reached
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
 
@@ -110,8 +113,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     # Directions of values that never occur can be squeezed out of the stream altogether: such a near-0
     # atom would buy any vector with huge coefficients. They are left out of the lifted model.
     norms = np.linalg.norm(atoms, axis=1)
-    kept = np.nonzero(norms > LOST_ATOM * np.median(norms))[0]  # an atom of 0 says nothing
-    atoms = atoms[kept]
+    atoms = np.where((norms > LOST_ATOM * np.median(norms))[:, None], atoms, 0.0)  # an atom of 0 says nothing
+    kept = np.arange(len(atoms))  # in Tracr's order: a lost one keeps its place, for `_complete_widths`
     # A token that never occurs (PAD) may have lost its direction: its row is `one` alone. Tracr's layout
     # gives every token a direction: a new one, 0 in the given stream.
     tokens = _write_code(np.asarray(given.params["token_embed/embeddings"], dtype=np.float64), atoms)
@@ -122,10 +125,15 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         atoms = np.concatenate([atoms, np.zeros((1, atoms.shape[1]))])
         kept = np.append(kept, -1)
     params, writers = {}, {}
-    for name, value in given.params.items():
-        value = np.asarray(value, dtype=np.float64)
+    embedded = np.zeros(len(atoms), dtype=bool)  # `one`, tokens, positions: no layer writes them in Tracr
+    for name in sorted(given.params, key=lambda n: n not in _EMBEDDINGS):
+        value = np.asarray(given.params[name], dtype=np.float64)
         if name in _EMBEDDINGS or name.endswith(_WRITES):
-            lifted = _write_code(value.reshape(-1, given.d_model), atoms)
+            lifted = _write_code(value.reshape(-1, given.d_model), atoms if name in _EMBEDDINGS else
+                                 atoms * ~embedded[:, None])
+            if name not in _EMBEDDINGS and np.abs(lifted @ atoms - value.reshape(-1, given.d_model)).max() > \
+                    FIT_TOLERANCE * np.abs(value).max(initial=0.0):
+                lifted = _write_code(value.reshape(-1, given.d_model), atoms)
             if name == "token_embed/embeddings" and alone.any():
                 lifted[np.nonzero(alone)[0][0], -1] = 1.0
             if name in _EMBEDDINGS:  # Tracr's are 0s and 1s
@@ -133,17 +141,41 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
                 lifted[near] = np.round(lifted[near])
             writers[name] = lifted
             params[name] = lifted.reshape(value.shape[:-1] + (len(atoms),))
+            if name in _EMBEDDINGS:
+                embedded |= (np.abs(lifted) > 0).any(axis=0)
         else:
             params[name] = value
+    # A direction no input reaches (a value never taken) kept whatever atom the compression left it: the
+    # writes that fire are coded again without those atoms.
+    states = _lifted_states(given, writers)
+    reached = _reached(states)
+    if not reached.all():
+        for name in [n for n in writers if n not in _EMBEDDINGS]:
+            value = np.asarray(given.params[name], dtype=np.float64)
+            writers[name] = _recoded(value.reshape(-1, given.d_model), atoms, writers[name], reached & ~embedded,
+                                     ~reached & ~embedded)
+            params[name] = writers[name].reshape(value.shape[:-1] + (len(atoms),))
+        states = _lifted_states(given, writers)
+        reached = _reached(states)
+    one = np.nonzero((np.abs(writers["token_embed/embeddings"]) > 0).all(axis=0))[0]
+    bos = np.nonzero(writers["token_embed/embeddings"][_bos_row(given)])[0]
+    if len(one) == 1:
+        _complete_widths(given, atoms, writers, params, int(one[0]), [int(b) for b in bos if b != one[0]],
+                         reached | embedded)
     blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in _blocks(writers, given.num_heads,
                                                                                len(atoms))]
-    bos = np.nonzero(writers["token_embed/embeddings"][_bos_row(given)])[0]
     written_at = _written_at(writers, len(atoms))
+    if debug is not None:
+        debug["reached"], debug["written_at"], debug["writers"] = kept[reached], written_at, writers
     from trade.decompile import labelled_weights
 
     labelled, tried = None, []
     for _ in range(1 + RELABEL_ROUNDS):
-        lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at)
+        lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at, states, reached)
+        values = _kept_output_values(given, atoms, used)
+        if isinstance(values, list) and len(values) != len(output_block(lifted.params)):
+            values = given.output_values
+        lifted = dataclasses.replace(lifted, output_values=values)
         if debug is not None:
             debug["dims"], debug["lifted"], debug["blocks"] = kept[used], lifted, [kept[b] for b in blocks]
         if not is_one_hot(lifted):
@@ -169,6 +201,208 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     return labelled
 
 
+def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
+                                                                                       np.ndarray]]:
+    """Per sublayer (`_sublayer`; the last key: after the last layer), the distinct states it reads, as
+    (lifted states, given states): the given model runs on every input (a seeded sample where too
+    many), and each write's code, weighted by the given model's own attention and neurons, builds the
+    lifted stream beside it."""
+    from trade.compiling import attention
+    from trade.transform import sampled_inputs
+    from trade.verify import _token_ids
+
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in given.params.items()}
+    count = len(writers["token_embed/embeddings"][0])
+    code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
+    found: dict[int, list] = {}
+    for batch in sampled_inputs(given, STATE_INPUTS, STATE_INPUTS, 0)[0]:
+        if not len(batch):
+            continue
+        ids = _token_ids(given, batch)
+        positions = np.arange(ids.shape[1])
+        stream = params["token_embed/embeddings"][ids] + params["pos_embed/embeddings"][positions][None]
+        lifted = code["token_embed/embeddings"][ids] + code["pos_embed/embeddings"][positions][None]
+        for layer in range(given.num_layers):
+            prefix = f"transformer/layer_{layer}"
+            found.setdefault(2 * layer, []).append((lifted, stream))
+            mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads)
+            values = stream @ params[prefix + "/attn/value/w"] + params[prefix + "/attn/value/b"]
+            values = values.reshape(values.shape[:2] + (given.num_heads, -1))
+            heads = np.einsum("bhtT,bThd->bthd", pattern, values).reshape(values.shape[:2] + (-1,))
+            stream = stream + mixed
+            lifted = lifted + heads @ code[prefix + "/attn/linear/w"] + code[prefix + "/attn/linear/b"]
+            found.setdefault(2 * layer + 1, []).append((lifted, stream))
+            hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"] + params[prefix + "/mlp/linear_1/b"],
+                                0.0)
+            stream = stream + hidden @ params[prefix + "/mlp/linear_2/w"] + params[prefix + "/mlp/linear_2/b"]
+            lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
+        found.setdefault(2 * given.num_layers, []).append((lifted, stream))
+    states = {}
+    for sublayer, pairs in found.items():
+        both = np.concatenate([np.concatenate([lifted.reshape(-1, count), stream.reshape(-1, given.d_model)],
+                                              axis=1) for lifted, stream in pairs])
+        both = np.unique(np.round(both, 9), axis=0)
+        states[sublayer] = (both[:, :count], both[:, count:])
+    return states
+
+
+def _reached(states: dict) -> np.ndarray:
+    """The lifted directions some state holds."""
+    lifted = np.concatenate([pair[0] for pair in states.values()])
+    return np.abs(lifted).max(axis=0) > REACHED
+
+
+def _recoded(vectors: np.ndarray, atoms: np.ndarray, first: np.ndarray, reached: np.ndarray,
+             unreached: np.ndarray) -> np.ndarray:
+    """Writes coded again: within the reached atoms where they give a row back with no more atoms than
+    `first` (so many atoms span the whole stream), else within the others (a neuron that never fires
+    writes values never taken), else as `first` coded them."""
+    result = first.copy()
+    size = np.abs(vectors).max(axis=1)
+    for row in np.nonzero(size > 0)[0]:
+        for mask in (reached, unreached):
+            if not mask.any():
+                continue
+            try:
+                coded = _write_code(vectors[row][None], atoms * mask[:, None])[0]
+            except BasisError:
+                continue
+            if np.abs(coded @ atoms - vectors[row]).max() <= FIT_TOLERANCE * size[row] and \
+                    (np.abs(coded) > 0).sum() <= (np.abs(first[row]) > 0).sum():  # K < d atoms fit anything
+                result[row] = coded
+                break
+    return result
+
+
+def _state_code(lifted: np.ndarray, targets: np.ndarray, supports: list, costs: np.ndarray,
+                atoms: np.ndarray, given_reads: np.ndarray) -> np.ndarray:
+    """Read columns coded so that the lifted states read what the given states read (`targets`), within
+    the fewest blocks: the lifted states' singular directions stand in for the atoms. Columns no
+    combination gives back keep their sparsest code in the atoms."""
+    u, singular, vt = np.linalg.svd(lifted, full_matrices=False)
+    rank = int((singular > 1e-9 * singular.max(initial=0.0)).sum())
+    state_atoms = vt[:rank].T * singular[:rank]  # d x r: each direction's image in the states' coordinates
+    vectors = (u[:, :rank].T @ targets).T
+    try:
+        return _block_code(vectors, state_atoms, supports, costs).T
+    except BasisError:
+        return _block_code(given_reads.T, atoms, supports, costs).T
+
+
+WIDTH_READ = 10.0  # a SelectorWidth's neurons read its scratch direction with weights this large (Tracr: 100)
+
+
+def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, params: dict, one: int,
+                     bos: list[int], known: np.ndarray) -> None:
+    """Gives back the SelectorWidth counts the compression lost (a count never taken: its direction is
+    0 or arbitrary in the given stream), in place, in the writes of each SelectorWidth's MLP.
+
+    Tracr's SelectorWidth MLP (max_seq_len = N) has a neuron at BOS writing `-c:0 - scratch`, N pairs
+    of neurons reading `100 scratch - t one` (thresholds t between the widths' 1/(w+1)) writing
+    `+-(c:k - c:k+1)`, k = N-1, ..., 0 by rising threshold, and a neuron reading `one` writing `c:N`.
+    The pairs tell each kept count's direction; the lost counts lie beside them in Tracr's order (the
+    atoms' order, from the record), where an atom of 0 or of a value never reached is.
+    """
+    for layer in range(given.num_layers):
+        prefix = f"transformer/layer_{layer}"
+        heads = writers[prefix + "/attn/linear/w"]
+        helpers = [int(np.nonzero(row)[0][0]) for row in heads if (np.abs(row) > 0).sum() == 1]
+        reads = np.asarray(given.params[prefix + "/mlp/linear_1/w"], dtype=np.float64)  # K x hidden
+        rows = writers[prefix + "/mlp/linear_2/w"]
+        for helper in sorted(set(helpers)):
+            pair_basis = atoms[[one, helper]]
+            if np.abs(pair_basis).max(axis=1).min() == 0:
+                continue
+            units = []
+            for unit in range(reads.shape[1]):
+                column = reads[:, unit]
+                if np.abs(column).max() == 0:
+                    continue
+                weights = np.linalg.lstsq(pair_basis.T, column, rcond=None)[0]
+                if np.abs(weights @ pair_basis - column).max() <= FIT_TOLERANCE * np.abs(column).max() \
+                        and weights[1] > WIDTH_READ and weights[0] < 0:
+                    units.append((-weights[0] / weights[1], unit))
+            if len(units) < 2 or len(units) % 2:
+                continue
+            units.sort()
+            count = len(units) // 2
+            pairs = [(count - 1 - i, units[2 * i][1], units[2 * i + 1][1]) for i in range(count)]
+            members = sorted(u for _, u in units)
+            if members != list(range(members[0], members[-1] + 1)):
+                continue  # not one MLP's contiguous neurons
+            first, last = members[0] - 1, members[-1] + 1
+            dim_of: dict[int, set] = {}
+            for k, low, _ in pairs:
+                row = rows[low].copy()
+                row[helper] = 0
+                for dim in np.nonzero(row > 0)[0]:
+                    dim_of.setdefault(k, set()).add(int(dim))
+                for dim in np.nonzero(row < 0)[0]:
+                    dim_of.setdefault(k + 1, set()).add(int(dim))
+            if any(len(dims) != 1 for dims in dim_of.values()) or not dim_of:
+                continue
+            starts = {next(iter(dims)) - k for k, dims in dim_of.items()}
+            if len(starts) != 1:
+                continue
+            start = starts.pop()
+            if start < 0 or start + count >= len(atoms):
+                continue
+            dims = list(range(start, start + count + 1))
+            if any(k not in dim_of and (known[d] or d in (one, helper) or d in bos) for k, d in enumerate(dims)):
+                continue  # the place of a lost count holds a direction in use
+            for k, low, high in pairs:
+                for unit, sign in ((low, 1.0), (high, -1.0)):
+                    rows[unit, dims] = 0.0
+                    rows[unit, dims[k]], rows[unit, dims[k + 1]] = sign, -sign
+            if 0 <= first and _reads_alone(reads[:, first], atoms, bos):
+                rows[first, dims] = 0.0
+                rows[first, dims[0]] = -1.0
+            if last < reads.shape[1] and _reads_alone(reads[:, last], atoms, [one]):
+                rows[last, dims] = 0.0
+                rows[last, dims[-1]] = 1.0
+        params[prefix + "/mlp/linear_2/w"] = rows
+
+
+def _reads_alone(column: np.ndarray, atoms: np.ndarray, dims: list[int]) -> bool:
+    """Whether a read column is a positive multiple of one of `dims`' atoms."""
+    for dim in dims:
+        atom = atoms[dim]
+        squared = float(atom @ atom)
+        if squared > 0:
+            weight = float(atom @ column) / squared
+            if weight > 0 and np.abs(weight * atom - column).max() <= FIT_TOLERANCE * np.abs(column).max():
+                return True
+    return False
+
+
+def _kept_output_values(given: ModelWeights, atoms: np.ndarray, used: np.ndarray):
+    """The given output values whose directions the lifted model keeps, in its order: an output value
+    never produced may have lost its direction (its read-out column, W times Tracr's one-hot, is 0),
+    and Tracr's labels pair the output directions with the values one to one."""
+    values = given.output_values
+    if not isinstance(values, list) or given.unembedding is None:
+        return values
+    readout = np.asarray(given.unembedding, dtype=np.float64)  # K x outputs: the output values' atoms
+    if readout.shape != (given.d_model, len(values)):
+        return values
+    scale = max(float(np.abs(readout).max()), 1e-30)
+    found = {}
+    for index, column in enumerate(readout.T):
+        if np.abs(column).max() <= LOST_ATOM * scale:
+            continue  # lost: its place comes from the others'
+        distance = np.abs(atoms - column).max(axis=1)
+        best = int(np.argmin(distance))
+        if distance[best] > FIT_TOLERANCE * scale * 10:
+            return values  # a read-out that is no atom: leave the values as given
+        found[index] = best
+    offsets = {dim - index for index, dim in found.items()}
+    if len(offsets) == 1:  # Tracr lays the output values out side by side: the lost ones lie between
+        offset = offsets.pop()
+        found = {index: offset + index for index in range(len(values)) if 0 <= offset + index < len(used)}
+    kept = sorted((dim, values[index]) for index, dim in found.items() if used[dim])
+    return values if len(kept) == len(values) else [value for _, value in kept]
+
+
 def _sublayer(name: str) -> int:
     """Where a weight sits in the computation: -1 for the embeddings, 2 l for layer l's attention, 2 l + 1
     for its MLP."""
@@ -188,7 +422,8 @@ def _written_at(writers: dict[str, np.ndarray], count: int) -> np.ndarray:
 
 
 def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: list[np.ndarray],
-                bos: np.ndarray, written_at: np.ndarray) -> tuple[ModelWeights, np.ndarray]:
+                bos: np.ndarray, written_at: np.ndarray, states: dict, reached: np.ndarray
+                ) -> tuple[ModelWeights, np.ndarray]:
     """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
     from the atoms written before it, where those give it back), snapped and without unused
     directions; and the mask of the atoms kept."""
@@ -199,9 +434,24 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     params = dict(params)
     for name, value in given.params.items():
         if name.endswith(_READS):
-            allowed = written_at < _sublayer(name)
-            params[name] = _block_code(np.asarray(value, dtype=np.float64).T, atoms, supports, costs,
-                                       allowed).T
+            value = np.asarray(value, dtype=np.float64)
+            sublayer = _sublayer(name)
+            allowed = (written_at < sublayer) & reached
+            code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False).T
+            # Columns that no few blocks of atoms give back (they read atoms of values never taken):
+            # coded so that the lifted states read what the given states read.
+            size = np.abs(value).max(axis=0)
+            wrong = (np.abs(code).max(axis=0) == 0) & (size > ZERO_READ * max(float(size.max(initial=0.0)),
+                                                                              1e-30))
+            if wrong.any():
+                lifted_states, given_states = states[sublayer]
+                target = given_states @ value
+                # a column that reads only such atoms reads next to nothing on the states: it reads 0
+                wrong &= np.abs(target).max(axis=0) > UNREACHED_READ * np.abs(target).max(initial=0.0)
+                if wrong.any():
+                    code[:, wrong] = _state_code(lifted_states, target[:, wrong], supports, costs, atoms,
+                                                 value[:, wrong])
+            params[name] = code
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
@@ -336,7 +586,7 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
 
 
 def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
-                allowed: np.ndarray | None = None) -> np.ndarray:
+                allowed: np.ndarray | None = None, fallback: bool = True) -> np.ndarray:
     """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
     that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes).
     `allowed` (a mask of atoms): those written before the reader; the others only where nothing else
@@ -368,7 +618,7 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
         for row, (_, support, coded) in best.items():
             result[row, support] = coded
             todo[row] = False
-    if todo.any():  # no two variables and `one` give it back: the sparsest combination of all atoms
+    if todo.any() and fallback:  # no two variables and `one` give it back: the sparsest of all atoms
         rows = np.nonzero(todo)[0]
         try:
             result[rows] = _weighted_code(vectors[rows], atoms if allowed is None else
@@ -391,6 +641,8 @@ def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float, costs=Non
     from scipy.optimize import linprog
 
     count = len(basis)
+    if count == 0:
+        return None
     scale = float(np.abs(vector).max()) or 1.0
     both = np.concatenate([basis, -basis]).T  # K x 2m
     bounds = np.concatenate([vector + tolerance, -(vector - tolerance)]) / scale
