@@ -136,6 +136,39 @@ def test_variables_that_imply_each_other_are_not_sheared_together(decompiler):
     assert _equivalent(program, result.program, weights.compile_config)
 
 
+# Generated programs whose mixed models were misread before (mixed with the seed given):
+MIXED_CASES = [
+    # two numerical-to-categorical Maps in one layer, each writing `v:0` and a step: each step is parted
+    # with its own MLP's `v:0`, not the other's
+    ("v1 = Select(tokens, indices, NEQ)\nv2 = numerical(Map(x > 2, indices))\nv3 = SelectorWidth(v1)\n"
+     "v4 = numerical(Map(1 - x, v2))\nv5 = numerical(Map(1 - x, v4))\nv6 = numerical(Map(x > 2, v3))\n"
+     "v7 = Map(round(x * 4), v5)\nv8 = numerical(Map(x > 0.5, v6))\nv9 = Map(x > 0.5, v8)\n"
+     "v10 = SequenceMap(min(x, y), v7, v9)\n", 595),
+    # a numerical Map of scale 2 read by a discretising MLP, whose slope fixes that scale
+    ("v1 = Select(indices, tokens, NEQ)\nv2 = Select(indices, tokens, TRUE)\nv3 = SelectorWidth(v1)\n"
+     "v4 = SelectorWidth(v2)\nv5 = Select(v3, v3, EQ)\nv6 = SelectorWidth(v5)\n"
+     "v7 = numerical(Map(x == 1, v6))\nv8 = numerical(Map(x * 2, v7))\nv9 = Map(x > 0.5, v8)\n"
+     "v10 = Select(v9, v9, TRUE)\nv11 = Aggregate(v10, v4)\n", 271),
+    # nothing reads PAD: the shortest `one` left `tokens:PAD` inside the other directions' span
+    ("v1 = numerical(Map(x > 2, indices))\nv2 = SequenceMap(x * y, indices, tokens)\n"
+     "v3 = numerical(Map(x * 2, v1))\nv4 = Map(x == 3, v2)\nv5 = Select(v4, v4, TRUE)\n"
+     "v6 = numerical(Map(x == 0, v3))\nv7 = numerical(Map(x > 0, v6))\nv8 = numerical(Aggregate(v5, v7))\n",
+     798),
+    # a Map and a SequenceMap of `indices` side by side: never sheared together
+    ("v1 = Map(1 - x, indices)\nv2 = numerical(Map(x == 1, tokens))\nv3 = SequenceMap(x + y, indices, tokens)\n"
+     "v4 = Select(v3, v1, TRUE)\nv5 = Map(round(x * 4), v2)\nv6 = Select(v5, v5, TRUE)\n"
+     "v7 = SelectorWidth(v4)\nv8 = Aggregate(v6, v7)\n", 338),
+]
+
+
+@pytest.mark.parametrize("source,seed", MIXED_CASES)
+def test_mixed_models_misread_before_are_confirmed(decompiler, source, seed):
+    program = parse_program(source)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, seed))
+    assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
+    assert _equivalent(program, result.program, weights.compile_config)
+
+
 def test_a_mixed_model_without_one_is_read(decompiler):
     """Nothing reads `one` in a model of categorical Maps alone, and Tracr leaves it out."""
     program = parse_program("v1 = Map(x + 1, tokens)\nv2 = Map(x > 2, v1)\n")

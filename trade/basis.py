@@ -68,6 +68,7 @@ EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a ch
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
 OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
+NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
@@ -539,8 +540,8 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
-        tolerance = OBLIQUE_TOLERANCE
-        atoms = oblique_atoms(weights, tolerance, shears or SHEAR_RULES[0])
+        atoms = oblique_atoms(weights, OBLIQUE_TOLERANCE, shears or SHEAR_RULES[0])
+        tolerance = 1e-4  # snapping: float32 rounding of a 0 is far below, a bias of 1 beside slopes of 1e3 above
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
@@ -1171,15 +1172,22 @@ def _reads(weights: ModelWeights) -> np.ndarray:
     return _rows(np.vstack(reads))
 
 
-def _layer_writes(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray]:
-    """Every vector a head or an MLP writes, as rows, and the layer each comes from."""
+def _layer_writes(weights: ModelWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every vector a head or an MLP writes, as rows, the layer each comes from, and its place there:
+    the row of the layer's head outputs (a head's rows are contiguous) or its MLP unit, MLP units after
+    every head row (Tracr concatenates a layer's MLPs, so one variable's units are contiguous)."""
     params = weights.params
-    rows, layers = [], []
-    for name in sorted(name for name in params if name.endswith(_WRITES)):
-        written = _rows(params[name])
-        rows.append(written)
-        layers += [int(name.split("layer_")[1].split("/")[0])] * len(written)
-    return np.vstack(rows), np.array(layers)
+    rows, layers, places = [], [], []
+    for layer in range(weights.num_layers):
+        offset = 0
+        for part in _WRITES:
+            matrix = np.asarray(params[f"transformer/layer_{layer}/{part}"], dtype=np.float64)
+            kept = np.flatnonzero(np.abs(matrix).max(axis=1) > 0) if matrix.size else np.zeros(0, int)
+            rows.append(matrix[kept].reshape(-1, weights.d_model))
+            layers += [layer] * len(kept)
+            places += list(offset + kept)
+            offset += matrix.shape[0]
+    return np.vstack(rows), np.array(layers, dtype=int), np.array(places, dtype=int)
 
 
 def _touches(vectors: np.ndarray, reads: np.ndarray, scale: np.ndarray, tolerance: float) -> np.ndarray:
@@ -1286,13 +1294,43 @@ def _counts_from_units(runs: list, second: np.ndarray, others: list[int], tolera
     return out
 
 
+def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, known: np.ndarray,
+             tolerance: float) -> np.ndarray:
+    """For each written row (`_layer_writes`), which writer wrote it: a head, a unit of the layer's MLP,
+    or a run of units that discretise one numerical direction. Only the latter writes a variable's
+    values in combination (`v:0`, then steps `v:k - v:0`): each unit reads that one `known` direction
+    (and `one`), and a last unit reads `one` alone and writes `v:0`. Tracr concatenates a layer's
+    MLPs, so a run is contiguous; two Maps of one input side by side stay apart."""
+    params = weights.params
+    known = known / np.linalg.norm(known, axis=1, keepdims=True)
+    writer = np.zeros(len(places), dtype=int)
+    for layer in range(weights.num_layers):
+        heads_rows = np.asarray(params[f"transformer/layer_{layer}/attn/linear/w"]).shape[0]
+        head_size = max(heads_rows // max(weights.num_heads, 1), 1)
+        first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        group, previous = [], None
+        for unit in range(first.shape[1] if first.size else 0):
+            pairing = np.abs(known @ first[:, unit])
+            read = tuple(np.flatnonzero(pairing > tolerance * max(pairing.max(initial=0.0), 1e-12))) \
+                if pairing.max(initial=0.0) > tolerance * np.abs(first[:, unit]).max() else ()
+            run = previous is not None and len(previous) == 1 and read in ((), previous)
+            group.append(group[-1] if run else unit)
+            previous = read if read else None  # the unit that reads `one` alone ends its run
+        for row in np.flatnonzero(layers == layer):
+            place = int(places[row])
+            mlp = place >= heads_rows
+            writer[row] = (layer * 2 + mlp) * 100_000 + (group[place - heads_rows] if mlp else place // head_size)
+    return writer
+
+
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: np.ndarray,
+def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, atom_writers: np.ndarray,
+                       fixed: np.ndarray,
                        embedded: np.ndarray, reads: np.ndarray, states: np.ndarray, tolerance: float,
                        sweeps: int = 2, shears: str = "strict") -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
@@ -1333,7 +1371,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, fixed: 
                 if fixed[j] or by_states != bool(active.any()):
                     continue
                 # Fixed atoms (a SelectorWidth's) are exact: never sheared, nor sheared onto another.
-                for i in np.flatnonzero((atom_layers == atom_layers[j]) & (np.arange(len(atoms)) != j)
+                for i in np.flatnonzero((atom_writers == atom_writers[j]) & (np.arange(len(atoms)) != j)
                                         & ~fixed):
                     if by_states:
                         shear = _weighted_median(coordinates[active, i] / coordinates[active, j],
@@ -1397,6 +1435,38 @@ def _seen_by(vector: np.ndarray, reads: np.ndarray, tolerance: float) -> int:
     return int((np.abs(reads @ (vector / np.linalg.norm(vector))) > tolerance).sum())
 
 
+def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.ndarray,
+         tolerance: float) -> np.ndarray:
+    """The direction `one`: it pairs with each read as `target` says, but the reads fix it only up to
+    directions no read sees (PAD, values nothing reads), and every token row holds `one`, so no state
+    tells either. Any choice gives the same weights, but the shortest can leave a token row
+    `tokens:v = row - one` that nothing reads (PAD) inside the span of the `known` rows (positions,
+    token rows, layer directions): of `one` moved along what no read sees, toward the direction the
+    known rows and token rows leave out, the choice that keeps all directions best conditioned."""
+    one = np.linalg.lstsq(reads, target, rcond=None)[0]  # the shortest: orthogonal to what no read sees
+    _, singular, right = np.linalg.svd(np.vstack([known, tokens]), full_matrices=True)
+    outside = right[int((singular > tolerance * singular.max()).sum()):]  # what the known rows leave out
+    reads_singular, reads_right = np.linalg.svd(reads, full_matrices=True)[1:]
+    unseen = reads_right[int((reads_singular > NULL_LEVEL * reads_singular.max()).sum()):]
+    if not len(outside) or not len(unseen):
+        return one
+    free = unseen.T @ (unseen @ (outside.T @ (outside @ one) if np.linalg.norm(outside @ one) >
+                                 tolerance * np.linalg.norm(one) else outside[0]))
+    if np.linalg.norm(free) <= tolerance:
+        return one
+    free *= np.linalg.norm(one) / np.linalg.norm(free)
+
+    def spread(shift: float) -> float:
+        moved = one + shift * free
+        rows = np.vstack([known, moved[None], tokens - moved[None]])
+        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
+        values = np.linalg.svd(rows, compute_uv=False)
+        return float(values[0] / max(values[min(rows.shape) - 1], 1e-30))
+
+    shifts = np.r_[0.0, np.geomspace(1e-3, 1e3, 25), -np.geomspace(1e-3, 1e3, 25)]
+    return one + min(shifts, key=spread) * free
+
+
 def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict") -> np.ndarray:
     """The basis directions (rows, in the given coordinates) of a model after any invertible change of
     basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
@@ -1427,7 +1497,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     token_rows = [row for row in range(tokens.shape[0]) if np.abs(tokens[row]).max() > 0]
     embedded = np.vstack([positions, tokens[token_rows]])
     scale = np.abs(embedded @ reads.T).max(axis=0)
-    writes, layers = _layer_writes(weights)
+    writes, layers, places = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
     scale = np.maximum(scale, 1e-12)
     seen_reads = reads / scale[:, None]  # each read divided by its largest pairing with a write
@@ -1451,12 +1521,15 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     bos_alone = (np.abs(pair_rest).max(axis=1, initial=0.0) <= tolerance * big) & (np.abs(pair_bos) > 0)
     target = np.where(bos_alone, 0.0, pair_bos)
     if (np.abs(target) > tolerance * scale).any():  # scale: each read's largest pairing
-        one = np.linalg.lstsq(reads, target, rcond=None)[0]
+        one = _one(reads, target, np.vstack([positions, atoms_layers]), tokens[token_rows], tolerance)
         inputs = np.vstack([one[None], tokens[token_rows] - one[None]])
     else:  # nothing reads `one` (a model of categorical Maps alone): Tracr leaves it out
         inputs = tokens[token_rows]
     if len(atoms_layers) > 1:
-        atoms_layers = _single_directions(atoms_layers, atom_layers, fixed, embedded, seen_reads,
+        known = np.vstack([positions, inputs[1:] if len(inputs) > len(token_rows) else inputs, atoms_layers])
+        atom_writers = np.r_[np.full(len(counts), -1), _writers(weights, layers, places, known, tolerance)[
+            order]][taken]  # fixed atoms: none
+        atoms_layers = _single_directions(atoms_layers, atom_layers, atom_writers, fixed, embedded, seen_reads,
                                           _states(weights), tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
@@ -1471,6 +1544,9 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         for j in range(first, min(first + len(atoms_layers), d)):
             if largest[j] > 0:
                 atoms[j] *= largest[j]
+    if len(inputs) > len(token_rows):  # `one` is there: a discretising MLP's slope fixes its input's scale
+        for j, slope in _discretised_slopes(weights, atoms, len(positions), first).items():
+            atoms[j] *= weights.compile_config.mlp_exactness / slope
     if weights.unembedding is not None:
         readout = atoms @ np.asarray(weights.unembedding, dtype=np.float64)
         for column in readout.T:
@@ -1478,3 +1554,28 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
             if len(nonzero) == 1 and nonzero[0] >= first:
                 atoms[nonzero[0]] /= column[nonzero[0]]
     return atoms
+
+
+def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, first: int,
+                        slack: float = 1e-3) -> dict[int, float]:
+    """The numerical layer directions (from `first` on) that a discretising MLP reads, with the slope it
+    reads each with. Tracr's discretising layer reads its input x in pairs of units `L (x - t) + 1` and
+    `L (x - t)`, with L = `mlp_exactness`: the pair's readings of `one` (index `one` of `atoms`) differ
+    by exactly 1, so the slope in any basis says the input's scale. Directions read with differing
+    slopes are left out."""
+    slopes: dict[int, set[float]] = {}
+    for layer in range(weights.num_layers):
+        read = atoms @ np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        if not read.size:
+            continue
+        size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
+        for unit in range(read.shape[1] - 1):
+            pair = read[:, unit:unit + 2]
+            seen = np.flatnonzero(size[:, unit] | size[:, unit + 1])
+            inputs = [j for j in seen if j != one]
+            if len(inputs) != 1 or inputs[0] < first or abs(pair[one, 0] - pair[one, 1] - 1) > slack:
+                continue
+            slope = float(pair[inputs[0], 0])
+            if slope and abs(pair[inputs[0], 1] - slope) <= slack * abs(slope):
+                slopes.setdefault(inputs[0], set()).add(round(slope, 6))
+    return {j: next(iter(found)) for j, found in slopes.items() if len(found) == 1}
