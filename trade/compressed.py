@@ -171,7 +171,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
 
     labelled, tried = None, []
     for _ in range(1 + RELABEL_ROUNDS):
-        lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at, states, reached)
+        lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at, states, reached,
+                                   reached | embedded)
         values = _kept_output_values(given, atoms, used)
         if isinstance(values, list) and len(values) != len(output_block(lifted.params)):
             values = given.output_values
@@ -241,7 +242,10 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
     for sublayer, pairs in found.items():
         both = np.concatenate([np.concatenate([lifted.reshape(-1, count), stream.reshape(-1, given.d_model)],
                                               axis=1) for lifted, stream in pairs])
-        both = np.unique(np.round(both, 9), axis=0)
+        rounded = np.ascontiguousarray(np.round(both, 9) + 0.0)  # + 0.0: -0.0 and 0.0 alike
+        _, first = np.unique(rounded.view(np.dtype((np.void, rounded.itemsize * rounded.shape[1]))).ravel(),
+                             return_index=True)  # distinct rows, as bytes: far faster than axis=0
+        both = both[np.sort(first)]
         states[sublayer] = (both[:, :count], both[:, count:])
     return states
 
@@ -363,6 +367,96 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
         params[prefix + "/mlp/linear_2/w"] = rows
 
 
+def _pair_reads(column: np.ndarray, one: int) -> list[int] | None:
+    """The directions a SequenceMap neuron reads (Tracr: `x:a + y:b - one`), one or two; None for
+    another neuron."""
+    if abs(column[one] + 1) > EMBEDDING_SLACK:
+        return None
+    others = [int(d) for d in np.nonzero(np.abs(column) > 1e-6)[0] if d != one]
+    if not 1 <= len(others) <= 2 or any(abs(column[d] - 1) > EMBEDDING_SLACK for d in others):
+        return None
+    return others
+
+
+def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray) -> None:
+    """Gives back, in place, the reads of SequenceMap neurons whose input value the compression lost.
+
+    Tracr's SequenceMap MLP has one neuron per pair of input values, x-major, each reading `x:a + y:b
+    - one`; where the direction of x:a (a value never taken) is lost, its neurons read y:b - one alone.
+    The grid of neurons and the order of each variable's directions (Tracr's, the atoms') tell where
+    the lost value lies: there, at a direction no reached value holds, its reads are put back.
+    """
+    for layer in range(layers):
+        name = f"transformer/layer_{layer}/mlp/linear_1/w"
+        reads = params[name]
+        found = [_pair_reads(reads[:, unit], one) for unit in range(reads.shape[1])]
+        unit = 0
+        while unit < len(found):
+            if found[unit] is None:
+                unit += 1
+                continue
+            end = unit
+            while end < len(found) and found[end] is not None:
+                end += 1
+            run = list(range(unit, end))
+            unit = end
+            if all(len(found[u]) == 2 for u in run):
+                continue
+            grid = _pair_grid([found[u] for u in run], known)
+            if grid is None:
+                continue
+            xs, ys, width = grid
+            for index, u in enumerate(run):
+                reads[:, u] = 0.0
+                reads[one, u] = -1.0
+                reads[xs[index // width], u] = 1.0
+                reads[ys[index % width], u] = 1.0
+        params[name] = reads
+
+
+def _pair_grid(units: list[list[int]], known: np.ndarray) -> tuple[list[int], list[int], int] | None:
+    """The x and y directions of a SequenceMap's neurons (x-major grid of `width` columns), with those of
+    lost values put where Tracr's order leaves them; None where no single grid explains the neurons."""
+    count = len(units)
+    answers = []
+    for width in range(2, count):
+        if count % width:
+            continue
+        for order in (0, 1):
+            xs: dict[int, int] = {}
+            ys: dict[int, int] = {}
+            consistent = True
+            for index, dims in enumerate(units):
+                if len(dims) == 2:
+                    x, y = sorted(dims)[::1 if order == 0 else -1]
+                    for table, key, dim in ((xs, index // width, x), (ys, index % width, y)):
+                        if table.setdefault(key, dim) != dim:
+                            consistent = False
+            for index, dims in enumerate(units):
+                if len(dims) == 1 and consistent:
+                    dim = dims[0]
+                    if xs.get(index // width) == dim or ys.get(index % width) == dim:
+                        continue
+                    consistent = False
+            if not consistent or len(set(xs.values())) != len(xs) or len(set(ys.values())) != len(ys):
+                continue
+            x_offsets = {dim - key for key, dim in xs.items()}
+            y_offsets = {dim - key for key, dim in ys.items()}
+            if len(x_offsets) != 1 or len(y_offsets) != 1:
+                continue
+            x_start, y_start = x_offsets.pop(), y_offsets.pop()
+            full_x = [x_start + key for key in range(count // width)]
+            full_y = [y_start + key for key in range(width)]
+            if set(full_x) & set(full_y) or min(full_x + full_y) < 0 or max(full_x + full_y) >= len(known):
+                continue
+            lost = [d for key, d in enumerate(full_x) if key not in xs] + \
+                [d for key, d in enumerate(full_y) if key not in ys]
+            if any(known[d] for d in lost):
+                continue  # the place of a lost value holds a direction in use
+            answers.append((full_x, full_y, width))
+    return answers[0] if len(answers) == 1 else None
+
+
 def _reads_alone(column: np.ndarray, atoms: np.ndarray, dims: list[int]) -> bool:
     """Whether a read column is a positive multiple of one of `dims`' atoms."""
     for dim in dims:
@@ -422,8 +516,8 @@ def _written_at(writers: dict[str, np.ndarray], count: int) -> np.ndarray:
 
 
 def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: list[np.ndarray],
-                bos: np.ndarray, written_at: np.ndarray, states: dict, reached: np.ndarray
-                ) -> tuple[ModelWeights, np.ndarray]:
+                bos: np.ndarray, written_at: np.ndarray, states: dict, reached: np.ndarray,
+                known: np.ndarray) -> tuple[ModelWeights, np.ndarray]:
     """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
     from the atoms written before it, where those give it back), snapped and without unused
     directions; and the mask of the atoms kept."""
@@ -452,6 +546,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                     code[:, wrong] = _state_code(lifted_states, target[:, wrong], supports, costs, atoms,
                                                  value[:, wrong])
             params[name] = code
+    if len(blocks[0]) == 1:
+        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
@@ -486,6 +582,7 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     size = np.abs(vectors).max(axis=1)
     todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)
     squared = (atoms ** 2).sum(axis=1)
+    gram = atoms @ atoms.T
     for row in np.nonzero(todo)[0]:
         vector = vectors[row]
         single = atoms @ vector / np.where(squared > 0, squared, np.inf)  # the best multiple of each atom
@@ -495,21 +592,41 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
             best = fits[np.argmin(np.abs(np.log(np.abs(single[fits]))))]
             result[row, best] = single[best]
             continue
-        best, best_cost = None, np.inf
-        for i in range(len(atoms)):
-            for j in range(i + 1, len(atoms)):
-                pair = atoms[[i, j]]
-                coefficients = np.linalg.lstsq(pair.T, vector, rcond=None)[0]
-                if np.abs(coefficients @ pair - vector).max() > FIT_TOLERANCE * size[row]:
-                    continue
-                cost = float(np.abs(np.log(np.abs(coefficients) + 1e-30)).sum())
-                if cost < best_cost:
-                    best, best_cost = (i, j, coefficients), cost
+        best = _best_pair(vector, atoms, gram, FIT_TOLERANCE * size[row])
         if best is not None:
             result[row, best[0]], result[row, best[1]] = best[2]
         else:
             result[row] = _floored(sparse_code(vector[None], atoms)[0], vector, atoms, size[row])
     return result
+
+
+def _best_pair(vector: np.ndarray, atoms: np.ndarray, gram: np.ndarray, tolerance: float):
+    """(i, j, coefficients) of the two atoms that give `vector` back within `tolerance` (largest entry)
+    with coefficients nearest 1 in size, or None: every pair's least squares at once, from the Gram
+    matrix."""
+    first, second = np.triu_indices(len(atoms), 1)
+    a, b, c = gram[first, first], gram[first, second], gram[second, second]
+    determinant = a * c - b * b
+    live = determinant > 1e-12 * np.maximum(a * c, 1e-300)
+    first, second, a, b, c, determinant = (x[live] for x in (first, second, a, b, c, determinant))
+    if not len(first):
+        return None
+    products = atoms @ vector
+    p, q = products[first], products[second]
+    x = (c * p - b * q) / determinant
+    y = (a * q - b * p) / determinant
+    left = float(vector @ vector) - (x * p + y * q)  # the squared residual of each pair's least squares
+    candidates = np.nonzero(left <= (tolerance ** 2) * len(vector))[0]
+    if not len(candidates):
+        return None
+    candidates = candidates[np.argsort(np.abs(np.log(np.abs(x[candidates]) + 1e-30))
+                                       + np.abs(np.log(np.abs(y[candidates]) + 1e-30)), kind="stable")]
+    for index in candidates:
+        i, j = int(first[index]), int(second[index])
+        coefficients = np.array([x[index], y[index]])
+        if np.abs(coefficients @ atoms[[i, j]] - vector).max() <= tolerance:
+            return i, j, coefficients
+    return None
 
 
 def _floored(code: np.ndarray, vector: np.ndarray, atoms: np.ndarray, size: float) -> np.ndarray:
