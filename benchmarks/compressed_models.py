@@ -84,8 +84,26 @@ def run_one(job: tuple) -> list[dict]:
         verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
         row.update(stage="verdict", verdict=verdict, reason=reason,
                    equivalent=same_function(truth, program_outputs(read.program, space)),
-                   seconds=time.perf_counter() - began)
+                   seconds=time.perf_counter() - began, folds=_folds_and_shows(read.program, given))
     return rows
+
+
+def _folds_and_shows(program, given) -> bool:
+    """Whether the reading would be `exact` through the hook `trade.compressed.fold_fit` proposes: its
+    recompiled weights, folded by the recorded W, are the given ones (within 1e-3 of each matrix's
+    largest entry), and the given model shows the recompiled model's outputs on every input."""
+    from trade import compressed, transform
+    from trade.compiling import CompileError, compile_program
+    from trade.weights import weights_of
+
+    try:
+        compiled = weights_of(compile_program(program, given.compile_config, timeout=5.0))
+    except CompileError:
+        return False
+    if compressed.fold_fit(compiled, given)[0] is not None:
+        return False
+    differ, _ = transform.differing_outputs(given, transform.model_outputs(given), transform.model_outputs(compiled))
+    return differ == 0
 
 
 def _compressed(plain, index: int, fraction: float, cache: str | None):
@@ -145,8 +163,9 @@ def _share(count: int, total: int) -> str:
 
 def _table(rows: list[dict], fractions: list[float]) -> str:
     lines = [("| K | models | reach >= 99% | compress s (median / p90 / max) | lifted | read | `exact` | "
-              "`equivalent` | truly equivalent | wrong verdicts | lift + read + verdict s (median) |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "`equivalent` | truly equivalent | wrong verdicts | lift + read + verdict s (median) | "
+              "hook: `exact` (W folds) | hook: confirmed | hook: wrong |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for fraction in fractions:
         mine = [r for r in rows if r["fraction"] == fraction]
         kept = [r for r in mine if r["output_agreement"] >= 0.99]
@@ -157,13 +176,17 @@ def _table(rows: list[dict], fractions: list[float]) -> str:
         equivalent = sum(r["verdict"] == "equivalent" for r in kept)
         truly = sum(bool(r.get("equivalent")) for r in kept)
         wrong = sum(r["verdict"] in ("exact", "equivalent") and not r["equivalent"] for r in kept)
+        hooked = [r for r in kept if r["verdict"] in ("exact", "equivalent") or r.get("folds")]
+        hook_exact = sum(bool(r.get("folds")) for r in kept)
+        hook_wrong = sum(not r["equivalent"] for r in hooked)
         later = [r["seconds"] for r in read]
         lines.append(f"| {fraction:g} d_model | {len(mine)} | {_share(len(kept), len(mine))} | "
                      f"{np.median(seconds):.1f} / {np.percentile(seconds, 90):.1f} / {seconds.max():.1f} | "
                      f"{_share(len(lifted), len(kept))} | {_share(len(read), len(kept))} | "
                      f"{_share(exact, len(kept))} | {_share(equivalent, len(kept))} | "
                      f"{_share(truly, len(kept))} | {wrong} | "
-                     f"{np.median(later) if later else float('nan'):.1f} |")
+                     f"{np.median(later) if later else float('nan'):.1f} | {_share(hook_exact, len(kept))} | "
+                     f"{_share(len(hooked), len(kept))} | {hook_wrong} |")
     return "\n".join(lines)
 
 

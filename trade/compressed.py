@@ -778,6 +778,44 @@ def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float, costs=Non
     return result
 
 
+def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-3) -> tuple[str | None, float]:
+    """(None, the largest difference left) if the given model's own recorded compression W folds
+    `compiled` (a recompiled reading, one-hot) onto the given weights, every entry and the read-out
+    within `tolerance` of its matrix's largest entry; else (what differs, inf).
+
+    The compressed model's `basis_fit`: no invertible change of basis maps d_model directions onto K,
+    but W (the record's) does what such a change does, writes `r W^T`, reads `W r`. A hook for the
+    verdict (`trade.basis.verdict_on_given`): with it, a reading whose weights fold onto the given ones
+    and whose outputs the given model shows on every input is `exact`, as for the other transforms.
+    """
+    from trade.transform import fold_compression, readout
+
+    atoms = recorded_atoms(given)
+    if atoms is None:
+        return "no compression matrix recorded", np.inf
+    if compiled.d_model != atoms.shape[0]:
+        return f"a residual stream of {compiled.d_model}, W has {atoms.shape[0]} columns", np.inf
+    if set(compiled.params) != set(given.params) or \
+            (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
+        return "another layout of parameters", np.inf
+    folded = fold_compression(compiled, atoms.T)
+    pairs = [(name, folded.params[name], given.params[name]) for name in sorted(given.params)]
+    pairs.append(("read-out", readout(folded), readout(given)))
+    worst = 0.0
+    for name, value, target in pairs:
+        value, target = np.asarray(value, dtype=np.float64), np.asarray(target, dtype=np.float64)
+        if value.shape != target.shape:
+            return f"'{name}' has shape {value.shape}, the given one {target.shape}", np.inf
+        if not value.size:
+            continue
+        scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
+        difference = float(np.abs(value - target).max()) / scale
+        worst = max(worst, difference)
+        if difference > tolerance:
+            return f"'{name}' differs by {difference:.2g} of its scale after folding by W", np.inf
+    return None, worst
+
+
 def discover_atoms(given: ModelWeights) -> np.ndarray:
     """Atoms found in the weights alone, without the record: not done (the reason says so)."""
     raise BasisError("the compressed model carries no compression matrix in its record, and no atoms "
