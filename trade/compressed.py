@@ -530,7 +530,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
         if name.endswith(_READS):
             value = np.asarray(value, dtype=np.float64)
             sublayer = _sublayer(name)
-            allowed = (written_at < sublayer) & reached
+            allowed = written_at < sublayer
             code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False).T
             # Columns that no few blocks of atoms give back (they read atoms of values never taken):
             # coded so that the lifted states read what the given states read.
