@@ -40,10 +40,10 @@ decompiles the result.
 Verdicts on a transformed model (`verdict_on_given`): `exact` means that a
 change of basis, found by least squares between the candidate's recompiled
 weights and the given ones, maps one onto the other (the read-out included)
-with every entry within `EXACT_TOLERANCE` of its matrix's largest entry, and
-the given model shows the candidate's outputs (always run: a Tracr model is so
-fragile that weights within float rounding of another's can compute other
-outputs); `equivalent` runs the GIVEN model on every input (through its
+with every entry within float rounding (`ROUNDING_TOLERANCE`) of its matrix's
+largest entry, as `trade.verify` asks of a compiled model; or within
+`EXACT_TOLERANCE`, where a run of the given model shows the candidate's
+outputs. `equivalent` runs the GIVEN model on every input (through its
 unembedding) against the candidate.
 
 A model may have several bases (`readings`): each is read, with the labels
@@ -64,10 +64,12 @@ import numpy as np
 
 from trade.weights import ModelWeights
 
-EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis
+EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis, run confirmed
+ROUNDING_TOLERANCE = 1e-6  # of each matrix's largest entry: float rounding, `exact` without a run
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
 OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
+WELL_CONDITIONED = 100.0  # condition number of unit directions that `_one` leaves as they are
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
@@ -168,25 +170,27 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     d = weights.d_model
     atoms: list[np.ndarray] = []
+    left = vectors @ vectors.T  # inner products of the vectors' residuals outside the atoms, kept up to date
     while len(atoms) < d:
         basis = np.array(atoms).reshape(-1, d)
-        residuals = vectors - (vectors @ basis.T) @ basis
-        lengths = np.linalg.norm(residuals, axis=1)
-        keep = lengths > tolerance
-        if not keep.any():
+        lengths = np.sqrt(np.maximum(np.diag(left), 0.0))
+        keep = np.flatnonzero(lengths > tolerance)
+        if not len(keep):
             break
-        directions = residuals[keep] / lengths[keep, None]
-        overlap = np.abs(directions @ directions.T) > tolerance ** 0.5
-        support = overlap.sum(axis=1)
-        parallel = (np.abs(directions @ directions.T) > 1 - tolerance).sum(axis=1)
+        cosines = left[np.ix_(keep, keep)] / np.outer(lengths[keep], lengths[keep])
+        support = (np.abs(cosines) > tolerance ** 0.5).sum(axis=1)
+        parallel = (np.abs(cosines) > 1 - tolerance).sum(axis=1)
         best = int(np.lexsort((-parallel, support))[0])
-        atom = directions[best]
         # Average the vectors that point the same way, to spread the noise.
-        same = np.abs(directions @ atom) > 1 - tolerance
-        signs = np.sign(directions[same] @ atom)
-        atom = (directions[same] * signs[:, None]).mean(axis=0)
+        same = np.abs(cosines[best]) > 1 - tolerance
+        rows = vectors[keep[same]]
+        directions = (rows - (rows @ basis.T) @ basis) / lengths[keep[same], None]
+        atom = (directions * np.sign(cosines[best, same])[:, None]).mean(axis=0)
         atom -= (atom @ basis.T) @ basis
-        atoms.append(atom / np.linalg.norm(atom))
+        atom /= np.linalg.norm(atom)
+        atoms.append(atom)
+        along = vectors @ atom
+        left -= np.outer(along, along)
     if len(atoms) < d:  # directions nothing writes or reads: any completion will do
         basis = np.array(atoms).reshape(-1, d)
         _, _, vt = np.linalg.svd(basis, full_matrices=True)
@@ -798,12 +802,13 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])  # the read-out reads too
     if c_w.shape != g_w.shape or c_r.shape != g_r.shape:
         return "matrices of other shapes", np.inf
-    matrix, *_ = np.linalg.lstsq(c_w, g_w, rcond=None)
-    _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # d x d: the writes' row space, without their count
+    # Least squares through the d x d Gram matrices (the rows number thousands, the columns d).
+    _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # the writes' row space, without their count
     rank = int((singular > 1e-12 * singular.max()).sum())
+    matrix = vt[:rank].T @ ((vt[:rank] @ (c_w.T @ g_w)) / singular[:rank, None])  # min-norm C_w M = G_w
     null = vt[rank:].T  # d x (d - rank): directions no write touches
     if null.shape[1]:
-        correction, *_ = np.linalg.lstsq(g_r.T, (c_r - matrix @ g_r).T, rcond=None)
+        correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
         matrix = matrix + null @ (null.T @ correction.T)
     if abs(np.linalg.det(matrix)) < 1e-12:
         return "no invertible change of basis fits", np.inf
@@ -878,9 +883,10 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     their outputs on every input, also where Tracr's model shows a value for RASP's None) or
     `unverified`, with the reason.
 
-    The given model always runs (`reference`, or a function that builds it): Tracr's models are so
-    fragile that weights within 1e-7 of a compiled model's can compute other outputs (an attention tie
-    broken, a BOS fallback moved), so matching weights alone never make a verdict.
+    Weights the change of basis maps within float rounding (`ROUNDING_TOLERANCE`) are `exact` without
+    a run, as a compiled model's are in `trade.verify`; else the given model runs (`reference`, or a
+    function that builds it): past rounding, Tracr's models are fragile (an attention tie broken, a
+    BOS fallback moved). Noise on a compiled model (read in its own basis) always runs.
     """
     from trade.compiling import CompileError, compile_program
     from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
@@ -891,6 +897,11 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
     difference, worst = basis_fit(weights_of(compiled), given)
+    if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
+            not _near_one_hot(given) and _output_labels_agree(compiled, given):
+        return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
+                       f"the output read-out, within {max(worst, 1e-9):.1g} of its matrix's largest: float "
+                       "rounding)")
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference)
     same = difference is None and _labels_agree(compiled, reference)
@@ -915,6 +926,18 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                             f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
                             f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _output_labels_agree(compiled, given: ModelWeights) -> bool:
+    """Whether the recompiled model names its outputs as the given one does (`_labels_agree` without the
+    given model's run)."""
+    from types import SimpleNamespace
+
+    from trade.verify import UNKNOWN, _labels_agree
+
+    known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
+    values = list(given.output_values) if known and given.output_values is not None else None
+    return _labels_agree(compiled, SimpleNamespace(labels_known=known, output_values=values))
 
 
 def _noise_bound(weights: ModelWeights) -> float:
@@ -1355,7 +1378,7 @@ def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, atom_wr
     """
     atoms = layer_atoms.copy()
     stacked = np.vstack([embedded, atoms])
-    coordinates = np.linalg.lstsq(stacked.T, states.T, rcond=None)[0].T[:, len(embedded):]
+    coordinates = (states @ np.linalg.pinv(stacked.T).T)[:, len(embedded):]  # least squares, one pinv
     noise = tolerance * max(float(np.abs(coordinates).max()), 1e-12)
     pairings = reads @ (atoms / np.linalg.norm(atoms, axis=1, keepdims=True)).T  # [reads, atoms]
     def seen(column: np.ndarray) -> int:
@@ -1463,6 +1486,8 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
         values = np.linalg.svd(rows, compute_uv=False)
         return float(values[0] / max(values[min(rows.shape) - 1], 1e-30))
 
+    if spread(0.0) < WELL_CONDITIONED:
+        return one
     shifts = np.r_[0.0, np.geomspace(1e-3, 1e3, 25), -np.geomspace(1e-3, 1e3, 25)]
     return one + min(shifts, key=spread) * free
 
