@@ -52,7 +52,7 @@ ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (
 ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this much more per unit
 RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
 STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a sample
-REACHED = 1e-6
+REACHED = 1e-3  # a lifted direction below this after BOS on every state is never reached (softmax specks)
 UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0  # a lifted direction whose value stays below this on every state is never reached
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
@@ -162,8 +162,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     if len(one) == 1:
         _complete_widths(given, atoms, writers, params, int(one[0]), [int(b) for b in bos if b != one[0]],
                          reached | embedded)
-    blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in _blocks(writers, given.num_heads,
-                                                                               len(atoms))]
+    blocks = _blocks(writers, given.num_heads, len(atoms))  # with directions whose atoms are lost
     written_at = _written_at(writers, len(atoms))
     if debug is not None:
         debug["reached"], debug["written_at"], debug["writers"] = kept[reached], written_at, writers
@@ -205,7 +204,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
 def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
                                                                                        np.ndarray]]:
     """Per sublayer (`_sublayer`; the last key: after the last layer), the distinct states it reads, as
-    (lifted states, given states): the given model runs on every input (a seeded sample where too
+    (lifted states, given states), and under "reached" the directions some position after BOS holds: the given model runs on every input (a seeded sample where too
     many), and each write's code, weighted by the given model's own attention and neurons, builds the
     lifted stream beside it."""
     from trade.compiling import attention
@@ -216,6 +215,7 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
     count = len(writers["token_embed/embeddings"][0])
     code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
     found: dict[int, list] = {}
+    seen = np.zeros(count)  # each direction's largest value at a position after BOS
     for batch in sampled_inputs(given, STATE_INPUTS, STATE_INPUTS, 0)[0]:
         if not len(batch):
             continue
@@ -226,6 +226,7 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
         for layer in range(given.num_layers):
             prefix = f"transformer/layer_{layer}"
             found.setdefault(2 * layer, []).append((lifted, stream))
+            seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
             mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads)
             values = stream @ params[prefix + "/attn/value/w"] + params[prefix + "/attn/value/b"]
             values = values.reshape(values.shape[:2] + (given.num_heads, -1))
@@ -233,11 +234,13 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
             stream = stream + mixed
             lifted = lifted + heads @ code[prefix + "/attn/linear/w"] + code[prefix + "/attn/linear/b"]
             found.setdefault(2 * layer + 1, []).append((lifted, stream))
+            seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
             hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"] + params[prefix + "/mlp/linear_1/b"],
                                 0.0)
             stream = stream + hidden @ params[prefix + "/mlp/linear_2/w"] + params[prefix + "/mlp/linear_2/b"]
             lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
         found.setdefault(2 * given.num_layers, []).append((lifted, stream))
+        seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
     states = {}
     for sublayer, pairs in found.items():
         both = np.concatenate([np.concatenate([lifted.reshape(-1, count), stream.reshape(-1, given.d_model)],
@@ -247,13 +250,14 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
                              return_index=True)  # distinct rows, as bytes: far faster than axis=0
         both = both[np.sort(first)]
         states[sublayer] = (both[:, :count], both[:, count:])
+    states["reached"] = seen > REACHED
     return states
 
 
 def _reached(states: dict) -> np.ndarray:
-    """The lifted directions some state holds."""
-    lifted = np.concatenate([pair[0] for pair in states.values()])
-    return np.abs(lifted).max(axis=0) > REACHED
+    """The lifted directions some state holds at a position after BOS (at BOS, Tracr's SelectorWidth
+    leaves counts no input takes)."""
+    return states["reached"]
 
 
 def _recoded(vectors: np.ndarray, atoms: np.ndarray, first: np.ndarray, reached: np.ndarray,
@@ -414,6 +418,73 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray) -> N
         params[name] = reads
 
 
+def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, blocks: list[np.ndarray]) -> None:
+    """Gives back, in place, the neuron of a categorical Map whose output value the compression lost.
+
+    Tracr's categorical Map MLP has one neuron per output value (in the values' order, as their
+    directions lie), reading with weight 1 every input value mapped to it. A value never produced lost
+    its direction: its neuron writes nothing and reads what the compression left of input values
+    never taken. Where one such neuron sits among a Map's neurons, it writes the direction between
+    theirs and reads the input values no other neuron reads (never reached, beside theirs).
+    """
+    for layer in range(layers):
+        prefix = f"transformer/layer_{layer}/mlp"
+        reads, writes = params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"]
+        kinds = [_map_neuron(reads[:, unit], writes[unit], one) for unit in range(reads.shape[1])]
+        unit = 0
+        while unit < len(kinds):
+            if kinds[unit] is None:
+                unit += 1
+                continue
+            end = unit
+            while end < len(kinds) and kinds[end] is not None:
+                end += 1
+            run = list(range(unit, end))
+            unit = end
+            empty = [u for u in run if kinds[u] == "empty"]
+            mapped = [u for u in run if kinds[u] not in ("empty", None)]
+            if len(empty) != 1 or not mapped:
+                continue
+            offsets = {kinds[u][0] - run.index(u) for u in mapped}
+            if len(offsets) != 1:
+                continue
+            output = offsets.pop() + run.index(empty[0])
+            if not 0 <= output < len(known) or known[output]:
+                continue
+            inputs = sorted({d for u in mapped for d in kinds[u][1]})
+            block = next((b for b in blocks if set(inputs) <= set(b.tolist())), None)
+            if block is None:
+                continue
+            members = set(block.tolist())
+            lost = [d for d in range(inputs[0], inputs[-1] + 1) if d not in inputs]
+            for step in (-1, 1):
+                d = (inputs[0] if step < 0 else inputs[-1]) + step
+                while d in members and not known[d]:
+                    lost.append(d)
+                    d += step
+            if not lost or any(known[d] or d not in members for d in lost):
+                continue
+            reads[:, empty[0]] = 0.0
+            reads[lost, empty[0]] = 1.0
+            writes[empty[0]] = 0.0
+            writes[empty[0], output] = 1.0
+        params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"] = reads, writes
+
+
+def _map_neuron(column: np.ndarray, row: np.ndarray, one: int):
+    """A categorical Map's neuron as (the direction it writes, those it reads), "empty" for a neuron
+    that writes nothing, None for another kind."""
+    written = np.nonzero(np.abs(row) > 1e-6)[0]
+    if not len(written):
+        return "empty" if np.abs(column).max(initial=0.0) > 0 else None
+    if len(written) != 1 or abs(row[written[0]] - 1) > EMBEDDING_SLACK:
+        return None
+    read = np.nonzero(np.abs(column) > 1e-6)[0]
+    if not len(read) or one in read or np.abs(column[read] - 1).max() > EMBEDDING_SLACK:
+        return None
+    return int(written[0]), [int(d) for d in read]
+
+
 def _pair_grid(units: list[list[int]], known: np.ndarray) -> tuple[list[int], list[int], int] | None:
     """The x and y directions of a SequenceMap's neurons (x-major grid of `width` columns), with those of
     lost values put where Tracr's order leaves them; None where no single grid explains the neurons."""
@@ -521,6 +592,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
     from the atoms written before it, where those give it back), snapped and without unused
     directions; and the mask of the atoms kept."""
+    groups = blocks
+    blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in groups]
     supports = _supports(blocks)
     costs = np.ones(len(atoms))
     costs[blocks[0]] = ONE_COST
@@ -548,6 +621,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             params[name] = code
     if len(blocks[0]) == 1:
         _complete_pairs(params, given.num_layers, int(blocks[0][0]), known)
+        _complete_maps(params, given.num_layers, int(blocks[0][0]), known, groups)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
