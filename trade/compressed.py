@@ -490,7 +490,7 @@ def _pair_grid(units: list[list[int]], known: np.ndarray) -> tuple[list[int], li
     lost values put where Tracr's order leaves them; None where no single grid explains the neurons."""
     count = len(units)
     answers = []
-    for width in range(2, count):
+    for width in range(1, count + 1):
         if count % width:
             continue
         for order in (0, 1):
@@ -525,7 +525,9 @@ def _pair_grid(units: list[list[int]], known: np.ndarray) -> tuple[list[int], li
             if any(known[d] for d in lost):
                 continue  # the place of a lost value holds a direction in use
             answers.append((full_x, full_y, width))
-    return answers[0] if len(answers) == 1 else None
+    # a grid and its transpose (x and y swapped) fill the neurons alike
+    fills = {tuple(frozenset((x[i // w], y[i % w])) for i in range(count)) for x, y, w in answers}
+    return answers[0] if len(fills) == 1 else None
 
 
 def _reads_alone(column: np.ndarray, atoms: np.ndarray, dims: list[int]) -> bool:
@@ -604,7 +606,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             value = np.asarray(value, dtype=np.float64)
             sublayer = _sublayer(name)
             allowed = written_at < sublayer
-            code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False).T
+            code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False,
+                               per_unit=~reached).T
             # Columns that no few blocks of atoms give back (they read atoms of values never taken):
             # coded so that the lifted states read what the given states read.
             size = np.abs(value).max(axis=0)
@@ -777,11 +780,17 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
 
 
 def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
-                allowed: np.ndarray | None = None, fallback: bool = True) -> np.ndarray:
+                allowed: np.ndarray | None = None, fallback: bool = True,
+                per_unit: np.ndarray | None = None) -> np.ndarray:
     """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
     that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes).
     `allowed` (a mask of atoms): those written before the reader; the others only where nothing else
-    gives a row back."""
+    gives a row back. `per_unit` (a mask): atoms whose coefficients cost their size, not their size in
+    the stream (values never reached: what the compression left of them is short and arbitrary, and
+    would buy a read with huge coefficients)."""
+    if per_unit is not None:
+        lengths = np.linalg.norm(atoms, axis=1)
+        per_unit = np.where(per_unit & (lengths > 0), 1 / np.where(lengths > 0, lengths, 1.0), 1.0)
     if allowed is not None:
         supports = [(count, support[allowed[support]]) for count, support in supports]
         supports = supports[:1] + [(count, support) for count, support in supports[1:] if len(support)]
@@ -800,7 +809,8 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
             coefficients = vectors[rows] @ np.linalg.pinv(basis)
             error = np.abs(coefficients @ basis - vectors[rows]).max(axis=1)
             for row in rows[error <= FIT_TOLERANCE * size[rows]]:
-                coded = _least_l1(vectors[row], basis, FIT_TOLERANCE * size[row])
+                coded = _least_l1(vectors[row], basis, FIT_TOLERANCE * size[row],
+                                  None if per_unit is None else per_unit[support])
                 if coded is None:
                     continue
                 cost = float(np.abs(coded).sum())
