@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given as given_examples, settings, strategies as st
 
 from trade import basis, compressed, transform
 from trade.compiling import compile_program
@@ -20,6 +21,19 @@ small = Map(x < 2, tokens)
 kept = SequenceMap(x if y > 0 else 0, tokens, small)
 same = Select(kept, size, EQ)
 count = SelectorWidth(same)
+"""
+
+
+# Test program 10 of `data/test-seed1`: `v5` counts an empty selection, so its counts 1..5 never occur and
+# the compression loses their directions, which the SequenceMap `v7` reads.
+LOST = """\
+v1 = Select(indices, tokens, TRUE)
+v2 = SequenceMap(x < y, tokens, indices)
+v3 = Select(v2, v2, FALSE)
+v4 = SelectorWidth(v1)
+v5 = SelectorWidth(v3)
+v6 = Map(x == 2, v4)
+v7 = SequenceMap(x or y, v5, v6)
 """
 
 
@@ -90,3 +104,54 @@ def test_models_without_a_compress_record_are_refused_with_a_reason(shifted):
         compressed.lift(bad)
     with pytest.raises(basis.BasisError, match="atoms"):
         compressed.lift(given, atoms=np.zeros((3, given.d_model + 1)))
+
+
+def test_fold_fit_folds_the_recompiled_reading_by_the_recorded_w(shifted):
+    program, plain, given = shifted
+    assert compressed.fold_fit(plain, given)[0] is None
+    read = read_weights(compressed.lift(given))
+    recompiled = weights_of(compile_program(read.program, given.compile_config))
+    assert compressed.fold_fit(recompiled, given)[0] is None
+    params = dict(plain.params)
+    name = "transformer/layer_0/mlp/linear_2/w"
+    params[name] = np.asarray(params[name]) * 1.5
+    assert "differs" in compressed.fold_fit(dataclasses.replace(plain, params=params), given)[0]
+    assert "record" in compressed.fold_fit(plain, dataclasses.replace(given, transform=None))[0]
+
+
+def test_values_the_compression_lost_are_given_back_in_tracrs_layout():
+    program, plain = _plain(LOST)
+    given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=300))
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lost = np.linalg.norm(compressed.recorded_atoms(given), axis=1) < 1e-6
+    assert lost.sum() >= 4  # counts 1..5 of v5 squeezed out of the stream
+    lifted = compressed.lift(given)
+    assert lifted.d_model == plain.d_model  # each lost count has its direction again
+    read = read_weights(lifted)
+    config = plain.compile_config
+    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
+    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict == "equivalent", reason
+
+
+@settings(max_examples=40, deadline=None)
+@given_examples(st.integers(3, 9), st.integers(2, 6), st.integers(0, 2**31 - 1))
+def test_the_best_pair_is_the_pairwise_least_squares_nearest_one(count, size, seed):
+    rng = np.random.default_rng(seed)
+    atoms = rng.normal(size=(count, size))
+    i, j = sorted(rng.choice(count, 2, replace=False))
+    vector = rng.choice([-1.0, 1.0, 0.5, 2.0]) * atoms[i] + rng.choice([-1.0, 1.0, 0.5]) * atoms[j]
+    tolerance = 1e-6 * np.abs(vector).max()
+    expected, best = None, np.inf
+    for a in range(count):
+        for b in range(a + 1, count):
+            coefficients = np.linalg.lstsq(atoms[[a, b]].T, vector, rcond=None)[0]
+            if np.abs(coefficients @ atoms[[a, b]] - vector).max() <= tolerance:
+                cost = float(np.abs(np.log(np.abs(coefficients) + 1e-30)).sum())
+                if cost < best:
+                    expected, best = (a, b), cost
+    found = compressed._best_pair(vector, atoms, atoms @ atoms.T, tolerance)
+    assert (found[:2] if found is not None else None) == expected
+    if found is not None:
+        assert np.abs(found[2] @ atoms[list(found[:2])] - vector).max() <= tolerance
