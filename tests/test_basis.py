@@ -240,3 +240,24 @@ def test_exact_within_float_rounding_needs_no_run_and_beyond_it_runs_the_given_m
     verdict, reason = judged(transform.add_noise(transform.rotate(weights, 3), 1e-4, 0))
     assert runs == [1] and "float rounding" not in reason, reason
     assert verdict in ("exact", "equivalent"), reason
+
+
+def test_a_heads_own_dimensions_may_come_in_another_order(decompiler):
+    """Tracr orders a head's query/key dimensions by the names of the variables its Select compares
+    (`target_pos` sorts after `tokens:BOS`, a read-back `v2` before it): the same head either way."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    model = compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens), vocab={1, 2, 3, 4},
+                                            max_seq_len=5, compiler_bos="BOS")
+    named = weights_from(model)
+    program = parse_program("v1 = Select(tokens, tokens, LT)\nv2 = SelectorWidth(v1)\n"
+                            "v3 = Select(v2, indices, EQ)\nv4 = Aggregate(v3, tokens)\n")
+    recompiled = weights_of(compile_program(program, named.compile_config))
+    assert basis._fit(recompiled, named, basis.EXACT_TOLERANCE)[0] is not None  # as the matrices stand
+    assert basis.basis_fit(recompiled, named)[0] is None
+    rotated = transform.rotate(dataclasses.replace(named, residual_labels=None), 0)
+    result = decompile(rotated, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason

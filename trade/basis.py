@@ -784,24 +784,76 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     `given`, every entry within `tolerance` of its matrix's largest entry, the given read-out included;
     else (what differs, inf).
 
+    A head's own dimensions may come in another order (`_aligned_heads`): Tracr orders them by the
+    names of the variables a Select compares, which a program read back does not have.
+    """
+    difference, worst, matrix = _fit(compiled, given, tolerance)
+    if difference is None or matrix is None:
+        return difference, worst
+    aligned = _aligned_heads(compiled, given, matrix)
+    if aligned is None:
+        return difference, worst
+    again, worst, _ = _fit(compiled, aligned, tolerance)
+    return (difference, np.inf) if again is not None else (None, worst)
+
+
+def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:
+    """`given` with each head's query/key dimensions, and its value/output dimensions, reordered to match
+    `compiled`'s under the change of basis `matrix` (a head computes the same whatever the order of its
+    own dimensions); None where nothing moves."""
+    from scipy.optimize import linear_sum_assignment
+
+    inverse = np.linalg.inv(matrix)
+    params, moved = dict(given.params), False
+    heads = given.num_heads
+    for layer in range(given.num_layers):
+        name = f"transformer/layer_{layer}/attn"
+        for pair in (("query/w", "key/w"), ("value/w", "linear/w")):
+            mats_c = [np.asarray(compiled.params[f"{name}/{part}"], dtype=np.float64) for part in pair]
+            mats_g = [np.asarray(given.params[f"{name}/{part}"], dtype=np.float64) for part in pair]
+            # In given coordinates, each head dimension as one column: reads by M^-1, writes (rows) by M.
+            cols_c = np.vstack([inverse @ mats_c[0]] + [inverse @ mats_c[1] if pair[1] == "key/w"
+                                                       else (mats_c[1] @ matrix).T])
+            cols_g = np.vstack([mats_g[0]] + [mats_g[1] if pair[1] == "key/w" else mats_g[1].T])
+            if not cols_g.size or cols_c.shape != cols_g.shape or cols_g.shape[1] % heads:
+                continue
+            size = cols_g.shape[1] // heads
+            order = np.arange(cols_g.shape[1])
+            for head in range(heads):
+                span = slice(head * size, (head + 1) * size)
+                cost = np.linalg.norm(cols_c[:, span, None] - cols_g[:, None, span], axis=0)
+                _, taken = linear_sum_assignment(cost)
+                order[span] = head * size + taken
+            if (order != np.arange(len(order))).any():
+                moved = True
+                params[f"{name}/{pair[0]}"] = mats_g[0][:, order].astype(np.float32)
+                second = mats_g[1][:, order] if pair[1] == "key/w" else mats_g[1][order]
+                params[f"{name}/{pair[1]}"] = second.astype(np.float32)
+    return dataclasses.replace(given, params=params) if moved else None
+
+
+def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
+         ) -> tuple[str | None, float, np.ndarray | None]:
+    """`basis_fit` as the weights stand, with the change of basis (None where there is none to try).
+
     The change M is found by least squares: writes C_w M = G_w, then the part
     of M the writes leave open from the reads M G_r = C_r.
     """
     if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
-        return "another attention geometry", np.inf
+        return "another attention geometry", np.inf, None
     if set(compiled.params) != set(given.params):
-        return "other parameter names", np.inf
+        return "other parameter names", np.inf, None
     if compiled.d_model != given.d_model:
-        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}", np.inf
+        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}", np.inf, None
     from trade.transform import readout
 
     c_w, g_w = _stacked(compiled, False), _stacked(given, False)
     c_r, g_r = _stacked(compiled, True), _stacked(given, True)
     if readout(compiled).shape != readout(given).shape:
-        return "another output read-out", np.inf
+        return "another output read-out", np.inf, None
     c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])  # the read-out reads too
     if c_w.shape != g_w.shape or c_r.shape != g_r.shape:
-        return "matrices of other shapes", np.inf
+        return "matrices of other shapes", np.inf, None
     # Least squares through the d x d Gram matrices (the rows number thousands, the columns d).
     _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # the writes' row space, without their count
     rank = int((singular > 1e-12 * singular.max()).sum())
@@ -811,7 +863,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
         correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
         matrix = matrix + null @ (null.T @ correction.T)
     if abs(np.linalg.det(matrix)) < 1e-12:
-        return "no invertible change of basis fits", np.inf
+        return "no invertible change of basis fits", np.inf, None
     inverse = np.linalg.inv(matrix)
     worst = 0.0
     pairs = list(compiled.params.items()) + [("read-out", None)]
@@ -821,7 +873,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
             scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
             worst = max(worst, float(np.abs(value - target).max()) / scale)
             if np.abs(value - target).max() > tolerance * scale:
-                return f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf
+                return f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf, matrix
             continue
         value = np.asarray(value, dtype=np.float64)
         if name.endswith("embeddings") or name.endswith(_WRITES) or name.endswith(("linear/b", "linear_2/b")):
@@ -833,8 +885,8 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
         worst = max(worst, float(np.abs(value - target).max()) / scale if value.size else 0.0)
         if np.abs(value - target).max(initial=0.0) > tolerance * scale:
             return f"'{name}' differs by {np.abs(value - target).max() / scale:.2g} of its scale after the " \
-                   "best change of basis", np.inf
-    return None, worst
+                   "best change of basis", np.inf, matrix
+    return None, worst, matrix
 
 
 def given_reference(given: ModelWeights, recovered: ModelWeights | None):
