@@ -155,9 +155,9 @@ MIXED_CASES = [
      "v6 = numerical(Map(x == 0, v3))\nv7 = numerical(Map(x > 0, v6))\nv8 = numerical(Aggregate(v5, v7))\n",
      798),
     # a Map and a SequenceMap of `indices` side by side: never sheared together
-    ("v1 = Map(1 - x, indices)\nv2 = numerical(Map(x == 1, tokens))\nv3 = SequenceMap(x + y, indices, tokens)\n"
-     "v4 = Select(v3, v1, TRUE)\nv5 = Map(round(x * 4), v2)\nv6 = Select(v5, v5, TRUE)\n"
-     "v7 = SelectorWidth(v4)\nv8 = Aggregate(v6, v7)\n", 338),
+    ("v1 = Map(1 - x, indices)\nv2 = numerical(Map(x == 1, tokens))\n"
+     "v3 = SequenceMap(x + y, indices, tokens)\nv4 = Select(v3, v1, TRUE)\nv5 = Map(round(x * 4), v2)\n"
+     "v6 = Select(v5, v5, TRUE)\nv7 = SelectorWidth(v4)\nv8 = Aggregate(v6, v7)\n", 338),
 ]
 
 
@@ -195,7 +195,8 @@ def test_a_compressed_model_is_lifted_read_and_confirmed_on_the_given_model(deco
     compressed = transform.compress(weights, int(0.75 * weights.d_model), 0)
     assert compressed.d_model < weights.d_model and compressed.transform[-1]["output_agreement"] == 1.0
     result = decompile(compressed, decompiler)
-    assert result.verdict == "equivalent" and "lifted from the compressed stream" in result.reason, result.reason
+    assert result.verdict == "equivalent", result.reason
+    assert "lifted from the compressed stream" in result.reason, result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 
 
@@ -250,8 +251,8 @@ def test_a_heads_own_dimensions_may_come_in_another_order(decompiler):
 
     from trade.decompile import weights_from
 
-    model = compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens), vocab={1, 2, 3, 4},
-                                            max_seq_len=5, compiler_bos="BOS")
+    model = compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens),
+                                            vocab={1, 2, 3, 4}, max_seq_len=5, compiler_bos="BOS")
     named = weights_from(model)
     program = parse_program("v1 = Select(tokens, tokens, LT)\nv2 = SelectorWidth(v1)\n"
                             "v3 = Select(v2, indices, EQ)\nv4 = Aggregate(v3, tokens)\n")

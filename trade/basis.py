@@ -19,9 +19,14 @@ one-hot basis each of these vectors is a few basis directions.
   pairing of a write with a read does. The written vectors that the fewest reads
   see are single directions; a SelectorWidth's counts follow from the order of
   its MLP's units; the inputs follow Tracr's layout (position rows, token rows
-  `tokens:v + one`); directions written only in combinations are sheared apart
-  where that makes the residual states sparser and parts them fully; which
-  shears the reads allow has three rules (`SHEAR_RULES`), tried in turn.
+  `tokens:v + one`, with `one` fixed by its reads up to what no read sees, chosen
+  to keep the directions well conditioned, `_one`); directions written only in
+  combinations are sheared apart where that makes the residual states sparser
+  and parts them fully, and only within one writer (a discretising MLP writes
+  `v:0` and steps `v:k - v:0`, `_writers`); which shears the reads allow has
+  three rules (`SHEAR_RULES`), tried in turn. A numerical direction's scale is
+  fixed by the slope of a discretising MLP that reads it (Tracr's
+  `mlp_exactness`, `_discretised_slopes`), else by its largest write.
 - Noise on a compiled model (`_near_one_hot`): its own basis, in Tracr's
   order, each matrix snapped by its own noise.
 - A compressed stream (`trade.compressed.lift`): lifted back to one-hot from
@@ -545,7 +550,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
         atoms = oblique_atoms(weights, OBLIQUE_TOLERANCE, shears or SHEAR_RULES[0])
-        tolerance = 1e-4  # snapping: float32 rounding of a 0 is far below, a bias of 1 beside slopes of 1e3 above
+        tolerance = 1e-4  # snapping: float32 rounding is far below, a bias of 1 beside slopes of 1e3 above
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
@@ -873,7 +878,8 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
             scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
             worst = max(worst, float(np.abs(value - target).max()) / scale)
             if np.abs(value - target).max() > tolerance * scale:
-                return f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf, matrix
+                return (f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf,
+                        matrix)
             continue
         value = np.asarray(value, dtype=np.float64)
         if name.endswith("embeddings") or name.endswith(_WRITES) or name.endswith(("linear/b", "linear_2/b")):
@@ -1394,7 +1400,8 @@ def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, know
         for row in np.flatnonzero(layers == layer):
             place = int(places[row])
             mlp = place >= heads_rows
-            writer[row] = (layer * 2 + mlp) * 100_000 + (group[place - heads_rows] if mlp else place // head_size)
+            writer[row] = (layer * 2 + mlp) * 100_000 + (group[place - heads_rows] if mlp else
+                                                         place // head_size)
     return writer
 
 
@@ -1404,8 +1411,7 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def _single_directions(layer_atoms: np.ndarray, atom_layers: np.ndarray, atom_writers: np.ndarray,
-                       fixed: np.ndarray,
+def _single_directions(layer_atoms: np.ndarray, atom_writers: np.ndarray, fixed: np.ndarray,
                        embedded: np.ndarray, reads: np.ndarray, states: np.ndarray, tolerance: float,
                        sweeps: int = 2, shears: str = "strict") -> np.ndarray:
     """Layer atoms where a direction only ever written in a combination (a SelectorWidth writes
@@ -1588,7 +1594,6 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         candidates = np.vstack([counts, units[order]])
         taken = _independent(candidates, embedded, tolerance)
         atoms_layers = candidates[taken]
-        atom_layers = np.r_[count_layers, layers[order]][taken]
         fixed = np.array(taken) < len(counts)
     # Inputs: `one` from the pairings with the BOS row, except for reads of BOS alone.
     pair_bos = reads @ tokens[bos]
@@ -1606,7 +1611,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         known = np.vstack([positions, inputs[1:] if len(inputs) > len(token_rows) else inputs, atoms_layers])
         atom_writers = np.r_[np.full(len(counts), -1), _writers(weights, layers, places, known, tolerance)[
             order]][taken]  # fixed atoms: none
-        atoms_layers = _single_directions(atoms_layers, atom_layers, atom_writers, fixed, embedded, seen_reads,
+        atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
                                           _states(weights), tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
@@ -1642,7 +1647,8 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
     slopes are left out."""
     slopes: dict[int, set[float]] = {}
     for layer in range(weights.num_layers):
-        read = atoms @ np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        read = atoms @ hidden
         if not read.size:
             continue
         size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
