@@ -8,7 +8,11 @@ and for that population: lifted to a one-hot model, read (`read_weights`),
 the verdict from running the GIVEN model (`trade.basis.verdict_on_given`), the
 share whose reading is truly functionally equivalent (both programs
 interpreted on every input) and wrong verdicts (`exact` or `equivalent` on a
-program that is not). `--baseline M` also runs, on the first M programs at the
+program that is not); and what the hook `trade.compressed.fold_fit` would
+confirm (`exact`: the recorded W folds the recompiled reading onto the given
+weights and the given model shows its outputs on every input; not a verdict of
+`verdict_on_given` today). `--cache DIR` keeps the compressed models and reuses
+them (their records keep the compression's seconds). `--baseline M` also runs, on the first M programs at the
 first K, the compression this one replaced (Adam on every layer's stream, 400
 steps, 200 inputs per length) in the same process, for the ratio. `--mixed M`
 tries the lift on M mixed models (no compress record). Run:
@@ -48,7 +52,7 @@ def _program_and_weights(text: str):
 
 def run_one(job: tuple) -> list[dict]:
     """Compress one program's model at each fraction; lift, read and judge those that keep 99%."""
-    from trade import basis, compressed, transform
+    from trade import basis, compressed
     from trade.decompile import read_weights
     from trade.evaluate import InputSpace, program_outputs, same_function
     from trade.program.interpret import all_inputs
@@ -102,7 +106,8 @@ def _folds_and_shows(program, given) -> bool:
         return False
     if compressed.fold_fit(compiled, given)[0] is not None:
         return False
-    differ, _ = transform.differing_outputs(given, transform.model_outputs(given), transform.model_outputs(compiled))
+    differ, _ = transform.differing_outputs(given, transform.model_outputs(given),
+                                            transform.model_outputs(compiled))
     return differ == 0
 
 

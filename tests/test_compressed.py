@@ -4,7 +4,9 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import given as given_examples, settings, strategies as st
+from hypothesis import given as given_examples
+from hypothesis import settings
+from hypothesis import strategies as st
 
 from trade import basis, compressed, transform
 from trade.compiling import compile_program
@@ -107,7 +109,7 @@ def test_models_without_a_compress_record_are_refused_with_a_reason(shifted):
 
 
 def test_fold_fit_folds_the_recompiled_reading_by_the_recorded_w(shifted):
-    program, plain, given = shifted
+    _, plain, given = shifted
     assert compressed.fold_fit(plain, given)[0] is None
     read = read_weights(compressed.lift(given))
     recompiled = weights_of(compile_program(read.program, given.compile_config))

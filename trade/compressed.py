@@ -10,21 +10,34 @@ the given model's K-vectors back as a few atoms:
 
 - writes: one atom times a number (a Map's value, a position, an Aggregate's
   output), else two (a token row `tokens:v + one`, a SelectorWidth's step
-  `v:k - v:k+1`), else the sparsest combination (a layer's bias). These fix the
-  blocks a read may see: `one`, tokens, positions, and what each head and each
-  layer's MLP writes;
+  `v:k - v:k+1`), else the sparsest combination (a layer's bias); no layer
+  writes `one`, tokens or positions. These fix the blocks a read may see:
+  `one`, tokens, positions, and what each head and each layer's MLP writes;
+- the lifted stream: the given model runs on every input and the writes' codes,
+  weighted by its own attention and neurons, build the lifted states beside it.
+  A direction no position after BOS holds is a value never taken: the read loss
+  never sees it, so the compression left its atom 0 or arbitrary. Writes that
+  fire are coded again without such atoms;
 - reads: the combination of least L1 norm within the fewest blocks that give it
-  back (a Tracr read sees one or two variables, and `one`). With K < d_model the
-  atoms are linearly dependent (positions sum to `one`, so do tokens, and
-  values that never occur may be squeezed out): a plain sparsest combination
-  picks foreign readings such as `100 (one - tokens:BOS)` for `100 tokens:v`
-  summed over the vocabulary.
+  back (a Tracr read sees one or two variables, and `one`), of directions
+  written before the reader; where that fails, coded on the lifted states.
+  With K < d_model the atoms are linearly dependent (positions sum to `one`,
+  so do tokens, and values that never occur may be squeezed out): a plain
+  sparsest combination picks foreign readings such as `100 (one - tokens:BOS)`
+  for `100 tokens:v` summed over the vocabulary. Where the first reading fails,
+  the reads are coded again within the variables the inferred labels name;
+- values the compression lost come back in Tracr's layout (the atoms keep
+  Tracr's order, so a lost direction keeps its place): a SelectorWidth's
+  counts, a SequenceMap's neurons that lost an input value, a categorical
+  Map's neuron that lost its output value; output values whose directions are
+  lost leave `output_values`.
 
 The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
-directions nothing writes or reads are dropped (values the compression
-squeezed out), and the residual labels are inferred as for any unlabelled
-model. The verdict never comes from the lift: it comes from running the given
-model (`trade.basis.verdict_on_given`).
+directions nothing writes or reads are dropped, and the residual labels are
+inferred as for any unlabelled model. The verdict never comes from the lift:
+it comes from running the given model (`trade.basis.verdict_on_given`);
+`fold_fit` is the compressed model's `trade.basis.basis_fit` (W folds a
+recompiled reading onto the given weights), a hook for `exact` verdicts.
 
 The atoms come from the transform record (`matrix`, W itself, which
 `trade.transform.compress` writes). Finding them in the weights alone is not
@@ -51,9 +64,10 @@ EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are t
 ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
 ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this much more per unit
 RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
-STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a sample
+STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a
+# seeded sample of this many
 REACHED = 1e-3  # a lifted direction below this after BOS on every state is never reached (softmax specks)
-UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0  # a lifted direction whose value stays below this on every state is never reached
+UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
 
@@ -101,7 +115,9 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     `atoms` (d x K; row j is where one-hot direction j lands in the given stream): from the transform
     record where None. Raises `trade.basis.BasisError` with the reason where no one-hot model comes out
     (no record, a lifted model that does not lay out as a compiled one). `debug`, a dict, receives the
-    lifted model before its labels (`lifted`), the atoms kept (`dims`) and the label error, if any.
+    lifted model before its labels (`lifted`), the atoms kept (`dims`), the reads' blocks (`blocks`),
+    the reached atoms (`reached`), each atom's first writer (`written_at`), the writes' codes
+    (`writers`) and the label error, if any.
     """
     if atoms is None:
         atoms = recorded_atoms(given)
@@ -152,8 +168,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     if not reached.all():
         for name in [n for n in writers if n not in _EMBEDDINGS]:
             value = np.asarray(given.params[name], dtype=np.float64)
-            writers[name] = _recoded(value.reshape(-1, given.d_model), atoms, writers[name], reached & ~embedded,
-                                     ~reached & ~embedded)
+            writers[name] = _recoded(value.reshape(-1, given.d_model), atoms, writers[name],
+                                     reached & ~embedded, ~reached & ~embedded)
             params[name] = writers[name].reshape(value.shape[:-1] + (len(atoms),))
         states = _lifted_states(given, writers)
         reached = _reached(states)
@@ -204,7 +220,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
 def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
                                                                                        np.ndarray]]:
     """Per sublayer (`_sublayer`; the last key: after the last layer), the distinct states it reads, as
-    (lifted states, given states), and under "reached" the directions some position after BOS holds: the given model runs on every input (a seeded sample where too
+    (lifted states, given states), and under "reached" the directions some position after BOS holds:
+    the given model runs on every input (a seeded sample where too
     many), and each write's code, weighted by the given model's own attention and neurons, builds the
     lifted stream beside it."""
     from trade.compiling import attention
@@ -235,8 +252,8 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
             lifted = lifted + heads @ code[prefix + "/attn/linear/w"] + code[prefix + "/attn/linear/b"]
             found.setdefault(2 * layer + 1, []).append((lifted, stream))
             seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
-            hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"] + params[prefix + "/mlp/linear_1/b"],
-                                0.0)
+            hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"]
+                                + params[prefix + "/mlp/linear_1/b"], 0.0)
             stream = stream + hidden @ params[prefix + "/mlp/linear_2/w"] + params[prefix + "/mlp/linear_2/b"]
             lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
         found.setdefault(2 * given.num_layers, []).append((lifted, stream))
@@ -356,7 +373,8 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
             if start < 0 or start + count >= len(atoms):
                 continue
             dims = list(range(start, start + count + 1))
-            if any(k not in dim_of and (known[d] or d in (one, helper) or d in bos) for k, d in enumerate(dims)):
+            if any(k not in dim_of and (known[d] or d in (one, helper) or d in bos)
+                   for k, d in enumerate(dims)):
                 continue  # the place of a lost count holds a direction in use
             for k, low, high in pairs:
                 for unit, sign in ((low, 1.0), (high, -1.0)):
@@ -862,7 +880,8 @@ def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float, costs=Non
     return result
 
 
-def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-3) -> tuple[str | None, float]:
+def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-3
+             ) -> tuple[str | None, float]:
     """(None, the largest difference left) if the given model's own recorded compression W folds
     `compiled` (a recompiled reading, one-hot) onto the given weights, every entry and the read-out
     within `tolerance` of its matrix's largest entry; else (what differs, inf).
