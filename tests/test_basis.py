@@ -158,6 +158,10 @@ MIXED_CASES = [
     ("v1 = Map(1 - x, indices)\nv2 = numerical(Map(x == 1, tokens))\n"
      "v3 = SequenceMap(x + y, indices, tokens)\nv4 = Select(v3, v1, TRUE)\nv5 = Map(round(x * 4), v2)\n"
      "v6 = Select(v5, v5, TRUE)\nv7 = SelectorWidth(v4)\nv8 = Aggregate(v6, v7)\n", 338),
+    # two Maps of `v1` in one layer whose neighbouring units read the same value: not a discretising run
+    ("v1 = Map(x == 3, tokens)\nv2 = Map(x % 3, v1)\nv3 = numerical(Map(x, v1))\nv4 = Map(x > 0, v3)\n"
+     "v5 = SequenceMap(min(x, y), v2, tokens)\nv6 = Select(v5, indices, LT)\nv7 = SelectorWidth(v6)\n"
+     "v8 = Select(v7, v4, GT)\nv9 = SelectorWidth(v8)\n", 899),
 ]
 
 

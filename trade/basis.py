@@ -1376,12 +1376,13 @@ def _counts_from_units(runs: list, second: np.ndarray, others: list[int], tolera
 
 
 def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, known: np.ndarray,
-             tolerance: float) -> np.ndarray:
+             one: np.ndarray | None, tolerance: float) -> np.ndarray:
     """For each written row (`_layer_writes`), which writer wrote it: a head, a unit of the layer's MLP,
     or a run of units that discretise one numerical direction. Only the latter writes a variable's
-    values in combination (`v:0`, then steps `v:k - v:0`): each unit reads that one `known` direction
-    (and `one`), and a last unit reads `one` alone and writes `v:0`. Tracr concatenates a layer's
-    MLPs, so a run is contiguous; two Maps of one input side by side stay apart."""
+    values in combination (`v:0`, then steps `v:k - v:0`): its units come in pairs that read that one
+    `known` direction and `one` (`L (x - t) + 1`, `L (x - t)`), and a last unit reads `one` alone and
+    writes `v:0`. Tracr concatenates a layer's MLPs, so a run is contiguous; two Maps of one input side
+    by side stay apart."""
     params = weights.params
     known = known / np.linalg.norm(known, axis=1, keepdims=True)
     writer = np.zeros(len(places), dtype=int)
@@ -1389,14 +1390,23 @@ def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, know
         heads_rows = np.asarray(params[f"transformer/layer_{layer}/attn/linear/w"]).shape[0]
         head_size = max(heads_rows // max(weights.num_heads, 1), 1)
         first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
-        group, previous = [], None
+        reads = []
         for unit in range(first.shape[1] if first.size else 0):
             pairing = np.abs(known @ first[:, unit])
-            read = tuple(np.flatnonzero(pairing > tolerance * max(pairing.max(initial=0.0), 1e-12))) \
-                if pairing.max(initial=0.0) > tolerance * np.abs(first[:, unit]).max() else ()
-            run = previous is not None and len(previous) == 1 and read in ((), previous)
-            group.append(group[-1] if run else unit)
-            previous = read if read else None  # the unit that reads `one` alone ends its run
+            reads.append(tuple(np.flatnonzero(pairing > tolerance * max(pairing.max(initial=0.0), 1e-12)))
+                         if pairing.max(initial=0.0) > tolerance * np.abs(first[:, unit]).max() else ())
+        group = list(range(len(reads)))
+        unit = 0
+        while unit < len(reads):  # a run: pairs of units that read one direction, then one reading `one`
+            end = unit
+            while end + 1 < len(reads) and len(reads[unit]) == 1 and one is not None \
+                    and reads[end] == reads[end + 1] == reads[unit] \
+                    and abs(one @ (first[:, end] - first[:, end + 1]) - 1) <= 1e-3:
+                end += 2  # `L (x - t) + 1` and `L (x - t)`: their readings of `one` differ by 1
+            if end > unit and end < len(reads) and reads[end] == ():
+                end += 1
+            group[unit:max(end, unit + 1)] = [unit] * (max(end, unit + 1) - unit)
+            unit = max(end, unit + 1)
         for row in np.flatnonzero(layers == layer):
             place = int(places[row])
             mlp = place >= heads_rows
@@ -1608,9 +1618,10 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     else:  # nothing reads `one` (a model of categorical Maps alone): Tracr leaves it out
         inputs = tokens[token_rows]
     if len(atoms_layers) > 1:
-        known = np.vstack([positions, inputs[1:] if len(inputs) > len(token_rows) else inputs, atoms_layers])
-        atom_writers = np.r_[np.full(len(counts), -1), _writers(weights, layers, places, known, tolerance)[
-            order]][taken]  # fixed atoms: none
+        one_row = inputs[0] if len(inputs) > len(token_rows) else None
+        known = np.vstack([positions, inputs[1:] if one_row is not None else inputs, atoms_layers])
+        writers = _writers(weights, layers, places, known, one_row, tolerance)
+        atom_writers = np.r_[np.full(len(counts), -1), writers[order]][taken]  # fixed atoms: none
         atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
                                           _states(weights), tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
