@@ -179,7 +179,12 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         _complete_widths(given, atoms, writers, params, int(one[0]), [int(b) for b in bos if b != one[0]],
                          reached | embedded)
     blocks = _blocks(writers, given.num_heads, len(atoms))  # with directions whose atoms are lost
+    # no layer reads the PAD token's direction (Tracr pads no input): its atom, never reached, is arbitrary
     written_at = _written_at(writers, len(atoms))
+    pad = _pad_row(given)
+    if pad is not None and len(one) == 1:
+        written_at[[d for d in np.nonzero(writers["token_embed/embeddings"][pad])[0] if d != one[0]]] = \
+            np.iinfo(np.int32).max
     if debug is not None:
         debug["reached"], debug["written_at"], debug["writers"] = kept[reached], written_at, writers
     from trade.decompile import labelled_weights
@@ -736,6 +741,12 @@ def _floored(code: np.ndarray, vector: np.ndarray, atoms: np.ndarray, size: floa
     if np.abs(refit @ atoms - vector).max() > FIT_TOLERANCE * size:
         return code
     return refit
+
+
+def _pad_row(given: ModelWeights) -> int | None:
+    from trade.verify import token_ids_for
+
+    return token_ids_for(given.compile_config).get(given.compile_config.compiler_pad)
 
 
 def _bos_row(given: ModelWeights) -> int:
