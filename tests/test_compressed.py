@@ -157,3 +157,21 @@ def test_the_best_pair_is_the_pairwise_least_squares_nearest_one(count, size, se
     assert (found[:2] if found is not None else None) == expected
     if found is not None:
         assert np.abs(found[2] @ atoms[list(found[:2])] - vector).max() <= tolerance
+
+
+def test_a_string_vocabulary_and_another_length_lift_and_read():
+    from trade.compiled import CompileConfig
+
+    text = ('same = Select(tokens, tokens, EQ)\ncount = SelectorWidth(same)\nmany = Map(x > 2, count)\n'
+            'code = Map({"a": 1, "b": 0, "c": 2}, tokens)\nout = SequenceMap(x + y, code, many)\n')
+    program = parse_program(text)
+    config = CompileConfig(vocab=("a", "b", "c"), max_seq_len=6)
+    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=300))
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
+    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict == "equivalent", reason
