@@ -199,7 +199,8 @@ def test_a_compressed_model_is_lifted_read_and_confirmed_on_the_given_model(deco
     compressed = transform.compress(weights, int(0.75 * weights.d_model), 0)
     assert compressed.d_model < weights.d_model and compressed.transform[-1]["output_agreement"] == 1.0
     result = decompile(compressed, decompiler)
-    assert result.verdict == "equivalent", result.reason
+    assert result.verdict == "exact", result.reason  # the recorded W folds the reading onto the weights
+    assert "folded by the recorded compression matrix" in result.reason, result.reason
     assert "lifted from the compressed stream" in result.reason, result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 

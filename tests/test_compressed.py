@@ -80,15 +80,15 @@ def test_the_lift_is_one_hot_and_reads_as_the_program(shifted):
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     assert same_function(program_outputs(program, space), program_outputs(read.program, space))
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
-    assert verdict == "equivalent", reason
+    assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
 
 
 def test_the_verdict_comes_from_the_given_model_not_the_lift(shifted):
     _, _, given = shifted
     read = read_weights(compressed.lift(given))
     broken = dict(given.params)
-    name = "transformer/layer_1/attn/linear/w" if "transformer/layer_1/attn/linear/w" in broken else \
-        "transformer/layer_0/mlp/linear_2/w"
+    name = next(name for name in sorted(broken) if name.endswith(("attn/linear/w", "mlp/linear_2/w"))
+                and np.abs(broken[name]).max() > 0)  # a layer that writes something
     broken[name] = np.zeros_like(broken[name])
     damaged = dataclasses.replace(given, params=broken)
     verdict, _ = basis.verdict_on_given(read.program, damaged, basis.given_reference(damaged, None))
@@ -134,7 +134,7 @@ def test_values_the_compression_lost_are_given_back_in_tracrs_layout():
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     assert same_function(program_outputs(program, space), program_outputs(read.program, space))
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
-    assert verdict == "equivalent", reason
+    assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
 
 
 @settings(max_examples=40, deadline=None)
@@ -174,4 +174,4 @@ def test_a_string_vocabulary_and_another_length_lift_and_read():
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     assert same_function(program_outputs(program, space), program_outputs(read.program, space))
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
-    assert verdict == "equivalent", reason
+    assert verdict in ("exact", "equivalent"), reason

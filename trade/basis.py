@@ -960,14 +960,23 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
                        f"the output read-out, within {max(worst, 1e-9):.1g} of its matrix's largest: float "
                        "rounding)")
+    folded = False
+    if difference is not None and any(isinstance(t, dict) and t.get("kind") == "compress"
+                                      for t in given.transform or []):
+        from trade.compressed import fold_fit  # no change of basis maps d_model onto K: the record's W does
+
+        difference, worst = fold_fit(weights_of(compiled), given)
+        folded = difference is None
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference)
     same = difference is None and _labels_agree(compiled, reference)
-    if same and (checked.verdict in (EXACT, EQUIVALENT) or (outputs_kept() if callable(outputs_kept) else
-                                                              outputs_kept)):
-        return EXACT, (f"recompiles to the given weights after a change of residual basis (every "
-                       f"entry, and the output read-out, within {max(worst, 1e-9):.1g} of its matrix's "
-                       "largest), and the given model shows its outputs on every input")
+    kept = (lambda: _shows_outputs_of(weights_of(compiled), reference)) if folded else \
+        (outputs_kept if callable(outputs_kept) else lambda: outputs_kept)
+    if same and (checked.verdict in (EXACT, EQUIVALENT) or kept()):
+        how = "folded by the recorded compression matrix" if folded else "after a change of residual basis"
+        return EXACT, (f"recompiles to the given weights {how} (every entry, and the output read-out, "
+                       f"within {max(worst, 1e-9):.1g} of its matrix's largest), and the given model shows "
+                       "its outputs on every input")
     if same:  # close weights, but the small differences change what the given model computes
         return UNVERIFIED, (f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but "
                             f"{checked.reason}")
@@ -1532,8 +1541,8 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
     directions no read sees (PAD, values nothing reads), and every token row holds `one`, so no state
     tells either. Any choice gives the same weights, but the shortest can leave a token row
     `tokens:v = row - one` that nothing reads (PAD) inside the span of the `known` rows (positions,
-    token rows, layer directions): of `one` moved along what no read sees, toward the direction the
-    known rows and token rows leave out, the choice that keeps all directions best conditioned."""
+    layer directions) and the token rows: of `one` moved along what no read sees, toward the direction
+    those rows leave out, the choice that keeps all directions best conditioned."""
     one = np.linalg.lstsq(reads, target, rcond=None)[0]  # the shortest: orthogonal to what no read sees
     _, singular, right = np.linalg.svd(np.vstack([known, tokens]), full_matrices=True)
     outside = right[int((singular > tolerance * singular.max()).sum()):]  # what the known rows leave out

@@ -342,6 +342,8 @@ def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: n
     values, dims = pairs[:, 0], pairs[:, 1].astype(int)
     if reference.labels_known:
         labels = np.array([encode_value(v) for v in reference.output_values])
+        if dims.max(initial=-1) >= len(labels):
+            return f"the given model shows output dimension {int(dims.max())}, its labels name {len(labels)}"
         wrong = labels[dims] != values
         return f"outputs differ ({int(wrong.sum())} value/label pairs)" if wrong.any() else None
     # Without labels: the value -> dimension map must be a bijection that keeps order,
