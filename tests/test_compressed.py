@@ -1,4 +1,4 @@
-"""Compressed residual streams (trade.transform.compress) and their lift to one-hot models (trade.compressed)."""
+"""Compressed residual streams (trade.transform.compress) and their lift to one-hot (trade.compressed)."""
 
 import dataclasses
 
@@ -75,12 +75,17 @@ def test_the_lift_is_one_hot_and_reads_as_the_program(shifted):
     lifted = compressed.lift(given)
     assert basis.is_one_hot(lifted) and lifted.residual_labels is not None
     assert lifted.d_model <= plain.d_model and lifted.unembedding is None
+    verdict, reason = _read_and_judged(program, plain.compile_config, given, lifted)
+    assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
+
+
+def _read_and_judged(program, config, given, lifted) -> tuple[str, str]:
+    """Reads the lifted model, checks the reading computes `program` on every input, and judges it on the
+    given model."""
     read = read_weights(lifted)
-    config = plain.compile_config
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     assert same_function(program_outputs(program, space), program_outputs(read.program, space))
-    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
-    assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
+    return basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
 
 
 def test_the_verdict_comes_from_the_given_model_not_the_lift(shifted):
@@ -129,11 +134,7 @@ def test_values_the_compression_lost_are_given_back_in_tracrs_layout():
     assert lost.sum() >= 4  # counts 1..5 of v5 squeezed out of the stream
     lifted = compressed.lift(given)
     assert lifted.d_model == plain.d_model  # each lost count has its direction again
-    read = read_weights(lifted)
-    config = plain.compile_config
-    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
-    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
-    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    verdict, reason = _read_and_judged(program, plain.compile_config, given, lifted)
     assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
 
 
@@ -169,9 +170,5 @@ def test_a_string_vocabulary_and_another_length_lift_and_read():
     plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
     given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=300))
     assert given.transform[-1]["output_agreement"] == 1.0
-    lifted = compressed.lift(given)
-    read = read_weights(lifted)
-    space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
-    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
-    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    verdict, reason = _read_and_judged(program, config, given, compressed.lift(given))
     assert verdict in ("exact", "equivalent"), reason

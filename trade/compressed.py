@@ -417,16 +417,7 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray) -> N
         name = f"transformer/layer_{layer}/mlp/linear_1/w"
         reads = params[name]
         found = [_pair_reads(reads[:, unit], one) for unit in range(reads.shape[1])]
-        unit = 0
-        while unit < len(found):
-            if found[unit] is None:
-                unit += 1
-                continue
-            end = unit
-            while end < len(found) and found[end] is not None:
-                end += 1
-            run = list(range(unit, end))
-            unit = end
+        for run in _runs(found):
             if all(len(found[u]) == 2 for u in run):
                 continue
             grid = _pair_grid([found[u] for u in run], known)
@@ -439,6 +430,20 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray) -> N
                 reads[xs[index // width], u] = 1.0
                 reads[ys[index % width], u] = 1.0
         params[name] = reads
+
+
+def _runs(items: list) -> list[list[int]]:
+    """The indices of each maximal run of consecutive items that are not None (a layer's MLP
+    concatenates Tracr's MLPs: one MLP's neurons are consecutive)."""
+    runs, current = [], []
+    for index, item in enumerate(items):
+        if item is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(index)
+    return runs + [current] if current else runs
 
 
 def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, blocks: list[np.ndarray]) -> None:
@@ -454,16 +459,7 @@ def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, block
         prefix = f"transformer/layer_{layer}/mlp"
         reads, writes = params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"]
         kinds = [_map_neuron(reads[:, unit], writes[unit], one) for unit in range(reads.shape[1])]
-        unit = 0
-        while unit < len(kinds):
-            if kinds[unit] is None:
-                unit += 1
-                continue
-            end = unit
-            while end < len(kinds) and kinds[end] is not None:
-                end += 1
-            run = list(range(unit, end))
-            unit = end
+        for run in _runs(kinds):
             empty = [u for u in run if kinds[u] == "empty"]
             mapped = [u for u in run if kinds[u] not in ("empty", None)]
             if len(empty) != 1 or not mapped:
