@@ -143,7 +143,8 @@ def stream_compression(weights, size: int, seed: int, steps: int = 400, per_leng
     batches = [torch.as_tensor(_token_ids(weights, batch if len(batch) <= per_length else
                                           batch[rng.choice(len(batch), per_length, replace=False)]))
                for batch in all_inputs(config.vocab, config.max_seq_len)]
-    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64)) for name, value in weights.params.items()}
+    params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64))
+              for name, value in weights.params.items()}
     with torch.no_grad():
         targets = [transform._torch_forward(params, ids, weights.num_heads) for ids in batches]
     count = sum(ids.numel() for ids in batches) * len(targets[0])
@@ -205,7 +206,8 @@ def main() -> None:
     parser.add_argument("--mixed", type=int, default=0, metavar="M")
     parser.add_argument("--json", default=None)
     parser.add_argument("--cache", default=None, metavar="DIR",
-                        help="keep the compressed models here and reuse them (the compression is the slow part)")
+                        help="keep the compressed models here and reuse them "
+                             "(the compression is the slow part)")
     args = parser.parse_args()
     from trade.dataset.read import iter_examples
 
@@ -236,8 +238,10 @@ def main() -> None:
         _setup()
         from trade import transform
 
-        print(f"\nBaseline on the first {args.baseline} programs at K = {fractions[0]:g} d_model, same process:")
-        print("| compression | reach >= 99% | mean agreement | seconds (median) | ratio |\n|---|---|---|---|---|")
+        print(f"\nBaseline on the first {args.baseline} programs at K = {fractions[0]:g} d_model, "
+              "same process:")
+        print("| compression | reach >= 99% | mean agreement | seconds (median) | ratio |\n"
+              "|---|---|---|---|---|")
         old, new = [], []
         for index, text in enumerate(texts[:args.baseline]):
             _, plain = _program_and_weights(text)
@@ -247,7 +251,8 @@ def main() -> None:
             record = transform.compress(plain, size, index).transform[-1]
             new.append((record["output_agreement"], time.perf_counter() - began))
         base = float(np.median([s for _, s in old]))
-        for name, results in (("stream loss, random start (before)", old), ("read loss, PCA start (now)", new)):
+        for name, results in (("stream loss, random start (before)", old),
+                              ("read loss, PCA start (now)", new)):
             agreements = np.array([a for a, _ in results])
             median = float(np.median([s for _, s in results]))
             print(f"| {name} | {_share(int((agreements >= 0.99).sum()), len(results))} | "
