@@ -267,3 +267,19 @@ def test_a_heads_own_dimensions_may_come_in_another_order(decompiler):
     rotated = transform.rotate(dataclasses.replace(named, residual_labels=None), 0)
     result = decompile(rotated, decompiler)
     assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
+def test_noise_on_a_model_whose_names_sort_before_the_inputs_is_read(decompiler):
+    """Tracr lays the stream out by name: `length` comes before `one` and `tokens`, where the labeller
+    expects the inputs first; the model's own order is then given up for the inputs-first one."""
+    from tracr.compiler import compiling, lib
+
+    from trade.decompile import weights_from
+
+    model = compiling.compile_rasp_to_model(lib.make_length(), vocab={"a", "b", "c"}, max_seq_len=4,
+                                            compiler_bos="BOS")
+    named = weights_from(model)
+    assert named.residual_labels.index("length_1:0") < named.residual_labels.index("one")
+    result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), 5e-6, 0),
+                       decompiler)
+    assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason

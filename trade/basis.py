@@ -554,8 +554,11 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
-        snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
-    else:
+        try:
+            snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+        except BasisError:  # names that sort before `one` and `tokens` put variables among the inputs
+            own = False
+    if not own:
         atoms = _signed_and_ordered(weights, atoms, tolerance)
         snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
     named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
