@@ -793,7 +793,8 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     else (what differs, inf).
 
     A head's own dimensions may come in another order (`_aligned_heads`): Tracr orders them by the
-    names of the variables a Select compares, which a program read back does not have.
+    names of the variables a Select compares, which a program read back does not have. A change that
+    rounds to a (signed) permutation is taken as that permutation: noise blurs the least squares.
     """
     difference, worst, matrix = _fit(compiled, given, tolerance)
     if difference is None or matrix is None:
@@ -870,6 +871,10 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
     if null.shape[1]:
         correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
         matrix = matrix + null @ (null.T @ correction.T)
+    nearest = np.round(matrix)
+    if (np.abs(nearest).sum(axis=0) == 1).all() and (np.abs(nearest).sum(axis=1) == 1).all() \
+            and np.abs(matrix - nearest).max() < 0.25:
+        matrix = nearest  # a permutation blurred by noise (the same model, its stream in another order)
     if abs(np.linalg.det(matrix)) < 1e-12:
         return "no invertible change of basis fits", np.inf, None
     inverse = np.linalg.inv(matrix)
@@ -940,7 +945,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     given model computes the program, or shows on every input the outputs of the recovered one-hot
     model, `outputs_kept`: a bool or a function that says, run only where needed), `equivalent` (the
     given model computes it on every input; or, for noise on a compiled model read through a
-    `recovery`, the given weights are the recompiled ones within the noise, `_noise_bound`, and show
+    `recovery`, the given weights are the recompiled ones within the noise, `_noise_bound`, after the
+    change of basis `basis_fit` finds (a permutation, where names order the stream otherwise), and show
     their outputs on every input, also where Tracr's model shows a value for RASP's None) or
     `unverified`, with the reason.
 
@@ -988,7 +994,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                                                                               "computes")
     noise = _noise_bound(given) if recovery is not None and _near_one_hot(given) else 0.0
     if noise > EXACT_TOLERANCE and _labels_agree(compiled, reference) \
-            and _within(weights_of(compiled), given, noise) \
+            and basis_fit(weights_of(compiled), given, noise)[0] is None \
             and _shows_outputs_of(weights_of(compiled), reference):
         from trade.verify import _checked
 
@@ -1017,20 +1023,6 @@ def _noise_bound(weights: ModelWeights) -> float:
               (np.asarray(v, dtype=np.float64) for v in weights.params.values()) if value.size and
               np.abs(value).max() > 0]
     return 2 * NOISE_SIGMAS * max(bounds, default=0.0)
-
-
-def _within(compiled: ModelWeights, given: ModelWeights, tolerance: float) -> bool:
-    """Whether every entry of `given` (in its own basis) is within `tolerance` x its matrix's largest
-    entry of `compiled`'s."""
-    if set(compiled.params) != set(given.params):
-        return False
-    for name, value in compiled.params.items():
-        value, target = np.asarray(value, dtype=np.float64), np.asarray(given.params[name], dtype=np.float64)
-        if value.shape != target.shape:
-            return False
-        if value.size and np.abs(value - target).max() > tolerance * max(float(np.abs(target).max()), 1e-12):
-            return False
-    return True
 
 
 def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
