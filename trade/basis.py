@@ -540,7 +540,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     `shears`: the basis of any invertible change of basis, with this rule for shears (one of
     `SHEAR_RULES`; `oblique_atoms`), even for a rotation; None: the basis for the kind of model."""
 
-    if weights.transform and any(t.get("kind") == "compress" for t in weights.transform):
+    if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
     level, own = noise_level(weights), _near_one_hot(weights)
     if own:  # noise on a compiled model: its own basis, snapped by each matrix's noise (`snap`)
@@ -963,23 +963,23 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         compiled = compile_program(program, given.compile_config, timeout=5.0)
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
-    difference, worst = basis_fit(weights_of(compiled), given)
+    recompiled = weights_of(compiled)
+    difference, worst = basis_fit(recompiled, given)
     if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
             not _near_one_hot(given) and _output_labels_agree(compiled, given):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
                        f"the output read-out, within {max(worst, 1e-9):.1g} of its matrix's largest: float "
                        "rounding)")
     folded = False
-    if difference is not None and any(isinstance(t, dict) and t.get("kind") == "compress"
-                                      for t in given.transform or []):
+    if difference is not None and _compressed(given):
         from trade.compressed import fold_fit  # no change of basis maps d_model onto K: the record's W does
 
-        difference, worst = fold_fit(weights_of(compiled), given)
+        difference, worst = fold_fit(recompiled, given)
         folded = difference is None
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference)
     same = difference is None and _labels_agree(compiled, reference)
-    kept = (lambda: _shows_outputs_of(weights_of(compiled), reference)) if folded else \
+    kept = (lambda: _shows_outputs_of(recompiled, reference)) if folded else \
         (outputs_kept if callable(outputs_kept) else lambda: outputs_kept)
     if same and (checked.verdict in (EXACT, EQUIVALENT) or kept()):
         how = "folded by the recorded compression matrix" if folded else "after a change of residual basis"
@@ -994,14 +994,19 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                                                                               "computes")
     noise = _noise_bound(given) if recovery is not None and _near_one_hot(given) else 0.0
     if noise > EXACT_TOLERANCE and _labels_agree(compiled, reference) \
-            and basis_fit(weights_of(compiled), given, noise)[0] is None \
-            and _shows_outputs_of(weights_of(compiled), reference):
+            and basis_fit(recompiled, given, noise)[0] is None \
+            and _shows_outputs_of(recompiled, reference):
         from trade.verify import _checked
 
         return EQUIVALENT, (f"the given weights are the recompiled ones plus noise (every entry within "
                             f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
                             f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _compressed(weights: ModelWeights) -> bool:
+    """Whether the weights' transform record says they were compressed (`trade.transform.compress`)."""
+    return any(isinstance(t, dict) and t.get("kind") == "compress" for t in weights.transform or [])
 
 
 def _output_labels_agree(compiled, given: ModelWeights) -> bool:
@@ -1111,7 +1116,7 @@ def _lifted_reading(given: ModelWeights, options):
 
     from trade.compressed import lift
 
-    if not any(isinstance(t, dict) and t.get("kind") == "compress" for t in given.transform or []):
+    if not _compressed(given):
         return None
     began = time.perf_counter()
     try:
