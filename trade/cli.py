@@ -137,7 +137,7 @@ def cmd_transform(args: argparse.Namespace) -> None:
     agreement = transform.output_agreement(weights, out)  # before writing: a failure here writes nothing
     with atomic_path(args.output) as temporary:
         save_weights(out, temporary)
-    every = transform.checked_inputs(weights)[1]
+    every = transform.checks_every_input(weights)
     print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
           f"{agreement:.2%} of (input, position) pairs{'' if every else ' (of a seeded sample of inputs)'}")
 

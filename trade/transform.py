@@ -276,6 +276,15 @@ def checked_inputs(weights: ModelWeights) -> tuple[list[np.ndarray], bool]:
     return sampled_inputs(weights, options.max_inputs, options.sample_inputs, options.sample_seed)
 
 
+def checks_every_input(weights: ModelWeights) -> bool:
+    """Whether `checked_inputs` is every input (no sample), without building them."""
+    from trade.program.interpret import input_space_size
+    from trade.verify import VerifyOptions
+
+    config = weights.compile_config
+    return input_space_size(len(config.vocab), config.max_seq_len) <= VerifyOptions().max_inputs
+
+
 def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
     """The output read-out on every input (a seeded sample where there are too many, `checked_inputs`),
     per input length: [batch, length, outputs]."""
