@@ -390,15 +390,8 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     atoms = atoms * signs[:, None]
     moved = _in_basis(weights, atoms)
     params = moved.params
-    tokens, positions = params["token_embed/embeddings"], params["pos_embed/embeddings"]
     d = atoms.shape[0]
-    # The inputs: `indices` (position rows 1..), `one` (every token row), `tokens` (one token row each).
-    one = [j for j in range(d) if np.all(np.abs(tokens[:, j] - 1) < 0.1)]
-    index_dims, token_dims = [], []
-    for row in range(positions.shape[0]):
-        index_dims += [j for j in range(d) if abs(positions[row, j] - 1) < 0.1 and j not in index_dims]
-    for row in range(tokens.shape[0]):
-        token_dims += [j for j in range(d) if abs(tokens[row, j] - 1) < 0.1 and j not in one + token_dims]
+    index_dims, one, token_dims = _input_dims(params)
     fixed = index_dims + one[:1] + token_dims
     rest = [j for j in range(d) if j not in fixed]
     from trade.verify import token_ids_for
@@ -408,6 +401,20 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     group = _mlp_groups(params, moved.num_layers, bookkeeping)
     rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.key_size, j, group))
     return atoms[fixed + rest], len(fixed)
+
+
+def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
+    """The input directions of a one-hot stream, as its embeddings write them: `indices` (position rows
+    1..), `one` (every token row), `tokens` (one token row each)."""
+    tokens, positions = params["token_embed/embeddings"], params["pos_embed/embeddings"]
+    d = tokens.shape[1]
+    one = [j for j in range(d) if np.all(np.abs(tokens[:, j] - 1) < 0.1)]
+    index_dims, token_dims = [], []
+    for row in range(positions.shape[0]):
+        index_dims += [j for j in range(d) if abs(positions[row, j] - 1) < 0.1 and j not in index_dims]
+    for row in range(tokens.shape[0]):
+        token_dims += [j for j in range(d) if abs(tokens[row, j] - 1) < 0.1 and j not in one + token_dims]
+    return index_dims, one, token_dims
 
 
 def _largest_activation(weights: ModelWeights, atoms: np.ndarray, max_length: int = 3) -> np.ndarray:
@@ -555,8 +562,8 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
         try:
-            snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
-        except BasisError:  # names that sort before `one` and `tokens` put variables among the inputs
+            atoms, (snapped, labels, change) = _own_order(weights, tolerance)
+        except BasisError:
             own = False
     if not own:
         atoms = _signed_and_ordered(weights, atoms, tolerance)
@@ -571,6 +578,21 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     snapped = dataclasses.replace(snapped, residual_labels=labels, unembedding=None, transform=None)
     return Recovery(weights=snapped, unsnapped=_in_basis(weights, atoms), matrix=np.linalg.inv(atoms),
                     noise=change)
+
+
+def _own_order(weights: ModelWeights, tolerance: float
+               ) -> tuple[np.ndarray, tuple[ModelWeights, list[str], float]]:
+    """A noisy compiled model's own basis, snapped and labelled: in its own order or, where names that
+    sort before `one` and `tokens` put variables among the inputs, with the inputs moved first and the
+    other directions left in their order (the labeller expects the inputs first)."""
+    atoms = np.eye(weights.d_model)
+    try:
+        return atoms, _snapped_with_labels(weights, atoms, tolerance)
+    except BasisError:
+        index_dims, one, token_dims = _input_dims(weights.params)
+        fixed = index_dims + one[:1] + token_dims
+        atoms = atoms[fixed + [j for j in range(weights.d_model) if j not in fixed]]
+        return atoms, _snapped_with_labels(weights, atoms, tolerance)
 
 
 def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float) -> np.ndarray:
@@ -871,10 +893,24 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
     if null.shape[1]:
         correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
         matrix = matrix + null @ (null.T @ correction.T)
+    # A permutation blurred by noise (the same model, its stream in another order) is tried as that
+    # permutation first. Directions that no write or read touches (an unread `tokens:PAD`) are free, and
+    # their least-squares entries can be far from it; every entry is checked below either way.
     nearest = np.round(matrix)
-    if (np.abs(nearest).sum(axis=0) == 1).all() and (np.abs(nearest).sum(axis=1) == 1).all() \
-            and np.abs(matrix - nearest).max() < 0.25:
-        matrix = nearest  # a permutation blurred by noise (the same model, its stream in another order)
+    permutation = (np.abs(nearest).sum(axis=0) == 1).all() and (np.abs(nearest).sum(axis=1) == 1).all()
+    failed = None
+    for candidate in ([nearest] if permutation else []) + [matrix]:
+        failed = _fit_with(compiled, given, candidate, tolerance)
+        if failed[0] is None:
+            return failed
+    return failed
+
+
+def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, tolerance: float
+              ) -> tuple[str | None, float, np.ndarray | None]:
+    """`_fit` for one change of basis `matrix`."""
+    from trade.transform import readout
+
     if abs(np.linalg.det(matrix)) < 1e-12:
         return "no invertible change of basis fits", np.inf, None
     inverse = np.linalg.inv(matrix)
