@@ -289,3 +289,38 @@ def test_noise_on_a_model_whose_names_sort_before_the_inputs_is_read(decompiler)
     result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), 5e-6, 0),
                        decompiler)
     assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
+
+
+def test_noise_on_a_model_with_variables_among_the_inputs_keeps_their_order(decompiler):
+    """`label` sorts before `one`, `pair` between `one` and `tokens`: with the inputs moved first, the other
+    directions keep the model's own order, which noise of 0.5% would blur if they were reordered by
+    their (noisy) reads and writes."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    pair = rasp.SequenceMap(lambda t, i: (t, i % 2), rasp.tokens, rasp.indices).named("pair")
+    label = rasp.Map(lambda p: p[0] + ("-even" if p[1] == 0 else "-odd"), pair).named("label")
+    model = compiling.compile_rasp_to_model(label, vocab={"a", "b", "c"}, max_seq_len=5, compiler_bos="BOS")
+    named = weights_from(model)
+    labels = named.residual_labels  # Tracr numbers the names by the expressions made so far
+    assert min(i for i, name in enumerate(labels) if name.startswith("label")) < labels.index("one")
+    result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), 5e-3, 0),
+                       decompiler)
+    assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
+
+
+def test_noise_with_a_direction_nothing_reads_or_writes_is_confirmed(decompiler):
+    """Nothing writes or reads `tokens:PAD`, so the least-squares change of basis leaves its entries free
+    (far from the permutation under noise of 0.5%); the permutation they blur is tried as it is."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    model = compiling.compile_rasp_to_model(lib.detect_pattern(rasp.tokens, "abc"), vocab={"a", "b", "c"},
+                                            max_seq_len=6, compiler_bos="BOS")
+    noisy = transform.add_noise(dataclasses.replace(weights_from(model), residual_labels=None), 5e-3, 0)
+    result = decompile(noisy, decompiler)
+    assert result.verdict == "equivalent" and "plus noise" in result.reason, result.reason
