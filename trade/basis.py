@@ -267,16 +267,28 @@ def _token_atoms(tokens: np.ndarray, vectors: np.ndarray, atoms: np.ndarray, tol
     return best
 
 
+def _unclean(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.ndarray:
+    """Per column: whether some coordinate is neither clearly 0 nor a fraction of small denominator
+    (`_cost`'s terms)."""
+    size = np.abs(coordinates) / (tolerance * norms[:, None])
+    return (((size >= 1) & ~_nice(coordinates, tolerance)) | ((size > 0.1) & (size < 1))).any(axis=0)
+
+
+def _nice(coordinates: np.ndarray, tolerance: float) -> np.ndarray:
+    """Per entry: whether it is a fraction of small denominator (Tracr's weights are such fractions)."""
+    slack = tolerance / 100 * np.maximum(np.abs(coordinates), 1.0)
+    nice = np.zeros(coordinates.shape, dtype=bool)
+    for denominator in (1, 2, 3, 4, 6, 8, 12):
+        nice |= np.abs(coordinates * denominator - np.round(coordinates * denominator)) <= slack * denominator
+    return nice
+
+
 def _cost(coordinates: np.ndarray, norms: np.ndarray, tolerance: float) -> np.ndarray:
     """Per column: the non-zero coordinates (linear below `tolerance` of the vector's norm), plus half a
     point for each that is no fraction of small denominator (Tracr's weights are such fractions)."""
     size = np.abs(coordinates) / (tolerance * norms[:, None])
     nonzero = np.minimum(size, 1.0)
-    slack = tolerance / 100 * np.maximum(np.abs(coordinates), 1.0)
-    nice = np.zeros(coordinates.shape, dtype=bool)
-    for denominator in (1, 2, 3, 4, 6, 8, 12):
-        nice |= np.abs(coordinates * denominator - np.round(coordinates * denominator)) <= slack * denominator
-    return (nonzero + 0.5 * (size >= 1) * ~nice).sum(axis=0)
+    return (nonzero + 0.5 * (size >= 1) * ~_nice(coordinates, tolerance)).sum(axis=0)
 
 
 def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, sweeps: int = 6
@@ -294,7 +306,11 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
         changed = False
         coordinates = vectors @ atoms.T
         touched = np.abs(coordinates) > tolerance * norms[:, None]
-        pairs = {(i, j) for row in touched for i in np.flatnonzero(row) for j in np.flatnonzero(row) if i < j}
+        # A turn of two atoms on which every vector has a small fraction (or 0) would give some vector an
+        # irrational coordinate: only pairs with an atom that is not yet clean are tried.
+        unclean = _unclean(coordinates, norms, tolerance)
+        pairs = {(i, j) for row in touched for i in np.flatnonzero(row) for j in np.flatnonzero(row)
+                 if i < j and (unclean[i] or unclean[j])}
         for i, j in sorted(pairs):
             a, b = vectors @ atoms[i], vectors @ atoms[j]
             both = (np.abs(a) > tolerance * norms) & (np.abs(b) > tolerance * norms)
@@ -399,7 +415,8 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     bos_row = token_ids_for(moved.compile_config)[moved.compile_config.compiler_bos]
     bookkeeping = set(one[:1]) | ({token_dims[bos_row]} if bos_row < len(token_dims) else set())
     group = _mlp_groups(params, moved.num_layers, bookkeeping)
-    rest.sort(key=lambda j: _writer_key(params, moved.num_layers, moved.key_size, j, group))
+    keys = _writer_keys(params, moved.num_layers, moved.key_size, group)
+    rest.sort(key=lambda j: keys[j])
     return atoms[fixed + rest], len(fixed)
 
 
@@ -472,61 +489,71 @@ def _significant(vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.abs(vector) > 1e-3 * max(float(np.abs(matrix).max()), 1e-12))
 
 
-def _writer_key(params: dict, layers: int, key_size: int, dim: int, group: dict[int, int]) -> tuple:
-    """Where a direction is first written: (layer, attention 0 / MLP 1, head, first unit of its group).
-
-    Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
-    for layer in range(layers):
-        output = params[f"transformer/layer_{layer}/attn/linear/w"]
-        units = _significant(output[:, dim], output)
-        if units.size:
-            return (layer, 0, int(units[0]) // key_size, int(units[0]))
-        second = params[f"transformer/layer_{layer}/mlp/linear_2/w"]
-        units = _significant(second[:, dim], second)
-        if units.size:
-            return (layer, 1, group.get(dim, int(units[0])), int(units[0]))
-    return (layers, 2, 0, dim)
-
-
-def _value_key(weights: ModelWeights, dim: int) -> tuple:
-    """A direction's place within its variable: by the output read-out, else by the first hidden unit or
-    head dimension that reads it (a change of residual basis keeps those in Tracr's value order)."""
-    params = weights.params
-    if weights.unembedding is not None:
-        column = np.asarray(weights.unembedding)[dim]
-        if np.abs(column).max() > 0.5:
-            return (0, int(np.argmax(np.abs(column))), 0)
-    for layer in range(weights.num_layers):
-        for rank, part in enumerate(("mlp/linear_1/w", "attn/value/w", "attn/key/w", "attn/query/w")):
-            matrix = params[f"transformer/layer_{layer}/{part}"]
-            units = _significant(matrix[dim], matrix)
-            if units.size:
-                return (1, layer, rank, int(units[0]))
-    return (2, dim, 0)
+def _first_significant(matrices: list[np.ndarray], rows: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per residual direction (a row of each matrix, or a column where not `rows`): the index of the first
+    matrix with a significant entry for it (`_significant`; len(matrices) where none) and that entry's
+    first unit."""
+    d = matrices[0].shape[0 if rows else 1] if matrices else 0
+    which, unit = np.full(d, len(matrices)), np.zeros(d, dtype=int)
+    for k, matrix in enumerate(matrices):
+        size = np.abs(np.asarray(matrix, dtype=np.float64))
+        significant = (size if rows else size.T) > 1e-3 * max(float(size.max(initial=0.0)), 1e-12)
+        new = significant.any(axis=1) & (which == len(matrices))
+        unit[new] = significant[new].argmax(axis=1)
+        which[new] = k
+    return which, unit
 
 
-def _first_writer(weights: ModelWeights, dim: int) -> tuple:
-    """(layer, head dimension or MLP unit) of the first row that writes `dim`."""
-    params = weights.params
-    for layer in range(weights.num_layers):
-        for rank, part in enumerate(("attn/linear/w", "mlp/linear_2/w")):
-            matrix = params[f"transformer/layer_{layer}/{part}"]
-            units = _significant(matrix[:, dim], matrix)
-            if units.size:
-                return (layer, rank, int(units[0]))
-    return (weights.num_layers, 0, dim)
+def _writer_keys(params: dict, layers: int, key_size: int, group: dict[int, int]) -> list[tuple]:
+    """Per direction, where it is first written: (layer, attention 0 / MLP 1, head, first unit of its
+    group). Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
+    matrices = [params[f"transformer/layer_{layer}/{part}"] for layer in range(layers)
+                for part in ("attn/linear/w", "mlp/linear_2/w")]
+    which, units = _first_significant(matrices, rows=False)
+    keys = []
+    for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist())):
+        layer, mlp = divmod(k, 2)
+        keys.append((layers, 2, 0, dim) if k == len(matrices) else
+                    (layer, 1, group.get(dim, unit), unit) if mlp else (layer, 0, unit // key_size, unit))
+    return keys
 
 
-def _value_order(weights: ModelWeights, dims: list[int]) -> list[int]:
-    """One variable's directions in Tracr's value order: by what reads them (`_value_key`). A value that
+def _value_keys(weights: ModelWeights) -> list[tuple]:
+    """Per direction, its place within its variable: by the output read-out, else by the first hidden unit
+    or head dimension that reads it (a change of residual basis keeps those in Tracr's value order)."""
+    parts = ("mlp/linear_1/w", "attn/value/w", "attn/key/w", "attn/query/w")
+    matrices = [weights.params[f"transformer/layer_{layer}/{part}"] for layer in range(weights.num_layers)
+                for part in parts]
+    which, units = _first_significant(matrices, rows=True)
+    out = None if weights.unembedding is None else np.abs(np.asarray(weights.unembedding, dtype=np.float64))
+    keys = []
+    for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist())):
+        if out is not None and out[dim].max(initial=0.0) > 0.5:
+            keys.append((0, int(np.argmax(out[dim])), 0))
+        else:
+            keys.append((2, dim, 0) if k == len(matrices) else (1, *divmod(k, len(parts)), unit))
+    return keys
+
+
+def _first_writers(weights: ModelWeights) -> list[tuple]:
+    """Per direction, (layer, head dimension or MLP unit) of the first row that writes it."""
+    matrices = [weights.params[f"transformer/layer_{layer}/{part}"] for layer in range(weights.num_layers)
+                for part in ("attn/linear/w", "mlp/linear_2/w")]
+    which, units = _first_significant(matrices, rows=False)
+    return [(weights.num_layers, 0, dim) if k == len(matrices) else (*divmod(k, 2), unit)
+            for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist()))]
+
+
+def _value_order(dims: list[int], value_keys: list[tuple], first_writers: list[tuple]) -> list[int]:
+    """One variable's directions in Tracr's value order: by what reads them (`_value_keys`). A value that
     nothing reads (`x - 1` of index 0, where no key is -1) has no place there; where the rows that write
     the values order the read ones as their readers do, that order places the unread ones too (a Map's
     units follow its sorted inputs, so an increasing Map writes its values in order)."""
-    by_reader = sorted(dims, key=lambda j: _value_key(weights, j))
-    unread = [j for j in dims if _value_key(weights, j)[0] == 2]
+    by_reader = sorted(dims, key=lambda j: value_keys[j])
+    unread = [j for j in dims if value_keys[j][0] == 2]
     if not unread or len(unread) == len(dims):
         return by_reader
-    by_writer = sorted(dims, key=lambda j: _first_writer(weights, j))
+    by_writer = sorted(dims, key=lambda j: first_writers[j])
     if [j for j in by_writer if j not in unread] == [j for j in by_reader if j not in unread]:
         return by_writer
     return by_reader
@@ -566,11 +593,9 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         except BasisError:
             own = False
     if not own:
-        atoms = _signed_and_ordered(weights, atoms, tolerance)
-        snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
+        atoms, (snapped, labels, change) = _signed_and_ordered(weights, atoms, tolerance)
     named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
-    atoms = atoms[order]
-    snapped, _, change = _snapped_with_labels(weights, atoms, tolerance)
+    atoms, snapped = atoms[order], _permuted(snapped, order)  # `snap` commutes with it
     labels = [named[dim] for dim in order]
     if change > max_noise:
         raise BasisError(f"the weights are {change:.2g} (of their matrix's scale) from any one-hot model: "
@@ -595,38 +620,73 @@ def _own_order(weights: ModelWeights, tolerance: float
         return atoms, _snapped_with_labels(weights, atoms, tolerance)
 
 
-def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float) -> np.ndarray:
+def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float
+                        ) -> tuple[np.ndarray, tuple[ModelWeights, list[str], float]]:
     """Recovered atoms signed and ordered as Tracr lays out the stream (`_sign_and_order`), each variable's
     values in Tracr's order (`_value_key`; variables stay where they are), and a SelectorWidth's counts
-    signed as its MLP writes them (`_width_signs`)."""
+    signed as its MLP writes them (`_width_signs`); with the model snapped in that basis and labelled
+    (`_snapped_with_labels`)."""
     atoms, fixed = _sign_and_order(weights, atoms)
-    _, labels, _ = _snapped_with_labels(weights, atoms, tolerance)
+    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
     unsnapped = _in_basis(weights, atoms)
     order = list(range(weights.d_model))
     blocks: dict[str, list[int]] = {}
     for dim in range(fixed, weights.d_model):
         if ":" in labels[dim]:
             blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
+    value_keys, first_writers = _value_keys(unsnapped), _first_writers(unsnapped)
     for dims in blocks.values():
-        for place, dim in zip(dims, _value_order(unsnapped, dims)):
+        for place, dim in zip(dims, _value_order(dims, value_keys, first_writers)):
             order[place] = dim
-    atoms = atoms[order]
-    snapped, labels, _ = _snapped_with_labels(weights, atoms, tolerance)
-    atoms[_width_signs(snapped, labels)] *= -1
-    return atoms
+    # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
+    # permutation of the stream, so the snapped weights are moved rather than snapped again.
+    atoms, snapped = atoms[order], _permuted(snapped, order)
+    labels = _labelled(snapped)
+    flips = _width_signs(snapped, labels)
+    if len(flips):
+        signs = np.ones(weights.d_model)
+        signs[flips] = -1
+        atoms, snapped = atoms * signs[:, None], _permuted(snapped, range(weights.d_model), signs)
+        labels = _labelled(snapped)
+    return atoms, (snapped, labels, change)
+
+
+def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> ModelWeights:
+    """The weights with residual direction `order[i]` (times `signs[i]`) as direction i: `_in_basis` for
+    a signed permutation, exactly."""
+    from trade.transform import _READ_SUFFIXES, _WRITE_SUFFIXES, EMBEDDINGS
+
+    order = np.asarray(list(order))
+    signs = np.ones(len(order)) if signs is None else np.asarray(signs)
+    params = {}
+    for name, value in weights.params.items():
+        value = np.asarray(value)
+        if name in EMBEDDINGS or name.endswith(_WRITE_SUFFIXES):
+            value = value[..., order] * signs.astype(value.dtype)
+        elif name.endswith(_READ_SUFFIXES):
+            value = value[order] * signs.astype(value.dtype)[:, None]
+        params[name] = value
+    unembedding = weights.unembedding
+    if unembedding is not None:
+        unembedding = np.asarray(unembedding)[order] * signs.astype(np.asarray(unembedding).dtype)[:, None]
+    return dataclasses.replace(weights, params=params, unembedding=unembedding)
 
 
 def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float
                          ) -> tuple[ModelWeights, list[str], float]:
+    snapped, change = snap(_in_basis(weights, atoms), max(tolerance, 1e-4))
+    return snapped, _labelled(snapped), change
+
+
+def _labelled(snapped: ModelWeights) -> list[str]:
+    """`trade.skeleton.infer_labels` of a recovered model, as a BasisError where it does not fit."""
     from trade.layout import LayoutError
     from trade.skeleton import infer_labels
 
-    snapped, change = snap(_in_basis(weights, atoms), max(tolerance, 1e-4))
     try:
-        labels = infer_labels(dataclasses.replace(snapped, residual_labels=None))
+        return infer_labels(dataclasses.replace(snapped, residual_labels=None))
     except LayoutError as error:
         raise BasisError(f"the recovered basis does not read as a compiled model ({error})") from None
-    return snapped, labels, change
 
 
 def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarray | None,
