@@ -173,6 +173,8 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1)
     vectors = vectors[norms > tolerance * max(norms.max(), 1e-12)]
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    _, distinct = np.unique(np.round(vectors, 6), axis=0, return_index=True)  # many units write one atom
+    vectors = vectors[np.sort(distinct)]
     d = weights.d_model
     atoms: list[np.ndarray] = []
     left = vectors @ vectors.T  # inner products of the vectors' residuals outside the atoms, kept up to date
@@ -309,9 +311,9 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
         # A turn of two atoms on which every vector has a small fraction (or 0) would give some vector an
         # irrational coordinate: only pairs with an atom that is not yet clean are tried.
         unclean = _unclean(coordinates, norms, tolerance)
-        pairs = {(i, j) for row in touched for i in np.flatnonzero(row) for j in np.flatnonzero(row)
-                 if i < j and (unclean[i] or unclean[j])}
-        for i, j in sorted(pairs):
+        together = touched.T.astype(np.int64) @ touched.astype(np.int64) > 0  # some vector on both
+        pairs = np.argwhere(np.triu(together, 1) & (unclean[:, None] | unclean[None, :]))
+        for i, j in pairs.tolist():
             a, b = vectors @ atoms[i], vectors @ atoms[j]
             both = (np.abs(a) > tolerance * norms) & (np.abs(b) > tolerance * norms)
             if not both.any():
@@ -1727,8 +1729,10 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         known = np.vstack([positions, inputs[1:] if one_row is not None else inputs, atoms_layers])
         writers = _writers(weights, layers, places, known, one_row, tolerance)
         atom_writers = np.r_[np.full(len(counts), -1), writers[order]][taken]  # fixed atoms: none
-        atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
-                                          _states(weights), tolerance, shears=shears)
+        shared = [w for w in set(atom_writers[~fixed].tolist()) if (atom_writers[~fixed] == w).sum() > 1]
+        if shared:  # shears happen only within one writer: the states (thousands of runs) only then
+            atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
+                                              _states(weights), tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
