@@ -52,7 +52,7 @@ def _program_and_weights(text: str):
 
 def run_one(job: tuple) -> list[dict]:
     """Compress one program's model at each fraction; lift, read and judge those that keep 99%."""
-    from trade import basis, compressed
+    from trade import basis, compressed, transform
     from trade.decompile import read_weights
     from trade.evaluate import InputSpace, program_outputs, same_function
     from trade.program.interpret import all_inputs
@@ -65,7 +65,7 @@ def run_one(job: tuple) -> list[dict]:
     truth = program_outputs(program, space)
     rows = []
     for fraction in fractions:
-        given = _compressed(plain, index, fraction, cache)
+        given = transform.compress_cached(plain, fraction, index, cache)
         record = given.transform[-1]
         row = {"index": index, "fraction": fraction, "d_model": plain.d_model, "size": record["size"],
                "loss": record["loss"], "output_agreement": record["output_agreement"],
@@ -109,22 +109,6 @@ def _folds_and_shows(program, given) -> bool:
     differ, _ = transform.differing_outputs(given, transform.model_outputs(given),
                                             transform.model_outputs(compiled))
     return differ == 0
-
-
-def _compressed(plain, index: int, fraction: float, cache: str | None):
-    """The compressed model (seed = the program's index), from `cache` (a folder of `.npz` weights files
-    this script wrote) where it is there; its record keeps the seconds the compression took."""
-    from trade import transform
-    from trade.weights import load_weights, save_weights
-
-    path = Path(cache) / f"{index}-{fraction:g}.npz" if cache else None
-    if path is not None and path.exists():
-        return load_weights(path)
-    given = transform.transformed(plain, "compress", index, fraction)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_weights(given, path)
-    return given
 
 
 def stream_compression(weights, size: int, seed: int, steps: int = 400, per_length: int = 200):

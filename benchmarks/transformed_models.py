@@ -40,7 +40,8 @@ def _start(checkpoint: str | None = None) -> None:
     _DECOMPILER = load_decompiler(checkpoint)
 
 
-def _versions(program, index: int, kinds: list[str], noise: float, compress: list[float]):
+def _versions(program, index: int, kinds: list[str], noise: float, compress: list[float],
+              cache: str | None = None):
     from trade import transform
     from trade.compiling import compile_program
     from trade.weights import weights_of
@@ -58,7 +59,7 @@ def _versions(program, index: int, kinds: list[str], noise: float, compress: lis
             versions["noise, 3x beyond it"] = transform.add_noise(plain, scale * 3, index)
         elif kind == "compress":
             for amount in compress:
-                versions[f"compress {amount:g}"] = transform.transformed(plain, "compress", index, amount)
+                versions[f"compress {amount:g}"] = transform.compress_cached(plain, amount, index, cache)
         else:
             versions[kind] = transform.transformed(plain, kind, index)
     return plain, versions
@@ -117,21 +118,21 @@ def run_one(job: tuple) -> dict:
     from trade.program.program import canonicalize
     from trade.program.text import parse_program
 
-    index, text, kinds, noise, compress, decoder_alone, pipeline = job
+    index, text, kinds, noise, compress, decoder_alone, pipeline, cache = job
     program = canonicalize(parse_program(text))
     config = CompileConfig()
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     truth = program_outputs(program, space)
-    plain, versions = _versions(program, index, kinds, noise, compress)
+    plain, versions = _versions(program, index, kinds, noise, compress, cache)
     out = {}
     for name, weights in versions.items():
         row = {}
-        if not pipeline:  # --decoder-only: the paper's metrics for the decoder alone, nothing else
-            if name != "compiled, with names":
-                out[name] = {"greedy": _greedy(weights, program, space)}
-            continue
         if weights.transform and weights.transform[-1]["kind"] == "compress":
             row["output_agreement"] = weights.transform[-1]["output_agreement"]
+        if not pipeline:  # --decoder-only: the paper's metrics for the decoder alone, nothing else
+            if name != "compiled, with names":
+                out[name] = {**row, "greedy": _greedy(weights, program, space)}
+            continue
         if weights.transform and weights.transform[-1]["kind"] == "noise":
             row["noise"] = weights.transform[-1]["scale"]
             row["outputs_kept"] = transform_same_outputs(plain, weights)
@@ -167,7 +168,8 @@ def _table(results: list[dict], decoder_alone: bool, pipeline: bool = True) -> s
         lines += ["", "The decoder alone (greedy with the grammar mask, on the given weights):", "",
                   "| model | exact | compilable | functionally equivalent |", "|---|---|---|---|"]
         for name in results[0]:
-            rows = [r[name]["greedy"] for r in results if "greedy" in r[name]]
+            rows = [r[name]["greedy"] for r in results if "greedy" in r[name]
+                    and r[name].get("output_agreement", 1.0) >= 0.99]  # compressed: those that keep 99%
             if rows:
                 lines.append(f"| {name} | {_share(g[0] for g in rows)} | {_share(g[1] for g in rows)} | "
                              f"{_share(g[2] for g in rows)} |")
@@ -177,7 +179,7 @@ def _table(results: list[dict], decoder_alone: bool, pipeline: bool = True) -> s
         kept = sum(r[name]["outputs_kept"] for r in results)
         lines.append(f"\n{name}: S from {scales[0]:g} to {scales[-1]:g} (median "
                      f"{scales[len(scales) // 2]:g}); outputs kept in {kept} of {len(results)} models")
-    compressed = [name for name in results[0] if "output_agreement" in results[0][name]]
+    compressed = [name for name in results[0] if "output_agreement" in results[0][name]] if pipeline else []
     for name in compressed:
         agreements = [r[name]["output_agreement"] for r in results]
         good = [r[name] for r in results if r[name]["output_agreement"] >= 0.99]
@@ -205,6 +207,8 @@ def main() -> None:
     parser.add_argument("--decoder-only", action="store_true", help="only the decoder alone, no pipeline")
     parser.add_argument("--checkpoint", help="a checkpoint directory (default: the shipped one)")
     parser.add_argument("--json", help="write every row here")
+    parser.add_argument("--cache", metavar="DIR", help="keep the compressed models here and reuse them "
+                        "(`trade.transform.compress_cached`; the folder `compressed_models.py --cache` fills)")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     compress = [float(x) for x in args.compress.split(",")]
@@ -219,7 +223,7 @@ def main() -> None:
     if args.checkpoint and not (Path(args.checkpoint) / "checkpoint.json").is_file():
         parser.error(f"--checkpoint: {args.checkpoint} has no checkpoint.json")
     decoder_alone = args.decoder_alone or args.decoder_only
-    jobs = [(i, text, kinds, args.noise, compress, decoder_alone, not args.decoder_only)
+    jobs = [(i, text, kinds, args.noise, compress, decoder_alone, not args.decoder_only, args.cache)
             for i, text in enumerate(texts)]
     context = multiprocessing.get_context("spawn")
     began = time.perf_counter()

@@ -75,6 +75,19 @@ def test_compression_is_learned_and_recorded(fraction):
     assert 0 <= record["output_agreement"] <= 1
 
 
+def test_a_cached_compression_is_made_once_and_read_back(fraction, tmp_path):
+    made = transform.compress_cached(fraction, 0.75, 3, str(tmp_path))
+    path = tmp_path / "3-0.75.npz"
+    assert path.is_file() and made.transform[-1]["kind"] == "compress"
+    again = transform.compress_cached(fraction, 0.75, 3, str(tmp_path))
+    assert again.transform[-1]["seconds"] == made.transform[-1]["seconds"]  # read back, not learned again
+    for name, value in made.params.items():
+        np.testing.assert_array_equal(np.asarray(again.params[name]), np.asarray(value))
+    with pytest.raises(WeightsError):  # a damaged cache file is an error, not a silent recompression
+        path.write_bytes(b"not a weights file")
+        transform.compress_cached(fraction, 0.75, 3, str(tmp_path))
+
+
 def test_transformed_files_keep_the_record_and_the_unembedding(reverse, tmp_path):
     changed = transform.rotate(reverse, 5)
     save_weights(changed, tmp_path / "r.npz")

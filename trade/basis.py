@@ -401,7 +401,8 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     writes = sum(np.asarray(params[name]).sum(axis=0) for name in params if name.endswith(_WRITES))
     embedded = params["token_embed/embeddings"].sum(axis=0) + params["pos_embed/embeddings"].sum(axis=0)
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
-    shown = _largest_activation(weights, atoms)  # a value a direction takes (categorical ones: 1)
+    unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5)  # a run of the model signs those
+    shown = _largest_activation(weights, atoms) if unsigned.any() else np.zeros(len(atoms))
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
                      np.where(np.abs(reads) > 0.5, np.sign(reads),
                               np.where(np.abs(shown) > 0.5, np.sign(shown), np.where(writes < 0, -1.0, 1.0))))

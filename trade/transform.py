@@ -190,6 +190,24 @@ def sampled_inputs(weights: ModelWeights, max_inputs: int, count: int, seed: int
     return list(random_inputs(config.vocab, config.max_seq_len, count, np.random.default_rng(seed))), False
 
 
+def compress_cached(weights: ModelWeights, fraction: float, seed: int, cache: str | None) -> ModelWeights:
+    """`transformed(weights, "compress", seed, fraction)`, kept in the folder `cache` (a weights file per
+    seed and fraction) and read back from there when it is already made: the learning of W is the slow
+    part of every experiment on compressed models. No cache: compressed afresh."""
+    from pathlib import Path
+
+    from trade.weights import load_weights, save_weights
+
+    path = Path(cache) / f"{seed}-{fraction:g}.npz" if cache else None
+    if path is not None and path.exists():
+        return load_weights(path)
+    given = transformed(weights, "compress", seed, fraction)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_weights(given, path)
+    return given
+
+
 def compress(weights: ModelWeights, size: int, seed: int,
              options: CompressOptions = CompressOptions()) -> ModelWeights:
     """Tracr's compressed residual stream of `size` dimensions, learned and folded into the weights.
