@@ -64,6 +64,7 @@ are reported as unrecovered, and the decoder alone reads them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -390,8 +391,9 @@ def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
                                unembedding=np.asarray(moved.unembedding, dtype=np.float64))
 
 
-def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
-    """Atoms signed so that reads are positive, ordered as Tracr orders the residual stream."""
+def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarray, int, ModelWeights]:
+    """Atoms signed so that reads are positive, ordered as Tracr orders the residual stream; with the
+    number of input directions (first) and the weights in that basis."""
 
     moved = _in_basis(weights, atoms)
     params = moved.params
@@ -407,7 +409,7 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
                      np.where(np.abs(reads) > 0.5, np.sign(reads),
                               np.where(np.abs(shown) > 0.5, np.sign(shown), np.where(writes < 0, -1.0, 1.0))))
     atoms = atoms * signs[:, None]
-    moved = _in_basis(weights, atoms)
+    moved = _permuted(moved, range(len(atoms)), signs)
     params = moved.params
     d = atoms.shape[0]
     index_dims, one, token_dims = _input_dims(params)
@@ -420,7 +422,7 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> np.ndarray:
     group = _mlp_groups(params, moved.num_layers, bookkeeping)
     keys = _writer_keys(params, moved.num_layers, moved.key_size, group)
     rest.sort(key=lambda j: keys[j])
-    return atoms[fixed + rest], len(fixed)
+    return atoms[fixed + rest], len(fixed), _permuted(moved, fixed + rest)
 
 
 def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
@@ -597,14 +599,15 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
             own = False
     if not own:
         atoms, (snapped, labels, change) = _signed_and_ordered(weights, atoms, tolerance)
-    named, order = value_labels(snapped, labels, _in_basis(weights, atoms).unembedding, weights.output_values)
-    atoms, snapped = atoms[order], _permuted(snapped, order)  # `snap` commutes with it
+    unsnapped = _in_basis(weights, atoms)
+    named, order = value_labels(snapped, labels, unsnapped.unembedding, weights.output_values)
+    atoms, snapped, unsnapped = atoms[order], _permuted(snapped, order), _permuted(unsnapped, order)
     labels = [named[dim] for dim in order]
     if change > max_noise:
         raise BasisError(f"the weights are {change:.2g} (of their matrix's scale) from any one-hot model: "
                          f"beyond the noise TraDe can remove ({max_noise:g})")
     snapped = dataclasses.replace(snapped, residual_labels=labels, unembedding=None, transform=None)
-    return Recovery(weights=snapped, unsnapped=_in_basis(weights, atoms), matrix=np.linalg.inv(atoms),
+    return Recovery(weights=snapped, unsnapped=unsnapped, matrix=np.linalg.inv(atoms),
                     noise=change)
 
 
@@ -629,9 +632,9 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
     values in Tracr's order (`_value_key`; variables stay where they are), and a SelectorWidth's counts
     signed as its MLP writes them (`_width_signs`); with the model snapped in that basis and labelled
     (`_snapped_with_labels`)."""
-    atoms, fixed = _sign_and_order(weights, atoms)
-    snapped, labels, change = _snapped_with_labels(weights, atoms, tolerance)
-    unsnapped = _in_basis(weights, atoms)
+    atoms, fixed, unsnapped = _sign_and_order(weights, atoms)
+    snapped, change = snap(unsnapped, max(tolerance, 1e-4))
+    labels = _labelled(snapped)
     order = list(range(weights.d_model))
     blocks: dict[str, list[int]] = {}
     for dim in range(fixed, weights.d_model):
@@ -642,9 +645,9 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
         for place, dim in zip(dims, _value_order(dims, value_keys, first_writers)):
             order[place] = dim
     # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
-    # permutation of the stream, so the snapped weights are moved rather than snapped again.
+    # permutation of the stream, so the snapped weights are moved rather than snapped again. The order
+    # moves directions only within their variable, which keeps the labels of every place.
     atoms, snapped = atoms[order], _permuted(snapped, order)
-    labels = _labelled(snapped)
     flips = _width_signs(snapped, labels)
     if len(flips):
         signs = np.ones(weights.d_model)
@@ -1256,7 +1259,23 @@ def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
     return None
 
 
+@functools.cache
+def _blas_threads():
+    """threadpoolctl's view of the BLAS libraries loaded (made once: looking them up takes a millisecond)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def decompile_transformed(model, decompiler=None, options=None):
+    """`_decompile_transformed` on one BLAS thread: recovering a basis takes hundreds of products, SVDs
+    and inverses of d_model-sized matrices, which BLAS threads only slow down (on a busy machine, ten
+    times)."""
+    with _blas_threads().limit(limits=1, user_api="blas"):
+        return _decompile_transformed(model, decompiler, options)
+
+
+def _decompile_transformed(model, decompiler=None, options=None):
     """The `trade.decompile.decompile` of a model that is not one-hot, or None for a one-hot model.
 
     Recovers the basis (`recover`) and reads the recovered model; a reading
