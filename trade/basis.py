@@ -170,17 +170,16 @@ def noise_level(weights: ModelWeights) -> float:
 
 def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
     """The basis directions (rows, orthonormal) of a rotated compiled model, by peeling (module docstring)."""
-    vectors, _, _ = _vectors(weights)
-    norms = np.linalg.norm(vectors, axis=1)
-    vectors = vectors[norms > tolerance * max(norms.max(), 1e-12)]
-    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    raw, _, _ = _vectors(weights)
+    norms = np.linalg.norm(raw, axis=1)
+    raw = raw[norms > tolerance * max(norms.max(), 1e-12)]
+    vectors = raw / np.linalg.norm(raw, axis=1, keepdims=True)
     _, distinct = np.unique(np.round(vectors, 6), axis=0, return_index=True)  # many units write one atom
     vectors = vectors[np.sort(distinct)]
     d = weights.d_model
     atoms: list[np.ndarray] = []
     left = vectors @ vectors.T  # inner products of the vectors' residuals outside the atoms, kept up to date
     while len(atoms) < d:
-        basis = np.array(atoms).reshape(-1, d)
         lengths = np.sqrt(np.maximum(np.diag(left), 0.0))
         keep = np.flatnonzero(lengths > tolerance)
         if not len(keep):
@@ -188,23 +187,30 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
         cosines = left[np.ix_(keep, keep)] / np.outer(lengths[keep], lengths[keep])
         support = (np.abs(cosines) > tolerance ** 0.5).sum(axis=1)
         parallel = (np.abs(cosines) > 1 - tolerance).sum(axis=1)
-        best = int(np.lexsort((-parallel, support))[0])
-        # Average the vectors that point the same way, to spread the noise.
-        same = np.abs(cosines[best]) > 1 - tolerance
-        rows = vectors[keep[same]]
-        directions = (rows - (rows @ basis.T) @ basis) / lengths[keep[same], None]
-        atom = (directions * np.sign(cosines[best, same])[:, None]).mean(axis=0)
-        atom -= (atom @ basis.T) @ basis
-        atom /= np.linalg.norm(atom)
-        atoms.append(atom)
-        along = vectors @ atom
-        left -= np.outer(along, along)
+        ranked = np.lexsort((-parallel, support))
+        # The vectors that no other one sees but those pointing the same way are atoms already, all at
+        # once (the others' residuals do not move); else the one the fewest others see.
+        isolated = [int(b) for b in ranked if support[b] == parallel[b]] or [int(ranked[0])]
+        taken = np.zeros(len(keep), dtype=bool)
+        for best in isolated:
+            if taken[best] or len(atoms) == d:
+                continue
+            # Average the vectors that point the same way, to spread the noise.
+            same = np.abs(cosines[best]) > 1 - tolerance
+            taken |= same
+            basis = np.array(atoms).reshape(-1, d)
+            rows = vectors[keep[same]]
+            directions = (rows - (rows @ basis.T) @ basis) / lengths[keep[same], None]
+            atom = (directions * np.sign(cosines[best, same])[:, None]).mean(axis=0)
+            atom -= (atom @ basis.T) @ basis
+            atom /= np.linalg.norm(atom)
+            atoms.append(atom)
+            along = vectors @ atom
+            left -= np.outer(along, along)
     if len(atoms) < d:  # directions nothing writes or reads: any completion will do
         basis = np.array(atoms).reshape(-1, d)
         _, _, vt = np.linalg.svd(basis, full_matrices=True)
         atoms += list(vt[len(atoms):])
-    raw, _, _ = _vectors(weights)
-    raw = raw[np.linalg.norm(raw, axis=1) > tolerance * max(np.linalg.norm(raw, axis=1).max(), 1e-12)]
     _, distinct = np.unique(np.round(raw, 4), axis=0, return_index=True)
     raw = raw[np.sort(distinct)]
     atoms = sparsest_rotation(raw, np.array(atoms), tolerance)
@@ -472,9 +478,10 @@ def _mlp_groups(params: dict, layers: int, bookkeeping: set[int]) -> dict[int, i
             return dim
 
         start: dict[int, int] = {}
+        writes, read_by = _significant_entries(second), _significant_entries(first).T
         for unit in range(second.shape[0]):
-            written = [int(d) for d in _significant(second[unit], second) if int(d) not in group]
-            reads = set(int(d) for d in _significant(first[:, unit], first))
+            written = [d for d in np.flatnonzero(writes[unit]).tolist() if d not in group]
+            reads = set(np.flatnonzero(read_by[unit]).tolist())
             if not written or (reads and reads <= bookkeeping):
                 continue
             for dim in written:
@@ -494,6 +501,12 @@ def _significant(vector: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.abs(vector) > 1e-3 * max(float(np.abs(matrix).max()), 1e-12))
 
 
+def _significant_entries(matrix: np.ndarray) -> np.ndarray:
+    """`_significant` for every entry of `matrix` at once (its largest entry found once)."""
+    size = np.abs(np.asarray(matrix))
+    return size > 1e-3 * max(float(size.max(initial=0.0)), 1e-12)
+
+
 def _first_significant(matrices: list[np.ndarray], rows: bool) -> tuple[np.ndarray, np.ndarray]:
     """Per residual direction (a row of each matrix, or a column where not `rows`): the index of the first
     matrix with a significant entry for it (`_significant`; len(matrices) where none) and that entry's
@@ -501,8 +514,7 @@ def _first_significant(matrices: list[np.ndarray], rows: bool) -> tuple[np.ndarr
     d = matrices[0].shape[0 if rows else 1] if matrices else 0
     which, unit = np.full(d, len(matrices)), np.zeros(d, dtype=int)
     for k, matrix in enumerate(matrices):
-        size = np.abs(np.asarray(matrix, dtype=np.float64))
-        significant = (size if rows else size.T) > 1e-3 * max(float(size.max(initial=0.0)), 1e-12)
+        significant = _significant_entries(matrix if rows else np.asarray(matrix).T)
         new = significant.any(axis=1) & (which == len(matrices))
         unit[new] = significant[new].argmax(axis=1)
         which[new] = k
@@ -737,8 +749,8 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
         # A SequenceMap's arguments are categorical: each of its neurons reads one value of each (a
         # numerical MLP's neurons read one variable), even an argument with a single value.
         first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
-        for unit in first.T:
-            read = {block_name(blocks[dim]) for dim in _significant(unit, first)} - {"one"}
+        for unit in _significant_entries(first).T:
+            read = {block_name(blocks[dim]) for dim in np.flatnonzero(unit).tolist()} - {"one"}
             read = {block for block in read if not block.endswith(HELPER)}  # a SelectorWidth's BOS neuron
             if len(read) >= 2:
                 categorical.update(dict.fromkeys(read, True))
