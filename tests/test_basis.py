@@ -274,39 +274,37 @@ def test_a_heads_own_dimensions_may_come_in_another_order(decompiler):
     assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
 
 
-def test_noise_on_a_model_whose_names_sort_before_the_inputs_is_read(decompiler):
-    """Tracr lays the stream out by name: `length` comes before `one` and `tokens`, where the labeller
-    expects the inputs first; the model's own order is then given up for the inputs-first one."""
-    from tracr.compiler import compiling, lib
+def _length():
+    from tracr.compiler import lib
 
-    from trade.decompile import weights_from
-
-    model = compiling.compile_rasp_to_model(lib.make_length(), vocab={"a", "b", "c"}, max_seq_len=4,
-                                            compiler_bos="BOS")
-    named = weights_from(model)
-    labels = named.residual_labels  # Tracr numbers the name by the expressions made so far
-    assert min(i for i, label in enumerate(labels) if label.startswith("length")) < labels.index("one")
-    result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), 5e-6, 0),
-                       decompiler)
-    assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
+    return lib.make_length()
 
 
-def test_noise_on_a_model_with_variables_among_the_inputs_keeps_their_order(decompiler):
-    """`label` sorts before `one`, `pair` between `one` and `tokens`: with the inputs moved first, the other
-    directions keep the model's own order, which noise of 0.5% would blur if they were reordered by
-    their (noisy) reads and writes."""
-    from tracr.compiler import compiling
+def _parity_label():
     from tracr.rasp import rasp
 
+    pair = rasp.SequenceMap(lambda t, i: (t, i % 2), rasp.tokens, rasp.indices).named("pair")
+    return rasp.Map(lambda p: p[0] + ("-even" if p[1] == 0 else "-odd"), pair).named("label")
+
+
+@pytest.mark.parametrize("build, name, max_seq_len, noise", [(_length, "length", 4, 5e-6),
+                                                             (_parity_label, "label", 5, 5e-3)])
+def test_noise_on_a_model_whose_names_sort_before_the_inputs_is_read(decompiler, build, name, max_seq_len,
+                                                                     noise):
+    """Tracr lays the stream out by name: `length` or `label` comes before `one` and `tokens` (and `pair`
+    between them), where the labeller expects the inputs first. The model's own order is then given up
+    for the inputs moved first, the other directions left in their order, which noise of 0.5% would blur
+    if they were reordered by their (noisy) reads and writes."""
+    from tracr.compiler import compiling
+
     from trade.decompile import weights_from
 
-    pair = rasp.SequenceMap(lambda t, i: (t, i % 2), rasp.tokens, rasp.indices).named("pair")
-    label = rasp.Map(lambda p: p[0] + ("-even" if p[1] == 0 else "-odd"), pair).named("label")
-    model = compiling.compile_rasp_to_model(label, vocab={"a", "b", "c"}, max_seq_len=5, compiler_bos="BOS")
+    model = compiling.compile_rasp_to_model(build(), vocab={"a", "b", "c"}, max_seq_len=max_seq_len,
+                                            compiler_bos="BOS")
     named = weights_from(model)
     labels = named.residual_labels  # Tracr numbers the names by the expressions made so far
-    assert min(i for i, name in enumerate(labels) if name.startswith("label")) < labels.index("one")
-    result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), 5e-3, 0),
+    assert min(i for i, label in enumerate(labels) if label.startswith(name)) < labels.index("one")
+    result = decompile(transform.add_noise(dataclasses.replace(named, residual_labels=None), noise, 0),
                        decompiler)
     assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
 
