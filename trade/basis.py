@@ -641,7 +641,7 @@ def _own_order(weights: ModelWeights, tolerance: float
 def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float
                         ) -> tuple[np.ndarray, tuple[ModelWeights, list[str], float]]:
     """Recovered atoms signed and ordered as Tracr lays out the stream (`_sign_and_order`), each variable's
-    values in Tracr's order (`_value_key`; variables stay where they are), and a SelectorWidth's counts
+    values in Tracr's order (`_value_keys`; variables stay where they are), and a SelectorWidth's counts
     signed as its MLP writes them (`_width_signs`); with the model snapped in that basis and labelled
     (`_snapped_with_labels`)."""
     atoms, fixed, unsnapped = _sign_and_order(weights, atoms)
