@@ -112,6 +112,7 @@ def transform_same_outputs(original, changed) -> bool:
 
 def run_one(job: tuple) -> dict:
     from trade.compiled import CompileConfig
+    from trade.compiling import clear_compile_cache
     from trade.decompile import decompile
     from trade.evaluate import InputSpace, program_outputs, same_function
     from trade.program.interpret import all_inputs
@@ -136,6 +137,7 @@ def run_one(job: tuple) -> dict:
         if weights.transform and weights.transform[-1]["kind"] == "noise":
             row["noise"] = weights.transform[-1]["scale"]
             row["outputs_kept"] = transform_same_outputs(plain, weights)
+        clear_compile_cache()  # each version from a cold start: they read the same program
         began = time.perf_counter()
         result = decompile(weights, _DECOMPILER)
         row["seconds"] = time.perf_counter() - began

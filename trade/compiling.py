@@ -90,6 +90,11 @@ def compiled_from_tracr(model, config: CompileConfig, output_label: str) -> Comp
         output_slice=(indices[0], indices[-1] + 1))
 
 
+def clear_compile_cache() -> None:
+    """Forgets the recent compilations (`_RECENT`): a benchmark times each model from a cold start."""
+    _RECENT.clear()
+
+
 def compile_program(program: Program | rasp.SOp, config: CompileConfig = CompileConfig(),
                     timeout: float | None = None, stock: bool = False) -> CompiledModel:
     """Compiles with Tracr's stages, assembling parameters without Haiku.
