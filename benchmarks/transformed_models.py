@@ -210,7 +210,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", help="a checkpoint directory (default: the shipped one)")
     parser.add_argument("--json", help="write every row here")
     parser.add_argument("--cache", metavar="DIR", help="keep the compressed models here and reuse them "
-                        "(`trade.transform.compress_cached`; the folder `compressed_models.py --cache` fills)")
+                        "(`trade.transform.compress_cached`; `compressed_models.py --cache` fills it too)")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     compress = [float(x) for x in args.compress.split(",")]

@@ -190,7 +190,7 @@ def orthonormal_atoms(weights: ModelWeights, tolerance: float) -> np.ndarray:
         ranked = np.lexsort((-parallel, support))
         # The vectors that no other one sees but those pointing the same way are atoms already, all at
         # once (the others' residuals do not move); else the one the fewest others see.
-        isolated = [int(b) for b in ranked if support[b] == parallel[b]] or [int(ranked[0])]
+        isolated = ranked[support[ranked] == parallel[ranked]].tolist() or [int(ranked[0])]
         taken = np.zeros(len(keep), dtype=bool)
         for best in isolated:
             if taken[best] or len(atoms) == d:
