@@ -322,3 +322,13 @@ def test_noise_with_a_direction_nothing_reads_or_writes_is_confirmed(decompiler)
     noisy = transform.add_noise(dataclasses.replace(weights_from(model), residual_labels=None), 5e-3, 0)
     result = decompile(noisy, decompiler)
     assert result.verdict == "equivalent" and "plus noise" in result.reason, result.reason
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_categorical_maps_values_follow_its_units_not_its_readers(decompiler, kind):
+    """Tracr's categorical Map has its output's values, in order, as hidden units. Ordered by what reads
+    them (here `x % 3`, which groups -4..0 as -3, 0 | -4, -1 | -2), the values of `-x` were named out of
+    Tracr's order: the reading computed the same function and was only `equivalent`."""
+    program = parse_program("v1 = Map(-x, tokens)\nv2 = Map(x % 3, v1)\n")
+    _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
+    assert result.verdict == "exact" and result.stage == "read", result.reason

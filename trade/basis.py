@@ -561,6 +561,25 @@ def _first_writers(weights: ModelWeights) -> list[tuple]:
             for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist()))]
 
 
+def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:
+    """The directions that one MLP unit alone writes, and that unit nothing else: (layer, unit) of each.
+
+    Tracr's categorical Map has the output space as its hidden layer, in the order of the output's
+    values (`map_categorical_mlp`: a lookup into the output directions, then their projection), so its
+    units give its values' order. What reads the values may not: a Map of them groups them by its own
+    outputs, which is not their order."""
+    writers = np.zeros(weights.d_model, dtype=int)
+    for layer in range(weights.num_layers):
+        writers += _significant_entries(weights.params[f"transformer/layer_{layer}/attn/linear/w"]).sum(axis=0)
+    single: dict[int, tuple[int, int]] = {}
+    for layer in range(weights.num_layers):
+        written = _significant_entries(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"])
+        writers += written.sum(axis=0)
+        for unit in np.flatnonzero(written.sum(axis=1) == 1).tolist():
+            single[int(np.argmax(written[unit]))] = (layer, unit)
+    return {dim: unit for dim, unit in single.items() if writers[dim] == 1}
+
+
 def _value_order(dims: list[int], value_keys: list[tuple], first_writers: list[tuple]) -> list[int]:
     """One variable's directions in Tracr's value order: by what reads them (`_value_keys`). A value that
     nothing reads (`x - 1` of index 0, where no key is -1) has no place there; where the rows that write
@@ -653,8 +672,13 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
         if ":" in labels[dim]:
             blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
     value_keys, first_writers = _value_keys(unsnapped), _first_writers(unsnapped)
+    lookups = _lookup_units(unsnapped)
     for dims in blocks.values():
-        for place, dim in zip(dims, _value_order(dims, value_keys, first_writers)):
+        if all(dim in lookups for dim in dims) and len({lookups[dim][0] for dim in dims}) == 1:
+            ordered = sorted(dims, key=lambda j: lookups[j])  # a categorical Map: its units' order
+        else:
+            ordered = _value_order(dims, value_keys, first_writers)
+        for place, dim in zip(dims, ordered):
             order[place] = dim
     # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
     # permutation of the stream, so the snapped weights are moved rather than snapped again. The order
