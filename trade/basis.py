@@ -1448,6 +1448,8 @@ def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) ->
                                                                > tolerance * np.abs(start).max()]
     taken = []
     for index, vector in enumerate(candidates):
+        if not np.linalg.norm(vector):  # adds nothing (and would divide by 0)
+            continue
         unit = vector / np.linalg.norm(vector)
         rest = unit - (unit @ basis.T) @ basis
         if np.linalg.norm(rest) > tolerance ** 0.5:
