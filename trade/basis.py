@@ -570,7 +570,8 @@ def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:
     outputs, which is not their order."""
     writers = np.zeros(weights.d_model, dtype=int)
     for layer in range(weights.num_layers):
-        writers += _significant_entries(weights.params[f"transformer/layer_{layer}/attn/linear/w"]).sum(axis=0)
+        heads = weights.params[f"transformer/layer_{layer}/attn/linear/w"]
+        writers += _significant_entries(heads).sum(axis=0)
     single: dict[int, tuple[int, int]] = {}
     for layer in range(weights.num_layers):
         written = _significant_entries(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"])
