@@ -328,9 +328,12 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
             angles = np.unique(np.round(np.mod(np.arctan2(b[both], a[both]), np.pi / 2), 12))
             angles = np.concatenate([[0.0], angles, np.mod(angles + np.pi / 4, np.pi / 2)])
             cos, sin = np.cos(angles), np.sin(angles)
+            # Vectors (almost) off the plane cost the same at every angle: only the others are weighed.
+            seen = (np.abs(a) > 1e-3 * tolerance * norms) | (np.abs(b) > 1e-3 * tolerance * norms)
+            a, b, lengths = a[seen], b[seen], norms[seen]
             first = np.outer(a, cos) + np.outer(b, sin)
             second = -np.outer(a, sin) + np.outer(b, cos)
-            cost = _cost(first, norms, tolerance) + _cost(second, norms, tolerance)
+            cost = _cost(first, lengths, tolerance) + _cost(second, lengths, tolerance)
             best = int(np.argmin(cost))
             if best and cost[best] < cost[0] - 0.25:
                 atoms[i], atoms[j] = (cos[best] * atoms[i] + sin[best] * atoms[j],
@@ -366,7 +369,10 @@ def _noise_sigma(value: np.ndarray) -> float:
     small = size[size <= 0.05 * size.max()]
     if len(small) < size.size / 2:
         return 0.0
-    return 1.4826 * float(np.median(small))
+    half = len(small) // 2  # the median by one partial sort (np.median's, without its overhead)
+    middle = np.partition(small, [half - 1, half] if len(small) % 2 == 0 else [half])
+    median = (middle[half - 1] + middle[half]) / 2 if len(small) % 2 == 0 else middle[half]
+    return 1.4826 * float(median)
 
 
 def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
@@ -435,13 +441,12 @@ def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
     """The input directions of a one-hot stream, as its embeddings write them: `indices` (position rows
     1..), `one` (every token row), `tokens` (one token row each)."""
     tokens, positions = params["token_embed/embeddings"], params["pos_embed/embeddings"]
-    d = tokens.shape[1]
-    one = [j for j in range(d) if np.all(np.abs(tokens[:, j] - 1) < 0.1)]
+    one = np.flatnonzero(np.all(np.abs(tokens - 1) < 0.1, axis=0)).tolist()
     index_dims, token_dims = [], []
-    for row in range(positions.shape[0]):
-        index_dims += [j for j in range(d) if abs(positions[row, j] - 1) < 0.1 and j not in index_dims]
-    for row in range(tokens.shape[0]):
-        token_dims += [j for j in range(d) if abs(tokens[row, j] - 1) < 0.1 and j not in one + token_dims]
+    for row in np.abs(positions - 1) < 0.1:
+        index_dims += [j for j in np.flatnonzero(row).tolist() if j not in index_dims]
+    for row in np.abs(tokens - 1) < 0.1:
+        token_dims += [j for j in np.flatnonzero(row).tolist() if j not in one + token_dims]
     return index_dims, one, token_dims
 
 
