@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from typing import NamedTuple
 
 import numpy as np
 
@@ -526,18 +527,23 @@ def _first_significant(matrices: list[np.ndarray], rows: bool) -> tuple[np.ndarr
     return which, unit
 
 
-def _writer_keys(params: dict, layers: int, key_size: int, group: dict[int, int]) -> list[tuple]:
-    """Per direction, where it is first written: (layer, attention 0 / MLP 1, head, first unit of its
-    group). Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
+def _first_writes(params: dict, layers: int) -> list[tuple[int, int, int] | None]:
+    """Per direction, (layer, attention 0 / MLP 1, unit) of the first row that writes it; None where
+    nothing does."""
     matrices = [params[f"transformer/layer_{layer}/{part}"] for layer in range(layers)
                 for part in ("attn/linear/w", "mlp/linear_2/w")]
     which, units = _first_significant(matrices, rows=False)
-    keys = []
-    for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist())):
-        layer, mlp = divmod(k, 2)
-        keys.append((layers, 2, 0, dim) if k == len(matrices) else
-                    (layer, 1, group.get(dim, unit), unit) if mlp else (layer, 0, unit // key_size, unit))
-    return keys
+    return [None if k == len(matrices) else (*divmod(k, 2), unit)
+            for k, unit in zip(which.tolist(), units.tolist())]
+
+
+def _writer_keys(params: dict, layers: int, key_size: int, group: dict[int, int]) -> list[tuple]:
+    """Per direction, where it is first written: (layer, attention 0 / MLP 1, head, first unit of its
+    group). Tracr concatenates a layer's MLPs, so one variable's neurons are contiguous."""
+    return [(layers, 2, 0, dim) if first is None else
+            (first[0], 1, group.get(dim, first[2]), first[2]) if first[1] else
+            (first[0], 0, first[2] // key_size, first[2])
+            for dim, first in enumerate(_first_writes(params, layers))]
 
 
 def _value_keys(weights: ModelWeights) -> list[tuple]:
@@ -559,11 +565,8 @@ def _value_keys(weights: ModelWeights) -> list[tuple]:
 
 def _first_writers(weights: ModelWeights) -> list[tuple]:
     """Per direction, (layer, head dimension or MLP unit) of the first row that writes it."""
-    matrices = [weights.params[f"transformer/layer_{layer}/{part}"] for layer in range(weights.num_layers)
-                for part in ("attn/linear/w", "mlp/linear_2/w")]
-    which, units = _first_significant(matrices, rows=False)
-    return [(weights.num_layers, 0, dim) if k == len(matrices) else (*divmod(k, 2), unit)
-            for dim, (k, unit) in enumerate(zip(which.tolist(), units.tolist()))]
+    return [(weights.num_layers, 0, dim) if first is None else first
+            for dim, first in enumerate(_first_writes(weights.params, weights.num_layers))]
 
 
 def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:
@@ -631,12 +634,11 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
         try:
-            atoms, (snapped, labels, change) = _own_order(weights, tolerance)
+            atoms, (unsnapped, snapped, labels, change) = _own_order(weights, tolerance)
         except BasisError:
             own = False
     if not own:
-        atoms, (snapped, labels, change) = _signed_and_ordered(weights, atoms, tolerance)
-    unsnapped = _in_basis(weights, atoms)
+        atoms, (unsnapped, snapped, labels, change) = _signed_and_ordered(weights, atoms, tolerance)
     named, order = value_labels(snapped, labels, unsnapped.unembedding, weights.output_values)
     atoms, snapped, unsnapped = atoms[order], _permuted(snapped, order), _permuted(unsnapped, order)
     labels = [named[dim] for dim in order]
@@ -648,8 +650,17 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
                     noise=change)
 
 
-def _own_order(weights: ModelWeights, tolerance: float
-               ) -> tuple[np.ndarray, tuple[ModelWeights, list[str], float]]:
+class _InBasis(NamedTuple):
+    """A model in a recovered basis: as it is, snapped (`snap`), the labels of its directions
+    (`_labelled`) and the largest change snapping made."""
+
+    unsnapped: ModelWeights
+    snapped: ModelWeights
+    labels: list[str]
+    change: float
+
+
+def _own_order(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, _InBasis]:
     """A noisy compiled model's own basis, snapped and labelled: in its own order or, where names that
     sort before `one` and `tokens` put variables among the inputs, with the inputs moved first and the
     other directions left in their order (the labeller expects the inputs first)."""
@@ -664,7 +675,7 @@ def _own_order(weights: ModelWeights, tolerance: float
 
 
 def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float
-                        ) -> tuple[np.ndarray, tuple[ModelWeights, list[str], float]]:
+                        ) -> tuple[np.ndarray, _InBasis]:
     """Recovered atoms signed and ordered as Tracr lays out the stream (`_sign_and_order`), each variable's
     values in Tracr's order (`_value_keys`; variables stay where they are), and a SelectorWidth's counts
     signed as its MLP writes them (`_width_signs`); with the model snapped in that basis and labelled
@@ -689,14 +700,15 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
     # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
     # permutation of the stream, so the snapped weights are moved rather than snapped again. The order
     # moves directions only within their variable, which keeps the labels of every place.
-    atoms, snapped = atoms[order], _permuted(snapped, order)
+    atoms, snapped, unsnapped = atoms[order], _permuted(snapped, order), _permuted(unsnapped, order)
     flips = _width_signs(snapped, labels)
     if len(flips):
         signs = np.ones(weights.d_model)
         signs[flips] = -1
-        atoms, snapped = atoms * signs[:, None], _permuted(snapped, range(weights.d_model), signs)
+        atoms = atoms * signs[:, None]
+        snapped, unsnapped = (_permuted(moved, range(len(signs)), signs) for moved in (snapped, unsnapped))
         labels = _labelled(snapped)
-    return atoms, (snapped, labels, change)
+    return atoms, _InBasis(unsnapped, snapped, labels, change)
 
 
 def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> ModelWeights:
@@ -720,10 +732,10 @@ def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> 
     return dataclasses.replace(weights, params=params, unembedding=unembedding)
 
 
-def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float
-                         ) -> tuple[ModelWeights, list[str], float]:
-    snapped, change = snap(_in_basis(weights, atoms), max(tolerance, 1e-4))
-    return snapped, _labelled(snapped), change
+def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float) -> _InBasis:
+    unsnapped = _in_basis(weights, atoms)
+    snapped, change = snap(unsnapped, max(tolerance, 1e-4))
+    return _InBasis(unsnapped, snapped, _labelled(snapped), change)
 
 
 def _labelled(snapped: ModelWeights) -> list[str]:

@@ -182,12 +182,20 @@ def sampled_inputs(weights: ModelWeights, max_inputs: int, count: int, seed: int
                    ) -> tuple[list[np.ndarray], bool]:
     """Every input, per length, where there are at most `max_inputs`, else `count` seeded ones spread over
     the lengths; and whether they are all."""
-    from trade.program.interpret import all_inputs, input_space_size, random_inputs
+    from trade.program.interpret import all_inputs, random_inputs
 
     config = weights.compile_config
-    if input_space_size(len(config.vocab), config.max_seq_len) <= max_inputs:
+    if _all_fit(weights, max_inputs):
         return list(all_inputs(config.vocab, config.max_seq_len)), True
     return list(random_inputs(config.vocab, config.max_seq_len, count, np.random.default_rng(seed))), False
+
+
+def _all_fit(weights: ModelWeights, max_inputs: int) -> bool:
+    """Whether the model's whole input space has at most `max_inputs` inputs."""
+    from trade.program.interpret import input_space_size
+
+    config = weights.compile_config
+    return input_space_size(len(config.vocab), config.max_seq_len) <= max_inputs
 
 
 def compress_cached(weights: ModelWeights, fraction: float, seed: int, cache: str | None) -> ModelWeights:
@@ -296,11 +304,9 @@ def checked_inputs(weights: ModelWeights) -> tuple[list[np.ndarray], bool]:
 
 def checks_every_input(weights: ModelWeights) -> bool:
     """Whether `checked_inputs` is every input (no sample), without building them."""
-    from trade.program.interpret import input_space_size
     from trade.verify import VerifyOptions
 
-    config = weights.compile_config
-    return input_space_size(len(config.vocab), config.max_seq_len) <= VerifyOptions().max_inputs
+    return _all_fit(weights, VerifyOptions().max_inputs)
 
 
 def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
