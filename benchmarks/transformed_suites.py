@@ -4,15 +4,21 @@ Every program of the suites (default: examples/tracr_lib and examples/handwritte
 Tracr's own `compile_rasp_to_model`, its residual labels are dropped, and for each kind asked for it is
 transformed with `trade.transform.transformed` (rotate, mix) or given noise at the largest S that keeps
 every output (`noise-max`: `largest_noise` of benchmarks/transformed_models.py, the generated-set
-benchmark's own rule). Each variant is decompiled with `trade.decompile.decompile` (no checkpoint is
-loaded up front: one is loaded only where a reading is not confirmed) and the returned program is
-checked against the original with `trade.suites.functionally_equivalent` on `check_inputs`. A wrong
-verdict is `exact` or `equivalent` on a program that is not equivalent: the worst bug.
+benchmark's own rule: a seeded sample of 2,000 inputs prefilters the grid, and the S it keeps is checked
+on all of `trade.transform.checked_inputs`, stepping down where it fails; over 100,000 inputs those are
+`trade.verify`'s seeded sample of 5,000, so there the S keeps every output on that sample only, and the
+row says so: `noise_every_input`). Each variant is decompiled with `trade.decompile.decompile` (no
+checkpoint is loaded up front: one is loaded only where a reading is not confirmed) and the returned
+program is checked against the original with `trade.suites.functionally_equivalent` on `check_inputs`. A
+wrong verdict is `exact` or `equivalent` on a program that is not equivalent: the worst bug.
 
 One table per kind; a model that raises, runs out of memory or passes the per-model timeout is listed
 as an error and the run goes on. Run:
 
     python benchmarks/transformed_suites.py --kinds rotate,mix,noise-max --workers 1 --json rows.json
+
+`--compare-noise-search` runs nothing else: per program (`--only`), `largest_noise` against the rule
+without prefilter (every S on every checked input), the S of each and the seconds, with the ratio.
 """
 
 from __future__ import annotations
@@ -31,7 +37,6 @@ from pathlib import Path
 
 SUITES = ("examples/tracr_lib", "examples/handwritten")
 KINDS = ("rotate", "mix", "noise-max")
-NOISE_MAX_INPUTS = 100_000  # largest_noise runs the model on every input, once per S: larger spaces skip it
 
 _CACHE: dict = {}  # per worker: suite programs and compiled plain weights
 
@@ -96,11 +101,10 @@ def _variant(plain, kind: str, seed: int, row: dict):
         return transform.transformed(plain, kind, seed)
     from transformed_models import largest_noise
 
-    if row["inputs"] > NOISE_MAX_INPUTS:
-        raise ValueError(f"noise-max skipped: largest_noise runs all {row['inputs']:,} inputs per S")
     began = time.perf_counter()
     scale = largest_noise(plain, seed)
     row["noise"], row["noise_search_seconds"] = scale, round(time.perf_counter() - began, 2)
+    row["noise_every_input"] = transform.checks_every_input(plain)  # else S holds on a 5,000 sample
     return transform.add_noise(plain, scale, seed)
 
 
@@ -194,8 +198,8 @@ def _line(row: dict) -> str:
 
 def table(rows: list[dict], kinds: list[str]) -> str:
     lines = [("| kind | models | `exact` | `equivalent` | `unverified` | truly equivalent | WRONG verdicts | "
-              "errors | skipped | median s | median s (<= 100k inputs) |"),
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "errors | skipped | median s | median s (<= 100k inputs) | S on a 5,000 sample |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind in kinds:
         these = [r for r in rows if r["kind"] == kind]
         if not these:
@@ -203,11 +207,13 @@ def table(rows: list[dict], kinds: list[str]) -> str:
         timed = [r["seconds"] for r in these if r.get("seconds") is not None]
         small = [r["seconds"] for r in these if r.get("seconds") is not None and r.get("inputs", 0) <= 100_000]
         count = collections.Counter(r["verdict"] for r in these)
+        sampled = sum(r.get("noise_every_input") is False for r in these)
         lines.append(f"| {kind} | {len(these)} | {count['exact']} | {count['equivalent']} | "
                      f"{count['unverified']} | {sum(r['equivalent'] is True for r in these)} | "
                      f"{sum(wrong(r) for r in these)} | {count['error']} | {count['skipped']} | "
                      f"{statistics.median(timed) if timed else float('nan'):.2f} | "
-                     f"{statistics.median(small) if small else float('nan'):.2f} |")
+                     f"{statistics.median(small) if small else float('nan'):.2f} | "
+                     f"{sampled if kind == 'noise-max' else '-'} |")
     return "\n".join(lines)
 
 
@@ -246,6 +252,33 @@ def per_program(rows: list[dict], kinds: list[str]) -> str:
     return "\n".join(lines)
 
 
+def compare_noise_search(programs: list[tuple[str, str]], seed: int) -> str:
+    """Markdown: per program, `largest_noise` (the prefilter) against `largest_noise_every_input` (every
+    S on every checked input), both run here, one after the other: the S of each and the seconds."""
+    from transformed_models import largest_noise, largest_noise_every_input
+
+    from trade.program.interpret import input_space_size
+    from trade.transform import checks_every_input
+
+    lines = ["| program | inputs | d_model | S, every S on every input | S, prefilter | same | "
+             "s, every input | s, prefilter | ratio |", "|---|---|---|---|---|---|---|---|---|"]
+    for suite, name in programs:
+        _, plain = _plain(suite, name)
+        began = time.perf_counter()
+        slow = largest_noise_every_input(plain, seed)
+        middle = time.perf_counter()
+        fast = largest_noise(plain, seed)
+        end = time.perf_counter()
+        config = plain.compile_config
+        inputs = f"{input_space_size(len(config.vocab), config.max_seq_len):,}"
+        inputs += "" if checks_every_input(plain) else " (S on 5,000)"
+        lines.append(f"| {name} | {inputs} | {plain.d_model} | {slow:g} | {fast:g} | {slow == fast} | "
+                     f"{middle - began:.2f} | {end - middle:.2f} | "
+                     f"{(middle - began) / (end - middle):.1f}x |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suites", default=",".join(SUITES))
@@ -260,6 +293,8 @@ def main() -> None:
     parser.add_argument("--from-json", help="print the tables and failures of rows saved before (comma-separated "
                                                 "files), run nothing")
     parser.add_argument("--per-program", action="store_true", help="with --from-json: one row per program")
+    parser.add_argument("--compare-noise-search", action="store_true",
+                        help="only time largest_noise against every S on every input (use --only)")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     if args.from_json:
@@ -287,6 +322,11 @@ def main() -> None:
             jobs += [(suite, entry.name, kind, args.seed, args.timeout) for kind in kinds]
     if not jobs:
         parser.error("no program matches")
+    if args.compare_noise_search:
+        _start(args.memory_gb)
+        programs = list(dict.fromkeys((job[0], job[1]) for job in jobs))
+        print("\n" + compare_noise_search(programs, args.seed))
+        return
     began = time.perf_counter()
     rows = _run(jobs, args.workers, args.memory_gb, args.json)
     print(f"\n{len(jobs) // len(kinds)} programs, seed {args.seed}, {args.workers} workers, "
