@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -348,17 +349,17 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
 def _snapped_values(value: np.ndarray, tolerance: float) -> np.ndarray:
     """Each entry within `tolerance` of 0 becomes 0, else of a fraction k/q (the smallest q up to
     `SNAP_DENOMINATOR`) that fraction; others stay."""
-    out = value.copy()
-    left = np.abs(value) > tolerance
-    out[~left] = 0.0
+    out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
+    places = np.flatnonzero(out)  # the entries not yet snapped, and their values
+    entries = out[places]
     for denominator in range(1, SNAP_DENOMINATOR + 1):
-        if not left.any():
+        if not len(places):
             break
-        fraction = np.round(value * denominator) / denominator
-        near = left & (np.abs(value - fraction) <= tolerance)
-        out[near] = fraction[near].astype(np.float32)
-        left &= ~near
-    return out
+        fraction = np.round(entries * denominator) / denominator
+        near = np.abs(entries - fraction) <= tolerance
+        out[places[near]] = fraction[near].astype(np.float32)
+        places, entries = places[~near], entries[~near]
+    return out.reshape(np.shape(value))
 
 
 def _noise_sigma(value: np.ndarray) -> float:
@@ -483,15 +484,16 @@ def _mlp_groups(params: dict, layers: int, bookkeeping: set[int]) -> dict[int, i
                 dim = parent[dim]
             return dim
 
-        start: dict[int, int] = {}
         writes, read_by = _significant_entries(second), _significant_entries(first).T
-        for unit in range(second.shape[0]):
-            written = [d for d in np.flatnonzero(writes[unit]).tolist() if d not in group]
-            reads = set(np.flatnonzero(read_by[unit]).tolist())
-            if not written or (reads and reads <= bookkeeping):
-                continue
-            for dim in written:
-                start.setdefault(dim, unit)
+        writes[:, list(group)] = False  # directions an earlier layer writes are grouped there
+        outside = np.ones(read_by.shape[1], dtype=bool)
+        outside[list(bookkeeping)] = False
+        live = writes.any(axis=1) & ~(read_by.any(axis=1) & ~read_by[:, outside].any(axis=1))
+        writes &= live[:, None]
+        written_by = writes.any(axis=0)
+        start = dict(zip(np.flatnonzero(written_by).tolist(), writes.argmax(axis=0)[written_by].tolist()))
+        for unit in np.flatnonzero(writes.sum(axis=1) > 1).tolist():
+            written = np.flatnonzero(writes[unit]).tolist()
             for dim in written[1:]:
                 parent[find(dim)] = find(written[0])
         roots: dict[int, int] = {}
@@ -614,10 +616,12 @@ def readings(weights: ModelWeights) -> list[str | None]:
     return [None, *SHEAR_RULES] if noise_level(weights) <= ORTHONORMAL_LEVEL else list(SHEAR_RULES)
 
 
-def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None = None) -> Recovery:
+def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None = None,
+            states: Callable[[], np.ndarray] | None = None) -> Recovery:
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
     `shears`: the basis of any invertible change of basis, with this rule for shears (one of
-    `SHEAR_RULES`; `oblique_atoms`), even for a rotation; None: the basis for the kind of model."""
+    `SHEAR_RULES`; `oblique_atoms`), even for a rotation; None: the basis for the kind of model.
+    `states`: gives the model's `_states` (the bases of one model share that run of its inputs)."""
 
     if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
@@ -628,7 +632,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         tolerance = float(np.clip(10 * level, 1e-4, 0.2))
         atoms = orthonormal_atoms(weights, tolerance)
     else:  # the embeddings' inner products are not integers: not a rotation
-        atoms = oblique_atoms(weights, OBLIQUE_TOLERANCE, shears or SHEAR_RULES[0])
+        atoms = oblique_atoms(weights, OBLIQUE_TOLERANCE, shears or SHEAR_RULES[0], states)
         tolerance = 1e-4  # snapping: float32 rounding is far below, a bias of 1 beside slopes of 1e3 above
     if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
         raise BasisError("the recovered directions are not independent")
@@ -783,6 +787,12 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
         categorical[block_name(blocks[output_dims[0]])] = True
     elif output_dims and output_values is None:
         categorical[block_name(blocks[output_dims[0]])] = False
+    # Per block that a SequenceMap's neuron may read (not `one`, nor a SelectorWidth's helper, which its
+    # BOS neuron reads), the directions it holds, as rows of 0s and 1s.
+    kept = [block for block in dims_of if block != "one" and not block.endswith(HELPER)]
+    members = np.zeros((len(kept), d))
+    for row, block in enumerate(kept):
+        members[row, dims_of[block]] = 1.0
     for layer in range(weights.num_layers):  # a Select's arguments are categorical
         for part in ("query", "key"):
             matrix = params[f"transformer/layer_{layer}/attn/{part}/w"]
@@ -790,12 +800,9 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
                 categorical[block_name(blocks[dim])] = True
         # A SequenceMap's arguments are categorical: each of its neurons reads one value of each (a
         # numerical MLP's neurons read one variable), even an argument with a single value.
-        first = params[f"transformer/layer_{layer}/mlp/linear_1/w"]
-        for unit in _significant_entries(first).T:
-            read = {block_name(blocks[dim]) for dim in np.flatnonzero(unit).tolist()} - {"one"}
-            read = {block for block in read if not block.endswith(HELPER)}  # a SelectorWidth's BOS neuron
-            if len(read) >= 2:
-                categorical.update(dict.fromkeys(read, True))
+        read = members @ _significant_entries(params[f"transformer/layer_{layer}/mlp/linear_1/w"])
+        for unit in np.flatnonzero((read > 0).sum(axis=0) >= 2).tolist():
+            categorical.update(dict.fromkeys((kept[k] for k in np.flatnonzero(read[:, unit]).tolist()), True))
     # A SelectorWidth's counts, in order along the chain of steps its MLP writes.
     for helper in (b for b in dims_of if b.endswith(HELPER)):
         owner = helper[:-len(HELPER)]
@@ -1242,9 +1249,10 @@ class _Judge:
         return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery)
 
 
-def _recovered(given: ModelWeights, shears: str | None) -> tuple[Recovery | None, str]:
+def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.ndarray]
+               ) -> tuple[Recovery | None, str]:
     try:
-        recovery = recover(given, shears=shears)
+        recovery = recover(given, shears=shears, states=states)
         if not is_one_hot(recovery.weights):  # else decompiling it would come back here
             raise BasisError("the snapped embeddings are not 0s and 1s")
     except BasisError as error:
@@ -1354,9 +1362,10 @@ def _decompile_transformed(model, decompiler=None, options=None):
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0
+    states = functools.cache(functools.partial(_states, given))  # run once, shared by the bases tried
     for shears in readings(given):
         began = time.perf_counter()
-        recovery, note = _recovered(given, shears)
+        recovery, note = _recovered(given, shears, states)
         recover_seconds += time.perf_counter() - began
         if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
                                                                                recovery.matrix)
@@ -1460,19 +1469,23 @@ def _touches(vectors: np.ndarray, reads: np.ndarray, scale: np.ndarray, toleranc
 
 def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) -> list[int]:
     """Indices of `candidates`, in order, that add a direction to the span of `start` and those taken."""
-    basis = np.zeros((0, candidates.shape[1]))
+    d = candidates.shape[1]
+    basis, size = np.zeros((d, d)), 0  # orthonormal rows spanning `start` and those taken so far
     if len(start):
-        basis = np.linalg.svd(start, full_matrices=False)[2][np.linalg.svd(start, compute_uv=False)
-                                                               > tolerance * np.abs(start).max()]
+        _, singular, right = np.linalg.svd(start, full_matrices=False)
+        kept = right[singular > tolerance * np.abs(start).max()]
+        basis[:len(kept)], size = kept, len(kept)
     taken = []
-    for index, vector in enumerate(candidates):
-        if not np.linalg.norm(vector):  # adds nothing (and would divide by 0)
-            continue
-        unit = vector / np.linalg.norm(vector)
-        rest = unit - (unit @ basis.T) @ basis
-        if np.linalg.norm(rest) > tolerance ** 0.5:
+    lengths = np.linalg.norm(candidates, axis=1)
+    for index in np.flatnonzero(lengths).tolist():  # a zero vector adds nothing (and would divide by 0)
+        if size == d:
+            break  # the span is everything: nothing more adds a direction
+        unit = candidates[index] / lengths[index]
+        rest = unit - (basis[:size] @ unit) @ basis[:size]
+        length = np.linalg.norm(rest)
+        if length > tolerance ** 0.5:
             taken.append(index)
-            basis = np.vstack([basis, rest / np.linalg.norm(rest)])
+            basis[size], size = rest / length, size + 1
     return taken
 
 
@@ -1511,11 +1524,13 @@ def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.
             continue
         runs = []  # (scratch direction, first unit, last count's unit, steps)
         pairing = np.abs(heads @ first)  # [head rows, units]
-        for row in np.flatnonzero(np.abs(heads).max(axis=1) > 0):
-            readers = np.flatnonzero(pairing[row] > 0.1 * max(pairing[row].max(), 1e-12))
-            if len(readers) < 2 or len(readers) % 2 or readers[-1] - readers[0] + 1 != len(readers):
-                continue
-            start, end = int(readers[0]), int(readers[-1]) + 1
+        readers = pairing > 0.1 * np.maximum(pairing.max(axis=1, keepdims=True), 1e-12)
+        count, start_at = readers.sum(axis=1), readers.argmax(axis=1)
+        end_at = readers.shape[1] - readers[:, ::-1].argmax(axis=1)
+        # rows that an even run of two or more neighbouring units reads, and no other unit
+        runs_read = (count >= 2) & (count % 2 == 0) & (end_at - start_at == count)
+        for row in np.flatnonzero(runs_read & (np.abs(heads).max(axis=1) > 0)).tolist():
+            start, end = int(start_at[row]), int(end_at[row])
             steps = second[start:end:2]
             if end < second.shape[0] and \
                     np.abs(steps + second[start + 1:end:2]).max() <= tolerance * np.abs(steps).max():
@@ -1573,11 +1588,7 @@ def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, know
         heads_rows = np.asarray(params[f"transformer/layer_{layer}/attn/linear/w"]).shape[0]
         head_size = max(heads_rows // max(weights.num_heads, 1), 1)
         first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
-        reads = []
-        for unit in range(first.shape[1] if first.size else 0):
-            pairing = np.abs(known @ first[:, unit])
-            reads.append(tuple(np.flatnonzero(pairing > tolerance * max(pairing.max(initial=0.0), 1e-12)))
-                         if pairing.max(initial=0.0) > tolerance * np.abs(first[:, unit]).max() else ())
+        reads = _unit_reads(known, first, tolerance) if first.size else []
         group = list(range(len(reads)))
         unit = 0
         while unit < len(reads):  # a run: pairs of units that read one direction, then one reading `one`
@@ -1596,6 +1607,19 @@ def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, know
             writer[row] = (layer * 2 + mlp) * 100_000 + (group[place - heads_rows] if mlp else
                                                          place // head_size)
     return writer
+
+
+def _unit_reads(known: np.ndarray, first: np.ndarray, tolerance: float) -> list[tuple[int, ...]]:
+    """Per hidden unit (column of `first`), the `known` directions it reads: those it pairs with above
+    `tolerance` times its largest pairing; none where that pairing is itself below `tolerance` times
+    the unit's largest entry."""
+    pairing = np.abs(known @ first)  # [known, units]
+    largest = pairing.max(axis=0, initial=0.0)
+    active = largest > tolerance * np.abs(first).max(axis=0)
+    read = (pairing > tolerance * np.maximum(largest, 1e-12)) & active
+    units, dims = np.nonzero(read.T)
+    cuts = np.searchsorted(units, np.arange(1, first.shape[1]))
+    return [tuple(part.tolist()) for part in np.split(dims, cuts)]
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -1709,6 +1733,13 @@ def _seen_by(vector: np.ndarray, reads: np.ndarray, tolerance: float) -> int:
     return int((np.abs(reads @ (vector / np.linalg.norm(vector))) > tolerance).sum())
 
 
+def _right_singular(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A matrix's singular values and all its right singular vectors (rows), without the left ones a
+    full SVD of a tall matrix would also make."""
+    _, singular, right = np.linalg.svd(matrix, full_matrices=matrix.shape[0] < matrix.shape[1])
+    return singular, right
+
+
 def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.ndarray,
          tolerance: float) -> np.ndarray:
     """The direction `one`: it pairs with each read as `target` says, but the reads fix it only up to
@@ -1718,9 +1749,9 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
     layer directions) and the token rows: of `one` moved along what no read sees, toward the direction
     those rows leave out, the choice that keeps all directions best conditioned."""
     one = np.linalg.lstsq(reads, target, rcond=None)[0]  # the shortest: orthogonal to what no read sees
-    _, singular, right = np.linalg.svd(np.vstack([known, tokens]), full_matrices=True)
+    singular, right = _right_singular(np.vstack([known, tokens]))
     outside = right[int((singular > tolerance * singular.max()).sum()):]  # what the known rows leave out
-    reads_singular, reads_right = np.linalg.svd(reads, full_matrices=True)[1:]
+    reads_singular, reads_right = _right_singular(reads)
     unseen = reads_right[int((reads_singular > NULL_LEVEL * reads_singular.max()).sum()):]
     if not len(outside) or not len(unseen):
         return one
@@ -1743,7 +1774,8 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
     return one + min(shifts, key=spread) * free
 
 
-def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict") -> np.ndarray:
+def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict",
+                  states: Callable[[], np.ndarray] | None = None) -> np.ndarray:
     """The basis directions (rows, in the given coordinates) of a model after any invertible change of
     basis, where writes move by M and reads by M^-1, so no inner product of the given coordinates means
     anything; only the pairing of a write with a read does (it is the one-hot model's).
@@ -1760,6 +1792,8 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
       (least squares over all reads), and `tokens:v = row - one`.
     - Scales: a row is one unit of its direction; a layer direction's largest written coordinate is 1;
       an output direction the unembedding reads is scaled so that it reads 1.
+
+    `states` gives `_states(weights)`, called only where a shear may be needed (a shared run, when given).
     """
     from trade.verify import token_ids_for
 
@@ -1808,7 +1842,8 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         shared = [w for w in set(atom_writers[~fixed].tolist()) if (atom_writers[~fixed] == w).sum() > 1]
         if shared:  # shears happen only within one writer: the states (thousands of runs) only then
             atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
-                                              _states(weights), tolerance, shears=shears)
+                                              (states or functools.partial(_states, weights))(),
+                                              tolerance, shears=shears)
     atoms = np.vstack([positions, inputs, atoms_layers])
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
@@ -1845,16 +1880,15 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
     for layer in range(weights.num_layers):
         hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
         read = atoms @ hidden
-        if not read.size:
+        if read.shape[1] < 2:
             continue
         size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
-        for unit in range(read.shape[1] - 1):
-            pair = read[:, unit:unit + 2]
-            seen = np.flatnonzero(size[:, unit] | size[:, unit + 1])
-            inputs = [j for j in seen if j != one]
-            if len(inputs) != 1 or inputs[0] < first or abs(pair[one, 0] - pair[one, 1] - 1) > slack:
-                continue
-            slope = float(pair[inputs[0], 0])
-            if slope and abs(pair[inputs[0], 1] - slope) <= slack * abs(slope):
-                slopes.setdefault(inputs[0], set()).add(round(slope, 6))
+        seen = size[:, :-1] | size[:, 1:]  # what each pair of neighbouring units reads
+        seen[one] = False
+        steps = np.abs(read[one, :-1] - read[one, 1:] - 1) <= slack  # readings of `one` 1 apart
+        pairs = np.flatnonzero((seen.sum(axis=0) == 1) & steps)
+        for unit, j in zip(pairs.tolist(), seen[:, pairs].argmax(axis=0).tolist()):
+            slope = float(read[j, unit])
+            if j >= first and slope and abs(read[j, unit + 1] - slope) <= slack * abs(slope):
+                slopes.setdefault(j, set()).add(round(slope, 6))
     return {j: next(iter(found)) for j, found in slopes.items() if len(found) == 1}
