@@ -1127,7 +1127,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
     recompiled = weights_of(compiled)
-    difference, worst = basis_fit(recompiled, given)
+    difference, worst = _recovered_fit(recompiled, given, recovery) or basis_fit(recompiled, given)
     if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
             not _near_one_hot(given) and _output_labels_agree(compiled, given):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
@@ -1165,6 +1165,22 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                             f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
                             f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Recovery | None
+                   ) -> tuple[None, float] | None:
+    """`basis_fit`'s answer where the recovered change of basis itself maps the recompiled weights onto
+    the given ones within float rounding (the reading is right, and the recompiled stream is in the
+    recovered order): no least squares to solve. None where it does not (`basis_fit` then decides)."""
+    if recovery is None or _near_one_hot(given) or set(recompiled.params) != set(given.params) or any(
+            np.shape(value) != np.shape(given.params[name]) for name, value in recompiled.params.items()):
+        return None
+    from trade.transform import readout
+
+    if readout(recompiled).shape != readout(given).shape:
+        return None
+    difference, worst, _ = _fit_with(recompiled, given, np.linalg.inv(recovery.matrix), EXACT_TOLERANCE)
+    return (None, worst) if difference is None and worst <= ROUNDING_TOLERANCE else None
 
 
 def _compressed(weights: ModelWeights) -> bool:
@@ -1343,8 +1359,10 @@ def _decompile_transformed(model, decompiler=None, options=None):
     Recovers the basis (`recover`) and reads the recovered model; a reading
     the GIVEN model confirms (`verdict_on_given`) is the answer. A model may
     have several bases (`readings`: a mixed basis one per rule of its shears):
-    each next one is tried where the last is not confirmed; a compressed model
-    is lifted from its recorded compression matrix (`_lifted_reading`). Else
+    each next one is tried where the last is not confirmed, first with the
+    states (`_states`) of a sample of inputs, then, where none is confirmed and
+    a basis needed them, of more; a compressed model is lifted from its
+    recorded compression matrix (`_lifted_reading`). Else
     the usual pipeline decompiles the recovered model and its candidates are
     judged against the given model. Where no basis is recovered (too noisy,
     compressed without its record), the decoder reads the given weights as they
@@ -1354,6 +1372,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
 
     from trade import decompile as job
     from trade.program.text import parse_program, program_to_text
+    from trade.transform import _all_fit
     from trade.verify import EXACT, UNVERIFIED
 
     given = job.weights_from(model)
@@ -1362,23 +1381,26 @@ def _decompile_transformed(model, decompiler=None, options=None):
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0
-    states = functools.cache(functools.partial(_states, given))  # run once, shared by the bases tried
-    for shears in readings(given):
-        began = time.perf_counter()
-        recovery, note = _recovered(given, shears, states)
-        recover_seconds += time.perf_counter() - began
-        if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
-                                                                               recovery.matrix)
-                                        for j in judges):
-            continue  # the same basis again: nothing new to read
-        judge = _Judge(given, recovery, note)
-        judges.append(judge)
-        if recovery is None or not options.read:
-            continue
-        read = _confirmed_reading(judge, recovery.weights, options)  # the reading first
-        if read is not None:
-            read.timings["recover_basis"] = recover_seconds
-            return read
+    for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
+        states = _StateRun(given, count)
+        for shears in readings(given):
+            began = time.perf_counter()
+            recovery, note = _recovered(given, shears, states)
+            recover_seconds += time.perf_counter() - began
+            if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
+                                                                                   recovery.matrix)
+                                            for j in judges):
+                continue  # the same basis again: nothing new to read
+            judge = _Judge(given, recovery, note)
+            judges.append(judge)
+            if recovery is None or not options.read:
+                continue
+            read = _confirmed_reading(judge, recovery.weights, options)  # the reading first
+            if read is not None:
+                read.timings["recover_basis"] = recover_seconds
+                return read
+        if not states.used or _all_fit(given, count):
+            break  # no basis needed the states, or they were every input's: more change nothing
     if options.read and all(j.recovery is None for j in judges):
         read = _lifted_reading(given, options)
         if read is not None:
@@ -1490,16 +1512,34 @@ def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) ->
 
 
 STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes (all, where fewer)
+FIRST_STATE_INPUTS = 400  # the seeded sample tried first: running all of them is most of a mixed model's time
 
 
-def _states(weights: ModelWeights) -> np.ndarray:
-    """Final residual streams (every position) on every input, or a seeded sample of `STATE_INPUTS`, as
-    rows: every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
+def _states(weights: ModelWeights, count: int = STATE_INPUTS) -> np.ndarray:
+    """Final residual streams (every position) on every input, or a seeded sample of `count`, as rows:
+    every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
     from trade.transform import sampled_inputs
     from trade.verify import run_weights
 
-    batches, _ = sampled_inputs(weights, STATE_INPUTS, STATE_INPUTS, 0)
+    batches, _ = sampled_inputs(weights, count, count, 0)
     return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
+
+
+class _StateRun:
+    """`_states(weights, count)`, run when first asked for and then kept: the bases `readings` tries for
+    one model share it. `used`: whether anything asked."""
+
+    def __init__(self, weights: ModelWeights, count: int):
+        self.weights, self.count, self._states = weights, count, None
+
+    def __call__(self) -> np.ndarray:
+        if self._states is None:
+            self._states = _states(self.weights, self.count)
+        return self._states
+
+    @property
+    def used(self) -> bool:
+        return self._states is not None
 
 
 def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
