@@ -1,0 +1,46 @@
+"""The benchmark's largest noise that keeps every output (benchmarks/transformed_models.py, `largest_noise`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from trade import transform
+from trade.compiling import compile_program
+from trade.program.text import parse_program
+from trade.weights import weights_of
+from tests.conftest import REVERSE
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from transformed_models import NOISE_GRID, largest_noise, largest_noise_every_input  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def reverse():
+    return dataclasses.replace(weights_of(compile_program(parse_program(REVERSE))), residual_labels=None)
+
+
+@pytest.fixture(scope="module")
+def plain_rule(reverse):
+    return largest_noise_every_input(reverse, 3)
+
+
+def test_a_sample_holding_every_input_is_the_plain_rule(reverse, plain_rule):
+    assert largest_noise(reverse, 3, sample=10 ** 6) == plain_rule
+
+
+def test_the_prefilter_finds_the_plain_rules_noise(reverse, plain_rule):
+    found = largest_noise(reverse, 3, sample=300)
+    assert found == plain_rule
+    assert transform.same_outputs(reverse, transform.add_noise(reverse, found, 3))
+
+
+def test_a_noise_passing_only_the_sample_is_stepped_down(reverse, plain_rule):
+    # One sampled input passes far larger noise than every input does: the full check steps down.
+    found = largest_noise(reverse, 3, sample=1)
+    assert found in NOISE_GRID and found <= plain_rule
+    assert transform.same_outputs(reverse, transform.add_noise(reverse, found, 3))
