@@ -76,6 +76,7 @@ EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a ch
 ROUNDING_TOLERANCE = 1e-6  # of each matrix's largest entry: float rounding, `exact` without a run
 SNAP_DENOMINATOR = 64
 ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a rotation, maybe noisy
+CLEAN_LEVEL = 1e-4  # and this close: a rotation without noise (float32 rounding leaves about 1e-7)
 OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
 WELL_CONDITIONED = 100.0  # condition number of unit directions that `_one` leaves as they are
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
@@ -608,12 +609,16 @@ def _value_order(dims: list[int], value_keys: list[tuple], first_writers: list[t
 
 def readings(weights: ModelWeights) -> list[str | None]:
     """The bases `recover` can find for a model, in the order `decompile_transformed` tries them (None: the
-    default one): noise on a compiled model has its own basis only; a rotation has its orthonormal basis,
-    then (where that reading is not confirmed) the bases of any invertible change (`oblique_atoms`, one per
-    rule of `SHEAR_RULES`); any other change has the latter."""
+    default one): noise on a compiled model has its own basis only; a rotation has its orthonormal basis
+    and the bases of any invertible change (`oblique_atoms`, one per rule of `SHEAR_RULES`); any other
+    change has the latter. A rotation without noise is read first as any invertible change: that basis
+    is found in less time, and the orthonormal one is tried next where its reading is not `exact`."""
     if _near_one_hot(weights):
         return [None]
-    return [None, *SHEAR_RULES] if noise_level(weights) <= ORTHONORMAL_LEVEL else list(SHEAR_RULES)
+    level = noise_level(weights)
+    if level > ORTHONORMAL_LEVEL:
+        return list(SHEAR_RULES)
+    return [SHEAR_RULES[0], None, *SHEAR_RULES[1:]] if level <= CLEAN_LEVEL else [None, *SHEAR_RULES]
 
 
 def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None = None,
@@ -1035,34 +1040,49 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
 
 def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, tolerance: float
               ) -> tuple[str | None, float, np.ndarray | None]:
-    """`_fit` for one change of basis `matrix`."""
+    """`_fit` for one change of basis `matrix`: every matrix (and the read-out) within `tolerance` of its
+    scale, the larger of its two largest entries. The matrices are moved and compared in three stacks
+    (writes, reads, the rest), one product each."""
     from trade.transform import readout
 
     if abs(np.linalg.det(matrix)) < 1e-12:
         return "no invertible change of basis fits", np.inf, None
     inverse = np.linalg.inv(matrix)
-    worst = 0.0
-    pairs = list(compiled.params.items()) + [("read-out", None)]
-    for name, value in pairs:
-        if name == "read-out":
-            value, target = inverse @ readout(compiled), readout(given)
-            scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
-            worst = max(worst, float(np.abs(value - target).max()) / scale)
-            if np.abs(value - target).max() > tolerance * scale:
-                return (f"the output read-out differs by {np.abs(value - target).max() / scale:.2g}", np.inf,
-                        matrix)
+    names = [*compiled.params, "read-out"]
+    pairs = {name: (np.asarray(compiled.params[name], dtype=np.float64),
+                    np.asarray(given.params[name], dtype=np.float64)) for name in names[:-1]}
+    pairs["read-out"] = (np.asarray(readout(compiled), dtype=np.float64),
+                         np.asarray(readout(given), dtype=np.float64))
+    largest: dict[str, tuple[float, float, float]] = {}  # per name: its difference, value and target sizes
+    written = ("embeddings", *_WRITES, "linear/b", "linear_2/b")
+    writes = [name for name in names[:-1] if name.endswith(written)]
+    reads = [name for name in names if name.endswith(_READS) or name == "read-out"]
+    for group, moved in ((writes, lambda rows: rows @ matrix), (reads, lambda columns: inverse @ columns)):
+        if not group:
             continue
-        value = np.asarray(value, dtype=np.float64)
-        if name.endswith("embeddings") or name.endswith(_WRITES) or name.endswith(("linear/b", "linear_2/b")):
-            value = value @ matrix
-        elif name.endswith(_READS):
-            value = inverse @ value
-        target = np.asarray(given.params[name], dtype=np.float64)
-        scale = max(float(np.abs(target).max()), float(np.abs(value).max()), 1e-12)
-        worst = max(worst, float(np.abs(value - target).max()) / scale if value.size else 0.0)
-        if np.abs(value - target).max(initial=0.0) > tolerance * scale:
-            return f"'{name}' differs by {np.abs(value - target).max() / scale:.2g} of its scale after the " \
-                   "best change of basis", np.inf, matrix
+        axis = 0 if group is writes else 1  # writes are rows of the stream, reads its columns
+        values = [np.atleast_2d(pairs[name][0]) if axis == 0 else pairs[name][0] for name in group]
+        targets = [np.atleast_2d(pairs[name][1]) if axis == 0 else pairs[name][1] for name in group]
+        value, target = moved(np.concatenate(values, axis=axis)), np.concatenate(targets, axis=axis)
+        other = 1 - axis
+        sizes = [np.abs(x).max(axis=other, initial=0.0) for x in (value - target, value, target)]
+        cuts = np.cumsum([part.shape[axis] for part in values])[:-1]
+        for name, *parts in zip(group, *(np.split(size, cuts) for size in sizes)):
+            largest[name] = tuple(float(part.max(initial=0.0)) for part in parts)
+    for name in names:
+        if name not in largest:  # neither read nor written: compared as it is
+            value, target = pairs[name]
+            largest[name] = tuple(float(np.abs(x).max(initial=0.0)) for x in (value - target, value, target))
+    worst = 0.0
+    for name in names:
+        difference, value_size, target_size = largest[name]
+        scale = max(target_size, value_size, 1e-12)
+        worst = max(worst, difference / scale)
+        if difference > tolerance * scale:
+            if name == "read-out":
+                return f"the output read-out differs by {difference / scale:.2g}", np.inf, matrix
+            return (f"'{name}' differs by {difference / scale:.2g} of its scale after the best change of "
+                    "basis", np.inf, matrix)
     return None, worst, matrix
 
 
@@ -1359,9 +1379,10 @@ def _decompile_transformed(model, decompiler=None, options=None):
     Recovers the basis (`recover`) and reads the recovered model; a reading
     the GIVEN model confirms (`verdict_on_given`) is the answer. A model may
     have several bases (`readings`: a mixed basis one per rule of its shears):
-    each next one is tried where the last is not confirmed, first with the
-    states (`_states`) of a sample of inputs, then, where none is confirmed and
-    a basis needed them, of more; a compressed model is lifted from its
+    each next one is tried where the last is not confirmed `exact`, first with
+    the states (`_states`) of a sample of inputs, then, where none is and a
+    basis needed them, of more; the first reading confirmed `equivalent` is the
+    answer where none is `exact`. A compressed model is lifted from its
     recorded compression matrix (`_lifted_reading`). Else
     the usual pipeline decompiles the recovered model and its candidates are
     judged against the given model. Where no basis is recovered (too noisy,
@@ -1381,6 +1402,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0
+    equivalent = None  # the first reading confirmed `equivalent`: the answer only where none is `exact`
     for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
         states = _StateRun(given, count)
         for shears in readings(given):
@@ -1396,11 +1418,15 @@ def _decompile_transformed(model, decompiler=None, options=None):
             if recovery is None or not options.read:
                 continue
             read = _confirmed_reading(judge, recovery.weights, options)  # the reading first
-            if read is not None:
+            if read is not None and read.verdict == EXACT:
                 read.timings["recover_basis"] = recover_seconds
                 return read
+            equivalent = equivalent or read
         if not states.used or _all_fit(given, count):
             break  # no basis needed the states, or they were every input's: more change nothing
+    if equivalent is not None:
+        equivalent.timings["recover_basis"] = recover_seconds
+        return equivalent
     if options.read and all(j.recovery is None for j in judges):
         read = _lifted_reading(given, options)
         if read is not None:
