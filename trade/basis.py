@@ -407,8 +407,10 @@ def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
 
 
 def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarray, int, ModelWeights]:
-    """Atoms signed so that reads are positive, ordered as Tracr orders the residual stream; with the
-    number of input directions (first) and the weights in that basis."""
+    """Atoms signed so that reads are positive (else writes, else the values a run shows), ordered as Tracr
+    orders the residual stream; with the number of input directions (first) and the weights in that basis."""
+    from trade.transform import EMBEDDINGS
+    from trade.verify import token_ids_for
 
     moved = _in_basis(weights, atoms)
     params = moved.params
@@ -418,26 +420,26 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarra
     writes = sum(np.asarray(params[name]).sum(axis=0) for name in params if name.endswith(_WRITES))
     embedded = params["token_embed/embeddings"].sum(axis=0) + params["pos_embed/embeddings"].sum(axis=0)
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
-    unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5)  # a run of the model signs those
+    # Else by what is written, and where that is no guide either, by a run of the model.
+    unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5) & (np.abs(writes) <= 0.5)
     shown = _largest_activation(weights, atoms) if unsigned.any() else np.zeros(len(atoms))
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
                      np.where(np.abs(reads) > 0.5, np.sign(reads),
-                              np.where(np.abs(shown) > 0.5, np.sign(shown), np.where(writes < 0, -1.0, 1.0))))
-    atoms = atoms * signs[:, None]
-    moved = _permuted(moved, range(len(atoms)), signs)
-    params = moved.params
-    d = atoms.shape[0]
-    index_dims, one, token_dims = _input_dims(params)
+                              np.where(np.abs(writes) > 0.5, np.sign(writes),
+                                       np.where(np.abs(shown) > 0.5, np.sign(shown),
+                                                np.where(writes < 0, -1.0, 1.0)))))
+    # The inputs by the signed embeddings; the groups and keys below ask only which entries are significant,
+    # which signs do not change, so the weights are signed and ordered by one move at the end.
+    index_dims, one, token_dims = _input_dims({name: params[name] * signs for name in EMBEDDINGS})
     fixed = index_dims + one[:1] + token_dims
-    rest = [j for j in range(d) if j not in fixed]
-    from trade.verify import token_ids_for
-
+    rest = [j for j in range(atoms.shape[0]) if j not in fixed]
     bos_row = token_ids_for(moved.compile_config)[moved.compile_config.compiler_bos]
     bookkeeping = set(one[:1]) | ({token_dims[bos_row]} if bos_row < len(token_dims) else set())
     group = _mlp_groups(params, moved.num_layers, bookkeeping)
     keys = _writer_keys(params, moved.num_layers, moved.key_size, group)
     rest.sort(key=lambda j: keys[j])
-    return atoms[fixed + rest], len(fixed), _permuted(moved, fixed + rest)
+    order = fixed + rest
+    return (atoms * signs[:, None])[order], len(fixed), _permuted(moved, order, signs[order])
 
 
 def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
@@ -726,18 +728,19 @@ def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> 
     from trade.transform import _READ_SUFFIXES, _WRITE_SUFFIXES, EMBEDDINGS
 
     order = np.asarray(list(order))
-    signs = np.ones(len(order)) if signs is None else np.asarray(signs)
+    signs = None if signs is None or (np.asarray(signs) == 1).all() else np.asarray(signs)
     params = {}
     for name, value in weights.params.items():
         value = np.asarray(value)
         if name in EMBEDDINGS or name.endswith(_WRITE_SUFFIXES):
-            value = value[..., order] * signs.astype(value.dtype)
+            value = value[..., order] if signs is None else value[..., order] * signs.astype(value.dtype)
         elif name.endswith(_READ_SUFFIXES):
-            value = value[order] * signs.astype(value.dtype)[:, None]
+            value = value[order] if signs is None else value[order] * signs.astype(value.dtype)[:, None]
         params[name] = value
     unembedding = weights.unembedding
     if unembedding is not None:
-        unembedding = np.asarray(unembedding)[order] * signs.astype(np.asarray(unembedding).dtype)[:, None]
+        unembedding = np.asarray(unembedding)[order]
+        unembedding = unembedding if signs is None else unembedding * signs.astype(unembedding.dtype)[:, None]
     return dataclasses.replace(weights, params=params, unembedding=unembedding)
 
 
