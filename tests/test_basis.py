@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
@@ -222,6 +223,23 @@ def test_noise_below_the_limit_is_removed_and_beyond_it_is_reported(decompiler):
     result = decompile(loud, decompiler)
     assert result.verdict == "unverified"
     assert "noise beyond the limit" in result.reason or "no one-hot basis" in result.reason
+
+
+def test_snapping_within_noise_keeps_entries_that_no_coarse_fraction_explains():
+    """A discretising MLP's biases (-5.25 and -6.25 beside slopes of 100, as in `x_seen_yet`) under noise of
+    spread 0.05: every entry is within five spreads of some half. Snapping -5.28 to -5.5 and -6.19 to -6
+    broke the pair's difference of 1 and misread the Map. At that noise only 0s are told apart now, and
+    the other entries keep their noisy values."""
+    weights = weights_of(compile_program(parse_program(REVERSE)))
+    name = "transformer/layer_0/mlp/linear_1/w"
+    rng = np.random.default_rng(0)
+    matrix = rng.normal(0.0, 0.05, (40, 40))
+    matrix[0, :3] += [-5.25, -6.25, 100.0]
+    params = {**weights.params, name: matrix.astype(np.float32)}
+    snapped, _ = basis.snap(dataclasses.replace(weights, params=params), 1e-4)
+    row = snapped.params[name][0]
+    assert abs(row[0] + 5.25) < 0.1 and abs(row[1] + 6.25) < 0.1  # kept near, not moved to -5.5 and -6
+    assert abs(row[2] - 100.0) < 0.2 and np.count_nonzero(snapped.params[name][1:]) == 0
 
 
 def test_exact_within_float_rounding_needs_no_run_and_beyond_it_runs_the_given_model():

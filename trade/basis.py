@@ -347,13 +347,13 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
     return atoms
 
 
-def _snapped_values(value: np.ndarray, tolerance: float) -> np.ndarray:
+def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DENOMINATOR) -> np.ndarray:
     """Each entry within `tolerance` of 0 becomes 0, else of a fraction k/q (the smallest q up to
-    `SNAP_DENOMINATOR`) that fraction; others stay."""
+    `largest`) that fraction; others stay."""
     out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
     places = np.flatnonzero(out)  # the entries not yet snapped, and their values
     entries = out[places]
-    for denominator in range(1, SNAP_DENOMINATOR + 1):
+    for denominator in range(1, largest + 1):
         if not len(places):
             break
         fraction = np.round(entries * denominator) / denominator
@@ -385,8 +385,12 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
     for name, value in weights.params.items():
         value = np.asarray(value, dtype=np.float64)
         scale = float(np.abs(value).max()) if value.size else 0.0
-        tolerance = max(relative * scale, NOISE_SIGMAS * _noise_sigma(value))
-        snapped = _snapped_values(value, tolerance)
+        noise = NOISE_SIGMAS * _noise_sigma(value)
+        # Within a tolerance set by noise, only fractions on a grid far coarser than it are told apart (a
+        # quarter of the entries off the grid, or fewer, would fall near it): on a finer grid every entry
+        # is near some fraction (a bias -5.28 would become -5.5, not -5.25). Else only 0s snap.
+        coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noise > relative * scale else SNAP_DENOMINATOR
+        snapped = _snapped_values(value, max(relative * scale, noise), coarse)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
