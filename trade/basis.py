@@ -1387,9 +1387,9 @@ def _decompile_transformed(model, decompiler=None, options=None):
     the GIVEN model confirms (`verdict_on_given`) is the answer. A model may
     have several bases (`readings`: a mixed basis one per rule of its shears):
     each next one is tried where the last is not confirmed `exact`, first with
-    the states (`_states`) of a sample of inputs, then, where none is and a
-    basis needed them, of more; the first reading confirmed `equivalent` is the
-    answer where none is `exact`. A compressed model is lifted from its
+    the states (`_states`) of a sample of inputs, then, where none is confirmed
+    and a basis needed them, of more; the first reading confirmed `equivalent`
+    is the answer where none is `exact`. A compressed model is lifted from its
     recorded compression matrix (`_lifted_reading`). Else
     the usual pipeline decompiles the recovered model and its candidates are
     judged against the given model. Where no basis is recovered (too noisy,
@@ -1429,8 +1429,8 @@ def _decompile_transformed(model, decompiler=None, options=None):
                 read.timings["recover_basis"] = recover_seconds
                 return read
             equivalent = equivalent or read
-        if not states.used or _all_fit(given, count):
-            break  # no basis needed the states, or they were every input's: more change nothing
+        if equivalent is not None or not states.used or _all_fit(given, count):
+            break  # one is confirmed, or no basis needed the states, or they were every input's
     if equivalent is not None:
         equivalent.timings["recover_basis"] = recover_seconds
         return equivalent
