@@ -174,6 +174,27 @@ def test_mixed_models_misread_before_are_confirmed(decompiler, source, seed):
     assert _equivalent(program, result.program, weights.compile_config)
 
 
+STATES_NEEDED = """v1 = Select(indices, indices, LT)
+v2 = Map(min(x, 2), tokens)
+v3 = Select(indices, v2, EQ)
+v4 = SelectorWidth(v1)
+v5 = Aggregate(v3, v4)
+"""
+
+
+def test_a_mixed_models_states_are_run_once_from_a_sample(decompiler, monkeypatch):
+    """A head writes several of this model's values, so its basis runs the model's residual states: on a
+    seeded sample of `FIRST_STATE_INPUTS` first, once for all the shear rules tried."""
+    counts = []
+    run = basis._states
+    monkeypatch.setattr(basis, "_states", lambda weights, count=basis.STATE_INPUTS:
+                        counts.append(count) or run(weights, count))
+    program = parse_program(STATES_NEEDED)
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, 0))
+    assert result.verdict == "exact", result.reason
+    assert counts and counts[0] == basis.FIRST_STATE_INPUTS and len(counts) == len(set(counts))
+
+
 def test_a_mixed_model_without_one_is_read(decompiler):
     """Nothing reads `one` in a model of categorical Maps alone, and Tracr leaves it out."""
     program = parse_program("v1 = Map(x + 1, tokens)\nv2 = Map(x > 2, v1)\n")
