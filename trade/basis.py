@@ -1093,40 +1093,67 @@ def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, t
     return None, worst, matrix
 
 
-def given_reference(given: ModelWeights, recovered: ModelWeights | None):
+class GivenRun(NamedTuple):
+    """The given model run on `trade.transform.checked_inputs`: per batch (one input length) its
+    read-out activations, and per head (layer, head) which inputs have a position after BOS that attends
+    to BOS (more than half its weight)."""
+
+    inputs: list
+    exhaustive: bool
+    activations: list
+    to_bos: list  # per batch, {(layer, head): bool array [inputs]}
+
+
+def run_given(given: ModelWeights) -> GivenRun:
+    """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches."""
+    from trade.compiling import forward
+    from trade.transform import checked_inputs, readout
+    from trade.verify import _token_ids
+
+    inputs, exhaustive = checked_inputs(given)
+    unembedding = readout(given)
+    activations, to_bos = [], []
+    for batch in inputs:
+        ids = _token_ids(given, batch)
+        seen: dict[tuple[int, int], np.ndarray] = {}
+
+        def watch(layer: int, attention: np.ndarray) -> None:
+            for head in range(attention.shape[1]):
+                seen[(layer, head)] = (attention[:, head, 1:, 0] > 0.5).any(axis=1)
+
+        residual = forward(given.params, ids, given.num_heads, on_attention=watch)
+        activations.append(residual[:, 1:] @ unembedding)
+        to_bos.append(seen)
+    return GivenRun(inputs, exhaustive, activations, to_bos)
+
+
+def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: GivenRun | None = None):
     """A `trade.verify.ReferenceModel` whose outputs come from running the GIVEN model on every input
     through its unembedding (its `weights` are the given ones, so nothing is `exact` by plain equality).
 
     Where a categorical Aggregate's head (read from the recovered one-hot weights; without them every
-    head) attends to BOS, outputs are not trusted, as in `trade.verify`.
+    head) attends to BOS, outputs are not trusted, as in `trade.verify`. `run`: the given model's run
+    (`run_given`), where it is already made.
     """
-    from trade.compiling import forward
-    from trade.transform import checked_inputs, readout
-    from trade.verify import UNKNOWN, ReferenceModel, _token_ids, categorical_heads
+    from trade.transform import readout
+    from trade.verify import UNKNOWN, ReferenceModel, categorical_heads
 
-    inputs, exhaustive = checked_inputs(given)
-    unembedding = readout(given)
+    run = run or run_given(given)
     watched = categorical_heads(recovered) if recovered is not None else {
         layer: list(range(given.num_heads)) for layer in range(given.num_layers)}
-    activations, fallbacks = [], []
-    for batch in inputs:
-        ids = _token_ids(given, batch)
-        seen = np.zeros(ids.shape, dtype=bool)
-
-        def watch(layer: int, attention: np.ndarray) -> None:
-            nonlocal seen
-            for head in watched.get(layer, []):
-                seen |= attention[:, head, :, 0] > 0.5
-
-        residual = forward(given.params, ids, given.num_heads, on_attention=watch)
-        activations.append(residual[:, 1:] @ unembedding)
-        anywhere = seen[:, 1:].any(axis=1, keepdims=True)
-        fallbacks.append(np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1)))
+    fallbacks = []
+    for activations, to_bos in zip(run.activations, run.to_bos):
+        count, positions = activations.shape[:2]
+        anywhere = np.zeros(count, dtype=bool)
+        for layer, heads in watched.items():
+            for head in heads:
+                anywhere |= to_bos.get((layer, head), False)
+        fallbacks.append(np.broadcast_to(anywhere[:, None], (count, positions)))
     labels_known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
     output_values = list(given.output_values) if labels_known and given.output_values is not None else None
     return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known,
-                          inputs=inputs, block=np.arange(unembedding.shape[1]), activations=activations,
-                          bos_fallback=fallbacks, exhaustive=exhaustive)
+                          inputs=run.inputs, block=np.arange(readout(given).shape[1]),
+                          activations=run.activations, bos_fallback=fallbacks, exhaustive=run.exhaustive)
 
 
 def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False,
@@ -1255,15 +1282,16 @@ class _Judge:
     input and the comparison with the recovered model's outputs, each computed once, where asked."""
 
     def __init__(self, given: ModelWeights, recovery: Recovery | None, note: str,
-                 one_hot: ModelWeights | None = None):
+                 one_hot: ModelWeights | None = None, run: Callable[[], GivenRun] | None = None):
         self.given, self.recovery, self.note = given, recovery, note
         self.one_hot = recovery.weights if recovery is not None else one_hot  # whose heads are watched
+        self._run = run or functools.partial(run_given, given)  # shared by the judges of one model
         self._reference = None
         self._differences: tuple[int, int] | None = None  # (outputs that differ, outputs)
 
     def reference(self):
         if self._reference is None:
-            self._reference = given_reference(self.given, self.one_hot)
+            self._reference = given_reference(self.given, self.one_hot, self._run())
         return self._reference
 
     def outputs_kept(self) -> bool:
@@ -1410,6 +1438,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
     judges: list[_Judge] = []
     recover_seconds = 0.0
     equivalent = None  # the first reading confirmed `equivalent`: the answer only where none is `exact`
+    given_run = functools.cache(functools.partial(run_given, given))  # one run of the given model, shared
     for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
         states = _StateRun(given, count)
         for shears in readings(given):
@@ -1420,7 +1449,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
                                                                                    recovery.matrix)
                                             for j in judges):
                 continue  # the same basis again: nothing new to read
-            judge = _Judge(given, recovery, note)
+            judge = _Judge(given, recovery, note, run=given_run)
             judges.append(judge)
             if recovery is None or not options.read:
                 continue
