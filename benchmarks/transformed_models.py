@@ -70,20 +70,11 @@ NOISE_SAMPLE = 2_000  # inputs of the prefilter sample of `largest_noise`
 NOISE_SAMPLE_SEED = 0
 
 
-def _outputs(weights, batches: list) -> list:
-    """`trade.transform.model_outputs` on the given per-length batches of inputs (empty ones dropped)."""
-    from trade import transform
-    from trade.verify import run_weights
-
-    unembedding = transform.readout(weights)
-    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in batches if len(batch)]
-
-
 def _keeps(weights, noisy, batches: list, original: list) -> bool:
     """Whether `noisy` decodes every output on `batches` as `weights` does (`original`: its outputs)."""
     from trade import transform
 
-    return transform.differing_outputs(weights, original, _outputs(noisy, batches))[0] == 0
+    return transform.differing_outputs(weights, original, transform.model_outputs(noisy, batches))[0] == 0
 
 
 def _sample(batches: list, count: int, seed: int) -> list:
@@ -120,7 +111,7 @@ def largest_noise(weights, seed: int, sample: int = NOISE_SAMPLE) -> float:
     inputs = [batch for batch in inputs if len(batch)]
     total = sum(len(batch) for batch in inputs)
     small = _sample(inputs, sample, NOISE_SAMPLE_SEED) if total > sample else inputs
-    small_original = _outputs(weights, small)
+    small_original = transform.model_outputs(weights, small)
     passed = []
     for scale in NOISE_GRID:
         if not _keeps(weights, transform.add_noise(weights, scale, seed), small, small_original):
@@ -128,7 +119,7 @@ def largest_noise(weights, seed: int, sample: int = NOISE_SAMPLE) -> float:
         passed.append(scale)
     if small is inputs:
         return passed[-1] if passed else NOISE_GRID[0]
-    original = _outputs(weights, inputs)
+    original = transform.model_outputs(weights, inputs)
     for scale in reversed(passed):
         if _keeps(weights, transform.add_noise(weights, scale, seed), inputs, original):
             return scale

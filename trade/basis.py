@@ -1009,21 +1009,14 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
     The change M is found by least squares: writes C_w M = G_w, then the part
     of M the writes leave open from the reads M G_r = C_r.
     """
-    if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
-        return "another attention geometry", np.inf, None
-    if set(compiled.params) != set(given.params):
-        return "other parameter names", np.inf, None
-    if compiled.d_model != given.d_model:
-        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}", np.inf, None
     from trade.transform import readout
 
+    unlike = _unlike(compiled, given)
+    if unlike is not None:
+        return unlike, np.inf, None
     c_w, g_w = _stacked(compiled, False), _stacked(given, False)
     c_r, g_r = _stacked(compiled, True), _stacked(given, True)
-    if readout(compiled).shape != readout(given).shape:
-        return "another output read-out", np.inf, None
     c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])  # the read-out reads too
-    if c_w.shape != g_w.shape or c_r.shape != g_r.shape:
-        return "matrices of other shapes", np.inf, None
     # Least squares through the d x d Gram matrices (the rows number thousands, the columns d).
     _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # the writes' row space, without their count
     rank = int((singular > 1e-12 * singular.max()).sum())
@@ -1043,6 +1036,24 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
         if failed[0] is None:
             return failed
     return failed
+
+
+def _unlike(compiled: ModelWeights, given: ModelWeights) -> str | None:
+    """What keeps any change of residual basis from mapping one model's arrays onto the other's (the
+    attention geometry, parameter names or shapes, the stream's size, the output read-out), or None."""
+    from trade.transform import readout
+
+    if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
+        return "another attention geometry"
+    if set(compiled.params) != set(given.params):
+        return "other parameter names"
+    if compiled.d_model != given.d_model:
+        return f"a residual stream of {compiled.d_model}, the weights have {given.d_model}"
+    if readout(compiled).shape != readout(given).shape:
+        return "another output read-out"
+    if any(np.shape(value) != np.shape(given.params[name]) for name, value in compiled.params.items()):
+        return "matrices of other shapes"
+    return None
 
 
 def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, tolerance: float
@@ -1226,12 +1237,7 @@ def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Reco
     """`basis_fit`'s answer where the recovered change of basis itself maps the recompiled weights onto
     the given ones within float rounding (the reading is right, and the recompiled stream is in the
     recovered order): no least squares to solve. None where it does not (`basis_fit` then decides)."""
-    if recovery is None or _near_one_hot(given) or set(recompiled.params) != set(given.params) or any(
-            np.shape(value) != np.shape(given.params[name]) for name, value in recompiled.params.items()):
-        return None
-    from trade.transform import readout
-
-    if readout(recompiled).shape != readout(given).shape:
+    if recovery is None or _near_one_hot(given) or _unlike(recompiled, given) is not None:
         return None
     difference, worst, _ = _fit_with(recompiled, given, np.linalg.inv(recovery.matrix), EXACT_TOLERANCE)
     return (None, worst) if difference is None and worst <= ROUNDING_TOLERANCE else None

@@ -309,13 +309,14 @@ def checks_every_input(weights: ModelWeights) -> bool:
     return _all_fit(weights, VerifyOptions().max_inputs)
 
 
-def model_outputs(weights: ModelWeights) -> list[np.ndarray]:
+def model_outputs(weights: ModelWeights, batches: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """The output read-out on every input (a seeded sample where there are too many, `checked_inputs`),
-    per input length: [batch, length, outputs]."""
+    or on the per-length `batches` given (empty ones left out), per input length: [batch, length, outputs]."""
     from trade.verify import run_weights
 
     unembedding = readout(weights)
-    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in checked_inputs(weights)[0]]
+    batches = checked_inputs(weights)[0] if batches is None else [batch for batch in batches if len(batch)]
+    return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in batches]
 
 
 NUMERICAL_TOLERANCE = 1e-2  # as trade.verify's: numerical outputs within this agree
