@@ -27,6 +27,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from trade.transform import NOISE_GRID, largest_noise  # noqa: F401 (transformed_suites.py imports them here)
+
 _DECOMPILER = None
 
 
@@ -65,70 +67,10 @@ def _versions(program, index: int, kinds: list[str], noise: float, compress: lis
     return plain, versions
 
 
-NOISE_GRID = tuple(float(f"{m}e{e}") for e in range(-9, -2) for m in (1, 2, 5))
-NOISE_SAMPLE = 2_000  # inputs of the prefilter sample of `largest_noise`
-NOISE_SAMPLE_SEED = 0
-
-
-def _keeps(weights, noisy, batches: list, original: list) -> bool:
-    """Whether `noisy` decodes every output on `batches` as `weights` does (`original`: its outputs)."""
-    from trade import transform
-
-    return transform.differing_outputs(weights, original, transform.model_outputs(noisy, batches))[0] == 0
-
-
-def _sample(batches: list, count: int, seed: int) -> list:
-    """`count` of the inputs in `batches`, drawn without replacement with `seed`, kept per length."""
-    import numpy as np
-
-    sizes = [len(batch) for batch in batches]
-    chosen = np.zeros(sum(sizes), dtype=bool)
-    chosen[np.random.default_rng(seed).choice(len(chosen), size=count, replace=False)] = True
-    parts = np.split(chosen, np.cumsum(sizes)[:-1])
-    return [batch[mask] for batch, mask in zip(batches, parts)]
-
-
-def largest_noise(weights, seed: int, sample: int = NOISE_SAMPLE) -> float:
-    """The largest S of NOISE_GRID whose noise (`trade.transform.add_noise`, this seed) keeps every output
-    on `trade.transform.checked_inputs` (every input up to 100,000, else `trade.verify`'s seeded sample of
-    5,000), found with a cheap prefilter:
-
-    1. walk the grid upward on a seeded sample of `sample` of those inputs and stop at the first S that
-       changes an output there (a failure on the sample is a failure);
-    2. check the largest S that passed the sample on all of `checked_inputs`; where it changes an
-       output, step down the grid to the next S and check that one, until one keeps every output.
-
-    So the S returned keeps every output on `checked_inputs`, and every smaller S keeps every output on
-    the sample (on all of them where there are at most `sample`: then the sample is every input and this
-    is the plain rule, every S up to it checked on every input). Where even NOISE_GRID[0] changes an
-    output, NOISE_GRID[0] is returned, as before. The noise of one seed is one fixed direction times S,
-    so the outputs rarely come back above an S that changed one; the rule can still differ from checking
-    every S on every input only where a smaller S changes an output outside the sample.
-    """
-    from trade import transform
-
-    inputs, _ = transform.checked_inputs(weights)
-    inputs = [batch for batch in inputs if len(batch)]
-    total = sum(len(batch) for batch in inputs)
-    small = _sample(inputs, sample, NOISE_SAMPLE_SEED) if total > sample else inputs
-    small_original = transform.model_outputs(weights, small)
-    passed = []
-    for scale in NOISE_GRID:
-        if not _keeps(weights, transform.add_noise(weights, scale, seed), small, small_original):
-            break
-        passed.append(scale)
-    if small is inputs:
-        return passed[-1] if passed else NOISE_GRID[0]
-    original = transform.model_outputs(weights, inputs)
-    for scale in reversed(passed):
-        if _keeps(weights, transform.add_noise(weights, scale, seed), inputs, original):
-            return scale
-    return NOISE_GRID[0]
-
-
 def largest_noise_every_input(weights, seed: int) -> float:
-    """The rule without the prefilter: the largest S of NOISE_GRID such that this S and every smaller one
-    keep every output on `checked_inputs` (each S run on all of them). Kept to compare against."""
+    """The rule without the prefilter or the refinement: the largest S of NOISE_GRID such that this S and
+    every smaller one keep every output on `checked_inputs` (each S run on all of them). Kept to compare
+    `trade.transform.largest_noise` against."""
     from trade import transform
 
     best = NOISE_GRID[0]

@@ -111,6 +111,20 @@ def test_cli_transform(reverse, tmp_path, capsys):
     assert "choose one of" in capsys.readouterr().err
 
 
+def test_cli_noise_max_searches_reports_and_uses_the_largest_noise(reverse, tmp_path, capsys):
+    save_weights(reverse, tmp_path / "m.npz")
+    arguments = ["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz"), "--seed", "3"]
+    assert main(arguments + ["--noise", "max"]) == 0
+    out = capsys.readouterr().out
+    scale = transform.largest_noise(reverse, 3)
+    assert f"S = {scale:.3g}" in out and "outputs unchanged on 100.00%" in out
+    assert load_weights(tmp_path / "o.npz").transform[-1] == {"kind": "noise", "seed": 3, "scale": scale}
+    for bad in ("lots", "nan"):
+        with pytest.raises(SystemExit):
+            main(arguments + ["--noise", bad])
+        assert "--noise" in capsys.readouterr().err
+
+
 def test_a_model_with_too_many_inputs_is_compared_on_a_seeded_sample():
     from trade.compiling import CompileConfig
 

@@ -70,6 +70,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from trade.transform import EMBEDDINGS
 from trade.weights import ModelWeights
 
 EXACT_TOLERANCE = 1e-3  # of each matrix's largest entry, for `exact` after a change of basis, run confirmed
@@ -81,6 +82,7 @@ OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model
 WELL_CONDITIONED = 100.0  # condition number of unit directions that `_one` leaves as they are
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
+OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move entries this far (5 spreads)
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
@@ -101,8 +103,14 @@ def is_one_hot(weights: ModelWeights) -> bool:
                for name in ("token_embed/embeddings", "pos_embed/embeddings"))
 
 
-def _near_one_hot(weights: ModelWeights, slack: float = 0.1) -> bool:
-    """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis."""
+NEAR_ONE_HOT_SLACK = 0.35  # a noisy compiled model's embeddings are this close to 0s and 1s (S up to ~0.08)
+
+
+def _near_one_hot(weights: ModelWeights, slack: float = NEAR_ONE_HOT_SLACK) -> bool:
+    """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis. Tracr's
+    embeddings are 0s and 1s, and noise of S times their largest entry moves them by a few S; a change of
+    basis spreads each row over many entries, far from 0 and 1 (rotated entries of a d_model of 16 have a
+    spread of 0.25)."""
     for name in ("token_embed/embeddings", "pos_embed/embeddings"):
         value = np.asarray(weights.params[name], dtype=np.float64)
         rounded = np.round(value)
@@ -365,17 +373,30 @@ def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DEN
 
 def _noise_sigma(value: np.ndarray) -> float:
     """The spread of a sparse matrix's near-zero entries (most of a compiled matrix is 0): 1.4826 times
-    their median size, a robust estimate of added noise; 0 for a clean or a dense matrix."""
+    their median size, a robust estimate of added noise; 0 for a clean or a dense matrix.
+
+    Near zero means within 5% of the largest entry, or four spreads where that is more: a fixed cut below
+    the noise cuts into the noise itself and the median comes out low (at noise of 4% of the largest
+    entry, by a quarter). The cut starts at 15% (a matrix with fewer than half its entries there is
+    dense) and moves to the larger of the two until the estimate settles."""
     if value.size < 8:
         return 0.0
     size = np.abs(value).ravel()
-    small = size[size <= 0.05 * size.max()]
-    if len(small) < size.size / 2:
-        return 0.0
-    half = len(small) // 2  # the median by one partial sort (np.median's, without its overhead)
-    middle = np.partition(small, [half - 1, half] if len(small) % 2 == 0 else [half])
-    median = (middle[half - 1] + middle[half]) / 2 if len(small) % 2 == 0 else middle[half]
-    return 1.4826 * float(median)
+    largest = size.max()
+    cut, sigma = 0.15 * largest, 0.0
+    for _ in range(8):
+        small = size[size <= cut]
+        if len(small) < size.size / 2:
+            return sigma
+        half = len(small) // 2  # the median by one partial sort (np.median's, without its overhead)
+        middle = np.partition(small, [half - 1, half] if len(small) % 2 == 0 else [half])
+        median = (middle[half - 1] + middle[half]) / 2 if len(small) % 2 == 0 else middle[half]
+        sigma = 1.4826 * float(median)
+        following = max(0.05 * largest, 4 * sigma)
+        if abs(following - cut) <= 0.01 * cut:
+            break
+        cut = following
+    return sigma
 
 
 def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
@@ -389,8 +410,12 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         # Within a tolerance set by noise, only fractions on a grid far coarser than it are told apart (a
         # quarter of the entries off the grid, or fewer, would fall near it): on a finer grid every entry
         # is near some fraction (a bias -5.28 would become -5.5, not -5.25). Else only 0s snap.
-        coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noise > relative * scale else SNAP_DENOMINATOR
-        snapped = _snapped_values(value, max(relative * scale, noise), coarse)
+        noisy = noise > relative * scale
+        coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noisy else SNAP_DENOMINATOR
+        tolerance = max(relative * scale, noise)
+        if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
+            coarse, tolerance = 1, 0.5
+        snapped = _snapped_values(value, tolerance, coarse)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
@@ -413,7 +438,6 @@ def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
 def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarray, int, ModelWeights]:
     """Atoms signed so that reads are positive (else writes, else the values a run shows), ordered as Tracr
     orders the residual stream; with the number of input directions (first) and the weights in that basis."""
-    from trade.transform import EMBEDDINGS
     from trade.verify import token_ids_for
 
     moved = _in_basis(weights, atoms)
@@ -657,9 +681,10 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     named, order = value_labels(snapped, labels, unsnapped.unembedding, weights.output_values)
     atoms, snapped, unsnapped = atoms[order], _permuted(snapped, order), _permuted(unsnapped, order)
     labels = [named[dim] for dim in order]
-    if change > max_noise:
+    limit = OWN_MAX_NOISE if own else max_noise
+    if change > limit:
         raise BasisError(f"the weights are {change:.2g} (of their matrix's scale) from any one-hot model: "
-                         f"beyond the noise TraDe can remove ({max_noise:g})")
+                         f"beyond the noise TraDe can remove ({limit:g})")
     snapped = dataclasses.replace(snapped, residual_labels=labels, unembedding=None, transform=None)
     return Recovery(weights=snapped, unsnapped=unsnapped, matrix=np.linalg.inv(atoms),
                     noise=change)
@@ -682,8 +707,8 @@ def _own_order(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, _In
     atoms = np.eye(weights.d_model)
     try:
         return atoms, _snapped_with_labels(weights, atoms, tolerance)
-    except BasisError:
-        index_dims, one, token_dims = _input_dims(weights.params)
+    except BasisError:  # the embeddings are near 0s and 1s here (`_near_one_hot`): rounded, they are exact
+        index_dims, one, token_dims = _input_dims({name: np.round(weights.params[name]) for name in EMBEDDINGS})
         fixed = index_dims + one[:1] + token_dims
         atoms = atoms[fixed + [j for j in range(weights.d_model) if j not in fixed]]
         return atoms, _snapped_with_labels(weights, atoms, tolerance)
@@ -729,7 +754,7 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
 def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> ModelWeights:
     """The weights with residual direction `order[i]` (times `signs[i]`) as direction i: `_in_basis` for
     a signed permutation, exactly."""
-    from trade.transform import _READ_SUFFIXES, _WRITE_SUFFIXES, EMBEDDINGS
+    from trade.transform import _READ_SUFFIXES, _WRITE_SUFFIXES
 
     order = np.asarray(list(order))
     signs = None if signs is None or (np.asarray(signs) == 1).all() else np.asarray(signs)

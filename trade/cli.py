@@ -11,6 +11,7 @@ import errno
 import dataclasses
 import itertools
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -115,6 +116,19 @@ def cmd_compile(args: argparse.Namespace) -> None:
           f"{len(model.params)} arrays")
 
 
+def _noise_scale(text: str) -> float | str:
+    """`--noise`: a number, or 'max'."""
+    if text == "max":
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is neither a number nor 'max'") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a finite number")
+    return value
+
+
 def cmd_transform(args: argparse.Namespace) -> None:
     from trade import transform
     from trade.atomic import atomic_path
@@ -124,12 +138,15 @@ def cmd_transform(args: argparse.Namespace) -> None:
                                     ("compress", args.compress is not None)) if on]
     if len(chosen) != 1:
         raise UserError("choose one of --rotate, --mix, --noise S or --compress K")
-    if args.noise is not None and args.noise < 0:
+    if args.noise is not None and args.noise != "max" and args.noise < 0:
         raise UserError("--noise must be non-negative")
     if args.compress is not None and args.compress <= 0:
         raise UserError("--compress must be positive (a size, or a fraction of d_model below 1)")
     try:
         weights = load_weights(args.model)
+        if args.noise == "max":  # the largest S keeping every output, searched (`transform.largest_noise`)
+            args.noise = transform.largest_noise(weights, args.seed)
+            print(f"largest noise keeping every output: S = {args.noise:.3g}")
         out = transform.transformed(weights, chosen[0], args.seed, args.noise if args.noise is not None
                                     else args.compress)
     except (WeightsError, ValueError) as error:
@@ -478,13 +495,15 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "to each matrix's scale, or compress the residual stream with a learned K x d_model\n"
                     "matrix (Tracr's CompressedTransformer); the file records what was done and carries its\n"
                     "unembedding. `trade decompile` recovers the one-hot basis where it can.\n\n"
-                    "example:\n  trade transform reverse.npz -o reverse-rotated.npz --rotate --seed 1")
+                    "examples:\n  trade transform reverse.npz -o reverse-rotated.npz --rotate --seed 1\n"
+                    "  trade transform reverse.npz -o reverse-noisy.npz --noise max --seed 1")
     transform.add_argument("model", help="a .npz weights file")
     transform.add_argument("-o", "--output", required=True, help="the .npz weights file to write")
     transform.add_argument("--rotate", action="store_true", help="random orthogonal change of basis")
     transform.add_argument("--mix", action="store_true", help="random invertible change (condition <= 4)")
-    transform.add_argument("--noise", type=float, default=None, metavar="S",
-                           help="Gaussian noise, S times each matrix's largest entry")
+    transform.add_argument("--noise", type=_noise_scale, default=None, metavar="S",
+                           help="Gaussian noise, S times each matrix's largest entry; 'max': the largest S "
+                                "that keeps every output, searched and reported")
     transform.add_argument("--compress", type=float, default=None, metavar="K",
                            help="compressed residual size (or a fraction of d_model if below 1)")
     transform.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
