@@ -355,9 +355,11 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
     return atoms
 
 
-def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DENOMINATOR) -> np.ndarray:
+def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DENOMINATOR,
+                    spread: float = 0.0) -> np.ndarray:
     """Each entry within `tolerance` of 0 becomes 0, else of a fraction k/q (the smallest q up to
-    `largest`) that fraction; others stay."""
+    `largest`) that fraction; others stay, or, under noise of standard deviation `spread`, those that
+    repeat one value take it (`_cluster_snapped`)."""
     out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
     places = np.flatnonzero(out)  # the entries not yet snapped, and their values
     entries = out[places]
@@ -368,7 +370,35 @@ def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DEN
         near = np.abs(entries - fraction) <= tolerance
         out[places[near]] = fraction[near].astype(np.float32)
         places, entries = places[~near], entries[~near]
+    if spread > 0 and len(places) > 1:
+        out[places] = _cluster_snapped(entries, spread)
     return out.reshape(np.shape(value))
+
+
+def _cluster_snapped(entries: np.ndarray, spread: float) -> np.ndarray:
+    """Noisy entries (noise of standard deviation `spread` each) that no grid snapped: where several lie
+    together (sorted, no gap above four spreads, no wider than Gaussian noise of that many draws), they are
+    one value plus noise, and their mean, known to within spread / sqrt(n), is snapped to the nearest
+    small fraction within three of that, on a grid at least eight of those coarse (else every mean is
+    near some fraction); the others stay as they are. Noise too large for a fraction grid
+    of single entries (a compiled MLP's 1s at noise of 3%) is then removed from values that repeat."""
+    out = entries.copy()
+    order = np.argsort(entries)
+    ordered = entries[order]
+    breaks = np.flatnonzero(np.diff(ordered) > 4 * spread) + 1
+    for members in np.split(order, breaks):
+        if len(members) < 2:
+            continue
+        values = entries[members]
+        if values.max() - values.min() > 2 * spread * np.sqrt(2 * np.log(len(members))) + 2 * spread:
+            continue  # wider than noise: more than one value
+        mean, error = float(values.mean()), 3 * spread / np.sqrt(len(members))
+        for denominator in range(1, min(SNAP_DENOMINATOR, int(1 / (8 * error))) + 1):  # grids, as `snap`'s
+            fraction = round(mean * denominator) / denominator
+            if abs(mean - fraction) <= error:
+                out[members] = fraction
+                break
+    return out
 
 
 def _noise_sigma(value: np.ndarray) -> float:
@@ -415,7 +445,7 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         tolerance = max(relative * scale, noise)
         if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
             coarse, tolerance = 1, 0.5
-        snapped = _snapped_values(value, tolerance, coarse)
+        snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
