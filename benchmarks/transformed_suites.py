@@ -1,4 +1,4 @@
-"""Decompiling rotated, mixed and noisy versions of the hand-written suites' models (issue 18).
+"""Decompiling rotated, mixed, noisy and compressed versions of the hand-written suites' models (issue 18).
 
 Every program of the suites (default: examples/tracr_lib and examples/handwritten) is compiled with
 Tracr's own `compile_rasp_to_model`, its residual labels are dropped, and for each kind asked for it is
@@ -12,10 +12,19 @@ checkpoint is loaded up front: one is loaded only where a reading is not confirm
 program is checked against the original with `trade.suites.functionally_equivalent` on `check_inputs`. A
 wrong verdict is `exact` or `equivalent` on a program that is not equivalent: the worst bug.
 
+`compress-0.75` and `compress-0.5` compress the stream to K = that fraction of d_model
+(`trade.transform.compress_cached`; `--cache DIR` keeps each program's in DIR/<suite>/<program>/, since
+the cache names its files by seed and fraction only) and record the compressed model's
+`output_agreement` (from its transform record) and the compression's seconds. Their table counts the
+issue's population (agreement >= 99%) apart from the rest; a model not confirmed gets the lift's own
+diagnosis (`lift`: the lift's error, the reader's reason, or the verdict of the lift's reading).
+
 One table per kind; a model that raises, runs out of memory or passes the per-model timeout is listed
 as an error and the run goes on. Run:
 
     python benchmarks/transformed_suites.py --kinds rotate,mix,noise-max --workers 1 --json rows.json
+    python benchmarks/transformed_suites.py --kinds compress-0.75,compress-0.5 --workers 1 \
+        --cache /tmp/suite-compress-cache --json rows-compress.json
 
 `--compare-noise-search` runs nothing else: per program (`--only`), `largest_noise` against the rule
 without prefilter (every S on every checked input), the S of each and the seconds, with the ratio.
@@ -36,7 +45,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 SUITES = ("examples/tracr_lib", "examples/handwritten")
-KINDS = ("rotate", "mix", "noise-max")
+KINDS = ("rotate", "mix", "noise-max", "compress-0.75", "compress-0.5")
+POPULATION = 0.99  # compressed models reproducing at least this share of outputs: the issue's population
 
 _CACHE: dict = {}  # per worker: suite programs and compiled plain weights
 
@@ -94,9 +104,25 @@ def _plain(suite: str, name: str):
     return _CACHE[key]
 
 
-def _variant(plain, kind: str, seed: int, row: dict):
+def _variant(plain, kind: str, seed: int, row: dict, cache: str | None = None):
     from trade import transform
+    from trade.weights import WeightsError
 
+    if kind.startswith("compress-"):
+        # `compress_cached` keys its files by seed and fraction only: one folder per program
+        folder = str(Path(cache) / row["suite"] / row["name"]) if cache else None
+        began = time.perf_counter()
+        fraction = float(kind.removeprefix("compress-"))
+        try:
+            given = transform.compress_cached(plain, fraction, seed, folder)
+        except WeightsError as error:  # a cached file its own loader refuses: compressed afresh, and said
+            row["cache_error"] = str(error)
+            given = transform.transformed(plain, "compress", seed, fraction)
+        record = given.transform[-1]
+        row["size"], row["loss"] = record["size"], record["loss"]
+        row["output_agreement"], row["compress_seconds"] = record["output_agreement"], record["seconds"]
+        row["compress_load_seconds"] = round(time.perf_counter() - began, 2)  # compressing, or reading back
+        return given
     if kind != "noise-max":
         return transform.transformed(plain, kind, seed)
     from transformed_models import largest_noise
@@ -114,7 +140,7 @@ def run_one(job: tuple) -> dict:
     from trade.program.text import program_to_text
     from trade.suites import check_inputs, functionally_equivalent
 
-    suite, name, kind, seed, timeout = job
+    suite, name, kind, seed, timeout, cache = job
     entry = _entry(suite, name)
     config = entry.config
     row = {"suite": Path(suite).name, "name": name, "kind": kind, "seed": seed, "vocab": len(config.vocab),
@@ -126,7 +152,7 @@ def run_one(job: tuple) -> dict:
     try:
         original, plain = _plain(suite, name)
         row["d_model"] = plain.d_model
-        variant = _variant(plain, kind, seed, row)
+        variant = _variant(plain, kind, seed, row, cache)
         from trade.decompile import decompile
 
         began = time.perf_counter()
@@ -140,6 +166,8 @@ def run_one(job: tuple) -> dict:
                 original, result.program, config, check_inputs(config))
         else:
             row["equivalent"] = False
+        if kind.startswith("compress-") and result.verdict not in ("exact", "equivalent"):
+            row["lift"] = _lift_diagnosis(variant, original, config)
     except ModelTimeout:
         row["error"] = f"timeout after {timeout:g} s"
     except MemoryError:
@@ -152,6 +180,25 @@ def run_one(job: tuple) -> dict:
     if row["error"] and row["error"].startswith("ValueError: noise-max skipped"):
         row["verdict"], row["error"] = "skipped", row["error"].removeprefix("ValueError: ")
     return row
+
+
+def _lift_diagnosis(given, original, config) -> str:
+    """Why the lift of a compressed model gave no confirmed reading: the lift's error, the reader's
+    reason, or the verdict on the given model and whether that reading is truly equivalent."""
+    from trade import basis, compressed
+    from trade.decompile import read_weights
+    from trade.suites import check_inputs, functionally_equivalent
+
+    try:
+        lifted = compressed.lift(given)
+    except basis.BasisError as error:
+        return f"lift: {error}"
+    read = read_weights(lifted)
+    if not len(read.program.lines):
+        return f"read: {read.reason}"
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    truly, _ = functionally_equivalent(original, read.program, config, check_inputs(config))
+    return f"verdict: {verdict} (truly equivalent {truly}): {reason}"
 
 
 def wrong(row: dict) -> bool:
@@ -192,8 +239,50 @@ def _line(row: dict) -> str:
     seconds = "-" if row.get("seconds") is None else f"{row['seconds']:.2f}s"
     flag = "  **WRONG**" if wrong(row) else ""
     detail = row["error"] or row.get("reason", "")[:140]
+    if row.get("output_agreement") is not None:
+        detail = (f"agreement {row['output_agreement']:.4f}, compressed in {row['compress_seconds']:.1f}s; "
+                  f"{detail}")
     return f"{row['kind']:9} {row['name']:28} {row['verdict']:10} eq={row['equivalent']!s:5} {seconds:>8}" \
            f"{flag}  {detail}"
+
+
+def in_population(row: dict) -> bool:
+    """Whether a compressed model reproduces at least `POPULATION` of the original's outputs."""
+    return row.get("output_agreement") is not None and row["output_agreement"] >= POPULATION
+
+
+def _seconds(values: list[float]) -> str:
+    return f"{statistics.median(values):.1f} / {max(values):.1f}" if values else "-"
+
+
+def compress_table(rows: list[dict], kinds: list[str]) -> str:
+    """Markdown, per compressed kind: the population (agreement >= 99%) and its verdicts, the rest (below
+    99%) with theirs, the models never compressed (errors: timeout, memory), and the seconds."""
+    lines = [("| kind | models | population (>= 99% of outputs) | `exact` | `equivalent` | `unverified` | "
+              "confirmed | truly equivalent | WRONG verdicts | below 99% (confirmed / truly eq. / WRONG) | "
+              "errors (not compressed / after) | compress s (median / max) | decompile s (median / max) |"),
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for kind in kinds:
+        these = [r for r in rows if r["kind"] == kind]
+        if not these:
+            continue
+        kept = [r for r in these if in_population(r)]
+        rest = [r for r in these if r.get("output_agreement") is not None and not in_population(r)]
+        count = collections.Counter(r["verdict"] for r in kept)
+        confirmed = count["exact"] + count["equivalent"]
+        rest_confirmed = sum(r["verdict"] in ("exact", "equivalent") for r in rest)
+        uncompressed = sum(r.get("output_agreement") is None for r in these)
+        after = sum(r["verdict"] == "error" and r.get("output_agreement") is not None for r in these)
+        compress = [r["compress_seconds"] for r in these if r.get("compress_seconds") is not None]
+        decompile = [r["seconds"] for r in these if r.get("seconds") is not None]
+        share = f"{100 * confirmed / len(kept):.0f}%" if kept else "-"
+        lines.append(f"| {kind} | {len(these)} | {len(kept)} | {count['exact']} | {count['equivalent']} | "
+                     f"{count['unverified']} | {confirmed} ({share}) | "
+                     f"{sum(r['equivalent'] is True for r in kept)} | {sum(wrong(r) for r in kept)} | "
+                     f"{len(rest)} ({rest_confirmed} / {sum(r['equivalent'] is True for r in rest)} / "
+                     f"{sum(wrong(r) for r in rest)}) | {uncompressed} / {after} | {_seconds(compress)} | "
+                     f"{_seconds(decompile)} |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict], kinds: list[str]) -> str:
@@ -217,6 +306,14 @@ def table(rows: list[dict], kinds: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _tables(rows: list[dict], kinds: list[str]) -> None:
+    plain = [kind for kind in kinds if not kind.startswith("compress-")]
+    if plain:
+        print(table(rows, plain))
+    if len(plain) < len(kinds):
+        print(compress_table(rows, [kind for kind in kinds if kind.startswith("compress-")]))
+
+
 def failures(rows: list[dict]) -> str:
     """Every model not `exact`/`equivalent` or wrongly so, WRONG verdicts first."""
     bad = [r for r in rows if wrong(r)]
@@ -224,8 +321,11 @@ def failures(rows: list[dict]) -> str:
     out = []
     for r in bad + other:
         tag = "WRONG " if wrong(r) else ""
+        if r.get("output_agreement") is not None:
+            tag += f"[agreement {r['output_agreement']:.4f}] "
         out.append(f"- {tag}{r['kind']} {r['name']} ({r['suite']}, {r.get('inputs', 0):,} inputs): "
-                   f"{r['verdict']}, truly equivalent {r['equivalent']}: {r['error'] or r.get('reason', '')}")
+                   f"{r['verdict']}, truly equivalent {r['equivalent']}: {r['error'] or r.get('reason', '')}"
+                   + (f" [{r['lift']}]" if r.get("lift") else ""))
     return "\n".join(out)
 
 
@@ -246,8 +346,10 @@ def per_program(rows: list[dict], kinds: list[str]) -> str:
             truly = {True: "eq", False: "**not eq**", None: "-"}[r["equivalent"]]
             seconds = "" if r.get("seconds") is None else f", {r['seconds']:.1f} s"
             verdict = "**WRONG** " + r["verdict"] if wrong(r) else r["verdict"]
-            shown.append(f"{verdict} ({truly}{seconds})" if r["verdict"] not in ("error", "skipped") else
-                         f"{r['verdict']}: {(r['error'] or '')[:40]}")
+            agreement = "" if r.get("output_agreement") is None else f"{100 * r['output_agreement']:.1f}%: "
+            done = r["verdict"] not in ("error", "skipped")
+            shown.append(f"{agreement}{verdict} ({truly}{seconds})" if done else
+                         f"{agreement}{r['verdict']}: {(r['error'] or '')[:40]}")
         lines.append(f"| {suite} | {name} | {inputs:,} | " + " | ".join(shown) + " |")
     return "\n".join(lines)
 
@@ -290,6 +392,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="program name (repeatable)")
     parser.add_argument("--max-inputs", type=int, default=0, help="skip programs with more inputs (0: none)")
     parser.add_argument("--json", help="write every row here (rewritten after each model)")
+    parser.add_argument("--cache", default=None, metavar="DIR",
+                        help="compress-*: keep the compressed models in DIR/<suite>/<program>/, reuse them")
     parser.add_argument("--from-json", help="print the tables and failures of rows saved before (comma-separated "
                                                 "files), run nothing")
     parser.add_argument("--per-program", action="store_true", help="with --from-json: one row per program")
@@ -303,7 +407,7 @@ def main() -> None:
         if args.per_program:
             print(per_program(rows, present))
             return
-        print(table(rows, present))
+        _tables(rows, present)
         print("\nNot confirmed (WRONG first):\n" + failures(rows))
         return
     unknown = [kind for kind in kinds if kind not in KINDS]
@@ -319,7 +423,7 @@ def main() -> None:
                 continue
             if args.max_inputs and input_space_size(len(entry.vocab), entry.max_seq_len) > args.max_inputs:
                 continue
-            jobs += [(suite, entry.name, kind, args.seed, args.timeout) for kind in kinds]
+            jobs += [(suite, entry.name, kind, args.seed, args.timeout, args.cache) for kind in kinds]
     if not jobs:
         parser.error("no program matches")
     if args.compare_noise_search:
@@ -331,7 +435,7 @@ def main() -> None:
     rows = _run(jobs, args.workers, args.memory_gb, args.json)
     print(f"\n{len(jobs) // len(kinds)} programs, seed {args.seed}, {args.workers} workers, "
           f"timeout {args.timeout:g} s, {time.perf_counter() - began:.0f} s in all\n")
-    print(table(rows, kinds))
+    _tables(rows, kinds)
     text = failures(rows)
     if text:
         print("\nNot confirmed (WRONG first):\n" + text)

@@ -57,7 +57,7 @@ from trade.weights import ModelWeights, output_block
 _WRITES = ("attn/linear/w", "attn/linear/b", "mlp/linear_2/w", "mlp/linear_2/b")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 _EMBEDDINGS = ("token_embed/embeddings", "pos_embed/embeddings")
-SNAP_RELATIVE = 1e-5  # lifted entries within this fraction of their matrix's largest snap to 0 or a fraction
+SNAP_RELATIVE = 1e-4  # lifted entries within this fraction of their matrix's largest snap to 0 or a fraction
 FIT_TOLERANCE = 1e-4  # a vector's combination of atoms must give it back within this (relative)
 WRITE_FLOOR = 0.02  # a write's coefficient below this fraction of its row's largest is set to 0
 EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are that integer
@@ -67,8 +67,27 @@ RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels
 STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a
 # seeded sample of this many
 REACHED = 1e-3  # a lifted direction below this after BOS on every state is never reached (softmax specks)
+STATE_MISREAD = 0.1  # a read's code misreads the lifted states if it is off by this much of its largest read
 UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0
+CANCELLATION = 1e3  # a read's code whose atoms, times their coefficients, are this much longer than it is
+# refused: huge coefficients that cancel (a Map of positions whose atoms the compression made their sums)
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
+
+
+def _lost_token_places(tokens: np.ndarray, alone: np.ndarray, shared: np.ndarray, atoms: np.ndarray
+                       ) -> np.ndarray | None:
+    """The directions of the tokens whose atoms the compression lost (`alone`), in Tracr's order: the
+    lost (0) atoms between the other tokens' directions, one per lost token in the rows' order; None
+    where their number differs (the atoms keep Tracr's order, and a variable's values lie side by side,
+    so a token's lost direction lies among its siblings')."""
+    if not alone.any():
+        return np.zeros(0, dtype=int)
+    others = np.nonzero(tokens[~alone].any(axis=0) & ~shared)[0]
+    if not len(others):
+        return None
+    between = np.arange(others.min() + 1, others.max())
+    between = between[(np.abs(atoms[between]).max(axis=1) == 0) & ~np.isin(between, others)]
+    return between if len(between) == alone.sum() else None
 
 
 def recorded_atoms(given: ModelWeights) -> np.ndarray | None:
@@ -131,15 +150,26 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     norms = np.linalg.norm(atoms, axis=1)
     atoms = np.where((norms > LOST_ATOM * np.median(norms))[:, None], atoms, 0.0)  # an atom of 0 says nothing
     kept = np.arange(len(atoms))  # in Tracr's order: a lost one keeps its place, for `_complete_widths`
-    # A token that never occurs (PAD) may have lost its direction: its row is `one` alone. Tracr's layout
-    # gives every token a direction: a new one, 0 in the given stream.
-    tokens = _write_code(np.asarray(given.params["token_embed/embeddings"], dtype=np.float64), atoms)
-    alone = (np.abs(tokens) > 0).sum(axis=1) == 1
-    if alone.sum() > 1:
-        raise BasisError(f"{alone.sum()} token rows write `one` alone: their directions are lost")
-    if alone.any():
-        atoms = np.concatenate([atoms, np.zeros((1, atoms.shape[1]))])
-        kept = np.append(kept, -1)
+    # A token that never occurs (PAD), or one no layer tells from the others (a numerical Map's 0), may
+    # have lost its direction: its row is `one` alone, or 0 where there is no `one`. Tracr's layout
+    # gives every token a direction: a new one each, 0 in the given stream.
+    tokens = np.abs(_write_code(np.asarray(given.params["token_embed/embeddings"], dtype=np.float64),
+                                atoms)) > 0
+    written = tokens[tokens.any(axis=1)]
+    shared = written.all(axis=0) if len(written) > 1 else np.zeros(len(atoms), dtype=bool)
+    if shared.any():  # `one`: a lost token's row is `one` alone
+        alone = (tokens.sum(axis=1) == 1) & tokens[:, shared].any(axis=1)
+    else:  # no `one` (Tracr adds it only where a layer reads it): a lost token's row is 0
+        alone = ~tokens.any(axis=1)
+    if alone.sum() >= len(alone) - 1:
+        raise BasisError(f"{alone.sum()} of {len(alone)} token rows write `one` alone or nothing: their "
+                         "directions are lost")
+    lost_tokens = np.nonzero(alone)[0]
+    places = _lost_token_places(tokens, alone, shared, atoms)
+    if places is None:  # no place left for them in Tracr's order: new directions after the others
+        places = np.arange(len(atoms), len(atoms) + len(lost_tokens))
+        atoms = np.concatenate([atoms, np.zeros((len(lost_tokens), atoms.shape[1]))])
+        kept = np.append(kept, [-1] * len(lost_tokens))
     params, writers = {}, {}
     embedded = np.zeros(len(atoms), dtype=bool)  # `one`, tokens, positions: no layer writes them in Tracr
     for name in sorted(given.params, key=lambda n: n not in _EMBEDDINGS):
@@ -150,8 +180,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
             if name not in _EMBEDDINGS and np.abs(lifted @ atoms - value.reshape(-1, given.d_model)).max() > \
                     FIT_TOLERANCE * np.abs(value).max(initial=0.0):
                 lifted = _write_code(value.reshape(-1, given.d_model), atoms)
-            if name == "token_embed/embeddings" and alone.any():
-                lifted[np.nonzero(alone)[0][0], -1] = 1.0
+            if name == "token_embed/embeddings":
+                lifted[lost_tokens, places] = 1.0
             if name in _EMBEDDINGS:  # Tracr's are 0s and 1s
                 near = np.abs(lifted - np.round(lifted)) < EMBEDDING_SLACK
                 lifted[near] = np.round(lifted[near])
@@ -452,50 +482,93 @@ def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, block
     Tracr's categorical Map MLP has one neuron per output value (in the values' order, as their
     directions lie), reading with weight 1 every input value mapped to it. A value never produced lost
     its direction: its neuron writes nothing and reads what the compression left of input values
-    never taken. Where one such neuron sits among a Map's neurons, it writes the direction between
-    theirs and reads the input values no other neuron reads (never reached, beside theirs).
+    never taken. Such neurons among a Map's neurons write the directions between theirs (their places
+    in the run); each reads the never-reached input values its column still reads alone, and the
+    input values no neuron reads (beside theirs, lost too) go to the others: all to one, else one each
+    in order (values never taken: which neuron reads them changes no output).
     """
     for layer in range(layers):
         prefix = f"transformer/layer_{layer}/mlp"
         reads, writes = params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"]
         kinds = [_map_neuron(reads[:, unit], writes[unit], one) for unit in range(reads.shape[1])]
         for run in _runs(kinds):
-            empty = [u for u in run if kinds[u] == "empty"]
-            mapped = [u for u in run if kinds[u] not in ("empty", None)]
-            if len(empty) != 1 or not mapped:
+            while run and kinds[run[0]] == "void":  # a layer's unused neurons, not a Map's
+                run = run[1:]
+            while run and kinds[run[-1]] == "void":
+                run = run[:-1]
+            empty = [u for u in run if kinds[u] in ("empty", "void")]
+            mapped = [u for u in run if kinds[u] not in ("empty", "void", None)]
+            if not empty or not mapped:
                 continue
             offsets = {kinds[u][0] - run.index(u) for u in mapped}
             if len(offsets) != 1:
                 continue
-            output = offsets.pop() + run.index(empty[0])
-            if not 0 <= output < len(known) or known[output]:
+            offset = offsets.pop()
+            outputs = [offset + run.index(u) for u in empty]
+            if any(not 0 <= output < len(known) or known[output] for output in outputs):
                 continue
             inputs = sorted({d for u in mapped for d in kinds[u][1]})
             block = next((b for b in blocks if set(inputs) <= set(b.tolist())), None)
             if block is None:
                 continue
             members = set(block.tolist())
-            lost = [d for d in range(inputs[0], inputs[-1] + 1) if d not in inputs]
+            # an empty neuron that reads input values of the Map's variable, 1 each, none another neuron
+            # reads, keeps them (several outputs lost: their inputs' atoms, though never reached, are kept)
+            alone = {u: _empty_reads(reads[:, u], members, known) for u in empty}
+            claimed = set(inputs) | {d for dims in alone.values() if dims for d in dims}
+            if len(claimed) != len(inputs) + sum(len(dims) for dims in alone.values() if dims):
+                continue  # two neurons read one value: not a Map's layout
+            pending = [u for u in empty if not alone[u]]
+            # input values no neuron reads, written by the layer before (a lost value nothing writes is
+            # no value of the input variable here: its neuron stays as it is)
+            lost = [d for d in range(min(claimed), max(claimed) + 1) if d not in claimed and d in members]
             for step in (-1, 1):
-                d = (inputs[0] if step < 0 else inputs[-1]) + step
+                d = (min(claimed) if step < 0 else max(claimed)) + step
                 while d in members and not known[d]:
                     lost.append(d)
                     d += step
-            if not lost or any(known[d] or d not in members for d in lost):
+            if any(known[d] for d in lost):
                 continue
-            reads[:, empty[0]] = 0.0
-            reads[lost, empty[0]] = 1.0
-            writes[empty[0]] = 0.0
-            writes[empty[0], output] = 1.0
+            if pending and lost:
+                if len(pending) == 1:
+                    alone[pending[0]] = lost
+                elif len(pending) == len(lost):  # values never taken, each read by one neuron: in order
+                    alone.update({u: [d] for u, d in zip(pending, sorted(lost))})
+                else:
+                    continue
+            elif lost and len(empty) == 1:
+                alone[empty[0]] = sorted(set(alone[empty[0]]) | set(lost))
+            elif lost:
+                continue  # values no neuron would read
+            if not any(alone.values()):
+                continue
+            for u, output in zip(empty, outputs):
+                if not alone[u]:
+                    continue
+                reads[:, u] = 0.0
+                reads[alone[u], u] = 1.0
+                writes[u] = 0.0
+                writes[u, output] = 1.0
         params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"] = reads, writes
+
+
+def _empty_reads(column: np.ndarray, members: set, known: np.ndarray) -> list[int] | None:
+    """The directions an empty Map neuron (one that writes nothing) reads with weight 1, where all of
+    them are values of the Map's input variable (`members`) never reached; else None."""
+    read = [int(d) for d in np.nonzero(np.abs(column) > 1e-6)[0]]
+    if not read or np.abs(column[read] - 1).max() > EMBEDDING_SLACK or \
+            any(d not in members or known[d] for d in read):
+        return None
+    return read
 
 
 def _map_neuron(column: np.ndarray, row: np.ndarray, one: int):
     """A categorical Map's neuron as (the direction it writes, those it reads), "empty" for a neuron
-    that writes nothing, None for another kind."""
+    that writes nothing, "void" for one that reads nothing either (its input and output values both
+    lost, or a neuron no Map uses), None for another kind."""
     written = np.nonzero(np.abs(row) > 1e-6)[0]
     if not len(written):
-        return "empty" if np.abs(column).max(initial=0.0) > 0 else None
+        return "empty" if np.abs(column).max(initial=0.0) > 0 else "void"
     if len(written) != 1 or abs(row[written[0]] - 1) > EMBEDDING_SLACK:
         return None
     read = np.nonzero(np.abs(column) > 1e-6)[0]
@@ -632,14 +705,29 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             size = np.abs(value).max(axis=0)
             wrong = (np.abs(code).max(axis=0) == 0) & (size > ZERO_READ * max(float(size.max(initial=0.0)),
                                                                               1e-30))
+            lifted_states, given_states = states[sublayer]
+            target = given_states @ value
             if wrong.any():
-                lifted_states, given_states = states[sublayer]
-                target = given_states @ value
                 # a column that reads only such atoms reads next to nothing on the states: it reads 0
                 wrong &= np.abs(target).max(axis=0) > UNREACHED_READ * np.abs(target).max(initial=0.0)
                 if wrong.any():
                     code[:, wrong] = _state_code(lifted_states, target[:, wrong], supports, costs, atoms,
                                                  value[:, wrong])
+            # A read of tokens, positions and `one` alone whose code reads on the lifted states far from
+            # what the given column reads on the given states took a sparser combination of dependent
+            # atoms (a numerical Map's `a + e + i + o` as `1.97 a + 2.03 i`): coded on the states
+            # instead, where that code reads them right. (The embeddings' part of the lifted states is
+            # exact; what layers write there is built from codes, and may not be.)
+            scale = np.abs(target).max(axis=0)
+            embedded = ((np.abs(code) > 0) & (written_at >= 0)[:, None]).sum(axis=0) == 0
+            misread = embedded & (scale > UNREACHED_READ * np.abs(target).max(initial=0.0)) & \
+                (_misread(lifted_states, code, target) > STATE_MISREAD * np.maximum(scale, 1e-30))
+            if misread.any():
+                again = _state_code(lifted_states, target[:, misread], supports, costs, atoms,
+                                    value[:, misread])
+                better = _misread(lifted_states, again, target[:, misread]) <= \
+                    STATE_MISREAD * np.maximum(scale[misread], 1e-30)
+                code[:, np.nonzero(misread)[0][better]] = again[:, better]
             params[name] = code
     if len(blocks[0]) == 1:
         _complete_pairs(params, given.num_layers, int(blocks[0][0]), known)
@@ -647,6 +735,11 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
+
+
+def _misread(states: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per read column, how far the code's reads on the lifted states are from the given reads."""
+    return np.abs(states @ code - target).max(axis=0, initial=0.0)
 
 
 def _variable_blocks(labels: list[str], dims: np.ndarray, one: np.ndarray) -> list[np.ndarray]:
@@ -788,7 +881,7 @@ def _blocks(writers: dict[str, np.ndarray], num_heads: int, count: int) -> list[
         for other in [m for m in merged if (m & group).any()]:
             group = group | other
         merged = [m for m in merged if not (m & group).any()] + [group]
-    return [np.nonzero(g)[0] for g in [one] + merged if g.any()]
+    return [np.nonzero(one)[0]] + [np.nonzero(g)[0] for g in merged if g.any()]  # `one` first, maybe none
 
 
 def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
@@ -801,7 +894,7 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
     for i in range(1, len(blocks)):
         for j in range(i + 1, len(blocks)):
             supports.append((5, np.concatenate([blocks[0], blocks[i], blocks[j]])))
-    return supports
+    return supports[:1] + [(count, support) for count, support in supports[1:] if len(support)]  # no `one`
 
 
 def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
@@ -813,8 +906,8 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
     gives a row back. `per_unit` (a mask): atoms whose coefficients cost their size, not their size in
     the stream (values never reached: what the compression left of them is short and arbitrary, and
     would buy a read with huge coefficients)."""
+    lengths = np.linalg.norm(atoms, axis=1)
     if per_unit is not None:
-        lengths = np.linalg.norm(atoms, axis=1)
         per_unit = np.where(per_unit & (lengths > 0), 1 / np.where(lengths > 0, lengths, 1.0), 1.0)
     if allowed is not None:
         supports = [(count, support[allowed[support]]) for count, support in supports]
@@ -834,11 +927,15 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
             coefficients = vectors[rows] @ np.linalg.pinv(basis)
             error = np.abs(coefficients @ basis - vectors[rows]).max(axis=1)
             for row in rows[error <= FIT_TOLERANCE * size[rows]]:
-                coded = _least_l1(vectors[row], basis, FIT_TOLERANCE * size[row],
-                                  None if per_unit is None else per_unit[support])
+                coded = _single_atom(vectors[row], basis, FIT_TOLERANCE * size[row])
                 if coded is None:
-                    continue
-                cost = float(np.abs(coded).sum())
+                    coded = _least_l1(vectors[row], basis, FIT_TOLERANCE * size[row],
+                                      None if per_unit is None else per_unit[support])
+                if coded is None or float(np.abs(coded) @ lengths[support]) > \
+                        CANCELLATION * float(np.linalg.norm(vectors[row])):
+                    continue  # huge coefficients that cancel: atoms dependent on the states, not a read
+                # one atom alone first (a Tracr read of one value), then the least L1 norm
+                cost = (int((np.abs(coded) > 0).sum() > 1), float(np.abs(coded).sum()))
                 if row not in best or cost < best[row][0]:
                     best[row] = (cost, support, coded)
         for row, (_, support, coded) in best.items():
@@ -851,6 +948,25 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
                                           atoms * allowed[:, None], costs)
         except BasisError:
             result[rows] = _weighted_code(vectors[rows], atoms, costs)
+    return result
+
+
+def _single_atom(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """The coefficients of one atom of `basis` alone that gives `vector` back within `tolerance`
+    (largest entry), or None. Where several do, the one whose coefficient is nearest 1 in size.
+
+    A read that is one atom times a number is a Tracr read of one value (a categorical MLP's neuron, a
+    query or key column); least L1 would rather buy it from other atoms where the compression shrank
+    its atom (a value never taken): the atoms are dependent."""
+    squared = (basis ** 2).sum(axis=1)
+    single = basis @ vector / np.where(squared > 0, squared, np.inf)
+    error = np.where(squared > 0, np.abs(single[:, None] * basis - vector).max(axis=1), np.inf)
+    fits = np.nonzero(error <= tolerance)[0]
+    if not len(fits):
+        return None
+    best = fits[np.argmin(np.abs(np.log(np.abs(single[fits]))))]
+    result = np.zeros(len(basis))
+    result[best] = single[best]
     return result
 
 
@@ -898,8 +1014,6 @@ def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-
     verdict (`trade.basis.verdict_on_given`): with it, a reading whose weights fold onto the given ones
     and whose outputs the given model shows on every input is `exact`, as for the other transforms.
     """
-    from trade.transform import fold_compression, readout
-
     atoms = recorded_atoms(given)
     if atoms is None:
         return "no compression matrix recorded", np.inf
@@ -908,6 +1022,54 @@ def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-
     if set(compiled.params) != set(given.params) or \
             (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size):
         return "another layout of parameters", np.inf
+    reason, worst = _folded_difference(compiled, given, atoms, tolerance)
+    if reason is None:
+        return None, worst
+    order = _atom_order(compiled, given, atoms, tolerance)
+    if order is None:
+        return reason, np.inf
+    return _folded_difference(compiled, given, atoms[order], tolerance)
+
+
+def _atom_order(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
+                ) -> np.ndarray | None:
+    """Where each of the recompiled model's residual directions lies among the recorded atoms (a
+    permutation), or None where no permutation of them folds its weights onto the given ones.
+
+    Tracr orders the stream by the variables' names, and a reading's names are not the program's: the
+    same blocks of directions come in another order. The atoms each recompiled direction would need
+    solve writes (`r A = g`, embeddings, head and MLP outputs) and reads (`A^T r = g`) at once; each
+    must be a recorded atom, no two the same."""
+    rows, targets = [], []
+    for name in sorted(given.params):
+        value = np.asarray(compiled.params[name], dtype=np.float64)
+        target = np.asarray(given.params[name], dtype=np.float64)
+        if name in _EMBEDDINGS or name.endswith(_WRITES):
+            rows.append(value.reshape(-1, compiled.d_model))
+            targets.append(target.reshape(-1, given.d_model))
+        elif name.endswith(_READS):
+            rows.append(value.T)
+            targets.append(target.T)
+    system, target = np.concatenate(rows), np.concatenate(targets)
+    if system.shape[0] != target.shape[0]:
+        return None
+    solved = np.linalg.lstsq(system, target, rcond=None)[0]  # d x K: each direction's atom
+    scale = max(float(np.abs(target).max()), 1e-12)
+    if np.abs(system @ solved - target).max() > tolerance * scale:
+        return None
+    distance = np.abs(solved[:, None, :] - atoms[None, :, :]).max(axis=2)  # d x d
+    order = distance.argmin(axis=1)
+    if len(set(order.tolist())) != len(order) or \
+            distance[np.arange(len(order)), order].max() > tolerance * max(float(np.abs(atoms).max()), 1e-12):
+        return None
+    return order
+
+
+def _folded_difference(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
+                       ) -> tuple[str | None, float]:
+    """`fold_fit` for one order of the atoms (row j: recompiled direction j's image)."""
+    from trade.transform import fold_compression, readout
+
     folded = fold_compression(compiled, atoms.T)
     pairs = [(name, folded.params[name], given.params[name]) for name in sorted(given.params)]
     pairs.append(("read-out", readout(folded), readout(given)))
