@@ -407,7 +407,7 @@ def _noise_sigma(value: np.ndarray) -> float:
 
     Near zero means within 5% of the largest entry, or four spreads where that is more: a fixed cut below
     the noise cuts into the noise itself and the median comes out low (at noise of 4% of the largest
-    entry, by a quarter). The cut starts at 15% (a matrix with fewer than half its entries there is
+    entry, by a fifth). The cut starts at 15% (a matrix with fewer than half its entries there is
     dense) and moves to the larger of the two until the estimate settles."""
     if value.size < 8:
         return 0.0
