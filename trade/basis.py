@@ -738,7 +738,8 @@ def _own_order(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, _In
     try:
         return atoms, _snapped_with_labels(weights, atoms, tolerance)
     except BasisError:  # the embeddings are near 0s and 1s here (`_near_one_hot`): rounded, they are exact
-        index_dims, one, token_dims = _input_dims({name: np.round(weights.params[name]) for name in EMBEDDINGS})
+        rounded = {name: np.round(weights.params[name]) for name in EMBEDDINGS}
+        index_dims, one, token_dims = _input_dims(rounded)
         fixed = index_dims + one[:1] + token_dims
         atoms = atoms[fixed + [j for j in range(weights.d_model) if j not in fixed]]
         return atoms, _snapped_with_labels(weights, atoms, tolerance)
