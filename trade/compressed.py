@@ -18,9 +18,12 @@ the given model's K-vectors back as a few atoms:
   A direction no position after BOS holds is a value never taken: the read loss
   never sees it, so the compression left its atom 0 or arbitrary. Writes that
   fire are coded again without such atoms;
-- reads: the combination of least L1 norm within the fewest blocks that give it
+- reads: one atom alone where one gives it back (a Tracr read of one value),
+  else the combination of least L1 norm within the fewest blocks that give it
   back (a Tracr read sees one or two variables, and `one`), of directions
-  written before the reader; where that fails, coded on the lifted states.
+  written before the reader, refusing huge coefficients that cancel; where that
+  fails, coded on the lifted states, as are reads of the embeddings whose code
+  reads the lifted states otherwise than the given column reads the given ones.
   With K < d_model the atoms are linearly dependent (positions sum to `one`,
   so do tokens, and values that never occur may be squeezed out): a plain
   sparsest combination picks foreign readings such as `100 (one - tokens:BOS)`
@@ -29,15 +32,17 @@ the given model's K-vectors back as a few atoms:
 - values the compression lost come back in Tracr's layout (the atoms keep
   Tracr's order, so a lost direction keeps its place): a SelectorWidth's
   counts, a SequenceMap's neurons that lost an input value, a categorical
-  Map's neuron that lost its output value; output values whose directions are
-  lost leave `output_values`.
+  Map's neurons that lost their output values (and inputs), tokens whose
+  directions are lost (at their places among the tokens; a model may have no
+  `one`); output values whose directions are lost leave `output_values`.
 
 The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
 directions nothing writes or reads are dropped, and the residual labels are
 inferred as for any unlabelled model. The verdict never comes from the lift:
 it comes from running the given model (`trade.basis.verdict_on_given`);
-`fold_fit` is the compressed model's `trade.basis.basis_fit` (W folds a
-recompiled reading onto the given weights), a hook for `exact` verdicts.
+`fold_fit` is the compressed model's `trade.basis.basis_fit` (W, its atoms in
+the order the reading's names give the stream, folds a recompiled reading onto
+the given weights), the hook of `exact` verdicts.
 
 The atoms come from the transform record (`matrix`, W itself, which
 `trade.transform.compress` writes). Finding them in the weights alone is not
