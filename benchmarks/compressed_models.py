@@ -8,10 +8,10 @@ and for that population: lifted to a one-hot model, read (`read_weights`),
 the verdict from running the GIVEN model (`trade.basis.verdict_on_given`), the
 share whose reading is truly functionally equivalent (both programs
 interpreted on every input) and wrong verdicts (`exact` or `equivalent` on a
-program that is not); and what the hook `trade.compressed.fold_fit` would
-confirm (`exact`: the recorded W folds the recompiled reading onto the given
-weights and the given model shows its outputs on every input; not a verdict of
-`verdict_on_given` today). `--cache DIR` keeps the compressed models and reuses
+program that is not); and what the hook `trade.compressed.fold_fit` confirms
+(`exact`: the recorded W, its atoms in the order the reading's names give the
+stream, folds the recompiled reading onto the given weights and the given
+model shows its outputs on every input; `verdict_on_given` uses it). `--cache DIR` keeps the compressed models and reuses
 them (their records keep the compression's seconds). `--baseline M` also runs, on the first M programs at the
 first K, the compression this one replaced (Adam on every layer's stream, 400
 steps, 200 inputs per length) in the same process, for the ratio. `--mixed M`
