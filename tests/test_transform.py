@@ -136,3 +136,14 @@ def test_a_model_with_too_many_inputs_is_compared_on_a_seeded_sample():
     mixed = transform.mix(weights, 0)
     assert transform.same_outputs(weights, mixed)
     assert transform.output_agreement(weights, transform.add_noise(weights, 0.5, 0)) < 1.0
+
+
+def test_a_compressed_stream_narrower_than_its_outputs_is_saved_and_loaded(tmp_path):
+    """K may be below the number of output values (64 values in K = 60 for a suite program at 0.5): the
+    read-out, not the stream, says how many outputs there are."""
+    weights = weights_of(compile_program(parse_program("v1 = Map(x + 1, tokens)\n")))
+    matrix = np.random.default_rng(0).normal(size=(3, weights.d_model))
+    narrow = transform.fold_compression(weights, matrix)
+    assert len(narrow.output_values) > narrow.d_model == 3
+    save_weights(narrow, tmp_path / "narrow.npz")
+    assert load_weights(tmp_path / "narrow.npz").output_values == narrow.output_values

@@ -1490,6 +1490,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
 
     from trade import decompile as job
     from trade.program.text import parse_program, program_to_text
+    from trade.search_options import TooLargeError
     from trade.transform import _all_fit
     from trade.verify import EXACT, UNVERIFIED
 
@@ -1534,11 +1535,17 @@ def _decompile_transformed(model, decompiler=None, options=None):
     recovery = judge.recovery
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
+    elif not job.decoder_applies(given):  # outside what the decoder was trained on it only costs time
+        result = job.no_program("the neural decoder was not tried (it reads TraDe's training distribution "
+                                "only)", "none", given.compile_config)
     else:
         # The decoder alone (greedy): the searches read one-hot weights and have nothing to read here.
         plain = dataclasses.replace(given, unembedding=None, transform=None, residual_labels=None)
-        result = job._decompile_weights(plain, decompiler or job.load_decompiler(), dataclasses.replace(
-            options, beam_size=1, repair=False, skeleton=False, undetermined=False))
+        try:
+            result = job._decompile_weights(plain, decompiler or job.load_decompiler(), dataclasses.replace(
+                options, beam_size=1, repair=False, skeleton=False, undetermined=False))
+        except TooLargeError as error:  # the model is larger than the decoder reads: no program, and why
+            result = job.no_program(f"the decoder could not run ({error})", "none", given.compile_config)
         result.config = given.compile_config
     began = time.perf_counter()
     programs = [result.program]

@@ -275,7 +275,8 @@ def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def check_output_values(output_values, d_model: int) -> None:
-    """Output values: null (numerical), `unknown`, or distinct numbers or strings, no more than d_model."""
+    """Output values: null (numerical), `unknown`, or distinct numbers or strings, no more than `d_model`
+    (the residual stream's size, or the read-out's width where that is larger)."""
     if output_values is None or (isinstance(output_values, str) and output_values == OUTPUT_VALUES_UNKNOWN):
         return
     def scalar(value) -> bool:  # Tracr's values: numbers, booleans, strings, and tuples of them
@@ -409,7 +410,9 @@ def validate(weights: ModelWeights) -> None:
         relation = "more" if embed.shape[0] > len(config.vocab) + 2 else "fewer"
         raise WeightsError(f"token_embed has {embed.shape[0]} rows, {relation} than the vocabulary of "
                            f"{len(config.vocab)} tokens plus BOS and PAD")
-    check_output_values(weights.output_values, d_model)
+    unembedding = weights.unembedding  # a read-out sets the width (a compressed stream: K may be below it)
+    width = unembedding.shape[1] if isinstance(unembedding, np.ndarray) and unembedding.ndim == 2 else 0
+    check_output_values(weights.output_values, max(d_model, width))
     for name, value in params.items():
         if not np.all(np.isfinite(value)):
             raise WeightsError(f"'{name}' contains NaN or infinite values")
@@ -422,7 +425,6 @@ def validate(weights: ModelWeights) -> None:
                                "residual directions")
     if weights.residual_labels is not None and len(weights.residual_labels) != d_model:
         raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
-    unembedding = weights.unembedding
     if unembedding is not None and (not isinstance(unembedding, np.ndarray) or unembedding.ndim != 2
                                     or unembedding.shape[0] != d_model or unembedding.dtype.kind not in "fiu"
                                     or not np.all(np.isfinite(unembedding))):
