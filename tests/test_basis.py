@@ -400,3 +400,18 @@ def test_the_noise_spread_is_estimated_past_a_cut_that_falls_inside_the_noise():
     assert basis._noise_sigma(matrix) == 0.0  # clean
     repeated = basis._snapped_values(noisy, 5 * 0.04, 0, 0.04)  # no grid for single entries: only clusters
     assert np.array_equal(repeated, matrix)
+
+
+def test_without_a_basis_a_model_outside_the_decoders_training_is_unverified_without_decoding(decompiler):
+    """A stream folded by an unknown K x d_model matrix (no record to lift it with) has no one-hot basis to
+    recover. The decoder reads integer vocabularies of TraDe's training only: for a string vocabulary it
+    is not run (it cost up to a minute and could raise TooLargeError), and the answer says why."""
+    from trade.compiling import CompileConfig
+
+    config = CompileConfig(vocab=("a", "b", "c"), max_seq_len=4)
+    program = parse_program("v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)\n")
+    weights = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    matrix = np.random.default_rng(0).normal(size=(weights.d_model - 2, weights.d_model))
+    result = decompile(transform.fold_compression(weights, matrix), decompiler)
+    assert result.verdict == "unverified" and not len(result.program.lines)
+    assert "not tried" in result.reason, result.reason
