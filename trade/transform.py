@@ -120,6 +120,7 @@ class CompressOptions:
     learning_rate: float = 1e-2
     target_loss: float = 1e-20  # stop early below this (relative squared read error)
     max_inputs: int = 20_000  # states from every input where there are at most this many, else a sample
+    chunk: int = 1_000  # inputs run at once (the distinct states, hence W, do not depend on it)
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
@@ -237,12 +238,17 @@ def compress(weights: ModelWeights, size: int, seed: int,
     params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64))
               for name, value in weights.params.items()}
     blocks = []  # per sublayer, the distinct states it reads, compacted to (singular value x direction) rows
-    with torch.no_grad():
-        runs = [_torch_forward(params, torch.as_tensor(_token_ids(weights, batch)), weights.num_heads)
-                for batch in sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]
-                if len(batch)]
-    for sublayer in range(len(runs[0])):
-        states = torch.unique(torch.cat([run[sublayer].reshape(-1, weights.d_model) for run in runs]), dim=0)
+    distinct: list[list] = []  # per sublayer, the distinct states of each chunk of inputs
+    with torch.no_grad():  # a run holds every sublayer's states: chunks keep a large model within memory
+        for batch in sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]:
+            for start in range(0, len(batch), options.chunk):
+                token_ids = torch.as_tensor(_token_ids(weights, batch[start:start + options.chunk]))
+                run = _torch_forward(params, token_ids, weights.num_heads)
+                distinct = distinct or [[] for _ in run]
+                for kept, states in zip(distinct, run):
+                    kept.append(torch.unique(states.reshape(-1, weights.d_model), dim=0))
+    for parts in distinct:
+        states = torch.unique(torch.cat(parts), dim=0)  # the distinct states of every input, sorted
         _, singular, directions = torch.linalg.svd(states, full_matrices=False)
         keep = singular > 1e-9 * singular[0]
         block = singular[keep, None] * directions[keep]
