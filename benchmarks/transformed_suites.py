@@ -388,7 +388,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per model (transform included)")
-    parser.add_argument("--memory-gb", type=float, default=6.0, help="address-space limit per worker (0: none)")
+    parser.add_argument("--memory-gb", type=float, default=12.0,
+                        help="address-space limit per worker (0: none); a worker keeps every model it ran")
     parser.add_argument("--only", action="append", default=[], help="program name (repeatable)")
     parser.add_argument("--max-inputs", type=int, default=0, help="skip programs with more inputs (0: none)")
     parser.add_argument("--json", help="write every row here (rewritten after each model)")
