@@ -59,6 +59,10 @@ def _versions(program, index: int, kinds: list[str], noise: float, compress: lis
             versions["noise, largest S keeping outputs"] = transform.add_noise(plain, scale, index)
             versions["noise, largest S keeping outputs"].transform[-1]["largest"] = True
             versions["noise, 3x beyond it"] = transform.add_noise(plain, scale * 3, index)
+        elif kind in ("rotate-noise-max", "mix-noise-max"):  # noise at the limit on a changed basis
+            base = transform.transformed(plain, kind.split("-")[0], index)
+            versions[kind] = transform.add_noise(base, largest_noise(base, index), index)
+            versions[kind].transform[-1]["largest"] = True
         elif kind == "compress":
             for amount in compress:
                 versions[f"compress {amount:g}"] = transform.compress_cached(plain, amount, index, cache)
@@ -203,7 +207,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--programs", help="a directory of .rasp programs instead of --data")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kinds", default="rotate,mix,noise")
+    parser.add_argument("--kinds", default="rotate,mix,noise",
+                        help="rotate, mix, noise (--noise S), noise-max, compress (--compress), "
+                             "rotate-noise-max, mix-noise-max (the largest noise on a changed basis)")
     parser.add_argument("--noise", type=float, default=1e-5)
     parser.add_argument("--compress", default="0.75,0.5", help="compressed sizes, as fractions of d_model")
     parser.add_argument("--decoder-alone", action="store_true")
