@@ -87,26 +87,15 @@ def largest_noise_every_input(weights, seed: int) -> float:
 
 def _greedy(weights, program, space) -> tuple[bool, bool, bool]:
     """The decoder alone (greedy, grammar mask) on the given weights: exact, compilable, equivalent."""
-    from trade.compiling import CompileError, compile_program
+    from decoder_alone import judged
+
     from trade.decoding import DecodingOptions, greedy, weight_tokens
-    from trade.evaluate import program_outputs, same_function
-    from trade.program.program import ProgramError, canonicalize
-    from trade.program.tokens import ids_to_program
+    from trade.evaluate import program_outputs
 
     net, tokenizer = _DECOMPILER.model, _DECOMPILER.tokenizer
     tokens = weight_tokens(net, [weights], tokenizer)[0]
     ids = greedy(net, [tokens], DecodingOptions(beam_size=1, grammar=True))[0].ids
-    try:
-        predicted = canonicalize(ids_to_program(list(ids)))
-    except (ProgramError, KeyError, IndexError):
-        return False, False, False
-    try:
-        compile_program(predicted, weights.compile_config, timeout=5.0)
-        compilable = True
-    except CompileError:
-        compilable = False
-    equivalent = same_function(program_outputs(program, space), program_outputs(predicted, space))
-    return predicted == program, compilable, equivalent
+    return judged(ids, program, program_outputs(program, space), weights.compile_config, space)
 
 
 def transform_same_outputs(original, changed) -> bool:

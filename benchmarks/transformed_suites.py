@@ -106,18 +106,13 @@ def _plain(suite: str, name: str):
 
 def _variant(plain, kind: str, seed: int, row: dict, cache: str | None = None):
     from trade import transform
-    from trade.weights import WeightsError
 
     if kind.startswith("compress-"):
         # `compress_cached` keys its files by seed and fraction only: one folder per program
         folder = str(Path(cache) / row["suite"] / row["name"]) if cache else None
         began = time.perf_counter()
         fraction = float(kind.removeprefix("compress-"))
-        try:
-            given = transform.compress_cached(plain, fraction, seed, folder)
-        except WeightsError as error:  # a cached file its own loader refuses: compressed afresh, and said
-            row["cache_error"] = str(error)
-            given = transform.transformed(plain, "compress", seed, fraction)
+        given = transform.compress_cached(plain, fraction, seed, folder)
         record = given.transform[-1]
         row["size"], row["loss"] = record["size"], record["loss"]
         row["output_agreement"], row["compress_seconds"] = record["output_agreement"], record["seconds"]
