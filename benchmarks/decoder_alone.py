@@ -7,6 +7,8 @@ This measures what decoding alone can add to the shipped checkpoint without trai
 - `greedy`: greedy with the grammar mask (the paper's autoregressive mode);
 - `beam`: beam search with the grammar mask, the most likely finished program (by the decoder's own
   log-probability; nothing is compiled or compared with the weights);
+- `vote`: the same beam, then the candidate whose function carries the most of the beam's probability
+  (`trade.decoding.function_vote`: candidates run by the RASP interpreter, never compared with the weights);
 - `ensemble`: greedy on the mean log-probabilities of several checkpoints (default: `checkpoints/medium`
   and `checkpoints/small`, which share the tokenizer).
 
@@ -14,6 +16,7 @@ Each program is compiled without residual names; exact = the same canonical prog
 compiles it, functionally equivalent = the same outputs on every input (`same_function`). Run:
 
     python benchmarks/decoder_alone.py --data data/test-seed1 --n 1000 --json rows.json
+    python benchmarks/decoder_alone.py --n 1000 --modes greedy,beam,vote --beam-size 32
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from trade.checkpoint import load_checkpoint
 from trade.compiled import CompileConfig
 from trade.compiling import CompileError, compile_program
 from trade.dataset.read import iter_examples
-from trade.decoding import DecodingOptions, beam_search, encode_weight_tokens, greedy, weight_tokens
+from trade.decoding import (DecodingOptions, beam_search, encode_weight_tokens, function_vote, greedy,
+                            weight_tokens)
 from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.grammar import GrammarState
 from trade.program.interpret import all_inputs
@@ -39,7 +43,7 @@ from trade.program.text import parse_program
 from trade.program.tokens import BOS_ID, EOS_ID, ids_to_program
 from trade.weights import weights_of
 
-MODES = ("greedy", "beam", "ensemble")
+MODES = ("greedy", "beam", "vote", "ensemble")
 
 
 @torch.no_grad()
@@ -89,31 +93,38 @@ def main() -> None:
                         help="checkpoints whose log-probabilities are averaged (comma-separated)")
     parser.add_argument("--beam-size", type=int, default=8)
     parser.add_argument("--json", default=None, help="write each program's (exact, compilable, equivalent)")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated (default: %(default)s)")
     args = parser.parse_args()
+    modes = [mode for mode in MODES if mode in args.modes.split(",")]
+    if "greedy" not in modes:
+        parser.error("--modes must include greedy, the baseline of the table")
     torch.set_num_threads(1)
     main_checkpoint = load_checkpoint(args.checkpoint)
-    members = [load_checkpoint(path) for path in args.ensemble.split(",")]
+    members = [load_checkpoint(path) for path in args.ensemble.split(",")] if "ensemble" in modes else []
     for checkpoint in [main_checkpoint, *members]:
         checkpoint.model.eval()
     config = CompileConfig()
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     texts = [e.program_text for e in itertools.islice(iter_examples(args.data, split="test"), args.n)]
-    rows, seconds = [], {mode: 0.0 for mode in MODES}
+    rows, seconds = [], {mode: 0.0 for mode in modes}
     for text in texts:
         program = canonicalize(parse_program(text))
         weights = dataclasses.replace(weights_of(compile_program(program)), residual_labels=None)
         truth = program_outputs(program, space)
         net = main_checkpoint.model
         tokens = weight_tokens(net, [weights], main_checkpoint.tokenizer)[0]
-        beam = DecodingOptions(beam_size=args.beam_size)
-        decoders = {"greedy": lambda: greedy(net, [tokens])[0].ids,
-                    "beam": lambda: beam_search(net, tokens, beam)[0].ids,
-                    "ensemble": lambda: ensemble_greedy(members, weights)}
-        row = {}
-        for mode, decode in decoders.items():
+        row, beam, beam_seconds = {}, None, 0.0
+        for mode in modes:
             began = time.perf_counter()
-            ids = decode()
-            seconds[mode] += time.perf_counter() - began
+            if mode in ("beam", "vote") and beam is None:  # one search for both; each is charged its time
+                beam = beam_search(net, tokens, DecodingOptions(beam_size=args.beam_size))
+                beam_seconds = time.perf_counter() - began
+                began = time.perf_counter()
+            ids = {"greedy": lambda: greedy(net, [tokens])[0].ids,
+                   "beam": lambda: beam[0].ids,
+                   "vote": lambda: function_vote(beam, space.inputs)[0].ids,
+                   "ensemble": lambda: ensemble_greedy(members, weights)}[mode]()
+            seconds[mode] += time.perf_counter() - began + (beam_seconds if mode in ("beam", "vote") else 0.0)
             row[mode] = judged(ids, program, truth, weights.compile_config, space)
         rows.append(row)
     if args.json:
@@ -123,7 +134,7 @@ def main() -> None:
           f"ensemble {args.ensemble})\n")
     print("| decoding | exact | compilable | functionally equivalent | seconds per program | vs. greedy |")
     print("|---|---|---|---|---|---|")
-    for mode in MODES:
+    for mode in modes:
         rates = [100 * sum(row[mode][j] for row in rows) / len(rows) for j in range(3)]
         per = seconds[mode] / len(rows)
         print(f"| {mode} | {rates[0]:.1f}% | {rates[1]:.1f}% | {rates[2]:.1f}% | {per:.3f} | "
