@@ -13,7 +13,7 @@ from trade.cli import main
 from trade.compiled import CompileConfig
 from trade.compiling import compile_program
 from trade.decompile import decompile, read_weights, tracr_module
-from trade.program.interpret import all_inputs, decode_value, evaluate_batch
+from trade.program.interpret import all_inputs, decode_value, encode_value, evaluate_batch
 from trade.program.program import Op
 from trade.program.tables import lambda_of, map_table, predicate_pairs
 from trade.program.text import parse_program, program_to_text
@@ -152,3 +152,17 @@ def test_weights_without_labels_or_not_tracr_shaped_are_refused():
                            key_size=weights.key_size, residual_labels=weights.residual_labels)
     result = read_weights(broken)
     assert result.verdict == "unverified" and "do not read" in result.reason
+
+
+@pytest.mark.parametrize("spell", [lambda c: c + "#", lambda c: "+0" if c == "1" else "-0",
+                                   lambda c: " 7" if c == "1" else "7"],
+                         ids=["trailing-hash", "signed-zeros", "leading-blank"])
+def test_string_values_that_look_like_literals_stay_strings(spell):
+    # `literal_eval` reads '11#' as 11, '+0' and '-0' both as 0 and ' 7' as 7: a Map's string outputs
+    # would come back as numbers, two of them merged into one value
+    weights = _tracr_weights(rasp.Map(spell, rasp.tokens).named("out"), ("1", "2"), 3)
+    result = decompile(weights)
+    assert result.verdict == EXACT, result.reason
+    inputs = np.array([[encode_value("1"), encode_value("2")]])
+    assert [decode_value(v) for v in evaluate_batch(result.program, inputs).output(result.program)[0]] == \
+        [spell("1"), spell("2")]

@@ -79,14 +79,19 @@ class ReadProgram:
 
 
 def parse_value(text: str) -> Any:
-    """A label's value back as a Python value: numbers, tuples, booleans and None, else the string."""
+    """A label's value back as a Python value: numbers, tuples, booleans and None, else the string.
+
+    Tracr writes a label as `str(value)`, so a literal counts only where it prints back as the label:
+    `literal_eval` also takes `'11#'` (a comment), `' 7'`, `'+0'` and `'-0'`, strings a program may
+    well output, and would read them as 11, 7, 0 and 0.
+    """
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return text
-    if isinstance(value, (int, float, bool, tuple)) or value is None:
+    if (isinstance(value, (int, float, bool, tuple)) or value is None) and str(value) == text:
         return value
-    return text  # a quoted string label stays as written
+    return text  # a quoted string label, or a string that only looks like a literal, stays as written
 
 
 def parse_labels(labels: list[str], vocab: Iterable, max_seq_len: int) -> dict[str, Variable]:
