@@ -121,3 +121,22 @@ def test_generated_programs_give_the_true_variables_or_an_error(seed, index):
     except LabelError:
         return
     assert variable_groups(labels) == variable_groups(weights.residual_labels)
+
+
+@pytest.mark.parametrize("predicate", [lambda k, q: k == max(q - 1, 0), lambda k, q: k == q],
+                         ids=["previous", "same"])
+def test_the_output_aggregates_values_name_the_map_it_moves(predicate):
+    # A three-valued Map of tokens read only by the output Aggregate: the Map's values are not in the
+    # weights, but the output's are (Tracr's read-out), and an Aggregate's values are its input's.
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile
+
+    moved = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, predicate), rasp.Map(str.upper, rasp.tokens))
+    weights = tracr_weights(moved, ("a", "b", "c"), 5)
+    labels, unknown = infer_labels(unlabelled(weights))
+    assert variable_groups(labels) == variable_groups(weights.residual_labels) and not unknown
+    made_up = [label.partition(":") for label in labels if label.partition(":")[0] not in ("tokens", "indices")]
+    assert sorted(value for _, colon, value in made_up if colon) == ["A", "A", "B", "B", "C", "C"]
+    result = decompile(unlabelled(weights))
+    assert result.verdict == "exact", result.reason

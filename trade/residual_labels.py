@@ -98,6 +98,9 @@ class _Labeller:
         self.assign("indices", index_dims, list(range(len(index_dims))), categorical=True)
         self.pending: dict[int, str] = {}  # helper direction -> its SelectorWidth's variable key
         self.hidden_order: dict[int, list[tuple[str, str | None]]] = {}  # per layer: (naming, key) by neuron
+        # categorical Aggregates: (output key, input key, (output dim, input dim) per value), which carry
+        # values either way (`_carry_values`): an Aggregate's values are its input's
+        self.copies: list[tuple[str, str, list[tuple[int, int]]]] = []
 
     def assign(self, key: str, dims: list[int], values: list | None, categorical: bool) -> None:
         for position, dim in enumerate(dims):
@@ -156,14 +159,21 @@ class _Labeller:
                     self.assign(key, written, None, categorical=False)
                     continue
             circuit = value.astype(np.float64) @ out.astype(np.float64)
-            values = []
+            values, pairs = [], []
             for dim in written:
                 origin = np.flatnonzero(np.abs(circuit[:, dim]) > 0.5)
                 origin = [o for o in origin if self.var_of[o] == source]
                 values.append(self.value_of[origin[0]] if len(origin) == 1 else None)
+                if len(origin) == 1:
+                    pairs.append((dim, int(origin[0])))
             if any(v is None for v in values):
                 values = list(range(len(written)))
                 self.unknown.add(key)
+            elif source in self.unknown:
+                self.unknown.add(key)
+            if len(pairs) == len(written) == len(self.dims[source]) and \
+                    len({origin for _, origin in pairs}) == len(pairs):
+                self.copies.append((key, source, pairs))
             self.assign(key, written, values, categorical=True)
 
     def value_dims(self, key: str) -> list[int]:
@@ -333,9 +343,10 @@ class _Labeller:
         "numbers" where some block reads them as numerical variables (a head's values from only part
         of them; an MLP neuron from one of them alone with `one` or a negative weight, as a numerical
         Map's discretising neurons and a LinearSequenceMap's do), "categories" where a block reads
-        them as categorical (a Select's query or key; a categorical SequenceMap's neuron, two values
-        of weight 1 and `one` of -1; a lookup's lone neuron, weight 1 without `one`, where no neuron
-        of its layer reads the direction with weight -1 as a LinearSequenceMap's pair does), else
+        them as categorical (a Select's query or key; a head's values from all of several of them; a
+        categorical SequenceMap's neuron, two values of weight 1 and `one` of -1; a lookup's lone
+        neuron, weight 1 without `one`, where no neuron of its layer reads the direction with weight
+        -1 as a LinearSequenceMap's pair does), else
         where nothing reads them and they are the output, the output's type as given; else "".
         The blocks after layer `layer`'s MLP are read, or after its attention (`after_attention`)."""
         dims_set, ignore = set(dims), {self.one, self.bos}
@@ -350,6 +361,8 @@ class _Labeller:
                     read_at_all = True
                     if not dims_set <= reads:
                         return "numbers"
+                    # a head moves one variable: several directions that it moves are one categorical one
+                    categories = categories or len(dims_set) > 1
             for name in ("query", "key") if later > layer else ():
                 if set(_nonzero(self.params[f"{attn}/{name}/w"], 1).tolist()) & dims_set:
                     read_at_all = categories = True
@@ -470,6 +483,23 @@ class _Labeller:
                 for dim, value in zip(dims, values):
                     self.value_of[dim] = value
                 self.unknown.discard(key)
+        self._carry_values()
+
+    def _carry_values(self) -> None:
+        """Known values carried through categorical Aggregates, both ways, until nothing changes: the
+        output's values (from `output_values`) name the values of the Map an Aggregate moved into it,
+        and those name the values of every other Aggregate of that Map."""
+        changed = True
+        while changed:
+            changed = False
+            for output, source, pairs in self.copies:
+                for known, unknown, which in ((output, source, 1), (source, output, 0)):
+                    if known in self.unknown or unknown not in self.unknown:
+                        continue
+                    for pair in pairs:
+                        self.value_of[pair[which]] = self.value_of[pair[1 - which]]
+                    self.unknown.discard(unknown)
+                    changed = True
 
     def _names(self) -> dict[str, str]:
         """Made-up names that sort as the directions lie among `indices`, `one` and `tokens`, and as
