@@ -166,3 +166,19 @@ def test_string_values_that_look_like_literals_stay_strings(spell):
     inputs = np.array([[encode_value("1"), encode_value("2")]])
     assert [decode_value(v) for v in evaluate_batch(result.program, inputs).output(result.program)[0]] == \
         [spell("1"), spell("2")]
+
+
+def test_only_the_output_and_what_heads_copy_into_it_take_the_output_encoders_types():
+    # Map(str, SelectorWidth(...)): the counts 0..3 and the output '0'..'3' print alike, but only the output
+    # holds strings; retyping the counts too read the Map's keys as strings, which Tracr cannot compile
+    counts = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ))
+    read = read_program(_tracr_weights(rasp.Map(str, counts), ("a", "b"), 3))
+    assert [line.op for line in read.program.lines] == [Op.SELECT, Op.SELECTOR_WIDTH, Op.MAP]
+    assert [read.program.lines[2].lam.fn(n) for n in range(4)] == ["0", "1", "2", "3"]
+    # An Aggregate's values are its input's: the string Map it copies takes the output's types as well
+    spelled = rasp.Map(lambda t: {"a": "1", "b": "2", "c": "3"}[t], rasp.tokens)
+    previous = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0))
+    read = read_program(_tracr_weights(rasp.Aggregate(previous, spelled), ("a", "b", "c"), 3))
+    assert [read.program.lines[0].lam.fn(t) for t in "abc"] == ["1", "2", "3"]
+    for expr, vocab in ((rasp.Map(str, counts), ("a", "b")), (rasp.Aggregate(previous, spelled), ("a", "b", "c"))):
+        assert decompile(_tracr_weights(expr, vocab, 3)).verdict == EXACT

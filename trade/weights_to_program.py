@@ -44,7 +44,7 @@ from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, ProgramErr
 from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
                                   predicate_token, sort_values)
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
-from trade.weights import ModelWeights
+from trade.weights import ModelWeights, output_block
 
 _TOLERANCE = 1e-4
 
@@ -179,11 +179,16 @@ class _Reader:
         self.max_seq_len = config.max_seq_len
         self.variables = parse_labels(list(weights.residual_labels), config.vocab, config.max_seq_len)
         self.dim_owner = {dim: var.name for var in self.variables.values() for dim in var.dims}
-        if isinstance(weights.output_values, list):  # Tracr's output encoder knows the values' types
-            texts = [str(v) for v in weights.output_values]
-            for variable in self.variables.values():
-                if variable.categorical and [str(v) for v in variable.values] == texts:
-                    variable.values = [plain(v) for v in weights.output_values]
+        self.output = self.output_variable()
+        if isinstance(weights.output_values, list) and self.output is not None:
+            # Tracr's output encoder knows the output's value types, and so those of the variables heads
+            # copy into it; only theirs: another variable with the same texts (a SelectorWidth's 0..5
+            # under Map(str, ...)'s '0'..'5') keeps its own.
+            typed = {str(v): plain(v) for v in weights.output_values}
+            for name in self.copied_into(self.output):
+                variable = self.variables[name]
+                if variable.categorical and all(str(v) in typed for v in variable.values):
+                    variable.values = [typed[str(v)] for v in variable.values]
         self.one = self.variables["one"].dims[0] if "one" in self.variables else None  # only if a block needs it
         tokens = self.variables["tokens"]
         special = {config.compiler_bos, config.compiler_pad}
@@ -206,6 +211,41 @@ class _Reader:
         self.pending_widths: dict[str, tuple[str, str]] = {}  # helper label -> (select line name, source)
 
     # --- helpers -------------------------------------------------------------------------------------
+
+    def output_variable(self) -> str | None:
+        """The variable the model's output read-out reads (its unembedding, else the output block:
+        written by the last block, read by none), or None where that is not one variable."""
+        if self.weights.unembedding is not None:
+            read_out = np.asarray(self.weights.unembedding, dtype=np.float64)
+            scale = max(float(np.abs(read_out).max(initial=0.0)), 1.0)
+            dims = np.flatnonzero(np.abs(read_out).sum(axis=1) > _TOLERANCE * scale)
+        else:
+            dims = output_block(self.params)
+        names = {self.dim_owner[int(d)] for d in dims if int(d) in self.dim_owner}
+        return names.pop() if len(names) == 1 else None
+
+
+    def copied_into(self, name: str) -> list[str]:
+        """`name` and the categorical variables whose values heads copy into it, in turn (an Aggregate's
+        values are its input's), never tokens or indices (their types are the vocabulary's and ints)."""
+        chain: list[str] = []
+        while name not in chain and name not in ("tokens", "indices") and self.variables[name].categorical:
+            chain.append(name)
+            sources = set()
+            for layer in range(self.weights.num_layers):
+                prefix = f"transformer/layer_{layer}/attn"
+                value, out = self.params[f"{prefix}/value/w"], self.params[f"{prefix}/linear/w"]
+                for head in range(self.weights.num_heads):
+                    columns = slice(head * self.weights.key_size, (head + 1) * self.weights.key_size)
+                    written = np.flatnonzero(np.abs(out[columns]).sum(axis=0))
+                    if {self.dim_owner[int(d)] for d in written} == {name}:
+                        read = np.flatnonzero(np.abs(value[:, columns]).sum(axis=1))
+                        sources |= {self.dim_owner[int(d)] for d in read}
+            sources -= {"one"}
+            if len(sources) != 1:
+                break
+            name = sources.pop()
+        return chain
 
     def variable_of(self, dims: np.ndarray, what: str) -> Variable | None:
         names = {self.dim_owner[d] for d in dims if d not in self.ignored}
