@@ -182,3 +182,40 @@ def test_only_the_output_and_what_heads_copy_into_it_take_the_output_encoders_ty
     assert [read.program.lines[0].lam.fn(t) for t in "abc"] == ["1", "2", "3"]
     for expr, vocab in ((rasp.Map(str, counts), ("a", "b")), (rasp.Aggregate(previous, spelled), ("a", "b", "c"))):
         assert decompile(_tracr_weights(expr, vocab, 3)).verdict == EXACT
+
+
+def _zero_factor_model(z_first: bool):
+    """`LinearSequenceMap(a, z, ...)` with one factor 0: Tracr's MLP reads that input and writes nothing
+    from it, so nothing else in the weights reads the numerical Aggregate z."""
+    a = rasp.numerical(rasp.Map(lambda c: 1 if c == "x" else 0, rasp.tokens)).named("a")
+    z = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), a,
+                                      default=0)).named("z")
+    if z_first:
+        return rasp.numerical(rasp.LinearSequenceMap(z, a, 0, 3)).named("out")
+    return rasp.numerical(rasp.LinearSequenceMap(a, z, 2, 0)).named("out")
+
+
+@pytest.mark.parametrize("z_first", [False, True])
+def test_a_zero_factor_keeps_its_input_and_the_read_out_names_the_output(z_first):
+    # Before: "2 variables are read by no block; a program has one output", no program
+    weights = _tracr_weights(_zero_factor_model(z_first), ("x", "y"), 3)
+    read = read_program(weights)
+    assert [line.op for line in read.program.lines][-1] is Op.SEQUENCE_MAP and read.names[-1].startswith("out")
+    assert read.program.lines[-1].args[0] == ("linear(0, 3)|ll" if z_first else "linear(2, 0)|ll")
+    assert Op.AGGREGATE in [line.op for line in read.program.lines]
+    assert decompile(weights).verdict == EXACT
+
+    # With the zero factor's neurons not reading it either, z is read by nothing at all: it is left out,
+    # and the verdict comes from running both (the blocks differ, so it cannot be `exact`)
+    params = dict(weights.params)
+    first = params["transformer/layer_1/mlp/linear_1/w"].copy()
+    silent = np.flatnonzero(~np.any(params["transformer/layer_1/mlp/linear_2/w"], axis=1))
+    first[:, silent] = 0
+    params["transformer/layer_1/mlp/linear_1/w"] = first
+    pruned = type(weights)(params=params, compile_config=weights.compile_config, num_heads=weights.num_heads,
+                           key_size=weights.key_size, output_values=weights.output_values,
+                           residual_labels=weights.residual_labels)
+    read = read_program(pruned)
+    assert Op.AGGREGATE not in [line.op for line in read.program.lines] and read.names[-1].startswith("out")
+    assert any("left out" in note and ": z" in note for note in read.notes)
+    assert decompile(pruned).verdict == "equivalent"

@@ -397,9 +397,57 @@ class _Reader:
         uses_one = self.one is not None and bool(
             np.any(self.params[f"transformer/layer_{layer}/mlp/linear_1/w"][self.one, neurons]))
         if len(inputs) == 1:
+            silent = None if uses_one else self.zero_coefficient(layer, target, inputs[0], neurons)
+            if silent is not None:  # a LinearSequenceMap with a 0 factor, its other input read by silent neurons
+                (other, other_neurons), before = silent
+                first_var, second_var = (other, inputs[0]) if before else (inputs[0], other)
+                both = np.sort(np.r_[neurons, other_neurons])
+                self.read_linear(layer, target, first_var, second_var, both, source)
+                return
             self.read_map(layer, target, inputs[0], neurons, uses_one, source)
         else:
             self.read_sequence_map(layer, target, inputs, neurons, source)
+
+    def zero_coefficient(self, layer: int, target: Variable, source_var: Variable,
+                         neurons: np.ndarray) -> tuple[tuple[Variable, np.ndarray], bool] | None:
+        """The other input of a LinearSequenceMap one of whose factors is 0, where the weights show it.
+
+        Tracr builds such a line's MLP from four neurons, ReLU(-x), ReLU(x), ReLU(-y), ReLU(y) in that
+        order, the first argument's pair first; the pair of the 0 factor reads its input and writes
+        nothing. Read as a Map of the other input, the line recompiles to other weights and its input may
+        be left read by no block. Returns (the silent pair's variable and neurons, whether it comes first)
+        where exactly one such pair sits next to the block's own, else None.
+        """
+        if target.categorical or source_var.categorical or len(neurons) != 2 or neurons[1] != neurons[0] + 1:
+            return None
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+
+        def pair_reading(low: int) -> Variable | None:
+            """The numerical variable that neurons low, low + 1 read as -v, +v, if they write nothing."""
+            if low < 0 or low + 1 >= first.shape[1] or np.any(second[[low, low + 1]]):
+                return None
+            reads = [np.flatnonzero(first[:, n]) for n in (low, low + 1)]
+            if any(len(r) != 1 for r in reads) or reads[0][0] != reads[1][0] or reads[0][0] in self.ignored:
+                return None
+            dim = int(reads[0][0])
+            variable = self.variables[self.dim_owner[dim]]
+            if variable.categorical or variable.name.endswith(HELPER_SUFFIX):
+                return None
+            if not (abs(first[dim, low] + 1) < _TOLERANCE and abs(first[dim, low + 1] - 1) < _TOLERANCE):
+                return None
+            return variable
+
+        if not (first[source_var.dims[0], neurons[0]] < 0 < first[source_var.dims[0], neurons[1]]):
+            return None
+        found = [(variable, before) for variable, before in
+                 ((pair_reading(int(neurons[0]) - 2), True), (pair_reading(int(neurons[1]) + 1), False))
+                 if variable is not None]
+        if len(found) != 1:
+            return None
+        variable, before = found[0]
+        low = int(neurons[0]) - 2 if before else int(neurons[1]) + 1
+        return (variable, np.array([low, low + 1])), before
 
     def read_constant(self, layer: int, target: Variable, neurons: np.ndarray, source: str) -> None:
         """A Map whose output never depends on its input: the weights show the value, not the input.
@@ -593,13 +641,19 @@ class _Reader:
             return matches[0].token
         return map_token(table, kind)
 
+    def output_line(self) -> int | None:
+        """The index of the line that writes the variable the model's read-out reads, if one does."""
+        name = self.defined.get(self.output) if self.output else None
+        return None if name is None or name in ("tokens", "indices") else int(name[1:]) - 1
+
     def place_unread(self) -> None:
         """Variables that no block reads, besides the output, are the queries of FALSE selectors:
         nothing in such a head's weights shows them. Each goes to the first such Select after it."""
         read_by_some = {arg for line in self.lines for arg in line.variable_args}
         unread = [i for i, line in enumerate(self.lines)
                   if line.op is not Op.SELECT and variable_name(i) not in read_by_some]
-        for index in sorted(unread)[:-1]:  # the last written is the output
+        output = self.output_line()
+        for index in sorted(unread)[:-1] if output is None else [i for i in sorted(unread) if i != output]:
             variable = self.variables[self.names[index]]
             spots = [s for s in self.false_selects if s > index and variable.categorical]
             spots += [s for s in self.constants if s > index]
@@ -627,7 +681,12 @@ class _Reader:
         if not self.lines:
             raise ReadError("no block writes anything: the model computes no program")
         self.place_unread()
-        program, order = _output_last(self.lines)
+        program, order = _output_last(self.lines, self.output_line())
+        dropped = [self.names[i] for i in range(len(self.lines))
+                   if i not in order and self.lines[i].op is not Op.SELECT]
+        if dropped:
+            self.notes.append(f"left out, as the output does not depend on them (no block reads them): "
+                              f"{', '.join(dropped)}; recompiled, the program lacks their blocks")
         try:
             program.types()
         except ProgramError as error:
@@ -643,17 +702,30 @@ def _map_kind(categorical_in: bool, categorical_out: bool) -> LambdaKind:
         (categorical_in, categorical_out)]
 
 
-def _output_last(lines: list[Line]) -> tuple[Program, list[int]]:
-    """The lines in reading order, with the one line nothing reads moved last (the program's output),
-    and the old index of each."""
-    read_by_some = {arg for line in lines for arg in line.variable_args}
-    unread = [i for i, line in enumerate(lines)
-              if variable_name(i) not in read_by_some and line.op is not Op.SELECT]
-    if len(unread) != 1:
-        raise ReadError(f"{len(unread)} variables are read by no block; a program has one output")
-    if unread[0] == len(lines) - 1:
-        return Program(tuple(lines)), list(range(len(lines)))
-    order = [i for i in range(len(lines)) if i != unread[0]] + [unread[0]]
+def _output_last(lines: list[Line], output: int | None = None) -> tuple[Program, list[int]]:
+    """The lines the output needs in reading order, the output moved last, and the old index of each.
+
+    The output is the line the model's read-out reads (`output`); where that is not known, the one line
+    nothing reads. Other lines nothing reads (a variable a block reads with zero weights) cannot change
+    the output: they are left out.
+    """
+    if output is None:
+        read_by_some = {arg for line in lines for arg in line.variable_args}
+        unread = [i for i, line in enumerate(lines)
+                  if variable_name(i) not in read_by_some and line.op is not Op.SELECT]
+        if len(unread) != 1:
+            raise ReadError(f"{len(unread)} variables are read by no block; a program has one output")
+        output = unread[0]
+    if lines[output].op is Op.SELECT:
+        raise ReadError("the model's read-out reads a selector")
+    needed = {output}
+    for index in range(output, -1, -1):
+        if index in needed:
+            needed |= {int(arg[1:]) - 1 for arg in lines[index].variable_args
+                       if arg not in ("tokens", "indices")}
+    order = sorted(needed - {output}) + [output]
+    if order == list(range(len(lines))):
+        return Program(tuple(lines)), order
     mapping = {variable_name(old): variable_name(new) for new, old in enumerate(order)}
     renamed = []
     for old in order:
