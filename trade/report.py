@@ -407,6 +407,7 @@ h1{font-size:22px;margin:4px 0 6px}
  h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e6ee;padding-bottom:4px}
 .verdict{display:inline-block;padding:2px 9px;border-radius:10px;font-weight:600;color:#fff}
 .exact{background:#1f8a4c}.equivalent{background:#2f6fb6}.unverified{background:#b5462f}
+.error{background:#7a1f1f}
 .muted{color:#667}
  .desc{font-size:15px;background:#f6f7fb;border-left:4px solid #6b4fd8;padding:8px 12px;margin:10px 0}
 pre{background:#f7f7f9;border:1px solid #e3e6ee;border-radius:6px;padding:10px 12px;overflow-x:auto;
@@ -688,7 +689,8 @@ class PageEntry:
 
     name: str
     description: str
-    model: Any  # anything `trade.decompile.decompile` takes
+    model: Any  # anything `trade.decompile.decompile` takes (None where it could not be built)
+    error: str = ""  # why the model could not be built (e.g. Tracr cannot compile the program)
 
 
 def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=None) -> Path:
@@ -699,18 +701,29 @@ def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=No
     (out_dir / "pages").mkdir(parents=True, exist_ok=True)
     rows = []
     for entry in entries:
-        weights = weights_from(entry.model)
-        result = decompile(weights, decompiler, DecompileOptions(undetermined=True))
-        config = result.config or weights.compile_config
-        reading = read_program(result.program, config) if result.program.lines else None
         page = out_dir / "pages" / f"{_file_stem(entry.name)}.html"
-        write_text(page, report_html(result, weights, entry.name, reading))
-        idioms = ", ".join(i.kind for i in reading.idioms) if reading else ""
-        computes = reading.description if reading else result.reason
+        error = entry.error
+        if not error:
+            try:
+                weights = weights_from(entry.model)
+                result = decompile(weights, decompiler, DecompileOptions(undetermined=True))
+                config = result.config or weights.compile_config
+                reading = read_program(result.program, config) if result.program.lines else None
+                text = report_html(result, weights, entry.name, reading)
+            except Exception as caught:  # one refused program (a bool vocabulary) must not cost the others
+                error = f"{type(caught).__name__}: {caught}"
+        if error:  # as `trade.suites.evaluate_suite` records it: the page and the index say why
+            verdict, idioms, computes = "error", "", error
+            text = _error_page(entry, error)
+        else:
+            verdict = result.verdict
+            idioms = ", ".join(i.kind for i in reading.idioms) if reading else ""
+            computes = reading.description if reading else result.reason
+        write_text(page, text)
         rows.append(f"<tr><td><a href='pages/{html.escape(page.name)}'>{html.escape(entry.name)}</a></td>"
                     f"<td>{html.escape(entry.description)}</td>"
-                    f"<td><span class='verdict {html.escape(result.verdict)}'>"
-                    f"{html.escape(result.verdict)}</span></td><td>{html.escape(idioms)}</td>"
+                    f"<td><span class='verdict {html.escape(verdict)}'>"
+                    f"{html.escape(verdict)}</span></td><td>{html.escape(idioms)}</td>"
                     f"<td>{html.escape(computes)}</td></tr>")
     body = ("<h1>Decompiled programs</h1><p class='muted'>One page per program: the program with its idioms "
             "named, where each line lives in the weights, and attention on example inputs.</p>"
@@ -720,6 +733,14 @@ def write_pages(entries: Sequence[PageEntry], out_dir: str | Path, decompiler=No
     write_text(index, _page("Decompiled programs", body, {"presets": [], "heads": []}, True)
                .replace(f"<script>{_JS}</script>", ""))
     return index
+
+
+def _error_page(entry: PageEntry, error: str) -> str:
+    """The page of a program TraDe could not decompile (or the suite could not compile): why."""
+    body = (f"<h1>{html.escape(entry.name)}</h1><p class='desc'>{html.escape(entry.description)}</p>"
+            f"<p><span class='verdict error'>error</span> {html.escape(error)}</p>"
+            "<p>No program was found.</p>")
+    return _page(entry.name, body, {"presets": [], "heads": []}, True).replace(f"<script>{_JS}</script>", "")
 
 
 def _file_stem(name: str) -> str:
@@ -733,9 +754,14 @@ def write_suite_pages(programs: Sequence, out_dir: str | Path, decompiler=None) 
     entries = []
     for entry in programs:
         config = entry.config
-        model = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
-                                                max_seq_len=config.max_seq_len,
-                                                compiler_bos=config.compiler_bos,
-                                                compiler_pad=config.compiler_pad)
+        try:
+            model = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
+                                                    max_seq_len=config.max_seq_len,
+                                                    compiler_bos=config.compiler_bos,
+                                                    compiler_pad=config.compiler_pad)
+        except Exception as caught:  # the suite's program is at fault, as `evaluate_suite` records it
+            entries.append(PageEntry(entry.name, entry.description, None,
+                                     f"Tracr cannot compile it: {type(caught).__name__}: {caught}"))
+            continue
         entries.append(PageEntry(entry.name, entry.description, model))
     return write_pages(entries, out_dir, decompiler)
