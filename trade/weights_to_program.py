@@ -224,7 +224,6 @@ class _Reader:
         names = {self.dim_owner[int(d)] for d in dims if int(d) in self.dim_owner}
         return names.pop() if len(names) == 1 else None
 
-
     def copied_into(self, name: str) -> list[str]:
         """`name` and the categorical variables whose values heads copy into it, in turn (an Aggregate's
         values are its input's), never tokens or indices (their types are the vocabulary's and ints)."""
