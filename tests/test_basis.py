@@ -415,3 +415,21 @@ def test_without_a_basis_a_model_outside_the_decoders_training_is_unverified_wit
     result = decompile(transform.fold_compression(weights, matrix), decompiler)
     assert result.verdict == "unverified" and not len(result.program.lines)
     assert "not tried" in result.reason, result.reason
+
+
+def test_a_rotated_wide_model_is_not_taken_for_a_noisy_compiled_one():
+    # A rotation of a stream of 225 spreads each embedding row to entries of about 0.09: all within the
+    # slack of noise around 0s and 1s, but no row keeps the 1 that every compiled embedding row has.
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    vocab = {f"w{i}" for i in range(110)}
+    model = compiling.compile_rasp_to_model(rasp.Map(str.upper, rasp.tokens), vocab=vocab, max_seq_len=2,
+                                            compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    assert plain.d_model > 200 and basis._near_one_hot(plain)
+    rotated = transform.transformed(plain, "rotate", 0)
+    assert not basis._near_one_hot(rotated)
+    assert decompile(rotated).verdict == "exact"

@@ -110,11 +110,15 @@ def _near_one_hot(weights: ModelWeights, slack: float = NEAR_ONE_HOT_SLACK) -> b
     """Embeddings within `slack` of 0s and 1s: a compiled model with noise added, in its own basis. Tracr's
     embeddings are 0s and 1s, and noise of S times their largest entry moves them by a few S; a change of
     basis spreads each row over many entries, far from 0 and 1 (rotated entries of a d_model of 16 have a
-    spread of 0.25)."""
+    spread of 0.25). Every row of Tracr's token embedding holds a 1 (its token's direction): a rotation
+    of a wide stream spreads a row so thin (0.09 at a d_model of 224) that it rounds to 0s alone, within
+    any slack."""
     for name in ("token_embed/embeddings", "pos_embed/embeddings"):
         value = np.asarray(weights.params[name], dtype=np.float64)
         rounded = np.round(value)
         if np.abs(value - rounded).max() >= slack or not set(np.unique(rounded)) <= {0.0, 1.0}:
+            return False
+        if name == "token_embed/embeddings" and not (rounded == 1.0).any(axis=1).all():
             return False
     return True
 

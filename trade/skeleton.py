@@ -43,7 +43,8 @@ _CATEGORICAL_MAP_LAMBDAS = frozenset(TOKEN_ID[lam.token] for lam in LAMBDAS
                                      and lam.kind.output_encoding is Encoding.CATEGORICAL)
 MAX_HIDDEN = 3  # lines with arguments no weight shows; each multiplies the numberings to try
 MAX_NUMBERINGS = 2000  # canonical numberings checked against the residual order
-_IGNORED_READS = BOOKKEEPING + ("tokens:PAD",)  # and padding: no value a line reads
+# and padding: no value a line reads (with the model's own BOS and padding tokens, `infer_labels`)
+_IGNORED_READS = BOOKKEEPING + ("tokens:PAD",)
 
 
 @functools.lru_cache(maxsize=8)
@@ -97,8 +98,9 @@ def infer_labels(weights: ModelWeights) -> list[str]:
     d_model, start = weights.d_model, len(fixed)
     if d_model < start:
         raise LayoutError(f"a residual stream of {d_model} is smaller than its inputs ({start})")
-    block_of: dict[int, str] = {dim: block_name(label) for dim, label in enumerate(fixed)
-                                if label not in _IGNORED_READS}
+    config = weights.compile_config
+    ignored = _IGNORED_READS + (f"tokens:{config.compiler_bos}", f"tokens:{config.compiler_pad}")
+    block_of: dict[int, str] = {dim: block_name(label) for dim, label in enumerate(fixed) if label not in ignored}
     dims_of: dict[str, list[int]] = {}
     for dim, name in block_of.items():
         dims_of.setdefault(name, []).append(dim)
