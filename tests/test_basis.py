@@ -433,3 +433,24 @@ def test_a_rotated_wide_model_is_not_taken_for_a_noisy_compiled_one():
     rotated = transform.transformed(plain, "rotate", 0)
     assert not basis._near_one_hot(rotated)
     assert decompile(rotated).verdict == "exact"
+
+
+def test_a_lookup_of_tokens_is_one_variable_whatever_the_padding_token_is_called():
+    # Tracr's default padding token is `compiler_pad`: its direction is no value a lookup reads, so a
+    # three-valued Map of five tokens is one variable, not three (`trade.skeleton.infer_labels`)
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+    from trade.residual_labels import variable_groups
+
+    kind = rasp.Map(lambda c: "num" if c.isdigit() else ("word" if c.isalpha() else "op"), rasp.tokens)
+    out = rasp.SequenceMap(lambda k, i: f"{k}{i}", kind, rasp.indices)
+    model = compiling.compile_rasp_to_model(out, vocab={"+", "1", "2", "x", "y"}, max_seq_len=4,
+                                            compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    assert plain.compile_config.compiler_pad != "PAD"
+    recovered = basis.recover(transform.transformed(plain, "rotate", 0)).weights.residual_labels
+    sizes = sorted(len(dims) for dims, categorical in variable_groups(recovered) if categorical)
+    assert sizes == sorted(len(dims) for dims, categorical in variable_groups(model.residual_labels)
+                           if categorical)
