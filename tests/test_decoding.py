@@ -3,15 +3,12 @@ import pytest
 import torch
 
 from trade.compiling import compile_program
-from trade.decoding import (DecodingOptions, TooLargeError, beam_search, function_vote, greedy,
-                            teacher_forced, weight_tokens)
+from trade.decoding import DecodingOptions, TooLargeError, beam_search, greedy, teacher_forced, weight_tokens
 from trade.decompile import compilable_filter
 from trade.model import Decompiler, preset
-from trade.program.interpret import all_inputs
 from trade.program.program import canonicalize
 from trade.program.text import parse_program
 from trade.program.tokens import BOS_ID, EOS_ID, ids_to_program, program_to_ids
-from trade.search_options import Candidate
 from trade.weights import TokenizerConfig, weights_of
 from tests.conftest import REVERSE
 
@@ -63,31 +60,3 @@ def test_models_too_large_for_the_encoder_are_refused(reverse_tokens):
     net = Decompiler(preset("tiny", input_width=2000, n_weight_ctx=4))
     with pytest.raises(TooLargeError, match="weight tokens"):
         weight_tokens(net, [weights], TokenizerConfig())
-
-
-def _candidate(text: str, probability: float) -> Candidate:
-    ids = program_to_ids(canonicalize(parse_program(text)))
-    return Candidate(ids, float(np.log(probability)), [], True)
-
-
-def test_function_vote_puts_the_most_probable_function_first():
-    # `abs(x)` and `x if x > 0 else 0` agree on a SelectorWidth's values (>= 0): one function, two sequences,
-    # 0.25 + 0.2 of the probability against 0.3 for the single most likely sequence.
-    head = "s = Select(tokens, tokens, EQ)\nw = SelectorWidth(s)\n"
-    alone = _candidate(head + "m = Map(x + 1, w)\n", 0.3)
-    twins = [_candidate(head + "m = Map(abs(x), w)\n", 0.25),
-             _candidate(head + "m = Map(x if x > 0 else 0, w)\n", 0.2)]
-    broken = Candidate([BOS_ID, EOS_ID], 0.0, [], True)  # decodes to no program: last, however likely
-    inputs = all_inputs((0, 1, 2, 3, 4), 5)
-    order = function_vote([alone, *twins, broken], inputs)
-    assert order == [twins[0], twins[1], alone, broken]
-    # without the twin, the most likely sequence is the most likely function
-    assert function_vote([alone, twins[1]], inputs)[0] == alone
-
-
-def test_function_vote_sums_over_candidates_not_over_distinct_programs():
-    # two candidates of one program (a free beam and a skeleton's beam both find it) outweigh a likelier one
-    a = _candidate("m = Map(x - 1, tokens)\n", 0.3)
-    b = _candidate("m = Map(x + 1, tokens)\n", 0.2)
-    c = _candidate("m = Map(x + 1, tokens)\n", 0.15)
-    assert function_vote([a, b, c], all_inputs((0, 1, 2), 3)) == [b, c, a]

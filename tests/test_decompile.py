@@ -11,16 +11,13 @@ import torch
 from trade.checkpoint import save_checkpoint
 from trade.cli import main
 from trade.compiling import compile_program
-from trade.decoding import DecodingOptions, function_vote, weight_tokens
-from trade.decompile import (DecompileOptions, compilable_filter, decode_candidates, decompile,
-                             load_decompiler, tracr_module, weight_skeletons)
+from trade.decompile import DecompileOptions, decompile, load_decompiler, tracr_module
 from trade.model import Decompiler, preset
-from trade.program.interpret import all_inputs
 from trade.program.text import parse_program
 from trade.program.program import canonicalize
 from trade.program.tracr_bridge import from_rasp
 from trade.verify import VERDICTS
-from trade.weights import CONFIG_KEY, TokenizerConfig, load_weights, save_weights, weights_of
+from trade.weights import CONFIG_KEY, TokenizerConfig, save_weights, weights_of
 from tests.conftest import FRAC_ONES, FRACTION_OF_POSITIVE, REVERSE
 
 
@@ -48,19 +45,6 @@ def test_decompile_returns_a_checked_program(checkpoint_dir, reverse_npz):
     assert all(0.0 <= p <= 1.0 for p in result.line_confidence)
     assert result.attention.shape[0] == len(result.program)
     json.dumps(result.to_json())
-
-
-def test_without_verification_the_beams_most_probable_function_is_kept(checkpoint_dir, reverse_npz):
-    checkpoint = load_decompiler(checkpoint_dir)
-    result = decompile(reverse_npz, checkpoint, DecompileOptions(beam_size=4, verify=False, read=False))
-    assert result.verdict == "unverified"
-    weights = load_weights(reverse_npz)
-    accept = compilable_filter(weights.compile_config)
-    tokens = weight_tokens(checkpoint.model, [weights], checkpoint.tokenizer)[0]
-    beam = decode_candidates(checkpoint.model, tokens, DecodingOptions(beam_size=4), accept,
-                             weight_skeletons(weights))
-    voted = function_vote(beam, all_inputs(weights.compile_config.vocab, weights.compile_config.max_seq_len))
-    assert result.ids == next(candidate.ids for candidate in voted if accept(candidate.ids))
 
 
 def test_the_skeleton_lets_even_an_untrained_decoder_decompile_exactly(checkpoint_dir, reverse_npz, capsys):

@@ -1,11 +1,8 @@
-"""The search modes of `trade evaluate`: repair never does worse than the beam, and workers change nothing;
-the vote mode keeps one of the beam's programs."""
+"""The search modes of `trade evaluate`: repair never does worse than the beam, and workers change nothing."""
 
 from trade.compiling import compile_program
 from trade.decompile import DEFAULT_CHECKPOINT, load_decompiler
-from trade.decoding import DecodingOptions, beam_search, function_vote, weight_tokens
-from trade.evaluate_model import BEAM, REPAIRED, VOTE, EvaluationJob, predict
-from trade.program.interpret import all_inputs
+from trade.evaluate_model import BEAM, REPAIRED, EvaluationJob, predict
 from trade.program.program import canonicalize
 from trade.program.text import parse_program
 from trade.verify import VERDICTS
@@ -25,16 +22,3 @@ def test_search_modes_in_parallel_match_one_process():
     parallel = EvaluationJob(modes=(BEAM,), beam_size=4, workers=2, checkpoint_dir=str(DEFAULT_CHECKPOINT))
     in_parallel, _, parallel_verdicts = predict(checkpoint, weights, truths, parallel, progress=False)
     assert in_parallel[BEAM] == predictions[BEAM] and parallel_verdicts[BEAM] == verdicts[BEAM]
-
-
-def test_vote_mode_keeps_the_beams_most_probable_function_and_verifies_nothing():
-    checkpoint = load_decompiler()
-    truths = [canonicalize(parse_program(source)) for source in (REVERSE, FRAC_ONES)]
-    weights = [weights_of(compile_program(p)) for p in truths]
-    job = EvaluationJob(modes=(VOTE,), beam_size=4)
-    predictions, timings, verdicts = predict(checkpoint, weights, truths, job, progress=False)
-    assert VOTE not in verdicts and timings[VOTE] > 0
-    for weight, ids in zip(weights, predictions[VOTE]):
-        tokens = weight_tokens(checkpoint.model, [weight], checkpoint.tokenizer)[0]
-        beam = beam_search(checkpoint.model, tokens, DecodingOptions(beam_size=4))
-        assert ids == function_vote(beam, all_inputs((0, 1, 2, 3, 4), 5))[0].ids

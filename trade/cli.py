@@ -592,8 +592,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="evaluate a decompiler and write a report with figures", formatter_class=formatter,
         description="Decode held-out programs in every mode (teacher-forced, greedy with and without the\n"
-                    "grammar mask, beam search with a vote by function, beam search with verification) and write\n"
-                    "report.md/json and figures.\n\n"
+                    "grammar mask, beam search with verification) and write report.md/json and figures.\n\n"
                     "examples:\n  trade evaluate --data data/test --split test --n 1000 --out reports/test\n"
                     "  trade evaluate --programs examples --out reports/examples")
     evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
@@ -602,8 +601,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     evaluate.add_argument("--n", type=int, default=1000, help="programs to evaluate (default: %(default)s)")
     evaluate.add_argument("--programs", default=None, help="a directory of .rasp programs instead of --data")
     evaluate.add_argument("--modes", default=None, help="comma-separated subset of modes (default: all)")
-    evaluate.add_argument("--beam", type=int, default=8,
-                          help="beam size of the beam modes (default: %(default)s)")
+    evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
     evaluate.add_argument("--out", required=True, help="report directory")
     evaluate.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     evaluate.add_argument("--workers", type=int, default=1,
@@ -620,8 +618,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     decompile.add_argument("--program", default=None, help="compile this .rasp file first, then decompile it")
     decompile.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
     decompile.add_argument("--beam", type=int, default=8, help="beam size; 1 is greedy (default: %(default)s)")
-    decompile.add_argument("--no-verify", action="store_true",
-                           help="skip verification (and repair); the beam's most probable function is kept")
+    decompile.add_argument("--no-verify", action="store_true", help="skip verification (and repair)")
     decompile.add_argument("--no-repair", action="store_true",
                            help="no weight-guided search when no candidate is exact")
     decompile.add_argument("--repair-seconds", type=float, default=6.0,

@@ -15,9 +15,7 @@ import torch
 
 from trade.grammar import GrammarState
 from trade.model import Decompiler
-from trade.program.interpret import evaluate_batch
-from trade.program.program import Program, ProgramError, canonicalize
-from trade.program.tokens import BOS_ID, EOS_ID, PAD_ID, TOKENS_PER_LINE, ids_to_program
+from trade.program.tokens import BOS_ID, EOS_ID, PAD_ID, TOKENS_PER_LINE
 from trade.search_options import Candidate, DecodingOptions, Template, TooLargeError  # torch-free
 from trade.train import collate
 from trade.weights import ModelWeights, TokenizerConfig, WeightTokens, tokenize
@@ -168,45 +166,6 @@ def beam_search(model: Decompiler, tokens: WeightTokens,
                             for i in range(ids.shape[0])]
     done.sort(key=lambda c: c.score(options.length_penalty), reverse=True)
     return done[:beam]
-
-
-def function_vote(candidates: Sequence[Candidate], inputs: Sequence[np.ndarray]) -> list[Candidate]:
-    """Candidates ordered by the probability the decoder gives to the function each one computes.
-
-    Minimum Bayes risk under functional equivalence. Many token sequences compute one function (twins
-    that the weights cannot tell apart, lambdas that agree on a variable's values), so the decoder's
-    belief in a function is spread over them, and the single most likely sequence is often not the
-    most likely function. The beam's probabilities are summed per function (each candidate run on
-    `inputs` by the RASP interpreter; the weights are not consulted), and the heaviest function comes
-    first, its most likely sequence leading. Candidates that do not decode to a program go last.
-    """
-    mass: dict[bytes, float] = {}
-    keys: list[bytes | None] = []
-    for candidate in candidates:
-        key = _function_key(candidate.ids, inputs)
-        keys.append(key)
-        if key is not None:
-            mass[key] = mass.get(key, 0.0) + float(np.exp(candidate.log_prob))
-    order = sorted(range(len(candidates)),
-                   key=lambda i: (keys[i] is None, -mass.get(keys[i], 0.0), -candidates[i].log_prob, i))
-    return [candidates[i] for i in order]
-
-
-def _function_key(ids: Sequence[int], inputs: Sequence[np.ndarray]) -> bytes | None:
-    """What a decoded program computes on `inputs` (values, None, inputs that raise), as bytes."""
-    try:
-        program: Program = canonicalize(ids_to_program(list(ids)))
-        evaluations = [evaluate_batch(program, batch) for batch in inputs]
-    except (ProgramError, KeyError, IndexError, ValueError, TypeError):
-        return None
-    parts = []
-    for evaluation in evaluations:
-        values = evaluation.output(program)
-        missing = np.isnan(values)
-        # + 0.0 makes -0.0 into 0.0, so that equal values have equal bytes
-        parts += [(np.where(missing, 0.0, values) + 0.0).tobytes(), missing.tobytes(),
-                  evaluation.errors.tobytes()]
-    return b"".join(parts)
 
 
 def template_mask(template: Template, position: int, mask: torch.Tensor | None,

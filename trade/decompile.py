@@ -623,8 +623,7 @@ def _same_outputs(compiled: list | None, given: list | None) -> bool:
 
 def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: DecompileOptions
                        ) -> Decompilation:
-    from trade.decoding import function_vote, greedy, weight_tokens
-    from trade.program.interpret import function_inputs
+    from trade.decoding import greedy, weight_tokens
 
     timings: dict[str, float] = {}
     net, tokenizer = decompiler.model, decompiler.tokenizer
@@ -641,9 +640,6 @@ def _decompile_weights(weights: ModelWeights, decompiler: Checkpoint, options: D
     else:
         found = weight_skeletons(weights) if options.skeleton else []
         beam = decode_candidates(net, tokens, decoding, accept, found)
-    if not options.verify and len(beam) > 1:  # nothing checks the beam: the most probable function first
-        config = weights.compile_config
-        beam = function_vote(beam, function_inputs(config.vocab, config.max_seq_len))
     timings["decode"] = time.perf_counter() - began
 
     began = time.perf_counter()

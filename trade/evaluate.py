@@ -45,7 +45,7 @@ import numpy as np  # noqa: E402
 
 from trade.atomic import save_figure, write_json, write_text  # noqa: E402
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program  # noqa: E402
-from trade.program.interpret import evaluate_batch, function_inputs, input_space_size  # noqa: E402
+from trade.program.interpret import all_inputs, evaluate_batch, input_space_size, random_inputs  # noqa: E402
 from trade.program.program import Op, Program, ProgramError, canonicalize  # noqa: E402
 from trade.program.text import parse_program  # noqa: E402
 from trade.program.tokens import BOS_ID, EOS_ID, ids_to_program, program_to_ids  # noqa: E402
@@ -134,10 +134,10 @@ class InputSpace:
 
 def equivalence_inputs(options: EvaluateOptions) -> InputSpace:
     config = options.compile_config
-    inputs = function_inputs(config.vocab, config.max_seq_len, options.max_exhaustive_inputs,
-                             options.random_inputs, options.seed)
     if input_space_size(len(config.vocab), config.max_seq_len) <= options.max_exhaustive_inputs:
-        return InputSpace(inputs, "exhaustive")
+        return InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
+    rng = np.random.default_rng(options.seed)
+    inputs = random_inputs(config.vocab, config.max_seq_len, options.random_inputs, rng)
     return InputSpace(inputs, f"random-{options.random_inputs}")
 
 

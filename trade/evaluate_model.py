@@ -7,9 +7,6 @@ Modes (all plug into `trade.evaluate.evaluate_predictions`):
 - `autoregressive`: greedy, the model's own tokens, no mask
   (the paper's autoregressive mode);
 - `autoregressive_grammar`: greedy with the grammar mask;
-- `beam_vote`: beam search with the grammar mask, then the candidate whose function carries the most
-  of the beam's probability (`trade.decoding.function_vote`). Still the decoder alone: candidates are
-  run by the RASP interpreter, never compared with the weights or compiled;
 - `beam_verified`: beam search with the grammar mask, freely and under the
   skeleton the weights show (`trade.skeleton`), candidates Tracr cannot
   compile dropped, each remaining candidate verified against the weights; the
@@ -36,12 +33,10 @@ from tqdm import tqdm
 
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
-from trade.decoding import (DecodingOptions, beam_search, function_vote, greedy, teacher_forced,
-                            weight_tokens)
+from trade.decoding import DecodingOptions, greedy, teacher_forced, weight_tokens
 from trade.decompile import (DecompileOptions, compilable_filter, decode_candidates, search_and_verify,
                              weight_skeletons)
 from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
-from trade.program.interpret import function_inputs
 from trade.program.program import Program, canonicalize
 from trade.program.text import parse_program
 from trade.program.tokens import program_to_ids
@@ -51,11 +46,10 @@ from trade.weights import ModelWeights, weights_of
 TEACHER_FORCED = "teacher_forced"
 UNCONSTRAINED = "autoregressive"
 GREEDY = "autoregressive_grammar"
-VOTE = "beam_vote"
 BEAM = "beam_verified"
 REPAIRED = "beam_repaired"
 SEARCH_MODES = (BEAM, REPAIRED)
-ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, VOTE, BEAM, REPAIRED)
+ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, BEAM, REPAIRED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,14 +80,6 @@ def beam_verified(checkpoint: Checkpoint, weights: ModelWeights, output_values, 
     return program_to_ids(chosen[1]), chosen[2], time.perf_counter() - began
 
 
-def voted(checkpoint: Checkpoint, weights: ModelWeights, beam_size: int) -> list[int]:
-    """The decoder alone's most probable function (`function_vote` over a grammar-masked beam)."""
-    tokens = weight_tokens(checkpoint.model, [weights], checkpoint.tokenizer)[0]
-    beam = beam_search(checkpoint.model, tokens, DecodingOptions(beam_size=beam_size))
-    config = weights.compile_config
-    return function_vote(beam, function_inputs(config.vocab, config.max_seq_len))[0].ids
-
-
 def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Sequence[Program],
             job: EvaluationJob, progress: bool = True
             ) -> tuple[dict[str, list[list[int]]], dict, dict[str, list[str]]]:
@@ -117,12 +103,6 @@ def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Seq
                 out = [c.ids for c in greedy(net, tokens, DecodingOptions(grammar=mode == GREEDY))]
             predictions[mode] += out
             timings[mode] += time.perf_counter() - began
-    if VOTE in job.modes:
-        began = time.perf_counter()
-        predictions[VOTE] = [voted(checkpoint, weight, job.beam_size)
-                             for weight in tqdm(weights, desc=f"beam {job.beam_size} + function vote",
-                                                disable=not progress)]
-        timings[VOTE] = time.perf_counter() - began
     for mode in verdicts:
         description = f"beam {job.beam_size} + verification" + (" + repair" if mode == REPAIRED else "")
         tasks = [(weight, compile_program(truth, weight.compile_config).output_values, job.beam_size,

@@ -216,12 +216,3 @@ def random_inputs(vocab: tuple, max_seq_len: int, count: int,
 
 def input_space_size(vocab_size: int, max_seq_len: int) -> int:
     return sum(vocab_size ** length for length in range(1, max_seq_len + 1))
-
-
-def function_inputs(vocab: tuple, max_seq_len: int, max_exhaustive: int = 10_000, sample: int = 1_000,
-                    seed: int = 0) -> list[np.ndarray]:
-    """The inputs on which two programs count as the same function: all of them up to `max_exhaustive`,
-    else `sample` fixed random ones (`seed`), so that every caller compares on the same inputs."""
-    if input_space_size(len(vocab), max_seq_len) <= max_exhaustive:
-        return all_inputs(vocab, max_seq_len)
-    return random_inputs(vocab, max_seq_len, sample, np.random.default_rng(seed))
