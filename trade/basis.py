@@ -2023,7 +2023,10 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     while len(atoms) < d:  # directions nothing writes: PAD (no read sees it), values only read
         atoms = np.vstack([atoms, _completion(atoms, seen_reads, tolerance)])
     if atoms.shape[0] != d:
-        raise BasisError(f"{atoms.shape[0]} independent directions found for a residual stream of {d}")
+        raise BasisError(f"{atoms.shape[0]} directions found for a residual stream of {d}: the weights do "
+                         "not separate into one direction per value (noise beyond what recovery removes)"
+                         if atoms.shape[0] > d else
+                         f"{atoms.shape[0]} independent directions found for a residual stream of {d}")
     # Scales: each layer direction's largest written coordinate is 1, an output's read-out is 1.
     first = len(positions) + len(inputs)
     if len(writes):
