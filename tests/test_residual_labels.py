@@ -132,11 +132,13 @@ def test_the_output_aggregates_values_name_the_map_it_moves(predicate):
 
     from trade.decompile import decompile
 
-    moved = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, predicate), rasp.Map(str.upper, rasp.tokens))
+    moved = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, predicate),
+                           rasp.Map(str.upper, rasp.tokens))
     weights = tracr_weights(moved, ("a", "b", "c"), 5)
     labels, unknown = infer_labels(unlabelled(weights))
     assert variable_groups(labels) == variable_groups(weights.residual_labels) and not unknown
-    made_up = [label.partition(":") for label in labels if label.partition(":")[0] not in ("tokens", "indices")]
+    made_up = [label.partition(":") for label in labels
+               if label.partition(":")[0] not in ("tokens", "indices")]
     assert sorted(value for _, colon, value in made_up if colon) == ["A", "A", "B", "B", "C", "C"]
     result = decompile(unlabelled(weights))
     assert result.verdict == "exact", result.reason

@@ -180,7 +180,8 @@ def test_only_the_output_and_what_heads_copy_into_it_take_the_output_encoders_ty
     previous = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0))
     read = read_program(_tracr_weights(rasp.Aggregate(previous, spelled), ("a", "b", "c"), 3))
     assert [read.program.lines[0].lam.fn(t) for t in "abc"] == ["1", "2", "3"]
-    for expr, vocab in ((rasp.Map(str, counts), ("a", "b")), (rasp.Aggregate(previous, spelled), ("a", "b", "c"))):
+    for expr, vocab in ((rasp.Map(str, counts), ("a", "b")),
+                        (rasp.Aggregate(previous, spelled), ("a", "b", "c"))):
         assert decompile(_tracr_weights(expr, vocab, 3)).verdict == EXACT
 
 
@@ -200,7 +201,8 @@ def test_a_zero_factor_keeps_its_input_and_the_read_out_names_the_output(z_first
     # Before: "2 variables are read by no block; a program has one output", no program
     weights = _tracr_weights(_zero_factor_model(z_first), ("x", "y"), 3)
     read = read_program(weights)
-    assert [line.op for line in read.program.lines][-1] is Op.SEQUENCE_MAP and read.names[-1].startswith("out")
+    assert [line.op for line in read.program.lines][-1] is Op.SEQUENCE_MAP
+    assert read.names[-1].startswith("out")
     assert read.program.lines[-1].args[0] == ("linear(0, 3)|ll" if z_first else "linear(2, 0)|ll")
     assert Op.AGGREGATE in [line.op for line in read.program.lines]
     assert decompile(weights).verdict == EXACT

@@ -346,8 +346,8 @@ class _Labeller:
         them as categorical (a Select's query or key; a head's values from all of several of them; a
         categorical SequenceMap's neuron, two values of weight 1 and `one` of -1; a lookup's lone
         neuron, weight 1 without `one`, where no neuron of its layer reads the direction with weight
-        -1 as a LinearSequenceMap's pair does), else
-        where nothing reads them and they are the output, the output's type as given; else "".
+        -1 as a LinearSequenceMap's pair does), else where nothing reads them and they are the output,
+        the output's type as given; else "".
         The blocks after layer `layer`'s MLP are read, or after its attention (`after_attention`)."""
         dims_set, ignore = set(dims), {self.one, self.bos}
         read_at_all, categories = False, False

@@ -100,7 +100,8 @@ def infer_labels(weights: ModelWeights) -> list[str]:
         raise LayoutError(f"a residual stream of {d_model} is smaller than its inputs ({start})")
     config = weights.compile_config
     ignored = _IGNORED_READS + (f"tokens:{config.compiler_bos}", f"tokens:{config.compiler_pad}")
-    block_of: dict[int, str] = {dim: block_name(label) for dim, label in enumerate(fixed) if label not in ignored}
+    block_of: dict[int, str] = {dim: block_name(label) for dim, label in enumerate(fixed)
+                                if label not in ignored}
     dims_of: dict[str, list[int]] = {}
     for dim, name in block_of.items():
         dims_of.setdefault(name, []).append(dim)

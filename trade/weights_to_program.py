@@ -397,7 +397,7 @@ class _Reader:
             np.any(self.params[f"transformer/layer_{layer}/mlp/linear_1/w"][self.one, neurons]))
         if len(inputs) == 1:
             silent = None if uses_one else self.zero_coefficient(layer, target, inputs[0], neurons)
-            if silent is not None:  # a LinearSequenceMap with a 0 factor, its other input read by silent neurons
+            if silent is not None:  # a LinearSequenceMap with a 0 factor: silent neurons read its other input
                 (other, other_neurons), before = silent
                 first_var, second_var = (other, inputs[0]) if before else (inputs[0], other)
                 both = np.sort(np.r_[neurons, other_neurons])
