@@ -454,3 +454,34 @@ def test_a_lookup_of_tokens_is_one_variable_whatever_the_padding_token_is_called
     sizes = sorted(len(dims) for dims, categorical in variable_groups(recovered) if categorical)
     assert sizes == sorted(len(dims) for dims, categorical in variable_groups(model.residual_labels)
                            if categorical)
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_self_sequence_maps_values_that_no_input_reaches_stay_in_its_variable(decompiler, kind):
+    # Tracr compiles SequenceMap(f, x, x) as a Map of x over the output space of every pair f(a, b) (7
+    # values), with a neuron that reads nothing for each value no f(a, a) gives (2, 3, 8): those values
+    # are still the variable's, read by the next SequenceMap, not variables of their own read by no line.
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+    from trade.program.interpret import all_inputs
+    from trade.program.tracr_bridge import to_rasp
+    from trade.residual_labels import variable_groups
+
+    square = rasp.SequenceMap(lambda a, b: a * b % 10, rasp.tokens, rasp.tokens)
+    out = rasp.SequenceMap(lambda s, i: s if i % 2 else -s, square, rasp.indices).named("out")
+    model = compiling.compile_rasp_to_model(out, vocab={1, 2, 3, 4, 6}, max_seq_len=3, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    given = transform.transformed(plain, kind, 0)
+    recovered = basis.recover(given).weights.residual_labels
+    assert sorted(len(dims) for dims, categorical in variable_groups(recovered) if categorical) == \
+        sorted(len(dims) for dims, categorical in variable_groups(model.residual_labels) if categorical)
+    result = decompile(given, decompiler)
+    # The reading's Map of tokens has the 4 values f(a, a): recompiled, the stream is 3 directions narrower
+    # than the given one, so no change of basis maps one onto the other, and only a run can confirm it.
+    assert result.verdict == "equivalent", result.reason
+    read = to_rasp(result.program)
+    for batch in all_inputs(plain.compile_config.vocab, 3):
+        for tokens in batch.astype(int).tolist():
+            assert rasp.evaluate(read, tokens) == rasp.evaluate(out, tokens)

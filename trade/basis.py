@@ -815,14 +815,71 @@ def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: fl
 
 
 def _labelled(snapped: ModelWeights) -> list[str]:
-    """`trade.skeleton.infer_labels` of a recovered model, as a BasisError where it does not fit."""
+    """`trade.skeleton.infer_labels` of a recovered model, as a BasisError where it does not fit.
+
+    Where an MLP has dead neurons that write (`_dead_writers`), the variables are those
+    `trade.residual_labels` rebuilds instead, where it can: `infer_labels` groups an MLP's directions by
+    what their neurons read, and a neuron that reads nothing parts its direction from the lookup it
+    belongs to (a self-SequenceMap `SequenceMap(f, x, x)`, which Tracr compiles as a Map of x over the
+    output space of every pair f(a, b), has a neuron for each value no f(a, a) gives), so the values of
+    one variable would come out as variables of their own, read by no line.
+    """
     from trade.layout import LayoutError
     from trade.skeleton import infer_labels
 
+    unlabelled = dataclasses.replace(snapped, residual_labels=None)
+    if _dead_writers(unlabelled):
+        rebuilt = _rebuilt_blocks(unlabelled)
+        if rebuilt is not None:
+            return rebuilt
     try:
-        return infer_labels(dataclasses.replace(snapped, residual_labels=None))
+        return infer_labels(unlabelled)
     except LayoutError as error:
         raise BasisError(f"the recovered basis does not read as a compiled model ({error})") from None
+
+
+def _dead_writers(weights: ModelWeights) -> bool:
+    """Whether some MLP neuron reads no residual direction, has no positive bias (so it is 0 on every
+    input) and writes the stream: a Tracr lookup's neuron for an output value no input maps to."""
+    for layer in range(weights.num_layers):
+        mlp = f"transformer/layer_{layer}/mlp"
+        first, second = (np.asarray(weights.params[f"{mlp}/{part}/w"]) for part in ("linear_1", "linear_2"))
+        bias = np.asarray(weights.params.get(f"{mlp}/linear_1/b", np.zeros(first.shape[1])))
+        dead = ~_significant_entries(first).any(axis=0) & (bias <= 0)
+        if (dead & _significant_entries(second).any(axis=1)).any():
+            return True
+    return False
+
+
+def _rebuilt_blocks(weights: ModelWeights) -> list[str] | None:
+    """The variables `trade.residual_labels` finds in one-hot weights, labelled as `infer_labels` labels
+    them (`b{k}:{i}`, a SelectorWidth's helper `b{k}` + HELPER, the inputs as they are); None where it
+    finds none or lays out other inputs."""
+    from trade.layout import HELPER, block_name
+    from trade.residual_labels import LabelError, infer_labels
+    from trade.skeleton import fixed_labels
+
+    try:
+        labels, _ = infer_labels(weights)
+        fixed = list(fixed_labels(weights))
+    except (LabelError, KeyError, IndexError, ValueError):
+        return None
+    if [block_name(label) for label in labels[:len(fixed)]] != [block_name(label) for label in fixed]:
+        return None
+    blocks = {name: f"b{rank}" for rank, name in enumerate(dict.fromkeys(
+        block_name(label) for label in labels[len(fixed):] if not block_name(label).endswith(HELPER)))}
+    out, seen = fixed, {}
+    for label in labels[len(fixed):]:
+        name = block_name(label)
+        if name.endswith(HELPER):
+            owner = blocks.get(name[:-len(HELPER)])
+            if owner is None:
+                return None
+            out.append(owner + HELPER)
+            continue
+        out.append(f"{blocks[name]}:{seen.get(name, 0)}")
+        seen[name] = seen.get(name, 0) + 1
+    return out
 
 
 def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarray | None,
