@@ -190,3 +190,24 @@ def test_decompile_lists_undetermined_tokens_only_for_exact_results(checkpoint_d
                  "--beam", "1", "--no-repair"]) == 0
     out = capsys.readouterr().out
     assert "verdict: exact" in out or "only listed for an exact result" in out
+
+
+def test_a_bool_vocabulary_decompiles_exactly_from_a_file_and_rotated(tmp_path, capsys):
+    # Before: `vocab={False, True}` was refused ("is a bool"), though Tracr compiles it as it is
+    import dataclasses
+
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade import transform
+    from trade.decompile import weights_from
+
+    pairs = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q // 2), rasp.tokens)
+    xor = rasp.SequenceMap(lambda a, b: a != b, rasp.tokens, pairs).named("xor")
+    model = compiling.compile_rasp_to_model(xor, vocab={False, True}, max_seq_len=4, compiler_bos="BOS")
+    save_weights(weights_from(model), tmp_path / "xor.npz")
+    assert main(["decompile", str(tmp_path / "xor.npz")]) in (0, None)
+    assert "# verdict: exact" in capsys.readouterr().out
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    rotated = decompile(transform.transformed(plain, "rotate", 0))
+    assert rotated.verdict == "exact" and "(False, True): True" in rotated.text

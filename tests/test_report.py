@@ -177,7 +177,8 @@ def test_two_notebook_reports_on_one_page_both_work(tmp_path):
 
 
 def test_a_refused_suite_program_gets_an_error_page_and_the_others_their_pages(tmp_path):
-    # Before: the bool vocabulary's WeightsError ended `write_suite_pages`, so no program got a page
+    # Before: one program's WeightsError (then a bool vocabulary's) ended `write_suite_pages`, so no
+    # program got a page
     from tracr.rasp import rasp
 
     from trade.report import write_suite_pages
@@ -186,17 +187,17 @@ def test_a_refused_suite_program_gets_an_error_page_and_the_others_their_pages(t
     def broken():
         raise ValueError("no such program")
 
-    programs = [SuiteProgram("bool_tokens", "a bool vocabulary, which TraDe refuses",
-                             lambda: rasp.Map(lambda b: not b, rasp.tokens), (False, True), 3),
+    programs = [SuiteProgram("float_tokens", "a float vocabulary, which TraDe refuses",
+                             lambda: rasp.Map(lambda x: x * 2, rasp.tokens), (0.5, 1.5), 3),
                 SuiteProgram("not_compiled", "a builder that fails", broken, ("a", "b"), 3),
                 SuiteProgram("shout", "each token upper-cased", lambda: rasp.Map(str.upper, rasp.tokens),
                              ("a", "b"), 3)]
     index = write_suite_pages(programs, tmp_path).read_text()
     pages = {p.stem: p.read_text() for p in (tmp_path / "pages").glob("*.html")}
-    assert set(pages) == {"bool_tokens", "not_compiled", "shout"}
-    assert "is a bool" in pages["bool_tokens"] and "verdict error" in pages["bool_tokens"]
+    assert set(pages) == {"float_tokens", "not_compiled", "shout"}
+    assert "is a float" in pages["float_tokens"] and "verdict error" in pages["float_tokens"]
     assert "Tracr cannot compile it: ValueError: no such program" in pages["not_compiled"]
     assert "verdict exact" in pages["shout"]
     rows = re.findall(r"<tr><td><a href='pages/([^']+)\.html'>.*?<span class='verdict (\w+)'>", index)
-    assert rows == [("bool_tokens", "error"), ("not_compiled", "error"), ("shout", "exact")]
-    assert "is a bool" in index
+    assert rows == [("float_tokens", "error"), ("not_compiled", "error"), ("shout", "exact")]
+    assert "is a float" in index

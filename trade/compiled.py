@@ -36,9 +36,9 @@ class CompileConfig:
         values = dict(data)
         if "vocab" in values:
             vocab = values["vocab"]
-            if not isinstance(vocab, (list, tuple)) or not vocab or not all(
-                    isinstance(v, (int, str)) and not isinstance(v, bool) for v in vocab):
-                raise ValueError(f"each vocabulary token must be an integer or a string: {vocab!r:.60}")
+            if not isinstance(vocab, (list, tuple)) or not vocab or not all(isinstance(v, (int, str))
+                                                                             for v in vocab):
+                raise ValueError(f"each vocabulary token must be an integer, a string or a bool: {vocab!r:.60}")
             if len(set(vocab)) != len(vocab):
                 raise ValueError("vocab repeats a token")
             values["vocab"] = tuple(vocab)

@@ -233,9 +233,9 @@ def check_config_claims(config: CompileConfig) -> None:
     if not isinstance(vocab, tuple) or not vocab:
         raise WeightsError("the vocabulary must be a non-empty list of tokens")
     for token in vocab:
-        if isinstance(token, bool) or not isinstance(token, (int, str)):
+        if not isinstance(token, (int, str)):  # a bool is an int: Tracr compiles {False, True} as it is
             raise WeightsError(f"vocabulary token {str(token)[:40]!r} is a {type(token).__name__}, "
-                               "expected an integer or a string")
+                               "expected an integer, a string or a bool")
     if len(vocab) > MAX_VOCAB:
         raise WeightsError(f"a vocabulary of {len(vocab):,} tokens (limit {MAX_VOCAB:,})")
     if len(set(vocab)) != len(vocab):
