@@ -17,7 +17,8 @@ one-hot basis each of these vectors is a few basis directions.
 - Any invertible change of basis (`oblique_atoms`): writes move by M and reads
   by M^-1, so no inner product of the given coordinates means anything; only the
   pairing of a write with a read does. The written vectors that the fewest reads
-  see are single directions; a SelectorWidth's counts follow from the order of
+  see are single directions; a SelectorWidth's counts, and the values of a
+  numerical-to-categorical Map (`_discretised_values`), follow from the order of
   its MLP's units; the inputs follow Tracr's layout (position rows, token rows
   `tokens:v + one`, with `one` fixed by its reads up to what no read sees, chosen
   to keep the directions well conditioned, `_one`); directions written only in
@@ -1841,6 +1842,62 @@ def _writers(weights: ModelWeights, layers: np.ndarray, places: np.ndarray, know
     return writer
 
 
+def _discretised_values(weights: ModelWeights, writes: np.ndarray, writers: np.ndarray, places: np.ndarray,
+                        atoms: np.ndarray, atom_writers: np.ndarray, fixed: np.ndarray, embedded: np.ndarray,
+                        tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The layer atoms with each categorical output of a discretising MLP (a numerical-to-categorical
+    Map) as its values' directions, read off the MLP's units, and those atoms fixed (never sheared).
+
+    Tracr's discretising MLP (`_writers`) writes `v:f(x_0)` from its last unit (the one that reads `one`
+    alone) and, from the first unit of each pair k, the step `v:f(x_k) - v:f(x_k-1)` (the second unit
+    writes its negation), so in any basis the value directions are the first write plus the steps
+    summed in unit order (hidden units keep their order under a change of residual basis). The states
+    cannot part them where the model itself is inexact: an input within 1/L of a threshold leaves a
+    step half on, and no shear then zeroes the combination on every state (`_single_directions`).
+    A writer whose rows do not have this shape, or whose sums do not give as many independent
+    directions as it has atoms, is left as it is."""
+    atoms, fixed = atoms.copy(), fixed.copy()
+    for writer in sorted(set(atom_writers[~fixed].tolist())):
+        mine = np.flatnonzero((atom_writers == writer) & ~fixed)
+        layer, mlp = divmod(writer // 100_000, 2)
+        if writer < 0 or not mlp or len(mine) < 2:
+            continue
+        heads_rows = np.asarray(weights.params[f"transformer/layer_{layer}/attn/linear/w"]).shape[0]
+        rows = np.flatnonzero(writers == writer)
+        by_offset = {int(places[row]) - heads_rows - writer % 100_000: writes[row] for row in rows}
+        last = max(by_offset)
+        scale = max(np.abs(row).max() for row in by_offset.values())
+        if last % 2 or last + 1 in by_offset:
+            continue  # the last unit writing is no start unit (its pair's second unit, or a numerical Map)
+        steps = sorted(offset for offset in by_offset if offset != last)
+        paired = all((offset + 1 if offset % 2 == 0 else offset - 1) in by_offset for offset in steps) and all(
+            np.abs(by_offset[offset] + by_offset[offset + 1]).max() <= tolerance * scale
+            for offset in steps if offset % 2 == 0)
+        if not paired:
+            continue
+        value, values = by_offset[last], [by_offset[last]]
+        for offset in (offset for offset in steps if offset % 2 == 0):
+            value = value + by_offset[offset]
+            values.append(value)
+        distinct: list[np.ndarray] = []
+        for value in values:
+            length = np.linalg.norm(value)
+            if length <= tolerance * scale:
+                continue
+            unit = value / length
+            if all(abs(unit @ kept) < 1 - tolerance for kept in distinct):
+                distinct.append(unit)
+        if len(distinct) != len(mine):
+            continue
+        moved = atoms.copy()
+        moved[mine] = distinct
+        before = np.linalg.matrix_rank(np.vstack([embedded, atoms]), tol=tolerance)
+        if np.linalg.matrix_rank(np.vstack([embedded, moved]), tol=tolerance) != before:
+            continue
+        atoms, fixed[mine] = moved, True
+    return atoms, fixed
+
+
 def _unit_reads(known: np.ndarray, first: np.ndarray, tolerance: float) -> list[tuple[int, ...]]:
     """Per hidden unit (column of `first`), the `known` directions it reads: those it pairs with above
     `tolerance` times its largest pairing; none where that pairing is itself below `tolerance` times
@@ -2071,6 +2128,8 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         known = np.vstack([positions, inputs[1:] if one_row is not None else inputs, atoms_layers])
         writers = _writers(weights, layers, places, known, one_row, tolerance)
         atom_writers = np.r_[np.full(len(counts), -1), writers[order]][taken]  # fixed atoms: none
+        atoms_layers, fixed = _discretised_values(weights, writes, writers, places, atoms_layers, atom_writers,
+                                                  fixed, embedded, tolerance)
         shared = [w for w in set(atom_writers[~fixed].tolist()) if (atom_writers[~fixed] == w).sum() > 1]
         if shared:  # shears happen only within one writer: the states (thousands of runs) only then
             atoms_layers = _single_directions(atoms_layers, atom_writers, fixed, embedded, seen_reads,
