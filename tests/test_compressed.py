@@ -293,3 +293,23 @@ def test_a_read_is_not_bought_with_huge_coefficients_that_cancel():
     original, config, _, given = _suite_model("handwritten", "index_letter_match_16", 0.75)
     verdict, reason = _suite_verdict(original, config, given)
     assert verdict == "exact", reason
+
+
+def test_a_sequence_maps_neurons_for_a_value_no_input_takes_are_read_through_the_sums_of_positions():
+    # reverse: SequenceMap(length - i - 1, length, indices); length 0 is never taken, so its atom is lost
+    # and its neurons' reads were coded on the lifted states as `idx:i - 1.8 (sum of idx) + 0.8 (tokens
+    # x, y, z) - BOS` (the same on every state), which the reader took for a third variable
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile, weights_from
+
+    length = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE))
+    opposite = rasp.SequenceMap(lambda n, i: n - i - 1, length, rasp.indices)
+    reverse = rasp.Aggregate(rasp.Select(rasp.indices, opposite, rasp.Comparison.EQ), rasp.tokens).named("out")
+    model = compiling.compile_rasp_to_model(reverse, vocab={"x", "y", "z"}, max_seq_len=6, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    given = transform.transformed(plain, "compress", 0, 0.75)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    result = decompile(given)
+    assert result.verdict == "exact", result.reason

@@ -440,18 +440,55 @@ def _pair_reads(column: np.ndarray, one: int) -> list[int] | None:
     return others
 
 
-def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray) -> None:
+def _position_groups(given: ModelWeights, params: dict, bos: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """The lifted token directions (BOS's too, not PAD's) and position directions, each a group of which
+    every position holds exactly one, so that a read of c times a group's sum reads c times `one`; and
+    BOS's directions."""
+    tokens = np.abs(np.asarray(params["token_embed/embeddings"])) > 0
+    positions = np.abs(np.asarray(params["pos_embed/embeddings"])) > 0
+    one = tokens.all(axis=0)
+    pad = _pad_row(given)
+    rows = [r for r in range(len(tokens)) if r != pad]
+    groups = [np.nonzero(tokens[rows].any(axis=0) & ~one)[0], np.nonzero(positions.any(axis=0) & ~one)[0]]
+    return [g for g in groups if len(g) > 1], np.asarray([b for b in bos if not one[b]], dtype=int)
+
+
+def _without_sums(column: np.ndarray, one: int, groups: list[np.ndarray]) -> np.ndarray:
+    """`column` with each group's most common coefficient moved onto `one` (the same read on every
+    position, `_position_groups`): a state-coded read such as `idx:i - 1.8 (sum of idx) + 0.8 one` is
+    `idx:i - one`."""
+    out = column.copy()
+    for dims in groups:
+        values, counts = np.unique(np.round(out[dims], 6), return_counts=True)
+        common = float(values[np.argmax(counts)])
+        if common != 0.0 and counts.max() > 1:
+            out[dims] -= common
+            out[one] += common
+    return out
+
+
+def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
+                    groups: tuple[list[np.ndarray], np.ndarray] = ([], np.zeros(0, dtype=int))) -> None:
     """Gives back, in place, the reads of SequenceMap neurons whose input value the compression lost.
 
     Tracr's SequenceMap MLP has one neuron per pair of input values, x-major, each reading `x:a + y:b
     - one`; where the direction of x:a (a value never taken) is lost, its neurons read y:b - one alone.
     The grid of neurons and the order of each variable's directions (Tracr's, the atoms') tell where
-    the lost value lies: there, at a direction no reached value holds, its reads are put back.
+    the lost value lies: there, at a direction no reached value holds, its reads are put back. A read
+    coded on the lifted states may say y:b - one through the sums of tokens or positions
+    (`_without_sums`), plus a BOS term where the given stream holds, at BOS, a value no input takes.
     """
+    sums, bos = groups
     for layer in range(layers):
         name = f"transformer/layer_{layer}/mlp/linear_1/w"
         reads = params[name]
         found = [_pair_reads(reads[:, unit], one) for unit in range(reads.shape[1])]
+        for unit, dims in enumerate(found):
+            if dims is None and sums:
+                column = _without_sums(reads[:, unit], one, sums)
+                column[bos] = 0.0
+                single = _pair_reads(column, one)
+                found[unit] = single if single is not None and len(single) == 1 else None
         for run in _runs(found):
             if all(len(found[u]) == 2 for u in run):
                 continue
@@ -735,7 +772,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 code[:, np.nonzero(misread)[0][better]] = again[:, better]
             params[name] = code
     if len(blocks[0]) == 1:
-        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known)
+        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, _position_groups(given, params, bos))
         _complete_maps(params, given.num_layers, int(blocks[0][0]), known, groups)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
