@@ -306,7 +306,8 @@ def test_a_sequence_maps_neurons_for_a_value_no_input_takes_are_read_through_the
 
     length = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE))
     opposite = rasp.SequenceMap(lambda n, i: n - i - 1, length, rasp.indices)
-    reverse = rasp.Aggregate(rasp.Select(rasp.indices, opposite, rasp.Comparison.EQ), rasp.tokens).named("out")
+    flip = rasp.Select(rasp.indices, opposite, rasp.Comparison.EQ)
+    reverse = rasp.Aggregate(flip, rasp.tokens).named("out")
     model = compiling.compile_rasp_to_model(reverse, vocab={"x", "y", "z"}, max_seq_len=6, compiler_bos="BOS")
     plain = dataclasses.replace(weights_from(model), residual_labels=None)
     given = transform.transformed(plain, "compress", 0, 0.75)

@@ -440,7 +440,8 @@ def _pair_reads(column: np.ndarray, one: int) -> list[int] | None:
     return others
 
 
-def _position_groups(given: ModelWeights, params: dict, bos: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+def _position_groups(given: ModelWeights, params: dict, bos: np.ndarray
+                     ) -> tuple[list[np.ndarray], np.ndarray]:
     """The lifted token directions (BOS's too, not PAD's) and position directions, each a group of which
     every position holds exactly one, so that a read of c times a group's sum reads c times `one`; and
     BOS's directions."""
@@ -772,7 +773,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 code[:, np.nonzero(misread)[0][better]] = again[:, better]
             params[name] = code
     if len(blocks[0]) == 1:
-        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, _position_groups(given, params, bos))
+        sums = _position_groups(given, params, bos)
+        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, sums)
         _complete_maps(params, given.num_layers, int(blocks[0][0]), known, groups)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
