@@ -37,8 +37,9 @@ class CompileConfig:
         if "vocab" in values:
             vocab = values["vocab"]
             if not isinstance(vocab, (list, tuple)) or not vocab or not all(isinstance(v, (int, str))
-                                                                             for v in vocab):
-                raise ValueError(f"each vocabulary token must be an integer, a string or a bool: {vocab!r:.60}")
+                                                                             for v in vocab):  # bools too
+                raise ValueError(f"each vocabulary token must be an integer, a string or a bool: "
+                                 f"{vocab!r:.60}")
             if len(set(vocab)) != len(vocab):
                 raise ValueError("vocab repeats a token")
             values["vocab"] = tuple(vocab)
