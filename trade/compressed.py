@@ -469,7 +469,7 @@ def _without_sums(column: np.ndarray, one: int, groups: list[np.ndarray]) -> np.
 
 
 def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
-                    groups: tuple[list[np.ndarray], np.ndarray] = ([], np.zeros(0, dtype=int))) -> None:
+                    position_groups: tuple[list[np.ndarray], np.ndarray]) -> None:
     """Gives back, in place, the reads of SequenceMap neurons whose input value the compression lost.
 
     Tracr's SequenceMap MLP has one neuron per pair of input values, x-major, each reading `x:a + y:b
@@ -479,7 +479,7 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
     coded on the lifted states may say y:b - one through the sums of tokens or positions
     (`_without_sums`), plus a BOS term where the given stream holds, at BOS, a value no input takes.
     """
-    sums, bos = groups
+    sums, bos = position_groups  # `_position_groups`
     for layer in range(layers):
         name = f"transformer/layer_{layer}/mlp/linear_1/w"
         reads = params[name]
