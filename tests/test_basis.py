@@ -1,6 +1,7 @@
 """Recovering the one-hot basis of transformed models, and verdicts on them (trade.basis)."""
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -515,3 +516,34 @@ def test_a_discretising_maps_categorical_values_survive_a_mixed_basis(decompiler
     # MLP is inexact on those inputs, and only its weights say what the model computes there).
     result = decompile(given, decompiler)
     assert result.verdict == "exact", result.reason
+
+
+def test_a_noisy_discretising_layer_is_read_by_its_steps_and_its_constant_unit_survives(decompiler):
+    # Inverting a prefix mean (1 / (i + 1)) back to i takes a discretising MLP with slopes of 100 and biases
+    # of hundreds, so noise at the largest S that keeps its outputs moves each bias by tenths: its pairs of
+    # units were not matched (their bias steps were not 1 within 1e-3), and run as they were they misread
+    # the table (3.56 for 4). The next Map's constant unit reads `one` with a bias of 1, below that noisy
+    # matrix's snapping tolerance: snapped to 0, the unit read nothing and its value was lost.
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+    from trade.program.tracr_bridge import to_rasp
+
+    first = rasp.SequenceMap(lambda t, i: i == 0, rasp.tokens, rasp.indices).named("first")
+    is_first = rasp.numerical(rasp.Map(lambda b: 1 if b else 0, first, simplify=False)).named("is_first")
+    prefix = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("prefix")
+    inverse = rasp.numerical(rasp.Aggregate(prefix, is_first, default=0)).named("inverse_position")
+    position = rasp.numerical(rasp.Map(lambda x: round(1 / x) - 1 if x > 0 else 0, inverse,
+                                       simplify=False)).named("recovered")
+    out = rasp.Map(lambda p: "early" if p < 2 else "late", position, simplify=False).named("phase")
+    model = compiling.compile_rasp_to_model(out, vocab={"u", "v"}, max_seq_len=5, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    scale = transform.largest_noise(plain, 0)
+    assert scale > 3e-4  # a bias's noise is then tenths: S times the first layer's largest entry, 350
+    result = decompile(transform.add_noise(plain, scale, 0), decompiler)
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    read = to_rasp(result.program)
+    for length in range(1, 6):
+        for tokens in itertools.product("uv", repeat=length):
+            assert rasp.evaluate(read, list(tokens)) == rasp.evaluate(out, list(tokens))

@@ -83,6 +83,7 @@ OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model
 WELL_CONDITIONED = 100.0  # condition number of unit directions that `_one` leaves as they are
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
+OWN_READING = "own"  # `readings`: the model's own basis, for embeddings that only round to 0s and 1s
 OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move entries this far (5 spreads)
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
@@ -447,17 +448,40 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         # is near some fraction (a bias -5.28 would become -5.5, not -5.25). Else only 0s snap.
         noisy = noise > relative * scale
         coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noisy else SNAP_DENOMINATOR
-        tolerance = max(relative * scale, noise)
+        tolerance = min(max(relative * scale, noise), 0.5 * scale)
         if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
             coarse, tolerance = 1, 0.5
         snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
+    for name in params:
+        if name.endswith("mlp/linear_1/w"):
+            params[name] = _live_units(weights.params[name], params[name],
+                                       params[name.replace("linear_1", "linear_2")])
     unembedding = weights.unembedding
     if unembedding is not None:
         unembedding = np.round(np.asarray(unembedding, dtype=np.float64)).astype(np.float32)
     return dataclasses.replace(weights, params=params, unembedding=unembedding), worst
+
+
+def _live_units(given: np.ndarray, snapped: np.ndarray, written: np.ndarray) -> np.ndarray:
+    """An MLP's first layer, snapped, with each hidden unit that writes something (its snapped row of the
+    second layer) reading something: Tracr has no unit that reads nothing and writes. A unit's small
+    entries (the bias of 1 of a discretising layer's constant unit, beside slopes of hundreds) fall
+    below a noisy matrix's snapping tolerance; its largest given entry, rounded to an integer, is kept."""
+    if np.shape(snapped)[1] != np.shape(written)[0]:  # not an MLP's pair of layers: nothing to pair up
+        return snapped
+    dead = ~np.abs(snapped).any(axis=0) & np.abs(written).any(axis=1)
+    if not dead.any():
+        return snapped
+    out = np.array(snapped, dtype=np.float32)
+    given = np.asarray(given, dtype=np.float64)
+    for unit in np.flatnonzero(dead):
+        row = int(np.abs(given[:, unit]).argmax())
+        value = given[row, unit]
+        out[row, unit] = np.sign(value) * max(1.0, float(np.round(abs(value))))
+    return out
 
 
 def _in_basis(weights: ModelWeights, atoms: np.ndarray) -> ModelWeights:
@@ -677,25 +701,31 @@ def readings(weights: ModelWeights) -> list[str | None]:
     default one): noise on a compiled model has its own basis only; a rotation has its orthonormal basis
     and the bases of any invertible change (`oblique_atoms`, one per rule of `SHEAR_RULES`); any other
     change has the latter. A rotation without noise is read first as any invertible change: that basis
-    is found in less time, and the orthonormal one is tried next where its reading is not `exact`."""
+    is found in less time, and the orthonormal one is tried next where its reading is not `exact`.
+    Embeddings that round to a compiled model's but are further from it than `_near_one_hot` allows (noise
+    of 15%, which categorical MLPs survive) are read in their own basis last (`OWN_READING`)."""
     if _near_one_hot(weights):
         return [None]
     level = noise_level(weights)
     if level > ORTHONORMAL_LEVEL:
-        return list(SHEAR_RULES)
-    return [SHEAR_RULES[0], None, *SHEAR_RULES[1:]] if level <= CLEAN_LEVEL else [None, *SHEAR_RULES]
+        found: list[str | None] = list(SHEAR_RULES)
+    else:
+        found = [SHEAR_RULES[0], None, *SHEAR_RULES[1:]] if level <= CLEAN_LEVEL else [None, *SHEAR_RULES]
+    if _near_one_hot(weights, slack=0.5):  # noise of ~15%: some entries round wrong, but most may not
+        found.append(OWN_READING)
+    return found
 
 
 def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None = None,
             states: Callable[[], np.ndarray] | None = None) -> Recovery:
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
     `shears`: the basis of any invertible change of basis, with this rule for shears (one of
-    `SHEAR_RULES`; `oblique_atoms`), even for a rotation; None: the basis for the kind of model.
-    `states`: gives the model's `_states` (the bases of one model share that run of its inputs)."""
+    `SHEAR_RULES`; `oblique_atoms`), even for a rotation, or `OWN_READING` (the model's own basis); None:
+    the basis for the kind of model. `states`: gives the model's `_states` (the bases of one model share that run of its inputs)."""
 
     if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
-    level, own = noise_level(weights), _near_one_hot(weights)
+    level, own = noise_level(weights), shears == OWN_READING or _near_one_hot(weights)
     if own:  # noise on a compiled model: its own basis, snapped by each matrix's noise (`snap`)
         tolerance, atoms = 1e-4, np.eye(weights.d_model)
     elif level <= ORTHONORMAL_LEVEL and shears is None:

@@ -154,6 +154,33 @@ def snap(value: float) -> int | float:
     return float(np.float32(value))
 
 
+_PAIR_SLACK = 0.05  # relative: a noisy discretising pair's slopes and output rows; its bias step within 1 of 1
+
+
+def _ramp_pairs(slope: np.ndarray, bias: np.ndarray, second: np.ndarray, members: list[int],
+                slack: float) -> list[tuple[int, int]]:
+    """Pairs (low, high) of a discretising layer's neurons: the same slope, biases 1 apart, and output
+    rows of opposite sign (`run_discretising_mlp`). `slack` 0: exact up to float32 rounding; else the
+    slopes and the rows (by their largest entry) within that fraction and the bias step between 0 and 2
+    (noise of the first layer's scale, hundreds, moves a bias by tenths). A neuron takes the partner
+    whose bias step is nearest 1."""
+    pairs: list[tuple[int, int]] = []
+    used: set[int] = set()
+    for low in sorted(members, key=lambda i: (slope[i], bias[i])):
+        if low in used:
+            continue
+        rows = np.abs(second[low]).max()
+        fits = [i for i in members if i not in used and i != low
+                and abs(slope[i] - slope[low]) <= slack * abs(slope[low])
+                and abs(bias[i] - bias[low] - 1.0) < (1.0 if slack else 1e-3)
+                and np.allclose(second[i], -second[low], atol=max(1e-4, slack * rows))]
+        if fits:
+            high = min(fits, key=lambda i: abs(bias[i] - bias[low] - 1.0))
+            used.update((low, high))
+            pairs.append((low, high))
+    return pairs
+
+
 def infer_value_set(line: Line, kind: LambdaKind | None, table_fn, inputs: list[list], max_seq_len: int,
                     numerical: bool) -> list:
     """The value set Tracr's basis inference gives a numerical line's output."""
@@ -488,40 +515,32 @@ class _Reader:
         threshold t between neighbouring values, two neurons ReLU(L(x - t) + 1) and ReLU(L(x - t))
         whose difference steps from 0 to 1 over [t, t + 1/L]. Values closer than 1/L make the
         compiled ramp inexact; the step is what the program computes, so that is what is read.
-        Neurons that do not pair up this way are run as they are.
+        Pairs are found exactly first, then, among the neurons left, within `_PAIR_SLACK`: noise on
+        the weights (`trade.transform.add_noise`) is amplified L times by the ramp, so a noisy pair
+        run as it is misreads the table, while its step is still where it was. Neurons that do not
+        pair up either way are run as they are.
         """
         prefix = f"transformer/layer_{layer}/mlp"
         first = self.params[f"{prefix}/linear_1/w"].astype(np.float64)
-        second = self.params[f"{prefix}/linear_2/w"].astype(np.float64)
+        second = self.params[f"{prefix}/linear_2/w"][neurons].astype(np.float64)
         slope = first[source_var.dims[0], neurons]
         bias = first[self.one, neurons] if self.one is not None else np.zeros(len(neurons))
         xs = np.array([float(x) for x in domain])
         out = np.zeros((len(xs), second.shape[1]))
-        unpaired = []
-        by_slope: dict[float, list[int]] = {}
-        for index, neuron in enumerate(neurons):
-            if slope[index] == 0:
-                out += max(bias[index], 0.0) * second[neuron]
-            else:
-                by_slope.setdefault(float(slope[index]), []).append(index)
-        for members in by_slope.values():
-            members = sorted(members, key=lambda i: bias[i])
-            used: set[int] = set()
-            for low in members:
-                if low in used:
-                    continue
-                high = next((i for i in members if i not in used and i != low
-                             and abs(bias[i] - bias[low] - 1.0) < 1e-3), None)
-                if high is None or not np.allclose(second[neurons[high]], -second[neurons[low]], atol=1e-4):
-                    continue
-                used.update((low, high))
+        constant = slope == 0
+        out += np.maximum(bias[constant], 0.0) @ second[constant]
+        left = [i for i in range(len(neurons)) if not constant[i]]
+        for slack in (0.0, _PAIR_SLACK):
+            pairs = _ramp_pairs(slope, bias, second, left, slack)
+            for low, high in pairs:
                 threshold = -bias[low] / slope[low]
                 step = (xs >= threshold) if slope[low] > 0 else (xs <= threshold)
-                out += step[:, None] * second[neurons[high]][None, :]
-            unpaired += [i for i in members if i not in used]
-        if unpaired:
+                out += step[:, None] * ((second[high] - second[low]) / 2)[None, :]
+            paired = {i for pair in pairs for i in pair}
+            left = [i for i in left if i not in paired]
+        if left:
             rows = np.stack([self.residual([(source_var, x)]) for x in domain])
-            out += self.run_mlp(layer, rows, neurons[unpaired], linear=False)
+            out += self.run_mlp(layer, rows, neurons[left], linear=False)
         return out
 
     def residual(self, assignments: list[tuple[Variable, Any]]) -> np.ndarray:
