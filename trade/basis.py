@@ -721,7 +721,8 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     """The model in a recovered one-hot basis (module docstring); raises BasisError where it cannot be.
     `shears`: the basis of any invertible change of basis, with this rule for shears (one of
     `SHEAR_RULES`; `oblique_atoms`), even for a rotation, or `OWN_READING` (the model's own basis); None:
-    the basis for the kind of model. `states`: gives the model's `_states` (the bases of one model share that run of its inputs)."""
+    the basis for the kind of model. `states`: gives the model's `_states` (the bases of one model share
+    that run of its inputs)."""
 
     if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")

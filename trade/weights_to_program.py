@@ -154,7 +154,7 @@ def snap(value: float) -> int | float:
     return float(np.float32(value))
 
 
-_PAIR_SLACK = 0.05  # relative: a noisy discretising pair's slopes and output rows; its bias step within 1 of 1
+_PAIR_SLACK = 0.05  # a noisy discretising pair's slopes and output rows, relative (`_ramp_pairs`)
 
 
 def _ramp_pairs(slope: np.ndarray, bias: np.ndarray, second: np.ndarray, members: list[int],
