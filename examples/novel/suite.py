@@ -296,7 +296,7 @@ PROGRAMS: list[SuiteProgram] = [
                  code_many_values_30, UPPER_AND_DIGITS30, 4),
     SuiteProgram("tuple_tokens_dominated", "tuple tokens: (number dominating mine, my coordinate sum)",
                  tuple_tokens_dominated, PAIRS, 5),
-    SuiteProgram("custom_bos_upper_count", "letters in capitals once a capital has occurred, else with ?; BOS <s>",
+    SuiteProgram("custom_bos_upper_count", "letters capitalised once a capital has occurred; BOS <s>",
                  custom_bos_upper_count, tuple("aAbBzZ"), 6, compiler_bos="<s>", compiler_pad="<pad>"),
     SuiteProgram("pointer_chase_twice", "the token at the pointer of my pointer (digit strings mod length)",
                  pointer_chase_twice, DIGITS[:8], 8),
