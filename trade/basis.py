@@ -85,6 +85,7 @@ NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rou
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 OWN_READING = "own"  # `readings`: the model's own basis, for embeddings that only round to 0s and 1s
 OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move entries this far (5 spreads)
+LIVE_SIGMAS = 3.0  # `_live_units`: a unit's one read kept where it is this many noise spreads from 0
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
@@ -469,7 +470,11 @@ def _live_units(given: np.ndarray, snapped: np.ndarray, written: np.ndarray) -> 
     """An MLP's first layer, snapped, with each hidden unit that writes something (its snapped row of the
     second layer) reading something: Tracr has no unit that reads nothing and writes. A unit's small
     entries (the bias of 1 of a discretising layer's constant unit, beside slopes of hundreds) fall
-    below a noisy matrix's snapping tolerance; its largest given entry, rounded to an integer, is kept."""
+    below a noisy matrix's snapping tolerance; its largest given entry, rounded to an integer, is kept
+    where it stands out of the noise (`LIVE_SIGMAS` spreads) in the direction most units read (the bias
+    of `one`). Some units do read nothing: a SequenceMap of one SOp with itself has units for pairs no
+    input gives, which write; a column of noise alone has its largest entry there and that large in
+    about one of a thousand."""
     if np.shape(snapped)[1] != np.shape(written)[0]:  # not an MLP's pair of layers: nothing to pair up
         return snapped
     dead = ~np.abs(snapped).any(axis=0) & np.abs(written).any(axis=1)
@@ -477,10 +482,13 @@ def _live_units(given: np.ndarray, snapped: np.ndarray, written: np.ndarray) -> 
         return snapped
     out = np.array(snapped, dtype=np.float32)
     given = np.asarray(given, dtype=np.float64)
+    sigma = _noise_sigma(given)
+    bias = int(np.count_nonzero(snapped, axis=1).argmax())
     for unit in np.flatnonzero(dead):
         row = int(np.abs(given[:, unit]).argmax())
         value = given[row, unit]
-        out[row, unit] = np.sign(value) * max(1.0, float(np.round(abs(value))))
+        if row == bias and abs(value) >= max(LIVE_SIGMAS * sigma, 0.5):
+            out[row, unit] = np.sign(value) * max(1.0, float(np.round(abs(value))))
     return out
 
 
