@@ -17,7 +17,7 @@ from trade.program.text import parse_program
 from trade.program.program import canonicalize
 from trade.program.tracr_bridge import from_rasp
 from trade.verify import VERDICTS
-from trade.weights import CONFIG_KEY, TokenizerConfig, save_weights, weights_of
+from trade.weights import CONFIG_KEY, TokenizerConfig, load_weights, save_weights, weights_of
 from tests.conftest import FRAC_ONES, FRACTION_OF_POSITIVE, REVERSE
 
 
@@ -190,6 +190,44 @@ def test_decompile_lists_undetermined_tokens_only_for_exact_results(checkpoint_d
                  "--beam", "1", "--no-repair"]) == 0
     out = capsys.readouterr().out
     assert "verdict: exact" in out or "only listed for an exact result" in out
+
+
+def test_tuple_tokens_and_tuple_outputs_decompile_exactly_from_a_file_and_rotated(tmp_path, capsys):
+    # Before: a vocabulary of tuples was refused ("is a tuple"), though Tracr compiles it, and a model
+    # whose output values are tuples (a SequenceMap pairing two values) could be saved but not loaded:
+    # JSON writes tuples as lists, which the output check could not put in a set (a TypeError traceback).
+    import dataclasses
+
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade import transform
+    from trade.decompile import weights_from
+
+    total = rasp.Map(lambda t: t[0] + t[1], rasp.tokens).named("total")
+    pair = rasp.SequenceMap(lambda s, i: (s, i % 2), total, rasp.indices).named("pair")
+    model = compiling.compile_rasp_to_model(pair, vocab={(0, 0), (0, 1), (1, 1), (2, 1)}, max_seq_len=4,
+                                            compiler_bos="BOS")
+    save_weights(weights_from(model), tmp_path / "pair.npz")
+    loaded = load_weights(tmp_path / "pair.npz")
+    assert loaded.compile_config.vocab == weights_from(model).compile_config.vocab
+    assert loaded.output_values == weights_from(model).output_values
+    assert main(["decompile", str(tmp_path / "pair.npz")]) in (0, None)
+    out = capsys.readouterr().out
+    assert "# verdict: exact" in out and "(2, 1): 3" in out
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    assert decompile(transform.transformed(plain, "mix", 0)).verdict == "exact"
+
+
+def test_tokens_that_tracr_cannot_take_apart_are_refused_in_one_line():
+    from trade.compiled import CompileConfig
+    from trade.weights import WeightsError, check_config_claims
+
+    for token in (0.5, None, ((((1,),),),), {"a": 1}):
+        with pytest.raises(WeightsError, match="vocabulary token"):
+            check_config_claims(CompileConfig(vocab=(1, token)))
+        with pytest.raises(ValueError, match="vocabulary token"):
+            CompileConfig.from_json({"vocab": [1, token]})
 
 
 def test_a_bool_vocabulary_decompiles_exactly_from_a_file_and_rotated(tmp_path, capsys):

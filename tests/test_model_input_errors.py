@@ -127,7 +127,7 @@ def _case_files(good: dict, folder: Path) -> dict[str, tuple[list[str], str]]:
         "1-d embedding": (folder / "flat.npz", [], "2 non-empty dimensions"),
         "lying vocab of 5,000": (folder / "vocab5000.npz", [], "token_embed has"),
         "vocab as a string": (folder / "vocabstr.npz", [], "vocab"),
-        "nested vocab": (folder / "nested.npz", [], "vocabulary token"),
+        "vocab with a float and a dict": (folder / "nested.npz", [], "vocabulary token"),
         "duplicate vocab": (folder / "dupvocab.npz", [], "repeats"),
         "BOS equal to PAD": (folder / "bospad.npz", [], "BOS and PAD"),
         "max_seq_len as a string": (folder / "seqlen.npz", [], "max_seq_len"),
@@ -166,7 +166,8 @@ def _case_files(good: dict, folder: Path) -> dict[str, tuple[list[str], str]]:
     _npz(folder / "flat.npz", {**plain, "token_embed/embeddings": np.zeros(7)})
     _npz(folder / "vocab5000.npz", _with_config(good, vocab=list(range(5000))))
     _npz(folder / "vocabstr.npz", _with_config(good, vocab="01234"))
-    _npz(folder / "nested.npz", _with_config(good, vocab=[[0, 1], 2, 3, 4, 5]))
+    # a list is a tuple token (JSON writes tuples as lists), as Tracr takes them; floats and dicts are not
+    _npz(folder / "nested.npz", _with_config(good, vocab=[[0, 1], 0.5, {"a": 1}, 4, 5]))
     _npz(folder / "dupvocab.npz", _with_config(good, vocab=[0, 1, 1, 2, 3]))
     _npz(folder / "bospad.npz", _with_config(good, compiler_bos="PAD"))
     _npz(folder / "seqlen.npz", _with_config(good, max_seq_len="5"))

@@ -14,6 +14,20 @@ if TYPE_CHECKING:  # annotations only: `trade --help` and file errors need no Nu
     import numpy as np
 
 
+TOKEN_TUPLE_DEPTH = 3  # tuples of tuples of tuples of tokens, at most
+
+
+def vocabulary_token(value, depth: int = 0):
+    """A token as Tracr takes it: an integer, a string, a bool, or a tuple of tokens (a list, as JSON
+    writes a tuple, becomes one). Raises ValueError for anything else (floats, None, dicts)."""
+    if isinstance(value, (int, str)):  # bools too: Tracr compiles {False, True} as it is
+        return value
+    if isinstance(value, (list, tuple)) and value and depth < TOKEN_TUPLE_DEPTH:
+        return tuple(vocabulary_token(item, depth + 1) for item in value)
+    raise ValueError(f"vocabulary token {str(value)[:40]!r} is a {type(value).__name__}, expected an "
+                     "integer, a string, a bool or a tuple of those")
+
+
 @dataclasses.dataclass(frozen=True)
 class CompileConfig:
     """How programs are compiled; recorded in every dataset and weights file."""
@@ -36,13 +50,12 @@ class CompileConfig:
         values = dict(data)
         if "vocab" in values:
             vocab = values["vocab"]
-            if not isinstance(vocab, (list, tuple)) or not vocab or not all(isinstance(v, (int, str))
-                                                                             for v in vocab):  # bools too
-                raise ValueError(f"each vocabulary token must be an integer, a string or a bool: "
-                                 f"{vocab!r:.60}")
+            if not isinstance(vocab, (list, tuple)) or not vocab:
+                raise ValueError(f"the vocabulary must be a non-empty list of tokens: {vocab!r:.60}")
+            vocab = tuple(vocabulary_token(v) for v in vocab)
             if len(set(vocab)) != len(vocab):
                 raise ValueError("vocab repeats a token")
-            values["vocab"] = tuple(vocab)
+            values["vocab"] = vocab
         if "max_seq_len" in values and (not isinstance(values["max_seq_len"], int)
                                         or isinstance(values["max_seq_len"], bool) or values["max_seq_len"] < 1):
             raise ValueError(f"max_seq_len must be a positive integer, not {values['max_seq_len']!r:.30}")

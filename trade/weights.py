@@ -37,7 +37,7 @@ from typing import Iterator
 
 import numpy as np
 
-from trade.compiled import CompileConfig, CompiledModel, num_layers
+from trade.compiled import CompileConfig, CompiledModel, num_layers, vocabulary_token
 
 ROLES = ("token_embed", "pos_embed", "query", "key", "value", "attn_out", "mlp_in", "mlp_out")
 ROLE_ID = {role: index for index, role in enumerate(ROLES)}
@@ -233,9 +233,10 @@ def check_config_claims(config: CompileConfig) -> None:
     if not isinstance(vocab, tuple) or not vocab:
         raise WeightsError("the vocabulary must be a non-empty list of tokens")
     for token in vocab:
-        if not isinstance(token, (int, str)):  # a bool is an int: Tracr compiles {False, True} as it is
-            raise WeightsError(f"vocabulary token {str(token)[:40]!r} is a {type(token).__name__}, "
-                               "expected an integer, a string or a bool")
+        try:
+            vocabulary_token(token)
+        except ValueError as error:
+            raise WeightsError(str(error)) from None
     if len(vocab) > MAX_VOCAB:
         raise WeightsError(f"a vocabulary of {len(vocab):,} tokens (limit {MAX_VOCAB:,})")
     if len(set(vocab)) != len(vocab):
@@ -279,9 +280,9 @@ def check_output_values(output_values, d_model: int) -> None:
     (the residual stream's size, or the read-out's width where that is larger)."""
     if output_values is None or (isinstance(output_values, str) and output_values == OUTPUT_VALUES_UNKNOWN):
         return
-    def scalar(value) -> bool:  # Tracr's values: numbers, booleans, strings, and tuples of them
-        if isinstance(value, (list, tuple)):
-            return len(value) <= 16 and all(isinstance(v, (int, float, str)) for v in value)
+    def scalar(value, depth: int = 0) -> bool:  # Tracr's values: numbers, booleans, strings, tuples of them
+        if isinstance(value, tuple):
+            return len(value) <= 16 and depth < 3 and all(scalar(v, depth + 1) for v in value)
         return isinstance(value, (int, float, str))
 
     if not isinstance(output_values, list) or not all(scalar(v) for v in output_values):
@@ -290,6 +291,17 @@ def check_output_values(output_values, d_model: int) -> None:
         raise WeightsError("output_values repeats a value")
     if not output_values or len(output_values) > d_model:
         raise WeightsError(f"{len(output_values)} output values for a residual stream of {d_model}")
+
+
+def _tuples(values):
+    """Output values as saved, with JSON's lists (Tracr's tuple values, written as lists) made tuples again.
+    Values that are not a list of values are left for `check_output_values` to refuse."""
+    def value(item, depth: int = 0):
+        if isinstance(item, list) and depth < 3:
+            return tuple(value(v, depth + 1) for v in item)
+        return item
+
+    return [value(item) for item in values] if isinstance(values, list) else values
 
 
 def load_weights(path: str | Path) -> ModelWeights:
@@ -326,7 +338,7 @@ def weights_from_arrays(arrays: dict[str, np.ndarray], where: str) -> ModelWeigh
         if not isinstance(vocab, list):
             raise ValueError(f"the vocabulary must be a list, not {type(vocab).__name__}")
         config = CompileConfig.from_json(info["compile"])
-        output_values = info.get("output_values", OUTPUT_VALUES_UNKNOWN)
+        output_values = _tuples(info.get("output_values", OUTPUT_VALUES_UNKNOWN))
         labels = info.get("residual_labels")
         if labels is not None and not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
             raise ValueError("residual_labels must be a list of strings")
