@@ -225,27 +225,27 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
     categorical = tuple(block for block in run[0][1] if not block.startswith("h"))
     size = int(np.prod([len(dims_of[block]) for block in categorical])) if categorical else 0
 
-    def lookup(start: int, stop: int) -> bool:
-        if stop - start == 1:
-            return True
-        seen: set = set()
-        for _, _, read in run[start:stop]:
-            if seen & read:
-                return False
-            seen |= read
-        return bool(categorical) and len(seen) == size
-
-    def cost(start: int, stop: int) -> float:
-        """One per variable, and a little more for one whose directions are read by different parts
-        of the model (two Maps of one input side by side are read by different lines)."""
-        readers = {readers_of.get(dim, frozenset()) for dims, _, _ in run[start:stop] for dim in dims}
-        return 1.0 + (0.1 if len(readers) > 1 else 0.0)
-
+    # Pieces from each start, longer and longer: once two components read one value, no longer piece
+    # from that start is a lookup, so the search stops there (runs of a thousand components happen: a
+    # SequenceMap of two strings). `best[start]` is final when its pieces are tried (all shorter starts
+    # were), so this finds what trying every (start, stop) by stop would.
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(run)  # (cost, start of last)
-    for stop in range(1, len(run) + 1):
-        for start in range(stop):
-            if lookup(start, stop) and best[start][0] + cost(start, stop) < best[stop][0] - 1e-9:
-                best[stop] = (best[start][0] + cost(start, stop), start)
+    for start in range(len(run)):
+        seen: set = set()
+        readers: set = set()
+        for stop in range(start + 1, len(run) + 1):
+            dims, _, read = run[stop - 1]
+            overlap = bool(seen & read)
+            seen |= read
+            readers.update(readers_of.get(dim, frozenset()) for dim in dims)
+            if stop - start > 1 and overlap:
+                break
+            if stop - start == 1 or (categorical and len(seen) == size):
+                # one per variable, and a little more for one whose directions are read by different
+                # parts of the model (two Maps of one input side by side are read by different lines)
+                cost = best[start][0] + 1.0 + (0.1 if len(readers) > 1 else 0.0)
+                if cost < best[stop][0] - 1e-9:
+                    best[stop] = (cost, start)
     pieces, stop = [], len(run)
     while stop:
         start = best[stop][1]
