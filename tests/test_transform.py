@@ -93,6 +93,20 @@ def test_compression_is_learned_and_recorded(fraction):
     assert 0 <= record["output_agreement"] <= 1
 
 
+def test_a_compression_wider_than_the_states_it_learns_from_is_completed():
+    # W started from the principal directions of the states alone: where they span fewer directions than
+    # K (few inputs, or value sets no input fills, as in lib.make_nary_sequencemap of four inputs at
+    # K = 0.75 d_model), it had fewer rows than K and the fold failed with a shape error. Any further
+    # directions complete it.
+    from trade.compiled import CompileConfig
+
+    program = parse_program("v1 = Map(x + 1, tokens)\n")
+    weights = weights_of(compile_program(program, CompileConfig(max_seq_len=2)))
+    options = transform.CompressOptions(steps=5, max_inputs=1)  # three sublayers, 3 states each at most
+    kept = transform.compress(weights, weights.d_model - 1, 0, options)
+    assert kept.d_model == weights.d_model - 1 and len(kept.transform[-1]["matrix"]) == weights.d_model - 1
+
+
 def test_a_cached_compression_is_made_once_and_read_back(fraction, tmp_path):
     made = transform.compress_cached(fraction, 0.75, 3, str(tmp_path))
     path = tmp_path / "3-0.75.npz"

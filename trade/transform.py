@@ -261,6 +261,9 @@ def compress(weights: ModelWeights, size: int, seed: int,
         return sum(((block @ projection @ space) ** 2).sum() for block, space in zip(blocks, spaces))
 
     _, _, principal = torch.linalg.svd(torch.cat(blocks), full_matrices=False)
+    if len(principal) < size:  # the states span fewer directions than K: any others complete W
+        _, _, completed = torch.linalg.svd(principal, full_matrices=True)
+        principal = torch.cat([principal, completed[len(principal):]])
     w = principal[:size].clone().requires_grad_(True)  # the principal directions of all read states
     optimizer = torch.optim.Adam([w], lr=options.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(options.steps, 1))
