@@ -665,8 +665,9 @@ def _value_keys(weights: ModelWeights) -> list[tuple]:
 
 def _first_writers(weights: ModelWeights) -> list[tuple]:
     """Per direction, (layer, head dimension or MLP unit) of the first row that writes it."""
-    return [(weights.num_layers, 0, dim) if first is None else first
-            for dim, first in enumerate(_first_writes(weights.params, weights.num_layers))]
+    layers = weights.num_layers
+    return [(layers, 0, dim) if first is None else first
+            for dim, first in enumerate(_first_writes(weights.params, layers))]
 
 
 def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:

@@ -87,5 +87,8 @@ class CompiledModel:
 
 
 def num_layers(params: dict[str, np.ndarray]) -> int:
-    layers = {int(k.split("/")[1].split("_")[1]) for k in params if k.startswith("transformer/")}
-    return max(layers) + 1 if layers else 0
+    top = -1  # the largest N of `transformer/layer_N/...` (called often: one pass, no sets)
+    for key in params:
+        if key.startswith("transformer/"):
+            top = max(top, int(key.split("/", 2)[1].split("_")[1]))
+    return top + 1
