@@ -219,6 +219,21 @@ def test_tuple_tokens_and_tuple_outputs_decompile_exactly_from_a_file_and_rotate
     assert decompile(transform.transformed(plain, "mix", 0)).verdict == "exact"
 
 
+def test_a_name_with_a_colon_is_read_from_the_arrays_when_its_labels_mislead():
+    # Tracr labels a direction `name:value`; a name with a colon ('up:per case') was split at its first
+    # colon, the values came out as 'per case:A', and the reading was `unverified`. Labels inferred from
+    # the arrays have no such names.
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    upper = rasp.Map(lambda t: t.upper(), rasp.tokens, simplify=False).named("up:per case")
+    out = rasp.SequenceMap(lambda u, i: u * (i + 1), upper, rasp.indices).named("rep:eat")
+    model = compiling.compile_rasp_to_model(out, vocab={"a", "b"}, max_seq_len=4, compiler_bos="BOS")
+    result = decompile(model)
+    assert result.verdict == "exact" and "did not read as a program" in result.reason, result.reason
+    assert "(1, 2): 'BBB'" in result.text
+
+
 def test_tokens_that_tracr_cannot_take_apart_are_refused_in_one_line():
     from trade.compiled import CompileConfig
     from trade.weights import WeightsError, check_config_claims

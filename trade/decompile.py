@@ -457,6 +457,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
             if note:
                 read.reason = f"{read.reason}; {note}"
                 read.notes.append(note)
+    if read is not None and read.verdict == UNVERIFIED and weights.residual_labels is not None:
+        read = _read_without_labels(weights, options, read)
     if read is not None:
         read.timings["load"] = load_seconds
         read.config = weights.compile_config
@@ -482,6 +484,22 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
     if read is not None and _RANK[read.verdict] <= _RANK[best.verdict]:
         return read
     return best
+
+
+def _read_without_labels(weights: ModelWeights, options: DecompileOptions, read: Decompilation) -> Decompilation:
+    """The reading with labels inferred from the arrays, where the model's own labels gave no confirmed one
+    (the reading in hand otherwise). Labels are `name:value` text: a name with a colon, or a vocabulary
+    of both 1 and '1', cannot be told apart in them, while the arrays and the compile settings can."""
+    relabelled, note = labelled_weights(dataclasses.replace(weights, residual_labels=None))
+    if relabelled is None:
+        return read
+    again = read_weights(relabelled, options)
+    if again.verdict == UNVERIFIED:
+        return read
+    note = f"the model's own residual labels did not read as a program ({read.reason}): {note}"
+    again.reason = f"{again.reason}; {note}"
+    again.notes.append(note)
+    return again
 
 
 def _decode(weights: ModelWeights, decompiler: Checkpoint | None, options: DecompileOptions) -> Decompilation:
