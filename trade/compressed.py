@@ -76,6 +76,7 @@ STATE_MISREAD = 0.1  # a read's code misreads the lifted states if it is off by 
 UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0
 CANCELLATION = 1e3  # a read's code whose atoms, times their coefficients, are this much longer than it is
 # refused: huge coefficients that cancel (a Map of positions whose atoms the compression made their sums)
+DUPLICATE = 1e-6  # two atoms this close (against the largest entry of one) are one vector: a tie
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 
 
@@ -196,6 +197,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
                 embedded |= (np.abs(lifted) > 0).any(axis=0)
         else:
             params[name] = value
+    _untie(writers, params, atoms, embedded)
     # A direction no input reaches (a value never taken) kept whatever atom the compression left it: the
     # writes that fire are coded again without those atoms.
     states = _lifted_states(given, writers)
@@ -206,6 +208,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
             writers[name] = _recoded(value.reshape(-1, given.d_model), atoms, writers[name],
                                      reached & ~embedded, ~reached & ~embedded)
             params[name] = writers[name].reshape(value.shape[:-1] + (len(atoms),))
+        _untie(writers, params, atoms, embedded)
         states = _lifted_states(given, writers)
         reached = _reached(states)
     one = np.nonzero((np.abs(writers["token_embed/embeddings"]) > 0).all(axis=0))[0]
@@ -255,6 +258,108 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         raise BasisError("the lifted model's residual labels cannot be inferred (it does not lay out as a "
                          "compiled model)")
     return labelled
+
+
+def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embedded: np.ndarray) -> None:
+    """Gives, in place, each layer's write of one atom that has duplicates (atoms the compression made
+    equal: two directions every state holds alike, such as a numerical Map's `is_b` and a categorical
+    Map's `lower:b`, so their write rows are one vector) the duplicate its place says, where
+    `_write_code` took the first: the direction between (or after, or before) its neighbour rows'
+    consecutive directions (one MLP's neurons of a categorical Map write its values in order), else
+    the first duplicate no other matrix writes and no row placed so writes. Embeddings stay as they
+    are (no layer writes `one`, tokens or positions)."""
+    live = np.abs(atoms).max(axis=1) > 0
+    scale = np.abs(atoms).max(axis=1)
+    tied: dict[tuple[str, int], list[int]] = {}  # (matrix, row): the duplicates of its atom, in order
+    for name, rows in writers.items():
+        if name in _EMBEDDINGS or name.endswith("/b"):
+            continue
+        for row in range(len(rows)):
+            used = np.nonzero(rows[row])[0]
+            if len(used) != 1:
+                continue
+            atom = int(used[0])
+            same = live & ~embedded & (np.abs(atoms - atoms[atom]).max(axis=1) <= DUPLICATE * scale[atom])
+            if same.sum() > 1:
+                tied[(name, row)] = [int(d) for d in np.nonzero(same)[0]]
+    if not tied:
+        return
+
+    def single(name: str, row: int) -> int | None:
+        rows = writers[name]
+        if not 0 <= row < len(rows) or (name, row) in tied:
+            return None
+        used = np.nonzero(rows[row])[0]
+        return int(used[0]) if len(used) == 1 else None
+
+    placed: dict[tuple[str, int], int] = {}
+    for (name, row), same in tied.items():
+        before, after = single(name, row - 1), single(name, row + 1)
+        guesses = []
+        if before is not None and after is not None and after - before == 2:
+            guesses.append(before + 1)
+        if before is not None and single(name, row - 2) == before - 1:
+            guesses.append(before + 1)
+        if after is not None and single(name, row + 2) == after + 1:
+            guesses.append(after - 1)
+        guesses = [d for d in guesses if d in same]
+        if guesses and len(set(guesses)) == 1:
+            placed[(name, row)] = guesses[0]
+    for (name, row), same in tied.items():
+        if (name, row) in placed:
+            continue
+        taken = {d for (other, r), d in placed.items() if (other, r) != (name, row)}
+        for other, rows in writers.items():
+            if other != name and other not in _EMBEDDINGS:
+                taken |= {int(d) for d in np.nonzero((np.abs(rows) > 0).any(axis=0))[0]
+                          if all(d not in s for (o, _), s in tied.items() if o == other)}
+        free = [d for d in same if d not in taken]
+        if free:
+            placed[(name, row)] = free[0]
+    for (name, row), atom in placed.items():
+        rows = writers[name]
+        coefficient = rows[row][np.nonzero(rows[row])[0][0]]
+        rows[row] = 0.0
+        rows[row, atom] = coefficient
+        params[name] = rows.reshape(np.shape(params[name])[:-1] + (len(atoms),))
+
+
+def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None) -> None:
+    """Gives, in place, each read of an atom that has duplicates (`_untie`) the duplicate beside a
+    direction that the same head (or, in an MLP, the neighbour neurons) reads: a head's categorical
+    reads take one variable's values, side by side in Tracr's order. Where no single duplicate lies
+    beside one, the read stays as coded."""
+    live = np.abs(atoms).max(axis=1) > 0
+    scale = np.abs(atoms).max(axis=1)
+    read = np.abs(code) > 0  # d x columns
+    if not read.any():
+        return
+    columns = code.shape[1]
+    width = columns // num_heads if num_heads else 1
+    duplicates: dict[int, list[int]] = {}
+    for atom in np.nonzero(read.any(axis=1) & live)[0]:
+        same = live & (np.abs(atoms - atoms[atom]).max(axis=1) <= DUPLICATE * scale[atom])
+        if same.sum() > 1:
+            duplicates[int(atom)] = [int(d) for d in np.nonzero(same)[0]]
+    if not duplicates:
+        return
+    moves = []
+    for column in range(columns):
+        ambiguous = [int(a) for a in np.nonzero(read[:, column])[0] if int(a) in duplicates]
+        if not ambiguous:
+            continue
+        if num_heads:
+            start = (column // width) * width
+            group = range(start, start + width)
+        else:
+            group = range(max(column - 1, 0), min(column + 2, columns))
+        beside = {int(a) for c in group for a in np.nonzero(read[:, c])[0] if int(a) not in duplicates}
+        for atom in ambiguous:
+            near = [d for d in duplicates[atom] if d - 1 in beside or d + 1 in beside]
+            if len(near) == 1 and near[0] != atom:
+                moves.append((atom, near[0], column))
+    for atom, target, column in moves:
+        code[target, column], code[atom, column] = code[target, column] + code[atom, column], 0.0
 
 
 def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
@@ -771,6 +876,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 better = _misread(lifted_states, again, target[:, misread]) <= \
                     STATE_MISREAD * np.maximum(scale[misread], 1e-30)
                 code[:, np.nonzero(misread)[0][better]] = again[:, better]
+            _untie_reads(code, atoms, given.num_heads if "/attn/" in name else None)
             params[name] = code
     if len(blocks[0]) == 1:
         sums = _position_groups(given, params, bos)

@@ -1,0 +1,66 @@
+"""The lift of compressed models (trade.compressed) where the compression made two atoms one vector."""
+
+import dataclasses
+
+import numpy as np
+
+from trade import basis, compressed, transform
+from trade.decompile import read_weights
+
+
+def _suite_model(suite: str, name: str, fraction: float):
+    """A hand-written suite program (Tracr's own compiler, names as written), its plain weights without
+    residual labels, and their compression (seed 0, the default options)."""
+    from tracr.compiler import compiling
+
+    from trade.decompile import weights_from
+    from trade.suites import load_suite
+
+    entry = next(e for e in load_suite(f"examples/{suite}") if e.name == name)
+    config = entry.config
+    original = entry.build()
+    model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
+                                            max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
+                                            compiler_pad=config.compiler_pad)
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)
+
+
+def test_duplicate_atoms_are_told_apart_by_their_neighbour_neurons_and_reads():
+    # atoms 1 and 4 are one vector, and `_write_code` wrote both tied rows to the first, 1: row 2 lies
+    # between rows writing atoms 3 and 5 (a categorical Map's run), so it writes 4; row 0 takes the
+    # duplicate left, 1
+    atoms = np.eye(6)
+    atoms[4] = atoms[1]
+    embedded = np.zeros(6, dtype=bool)
+    rows = np.zeros((4, 6))
+    rows[0, 1] = rows[1, 1] = rows[2, 5] = 1.0
+    rows[3, 3] = 1.0
+    rows = rows[[0, 3, 1, 2]]  # neurons: 0 writes 1 (tied), then 3, (tied), 5
+    writers = {"transformer/layer_0/mlp/linear_2/w": rows.copy()}
+    params = dict(writers)
+    compressed._untie(writers, params, atoms, embedded)
+    written = [int(np.nonzero(row)[0][0]) for row in writers["transformer/layer_0/mlp/linear_2/w"]]
+    assert written == [1, 3, 4, 5]
+    # a head reading 3, a tie and 5: the tie is 4, beside what the head reads
+    code = np.zeros((6, 3))
+    code[3, 0] = code[1, 1] = code[5, 2] = 1.0
+    compressed._untie_reads(code, atoms, 1)
+    assert [int(np.nonzero(column)[0][0]) for column in code.T] == [3, 4, 5]
+
+
+def test_a_numerical_map_and_a_categorical_value_every_state_holds_alike_lift_and_read():
+    # `is_b` (numerical, 1 on b and B) and `lower:b` are one column of every state: the compression gave
+    # them one atom, and before, the lift wrote both neurons to `is_b` and read `lower:b` as `is_b`
+    # (the lifted labels could not be inferred: "layer 1 head 0 moves 3 variables")
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, _, given = _suite_model("novel", "one_selector_four_heads", 0.75)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict in ("exact", "equivalent"), reason
+
