@@ -64,3 +64,26 @@ def test_a_numerical_map_and_a_categorical_value_every_state_holds_alike_lift_an
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
     assert verdict in ("exact", "equivalent"), reason
 
+
+def test_a_map_neuron_for_a_value_no_input_maps_to_writes_its_direction_again():
+    # Tracr compiles a SequenceMap of tokens with themselves as a Map: one neuron per product, and the
+    # products of two different tokens (2, 3, 6) no input maps to: their neurons read nothing, and
+    # their directions, never reached, are lost. The next SequenceMap still reads them (its neurons are
+    # given back in Tracr's grid), so before, it read directions that nothing wrote and the lifted
+    # labels could not be inferred
+    from trade.compiled import CompileConfig
+    from trade.compiling import compile_program
+    from trade.program.text import parse_program
+    from trade.weights import weights_of
+
+    program = parse_program("square = SequenceMap(x * y, tokens, tokens)\n"
+                            "out = SequenceMap(x + y, square, indices)\n")
+    config = CompileConfig(vocab=(1, 2, 3), max_seq_len=4)
+    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    given = transform.compress(plain, round(0.75 * plain.d_model), 0)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict in ("exact", "equivalent"), reason

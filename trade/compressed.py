@@ -655,7 +655,15 @@ def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, block
             outputs = [offset + run.index(u) for u in empty]
             if any(not 0 <= output < len(known) or known[output] for output in outputs):
                 continue
+            # a neuron that reads nothing (no input value maps to its output value, so none is produced)
+            # writes its output direction where no other write does: a later layer may read that value
+            for u, output in zip(empty, outputs):
+                if kinds[u] == "void" and not _written_elsewhere(params, output):
+                    writes[u] = 0.0
+                    writes[u, output] = 1.0
             inputs = sorted({d for u in mapped for d in kinds[u][1]})
+            if not inputs:
+                continue
             block = next((b for b in blocks if set(inputs) <= set(b.tolist())), None)
             if block is None:
                 continue
@@ -700,6 +708,15 @@ def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, block
         params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"] = reads, writes
 
 
+def _written_elsewhere(params: dict, direction: int) -> bool:
+    """Whether some lifted write (embedding row, head or MLP output row, bias) writes `direction`."""
+    for name, value in params.items():
+        if (name in _EMBEDDINGS or name.endswith(_WRITES)) and \
+                np.abs(np.asarray(value)[..., direction]).max(initial=0.0) > 0:
+            return True
+    return False
+
+
 def _empty_reads(column: np.ndarray, members: set, known: np.ndarray) -> list[int] | None:
     """The directions an empty Map neuron (one that writes nothing) reads with weight 1, where all of
     them are values of the Map's input variable (`members`) never reached; else None."""
@@ -720,7 +737,9 @@ def _map_neuron(column: np.ndarray, row: np.ndarray, one: int):
     if len(written) != 1 or abs(row[written[0]] - 1) > EMBEDDING_SLACK:
         return None
     read = np.nonzero(np.abs(column) > 1e-6)[0]
-    if not len(read) or one in read or np.abs(column[read] - 1).max() > EMBEDDING_SLACK:
+    if not len(read):  # no input value maps to its output value (a value never produced)
+        return int(written[0]), []
+    if one in read or np.abs(column[read] - 1).max() > EMBEDDING_SLACK:
         return None
     return int(written[0]), [int(d) for d in read]
 
