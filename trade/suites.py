@@ -205,7 +205,8 @@ def evaluate_suite(programs: list[SuiteProgram], decompiler=None, options=None, 
                                                     compiler_pad=config.compiler_pad)
         except Exception as caught:  # the suite's program, not the decompiler, is at fault: recorded
             results.append(SuiteResult(entry.name, entry.description, len(config.vocab), config.max_seq_len,
-                                       vocab_kind(config.vocab), 0, 0, 0, "not compiled", "none", 0.0, None, 0,
+                                       vocab_kind(config.vocab), 0, 0, 0, "not compiled", "none", 0.0, None,
+                                       0,
                                        f"Tracr cannot compile it: {type(caught).__name__}: {caught}", ""))
             continue
         began = time.perf_counter()
@@ -219,12 +220,14 @@ def evaluate_suite(programs: list[SuiteProgram], decompiler=None, options=None, 
         layers = len({k.split("/")[1] for k in model.params if k.startswith("transformer/")})
         if result is None or not result.program.lines:
             results.append(SuiteResult(entry.name, entry.description, len(config.vocab), config.max_seq_len,
-                                       vocab_kind(config.vocab), 0, d_model, layers, "error" if error else "unverified",
+                                       vocab_kind(config.vocab), 0, d_model, layers,
+                                       "error" if error else "unverified",
                                        "none", seconds, None, 0, error or (result.reason if result else ""), ""))
             continue
         equivalent, checked = functionally_equivalent(original, result.program, config, check_inputs(config))
         results.append(SuiteResult(entry.name, entry.description, len(config.vocab), config.max_seq_len,
-                                   vocab_kind(config.vocab), len(result.program), d_model, layers, result.verdict,
+                                   vocab_kind(config.vocab), len(result.program), d_model, layers,
+                                   result.verdict,
                                    result.stage, seconds, equivalent, checked, result.reason,
                                    program_to_text(result.program)))
     return results
@@ -232,8 +235,8 @@ def evaluate_suite(programs: list[SuiteProgram], decompiler=None, options=None, 
 
 def vocab_kind(vocab) -> str:
     """What a vocabulary's tokens are, for a report's headings: ints, strings, bools, tuples or mixed."""
-    kinds = {"bools" if isinstance(v, bool) else "ints" if isinstance(v, int) else
-             "strings" if isinstance(v, str) else "tuples" if isinstance(v, tuple) else "mixed" for v in vocab}
+    kinds = {"bools" if isinstance(v, bool) else "ints" if isinstance(v, int) else "strings"
+             if isinstance(v, str) else "tuples" if isinstance(v, tuple) else "mixed" for v in vocab}
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
