@@ -87,3 +87,36 @@ def test_a_map_neuron_for_a_value_no_input_maps_to_writes_its_direction_again():
     assert len(read.program.lines), read.reason
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
     assert verdict in ("exact", "equivalent"), reason
+
+
+def test_a_selector_widths_lost_count_whose_atom_duplicates_another_lost_count_is_given_back():
+    # counts 0 and 5 never occur after BOS (every query selects 1 to 4 keys), and the compression gave
+    # their directions one atom: the last neuron's `c:5` was coded as `c:0`, the pairs no longer told
+    # one start of the counts, and before, the lift lost count 5 (29 directions for the plain 30)
+    from trade.compiled import CompileConfig
+    from trade.compiling import compile_program
+    from trade.program.text import parse_program
+    from trade.weights import weights_of
+
+    program = parse_program("shifted = Map({0: 1, 1: 1, 2: 2, 3: 3, 4: 4}, indices)\n"
+                            "earlier = Select(indices, shifted, LT)\nwidth = SelectorWidth(earlier)\n"
+                            "out = SequenceMap(x + y, width, tokens)\n")
+    config = CompileConfig(vocab=(0, 1, 2), max_seq_len=5)
+    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    given = transform.compress(plain, round(0.75 * plain.d_model), 0)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    atoms = compressed.recorded_atoms(given)
+    labels = weights_of(compile_program(program, config)).residual_labels
+    width = next(label for label in labels if label.endswith("_selector_width_attn_output"))
+    width = width.removesuffix("_selector_width_attn_output")
+    first, last = labels.index(f"{width}:0"), labels.index(f"{width}:5")
+    assert np.abs(atoms[first] - atoms[last]).max() <= compressed.DUPLICATE * np.abs(atoms[first]).max()
+    lifted = compressed.lift(given)
+    assert lifted.d_model == plain.d_model
+    name = next(label for label in lifted.residual_labels if label.endswith("_selector_width_attn_output"))
+    name = name.removesuffix("_selector_width_attn_output")
+    assert [label for label in lifted.residual_labels if label.startswith(f"{name}:")] == \
+        [f"{name}:{count}" for count in range(6)]
+    read = read_weights(lifted)
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict in ("exact", "equivalent"), reason

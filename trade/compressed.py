@@ -511,10 +511,17 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
                     dim_of.setdefault(k + 1, set()).add(int(dim))
             if any(len(dims) != 1 for dims in dim_of.values()) or not dim_of:
                 continue
-            starts = {next(iter(dims)) - k for k, dims in dim_of.items()}
+            found = {k: next(iter(dims)) for k, dims in dim_of.items()}
+            # a lost count's atom may be a duplicate of another's (counts never taken whose columns of
+            # every state are alike): where the other counts place it, any of its duplicates is it
+            twins = {k: _duplicates(atoms, d) for k, d in found.items()}
+            starts = {d - k for k, d in found.items() if len(twins[k]) == 1} or \
+                {d - k for k, d in found.items()}
             if len(starts) != 1:
                 continue
             start = starts.pop()
+            if any(start + k not in twins[k] for k in found):
+                continue
             if start < 0 or start + count >= len(atoms):
                 continue
             dims = list(range(start, start + count + 1))
@@ -532,6 +539,14 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
                 rows[last, dims] = 0.0
                 rows[last, dims[-1]] = 1.0
         params[prefix + "/mlp/linear_2/w"] = rows
+
+
+def _duplicates(atoms: np.ndarray, atom: int) -> list[int]:
+    """The atoms equal to `atom` (within `DUPLICATE`), itself among them; [atom] where it is 0."""
+    scale = np.abs(atoms[atom]).max()
+    if scale == 0:
+        return [atom]
+    return [int(d) for d in np.nonzero(np.abs(atoms - atoms[atom]).max(axis=1) <= DUPLICATE * scale)[0]]
 
 
 def _pair_reads(column: np.ndarray, one: int) -> list[int] | None:
