@@ -89,10 +89,10 @@ def test_a_map_neuron_for_a_value_no_input_maps_to_writes_its_direction_again():
     assert verdict in ("exact", "equivalent"), reason
 
 
-def test_a_selector_widths_lost_count_whose_atom_duplicates_another_lost_count_is_given_back():
-    # counts 0 and 5 never occur after BOS (every query selects 1 to 4 keys), and the compression gave
-    # their directions one atom: the last neuron's `c:5` was coded as `c:0`, the pairs no longer told
-    # one start of the counts, and before, the lift lost count 5 (29 directions for the plain 30)
+def _width_model():
+    """A SelectorWidth whose counts 0 and 5 never occur after BOS (every query selects 1 to 4 keys):
+    the program, its plain weights with labels, and their compression, where those two counts' directions
+    have one atom."""
     from trade.compiled import CompileConfig
     from trade.compiling import compile_program
     from trade.program.text import parse_program
@@ -102,11 +102,43 @@ def test_a_selector_widths_lost_count_whose_atom_duplicates_another_lost_count_i
                             "earlier = Select(indices, shifted, LT)\nwidth = SelectorWidth(earlier)\n"
                             "out = SequenceMap(x + y, width, tokens)\n")
     config = CompileConfig(vocab=(0, 1, 2), max_seq_len=5)
-    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
-    given = transform.compress(plain, round(0.75 * plain.d_model), 0)
+    labelled = weights_of(compile_program(program, config))
+    plain = dataclasses.replace(labelled, residual_labels=None)
+    return program, config, labelled, transform.compress(plain, round(0.75 * plain.d_model), 0)
+
+
+def test_fold_fit_gives_duplicate_atoms_one_direction_each_where_names_order_the_stream_otherwise():
+    # the plain weights, their stream's blocks in the reverse order (a reading named otherwise): two of
+    # the directions fit one atom, and before, `_atom_order` refused the order (an atom taken twice)
+    _, _, labelled, given = _width_model()
+    labels = labelled.residual_labels
+    names = list(dict.fromkeys(label.partition(":")[0] for label in labels))
+    order = np.array([i for name in names[::-1] for i, label in enumerate(labels)
+                      if label.partition(":")[0] == name])
+    params = {}
+    for name, value in labelled.params.items():
+        value = np.asarray(value)
+        if name in compressed._EMBEDDINGS or name.endswith(compressed._WRITES):
+            value = value[..., order]
+        elif name.endswith(compressed._READS):
+            value = value[order]
+        params[name] = value
+    permuted = dataclasses.replace(labelled, params=params, residual_labels=None)
+    assert compressed.fold_fit(permuted, given)[0] is None
+    name = "transformer/layer_0/mlp/linear_2/w"
+    params[name] = np.asarray(params[name]) * 1.5
+    assert compressed.fold_fit(dataclasses.replace(permuted, params=params), given)[0] is not None
+
+
+def test_a_selector_widths_lost_count_whose_atom_duplicates_another_lost_count_is_given_back():
+    # counts 0 and 5 never occur after BOS (every query selects 1 to 4 keys), and the compression gave
+    # their directions one atom: the last neuron's `c:5` was coded as `c:0`, the pairs no longer told
+    # one start of the counts, and before, the lift lost count 5 (29 directions for the plain 30)
+    _, _, labelled, given = _width_model()
+    plain = dataclasses.replace(labelled, residual_labels=None)
     assert given.transform[-1]["output_agreement"] == 1.0
     atoms = compressed.recorded_atoms(given)
-    labels = weights_of(compile_program(program, config)).residual_labels
+    labels = labelled.residual_labels
     width = next(label for label in labels if label.endswith("_selector_width_attn_output"))
     width = width.removesuffix("_selector_width_attn_output")
     first, last = labels.index(f"{width}:0"), labels.index(f"{width}:5")

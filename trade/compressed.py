@@ -1243,9 +1243,19 @@ def _atom_order(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, 
         return None
     distance = np.abs(solved[:, None, :] - atoms[None, :, :]).max(axis=2)  # d x d
     order = distance.argmin(axis=1)
-    if len(set(order.tolist())) != len(order) or \
-            distance[np.arange(len(order)), order].max() > tolerance * max(float(np.abs(atoms).max()), 1e-12):
+    limit = tolerance * max(float(np.abs(atoms).max()), 1e-12)
+    if distance[np.arange(len(order)), order].max() > limit:
         return None
+    if len(set(order.tolist())) != len(order):
+        # atoms the compression made one vector (values never taken, alike on every state): the
+        # directions they fit take them one each, in order (any such choice folds alike)
+        taken: set[int] = set()
+        for direction in np.argsort(order, kind="stable"):
+            free = [int(a) for a in np.nonzero(distance[direction] <= limit)[0] if int(a) not in taken]
+            if not free:
+                return None
+            order[direction] = free[0]
+            taken.add(free[0])
     return order
 
 
