@@ -5,7 +5,9 @@ import dataclasses
 import numpy as np
 
 from trade import basis, compressed, transform
+from trade.compiling import compile_program
 from trade.decompile import read_weights
+from trade.weights import weights_of
 
 
 def _suite_model(suite: str, name: str, fraction: float):
@@ -72,9 +74,7 @@ def test_a_map_neuron_for_a_value_no_input_maps_to_writes_its_direction_again():
     # given back in Tracr's grid), so before, it read directions that nothing wrote and the lifted
     # labels could not be inferred
     from trade.compiled import CompileConfig
-    from trade.compiling import compile_program
     from trade.program.text import parse_program
-    from trade.weights import weights_of
 
     program = parse_program("square = SequenceMap(x * y, tokens, tokens)\n"
                             "out = SequenceMap(x + y, square, indices)\n")
@@ -94,9 +94,7 @@ def _width_model():
     the program, its plain weights with labels, and their compression, where those two counts' directions
     have one atom."""
     from trade.compiled import CompileConfig
-    from trade.compiling import compile_program
     from trade.program.text import parse_program
-    from trade.weights import weights_of
 
     program = parse_program("shifted = Map({0: 1, 1: 1, 2: 2, 3: 3, 4: 4}, indices)\n"
                             "earlier = Select(indices, shifted, LT)\nwidth = SelectorWidth(earlier)\n"
@@ -152,3 +150,16 @@ def test_a_selector_widths_lost_count_whose_atom_duplicates_another_lost_count_i
     read = read_weights(lifted)
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
     assert verdict in ("exact", "equivalent"), reason
+
+
+def test_a_sequence_maps_reads_of_duplicate_atoms_follow_its_grid_and_the_reading_folds():
+    # the SequenceMap's neurons for count 5 read `c:5 + tokens:t - one`, and `c:5`'s atom is `c:0`'s:
+    # before, they read `c:0`, the reader left count 5 out of the table and the reading (29 directions)
+    # did not fold; Tracr's x-major grid of the other neurons places them at count 5
+    _, config, _, given = _width_model()
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    recompiled = weights_of(compile_program(read.program, config))
+    assert compressed.fold_fit(recompiled, given)[0] is None
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict == "exact", reason

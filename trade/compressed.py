@@ -589,7 +589,8 @@ def _without_sums(column: np.ndarray, one: int, groups: list[np.ndarray]) -> np.
 
 
 def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
-                    position_groups: tuple[list[np.ndarray], np.ndarray]) -> None:
+                    position_groups: tuple[list[np.ndarray], np.ndarray], atoms: np.ndarray | None = None
+                    ) -> None:
     """Gives back, in place, the reads of SequenceMap neurons whose input value the compression lost.
 
     Tracr's SequenceMap MLP has one neuron per pair of input values, x-major, each reading `x:a + y:b
@@ -611,6 +612,8 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                 single = _pair_reads(column, one)
                 found[unit] = single if single is not None and len(single) == 1 else None
         for run in _runs(found):
+            if atoms is not None:
+                _place_duplicates(reads, run, found, one, known, atoms)
             if all(len(found[u]) == 2 for u in run):
                 continue
             grid = _pair_grid([found[u] for u in run], known)
@@ -623,6 +626,38 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                 reads[xs[index // width], u] = 1.0
                 reads[ys[index % width], u] = 1.0
         params[name] = reads
+
+
+def _place_duplicates(reads: np.ndarray, run: list[int], found: list, one: int, known: np.ndarray,
+                      atoms: np.ndarray) -> None:
+    """Gives, in place, a SequenceMap's neurons that read an atom with duplicates (`_untie`: values
+    never taken, alike on every state) the duplicate the grid of the others places there (Tracr's
+    x-major grid, each variable's values side by side); unchanged where no single grid does."""
+    twins = {d: _duplicates(atoms, d) for u in run for d in found[u]}
+    if all(len(twins[d]) == 1 for d in twins):
+        return
+    clean = [[d for d in found[u] if len(twins[d]) == 1] for u in run]
+    if any(not dims for dims in clean):
+        return
+    relaxed = known.copy()
+    relaxed[[t for d in twins for t in twins[d] if len(twins[d]) > 1]] = False
+    grid = _pair_grid(clean, relaxed)
+    if grid is None:
+        return
+    xs, ys, width = grid
+    placed = []
+    for index, u in enumerate(run):
+        expected = {xs[index // width], ys[index % width]}
+        dims = found[u]
+        if len(dims) != 2 or not all(any(e in twins[d] for e in expected) for d in dims) or \
+                not all(any(e in twins[d] for d in dims) for e in expected):
+            return  # a neuron the grid does not explain
+        placed.append((u, sorted(expected)))
+    for u, expected in placed:
+        reads[:, u] = 0.0
+        reads[one, u] = -1.0
+        reads[expected, u] = 1.0
+        found[u] = expected
 
 
 def _runs(items: list) -> list[list[int]]:
@@ -914,7 +949,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             params[name] = code
     if len(blocks[0]) == 1:
         sums = _position_groups(given, params, bos)
-        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, sums)
+        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, sums, atoms)
         _complete_maps(params, given.num_layers, int(blocks[0][0]), known, groups)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
