@@ -34,7 +34,13 @@ the given model's K-vectors back as a few atoms:
   counts, a SequenceMap's neurons that lost an input value, a categorical
   Map's neurons that lost their output values (and inputs), tokens whose
   directions are lost (at their places among the tokens; a model may have no
-  `one`); output values whose directions are lost leave `output_values`.
+  `one`); output values whose directions are lost leave `output_values`. A categorical Map's
+  neuron that reads nothing (a value no input maps to) writes its lost direction again;
+- duplicate atoms: directions every state holds alike (a numerical Map's `is_b` and a categorical
+  `lower:b`, values never taken) may get one vector. A write or read of it is the duplicate its place
+  says: between its neighbour neurons' directions, beside what its head reads, where a
+  SelectorWidth's other counts or a SequenceMap's grid put it. `fold_fit` gives equal atoms one
+  direction each (any such choice folds alike).
 
 The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
 directions nothing writes or reads are dropped, and the residual labels are
