@@ -50,3 +50,24 @@ positive = numerical(Map(x > 0, ones))
 prevs = Select(indices, indices, LEQ)
 frac = numerical(Aggregate(prevs, positive))
 """
+
+
+def compressed_suite_model(suite: str, name: str, fraction: float):
+    """A hand-written suite program (Tracr's own compiler, names and string vocabularies as written), its
+    plain weights without residual labels, and their compression (seed 0, the default options)."""
+    import dataclasses
+
+    from tracr.compiler import compiling
+
+    from trade import transform
+    from trade.decompile import weights_from
+    from trade.suites import load_suite
+
+    entry = next(e for e in load_suite(f"examples/{suite}") if e.name == name)
+    config = entry.config
+    original = entry.build()
+    model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
+                                            max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
+                                            compiler_pad=config.compiler_pad)
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)

@@ -15,6 +15,7 @@ from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.program.interpret import all_inputs
 from trade.program.text import parse_program
 from trade.weights import weights_of
+from tests.conftest import compressed_suite_model
 
 # Maps, a SequenceMap and a SelectorWidth (test program 30 of `data/test-seed1`).
 SHIFTED = """\
@@ -174,24 +175,6 @@ def test_a_string_vocabulary_and_another_length_lift_and_read():
     assert verdict in ("exact", "equivalent"), reason
 
 
-def _suite_model(suite: str, name: str, fraction: float):
-    """A hand-written suite program (Tracr's own compiler, names and string vocabularies as written), its
-    plain weights without residual labels, and their compression (seed 0, the default options)."""
-    from tracr.compiler import compiling
-
-    from trade.decompile import weights_from
-    from trade.suites import load_suite
-
-    entry = next(e for e in load_suite(f"examples/{suite}") if e.name == name)
-    config = entry.config
-    original = entry.build()
-    model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
-                                            max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
-                                            compiler_pad=config.compiler_pad)
-    plain = dataclasses.replace(weights_from(model), residual_labels=None)
-    return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)
-
-
 def _suite_verdict(original, config, given) -> tuple[str, str]:
     """The lift's reading of a suite model, judged on the given model; asserts it is truly equivalent."""
     from trade.suites import check_inputs, functionally_equivalent
@@ -217,7 +200,7 @@ def test_a_map_that_lost_several_output_values_and_their_inputs_is_given_them_ba
     # make_reverse over bits at half the stream: `length - indices - 1` takes no negative value, so the
     # compression loses the directions of -6..-1 and of inputs -2..0; before, the lift read their
     # neurons from other atoms and the reader found 6 variables in one query
-    original, config, _, given = _suite_model("tracr_lib", "reverse_bits", 0.5)
+    original, config, _, given = compressed_suite_model("tracr_lib", "reverse_bits", 0.5)
     assert given.transform[-1]["output_agreement"] == 1.0
     verdict, reason = _suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
@@ -248,7 +231,7 @@ def test_fold_fit_finds_the_order_of_the_atoms_where_names_order_the_stream_othe
 
 def test_a_suite_reading_named_otherwise_is_exact_through_the_atoms_order():
     # `length` sorts before `one` and `tokens`; the reading's SelectorWidth is named after them
-    original, config, _, given = _suite_model("tracr_lib", "length", 0.75)
+    original, config, _, given = compressed_suite_model("tracr_lib", "length", 0.75)
     verdict, reason = _suite_verdict(original, config, given)
     assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
 
@@ -256,7 +239,7 @@ def test_a_suite_reading_named_otherwise_is_exact_through_the_atoms_order():
 def test_a_model_without_one_whose_tokens_lost_their_directions_lifts():
     # a numerical Map alone: Tracr writes no `one`; token `r` (weight 0) and PAD are read by nothing, so
     # the compression loses both directions and their rows are 0
-    original, config, _, given = _suite_model("handwritten", "token_weights", 0.75)
+    original, config, _, given = compressed_suite_model("handwritten", "token_weights", 0.75)
     lost = np.linalg.norm(compressed.recorded_atoms(given), axis=1) < 1e-6
     assert lost.sum() >= 2
     verdict, reason = _suite_verdict(original, config, given)
@@ -267,7 +250,7 @@ def test_a_lost_token_keeps_its_place_among_the_tokens_and_lifted_reads_snap_to_
     # words as tokens, two Maps: PAD's direction is lost; the lift puts it back between BOS and the
     # words (Tracr's order), and the reads of the first Map (1 each, refitted from float32 to within
     # 1.3e-5) snap to 1, so the lifted weights are the compiled ones and read `exact`
-    original, config, plain, given = _suite_model("handwritten", "word_length_class", 0.5)
+    original, config, plain, given = compressed_suite_model("handwritten", "word_length_class", 0.5)
     debug = {}
     compressed.lift(given, debug=debug)
     lifted = debug["lifted"]
@@ -281,7 +264,7 @@ def test_a_lost_token_keeps_its_place_among_the_tokens_and_lifted_reads_snap_to_
 def test_a_read_coded_from_dependent_atoms_is_coded_again_on_the_states():
     # a numerical Map of vowels read `a + e + i + o`; at half the stream the vowels' atoms are dependent
     # and the least-L1 code was `1.97 a + 2.03 i`, which reads other values on the lifted states
-    original, config, _, given = _suite_model("handwritten", "vowel_fraction", 0.5)
+    original, config, _, given = compressed_suite_model("handwritten", "vowel_fraction", 0.5)
     verdict, reason = _suite_verdict(original, config, given)
     assert verdict == "exact", reason
 
@@ -290,7 +273,7 @@ def test_a_read_is_not_bought_with_huge_coefficients_that_cancel():
     # a Map of positions (`i % 3` as letters) read beside the tokens by a SequenceMap: the compression
     # made each letter's atom a sum of position atoms, and the fewest blocks read the letters from the
     # positions with coefficients near 3e7
-    original, config, _, given = _suite_model("handwritten", "index_letter_match_16", 0.75)
+    original, config, _, given = compressed_suite_model("handwritten", "index_letter_match_16", 0.75)
     verdict, reason = _suite_verdict(original, config, given)
     assert verdict == "exact", reason
 

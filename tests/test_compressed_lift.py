@@ -8,24 +8,7 @@ from trade import basis, compressed, transform
 from trade.compiling import compile_program
 from trade.decompile import read_weights
 from trade.weights import weights_of
-
-
-def _suite_model(suite: str, name: str, fraction: float):
-    """A hand-written suite program (Tracr's own compiler, names as written), its plain weights without
-    residual labels, and their compression (seed 0, the default options)."""
-    from tracr.compiler import compiling
-
-    from trade.decompile import weights_from
-    from trade.suites import load_suite
-
-    entry = next(e for e in load_suite(f"examples/{suite}") if e.name == name)
-    config = entry.config
-    original = entry.build()
-    model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
-                                            max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
-                                            compiler_pad=config.compiler_pad)
-    plain = dataclasses.replace(weights_from(model), residual_labels=None)
-    return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)
+from tests.conftest import compressed_suite_model
 
 
 def test_duplicate_atoms_are_told_apart_by_their_neighbour_neurons_and_reads():
@@ -57,7 +40,7 @@ def test_a_numerical_map_and_a_categorical_value_every_state_holds_alike_lift_an
     # (the lifted labels could not be inferred: "layer 1 head 0 moves 3 variables")
     from trade.suites import check_inputs, functionally_equivalent
 
-    original, config, _, given = _suite_model("novel", "one_selector_four_heads", 0.75)
+    original, config, _, given = compressed_suite_model("novel", "one_selector_four_heads", 0.75)
     assert given.transform[-1]["output_agreement"] == 1.0
     lifted = compressed.lift(given)
     read = read_weights(lifted)
