@@ -488,8 +488,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
 
 def _read_without_labels(weights: ModelWeights, options: DecompileOptions, read: Decompilation) -> Decompilation:
     """The reading with labels inferred from the arrays, where the model's own labels gave no confirmed one
-    (the reading in hand otherwise). Labels are `name:value` text: a name with a colon, or a vocabulary
-    of both 1 and '1', cannot be told apart in them, while the arrays and the compile settings can."""
+    (the reading in hand otherwise). Labels are `name:value` text, which a name with a colon splits in
+    the wrong place; the arrays have no names to split."""
     relabelled, note = labelled_weights(dataclasses.replace(weights, residual_labels=None))
     if relabelled is None:
         return read
