@@ -4,11 +4,11 @@ import dataclasses
 
 import numpy as np
 
+from tests.conftest import compressed_suite_model
 from trade import basis, compressed, transform
 from trade.compiling import compile_program
 from trade.decompile import read_weights
 from trade.weights import weights_of
-from tests.conftest import compressed_suite_model
 
 
 def test_duplicate_atoms_are_told_apart_by_their_neighbour_neurons_and_reads():
@@ -146,3 +146,22 @@ def test_a_sequence_maps_reads_of_duplicate_atoms_follow_its_grid_and_the_readin
     assert compressed.fold_fit(recompiled, given)[0] is None
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
     assert verdict == "exact", reason
+
+
+def test_a_sequence_maps_neurons_whose_output_values_are_lost_write_them_in_its_layout():
+    # Tracr's make_nary_sequencemap builds tuples by a chain of SequenceMaps: (token, index), then with
+    # the token's code, then with the index's parity. The second's tuples that pair a token with another
+    # token's code are never produced, and the compression lost many of their directions: their neurons
+    # wrote nothing, while the third SequenceMap's grid still reads them. Before, the lifted labels
+    # could not be inferred ("layer 2 mlp reads a direction no earlier block writes"); the tuples keep
+    # the x-major order of the pairs, so the empty neurons write the directions at their places
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, _, given = compressed_suite_model("novel", "lib_nary_four", 0.75)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert verdict in ("exact", "equivalent"), reason

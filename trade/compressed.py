@@ -31,7 +31,8 @@ the given model's K-vectors back as a few atoms:
   the reads are coded again within the variables the inferred labels name;
 - values the compression lost come back in Tracr's layout (the atoms keep
   Tracr's order, so a lost direction keeps its place): a SelectorWidth's
-  counts, a SequenceMap's neurons that lost an input value, a categorical
+  counts, a SequenceMap's neurons that lost an input value or their output
+  value (where its other neurons write in the x-major order of their pairs), a categorical
   Map's neurons that lost their output values (and inputs), tokens whose
   directions are lost (at their places among the tokens; a model may have no
   `one`); output values whose directions are lost leave `output_values`. A categorical Map's
@@ -605,6 +606,7 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
     the lost value lies: there, at a direction no reached value holds, its reads are put back. A read
     coded on the lifted states may say y:b - one through the sums of tokens or positions
     (`_without_sums`), plus a BOS term where the given stream holds, at BOS, a value no input takes.
+    Neurons whose output value is lost write it again where the run's layout says (`_complete_pair_writes`).
     """
     sums, bos = position_groups  # `_position_groups`
     for layer in range(layers):
@@ -620,6 +622,7 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
         for run in _runs(found):
             if atoms is not None:
                 _place_duplicates(reads, run, found, one, known, atoms)
+            _complete_pair_writes(params, layer, run, known)
             if all(len(found[u]) == 2 for u in run):
                 continue
             grid = _pair_grid([found[u] for u in run], known)
@@ -632,6 +635,39 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                 reads[xs[index // width], u] = 1.0
                 reads[ys[index % width], u] = 1.0
         params[name] = reads
+
+
+def _complete_pair_writes(params: dict, layer: int, run: list[int], known: np.ndarray) -> None:
+    """Gives back, in place, the writes of a SequenceMap's neurons whose output value the compression
+    lost (a value never produced: its atom is 0, so its neuron writes nothing, yet a later layer may
+    read it). Tracr's neuron for the pair (x:a, y:b) writes f(a, b) with weight 1; where every other
+    neuron of the run writes one value at the same offset from its place in the run (f is one to one
+    and keeps the x-major order of the pairs, as a SequenceMap that builds tuples does), the empty
+    neurons write the directions at that offset, where those are never reached and nothing else
+    writes them; unchanged otherwise (which value an unreached pair gives is not known)."""
+    name = f"transformer/layer_{layer}/mlp/linear_2/w"
+    writes = params.get(name)
+    if writes is None:
+        return
+    written = {u: np.nonzero(np.abs(writes[u]) > 1e-6)[0] for u in run}
+    empty = [u for u in run if not len(written[u])]
+    mapped = [u for u in run if len(written[u])]
+    if not empty or not mapped:
+        return
+    if any(len(written[u]) != 1 or abs(writes[u, written[u][0]] - 1) > EMBEDDING_SLACK for u in mapped):
+        return
+    offsets = {int(written[u][0]) - run.index(u) for u in mapped}
+    if len(offsets) != 1:
+        return
+    offset = offsets.pop()
+    outputs = [offset + run.index(u) for u in empty]
+    if any(not 0 <= output < len(known) or known[output] or _written_elsewhere(params, output)
+           for output in outputs):
+        return
+    for u, output in zip(empty, outputs):
+        writes[u] = 0.0
+        writes[u, output] = 1.0
+    params[name] = writes
 
 
 def _place_duplicates(reads: np.ndarray, run: list[int], found: list, one: int, known: np.ndarray,
