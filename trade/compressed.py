@@ -1066,17 +1066,20 @@ def _best_pair(vector: np.ndarray, atoms: np.ndarray, gram: np.ndarray, toleranc
     x = (c * p - b * q) / determinant
     y = (a * q - b * p) / determinant
     left = float(vector @ vector) - (x * p + y * q)  # the squared residual of each pair's least squares
-    candidates = np.nonzero(left <= (tolerance ** 2) * len(vector))[0]
-    if not len(candidates):
-        return None
-    candidates = candidates[np.argsort(np.abs(np.log(np.abs(x[candidates]) + 1e-30))
-                                       + np.abs(np.log(np.abs(y[candidates]) + 1e-30)), kind="stable")]
+    # That residual loses digits as a pair nears collinear (a c / determinant large): the prefilter allows
+    # for it, and each pair it keeps is solved again directly, its cost and fit from that solution.
+    slack = 1e-12 * float(vector @ vector) * (a * c / determinant)
+    candidates = np.nonzero(left <= (tolerance ** 2) * len(vector) + slack)[0]
+    solved = []
     for index in candidates:
         i, j = int(first[index]), int(second[index])
-        coefficients = np.array([x[index], y[index]])
+        coefficients = np.linalg.lstsq(atoms[[i, j]].T, vector, rcond=None)[0]
         if np.abs(coefficients @ atoms[[i, j]] - vector).max() <= tolerance:
-            return i, j, coefficients
-    return None
+            solved.append((float(np.abs(np.log(np.abs(coefficients) + 1e-30)).sum()), i, j, coefficients))
+    if not solved:
+        return None
+    _, i, j, coefficients = min(solved, key=lambda item: item[0])  # the first of equal costs
+    return i, j, coefficients
 
 
 def _floored(code: np.ndarray, vector: np.ndarray, atoms: np.ndarray, size: float) -> np.ndarray:
