@@ -71,3 +71,40 @@ def compressed_suite_model(suite: str, name: str, fraction: float):
                                             compiler_pad=config.compiler_pad)
     plain = dataclasses.replace(weights_from(model), residual_labels=None)
     return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)
+
+
+def compressed_suite_verdict(original, config, given) -> tuple[str, str]:
+    """The lift's reading of a compressed suite model, judged on the given model; asserts it is truly
+    equivalent to the original."""
+    from trade import basis, compressed
+    from trade.decompile import read_weights
+    from trade.suites import check_inputs, functionally_equivalent
+
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
+    return basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+
+
+def with_blocks_reversed(weights, labels: list[str]):
+    """The weights with their stream's variables (blocks of `labels`) in the reverse order: a reading whose
+    names sort otherwise. Returns them and the order."""
+    import dataclasses
+
+    import numpy as np
+
+    from trade import compressed
+
+    names = list(dict.fromkeys(label.partition(":")[0] for label in labels))
+    order = np.array([i for name in names[::-1] for i, label in enumerate(labels)
+                      if label.partition(":")[0] == name])
+    params = {}
+    for name, value in weights.params.items():
+        value = np.asarray(value)
+        if name in compressed._EMBEDDINGS or name.endswith(compressed._WRITES):
+            value = value[..., order]
+        elif name.endswith(compressed._READS):
+            value = value[order]
+        params[name] = value
+    return dataclasses.replace(weights, params=params), order

@@ -15,7 +15,7 @@ from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.program.interpret import all_inputs
 from trade.program.text import parse_program
 from trade.weights import weights_of
-from tests.conftest import compressed_suite_model
+from tests.conftest import compressed_suite_model, compressed_suite_verdict, with_blocks_reversed
 
 # Maps, a SequenceMap and a SelectorWidth (test program 30 of `data/test-seed1`).
 SHIFTED = """\
@@ -175,17 +175,6 @@ def test_a_string_vocabulary_and_another_length_lift_and_read():
     assert verdict in ("exact", "equivalent"), reason
 
 
-def _suite_verdict(original, config, given) -> tuple[str, str]:
-    """The lift's reading of a suite model, judged on the given model; asserts it is truly equivalent."""
-    from trade.suites import check_inputs, functionally_equivalent
-
-    lifted = compressed.lift(given)
-    read = read_weights(lifted)
-    assert len(read.program.lines), read.reason
-    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
-    return basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
-
-
 def test_a_read_of_one_atom_is_that_atom_where_a_cheaper_combination_of_others_gives_it_too():
     # a2, the short atom of a value never reached, is 0.1 (a0 + a1): least L1 with per-unit costs would
     # buy the read a2 from a0 and a1 (cost 0.2 against 1); a Tracr read of one value is one atom
@@ -202,37 +191,26 @@ def test_a_map_that_lost_several_output_values_and_their_inputs_is_given_them_ba
     # neurons from other atoms and the reader found 6 variables in one query
     original, config, _, given = compressed_suite_model("tracr_lib", "reverse_bits", 0.5)
     assert given.transform[-1]["output_agreement"] == 1.0
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
 
 
 def test_fold_fit_finds_the_order_of_the_atoms_where_names_order_the_stream_otherwise(shifted):
     program, plain, given = shifted
     labels = weights_of(compile_program(program)).residual_labels
-    names = list(dict.fromkeys(label.partition(":")[0] for label in labels))
     # a reading whose names sort otherwise: the same variables' blocks in the reverse order
-    order = np.array([i for name in names[::-1] for i, label in enumerate(labels)
-                      if label.partition(":")[0] == name])
+    permuted, order = with_blocks_reversed(plain, labels)
     assert (order != np.arange(plain.d_model)).any()
-    params = {}
-    for name, value in plain.params.items():
-        value = np.asarray(value)
-        if name in compressed._EMBEDDINGS or name.endswith(compressed._WRITES):
-            value = value[..., order]
-        elif name.endswith(compressed._READS):
-            value = value[order]
-        params[name] = value
-    permuted = dataclasses.replace(plain, params=params)
     assert compressed.fold_fit(permuted, given)[0] is None
     name = "transformer/layer_0/mlp/linear_2/w"
-    params[name] = np.asarray(params[name]) * 1.5
-    assert compressed.fold_fit(dataclasses.replace(plain, params=params), given)[0] is not None
+    params = {**permuted.params, name: np.asarray(permuted.params[name]) * 1.5}
+    assert compressed.fold_fit(dataclasses.replace(permuted, params=params), given)[0] is not None
 
 
 def test_a_suite_reading_named_otherwise_is_exact_through_the_atoms_order():
     # `length` sorts before `one` and `tokens`; the reading's SelectorWidth is named after them
     original, config, _, given = compressed_suite_model("tracr_lib", "length", 0.75)
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
 
 
@@ -242,7 +220,7 @@ def test_a_model_without_one_whose_tokens_lost_their_directions_lifts():
     original, config, _, given = compressed_suite_model("handwritten", "token_weights", 0.75)
     lost = np.linalg.norm(compressed.recorded_atoms(given), axis=1) < 1e-6
     assert lost.sum() >= 2
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact", reason
 
 
@@ -257,7 +235,7 @@ def test_a_lost_token_keeps_its_place_among_the_tokens_and_lifted_reads_snap_to_
     assert lifted.d_model == plain.d_model
     for name, value in plain.params.items():
         assert np.allclose(lifted.params[name], value, atol=1e-6), name
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact", reason
 
 
@@ -265,7 +243,7 @@ def test_a_read_coded_from_dependent_atoms_is_coded_again_on_the_states():
     # a numerical Map of vowels read `a + e + i + o`; at half the stream the vowels' atoms are dependent
     # and the least-L1 code was `1.97 a + 2.03 i`, which reads other values on the lifted states
     original, config, _, given = compressed_suite_model("handwritten", "vowel_fraction", 0.5)
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact", reason
 
 
@@ -274,7 +252,7 @@ def test_a_read_is_not_bought_with_huge_coefficients_that_cancel():
     # made each letter's atom a sum of position atoms, and the fewest blocks read the letters from the
     # positions with coefficients near 3e7
     original, config, _, given = compressed_suite_model("handwritten", "index_letter_match_16", 0.75)
-    verdict, reason = _suite_verdict(original, config, given)
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact", reason
 
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from tests.conftest import compressed_suite_model
+from tests.conftest import compressed_suite_model, compressed_suite_verdict, with_blocks_reversed
 from trade import basis, compressed, transform
 from trade.compiling import compile_program
 from trade.decompile import read_weights
@@ -38,15 +38,9 @@ def test_a_numerical_map_and_a_categorical_value_every_state_holds_alike_lift_an
     # `is_b` (numerical, 1 on b and B) and `lower:b` are one column of every state: the compression gave
     # them one atom, and before, the lift wrote both neurons to `is_b` and read `lower:b` as `is_b`
     # (the lifted labels could not be inferred: "layer 1 head 0 moves 3 variables")
-    from trade.suites import check_inputs, functionally_equivalent
-
     original, config, _, given = compressed_suite_model("novel", "one_selector_four_heads", 0.75)
     assert given.transform[-1]["output_agreement"] == 1.0
-    lifted = compressed.lift(given)
-    read = read_weights(lifted)
-    assert len(read.program.lines), read.reason
-    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
-    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
 
 
@@ -92,22 +86,11 @@ def test_fold_fit_gives_duplicate_atoms_one_direction_each_where_names_order_the
     # the plain weights, their stream's blocks in the reverse order (a reading named otherwise): two of
     # the directions fit one atom, and before, `_atom_order` refused the order (an atom taken twice)
     _, _, labelled, given = _width_model()
-    labels = labelled.residual_labels
-    names = list(dict.fromkeys(label.partition(":")[0] for label in labels))
-    order = np.array([i for name in names[::-1] for i, label in enumerate(labels)
-                      if label.partition(":")[0] == name])
-    params = {}
-    for name, value in labelled.params.items():
-        value = np.asarray(value)
-        if name in compressed._EMBEDDINGS or name.endswith(compressed._WRITES):
-            value = value[..., order]
-        elif name.endswith(compressed._READS):
-            value = value[order]
-        params[name] = value
-    permuted = dataclasses.replace(labelled, params=params, residual_labels=None)
+    permuted, _ = with_blocks_reversed(dataclasses.replace(labelled, residual_labels=None),
+                                       labelled.residual_labels)
     assert compressed.fold_fit(permuted, given)[0] is None
     name = "transformer/layer_0/mlp/linear_2/w"
-    params[name] = np.asarray(params[name]) * 1.5
+    params = {**permuted.params, name: np.asarray(permuted.params[name]) * 1.5}
     assert compressed.fold_fit(dataclasses.replace(permuted, params=params), given)[0] is not None
 
 
@@ -155,13 +138,7 @@ def test_a_sequence_maps_neurons_whose_output_values_are_lost_write_them_in_its_
     # wrote nothing, while the third SequenceMap's grid still reads them. Before, the lifted labels
     # could not be inferred ("layer 2 mlp reads a direction no earlier block writes"); the tuples keep
     # the x-major order of the pairs, so the empty neurons write the directions at their places
-    from trade.suites import check_inputs, functionally_equivalent
-
     original, config, _, given = compressed_suite_model("novel", "lib_nary_four", 0.75)
     assert given.transform[-1]["output_agreement"] == 1.0
-    lifted = compressed.lift(given)
-    read = read_weights(lifted)
-    assert len(read.program.lines), read.reason
-    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
-    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
