@@ -275,8 +275,6 @@ def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embe
     consecutive directions (one MLP's neurons of a categorical Map write its values in order), else
     the first duplicate no other matrix writes and no row placed so writes. Embeddings stay as they
     are (no layer writes `one`, tokens or positions)."""
-    live = np.abs(atoms).max(axis=1) > 0
-    scale = np.abs(atoms).max(axis=1)
     tied: dict[tuple[str, int], list[int]] = {}  # (matrix, row): the duplicates of its atom, in order
     for name, rows in writers.items():
         if name in _EMBEDDINGS or name.endswith("/b"):
@@ -285,10 +283,9 @@ def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embe
             used = np.nonzero(rows[row])[0]
             if len(used) != 1:
                 continue
-            atom = int(used[0])
-            same = live & ~embedded & (np.abs(atoms - atoms[atom]).max(axis=1) <= DUPLICATE * scale[atom])
-            if same.sum() > 1:
-                tied[(name, row)] = [int(d) for d in np.nonzero(same)[0]]
+            same = [d for d in _duplicates(atoms, int(used[0])) if not embedded[d]]
+            if len(same) > 1:
+                tied[(name, row)] = same
     if not tied:
         return
 
@@ -336,18 +333,16 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None) -> 
     direction that the same head (or, in an MLP, the neighbour neurons) reads: a head's categorical
     reads take one variable's values, side by side in Tracr's order. Where no single duplicate lies
     beside one, the read stays as coded."""
-    live = np.abs(atoms).max(axis=1) > 0
-    scale = np.abs(atoms).max(axis=1)
     read = np.abs(code) > 0  # d x columns
     if not read.any():
         return
     columns = code.shape[1]
     width = columns // num_heads if num_heads else 1
     duplicates: dict[int, list[int]] = {}
-    for atom in np.nonzero(read.any(axis=1) & live)[0]:
-        same = live & (np.abs(atoms - atoms[atom]).max(axis=1) <= DUPLICATE * scale[atom])
-        if same.sum() > 1:
-            duplicates[int(atom)] = [int(d) for d in np.nonzero(same)[0]]
+    for atom in np.nonzero(read.any(axis=1))[0]:
+        same = _duplicates(atoms, int(atom))  # [atom] alone for a lost (zero) atom
+        if len(same) > 1:
+            duplicates[int(atom)] = same
     if not duplicates:
         return
     moves = []
