@@ -45,7 +45,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 SUITES = ("examples/tracr_lib", "examples/handwritten")
-KINDS = ("rotate", "mix", "noise-max", "compress-0.75", "compress-0.5")
+KINDS = ("none", "rotate", "mix", "noise-max", "compress-0.75", "compress-0.5")  # none: as compiled, no names
 POPULATION = 0.99  # compressed models reproducing at least this share of outputs: the issue's population
 
 _CACHE: dict = {}  # per worker: suite programs and compiled plain weights
@@ -118,6 +118,8 @@ def _variant(plain, kind: str, seed: int, row: dict, cache: str | None = None):
         row["output_agreement"], row["compress_seconds"] = record["output_agreement"], record["seconds"]
         row["compress_load_seconds"] = round(time.perf_counter() - began, 2)  # compressing, or reading back
         return given
+    if kind == "none":  # the untransformed model (residual names dropped): the latency baseline
+        return plain
     if kind != "noise-max":
         return transform.transformed(plain, kind, seed)
     from transformed_models import largest_noise
@@ -148,8 +150,10 @@ def run_one(job: tuple) -> dict:
         original, plain = _plain(suite, name)
         row["d_model"] = plain.d_model
         variant = _variant(plain, kind, seed, row, cache)
+        from trade.compiling import clear_compile_cache
         from trade.decompile import decompile
 
+        clear_compile_cache()  # each kind from a cold start: they read the same program
         began = time.perf_counter()
         result = decompile(variant)
         row["seconds"] = time.perf_counter() - began
@@ -301,10 +305,30 @@ def table(rows: list[dict], kinds: list[str]) -> str:
     return "\n".join(lines)
 
 
+def latency_table(rows: list[dict], kinds: list[str]) -> str:
+    """Markdown: per kind, its seconds against the same program untransformed (kind `none`, run in the
+    same process): the median of the per-program ratios, the ratio of the medians and the largest."""
+    base = {(r["suite"], r["name"]): r["seconds"] for r in rows if r["kind"] == "none" and r.get("seconds")}
+    lines = ["| kind | programs | median s | median s, untransformed | ratio of medians | median ratio | "
+             "largest ratio |", "|---|---|---|---|---|---|---|"]
+    for kind in kinds:
+        pairs = [(r["seconds"], base[(r["suite"], r["name"])]) for r in rows if r["kind"] == kind
+                 and kind != "none" and r.get("seconds") and (r["suite"], r["name"]) in base]
+        if not pairs:
+            continue
+        ratios = [given / plain for given, plain in pairs]
+        mine, theirs = statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+        lines.append(f"| {kind} | {len(pairs)} | {mine:.3f} | {theirs:.3f} | {mine / theirs:.2f}x | "
+                     f"{statistics.median(ratios):.2f}x | {max(ratios):.1f}x |")
+    return "\n".join(lines)
+
+
 def _tables(rows: list[dict], kinds: list[str]) -> None:
     plain = [kind for kind in kinds if not kind.startswith("compress-")]
     if plain:
         print(table(rows, plain))
+    if "none" in kinds and len(kinds) > 1:
+        print(latency_table(rows, kinds))
     if len(plain) < len(kinds):
         print(compress_table(rows, [kind for kind in kinds if kind.startswith("compress-")]))
 

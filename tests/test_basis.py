@@ -374,6 +374,19 @@ def test_a_categorical_maps_values_follow_its_units_not_its_readers(decompiler, 
     assert result.verdict == "exact" and result.stage == "read", result.reason
 
 
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_an_injective_sequence_maps_values_follow_their_readers_not_its_units(decompiler, kind):
+    """A categorical SequenceMap's units are its input pairs, each reading `one` (bias -1). An injective
+    one writes each value from one unit, like a Map's lookup, but in the order of the pairs, not of its
+    values (here reversed): taken for a lookup, its values were named out of Tracr's order, the next
+    SequenceMap's units came out permuted, and the reading was only `equivalent` (after a run)."""
+    table = ", ".join(f"({x}, {y}): {9 - (5 * x + y)}" for x in range(2) for y in range(5))
+    program = parse_program(f"v1 = Map(x % 2, tokens)\nv2 = SequenceMap({{{table}}}, v1, tokens)\n"
+                            "v3 = SequenceMap(x + y, v2, tokens)\n")
+    _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
 @pytest.mark.parametrize("source", ["v1 = Map(x % 2, tokens)\nv2 = SequenceMap(x + y, v1, tokens)\n",
                                     "v1 = Map(x % 3, tokens)\nv2 = Select(tokens, indices, EQ)\n"
                                     "v3 = Aggregate(v2, v1)\n"])

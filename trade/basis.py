@@ -670,13 +670,15 @@ def _first_writers(weights: ModelWeights) -> list[tuple]:
             for dim, first in enumerate(_first_writes(weights.params, layers))]
 
 
-def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:
+def _lookup_units(weights: ModelWeights, one: int | None = None) -> dict[int, tuple[int, int]]:
     """The directions that one MLP unit alone writes, and that unit nothing else: (layer, unit) of each.
 
     Tracr's categorical Map has the output space as its hidden layer, in the order of the output's
     values (`map_categorical_mlp`: a lookup into the output directions, then their projection), so its
     units give its values' order. What reads the values may not: a Map of them groups them by its own
-    outputs, which is not their order."""
+    outputs, which is not their order. A categorical SequenceMap's units are its input pairs (in their
+    order, not its values'), each reading `one` (index `one`) for its bias of -1: an injective one writes
+    each value from one unit too, and is left out."""
     writers = np.zeros(weights.d_model, dtype=int)
     for layer in range(weights.num_layers):
         heads = weights.params[f"transformer/layer_{layer}/attn/linear/w"]
@@ -685,7 +687,10 @@ def _lookup_units(weights: ModelWeights) -> dict[int, tuple[int, int]]:
     for layer in range(weights.num_layers):
         written = _significant_entries(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"])
         writers += written.sum(axis=0)
-        for unit in np.flatnonzero(written.sum(axis=1) == 1).tolist():
+        first = np.abs(np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]))
+        pairs = np.zeros(written.shape[0], dtype=bool) if one is None else \
+            first[one] > 1e-3 * first.max(axis=0, initial=0.0)  # each unit by its own scale
+        for unit in np.flatnonzero((written.sum(axis=1) == 1) & ~pairs).tolist():
             single[int(np.argmax(written[unit]))] = (layer, unit)
     return {dim: unit for dim, unit in single.items() if writers[dim] == 1}
 
@@ -805,7 +810,7 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
         if ":" in labels[dim]:
             blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
     value_keys, first_writers = _value_keys(unsnapped), _first_writers(unsnapped)
-    lookups = _lookup_units(unsnapped)
+    lookups = _lookup_units(unsnapped, labels.index("one") if "one" in labels else None)
     for dims in blocks.values():
         if all(dim in lookups for dim in dims) and len({lookups[dim][0] for dim in dims}) == 1:
             ordered = sorted(dims, key=lambda j: lookups[j])  # a categorical Map: its units' order

@@ -8,6 +8,7 @@ nor JAX: a GPU machine needs only PyTorch, NumPy and pyarrow to train.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: `trade --help` and file errors need no NumPy
@@ -87,8 +88,13 @@ class CompiledModel:
 
 
 def num_layers(params: dict[str, np.ndarray]) -> int:
-    top = -1  # the largest N of `transformer/layer_N/...` (called often: one pass, no sets)
-    for key in params:
+    return _num_layers(tuple(params))  # called tens of times per model: the answer is kept per key list
+
+
+@functools.lru_cache(maxsize=1024)
+def _num_layers(keys: tuple[str, ...]) -> int:
+    top = -1  # the largest N of `transformer/layer_N/...`
+    for key in keys:
         if key.startswith("transformer/"):
             top = max(top, int(key.split("/", 2)[1].split("_")[1]))
     return top + 1

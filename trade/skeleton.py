@@ -163,6 +163,15 @@ def _readers(weights: ModelWeights) -> dict[int, frozenset]:
     return {dim: frozenset(found) for dim, found in readers.items()}
 
 
+def _nonzero_per_row(matrix: np.ndarray) -> list[list[int]]:
+    """`nonzero` of each row, in one pass over the matrix (an MLP has hundreds of units)."""
+    rows, columns = np.nonzero(np.abs(matrix) > 1e-9)
+    found: list[list[int]] = [[] for _ in range(matrix.shape[0])]
+    for row, column in zip(rows.tolist(), columns.tolist()):
+        found[row].append(column)
+    return found
+
+
 def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpers: set[int],
                 block_of: dict[int, str], dims_of: dict[str, list[int]], new_block, layer: int,
                 readers_of: dict[int, frozenset]) -> None:
@@ -171,10 +180,10 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
         return
     union = _UnionFind()
     writers: dict[int, list[int]] = {dim: [] for dim in written}
-    reads = {unit: [int(d) for d in nonzero(first[:, unit])]
-             for unit in range(first.shape[1])}
+    reads = _nonzero_per_row(first.T)
+    written_by = _nonzero_per_row(second)
     for unit in range(second.shape[0]):
-        dims = [int(d) for d in nonzero(second[unit]) if int(d) in writers]
+        dims = [d for d in written_by[unit] if d in writers]
         if not any(d in block_of or d in helpers for d in reads[unit]):
             continue  # reads only `one` or BOS: a start neuron, or the BOS cleaner SelectorWidths share
         for dim in dims:
