@@ -387,6 +387,31 @@ def test_an_injective_sequence_maps_values_follow_their_readers_not_its_units(de
     assert result.verdict == "exact" and result.stage == "read", result.reason
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_numerical_chains_scales_are_fixed_by_slopes_that_differ_by_float_rounding(decompiler, seed):
+    """A discretising layer reads its input at slope `mlp_exactness`; in a mixed basis a float32 model's
+    slopes read 99.999996 and 100.000002. Rounded to six decimals they were two slopes, no scale was
+    fixed, and `numerical(Map(x * x))` was read at a fifth of its scale: `equivalent` only."""
+    program = parse_program("v1 = numerical(Map({0: 0, 1: 1, 2: 2, 3: 3, 4: 3}, tokens))\n"
+                            "v2 = numerical(Map({0: 0, 1: 1, 2: 4, 3: 9}, v1))\n"
+                            "v3 = Map({0: 0, 1: 0, 4: 1, 9: 1}, v2)\n")
+    _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, "mix", seed))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_variables_values_follow_the_first_reader_of_all_of_them(decompiler, kind):
+    """v1's value 2 is read first, alone, by a numerical Map (layer 1); all three values are read only by
+    a SequenceMap's units in layer 3, in value order. Ordered by each value's first reader, 2 came first,
+    the SequenceMap's units were misread and the reading was wrong (`unverified`)."""
+    table = ", ".join(f"({x}, {y}): {(2 - x - y) % 3}" for x in range(5) for y in range(5))
+    program = parse_program(f"v1 = SequenceMap({{{table}}}, tokens, indices)\n"
+                            "v2 = numerical(Map({0: 0, 1: 0, 2: 1}, v1))\nv3 = Select(indices, indices, LEQ)\n"
+                            "v4 = numerical(Aggregate(v3, v2))\nv5 = Map(x > 0.5, v4)\nv6 = SequenceMap(x + y, v1, v5)\n")
+    _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
 @pytest.mark.parametrize("source", ["v1 = Map(x % 2, tokens)\nv2 = SequenceMap(x + y, v1, tokens)\n",
                                     "v1 = Map(x % 3, tokens)\nv2 = Select(tokens, indices, EQ)\n"
                                     "v3 = Aggregate(v2, v1)\n"])

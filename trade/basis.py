@@ -695,6 +695,31 @@ def _lookup_units(weights: ModelWeights, one: int | None = None) -> dict[int, tu
     return {dim: unit for dim, unit in single.items() if writers[dim] == 1}
 
 
+def _reader_order(weights: ModelWeights, dims: list[int], one: int | None) -> list[int] | None:
+    """One variable's directions in the order of the first matrix that reads every one of them, each first
+    at its own unit: a head's value or key dimensions (Tracr keeps a space's value order there), or the
+    units of categorical SequenceMaps (input pairs in value order, each reading `one`, index `one`, for
+    its bias). Taking each value's first reader alone mixes readers: a numerical Map that reads one value
+    of three put it first. None where no matrix reads them so: a Map's units are its own values in their
+    order, not its input's, and a query's dimensions are the keys each value selects."""
+    for layer in range(weights.num_layers):
+        for part in ("mlp/linear_1/w", "attn/value/w", "attn/key/w"):
+            matrix = np.abs(np.asarray(weights.params[f"transformer/layer_{layer}/{part}"], dtype=np.float64))
+            if part.startswith("mlp"):
+                if one is None or not matrix.size:
+                    continue
+                matrix = matrix[:, matrix[one] > 1e-3 * matrix.max(axis=0, initial=0.0)]  # pairs' units
+            if not matrix.size:
+                continue
+            read = matrix[dims] > 1e-3 * max(float(matrix.max()), 1e-12)
+            if not read.any(axis=1).all():
+                continue
+            first = read.argmax(axis=1)
+            if len(set(first.tolist())) == len(dims):
+                return [dims[i] for i in np.argsort(first, kind="stable")]
+    return None
+
+
 def _value_order(dims: list[int], value_keys: list[tuple], first_writers: list[tuple]) -> list[int]:
     """One variable's directions in Tracr's value order: by what reads them (`_value_keys`). A value that
     nothing reads (`x - 1` of index 0, where no key is -1) has no place there; where the rows that write
@@ -810,12 +835,15 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
         if ":" in labels[dim]:
             blocks.setdefault(labels[dim].split(":")[0], []).append(dim)
     value_keys, first_writers = _value_keys(unsnapped), _first_writers(unsnapped)
-    lookups = _lookup_units(unsnapped, labels.index("one") if "one" in labels else None)
+    one = labels.index("one") if "one" in labels else None
+    lookups = _lookup_units(unsnapped, one)
     for dims in blocks.values():
         if all(dim in lookups for dim in dims) and len({lookups[dim][0] for dim in dims}) == 1:
             ordered = sorted(dims, key=lambda j: lookups[j])  # a categorical Map: its units' order
-        else:
+        elif any(value_keys[dim][0] == 0 for dim in dims):  # the output: its read-out's order
             ordered = _value_order(dims, value_keys, first_writers)
+        else:
+            ordered = _reader_order(unsnapped, dims, one) or _value_order(dims, value_keys, first_writers)
         for place, dim in zip(dims, ordered):
             order[place] = dim
     # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
@@ -1095,10 +1123,14 @@ def _width_chain(params: dict, layers: int, helper: int, dims: list[int]) -> lis
 # ---- verdicts on the given (transformed) model ------------------------------------------------------
 
 
-def _stacked(weights: ModelWeights, reads: bool) -> np.ndarray:
+def _stacked(weights: ModelWeights, reads: bool, attention: bool = True) -> np.ndarray:
+    """Every matrix that reads the stream side by side (`reads`), or every one that writes it stacked;
+    without the heads' where not `attention`."""
     params = weights.params
-    names = sorted(name for name in params if (name.endswith(_READS) if reads else (
-        name.endswith(_WRITES) or name.endswith("embeddings"))))
+    names = sorted(name for name in params if (attention or "/attn/" not in name) and (
+        name.endswith(_READS) if reads else (name.endswith(_WRITES) or name.endswith("embeddings"))))
+    if not names:
+        return np.zeros((weights.d_model, 0) if reads else (0, weights.d_model))
     if reads:
         return np.concatenate([np.asarray(params[name], dtype=np.float64) for name in names], axis=1)
     return np.concatenate([np.asarray(params[name], dtype=np.float64) for name in names], axis=0)
@@ -1123,11 +1155,15 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     difference, worst, matrix = _fit(compiled, given, tolerance)
     if difference is None or matrix is None:
         return difference, worst
-    aligned = _aligned_heads(compiled, given, matrix)
-    if aligned is None:
-        return difference, worst
-    again, worst, _ = _fit(compiled, aligned, tolerance)
-    return (difference, np.inf) if again is not None else (None, worst)
+    # Heads' dimensions out of order spoil the least squares through the heads' own rows, which a mixed
+    # basis amplifies: the change is also estimated from the embeddings and MLPs alone.
+    for estimate in (matrix, _change(compiled, given, attention=False)):
+        aligned = _aligned_heads(compiled, given, estimate)
+        if aligned is not None:
+            again, worst, _ = _fit(compiled, aligned, tolerance)
+            if again is None:
+                return None, worst
+    return difference, np.inf
 
 
 def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:
@@ -1167,27 +1203,12 @@ def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarr
 
 def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
          ) -> tuple[str | None, float, np.ndarray | None]:
-    """`basis_fit` as the weights stand, with the change of basis (None where there is none to try).
-
-    The change M is found by least squares: writes C_w M = G_w, then the part
-    of M the writes leave open from the reads M G_r = C_r.
-    """
-    from trade.transform import readout
-
+    """`basis_fit` as the weights stand, with the change of basis (`_change`; None where there is none to
+    try)."""
     unlike = _unlike(compiled, given)
     if unlike is not None:
         return unlike, np.inf, None
-    c_w, g_w = _stacked(compiled, False), _stacked(given, False)
-    c_r, g_r = _stacked(compiled, True), _stacked(given, True)
-    c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])  # the read-out reads too
-    # Least squares through the d x d Gram matrices (the rows number thousands, the columns d).
-    _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # the writes' row space, without their count
-    rank = int((singular > 1e-12 * singular.max()).sum())
-    matrix = vt[:rank].T @ ((vt[:rank] @ (c_w.T @ g_w)) / singular[:rank, None])  # min-norm C_w M = G_w
-    null = vt[rank:].T  # d x (d - rank): directions no write touches
-    if null.shape[1]:
-        correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
-        matrix = matrix + null @ (null.T @ correction.T)
+    matrix = _change(compiled, given)
     # A permutation blurred by noise (the same model, its stream in another order) is tried as that
     # permutation first. Directions that no write or read touches (an unread `tokens:PAD`) are free, and
     # their least-squares entries can be far from it; every entry is checked below either way.
@@ -1199,6 +1220,37 @@ def _fit(compiled: ModelWeights, given: ModelWeights, tolerance: float
         if failed[0] is None:
             return failed
     return failed
+
+
+def _change(compiled: ModelWeights, given: ModelWeights, attention: bool = True) -> np.ndarray:
+    """The change of basis M by least squares: writes C_w M = G_w, then the part of M the writes leave
+    open from the reads M G_r = C_r (the read-out reads too); the heads' matrices left out where not
+    `attention`."""
+    from trade.transform import readout
+
+    c_w, g_w = _stacked(compiled, False, attention), _stacked(given, False, attention)
+    c_r, g_r = _stacked(compiled, True, attention), _stacked(given, True, attention)
+    c_r, g_r = np.hstack([c_r, readout(compiled)]), np.hstack([g_r, readout(given)])
+    # Least squares through the d x d Gram matrices (the rows number thousands, the columns d).
+    _, singular, vt = np.linalg.svd(c_w.T @ c_w)  # the writes' row space, without their count
+    rank = int((singular > 1e-12 * singular.max()).sum())
+    matrix = vt[:rank].T @ ((vt[:rank] @ (c_w.T @ g_w)) / singular[:rank, None])  # min-norm C_w M = G_w
+    null = vt[rank:].T  # d x (d - rank): directions no write touches
+    if null.shape[1]:
+        correction = np.linalg.pinv(g_r @ g_r.T, rcond=1e-12, hermitian=True) @ (g_r @ (c_r - matrix @ g_r).T)
+        matrix = matrix + null @ (null.T @ correction.T)
+    return _completed(matrix)
+
+
+def _completed(matrix: np.ndarray) -> np.ndarray:
+    """`matrix` made invertible on the directions it sends to 0: those no write or read touches in either
+    model (a value nothing writes or reads), which any change may map anywhere. The weights are compared
+    after the change either way (`_fit_with`), so the completion decides nothing."""
+    left, singular, right = np.linalg.svd(matrix)
+    lost = singular <= 1e-9 * max(float(singular.max(initial=0.0)), 1e-12)
+    if not lost.any() or lost.all():
+        return matrix
+    return matrix + float(np.median(singular[~lost])) * left[:, lost] @ right[lost]
 
 
 def _unlike(compiled: ModelWeights, given: ModelWeights) -> str | None:
@@ -2214,8 +2266,9 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
     reads each with. Tracr's discretising layer reads its input x in pairs of units `L (x - t) + 1` and
     `L (x - t)`, with L = `mlp_exactness`: the pair's readings of `one` (index `one` of `atoms`) differ
     by exactly 1, so the slope in any basis says the input's scale. Directions read with differing
-    slopes are left out."""
-    slopes: dict[int, set[float]] = {}
+    slopes are left out. Slopes that agree within `slack` (relative) are one: a mixed basis moves each by
+    float rounding (of float32 weights: 100 reads as 99.999996 and 100.000002)."""
+    slopes: dict[int, list[float]] = {}
     for layer in range(weights.num_layers):
         hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
         read = atoms @ hidden
@@ -2229,5 +2282,6 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
         for unit, j in zip(pairs.tolist(), seen[:, pairs].argmax(axis=0).tolist()):
             slope = float(read[j, unit])
             if j >= first and slope and abs(read[j, unit + 1] - slope) <= slack * abs(slope):
-                slopes.setdefault(j, set()).add(round(slope, 6))
-    return {j: next(iter(found)) for j, found in slopes.items() if len(found) == 1}
+                slopes.setdefault(j, []).append(slope)
+    return {j: float(np.median(found)) for j, found in slopes.items()
+            if max(found) - min(found) <= slack * min(abs(value) for value in found)}
