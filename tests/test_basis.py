@@ -406,8 +406,9 @@ def test_a_variables_values_follow_the_first_reader_of_all_of_them(decompiler, k
     the SequenceMap's units were misread and the reading was wrong (`unverified`)."""
     table = ", ".join(f"({x}, {y}): {(2 - x - y) % 3}" for x in range(5) for y in range(5))
     program = parse_program(f"v1 = SequenceMap({{{table}}}, tokens, indices)\n"
-                            "v2 = numerical(Map({0: 0, 1: 0, 2: 1}, v1))\nv3 = Select(indices, indices, LEQ)\n"
-                            "v4 = numerical(Aggregate(v3, v2))\nv5 = Map(x > 0.5, v4)\nv6 = SequenceMap(x + y, v1, v5)\n")
+                            "v2 = numerical(Map({0: 0, 1: 0, 2: 1}, v1))\n"
+                            "v3 = Select(indices, indices, LEQ)\nv4 = numerical(Aggregate(v3, v2))\n"
+                            "v5 = Map(x > 0.5, v4)\nv6 = SequenceMap(x + y, v1, v5)\n")
     _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
     assert result.verdict == "exact" and result.stage == "read", result.reason
 
