@@ -1382,8 +1382,12 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
                           activations=run.activations, bos_fallback=fallbacks, exhaustive=run.exhaustive)
 
 
+RUN_NEEDED = "confirming it needs a run of the given model"  # `verdict_on_given`'s reason, run="none"
+
+
 def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False,
-                     recovery: Recovery | None = None) -> tuple[str, str]:
+                     recovery: Recovery | None = None, run: str = "all", fits: dict | None = None
+                     ) -> tuple[str, str]:
     """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_fit`, and the
     given model computes the program, or shows on every input the outputs of the recovered one-hot
     model, `outputs_kept`: a bool or a function that says, run only where needed), `equivalent` (the
@@ -1397,6 +1401,10 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     a run, as a compiled model's are in `trade.verify`; else the given model runs (`reference`, or a
     function that builds it): past rounding, Tracr's models are fragile (an attention tie broken, a
     BOS fallback moved). Noise on a compiled model (read in its own basis) always runs.
+
+    `run`: "all"; "none" (only `exact` without a run, else `unverified` with RUN_NEEDED); "exact" (no
+    run where no change of basis fits, as nothing but `equivalent` could come of it). `fits`: the
+    changes of basis found for programs judged before on this model and recovery, kept there.
     """
     from trade.compiling import CompileError, compile_program
     from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
@@ -1407,7 +1415,10 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
     recompiled = weights_of(compiled)
-    difference, worst = _recovered_fit(recompiled, given, recovery) or basis_fit(recompiled, given)
+    fits = {} if fits is None else fits
+    if program not in fits:
+        fits[program] = _recovered_fit(recompiled, given, recovery) or basis_fit(recompiled, given)
+    difference, worst = fits[program]
     if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
             not _near_one_hot(given) and _output_labels_agree(compiled, given):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
@@ -1419,6 +1430,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 
         difference, worst = fold_fit(recompiled, given)
         folded = difference is None
+    if run == "none" or (run == "exact" and difference is not None):
+        return UNVERIFIED, RUN_NEEDED if difference is None or run == "none" else difference
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference)
     same = difference is None and _labels_agree(compiled, reference)
@@ -1509,6 +1522,7 @@ class _Judge:
         self._run = run or functools.partial(run_given, given)  # shared by the judges of one model
         self._reference = None
         self._differences: tuple[int, int] | None = None  # (outputs that differ, outputs)
+        self._fits: dict = {}  # program -> its `basis_fit` (judged once without a run, then with one)
 
     def reference(self):
         if self._reference is None:
@@ -1537,8 +1551,9 @@ class _Judge:
         return (f"noise beyond the limit: the given model's outputs differ from those of the nearest "
                 f"compiled model (read in a recovered one-hot basis) at {differ:,} of {total:,} positions")
 
-    def verdict(self, program) -> tuple[str, str]:
-        return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery)
+    def verdict(self, program, run: str = "all") -> tuple[str, str]:
+        return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery, run,
+                                self._fits)
 
 
 def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.ndarray]
@@ -1593,24 +1608,40 @@ def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
     `equivalent`, with that verdict; None where none is. An equivalent reading is the answer too: the
     decoder's search behind it takes minutes on a recovered model and does not make it exact (its names,
     not its function, are in doubt)."""
-    import time
+    for read in _readings(one_hot, options):
+        confirmed = _judged(judge, read)
+        if confirmed is not None:
+            return confirmed
+    return None
 
+
+def _readings(one_hot: ModelWeights, options):
+    """The non-empty readings of `one_hot`, one per labelling (`_labellings`), made as they are asked for:
+    each is judged on the given model, not on `one_hot`."""
     from trade import decompile as job
-    from trade.verify import EQUIVALENT, EXACT
 
     for labelled in _labellings(one_hot):
-        read = job.read_weights(labelled, options, check=False)  # judged on the given model below
-        if not len(read.program.lines):
-            continue
-        began = time.perf_counter()
-        verdict, reason = judge.verdict(read.program)
-        if verdict in (EXACT, EQUIVALENT):
-            read.config = judge.given.compile_config
-            read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
-            read.undetermined = read.undetermined if verdict == EXACT else None
-            read.timings["verify_given"] = time.perf_counter() - began
-            return read
-    return None
+        read = job.read_weights(labelled, options, check=False)
+        if len(read.program.lines):
+            yield read
+
+
+def _judged(judge: _Judge, read, run: str = "all"):
+    """`read` with the verdict the given model gives it (`verdict_on_given`, `run` as there) where that is
+    `exact` or `equivalent`; else None."""
+    import time
+
+    from trade.verify import EQUIVALENT, EXACT
+
+    began = time.perf_counter()
+    verdict, reason = judge.verdict(read.program, run)
+    read.timings["verify_given"] = read.timings.get("verify_given", 0.0) + time.perf_counter() - began
+    if verdict not in (EXACT, EQUIVALENT):
+        return None
+    read.config = judge.given.compile_config
+    read.verdict, read.reason = verdict, f"{reason}; {judge.noted(verdict)}"
+    read.undetermined = read.undetermined if verdict == EXACT else None
+    return read
 
 
 @functools.cache
@@ -1663,6 +1694,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
     given_run = functools.cache(functools.partial(run_given, given))  # one run of the given model, shared
     for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
         states = _StateRun(given, count)
+        pending = []  # readings not `exact` without a run of the given model, in the order found
         for shears in readings(given):
             began = time.perf_counter()
             recovery, note = _recovered(given, shears, states)
@@ -1675,11 +1707,17 @@ def _decompile_transformed(model, decompiler=None, options=None):
             judges.append(judge)
             if recovery is None or not options.read:
                 continue
-            read = _confirmed_reading(judge, recovery.weights, options)  # the reading first
-            if read is not None and read.verdict == EXACT:
-                read.timings["recover_basis"] = recover_seconds
-                return read
-            equivalent = equivalent or read
+            for read in _readings(recovery.weights, options):  # `exact` without a run, in any basis, first
+                if _judged(judge, read, run="none") is not None:
+                    read.timings["recover_basis"] = recover_seconds
+                    return read
+                pending.append((judge, read))
+        for judge, read in pending:  # then runs; once one is `equivalent`, only for an `exact` one
+            confirmed = _judged(judge, read, run="all" if equivalent is None else "exact")
+            if confirmed is not None and confirmed.verdict == EXACT:
+                confirmed.timings["recover_basis"] = recover_seconds
+                return confirmed
+            equivalent = equivalent or confirmed
         if equivalent is not None or not states.used or _all_fit(given, count):
             break  # one is confirmed, or no basis needed the states, or they were every input's
     if equivalent is not None:
