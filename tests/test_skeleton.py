@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from trade.compiled import CompileConfig
 from trade.compiling import compile_program
 from trade.decoding import DecodingOptions, beam_search, weight_tokens
 from trade.decompile import compilable_filter, load_decompiler
@@ -133,3 +134,14 @@ def test_perturbed_weights_give_a_skeleton_or_a_layout_error():
                 skeletons(dataclasses.replace(weights, params=params))
             except LayoutError:
                 pass
+
+
+@pytest.mark.parametrize("config", [
+    CompileConfig(), CompileConfig(vocab=("a", "b", "c"), max_seq_len=7),
+    CompileConfig(vocab=((1, 2), (0, 1)), max_seq_len=4),
+    CompileConfig(vocab=("BOS2", "a", "Z"), compiler_bos="#", compiler_pad="~"),
+    CompileConfig(vocab=tuple(range(12)), max_seq_len=12), CompileConfig(vocab=(1, "1", "x"), max_seq_len=3)])
+def test_the_input_labels_sorted_without_compiling_are_those_tracr_compiles(config):
+    from trade.skeleton import _compiled_input_labels, _input_labels
+
+    assert _input_labels(config) == _compiled_input_labels(config)

@@ -49,7 +49,23 @@ _IGNORED_READS = BOOKKEEPING + ("tokens:PAD",)
 
 @functools.lru_cache(maxsize=8)
 def _input_labels(config: CompileConfig) -> tuple[str, ...]:
-    from trade.compiling import compile_program  # Tracr is slow to import; only needed here
+    """The input directions of a model compiled with `config`, in Tracr's order: its basis directions
+    sorted (`indices:i`, `one`, `tokens:v` with BOS and PAD), as Tracr sorts them. A vocabulary of
+    several kinds (1 and '1', True and 1) is compiled instead: Tracr's order of those depends on how its
+    comparison falls back to strings."""
+    from tracr.craft import bases  # Tracr is slow to import; only needed here
+
+    if len({type(token) for token in config.vocab}) > 1:
+        return _compiled_input_labels(config)
+    directions = [bases.BasisDirection("indices", i) for i in range(config.max_seq_len)]
+    directions.append(bases.BasisDirection("one"))
+    directions += [bases.BasisDirection("tokens", token)
+                   for token in {*config.vocab, config.compiler_bos, config.compiler_pad}]
+    return tuple(d.name if d.value is None else f"{d.name}:{d.value}" for d in sorted(directions))
+
+
+def _compiled_input_labels(config: CompileConfig) -> tuple[str, ...]:
+    from trade.compiling import compile_program
     model = compile_program(parse_program("v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)"), config)
     return tuple(label for label in model.residual_labels if block_name(label) in FIXED)
 
