@@ -1846,11 +1846,14 @@ FIRST_STATE_INPUTS = 400  # the seeded sample tried first: running all of them i
 def _states(weights: ModelWeights, count: int = STATE_INPUTS) -> np.ndarray:
     """Final residual streams (every position) on every input, or a seeded sample of `count`, as rows:
     every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
+    from trade.compiling import forward
     from trade.transform import sampled_inputs
-    from trade.verify import run_weights
+    from trade.verify import _token_ids
 
-    batches, _ = sampled_inputs(weights, count, count, 0)
-    return np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
+    batches, _ = sampled_inputs(weights, count, count, 0)  # float32: a shear is fit far above its rounding
+    runs = [forward(weights.params, _token_ids(weights, batch), weights.num_heads, dtype=np.float32)
+            for batch in batches]
+    return np.vstack([run.reshape(-1, weights.d_model) for run in runs]).astype(np.float64)
 
 
 class _StateRun:
