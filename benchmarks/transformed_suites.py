@@ -19,10 +19,16 @@ the cache names its files by seed and fraction only) and record the compressed m
 issue's population (agreement >= 99%) apart from the rest; a model not confirmed gets the lift's own
 diagnosis (`lift`: the lift's error, the reader's reason, or the verdict of the lift's reading).
 
+`none` decompiles the compiled model as it is (residual names dropped): with it, a second table gives each
+kind's seconds against the untransformed model's, program by program (the latency bar of issue 18). Each
+kind is decompiled from a cold compile cache.
+
 One table per kind; a model that raises, runs out of memory or passes the per-model timeout is listed
 as an error and the run goes on. Run:
 
     python benchmarks/transformed_suites.py --kinds rotate,mix,noise-max --workers 1 --json rows.json
+    python benchmarks/transformed_suites.py --suites examples/tracr_lib,examples/handwritten,examples/fresh,\
+examples/novel --kinds none,rotate,mix --workers 1 --json rows-latency.json
     python benchmarks/transformed_suites.py --kinds compress-0.75,compress-0.5 --workers 1 \
         --cache /tmp/suite-compress-cache --json rows-compress.json
 
