@@ -687,12 +687,19 @@ def _lookup_units(weights: ModelWeights, one: int | None = None) -> dict[int, tu
     for layer in range(weights.num_layers):
         written = _significant_entries(weights.params[f"transformer/layer_{layer}/mlp/linear_2/w"])
         writers += written.sum(axis=0)
-        first = np.abs(np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"]))
-        pairs = np.zeros(written.shape[0], dtype=bool) if one is None else \
-            first[one] > 1e-3 * first.max(axis=0, initial=0.0)  # each unit by its own scale
+        pairs = _reads_one(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], one)
         for unit in np.flatnonzero((written.sum(axis=1) == 1) & ~pairs).tolist():
             single[int(np.argmax(written[unit]))] = (layer, unit)
     return {dim: unit for dim, unit in single.items() if writers[dim] == 1}
+
+
+def _reads_one(first: np.ndarray, one: int | None) -> np.ndarray:
+    """Per unit of an MLP's first layer, whether it reads `one` (row `one`), each unit by its own scale:
+    a categorical SequenceMap's units do (their bias of -1), a categorical Map's do not."""
+    first = np.abs(np.asarray(first))
+    if one is None:
+        return np.zeros(first.shape[1], dtype=bool)
+    return first[one] > 1e-3 * first.max(axis=0, initial=0.0)
 
 
 def _reader_order(weights: ModelWeights, dims: list[int], one: int | None) -> list[int] | None:
@@ -706,9 +713,7 @@ def _reader_order(weights: ModelWeights, dims: list[int], one: int | None) -> li
         for part in ("mlp/linear_1/w", "attn/value/w", "attn/key/w"):
             matrix = np.abs(np.asarray(weights.params[f"transformer/layer_{layer}/{part}"], dtype=np.float64))
             if part.startswith("mlp"):
-                if one is None or not matrix.size:
-                    continue
-                matrix = matrix[:, matrix[one] > 1e-3 * matrix.max(axis=0, initial=0.0)]  # pairs' units
+                matrix = matrix[:, _reads_one(matrix, one)]  # the SequenceMaps' units
             if not matrix.size:
                 continue
             read = matrix[dims] > 1e-3 * max(float(matrix.max()), 1e-12)
@@ -840,10 +845,10 @@ def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: flo
     for dims in blocks.values():
         if all(dim in lookups for dim in dims) and len({lookups[dim][0] for dim in dims}) == 1:
             ordered = sorted(dims, key=lambda j: lookups[j])  # a categorical Map: its units' order
-        elif any(value_keys[dim][0] == 0 for dim in dims):  # the output: its read-out's order
-            ordered = _value_order(dims, value_keys, first_writers)
-        else:
-            ordered = _reader_order(unsnapped, dims, one) or _value_order(dims, value_keys, first_writers)
+        else:  # the output by its read-out's order (`_value_keys`), others by a reader of all values first
+            output = any(value_keys[dim][0] == 0 for dim in dims)
+            ordered = (None if output else _reader_order(unsnapped, dims, one)) or \
+                _value_order(dims, value_keys, first_writers)
         for place, dim in zip(dims, ordered):
             order[place] = dim
     # Snapping works entry by entry, with each matrix's own scale and noise: it commutes with a signed
@@ -1430,8 +1435,10 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 
         difference, worst = fold_fit(recompiled, given)
         folded = difference is None
-    if run == "none" or (run == "exact" and difference is not None):
-        return UNVERIFIED, RUN_NEEDED if difference is None or run == "none" else difference
+    if run == "none":
+        return UNVERIFIED, RUN_NEEDED
+    if run == "exact" and difference is not None:
+        return UNVERIFIED, difference
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference)
     same = difference is None and _labels_agree(compiled, reference)
@@ -1846,14 +1853,12 @@ FIRST_STATE_INPUTS = 400  # the seeded sample tried first: running all of them i
 def _states(weights: ModelWeights, count: int = STATE_INPUTS) -> np.ndarray:
     """Final residual streams (every position) on every input, or a seeded sample of `count`, as rows:
     every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
-    from trade.compiling import forward
     from trade.transform import sampled_inputs
-    from trade.verify import _token_ids
+    from trade.verify import run_weights
 
     batches, _ = sampled_inputs(weights, count, count, 0)  # float32: a shear is fit far above its rounding
-    runs = [forward(weights.params, _token_ids(weights, batch), weights.num_heads, dtype=np.float32)
-            for batch in batches]
-    return np.vstack([run.reshape(-1, weights.d_model) for run in runs]).astype(np.float64)
+    runs = [run_weights(weights, batch, np.float32).reshape(-1, weights.d_model) for batch in batches]
+    return np.vstack(runs).astype(np.float64)
 
 
 class _StateRun:

@@ -131,9 +131,10 @@ def _token_ids(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
     return np.concatenate([bos, ids], axis=1)
 
 
-def run_weights(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
-    """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added)."""
-    return forward(weights.params, _token_ids(weights, inputs), weights.num_heads)
+def run_weights(weights: ModelWeights, inputs: np.ndarray, dtype=np.float64) -> np.ndarray:
+    """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added), in
+    `dtype` (`trade.compiling.forward`)."""
+    return forward(weights.params, _token_ids(weights, inputs), weights.num_heads, dtype=dtype)
 
 
 def categorical_heads(weights: ModelWeights) -> dict[int, list[int]]:
