@@ -586,3 +586,61 @@ def test_a_noisy_discretising_layer_is_read_by_its_steps_and_its_constant_unit_s
     for length in range(1, 6):
         for tokens in itertools.product("uv", repeat=length):
             assert rasp.evaluate(read, list(tokens)) == rasp.evaluate(out, list(tokens))
+
+
+def _named_counts_model():
+    """Two SelectorWidths and a Map in one layer, named so that Tracr orders their heads and MLP units
+    otherwise than a program read back (named by line) does."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    zeta = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)).named("zeta")
+    alpha = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT)).named("alpha")
+    mid = rasp.Map(lambda x: x % 3, rasp.tokens).named("mid")
+    total = rasp.SequenceMap(lambda x, y: x + y, zeta, alpha).named("out")
+    last = rasp.SequenceMap(lambda x, y: x * y % 5, total, mid).named("b_out")
+    model = compiling.compile_rasp_to_model(last, vocab={0, 1, 2, 3}, max_seq_len=4, compiler_bos="BOS")
+    return dataclasses.replace(weights_from(model), residual_labels=None)
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_heads_and_mlp_units_in_tracrs_order_of_names_are_matched_and_read_exactly(decompiler, kind):
+    """Tracr orders a layer's heads and MLP units by the variables' names; a program read back names its
+    lines otherwise. Matched by what they compute (no change of residual basis moves that), the
+    transformed model recompiles exactly; before, the fit failed and the reading was only `equivalent`."""
+    given = transform.transformed(_named_counts_model(), kind, 0)
+    result = decompile(given, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    recompiled = weights_of(compile_program(result.program, given.compile_config))
+    assert basis._fit(recompiled, given, basis.EXACT_TOLERANCE)[0] is not None  # as the matrices stand
+    assert basis.basis_fit(recompiled, given)[0] is None
+
+
+def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still_fails():
+    """Heads swapped, each head's dimensions and the MLP's units reversed, then a rotation: the fit finds
+    the order back; a program that differs in one lambda still does not fit."""
+    program = parse_program("v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)\n"
+                            "v3 = Select(indices, indices, LEQ)\nv4 = SelectorWidth(v3)\n"
+                            "v5 = SequenceMap(x + y, v2, v4)\n")
+    compiled = _plain(program)
+    params, size = dict(compiled.params), compiled.key_size
+    assert compiled.num_heads >= 2
+    heads = np.arange(compiled.num_heads * size).reshape(compiled.num_heads, size)
+    dims = np.concatenate([heads[1][::-1], heads[0][::-1], *heads[2:]])
+    for part in ("query", "key", "value"):
+        params[f"transformer/layer_0/attn/{part}/w"] = params[f"transformer/layer_0/attn/{part}/w"][:, dims]
+        params[f"transformer/layer_0/attn/{part}/b"] = params[f"transformer/layer_0/attn/{part}/b"][dims]
+    params["transformer/layer_0/attn/linear/w"] = params["transformer/layer_0/attn/linear/w"][dims]
+    for name, axis in (("linear_1/w", 1), ("linear_1/b", 0), ("linear_2/w", 0)):
+        value = params[f"transformer/layer_0/mlp/{name}"]
+        params[f"transformer/layer_0/mlp/{name}"] = np.flip(value, axis=axis)
+    given = transform.rotate(dataclasses.replace(compiled, params=params), 3)
+    assert basis._fit(compiled, given, basis.EXACT_TOLERANCE)[0] is not None
+    difference, worst = basis.basis_fit(compiled, given)
+    assert difference is None and worst <= basis.ROUNDING_TOLERANCE
+    wrong = _plain(parse_program("v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)\n"
+                                 "v3 = Select(indices, indices, LEQ)\nv4 = SelectorWidth(v3)\n"
+                                 "v5 = SequenceMap(x - y, v2, v4)\n"))
+    assert basis.basis_fit(wrong, given)[0] is not None

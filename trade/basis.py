@@ -45,8 +45,9 @@ decompiles the result.
 
 Verdicts on a transformed model (`verdict_on_given`): `exact` means that a
 change of basis, found by least squares between the candidate's recompiled
-weights and the given ones, maps one onto the other (the read-out included)
-with every entry within float rounding (`ROUNDING_TOLERANCE`) of its matrix's
+weights and the given ones, maps one onto the other (the read-out included;
+heads and MLP units matched in whatever order Tracr's names gave them, as
+`trade.layout` does for a compiled model) with every entry within float rounding (`ROUNDING_TOLERANCE`) of its matrix's
 largest entry, as `trade.verify` asks of a compiled model; or within
 `EXACT_TOLERANCE`, where a run of the given model shows the candidate's
 outputs. `equivalent` runs the GIVEN model on every input (through its
@@ -1153,22 +1154,214 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     `given`, every entry within `tolerance` of its matrix's largest entry, the given read-out included;
     else (what differs, inf).
 
-    A head's own dimensions may come in another order (`_aligned_heads`): Tracr orders them by the
-    names of the variables a Select compares, which a program read back does not have. A change that
-    rounds to a (signed) permutation is taken as that permutation: noise blurs the least squares.
+    A layer's heads, a head's own dimensions and a layer's MLP units may come in another order
+    (`_matched_units`, `_aligned_heads`): Tracr orders them by the names of the variables, which a
+    program read back does not have; no order changes what the model computes. A change that rounds to
+    a (signed) permutation is taken as that permutation: noise blurs the least squares.
     """
     difference, worst, matrix = _fit(compiled, given, tolerance)
     if difference is None or matrix is None:
         return difference, worst
+    # Heads and MLP units in another order (Tracr orders them by the original variables' names): matched by
+    # what they compute on the same inputs, which no change of residual basis moves.
+    activations = _paired_activations(compiled, given)
+    matched = _matched_units(compiled, given, activations=activations)
+    if matched is not None:
+        again, worst, estimate = _fit(compiled, matched, tolerance)
+        if again is None:
+            return None, worst
+        if estimate is not None:  # units no input tried tells apart: by their weights in that change
+            rematched = _matched_units(compiled, given, estimate, activations)
+            again, worst, _ = _fit(compiled, rematched, tolerance) if rematched is not None else (again, worst, None)
+            if again is None:
+                return None, worst
+        given = matched
     # Heads' dimensions out of order spoil the least squares through the heads' own rows, which a mixed
     # basis amplifies: the change is also estimated from the embeddings and MLPs alone.
-    for estimate in (matrix, _change(compiled, given, attention=False)):
+    for estimate in (matrix, _change(compiled, given), _change(compiled, given, attention=False)):
         aligned = _aligned_heads(compiled, given, estimate)
         if aligned is not None:
             again, worst, _ = _fit(compiled, aligned, tolerance)
             if again is None:
                 return None, worst
     return difference, np.inf
+
+
+MATCH_INPUTS = 256  # inputs (all where there are no more) on which heads and MLP units are matched
+MATCH_PROBES = 64  # random mixtures of the activations, and of the reads after a layer, that are compared
+TIE_LEVEL = 1e-9  # activations closer than this (mean absolute) cannot tell two heads or units apart
+
+
+def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple[np.ndarray, ...]]:
+    """Per layer, on `batches`, one row each: every head's attention weights; every head dimension's
+    queries, keys and values; every MLP unit's input (`trade.compiling.layer_activations`). Each row is
+    mixed into `MATCH_PROBES` random columns (the same for any model on the same inputs): rows that are
+    equal stay equal, and distances are kept closely enough to match (Johnson-Lindenstrauss)."""
+    from trade.compiling import layer_activations
+    from trade.verify import _token_ids
+
+    runs = [layer_activations(weights.params, _token_ids(weights, batch), weights.num_heads)
+            for batch in batches if len(batch)]
+    found = []
+    for layer in range(weights.num_layers):
+        patterns = np.hstack([run[layer][0].transpose(1, 0, 2, 3).reshape(weights.num_heads, -1) for run in runs])
+        rest = [np.hstack([run[layer][part].reshape(-1, run[layer][part].shape[-1]).T for run in runs])
+                for part in range(1, 5)]
+        found.append(tuple(rows @ _probes(rows.shape[1]) for rows in (patterns, *rest)))
+    return found
+
+
+@functools.lru_cache(maxsize=16)
+def _probes(count: int) -> np.ndarray:
+    """`count` x `MATCH_PROBES` Gaussian columns, seeded by `count`: the same for every model."""
+    return np.random.default_rng(count).standard_normal((count, MATCH_PROBES)) / np.sqrt(MATCH_PROBES)
+
+
+def _mean_distance(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """Mean absolute difference between every row of `mine` and every row of `theirs`."""
+    from scipy.spatial.distance import cdist
+
+    return cdist(mine, theirs, "cityblock") / max(mine.shape[1], 1)
+
+
+def _matched_rows(mine: np.ndarray, theirs: np.ndarray, cost: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                  ) -> np.ndarray:
+    """For each row of `mine`, the row of `theirs` it matches: itself where the two agree (within float
+    rounding of the largest entry), the others by the cheapest assignment (`cost` of their rows)."""
+    scale = max(float(np.abs(mine).max(initial=0.0)), float(np.abs(theirs).max(initial=0.0)), 1e-12)
+    order = np.arange(len(mine))
+    loose = np.flatnonzero(np.abs(mine - theirs).max(axis=1, initial=0.0) > 1e-5 * scale)
+    if len(loose):
+        order[loose] = loose[_assigned(cost(loose, loose))]
+    return order
+
+
+def _assigned(cost: np.ndarray) -> np.ndarray:
+    """For each row (a compiled head or unit), the column (the given one) of the cheapest matching."""
+    from scipy.optimize import linear_sum_assignment
+
+    rows, columns = linear_sum_assignment(cost)
+    order = np.empty(cost.shape[0], dtype=int)
+    order[rows] = columns
+    return order
+
+
+def _paired_activations(compiled: ModelWeights, given: ModelWeights) -> list[tuple[tuple, tuple]]:
+    """Per layer, `_activations` of both models on the same inputs (`MATCH_INPUTS`)."""
+    from trade.transform import sampled_inputs
+
+    batches, _ = sampled_inputs(given, MATCH_INPUTS, MATCH_INPUTS, 0)
+    return list(zip(_activations(compiled, batches), _activations(given, batches)))
+
+
+def _tie_groups(signature: np.ndarray) -> list[np.ndarray]:
+    """The groups (two or more) of equal rows of `signature`: heads or units that compute the same on
+    every input tried."""
+    if len(signature) < 2:
+        return []
+    _, group = np.unique(np.round(signature / TIE_LEVEL), axis=0, return_inverse=True)
+    group = group.ravel()
+    return [members for label in np.unique(group) if len(members := np.flatnonzero(group == label)) > 1]
+
+
+def _settled_ties(order: np.ndarray, groups: list[np.ndarray], mine: np.ndarray, theirs: np.ndarray
+                  ) -> np.ndarray:
+    """`order` with each group of compiled heads or units that compute the same (`_tie_groups`) matched
+    again among their given partners by what they write (rows of `mine`, and of `theirs` for the given
+    ones, as later layers read it)."""
+    order = order.copy()
+    for members in groups:
+        partners = order[members]
+        order[members] = partners[_assigned(_mean_distance(mine[members], theirs[partners]))]
+    return order
+
+
+def _later_reads(params: dict, layer: int, layers: int, unembedding: np.ndarray, mlp: bool) -> np.ndarray:
+    """What reads the stream after layer `layer`'s heads (with its MLP, `mlp`) or after its MLP: every
+    later matrix that reads it and the read-out, side by side, mixed into `MATCH_PROBES` random columns
+    (the same for two models whose later layers are matched)."""
+    names = [f"transformer/layer_{layer}/mlp/linear_1/w"] if mlp else []
+    names += [f"transformer/layer_{later}/{part}" for later in range(layer + 1, layers) for part in _READS]
+    reads = np.hstack([np.asarray(params[name], dtype=np.float64) for name in names] + [unembedding])
+    return reads @ _probes(reads.shape[1])
+
+
+def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray | None = None,
+                   activations: list | None = None) -> ModelWeights | None:
+    """`given` with each layer's heads, each head's own dimensions, and each layer's MLP units reordered
+    to match `compiled`'s. They are matched by what they compute on the same inputs (`MATCH_INPUTS`):
+    attention weights, queries with keys, values, a unit's input; none of these depends on the residual
+    basis. Heads or units that compute the same on all of them (a SelectorWidth's unit that reads only
+    `one`) are matched by what they write as the later layers read it (also free of the basis, once
+    those layers are matched: the layers are matched last first), and with a change of basis `matrix`
+    also by their weights in it (a SequenceMap's units for pairs no input tried reaches). None where
+    nothing moves. Reordering heads or units changes nothing the model computes, and the fit that
+    follows checks every entry. `activations`: `_paired_activations` of the two, where already run."""
+    from trade.transform import readout
+
+    if _unlike(compiled, given) is not None:
+        return None
+    heads, size, layers = given.num_heads, given.key_size, given.num_layers
+    out_c, out_g = readout(compiled), readout(given)
+    mine = {name: np.asarray(value, dtype=np.float64) for name, value in compiled.params.items()}
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in given.params.items()}
+    moved, inverse = False, None if matrix is None else np.linalg.inv(matrix)
+    activations = activations or _paired_activations(compiled, given)
+
+    def by_rows(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        return _matched_rows(ours, theirs, lambda rows, columns: _mean_distance(ours[rows], theirs[columns]))
+
+    for layer in reversed(range(layers)):
+        (pattern_c, query_c, key_c, value_c, hidden_c), (pattern_g, query_g, key_g, value_g, hidden_g) = \
+            activations[layer]
+        prefix = f"transformer/layer_{layer}"
+        # The MLP's units: by their inputs, ties by their writes as the (matched) later layers read them.
+        units = by_rows(hidden_c, hidden_g)
+        groups = _tie_groups(hidden_c)
+        if groups:
+            ours = mine[f"{prefix}/mlp/linear_2/w"] @ _later_reads(mine, layer, layers, out_c, mlp=False)
+            theirs = params[f"{prefix}/mlp/linear_2/w"] @ _later_reads(params, layer, layers, out_g, mlp=False)
+            if inverse is not None:  # and the weights themselves, in that change of basis
+                ours = np.hstack([ours, (inverse @ mine[f"{prefix}/mlp/linear_1/w"]).T,
+                                  mine[f"{prefix}/mlp/linear_2/w"] @ matrix])
+                theirs = np.hstack([theirs, params[f"{prefix}/mlp/linear_1/w"].T, params[f"{prefix}/mlp/linear_2/w"]])
+            units = _settled_ties(units, groups, ours, theirs)
+        if (units != np.arange(len(units))).any():
+            moved = True
+            for name, axis in (("linear_1/w", 1), ("linear_1/b", 0), ("linear_2/w", 0)):
+                params[f"{prefix}/mlp/{name}"] = np.take(params[f"{prefix}/mlp/{name}"], units, axis=axis)
+        # The heads: by their attention weights, ties by their outputs as the layers after them read them.
+        order = by_rows(pattern_c, pattern_g)
+        groups = _tie_groups(pattern_c)
+        if groups:
+            def written(values: np.ndarray, output: np.ndarray, reads: np.ndarray) -> np.ndarray:
+                """Per head, its values through its output rows as `reads` see them, on the inputs tried."""
+                return np.stack([(values[h * size:(h + 1) * size].T @ output[h * size:(h + 1) * size]
+                                  @ reads).ravel() for h in range(heads)])
+
+            order = _settled_ties(order, groups, written(value_c, mine[f"{prefix}/attn/linear/w"],
+                                                         _later_reads(mine, layer, layers, out_c, mlp=True)),
+                                  written(value_g, params[f"{prefix}/attn/linear/w"],
+                                          _later_reads(params, layer, layers, out_g, mlp=True)))
+        # Within each matched head, its own dimensions: queries with keys, values (with the output rows).
+        query_key, value = np.zeros(heads * size, dtype=int), np.zeros(heads * size, dtype=int)
+        pairs_c, pairs_g = np.hstack([query_c, key_c]), np.hstack([query_g, key_g])
+        for head, partner in enumerate(order.tolist()):
+            span, theirs = slice(head * size, (head + 1) * size), np.arange(partner * size, (partner + 1) * size)
+            query_key[span] = theirs[by_rows(pairs_c[span], pairs_g[theirs])]
+            value[span] = theirs[by_rows(value_c[span], value_g[theirs])]
+        for dims, parts in ((query_key, ("query", "key")), (value, ("value",))):
+            if (dims != np.arange(len(dims))).any():
+                moved = True
+                for part in parts:
+                    for name, axis in ((f"{part}/w", 1), (f"{part}/b", 0)):
+                        params[f"{prefix}/attn/{name}"] = np.take(params[f"{prefix}/attn/{name}"], dims, axis=axis)
+                if parts == ("value",):
+                    params[f"{prefix}/attn/linear/w"] = params[f"{prefix}/attn/linear/w"][dims]
+    if not moved:
+        return None
+    return dataclasses.replace(given, params={name: value.astype(np.asarray(given.params[name]).dtype)
+                                              for name, value in params.items()})
 
 
 def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:

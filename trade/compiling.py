@@ -285,6 +285,30 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
     return residual
 
 
+def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
+                      ) -> list[tuple[np.ndarray, ...]]:
+    """Per layer, its attention weights [batch, heads, query, key], its queries, keys and values [batch,
+    positions, heads x key size] and its MLP's hidden units before the ReLU [batch, positions, units]
+    (a unit that is never on still shows its threshold there): what `forward` computes on the way, in float64. None depends on the residual basis, so they
+    tell which head, head dimension or unit of one model is which of another."""
+    positions = token_ids.shape[1]
+    residual = (params["token_embed/embeddings"][token_ids]
+                + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+    found = []
+    for layer in range(num_layers(params)):
+        prefix = f"transformer/layer_{layer}"
+        inner = [residual @ params[f"{prefix}/attn/{part}/w"] + params[f"{prefix}/attn/{part}/b"]
+                 for part in ("query", "key", "value")]
+        mixed, weights = attention(params, prefix + "/attn", residual, num_heads)
+        residual = residual + mixed
+        hidden = residual @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"]
+        residual = residual + np.maximum(hidden, 0.0) @ params[f"{prefix}/mlp/linear_2/w"] \
+            + params[f"{prefix}/mlp/linear_2/b"]
+        found.append((weights, *inner, hidden))
+    return found
+
+
 def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
               num_heads: int) -> tuple[np.ndarray, np.ndarray]:
     """One attention sublayer: its output and its weights [batch, heads, query, key]."""
