@@ -2,20 +2,22 @@
 
 Why: every program of the four older suites decompiles, so they no longer find bugs. These were
 written afterwards, as an interpretability researcher might write them by hand with Tracr's RASP, to
-probe settings and idioms the older suites lack: max_seq_len 2, 3, 8 and 15; a one-token vocabulary,
-bool tokens, 40 and 45 tokens (negative ints among them), float tokens and words of mixed length;
+probe settings and idioms the older suites lack: max_seq_len 1, 2, 3, 8 and 15; a one-token vocabulary,
+bool tokens, 40, 45 and 60 tokens (negative ints among them), float tokens and words of mixed length;
 numerical Maps through arbitrary functions (x * x / 10, a sine table, a sine of a square); strict
-prefix and suffix means (LT and GT selectors, nothing selected at the ends) and a mean over positions
-of my parity; SelectorWidth under all eight comparisons in one program; selectors whose keys are a Map
-of indices and whose queries a Map of tokens, and the reverse; categorical Aggregates used as lookups
-(the token at 5i mod 8, then that at 7 - i); Tracr's `lib.py` at new arguments (`make_frac_prevs` at
-max_seq_len 15, `make_pair_balance` over angle brackets, `make_sort_freq` at 7, `make_count_less_freq(3)`,
-`make_sort_unique` with a descending key, `detect_pattern` of lengths 2, 4 and 5, `shift_by(3)` at
-max_seq_len 15, `make_hist` over 40 tokens, one `make_length` read by five readers); an 8-round chain
+prefix and suffix means (LT and GT selectors, nothing selected at the ends), a mean over positions
+of my parity, a 4-wide window mean whose selector is built by `selector_not`, and a mean under a
+selector between Maps; SelectorWidth under all eight comparisons in one program; selectors whose keys
+are a Map of indices and whose queries a Map of tokens, and the reverse; categorical Aggregates used as
+lookups (the token at 5i mod 8, then that at 7 - i); Tracr's `lib.py` at new arguments
+(`make_frac_prevs` at max_seq_len 15, `make_pair_balance` over angle brackets, `make_sort_freq` at 7,
+`make_count_less_freq(3)`, `make_sort_unique` with a descending key, `make_sort` of words by a Map of
+their length, `detect_pattern` of lengths 2, 4 and 5, `shift_by(3)` at max_seq_len 15, `make_hist` over
+40 tokens, one `make_length` read by five readers); an 8-round chain
 of Aggregates and SequenceMaps (16 sublayers); twelve parallel Maps merged by a tree of SequenceMaps;
 SequenceMaps of one SOp with itself; a SequenceMap with 96 output values beside one with 2; one Map
-read as a Select's key, as another's query and as both; outputs that are numerical and a categorical
-output with a single value.
+read as a Select's key, as another's query and as both; outputs that are numerical (1 / length + hist / 2
+among them), a categorical output with a single value and one whose values are tuples.
 
 Each builder makes new expressions on every call. `examples/check_suites.py examples/wild/suite.py`
 checks that Tracr compiles each faithfully (the Tracr pitfalls avoided here are listed in the
@@ -39,6 +41,7 @@ FLOATS = (-2.5, -1.0, 0.5, 1.5, 3.0)
 WORDS_MIXED = ("I", "am", "the", "very", "model", "of", "a", "modern", "major-general")
 CODES40 = tuple(f"{letter}{digit}" for letter in "kmst" for digit in range(10))
 LETTERS12 = tuple("abcdefghijkl")
+WORDS60 = tuple(f"{a}{b}{c}" for a in "bdk" for b in "aeiou" for c in "nrst")
 
 
 def _map(f, sop: rasp.SOp) -> rasp.Map:
@@ -293,6 +296,55 @@ def sequencemap_few_and_many() -> rasp.SOp:
     return rasp.SequenceMap(lambda m, f: m.upper() if f else m, many, few).named("marked_letter_at")
 
 
+# --- added in a second round: max_seq_len 1, 60 words, tuples out, selector_not, means under Map selectors --
+
+
+def len1_three_tokens() -> rasp.SOp:
+    """max_seq_len 1: a histogram (always 1) and the token, joined."""
+    return rasp.SequenceMap(lambda t, h: f"{t}{h}", rasp.tokens, lib.make_hist()).named("token_count")
+
+
+def words60_reversed_len2() -> rasp.SOp:
+    """60 words at length 2: each spelled backwards (60 values), marked at the second position (120)."""
+    backwards = _map(lambda w: w[::-1], rasp.tokens).named("backwards")
+    return rasp.SequenceMap(lambda w, i: w.upper() if i else w, backwards, rasp.indices).named("backwards_marked")
+
+
+def tuple_output_swap() -> rasp.SOp:
+    """A categorical output whose values are tuples: (position, token) swapped from a SequenceMap."""
+    return rasp.SequenceMap(lambda t, i: (i, t), rasp.tokens, rasp.indices).named("position_token")
+
+
+def window_mean_selector_not_len15() -> rasp.SOp:
+    """The share of vowels in the last four positions, its selector built by `selector_not` (length 15)."""
+    is_vowel = rasp.numerical(_map(lambda c: 1 if c in "ae" else 0, rasp.tokens)).named("is_vowel")
+    outside = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k > q or k < q - 3).named("outside_window")
+    window = rasp.selector_not(outside).named("window4")
+    return rasp.numerical(rasp.Aggregate(window, is_vowel, default=0)).named("vowel_share_window")
+
+
+def mean_under_map_selector() -> rasp.SOp:
+    """A mean of 0/1 under a selector from a Map of indices (keys) to a Map of tokens (queries)."""
+    is_b = rasp.numerical(_map(lambda c: 1 if c == "b" else 0, rasp.tokens)).named("is_b")
+    column = _map(lambda i: i % 3, rasp.indices).named("column")
+    wanted = _map(lambda c: "abcd".index(c) % 3, rasp.tokens).named("wanted_column")
+    same = rasp.Select(column, wanted, rasp.Comparison.EQ).named("in_wanted_column")
+    return rasp.numerical(rasp.Aggregate(same, is_b, default=0)).named("b_share_in_column")
+
+
+def inverse_length_plus_half_hist() -> rasp.SOp:
+    """1 / length + hist / 2 as numbers: two categorical->numerical Maps of SelectorWidths, added."""
+    inverse = rasp.numerical(_map(lambda n: 1 / n if n else 0, lib.make_length())).named("inverse_length")
+    half = rasp.numerical(_map(lambda h: h / 2, lib.make_hist())).named("half_hist")
+    return rasp.numerical(rasp.LinearSequenceMap(inverse, half, 1, 1)).named("inverse_plus_half")
+
+
+def lib_sort_words_by_length() -> rasp.SOp:
+    """`make_sort` of words by their length (a Map as keys), ties by position."""
+    size = _map(len, rasp.tokens).named("word_size")
+    return lib.make_sort(rasp.tokens, size, max_seq_len=6, min_key=1).named("words_by_length")
+
+
 PROGRAMS: list[SuiteProgram] = [
     SuiteProgram("len2_other_token_42", "up/down/level: my bucket of 6 against the other token's, length 2",
                  len2_other_token_42, INTS42, 2),
@@ -352,4 +404,18 @@ PROGRAMS: list[SuiteProgram] = [
                  self_sequencemaps, tuple("mnop"), 6),
     SuiteProgram("sequencemap_few_and_many", "letter and position (96 values), capitals where ahead",
                  sequencemap_few_and_many, LETTERS12, 8),
+    SuiteProgram("len1_three_tokens", "max_seq_len 1: the token and its count (always 1), joined",
+                 len1_three_tokens, ("a", "b", "c"), 1),
+    SuiteProgram("words60_reversed_len2", "60 words spelled backwards, in capitals at the second position",
+                 words60_reversed_len2, WORDS60, 2),
+    SuiteProgram("tuple_output_swap", "(position, token) tuples as the categorical output",
+                 tuple_output_swap, ("x", "y", "z"), 5),
+    SuiteProgram("window_mean_selector_not_len15", "share of vowels in the last four positions (selector_not)",
+                 window_mean_selector_not_len15, ("a", "e", "k", "t"), 15),
+    SuiteProgram("mean_under_map_selector", "share of 'b' among positions i with i mod 3 = my token's code",
+                 mean_under_map_selector, ("a", "b", "c", "d"), 6),
+    SuiteProgram("inverse_length_plus_half_hist", "1 / length + occurrences of my token / 2 (numerical)",
+                 inverse_length_plus_half_hist, ("u", "v", "w"), 6),
+    SuiteProgram("lib_sort_words_by_length", "words sorted by length, ties by position (make_sort, Map keys)",
+                 lib_sort_words_by_length, ("a", "be", "cat", "do", "eagle", "fig", "go"), 6),
 ]
