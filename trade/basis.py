@@ -551,16 +551,22 @@ def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
     return index_dims, one, token_dims
 
 
-def _largest_activation(weights: ModelWeights, atoms: np.ndarray, max_length: int = 3) -> np.ndarray:
+def _largest_activation(weights: ModelWeights, atoms: np.ndarray, max_length: int = 3,
+                        max_inputs: int = 3000) -> np.ndarray:
     """Per direction, its value of largest size in the final residual stream, on every input up to
-    `max_length` tokens (a categorical direction is 0 or 1)."""
-    from trade.program.interpret import all_inputs
+    `max_length` tokens (a categorical direction is 0 or 1); where those are more than `max_inputs`
+    (a vocabulary of 40 has 65,640), on every single token and a seeded sample of the rest."""
+    from trade.program.interpret import all_inputs, input_space_size, random_inputs
     from trade.verify import run_weights
 
     inverse = np.linalg.inv(atoms)
     config = weights.compile_config
+    length = min(max_length, config.max_seq_len)
+    batches = all_inputs(config.vocab, length)
+    if input_space_size(len(config.vocab), length) > max_inputs:
+        batches = batches[:1] + random_inputs(config.vocab, length, max_inputs, np.random.default_rng(0))
     largest = np.zeros(atoms.shape[0])
-    for batch in all_inputs(config.vocab, min(max_length, config.max_seq_len)):
+    for batch in batches:
         values = (run_weights(weights, batch) @ inverse).reshape(-1, atoms.shape[0])
         rows = np.abs(values).argmax(axis=0)
         candidate = values[rows, np.arange(atoms.shape[0])]
@@ -1187,7 +1193,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     return difference, np.inf
 
 
-MATCH_INPUTS = 256  # inputs (all where there are no more) on which heads and MLP units are matched
+MATCH_INPUTS = 64  # inputs (all where there are no more) on which heads and MLP units are matched
 MATCH_PROBES = 64  # random mixtures of the activations, and of the reads after a layer, that are compared
 TIE_LEVEL = 1e-9  # activations closer than this (mean absolute) cannot tell two heads or units apart
 
@@ -1195,8 +1201,7 @@ TIE_LEVEL = 1e-9  # activations closer than this (mean absolute) cannot tell two
 def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple[np.ndarray, ...]]:
     """Per layer, on `batches`, one row each: every head's attention weights; every head dimension's
     queries, keys and values; every MLP unit's input (`trade.compiling.layer_activations`). Each row is
-    mixed into `MATCH_PROBES` random columns (the same for any model on the same inputs): rows that are
-    equal stay equal, and distances are kept closely enough to match (Johnson-Lindenstrauss)."""
+    mixed into `MATCH_PROBES` random columns (`_sketched`, the same for any model on the same inputs)."""
     from trade.compiling import layer_activations
     from trade.verify import _token_ids
 
@@ -1207,21 +1212,35 @@ def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple
         patterns = np.hstack([run[layer][0].transpose(1, 0, 2, 3).reshape(weights.num_heads, -1) for run in runs])
         rest = [np.hstack([run[layer][part].reshape(-1, run[layer][part].shape[-1]).T for run in runs])
                 for part in range(1, 5)]
-        found.append(tuple(rows @ _probes(rows.shape[1]) for rows in (patterns, *rest)))
+        found.append(tuple(_sketched(rows) for rows in (patterns, *rest)))
     return found
 
 
 @functools.lru_cache(maxsize=16)
-def _probes(count: int) -> np.ndarray:
-    """`count` x `MATCH_PROBES` Gaussian columns, seeded by `count`: the same for every model."""
-    return np.random.default_rng(count).standard_normal((count, MATCH_PROBES)) / np.sqrt(MATCH_PROBES)
+def _sketch(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A sparse random map of `count` columns onto `MATCH_PROBES`, seeded by `count`: each column goes to
+    one of them (all are used) with a Gaussian weight. As (column order, weights in that order, starts)."""
+    rng = np.random.default_rng(count)
+    buckets = rng.permutation(np.arange(count) % MATCH_PROBES)
+    order = np.argsort(buckets, kind="stable")
+    return order, rng.standard_normal(count), np.searchsorted(buckets[order], np.arange(MATCH_PROBES))
+
+
+def _sketched(rows: np.ndarray) -> np.ndarray:
+    """`rows` mixed into `MATCH_PROBES` columns (`_sketch`), in one pass over them: equal rows stay equal,
+    and unequal ones stay apart unless weights drawn from a continuous law cancel; rows that are already
+    this narrow are kept."""
+    if rows.shape[1] <= 2 * MATCH_PROBES:
+        return rows
+    order, weights, starts = _sketch(rows.shape[1])
+    return np.add.reduceat(rows[:, order] * weights, starts, axis=1)
 
 
 def _mean_distance(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-    """Mean absolute difference between every row of `mine` and every row of `theirs`."""
-    from scipy.spatial.distance import cdist
-
-    return cdist(mine, theirs, "cityblock") / max(mine.shape[1], 1)
+    """Root mean square difference between every row of `mine` and every row of `theirs` (by products:
+    scipy's `cdist` costs a third of a second to import, more than the matching)."""
+    squared = (mine * mine).sum(axis=1)[:, None] + (theirs * theirs).sum(axis=1)[None] - 2 * mine @ theirs.T
+    return np.sqrt(np.maximum(squared, 0.0) / max(mine.shape[1], 1))
 
 
 def _matched_rows(mine: np.ndarray, theirs: np.ndarray, cost: Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -1237,7 +1256,19 @@ def _matched_rows(mine: np.ndarray, theirs: np.ndarray, cost: Callable[[np.ndarr
 
 
 def _assigned(cost: np.ndarray) -> np.ndarray:
-    """For each row (a compiled head or unit), the column (the given one) of the cheapest matching."""
+    """For each row (a compiled head or unit), the column (the given one) of the cheapest matching. No
+    matching costs less than the rows' minima: where taking each row's cheapest free column in turn
+    reaches them (rows that are copies of one another share their minima), that matching is taken
+    without solving the assignment (and importing scipy's solver, a third of a second)."""
+    if not cost.size:
+        return np.zeros(len(cost), dtype=int)
+    minima = cost.min(axis=1)
+    order, free = np.empty(len(cost), dtype=int), np.ones(cost.shape[1], dtype=bool)
+    for row in np.argsort(minima, kind="stable"):
+        order[row] = int(np.argmin(np.where(free, cost[row], np.inf)))
+        free[order[row]] = False
+    if cost[np.arange(len(cost)), order].sum() <= minima.sum() + 1e-9 * max(float(np.abs(cost).max()), 1.0):
+        return order
     from scipy.optimize import linear_sum_assignment
 
     rows, columns = linear_sum_assignment(cost)
@@ -1278,12 +1309,12 @@ def _settled_ties(order: np.ndarray, groups: list[np.ndarray], mine: np.ndarray,
 
 def _later_reads(params: dict, layer: int, layers: int, unembedding: np.ndarray, mlp: bool) -> np.ndarray:
     """What reads the stream after layer `layer`'s heads (with its MLP, `mlp`) or after its MLP: every
-    later matrix that reads it and the read-out, side by side, mixed into `MATCH_PROBES` random columns
-    (the same for two models whose later layers are matched)."""
+    later matrix that reads it and the read-out, side by side, mixed into `MATCH_PROBES` columns
+    (`_sketched`: the same for two models whose later layers are matched)."""
     names = [f"transformer/layer_{layer}/mlp/linear_1/w"] if mlp else []
     names += [f"transformer/layer_{later}/{part}" for later in range(layer + 1, layers) for part in _READS]
     reads = np.hstack([np.asarray(params[name], dtype=np.float64) for name in names] + [unembedding])
-    return reads @ _probes(reads.shape[1])
+    return _sketched(reads)
 
 
 def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray | None = None,
@@ -1326,10 +1357,7 @@ def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarr
                                   mine[f"{prefix}/mlp/linear_2/w"] @ matrix])
                 theirs = np.hstack([theirs, params[f"{prefix}/mlp/linear_1/w"].T, params[f"{prefix}/mlp/linear_2/w"]])
             units = _settled_ties(units, groups, ours, theirs)
-        if (units != np.arange(len(units))).any():
-            moved = True
-            for name, axis in (("linear_1/w", 1), ("linear_1/b", 0), ("linear_2/w", 0)):
-                params[f"{prefix}/mlp/{name}"] = np.take(params[f"{prefix}/mlp/{name}"], units, axis=axis)
+        moved |= _reorder_units(params, prefix, units)
         # The heads: by their attention weights, ties by their outputs as the layers after them read them.
         order = by_rows(pattern_c, pattern_g)
         groups = _tie_groups(pattern_c)
@@ -1344,32 +1372,101 @@ def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarr
                                   written(value_g, params[f"{prefix}/attn/linear/w"],
                                           _later_reads(params, layer, layers, out_g, mlp=True)))
         # Within each matched head, its own dimensions: queries with keys, values (with the output rows).
-        query_key, value = np.zeros(heads * size, dtype=int), np.zeros(heads * size, dtype=int)
-        pairs_c, pairs_g = np.hstack([query_c, key_c]), np.hstack([query_g, key_g])
-        for head, partner in enumerate(order.tolist()):
-            span, theirs = slice(head * size, (head + 1) * size), np.arange(partner * size, (partner + 1) * size)
-            query_key[span] = theirs[by_rows(pairs_c[span], pairs_g[theirs])]
-            value[span] = theirs[by_rows(value_c[span], value_g[theirs])]
-        for dims, parts in ((query_key, ("query", "key")), (value, ("value",))):
-            if (dims != np.arange(len(dims))).any():
-                moved = True
-                for part in parts:
-                    for name, axis in ((f"{part}/w", 1), (f"{part}/b", 0)):
-                        params[f"{prefix}/attn/{name}"] = np.take(params[f"{prefix}/attn/{name}"], dims, axis=axis)
-                if parts == ("value",):
-                    params[f"{prefix}/attn/linear/w"] = params[f"{prefix}/attn/linear/w"][dims]
-    if not moved:
-        return None
+        moved |= _reorder_heads(params, prefix, _head_dims(order, size, by_rows, np.hstack([query_c, key_c]),
+                                                           np.hstack([query_g, key_g]), value_c, value_g))
+    return _reordered(given, params) if moved else None
+
+
+def _head_dims(order: np.ndarray, size: int, by_rows, pairs_c: np.ndarray, pairs_g: np.ndarray,
+               values_c: np.ndarray, values_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The given head dimensions, for queries with keys and for values, that each compiled one takes: its
+    head's partner in `order`, and within it the dimension `by_rows` matches (rows: one per dimension)."""
+    query_key, value = np.zeros(len(order) * size, dtype=int), np.zeros(len(order) * size, dtype=int)
+    for head, partner in enumerate(order.tolist()):
+        span, theirs = slice(head * size, (head + 1) * size), np.arange(partner * size, (partner + 1) * size)
+        query_key[span] = theirs[by_rows(pairs_c[span], pairs_g[theirs])]
+        value[span] = theirs[by_rows(values_c[span], values_g[theirs])]
+    return query_key, value
+
+
+def _reorder_units(params: dict, prefix: str, units: np.ndarray) -> bool:
+    """A layer's MLP units (`params`, float64, changed in place) taken in the order `units`; whether any
+    moved."""
+    if not (units != np.arange(len(units))).any():
+        return False
+    for name, axis in (("linear_1/w", 1), ("linear_1/b", 0), ("linear_2/w", 0)):
+        params[f"{prefix}/mlp/{name}"] = np.take(params[f"{prefix}/mlp/{name}"], units, axis=axis)
+    return True
+
+
+def _reorder_heads(params: dict, prefix: str, dims: tuple[np.ndarray, np.ndarray]) -> bool:
+    """A layer's head dimensions (`params`, changed in place) taken in the order `dims`: (queries with
+    keys, values with the output rows); whether any moved."""
+    moved = False
+    for order, parts in zip(dims, (("query", "key"), ("value",))):
+        if (order != np.arange(len(order))).any():
+            moved = True
+            for part in parts:
+                for name, axis in ((f"{part}/w", 1), (f"{part}/b", 0)):
+                    params[f"{prefix}/attn/{name}"] = np.take(params[f"{prefix}/attn/{name}"], order, axis=axis)
+            if parts == ("value",):
+                params[f"{prefix}/attn/linear/w"] = params[f"{prefix}/attn/linear/w"][order]
+    return moved
+
+
+def _reordered(given: ModelWeights, params: dict) -> ModelWeights:
+    """`given` with `params` (float64) back in its own dtypes."""
     return dataclasses.replace(given, params={name: value.astype(np.asarray(given.params[name]).dtype)
                                               for name, value in params.items()})
+
+
+def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:
+    """`given` with each layer's heads, head dimensions and MLP units reordered to match `compiled`'s in the
+    change of basis `matrix` (the recovered one): a unit by what it reads and writes, a head by its QK
+    and OV circuits (which do not depend on the order of its own dimensions, here seen through random
+    directions), a head dimension by its columns. No run: `_matched_units` is the way without a change
+    of basis. None where nothing moves."""
+    inverse = np.linalg.inv(matrix)
+    heads, size = given.num_heads, given.key_size
+    mine = {name: np.asarray(value, dtype=np.float64) for name, value in compiled.params.items()}
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in given.params.items()}
+    probes = np.random.default_rng(0).standard_normal((given.d_model, 8))
+
+    def by_rows(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+        return _matched_rows(ours, theirs, lambda rows, columns: _mean_distance(ours[rows], theirs[columns]))
+
+    def head_circuits(reads: dict, writes: np.ndarray) -> np.ndarray:
+        rows = []
+        for head in range(heads):
+            span = slice(head * size, (head + 1) * size)
+            query, key, value = (reads[part][:, span] for part in ("query", "key", "value"))
+            rows.append(np.concatenate([(query @ (key.T @ probes)).ravel(),
+                                        (value @ (writes[span] @ probes)).ravel()]))
+        return np.array(rows)
+
+    moved = False
+    for layer in range(given.num_layers):
+        prefix = f"transformer/layer_{layer}"
+        c, g = (lambda name: mine[f"{prefix}/{name}"]), (lambda name: params[f"{prefix}/{name}"])
+        units = by_rows(np.hstack([(inverse @ c("mlp/linear_1/w")).T, c("mlp/linear_1/b")[:, None],
+                                   c("mlp/linear_2/w") @ matrix]),
+                        np.hstack([g("mlp/linear_1/w").T, g("mlp/linear_1/b")[:, None], g("mlp/linear_2/w")]))
+        moved |= _reorder_units(params, prefix, units)
+        reads_c = {part: inverse @ c(f"attn/{part}/w") for part in ("query", "key", "value")}
+        reads_g = {part: g(f"attn/{part}/w") for part in ("query", "key", "value")}
+        order = by_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix), head_circuits(reads_g, g("attn/linear/w")))
+        pairs_c, pairs_g = (np.hstack([reads["query"].T, reads["key"].T, get("attn/query/b")[:, None],
+                                       get("attn/key/b")[:, None]]) for reads, get in ((reads_c, c), (reads_g, g)))
+        values_c = np.hstack([reads_c["value"].T, c("attn/value/b")[:, None], c("attn/linear/w") @ matrix])
+        values_g = np.hstack([reads_g["value"].T, g("attn/value/b")[:, None], g("attn/linear/w")])
+        moved |= _reorder_heads(params, prefix, _head_dims(order, size, by_rows, pairs_c, pairs_g, values_c, values_g))
+    return _reordered(given, params) if moved else None
 
 
 def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:
     """`given` with each head's query/key dimensions, and its value/output dimensions, reordered to match
     `compiled`'s under the change of basis `matrix` (a head computes the same whatever the order of its
     own dimensions); None where nothing moves."""
-    from scipy.optimize import linear_sum_assignment
-
     inverse = np.linalg.inv(matrix)
     params, moved = dict(given.params), False
     heads = given.num_heads
@@ -1389,8 +1486,7 @@ def _aligned_heads(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarr
             for head in range(heads):
                 span = slice(head * size, (head + 1) * size)
                 cost = np.linalg.norm(cols_c[:, span, None] - cols_g[:, None, span], axis=0)
-                _, taken = linear_sum_assignment(cost)
-                order[span] = head * size + taken
+                order[span] = head * size + _assigned(cost)
             if (order != np.arange(len(order))).any():
                 moved = True
                 params[f"{name}/{pair[0]}"] = mats_g[0][:, order].astype(np.float32)
@@ -1664,10 +1760,17 @@ def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Reco
                    ) -> tuple[None, float] | None:
     """`basis_fit`'s answer where the recovered change of basis itself maps the recompiled weights onto
     the given ones within float rounding (the reading is right, and the recompiled stream is in the
-    recovered order): no least squares to solve. None where it does not (`basis_fit` then decides)."""
+    recovered order; heads and units matched in it, `_matched_by_weights`): no least squares to solve,
+    no run. None where it does not (`basis_fit` then decides)."""
     if recovery is None or _near_one_hot(given) or _unlike(recompiled, given) is not None:
         return None
-    difference, worst, _ = _fit_with(recompiled, given, np.linalg.inv(recovery.matrix), EXACT_TOLERANCE)
+    matrix = np.linalg.inv(recovery.matrix)
+    difference, worst, _ = _fit_with(recompiled, given, matrix, EXACT_TOLERANCE)
+    if difference is not None or worst > ROUNDING_TOLERANCE:  # heads or units in Tracr's order of names
+        matched = _matched_by_weights(recompiled, given, matrix)
+        if matched is None:
+            return None
+        difference, worst, _ = _fit_with(recompiled, matched, matrix, EXACT_TOLERANCE)
     return (None, worst) if difference is None and worst <= ROUNDING_TOLERANCE else None
 
 
