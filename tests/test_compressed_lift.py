@@ -142,3 +142,15 @@ def test_a_sequence_maps_neurons_whose_output_values_are_lost_write_them_in_its_
     assert given.transform[-1]["output_agreement"] == 1.0
     verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
+
+
+def test_heads_and_units_in_tracrs_order_of_names_are_matched_before_folding(monkeypatch):
+    # Tracr orders a layer's heads and MLP units by the variables' names, a reading names them by line:
+    # `fold_fit` matched the stream's atoms only, failed, and the truly equivalent reading was left
+    # unverified (the given model shows a value where a categorical Aggregate selected nothing, so no run
+    # can confirm it). Heads and units matched by what they compute, the reading folds onto the weights.
+    original, config, _, given = compressed_suite_model("wild", "lib_sort_unique_descending", 0.75)
+    verdict, reason = compressed_suite_verdict(original, config, given)
+    assert verdict == "exact" and "folded by the recorded compression matrix" in reason, reason
+    monkeypatch.setattr(basis, "matched_units", lambda *args, **kwargs: None)
+    assert compressed_suite_verdict(original, config, given)[0] == "unverified"

@@ -1161,7 +1161,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     else (what differs, inf).
 
     A layer's heads, a head's own dimensions and a layer's MLP units may come in another order
-    (`_matched_units`, `_aligned_heads`): Tracr orders them by the names of the variables, which a
+    (`matched_units`, `_aligned_heads`): Tracr orders them by the names of the variables, which a
     program read back does not have; no order changes what the model computes. A change that rounds to
     a (signed) permutation is taken as that permutation: noise blurs the least squares.
     """
@@ -1171,13 +1171,13 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     # Heads and MLP units in another order (Tracr orders them by the original variables' names): matched by
     # what they compute on the same inputs, which no change of residual basis moves.
     activations = _paired_activations(compiled, given)
-    matched = _matched_units(compiled, given, activations=activations)
+    matched = matched_units(compiled, given, activations=activations)
     if matched is not None:
         again, worst, estimate = _fit(compiled, matched, tolerance)
         if again is None:
             return None, worst
         if estimate is not None:  # units no input tried tells apart: by their weights in that change
-            rematched = _matched_units(compiled, given, estimate, activations)
+            rematched = matched_units(compiled, given, estimate, activations)
             again, worst, _ = _fit(compiled, rematched, tolerance) if rematched is not None else (again, worst, None)
             if again is None:
                 return None, worst
@@ -1277,6 +1277,25 @@ def _assigned(cost: np.ndarray) -> np.ndarray:
     return order
 
 
+def _units_unlike(compiled: ModelWeights, given: ModelWeights) -> bool:
+    """Whether the two models' heads, head dimensions and MLP units cannot be paired one to one (their
+    residual streams may differ in size: a compressed model's is K wide)."""
+    if (compiled.num_heads, compiled.key_size) != (given.num_heads, given.key_size) \
+            or set(compiled.params) != set(given.params):
+        return True
+    for name, value in compiled.params.items():
+        mine, theirs = np.shape(value), np.shape(given.params[name])
+        if name.endswith(_READS):
+            mine, theirs = mine[1:], theirs[1:]
+        elif name.endswith(_WRITES) or name in EMBEDDINGS:
+            mine, theirs = mine[:-1], theirs[:-1]
+        elif name.endswith(("attn/linear/b", "mlp/linear_2/b")):
+            continue  # one entry per residual direction
+        if mine != theirs:
+            return True
+    return False
+
+
 def _paired_activations(compiled: ModelWeights, given: ModelWeights) -> list[tuple[tuple, tuple]]:
     """Per layer, `_activations` of both models on the same inputs (`MATCH_INPUTS`)."""
     from trade.transform import sampled_inputs
@@ -1317,7 +1336,7 @@ def _later_reads(params: dict, layer: int, layers: int, unembedding: np.ndarray,
     return _sketched(reads)
 
 
-def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray | None = None,
+def matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray | None = None,
                    activations: list | None = None) -> ModelWeights | None:
     """`given` with each layer's heads, each head's own dimensions, and each layer's MLP units reordered
     to match `compiled`'s. They are matched by what they compute on the same inputs (`MATCH_INPUTS`):
@@ -1327,10 +1346,11 @@ def _matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarr
     those layers are matched: the layers are matched last first), and with a change of basis `matrix`
     also by their weights in it (a SequenceMap's units for pairs no input tried reaches). None where
     nothing moves. Reordering heads or units changes nothing the model computes, and the fit that
-    follows checks every entry. `activations`: `_paired_activations` of the two, where already run."""
+    follows checks every entry. `activations`: `_paired_activations` of the two, where already run.
+    The streams may differ in size (a compressed model against a recompiled one: `trade.compressed`)."""
     from trade.transform import readout
 
-    if _unlike(compiled, given) is not None:
+    if _units_unlike(compiled, given):
         return None
     heads, size, layers = given.num_heads, given.key_size, given.num_layers
     out_c, out_g = readout(compiled), readout(given)
@@ -1424,7 +1444,7 @@ def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.
     """`given` with each layer's heads, head dimensions and MLP units reordered to match `compiled`'s in the
     change of basis `matrix` (the recovered one): a unit by what it reads and writes, a head by its QK
     and OV circuits (which do not depend on the order of its own dimensions, here seen through random
-    directions), a head dimension by its columns. No run: `_matched_units` is the way without a change
+    directions), a head dimension by its columns. No run: `matched_units` is the way without a change
     of basis. None where nothing moves."""
     inverse = np.linalg.inv(matrix)
     heads, size = given.num_heads, given.key_size

@@ -1284,9 +1284,27 @@ def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-
     reason, worst = _folded_difference(compiled, given, atoms, tolerance)
     if reason is None:
         return None, worst
+    found, worst = _ordered_fold(compiled, given, atoms, tolerance)
+    if found is None:
+        return None, worst
+    from trade.basis import matched_units
+
+    # The heads' and MLP units' order follows Tracr's names too: where the stream's order alone does not
+    # fold, they are matched by what they compute (`trade.basis.matched_units`), which no order changes.
+    matched = matched_units(compiled, given)
+    if matched is not None:
+        found, worst = _ordered_fold(compiled, matched, atoms, tolerance)
+        if found is None:
+            return None, worst
+    return reason, np.inf
+
+
+def _ordered_fold(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
+                  ) -> tuple[str | None, float]:
+    """`_folded_difference` with the atoms in the order `_atom_order` finds (or why there is none)."""
     order = _atom_order(compiled, given, atoms, tolerance)
     if order is None:
-        return reason, np.inf
+        return "no order of the atoms folds the reading onto the given weights", np.inf
     return _folded_difference(compiled, given, atoms[order], tolerance)
 
 
