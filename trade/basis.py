@@ -2518,8 +2518,9 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
 
     if spread(0.0) < WELL_CONDITIONED:
         return one
-    shifts = np.r_[0.0, np.geomspace(1e-3, 1e3, 25), -np.geomspace(1e-3, 1e3, 25)]
-    return one + min(shifts, key=spread) * free
+    # Decades first, then quarter decades around the best (each try is an SVD of all the rows).
+    best = min(np.r_[0.0, np.geomspace(1e-3, 1e3, 7), -np.geomspace(1e-3, 1e3, 7)], key=spread)
+    return one + min(np.r_[best, best * 10.0 ** np.array([-0.5, -0.25, 0.25, 0.5])], key=spread) * free
 
 
 def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict",
