@@ -1193,7 +1193,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     return difference, np.inf
 
 
-MATCH_INPUTS = 64  # inputs (all where there are no more) on which heads and MLP units are matched
+MATCH_INPUTS = 256  # inputs (all where there are no more) on which heads and MLP units are matched
 MATCH_PROBES = 64  # random mixtures of the activations, and of the reads after a layer, that are compared
 TIE_LEVEL = 1e-9  # activations closer than this (mean absolute) cannot tell two heads or units apart
 
