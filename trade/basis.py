@@ -47,8 +47,9 @@ Verdicts on a transformed model (`verdict_on_given`): `exact` means that a
 change of basis, found by least squares between the candidate's recompiled
 weights and the given ones, maps one onto the other (the read-out included;
 heads and MLP units matched in whatever order Tracr's names gave them, as
-`trade.layout` does for a compiled model) with every entry within float rounding (`ROUNDING_TOLERANCE`) of its matrix's
-largest entry, as `trade.verify` asks of a compiled model; or within
+`trade.layout` does for a compiled model) with every entry within float
+rounding (`ROUNDING_TOLERANCE`) of its matrix's largest entry, as
+`trade.verify` asks of a compiled model; or within
 `EXACT_TOLERANCE`, where a run of the given model shows the candidate's
 outputs. `equivalent` runs the GIVEN model on every input (through its
 unembedding) against the candidate.
@@ -1178,9 +1179,10 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
             return None, worst
         if estimate is not None:  # units no input tried tells apart: by their weights in that change
             rematched = matched_units(compiled, given, estimate, activations)
-            again, worst, _ = _fit(compiled, rematched, tolerance) if rematched is not None else (again, worst, None)
-            if again is None:
-                return None, worst
+            if rematched is not None:
+                again, worst, _ = _fit(compiled, rematched, tolerance)
+                if again is None:
+                    return None, worst
         given = matched
     # Heads' dimensions out of order spoil the least squares through the heads' own rows, which a mixed
     # basis amplifies: the change is also estimated from the embeddings and MLPs alone.
@@ -1195,7 +1197,7 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
 
 MATCH_INPUTS = 256  # inputs (all where there are no more) on which heads and MLP units are matched
 MATCH_PROBES = 64  # random mixtures of the activations, and of the reads after a layer, that are compared
-TIE_LEVEL = 1e-9  # activations closer than this (mean absolute) cannot tell two heads or units apart
+TIE_LEVEL = 1e-9  # sketched activations that round alike at this step are a tie (`_tie_groups`)
 
 
 def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple[np.ndarray, ...]]:
@@ -1209,7 +1211,8 @@ def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple
             for batch in batches if len(batch)]
     found = []
     for layer in range(weights.num_layers):
-        patterns = np.hstack([run[layer][0].transpose(1, 0, 2, 3).reshape(weights.num_heads, -1) for run in runs])
+        patterns = np.hstack([run[layer][0].transpose(1, 0, 2, 3).reshape(weights.num_heads, -1)
+                              for run in runs])
         rest = [np.hstack([run[layer][part].reshape(-1, run[layer][part].shape[-1]).T for run in runs])
                 for part in range(1, 5)]
         found.append(tuple(_sketched(rows) for rows in (patterns, *rest)))
@@ -1370,12 +1373,13 @@ def matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarra
         units = by_rows(hidden_c, hidden_g)
         groups = _tie_groups(hidden_c)
         if groups:
-            ours = mine[f"{prefix}/mlp/linear_2/w"] @ _later_reads(mine, layer, layers, out_c, mlp=False)
-            theirs = params[f"{prefix}/mlp/linear_2/w"] @ _later_reads(params, layer, layers, out_g, mlp=False)
+            first_c, second_c = mine[f"{prefix}/mlp/linear_1/w"], mine[f"{prefix}/mlp/linear_2/w"]
+            first_g, second_g = params[f"{prefix}/mlp/linear_1/w"], params[f"{prefix}/mlp/linear_2/w"]
+            ours = second_c @ _later_reads(mine, layer, layers, out_c, mlp=False)
+            theirs = second_g @ _later_reads(params, layer, layers, out_g, mlp=False)
             if inverse is not None:  # and the weights themselves, in that change of basis
-                ours = np.hstack([ours, (inverse @ mine[f"{prefix}/mlp/linear_1/w"]).T,
-                                  mine[f"{prefix}/mlp/linear_2/w"] @ matrix])
-                theirs = np.hstack([theirs, params[f"{prefix}/mlp/linear_1/w"].T, params[f"{prefix}/mlp/linear_2/w"]])
+                ours = np.hstack([ours, (inverse @ first_c).T, second_c @ matrix])
+                theirs = np.hstack([theirs, first_g.T, second_g])
             units = _settled_ties(units, groups, ours, theirs)
         moved |= _reorder_units(params, prefix, units)
         # The heads: by their attention weights, ties by their outputs as the layers after them read them.
@@ -1428,7 +1432,8 @@ def _reorder_heads(params: dict, prefix: str, dims: tuple[np.ndarray, np.ndarray
             moved = True
             for part in parts:
                 for name, axis in ((f"{part}/w", 1), (f"{part}/b", 0)):
-                    params[f"{prefix}/attn/{name}"] = np.take(params[f"{prefix}/attn/{name}"], order, axis=axis)
+                    key = f"{prefix}/attn/{name}"
+                    params[key] = np.take(params[key], order, axis=axis)
             if parts == ("value",):
                 params[f"{prefix}/attn/linear/w"] = params[f"{prefix}/attn/linear/w"][order]
     return moved
@@ -1440,7 +1445,8 @@ def _reordered(given: ModelWeights, params: dict) -> ModelWeights:
                                               for name, value in params.items()})
 
 
-def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray) -> ModelWeights | None:
+def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray
+                        ) -> ModelWeights | None:
     """`given` with each layer's heads, head dimensions and MLP units reordered to match `compiled`'s in the
     change of basis `matrix` (the recovered one): a unit by what it reads and writes, a head by its QK
     and OV circuits (which do not depend on the order of its own dimensions, here seen through random
@@ -1474,12 +1480,15 @@ def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.
         moved |= _reorder_units(params, prefix, units)
         reads_c = {part: inverse @ c(f"attn/{part}/w") for part in ("query", "key", "value")}
         reads_g = {part: g(f"attn/{part}/w") for part in ("query", "key", "value")}
-        order = by_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix), head_circuits(reads_g, g("attn/linear/w")))
+        order = by_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix),
+                        head_circuits(reads_g, g("attn/linear/w")))
         pairs_c, pairs_g = (np.hstack([reads["query"].T, reads["key"].T, get("attn/query/b")[:, None],
-                                       get("attn/key/b")[:, None]]) for reads, get in ((reads_c, c), (reads_g, g)))
+                                       get("attn/key/b")[:, None]])
+                            for reads, get in ((reads_c, c), (reads_g, g)))
         values_c = np.hstack([reads_c["value"].T, c("attn/value/b")[:, None], c("attn/linear/w") @ matrix])
         values_g = np.hstack([reads_g["value"].T, g("attn/value/b")[:, None], g("attn/linear/w")])
-        moved |= _reorder_heads(params, prefix, _head_dims(order, size, by_rows, pairs_c, pairs_g, values_c, values_g))
+        dims = _head_dims(order, size, by_rows, pairs_c, pairs_g, values_c, values_g)
+        moved |= _reorder_heads(params, prefix, dims)
     return _reordered(given, params) if moved else None
 
 

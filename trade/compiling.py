@@ -289,8 +289,9 @@ def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_
                       ) -> list[tuple[np.ndarray, ...]]:
     """Per layer, its attention weights [batch, heads, query, key], its queries, keys and values [batch,
     positions, heads x key size] and its MLP's hidden units before the ReLU [batch, positions, units]
-    (a unit that is never on still shows its threshold there): what `forward` computes on the way, in float64. None depends on the residual basis, so they
-    tell which head, head dimension or unit of one model is which of another."""
+    (a unit that is never on still shows its threshold there): what `forward` computes on the way, in
+    float64, unchunked (for a few hundred inputs). None depends on the residual basis, so they tell which
+    head, head dimension or unit of one model is which of another."""
     positions = token_ids.shape[1]
     residual = (params["token_embed/embeddings"][token_ids]
                 + params["pos_embed/embeddings"][np.arange(positions)][None]).astype(np.float64)
