@@ -142,3 +142,28 @@ def test_the_output_aggregates_values_name_the_map_it_moves(predicate):
     assert sorted(value for _, colon, value in made_up if colon) == ["A", "A", "B", "B", "C", "C"]
     result = decompile(unlabelled(weights))
     assert result.verdict == "exact", result.reason
+
+
+def test_a_lookup_whose_first_values_no_input_reaches_is_not_taken_for_the_lookup_before_it():
+    """Tracr compiles a SequenceMap of a variable with itself as a Map of its diagonal: its neurons for
+    values only other pairs reach (here the negative ones, which come first) read nothing. In one layer
+    after another lookup, they were taken for that lookup's, and the variable fell apart into six
+    one-value variables: the model did not read ("mixes encodings in a SequenceMap")."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile, weights_from
+
+    hist = lib.make_hist()
+    square = rasp.SequenceMap(lambda a, b: a * b - a, hist, hist).named("hist_square_minus")
+    code = rasp.Map(lambda c: ord(c) % 3, rasp.tokens, simplify=False).named("code3")
+    pair = rasp.SequenceMap(lambda a, b: a * 3 + b, code, code).named("code_int")
+    merged = rasp.SequenceMap(lambda s, p: s * 10 + p, square, pair).named("merged")
+    model = compiling.compile_rasp_to_model(merged, vocab=set("mnop"), max_seq_len=6, compiler_bos="BOS")
+    named = weights_from(model)
+    plain = dataclasses.replace(named, residual_labels=None)
+    labels, _ = infer_labels(plain)
+    sizes = sorted(len(dims) for dims, _ in variable_groups(labels))
+    assert sizes == sorted(len(dims) for dims, _ in variable_groups(named.residual_labels))
+    result = decompile(plain)
+    assert result.verdict == "equivalent" and result.stage == "read", result.reason

@@ -220,8 +220,13 @@ class _Labeller:
                 kind, signature = "helper", ()
             elif not keys and not uses_one and len(writes) == 1:
                 # A categorical Map's neuron for an output value no input value maps to (Tracr's value
-                # sets can hold more than a lookup reaches): it belongs to the lookup around it.
-                if runs and runs[-1][0] in ("lookup", "empty"):
+                # sets can hold more than a lookup reaches): it belongs to the lookup around it, whose
+                # neurons write consecutive directions; one that does not follow the run before it opens
+                # the next lookup (a SequenceMap of a variable with itself, which Tracr compiles as a Map
+                # of its diagonal, can start with values only other pairs reach).
+                before = _nonzero(second[[runs[-1][2][-1]]], 0) if runs else np.zeros(0, dtype=int)
+                if runs and runs[-1][0] in ("lookup", "empty") and len(before) \
+                        and writes[0] == int(before.max()) + 1:
                     runs[-1][2].append(neuron)
                 else:
                     runs.append(["empty", None, [neuron]])
