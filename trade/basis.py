@@ -1246,15 +1246,14 @@ def _mean_distance(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(squared, 0.0) / max(mine.shape[1], 1))
 
 
-def _matched_rows(mine: np.ndarray, theirs: np.ndarray, cost: Callable[[np.ndarray, np.ndarray], np.ndarray]
-                  ) -> np.ndarray:
+def _matched_rows(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
     """For each row of `mine`, the row of `theirs` it matches: itself where the two agree (within float
-    rounding of the largest entry), the others by the cheapest assignment (`cost` of their rows)."""
+    rounding of the largest entry), the others by the cheapest assignment (`_mean_distance` of rows)."""
     scale = max(float(np.abs(mine).max(initial=0.0)), float(np.abs(theirs).max(initial=0.0)), 1e-12)
     order = np.arange(len(mine))
     loose = np.flatnonzero(np.abs(mine - theirs).max(axis=1, initial=0.0) > 1e-5 * scale)
     if len(loose):
-        order[loose] = loose[_assigned(cost(loose, loose))]
+        order[loose] = loose[_assigned(_mean_distance(mine[loose], theirs[loose]))]
     return order
 
 
@@ -1362,15 +1361,12 @@ def matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarra
     moved, inverse = False, None if matrix is None else np.linalg.inv(matrix)
     activations = activations or _paired_activations(compiled, given)
 
-    def by_rows(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-        return _matched_rows(ours, theirs, lambda rows, columns: _mean_distance(ours[rows], theirs[columns]))
-
     for layer in reversed(range(layers)):
         (pattern_c, query_c, key_c, value_c, hidden_c), (pattern_g, query_g, key_g, value_g, hidden_g) = \
             activations[layer]
         prefix = f"transformer/layer_{layer}"
         # The MLP's units: by their inputs, ties by their writes as the (matched) later layers read them.
-        units = by_rows(hidden_c, hidden_g)
+        units = _matched_rows(hidden_c, hidden_g)
         groups = _tie_groups(hidden_c)
         if groups:
             first_c, second_c = mine[f"{prefix}/mlp/linear_1/w"], mine[f"{prefix}/mlp/linear_2/w"]
@@ -1383,7 +1379,7 @@ def matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarra
             units = _settled_ties(units, groups, ours, theirs)
         moved |= _reorder_units(params, prefix, units)
         # The heads: by their attention weights, ties by their outputs as the layers after them read them.
-        order = by_rows(pattern_c, pattern_g)
+        order = _matched_rows(pattern_c, pattern_g)
         groups = _tie_groups(pattern_c)
         if groups:
             def written(values: np.ndarray, output: np.ndarray, reads: np.ndarray) -> np.ndarray:
@@ -1396,20 +1392,20 @@ def matched_units(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarra
                                   written(value_g, params[f"{prefix}/attn/linear/w"],
                                           _later_reads(params, layer, layers, out_g, mlp=True)))
         # Within each matched head, its own dimensions: queries with keys, values (with the output rows).
-        moved |= _reorder_heads(params, prefix, _head_dims(order, size, by_rows, np.hstack([query_c, key_c]),
+        moved |= _reorder_heads(params, prefix, _head_dims(order, size, np.hstack([query_c, key_c]),
                                                            np.hstack([query_g, key_g]), value_c, value_g))
     return _reordered(given, params) if moved else None
 
 
-def _head_dims(order: np.ndarray, size: int, by_rows, pairs_c: np.ndarray, pairs_g: np.ndarray,
+def _head_dims(order: np.ndarray, size: int, pairs_c: np.ndarray, pairs_g: np.ndarray,
                values_c: np.ndarray, values_g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The given head dimensions, for queries with keys and for values, that each compiled one takes: its
-    head's partner in `order`, and within it the dimension `by_rows` matches (rows: one per dimension)."""
+    head's partner in `order`, and within it the dimension `_matched_rows` matches (a row per dimension)."""
     query_key, value = np.zeros(len(order) * size, dtype=int), np.zeros(len(order) * size, dtype=int)
     for head, partner in enumerate(order.tolist()):
         span, theirs = slice(head * size, (head + 1) * size), np.arange(partner * size, (partner + 1) * size)
-        query_key[span] = theirs[by_rows(pairs_c[span], pairs_g[theirs])]
-        value[span] = theirs[by_rows(values_c[span], values_g[theirs])]
+        query_key[span] = theirs[_matched_rows(pairs_c[span], pairs_g[theirs])]
+        value[span] = theirs[_matched_rows(values_c[span], values_g[theirs])]
     return query_key, value
 
 
@@ -1458,9 +1454,6 @@ def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.
     params = {name: np.asarray(value, dtype=np.float64) for name, value in given.params.items()}
     probes = np.random.default_rng(0).standard_normal((given.d_model, 8))
 
-    def by_rows(ours: np.ndarray, theirs: np.ndarray) -> np.ndarray:
-        return _matched_rows(ours, theirs, lambda rows, columns: _mean_distance(ours[rows], theirs[columns]))
-
     def head_circuits(reads: dict, writes: np.ndarray) -> np.ndarray:
         rows = []
         for head in range(heads):
@@ -1474,20 +1467,20 @@ def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.
     for layer in range(given.num_layers):
         prefix = f"transformer/layer_{layer}"
         c, g = (lambda name: mine[f"{prefix}/{name}"]), (lambda name: params[f"{prefix}/{name}"])
-        units = by_rows(np.hstack([(inverse @ c("mlp/linear_1/w")).T, c("mlp/linear_1/b")[:, None],
+        units = _matched_rows(np.hstack([(inverse @ c("mlp/linear_1/w")).T, c("mlp/linear_1/b")[:, None],
                                    c("mlp/linear_2/w") @ matrix]),
                         np.hstack([g("mlp/linear_1/w").T, g("mlp/linear_1/b")[:, None], g("mlp/linear_2/w")]))
         moved |= _reorder_units(params, prefix, units)
         reads_c = {part: inverse @ c(f"attn/{part}/w") for part in ("query", "key", "value")}
         reads_g = {part: g(f"attn/{part}/w") for part in ("query", "key", "value")}
-        order = by_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix),
+        order = _matched_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix),
                         head_circuits(reads_g, g("attn/linear/w")))
         pairs_c, pairs_g = (np.hstack([reads["query"].T, reads["key"].T, get("attn/query/b")[:, None],
                                        get("attn/key/b")[:, None]])
                             for reads, get in ((reads_c, c), (reads_g, g)))
         values_c = np.hstack([reads_c["value"].T, c("attn/value/b")[:, None], c("attn/linear/w") @ matrix])
         values_g = np.hstack([reads_g["value"].T, g("attn/value/b")[:, None], g("attn/linear/w")])
-        dims = _head_dims(order, size, by_rows, pairs_c, pairs_g, values_c, values_g)
+        dims = _head_dims(order, size, pairs_c, pairs_g, values_c, values_g)
         moved |= _reorder_heads(params, prefix, dims)
     return _reordered(given, params) if moved else None
 
