@@ -6,8 +6,10 @@ the forward pass is a large share of their latency. For N generated test program
 each compiled model, rotated and mixed (`trade.transform`), is run on every input of every length by
 both versions; optionally (--large) one suite model with a large input space too. Per row: forward
 calls, CPU seconds of each version (the best of --repeats runs of each call, interleaved, so other
-processes on a shared machine disturb both alike), the ratio, and whether every output (and every
-attention weight `on_attention` sees) is identical to the bit, and the peak memory one call allocates. Run:
+processes on a shared machine disturb both alike), the ratio, the largest difference of any output (and
+any attention weight `on_attention` sees) relative to the largest entry of its array (the batched matmul
+sums in another order than the baseline's einsum: float rounding, about 1e-16), and the peak memory one
+call allocates. Run:
 
     python benchmarks/forward_speed.py --n 20 --repeats 3 [--large]
 """
@@ -115,14 +117,21 @@ def _peak(run) -> tuple[object, int]:
         tracemalloc.stop()
 
 
-def measure(models: list, repeats: int) -> tuple[int, float, float, bool, int, int]:
-    """(calls, baseline seconds, new seconds, identical, baseline peak bytes, new peak bytes) over every
-    input length of every model; the peaks are the largest of one call."""
+def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """The largest |a - b| relative to the largest |a| (inf where the shapes differ)."""
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.abs(a - b).max(initial=0.0) / max(np.abs(a).max(initial=0.0), 1e-300))
+
+
+def measure(models: list, repeats: int) -> tuple[int, float, float, float, int, int]:
+    """(calls, baseline seconds, new seconds, largest relative difference, baseline peak bytes, new peak
+    bytes) over every input length of every model; the peaks are the largest of one call."""
     from trade.compiling import forward
     from trade.program.interpret import all_inputs
     from trade.verify import _token_ids
 
-    calls, old, new, identical, old_peak, new_peak = 0, 0.0, 0.0, True, 0, 0
+    calls, old, new, difference, old_peak, new_peak = 0, 0.0, 0.0, 0.0, 0, 0
     for weights in models:
         config = weights.compile_config
         for batch in all_inputs(config.vocab, config.max_seq_len):
@@ -137,12 +146,13 @@ def measure(models: list, repeats: int) -> tuple[int, float, float, bool, int, i
             seen_new: list = []
             run_old(lambda _, w, seen=seen_old: seen.append(w))
             run_new(lambda _, w, seen=seen_new: seen.append(w))
-            identical &= np.array_equal(a, b) and len(seen_old) == len(seen_new) and all(
-                np.array_equal(x, y) for x, y in zip(seen_old, seen_new))
+            difference = max([difference, _relative_difference(a, b)] + [
+                _relative_difference(x, y) for x, y in zip(seen_old, seen_new)] + (
+                [] if len(seen_old) == len(seen_new) else [float("inf")]))
             old += _best(run_old, repeats)
             new += _best(run_new, repeats)
             calls += 1
-    return calls, old, new, identical, old_peak, new_peak
+    return calls, old, new, difference, old_peak, new_peak
 
 
 def main() -> None:
@@ -156,14 +166,14 @@ def main() -> None:
     if args.large:
         groups.update(_large())
     print(f"{args.n} generated test programs from {args.data}; CPU seconds, best of {args.repeats} per call\n")
-    print("| models | forward calls | baseline s | new s | baseline / new | identical to the bit | "
+    print("| models | forward calls | baseline s | new s | baseline / new | largest relative difference | "
           "peak MB of one call, baseline | new |")
     print("|---|---|---|---|---|---|---|---|")
     for name, models in groups.items():
         if not models:  # --n 0: only the large model
             continue
-        calls, old, new, identical, old_peak, new_peak = measure(models, args.repeats)
-        print(f"| {name} | {calls} | {old:.3f} | {new:.3f} | {old / new:.2f}x | {'yes' if identical else 'NO'} | "
+        calls, old, new, difference, old_peak, new_peak = measure(models, args.repeats)
+        print(f"| {name} | {calls} | {old:.3f} | {new:.3f} | {old / new:.2f}x | {difference:.1e} | "
               f"{old_peak / 2**20:.0f} | {new_peak / 2**20:.0f} |", flush=True)
 
 

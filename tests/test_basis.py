@@ -2,6 +2,7 @@
 
 import dataclasses
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -644,3 +645,16 @@ def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still
                                  "v3 = Select(indices, indices, LEQ)\nv4 = SelectorWidth(v3)\n"
                                  "v5 = SequenceMap(x - y, v2, v4)\n"))
     assert basis.basis_fit(wrong, given)[0] is not None
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_table_value_near_a_small_fraction_is_read_as_it_is(decompiler, kind):
+    """Snapping took any entry within 1e-4 of its matrix's largest of a fraction k/q (q up to 64) for
+    it: a numerical Map's value 0.50009 was read as 1/2, the recompiled weights were within that
+    tolerance and the run within 1e-2, so another program was `exact`. A clean model's entries snap
+    within its rounding (`basis._clean_tolerance`), and the value is read as it is."""
+    program = parse_program("v1 = numerical(Map({0: 0.50009, 1: 0.25, 2: 1, 3: 0.75, 4: 0.125}, tokens))\n")
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
+    assert result.verdict == "exact", result.reason
+    read = re.search(r"\{0: ([0-9.]+),", result.text)
+    assert read and abs(float(read.group(1)) - 0.50009) < 1e-6, result.text  # float32 weights: 0.50009000301

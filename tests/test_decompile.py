@@ -1,5 +1,6 @@
 """The decompile job end to end, with an untrained checkpoint (quality is not the point here)."""
 
+import itertools
 import json
 import pickle
 import runpy
@@ -238,7 +239,7 @@ def test_tokens_that_tracr_cannot_take_apart_are_refused_in_one_line():
     from trade.compiled import CompileConfig
     from trade.weights import WeightsError, check_config_claims
 
-    for token in (0.5, None, ((((1,),),),), {"a": 1}):
+    for token in (float("nan"), float("inf"), None, ((((1,),),),), {"a": 1}):
         with pytest.raises(WeightsError, match="vocabulary token"):
             check_config_claims(CompileConfig(vocab=(1, token)))
         with pytest.raises(ValueError, match="vocabulary token"):
@@ -264,3 +265,35 @@ def test_a_bool_vocabulary_decompiles_exactly_from_a_file_and_rotated(tmp_path, 
     plain = dataclasses.replace(weights_from(model), residual_labels=None)
     rotated = decompile(transform.transformed(plain, "rotate", 0))
     assert rotated.verdict == "exact" and "(False, True): True" in rotated.text
+
+
+def test_a_float_vocabulary_with_a_curved_table_decompiles_as_it_was_written(tmp_path, capsys):
+    # Before: `vocab={-2.5, ..., 3.0}` was refused ("is a float"), though Tracr compiles it as it is. Let
+    # through, the rotated model's table values (sin(10 v) + 1) snapped to nearby fractions and the
+    # reading was `exact` though its outputs stood 1e-4 off the program's (tests/test_basis.py,
+    # tests/test_verify.py: the table value near a fraction and the 1e-2 numerical check)
+    import dataclasses
+    import math
+
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade import transform
+    from trade.compiled import CompileConfig
+    from trade.decompile import weights_from
+    from trade.suites import functionally_equivalent
+
+    square = rasp.numerical(rasp.Map(lambda x: x * x / 10, rasp.tokens)).named("square")
+    wave = rasp.numerical(rasp.Map(lambda v: round(math.sin(10 * v) + 1, 4), square)).named("wave")
+    tokens = (-2.5, -1.0, 0.5, 1.5, 3.0)
+    vocab, config = set(tokens), CompileConfig(vocab=tokens, max_seq_len=3)
+    model = compiling.compile_rasp_to_model(wave, vocab=vocab, max_seq_len=3, compiler_bos="BOS")
+    save_weights(weights_from(model), tmp_path / "wave.npz")
+    assert main(["decompile", str(tmp_path / "wave.npz")]) in (0, None)
+    assert "# verdict: equivalent" in capsys.readouterr().out  # float32 weights: 1e-6 off the table
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    inputs = [list(s) for n in range(1, 4) for s in itertools.product(sorted(vocab), repeat=n)]
+    for kind in ("rotate", "mix"):
+        result = decompile(transform.transformed(plain, kind, 0))
+        assert result.verdict in ("exact", "equivalent"), result.reason
+        assert functionally_equivalent(wave, result.program, config, inputs)[0], result.text

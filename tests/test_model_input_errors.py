@@ -166,7 +166,7 @@ def _case_files(good: dict, folder: Path) -> dict[str, tuple[list[str], str]]:
     _npz(folder / "flat.npz", {**plain, "token_embed/embeddings": np.zeros(7)})
     _npz(folder / "vocab5000.npz", _with_config(good, vocab=list(range(5000))))
     _npz(folder / "vocabstr.npz", _with_config(good, vocab="01234"))
-    # a list is a tuple token (JSON writes tuples as lists), as Tracr takes them; floats and dicts are not
+    # a list is a tuple token (JSON writes tuples as lists), as Tracr takes them; dicts are not
     _npz(folder / "nested.npz", _with_config(good, vocab=[[0, 1], 0.5, {"a": 1}, 4, 5]))
     _npz(folder / "dupvocab.npz", _with_config(good, vocab=[0, 1, 1, 2, 3]))
     _npz(folder / "bospad.npz", _with_config(good, compiler_bos="PAD"))

@@ -187,17 +187,17 @@ def test_a_refused_suite_program_gets_an_error_page_and_the_others_their_pages(t
     def broken():
         raise ValueError("no such program")
 
-    programs = [SuiteProgram("float_tokens", "a float vocabulary, which TraDe refuses",
-                             lambda: rasp.Map(lambda x: x * 2, rasp.tokens), (0.5, 1.5), 3),
+    programs = [SuiteProgram("float_tokens", "a vocabulary with NaN, which TraDe refuses",
+                             lambda: rasp.Map(lambda x: x * 2, rasp.tokens), (float("nan"), 1.5), 3),
                 SuiteProgram("not_compiled", "a builder that fails", broken, ("a", "b"), 3),
                 SuiteProgram("shout", "each token upper-cased", lambda: rasp.Map(str.upper, rasp.tokens),
                              ("a", "b"), 3)]
     index = write_suite_pages(programs, tmp_path).read_text()
     pages = {p.stem: p.read_text() for p in (tmp_path / "pages").glob("*.html")}
     assert set(pages) == {"float_tokens", "not_compiled", "shout"}
-    assert "is a float" in pages["float_tokens"] and "verdict error" in pages["float_tokens"]
+    assert "not finite" in pages["float_tokens"] and "verdict error" in pages["float_tokens"]
     assert "Tracr cannot compile it: ValueError: no such program" in pages["not_compiled"]
     assert "verdict exact" in pages["shout"]
     rows = re.findall(r"<tr><td><a href='pages/([^']+)\.html'>.*?<span class='verdict (\w+)'>", index)
     assert rows == [("float_tokens", "error"), ("not_compiled", "error"), ("shout", "exact")]
-    assert "is a float" in index
+    assert "not finite" in index

@@ -211,3 +211,16 @@ def test_undetermined_tokens_are_the_ones_the_weights_do_not_decide():
     by_token = {item.token: item for item in found}
     assert "x > 0.5" in by_token["x > 0"].alternatives  # the same function of a 0/1 input
     assert "LEQ" not in by_token  # the comparison shows in the weights
+
+
+def test_a_numerical_table_value_read_a_little_off_is_not_equivalent():
+    """Numerical outputs were compared within 1e-2 (the lambda library's values differ by more), so a
+    table value read 1e-3 off passed as `equivalent`: another program. Tracr's own models stray from RASP
+    by float rounding only, and the right table still passes."""
+    truth = "v1 = numerical(Map({0: 0.5, 1: 0.9668, 2: 1.7781, 3: 0.25, 4: 1.2474}, tokens))\n"
+    reference = reference_of(truth)
+    assert verify(parse_program(truth), reference).verdict == EXACT
+    off = verify(parse_program(truth.replace("0.9668", "0.9678")), reference)
+    assert off.verdict == UNVERIFIED and "differ" in off.reason, off.reason
+    slightly = verify(parse_program(truth.replace("0.9668", "0.96681")), reference)
+    assert slightly.verdict == EQUIVALENT, slightly.reason  # 1e-5: float32 rounding of the weights

@@ -89,6 +89,8 @@ OWN_READING = "own"  # `readings`: the model's own basis, for embeddings that on
 OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move entries this far (5 spreads)
 LIVE_SIGMAS = 3.0  # `_live_units`: a unit's one read kept where it is this many noise spreads from 0
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
+ROUNDING_SPREADS = 200.0  # `snap`: a clean model's entries snap within this many of its rounding spreads
+SNAP_FLOOR = 1e-6  # `snap`: and at least this far (relative to their matrix's largest entry)
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -438,20 +440,37 @@ def _noise_sigma(value: np.ndarray) -> float:
     return sigma
 
 
+def _clean_tolerance(matrices: dict[str, tuple[np.ndarray, float, float]], relative: float) -> float:
+    """`snap`'s tolerance (relative) for a model whose every matrix is clean: `ROUNDING_SPREADS` times the
+    largest spread of near-zero entries (`_noise_sigma`, relative; float32 rounding through a change of
+    basis leaves about 1e-8), at least `SNAP_FLOOR`, at most `relative`. `relative` alone is far above
+    rounding, and a table value (a numerical Map's sin(x) + 1) that happens to lie that close to a
+    fraction k/q (q up to 64: about one in forty at 1e-5) would snap to it and be read as another
+    program."""
+    level = max((sigma / scale for _, scale, sigma in matrices.values() if scale), default=0.0)
+    return min(relative, max(ROUNDING_SPREADS * level, SNAP_FLOOR))
+
+
 def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
-    """Entries within `relative` x their matrix's largest entry of 0 become 0, the others the nearest
-    small fraction; returns the weights and the largest change made (relative)."""
+    """Entries within a tolerance of 0 become 0, the others the nearest small fraction within it; returns
+    the weights and the largest change made (relative). The tolerance, relative to each matrix's
+    largest entry, is `relative` or, where the model is clean, its rounding (`_clean_tolerance`); noise
+    sets it in a noisy matrix."""
     params, worst = {}, 0.0
+    matrices = {}
     for name, value in weights.params.items():
         value = np.asarray(value, dtype=np.float64)
         scale = float(np.abs(value).max()) if value.size else 0.0
-        noise = NOISE_SIGMAS * _noise_sigma(value)
+        matrices[name] = (value, scale, _noise_sigma(value))
+    clean = _clean_tolerance(matrices, relative)
+    for name, (value, scale, sigma) in matrices.items():
+        noise = NOISE_SIGMAS * sigma
         # Within a tolerance set by noise, only fractions on a grid far coarser than it are told apart (a
         # quarter of the entries off the grid, or fewer, would fall near it): on a finer grid every entry
         # is near some fraction (a bias -5.28 would become -5.5, not -5.25). Else only 0s snap.
         noisy = noise > relative * scale
         coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noisy else SNAP_DENOMINATOR
-        tolerance = min(max(relative * scale, noise), 0.5 * scale)
+        tolerance = min(max((relative if noisy else clean) * scale, noise), 0.5 * scale)
         if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
             coarse, tolerance = 1, 0.5
         snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0)
@@ -1822,15 +1841,30 @@ def _noise_bound(weights: ModelWeights) -> float:
     return 2 * NOISE_SIGMAS * max(bounds, default=0.0)
 
 
+def _output_tolerance(given: ModelWeights) -> float:
+    """How far the given model's numerical outputs may stand from those of the model it was made from:
+    noise on a compiled model and a compressed stream move them (`trade.transform.NUMERICAL_TOLERANCE`,
+    what the noise and compression reports call kept); a change of basis only by float rounding, and
+    there `trade.verify`'s own tolerance holds (a table value read 1e-4 off is another program)."""
+    from trade.transform import NUMERICAL_TOLERANCE
+    from trade.verify import VerifyOptions
+
+    if _compressed(given) or _near_one_hot(given):
+        return NUMERICAL_TOLERANCE
+    return VerifyOptions().numerical_tolerance
+
+
 def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
-    """Whether the given model (run as `reference`) decodes, on each of its inputs, as `compiled` does."""
+    """Whether the given model (run as `reference`) decodes, on each of its inputs, as `compiled` does
+    (numerical outputs within `_output_tolerance`)."""
     from trade.transform import differing_outputs, readout
     from trade.verify import run_weights
 
     outputs = [run_weights(compiled, batch)[:, 1:] @ readout(compiled) for batch in reference.inputs]
     if [o.shape for o in outputs] != [a.shape for a in reference.activations]:
         return False
-    return differing_outputs(reference.weights, reference.activations, outputs)[0] == 0
+    return differing_outputs(reference.weights, reference.activations, outputs,
+                             _output_tolerance(reference.weights))[0] == 0
 
 
 MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
@@ -1864,7 +1898,8 @@ class _Judge:
 
             reference, clean = self.reference(), self.recovery.readout
             outputs = [run_weights(clean, batch)[:, 1:] @ readout(clean) for batch in reference.inputs]
-            self._differences = differing_outputs(self.given, reference.activations, outputs)
+            self._differences = differing_outputs(self.given, reference.activations, outputs,
+                                                  _output_tolerance(self.given))
         return self._differences[0] == 0
 
     def noted(self, verdict: str) -> str:

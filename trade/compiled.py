@@ -19,14 +19,18 @@ TOKEN_TUPLE_DEPTH = 3  # tuples of tuples of tuples of tokens, at most
 
 
 def vocabulary_token(value, depth: int = 0):
-    """A token as Tracr takes it: an integer, a string, a bool, or a tuple of tokens (a list, as JSON
-    writes a tuple, becomes one). Raises ValueError for anything else (floats, None, dicts)."""
+    """A token as Tracr takes it: an integer, a string, a bool, a finite float, or a tuple of tokens (a
+    list, as JSON writes a tuple, becomes one). Raises ValueError for anything else (NaN, None, dicts)."""
     if isinstance(value, (int, str)):  # bools too: Tracr compiles {False, True} as it is
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"vocabulary token {value!r} is a float that is not finite")
         return value
     if isinstance(value, (list, tuple)) and value and depth < TOKEN_TUPLE_DEPTH:
         return tuple(vocabulary_token(item, depth + 1) for item in value)
     raise ValueError(f"vocabulary token {str(value)[:40]!r} is a {type(value).__name__}, expected an "
-                     "integer, a string, a bool or a tuple of those")
+                     "integer, a string, a bool, a float or a tuple of those")
 
 
 @dataclasses.dataclass(frozen=True)

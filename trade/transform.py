@@ -328,7 +328,7 @@ def model_outputs(weights: ModelWeights, batches: list[np.ndarray] | None = None
     return [run_weights(weights, batch)[:, 1:] @ unembedding for batch in batches]
 
 
-NUMERICAL_TOLERANCE = 1e-2  # as trade.verify's: numerical outputs within this agree
+NUMERICAL_TOLERANCE = 1e-2  # numerical outputs within this agree: what noise and compression may keep
 
 
 def _numerical(weights: ModelWeights, outputs: list[np.ndarray]) -> bool:
@@ -342,15 +342,15 @@ def decoded_outputs(weights: ModelWeights, outputs: list[np.ndarray]) -> list[np
     return [np.where(out.max(axis=-1) > 0.5, out.argmax(axis=-1), -1) for out in outputs]  # -1: None
 
 
-def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: list[np.ndarray]
-                      ) -> tuple[int, int]:
+def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: list[np.ndarray],
+                      tolerance: float = NUMERICAL_TOLERANCE) -> tuple[int, int]:
     """(outputs that differ, outputs) between two runs of models with `weights`' read-out: categorical
-    ones by their decoded value, numerical ones beyond `NUMERICAL_TOLERANCE` (as `trade.verify` does;
-    rounding both to a grid would call 0.125 and 0.1250001 different)."""
+    ones by their decoded value, numerical ones beyond `tolerance` (rounding both to a grid would call
+    0.125 and 0.1250001 different)."""
     a, b = decoded_outputs(weights, first), decoded_outputs(weights, second)
     if _numerical(weights, first):
         # `~(<=)`: a NaN differs from everything
-        differ = sum(int(np.sum(~(np.abs(x - y) <= NUMERICAL_TOLERANCE))) for x, y in zip(a, b))
+        differ = sum(int(np.sum(~(np.abs(x - y) <= tolerance))) for x, y in zip(a, b))
     else:
         differ = sum(int(np.sum(x != y)) for x, y in zip(a, b))
     return differ, sum(x.size for x in a)
