@@ -91,6 +91,7 @@ LIVE_SIGMAS = 3.0  # `_live_units`: a unit's one read kept where it is this many
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
 ROUNDING_SPREADS = 200.0  # `snap`: a clean model's entries snap within this many of its rounding spreads
 SNAP_FLOOR = 1e-6  # `snap`: and at least this far (relative to their matrix's largest entry)
+SNAP_CHUNK = 4096  # `_snapped_values`: entries compared with every denominator at once
 _WRITES = ("attn/linear/w", "mlp/linear_2/w")
 _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
@@ -374,13 +375,22 @@ def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DEN
     out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
     places = np.flatnonzero(out)  # the entries not yet snapped, and their values
     entries = out[places]
-    for denominator in range(1, largest + 1):
-        if not len(places):
-            break
-        fraction = np.round(entries * denominator) / denominator
-        near = np.abs(entries - fraction) <= tolerance
-        out[places[near]] = fraction[near].astype(np.float32)
-        places, entries = places[~near], entries[~near]
+    whole = np.round(entries)  # most entries of a compiled model are integers: those first, alone
+    near = np.abs(entries - whole) <= tolerance
+    out[places[near]] = whole[near].astype(np.float32)
+    places, entries = places[~near], entries[~near]
+    denominators = np.arange(2, largest + 1, dtype=np.float64)
+    rest = np.ones(len(places), dtype=bool)  # entries no denominator fits
+    for start in range(0, len(places) if len(denominators) else 0, SNAP_CHUNK):  # the rest: every q at once
+        part = entries[start:start + SNAP_CHUNK, None]
+        fractions = np.round(part * denominators) / denominators
+        near = np.abs(part - fractions) <= tolerance
+        found = near.any(axis=1)
+        smallest = near.argmax(axis=1)  # the smallest denominator that fits
+        rows = np.flatnonzero(found)
+        out[places[start + rows]] = fractions[rows, smallest[rows]].astype(np.float32)
+        rest[start + rows] = False
+    places, entries = places[rest], entries[rest]
     if spread > 0 and len(places) > 1:
         out[places] = _cluster_snapped(entries, spread)
     return out.reshape(np.shape(value))
@@ -2547,11 +2557,14 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
     free *= np.linalg.norm(one) / np.linalg.norm(free)
 
     def spread(shift: float) -> float:
+        """The condition number of the unit rows, from the eigenvalues of their Gram matrix (a third of
+        an SVD's time; past 1e8 it only grows, which is all a minimum needs)."""
         moved = one + shift * free
         rows = np.vstack([known, moved[None], tokens - moved[None]])
         rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
-        values = np.linalg.svd(rows, compute_uv=False)
-        return float(values[0] / max(values[min(rows.shape) - 1], 1e-30))
+        gram = rows @ rows.T if rows.shape[0] <= rows.shape[1] else rows.T @ rows
+        values = np.linalg.eigvalsh(gram)
+        return float(np.sqrt(values[-1] / max(values[0], 1e-30)))
 
     if spread(0.0) < WELL_CONDITIONED:
         return one
