@@ -375,10 +375,11 @@ def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DEN
     out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
     places = np.flatnonzero(out)  # the entries not yet snapped, and their values
     entries = out[places]
-    whole = np.round(entries)  # most entries of a compiled model are integers: those first, alone
-    near = np.abs(entries - whole) <= tolerance
-    out[places[near]] = whole[near].astype(np.float32)
-    places, entries = places[~near], entries[~near]
+    if largest >= 1:  # most entries of a compiled model are integers: those first, alone
+        whole = np.round(entries)
+        near = np.abs(entries - whole) <= tolerance
+        out[places[near]] = whole[near].astype(np.float32)
+        places, entries = places[~near], entries[~near]
     denominators = np.arange(2, largest + 1, dtype=np.float64)
     rest = np.ones(len(places), dtype=bool)  # entries no denominator fits
     for start in range(0, len(places) if len(denominators) else 0, SNAP_CHUNK):  # the rest: every q at once
