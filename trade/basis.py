@@ -451,14 +451,25 @@ def _noise_sigma(value: np.ndarray) -> float:
     return sigma
 
 
+def _integer_spread(value: np.ndarray, scale: float, relative: float) -> float:
+    """The spread (1.4826 x median, relative to `scale`) of how far the entries within `relative` of a
+    non-zero integer stand from it; 0 where fewer than eight are. A matrix whose 0s are exact (a lifted
+    compressed model's) shows its rounding only there."""
+    whole = np.round(value)
+    deviation = np.abs(value - whole)
+    near = deviation[(whole != 0) & (deviation <= relative * scale)]
+    return 1.4826 * float(np.median(near)) / scale if len(near) >= 8 else 0.0
+
+
 def _clean_tolerance(matrices: dict[str, tuple[np.ndarray, float, float]], relative: float) -> float:
     """`snap`'s tolerance (relative) for a model whose every matrix is clean: `ROUNDING_SPREADS` times the
-    largest spread of near-zero entries (`_noise_sigma`, relative; float32 rounding through a change of
-    basis leaves about 1e-8), at least `SNAP_FLOOR`, at most `relative`. `relative` alone is far above
-    rounding, and a table value (a numerical Map's sin(x) + 1) that happens to lie that close to a
-    fraction k/q (q up to 64: about one in forty at 1e-5) would snap to it and be read as another
-    program."""
-    level = max((sigma / scale for _, scale, sigma in matrices.values() if scale), default=0.0)
+    largest spread of its rounding (of near-zero entries, `_noise_sigma`, and of near-integer ones,
+    `_integer_spread`; float32 rounding through a change of basis leaves about 1e-8), at least
+    `SNAP_FLOOR`, at most `relative`. `relative` alone is far above rounding, and a table value (a
+    numerical Map's sin(x) + 1) that happens to lie that close to a fraction k/q (q up to 64: about one in
+    forty at 1e-5) would snap to it and be read as another program."""
+    level = max((max(sigma / scale, _integer_spread(value, scale, relative))
+                 for value, scale, sigma in matrices.values() if scale), default=0.0)
     return min(relative, max(ROUNDING_SPREADS * level, SNAP_FLOOR))
 
 
