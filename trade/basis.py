@@ -1863,17 +1863,19 @@ def _noise_bound(weights: ModelWeights) -> float:
     return 2 * NOISE_SIGMAS * max(bounds, default=0.0)
 
 
-def _output_tolerance(given: ModelWeights) -> float:
+def _output_tolerance(given: ModelWeights) -> tuple[float, float]:
     """How far the given model's numerical outputs may stand from those of the model it was made from:
     noise on a compiled model and a compressed stream move them (`trade.transform.NUMERICAL_TOLERANCE`,
     what the noise and compression reports call kept); a change of basis only by float rounding, and
-    there `trade.verify`'s own tolerance holds (a table value read 1e-4 off is another program)."""
+    there `trade.verify`'s own tolerance holds (a table value read 1e-4 off is another program).
+    (absolute, relative to the given output's size)"""
     from trade.transform import NUMERICAL_TOLERANCE
     from trade.verify import VerifyOptions
 
     if _compressed(given) or _near_one_hot(given):
-        return NUMERICAL_TOLERANCE
-    return VerifyOptions().numerical_tolerance
+        return NUMERICAL_TOLERANCE, 0.0
+    options = VerifyOptions()
+    return options.numerical_tolerance, options.numerical_relative
 
 
 def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
@@ -1886,7 +1888,7 @@ def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
     if [o.shape for o in outputs] != [a.shape for a in reference.activations]:
         return False
     return differing_outputs(reference.weights, reference.activations, outputs,
-                             _output_tolerance(reference.weights))[0] == 0
+                             *_output_tolerance(reference.weights))[0] == 0
 
 
 MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
@@ -1921,7 +1923,7 @@ class _Judge:
             reference, clean = self.reference(), self.recovery.readout
             outputs = [run_weights(clean, batch)[:, 1:] @ readout(clean) for batch in reference.inputs]
             self._differences = differing_outputs(self.given, reference.activations, outputs,
-                                                  _output_tolerance(self.given))
+                                                  *_output_tolerance(self.given))
         return self._differences[0] == 0
 
     def noted(self, verdict: str) -> str:

@@ -343,14 +343,14 @@ def decoded_outputs(weights: ModelWeights, outputs: list[np.ndarray]) -> list[np
 
 
 def differing_outputs(weights: ModelWeights, first: list[np.ndarray], second: list[np.ndarray],
-                      tolerance: float = NUMERICAL_TOLERANCE) -> tuple[int, int]:
+                      tolerance: float = NUMERICAL_TOLERANCE, relative: float = 0.0) -> tuple[int, int]:
     """(outputs that differ, outputs) between two runs of models with `weights`' read-out: categorical
-    ones by their decoded value, numerical ones beyond `tolerance` (rounding both to a grid would call
-    0.125 and 0.1250001 different)."""
+    ones by their decoded value, numerical ones beyond `tolerance` + `relative` x the first's size
+    (rounding both to a grid would call 0.125 and 0.1250001 different)."""
     a, b = decoded_outputs(weights, first), decoded_outputs(weights, second)
     if _numerical(weights, first):
         # `~(<=)`: a NaN differs from everything
-        differ = sum(int(np.sum(~(np.abs(x - y) <= tolerance))) for x, y in zip(a, b))
+        differ = sum(int(np.sum(~(np.abs(x - y) <= tolerance + relative * np.abs(x)))) for x, y in zip(a, b))
     else:
         differ = sum(int(np.sum(x != y)) for x, y in zip(a, b))
     return differ, sum(x.size for x in a)
