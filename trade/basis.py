@@ -1740,6 +1740,8 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
 
 
 RUN_NEEDED = "confirming it needs a run of the given model"  # `verdict_on_given`'s reason, run="none"
+PINNED_FIT = 2e-6  # weights fit this closely (of each matrix's largest) pin a table's values, noise or not
+PIN_CHANCE = 0.02  # `pinning_denominator`: the share of values near some fraction of its grid
 
 
 def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False,
@@ -1764,7 +1766,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     changes of basis found for programs judged before on this model and recovery, kept there.
     """
     from trade.compiling import CompileError, compile_program
-    from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, _labels_agree, verify
+    from trade.verify import EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree, verify
     from trade.weights import weights_of
 
     try:
@@ -1791,8 +1793,21 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         return UNVERIFIED, RUN_NEEDED
     if run == "exact" and difference is not None:
         return UNVERIFIED, difference
+    options = VerifyOptions()
+    if _output_tolerance(given)[0] > options.numerical_tolerance and compiled.output_values is None:
+        # Noise or a compression moves numerical outputs: they confirm a program only as far as its values
+        # are pinned, by the weights (a fit within PINNED_FIT) or as fractions the noise cannot fake.
+        level = worst if difference is None else EXACT_TOLERANCE
+        level = max(level, _noise_bound(given)) if _near_one_hot(given) else level
+        unpinned = unpinned_values(program, pinning_denominator(level)) if level > PINNED_FIT else []
+        if unpinned:
+            return UNVERIFIED, (f"a numerical output through values read from noisy or compressed weights "
+                                f"({', '.join(f'{v:.6g}' for v in unpinned[:3])}), which are known only to "
+                                f"within that noise ({level:.2g} of a matrix's largest entry)")
+        options = dataclasses.replace(options, numerical_tolerance=_output_tolerance(given)[0],
+                                      numerical_relative=0.0)
     reference = reference() if callable(reference) else reference
-    checked = verify(program, reference)
+    checked = verify(program, reference, options=options)
     same = difference is None and _labels_agree(compiled, reference)
     kept = (lambda: _shows_outputs_of(recompiled, reference)) if folded else \
         (outputs_kept if callable(outputs_kept) else lambda: outputs_kept)
@@ -1876,6 +1891,35 @@ def _output_tolerance(given: ModelWeights) -> tuple[float, float]:
         return NUMERICAL_TOLERANCE, 0.0
     options = VerifyOptions()
     return options.numerical_tolerance, options.numerical_relative
+
+
+_NUMBER = r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?"  # a decimal in program text (integers are exact anyway)
+
+
+def unpinned_values(program, largest: int = SNAP_DENOMINATOR) -> list[float]:
+    """The decimals of `program` (table values, coefficients) that no fraction k/q (q up to `largest`)
+    explains within float32 rounding. Read from noisy or compressed weights, such a value is known only
+    to within the noise (a sine table's 0.9668 reads 0.96675, or snaps to 29/30), and a numerical output
+    through it can stand that far from the program's: its outputs, within the noise of the given model's,
+    do not pin it."""
+    import re
+
+    from trade.program.text import program_to_text
+
+    found = []
+    for text in re.findall(_NUMBER, program_to_text(program)):
+        value = float(text)
+        scaled = value * np.arange(1, largest + 1)
+        if not (np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))).any():
+            found.append(value)
+    return found
+
+
+def pinning_denominator(level: float) -> int:
+    """The largest q whose fractions k/q values known to within `level` (relative) still pin: on a grid
+    up to q, about 0.6 q^2 level of all values fall within `level` of some fraction, so a value no
+    program of small fractions holds would be taken for one; kept to `PIN_CHANCE`."""
+    return int(np.clip(np.sqrt(PIN_CHANCE / max(level, 1e-12)), 1, SNAP_DENOMINATOR))
 
 
 def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
