@@ -669,6 +669,8 @@ def test_a_numerical_output_through_a_table_read_under_noise_is_not_confirmed():
                                                "3: 0, 4: 2}, tokens))\n")) == []
     assert basis.unpinned_values(parse_program("v1 = numerical(Map({0: 0.9668, 1: 0.25, 2: 1, 3: 0, 4: 2}, "
                                                "tokens))\n")) == [0.9668]
+    assert basis.unpinned_values(parse_program("v1 = numerical(Map({0: 1e-05, 1: 0.5, 2: 1, 3: 0, 4: 2}, "
+                                               "tokens))\n")) == [1e-05]  # exponents are numbers too
     program = parse_program("v1 = numerical(Map({0: 0.9668, 1: 1.7781, 2: 1.2474, 3: 0.25, 4: 1.8415}, "
                             "tokens))\n")
     plain = _plain(program)

@@ -1893,11 +1893,11 @@ def _output_tolerance(given: ModelWeights) -> tuple[float, float]:
     return options.numerical_tolerance, options.numerical_relative
 
 
-_NUMBER = r"(?<![\w.])-?\d+\.\d+(?:e-?\d+)?"  # a decimal in program text (integers are exact anyway)
+_NUMBER = r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"  # a number in program text (1e-05 too)
 
 
 def unpinned_values(program, largest: int = SNAP_DENOMINATOR) -> list[float]:
-    """The decimals of `program` (table values, coefficients) that no fraction k/q (q up to `largest`)
+    """The numbers of `program` (table values, coefficients) that no fraction k/q (q up to `largest`)
     explains within float32 rounding. Read from noisy or compressed weights, such a value is known only
     to within the noise (a sine table's 0.9668 reads 0.96675, or snaps to 29/30), and a numerical output
     through it can stand that far from the program's: its outputs, within the noise of the given model's,
