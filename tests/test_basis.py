@@ -661,10 +661,11 @@ def test_a_table_value_near_a_small_fraction_is_read_as_it_is(decompiler, kind):
 
 
 def test_a_numerical_output_through_a_table_read_under_noise_is_not_confirmed():
-    """Noise at the largest S that keeps the outputs (within 1e-2) of a numerical Map through sin: the
-    table read from the noisy weights stood 1e-4 off the program's and, the weights within 9e-5 and the
-    outputs within the noise, the reading was `exact`. Values no small fraction explains, read under
-    noise, are known only to within it: `unverified`. Fractions (the lambda library's) still pin."""
+    """Noise that keeps the outputs (within 1e-2) of a numerical Map through sin: read from the noisy
+    weights, 0.9668 snapped to 29/30 (here, at S = 2e-4: `equivalent`) or stayed 1e-4 off
+    (float_tokens_wave at its noise limit: `exact`, the weights within 9e-5). Values no fraction the noise
+    cannot fake explains are known only to within the noise: `unverified`. Fractions (the lambda
+    library's) still pin."""
     assert basis.unpinned_values(parse_program("v1 = numerical(Map({0: 0.5, 1: 0.3333333432674408, 2: 1.25, "
                                                "3: 0, 4: 2}, tokens))\n")) == []
     assert basis.unpinned_values(parse_program("v1 = numerical(Map({0: 0.9668, 1: 0.25, 2: 1, 3: 0, 4: 2}, "
