@@ -1509,13 +1509,14 @@ def _matched_by_weights(compiled: ModelWeights, given: ModelWeights, matrix: np.
         prefix = f"transformer/layer_{layer}"
         c, g = (lambda name: mine[f"{prefix}/{name}"]), (lambda name: params[f"{prefix}/{name}"])
         units = _matched_rows(np.hstack([(inverse @ c("mlp/linear_1/w")).T, c("mlp/linear_1/b")[:, None],
-                                   c("mlp/linear_2/w") @ matrix]),
-                        np.hstack([g("mlp/linear_1/w").T, g("mlp/linear_1/b")[:, None], g("mlp/linear_2/w")]))
+                                         c("mlp/linear_2/w") @ matrix]),
+                              np.hstack([g("mlp/linear_1/w").T, g("mlp/linear_1/b")[:, None],
+                                         g("mlp/linear_2/w")]))
         moved |= _reorder_units(params, prefix, units)
         reads_c = {part: inverse @ c(f"attn/{part}/w") for part in ("query", "key", "value")}
         reads_g = {part: g(f"attn/{part}/w") for part in ("query", "key", "value")}
         order = _matched_rows(head_circuits(reads_c, c("attn/linear/w") @ matrix),
-                        head_circuits(reads_g, g("attn/linear/w")))
+                              head_circuits(reads_g, g("attn/linear/w")))
         pairs_c, pairs_g = (np.hstack([reads["query"].T, reads["key"].T, get("attn/query/b")[:, None],
                                        get("attn/key/b")[:, None]])
                             for reads, get in ((reads_c, c), (reads_g, g)))
@@ -1793,8 +1794,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         return UNVERIFIED, RUN_NEEDED
     if run == "exact" and difference is not None:
         return UNVERIFIED, difference
-    options = VerifyOptions()
-    if _output_tolerance(given)[0] > options.numerical_tolerance and compiled.output_values is None:
+    options, (moved_by, _) = VerifyOptions(), _output_tolerance(given)
+    if moved_by > options.numerical_tolerance and compiled.output_values is None:
         # Noise or a compression moves numerical outputs: they confirm a program only as far as its values
         # are pinned, by the weights (a fit within PINNED_FIT) or as fractions the noise cannot fake.
         level = worst if difference is None else EXACT_TOLERANCE
@@ -1804,8 +1805,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
             return UNVERIFIED, (f"a numerical output through values read from noisy or compressed weights "
                                 f"({', '.join(f'{v:.6g}' for v in unpinned[:3])}), which are known only to "
                                 f"within that noise ({level:.2g} of a matrix's largest entry)")
-        options = dataclasses.replace(options, numerical_tolerance=_output_tolerance(given)[0],
-                                      numerical_relative=0.0)
+        options = dataclasses.replace(options, numerical_tolerance=moved_by, numerical_relative=0.0)
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference, options=options)
     same = difference is None and _labels_agree(compiled, reference)
@@ -2626,7 +2626,7 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
 
     if spread(0.0) < WELL_CONDITIONED:
         return one
-    # Decades first, then quarter decades around the best (each try is an SVD of all the rows).
+    # Decades first, then quarter decades around the best (each try is an eigendecomposition of all rows).
     best = min(np.r_[0.0, np.geomspace(1e-3, 1e3, 7), -np.geomspace(1e-3, 1e3, 7)], key=spread)
     return one + min(np.r_[best, best * 10.0 ** np.array([-0.5, -0.25, 0.25, 0.5])], key=spread) * free
 
