@@ -560,7 +560,7 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarra
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
     # Else by what is written, and where that is no guide either, by a run of the model.
     unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5) & (np.abs(writes) <= 0.5)
-    shown = _largest_activation(weights, atoms) if unsigned.any() else np.zeros(len(atoms))
+    shown = _largest_activation(weights, atoms, unsigned)
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
                      np.where(np.abs(reads) > 0.5, np.sign(reads),
                               np.where(np.abs(writes) > 0.5, np.sign(writes),
@@ -593,26 +593,31 @@ def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
     return index_dims, one, token_dims
 
 
-def _largest_activation(weights: ModelWeights, atoms: np.ndarray, max_length: int = 3,
+def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.ndarray, max_length: int = 3,
                         max_inputs: int = 3000) -> np.ndarray:
-    """Per direction, its value of largest size in the final residual stream, on every input up to
-    `max_length` tokens (a categorical direction is 0 or 1); where those are more than `max_inputs`
-    (a vocabulary of 40 has 65,640), on every single token and a seeded sample of the rest."""
+    """Per direction (0 where not `wanted`), its value of largest size in the final residual stream, on
+    every input up to `max_length` tokens (a categorical direction is 0 or 1); where those are more than
+    `max_inputs` (a vocabulary of 40 has 65,640), on every single token and a seeded sample of the rest.
+    Run in float32: only whether it is above 1/2 in size, and its sign, are asked."""
     from trade.program.interpret import all_inputs, input_space_size, random_inputs
     from trade.verify import run_weights
 
-    inverse = np.linalg.inv(atoms)
+    largest = np.zeros(atoms.shape[0])
+    if not wanted.any():
+        return largest
+    inverse = np.linalg.inv(atoms)[:, wanted]
     config = weights.compile_config
     length = min(max_length, config.max_seq_len)
     batches = all_inputs(config.vocab, length)
     if input_space_size(len(config.vocab), length) > max_inputs:
         batches = batches[:1] + random_inputs(config.vocab, length, max_inputs, np.random.default_rng(0))
-    largest = np.zeros(atoms.shape[0])
+    found = largest[wanted]
     for batch in batches:
-        values = (run_weights(weights, batch) @ inverse).reshape(-1, atoms.shape[0])
+        values = (run_weights(weights, batch, np.float32) @ inverse).reshape(-1, inverse.shape[1])
         rows = np.abs(values).argmax(axis=0)
-        candidate = values[rows, np.arange(atoms.shape[0])]
-        largest = np.where(np.abs(candidate) > np.abs(largest), candidate, largest)
+        candidate = values[rows, np.arange(inverse.shape[1])]
+        found = np.where(np.abs(candidate) > np.abs(found), candidate, found)
+    largest[wanted] = found
     return largest
 
 
@@ -1196,8 +1201,8 @@ def basis_difference(compiled: ModelWeights, given: ModelWeights, tolerance: flo
     return basis_fit(compiled, given, tolerance)[0]
 
 
-def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EXACT_TOLERANCE
-              ) -> tuple[str | None, float]:
+def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EXACT_TOLERANCE,
+              plain: tuple | None = None) -> tuple[str | None, float]:
     """(None, the largest difference left) if some change of residual basis maps `compiled` (one-hot) onto
     `given`, every entry within `tolerance` of its matrix's largest entry, the given read-out included;
     else (what differs, inf).
@@ -1205,9 +1210,10 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
     A layer's heads, a head's own dimensions and a layer's MLP units may come in another order
     (`matched_units`, `_aligned_heads`): Tracr orders them by the names of the variables, which a
     program read back does not have; no order changes what the model computes. A change that rounds to
-    a (signed) permutation is taken as that permutation: noise blurs the least squares.
+    a (signed) permutation is taken as that permutation: noise blurs the least squares. `plain`: `_fit`'s
+    answer where it is already known (only the matching is left).
     """
-    difference, worst, matrix = _fit(compiled, given, tolerance)
+    difference, worst, matrix = plain or _fit(compiled, given, tolerance)
     if difference is None or matrix is None:
         return difference, worst
     # Heads and MLP units in another order (Tracr orders them by the original variables' names): matched by
@@ -1741,6 +1747,8 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
 
 
 RUN_NEEDED = "confirming it needs a run of the given model"  # `verdict_on_given`'s reason, run="none"
+QUICK = "quick"  # `verdict_on_given`'s run that tries the recovered change of basis alone
+PLAIN = "plain"  # `verdict_on_given`'s run that tries that and a least-squares change, no matching
 PINNED_FIT = 2e-6  # weights fit this closely (of each matrix's largest) pin a table's values, noise or not
 PIN_CHANCE = 0.02  # `pinning_denominator`: the share of values near some fraction of its grid
 
@@ -1762,7 +1770,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     function that builds it): past rounding, Tracr's models are fragile (an attention tie broken, a
     BOS fallback moved). Noise on a compiled model (read in its own basis) always runs.
 
-    `run`: "all"; "none" (only `exact` without a run, else `unverified` with RUN_NEEDED); "exact" (no
+    `run`: "all"; "none" (only `exact` without a run, else `unverified` with RUN_NEEDED); QUICK (as
+    "none", through the recovered change of basis alone, `_recovered_fit`: no least squares); PLAIN (as
+    "none", through that or `basis_fit`'s least squares, without matching heads and units); "exact" (no
     run where no change of basis fits, as nothing but `equivalent` could come of it). `fits`: the
     changes of basis found for programs judged before on this model and recovery, kept there.
     """
@@ -1776,8 +1786,21 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         return UNVERIFIED, f"does not compile: {error}"
     recompiled = weights_of(compiled)
     fits = {} if fits is None else fits
-    if program not in fits:
-        fits[program] = _recovered_fit(recompiled, given, recovery) or basis_fit(recompiled, given)
+    if program not in fits:  # the cheaper fits first; one that fails is kept, not redone
+        fit = None if (QUICK, program) in fits else _recovered_fit(recompiled, given, recovery)
+        if fit is None and run == QUICK:
+            fits[(QUICK, program)] = None
+            return UNVERIFIED, RUN_NEEDED
+        if fit is None:
+            plain = fits.get((PLAIN, program)) or _fit(recompiled, given, EXACT_TOLERANCE)
+            if plain[0] is None or plain[2] is None:
+                fit = plain[:2]
+            elif run == PLAIN:
+                fits[(PLAIN, program)] = plain
+                return UNVERIFIED, RUN_NEEDED
+            else:
+                fit = basis_fit(recompiled, given, plain=plain)
+        fits[program] = fit
     difference, worst = fits[program]
     if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
             not _near_one_hot(given) and _output_labels_agree(compiled, given):
@@ -1790,7 +1813,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 
         difference, worst = fold_fit(recompiled, given)
         folded = difference is None
-    if run == "none":
+    if run in ("none", QUICK, PLAIN):
         return UNVERIFIED, RUN_NEEDED
     if run == "exact" and difference is not None:
         return UNVERIFIED, difference
@@ -1983,6 +2006,21 @@ class _Judge:
         return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery, run,
                                 self._fits)
 
+    def fits(self, program) -> bool:
+        """Whether a change of basis maps the program's recompiled weights onto the given ones (judged
+        before): only a run of the given model stands between it and `exact`."""
+        return self._fits.get(program, ("unjudged", np.inf))[0] is None
+
+
+def _run_size(weights: ModelWeights) -> int:
+    """How many inputs `run_given` runs: all, or `trade.transform.checked_inputs`'s sample."""
+    from trade.program.interpret import input_space_size
+    from trade.verify import VerifyOptions
+
+    config, options = weights.compile_config, VerifyOptions()
+    size = input_space_size(len(config.vocab), config.max_seq_len)
+    return size if size <= options.max_inputs else options.sample_inputs
+
 
 def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.ndarray]
                ) -> tuple[Recovery | None, str]:
@@ -2120,6 +2158,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
     recover_seconds = 0.0
     equivalent = None  # the first reading confirmed `equivalent`: the answer only where none is `exact`
     given_run = functools.cache(functools.partial(run_given, given))  # one run of the given model, shared
+    early_run = _run_size(given) <= EARLY_RUN_INPUTS
     for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
         states = _StateRun(given, count)
         pending = []  # readings not `exact` without a run of the given model, in the order found
@@ -2135,8 +2174,21 @@ def _decompile_transformed(model, decompiler=None, options=None):
             judges.append(judge)
             if recovery is None or not options.read:
                 continue
-            for read in _readings(recovery.weights, options):  # `exact` without a run, in any basis, first
-                if _judged(judge, read, run="none") is not None:
+            unmapped = []  # `exact` without a run, in any basis, first: through the recovered change alone,
+            for read in _readings(recovery.weights, options):
+                if _judged(judge, read, run=QUICK) is not None:
+                    read.timings["recover_basis"] = recover_seconds
+                    return read
+                unmapped.append(read)
+            for read in unmapped:  # then a least-squares change (values in another order),
+                if _judged(judge, read, run=PLAIN) is not None:
+                    read.timings["recover_basis"] = recover_seconds
+                    return read
+            for read in unmapped:  # then with heads and units matched
+                confirmed = _judged(judge, read, run="none")
+                if confirmed is None and judge.fits(read.program) and early_run:  # a run alone stands between
+                    confirmed = _judged(judge, read, run="exact")  # it and `exact`, and runs are short
+                if confirmed is not None and confirmed.verdict == EXACT:
                     read.timings["recover_basis"] = recover_seconds
                     return read
                 pending.append((judge, read))
@@ -2268,7 +2320,8 @@ def _independent(candidates: np.ndarray, start: np.ndarray, tolerance: float) ->
 
 
 STATE_INPUTS = 4000  # inputs run to see which values a residual direction takes (all, where fewer)
-FIRST_STATE_INPUTS = 400  # the seeded sample tried first: running all of them is most of a mixed model's time
+EARLY_RUN_INPUTS = 5000  # a reading only a run keeps from `exact` runs before other bases: runs this short
+FIRST_STATE_INPUTS = 100  # the seeded sample tried first: running all of them is most of a mixed model's time
 
 
 def _states(weights: ModelWeights, count: int = STATE_INPUTS) -> np.ndarray:
@@ -2601,11 +2654,14 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
     `tokens:v = row - one` that nothing reads (PAD) inside the span of the `known` rows (positions,
     layer directions) and the token rows: of `one` moved along what no read sees, toward the direction
     those rows leave out, the choice that keeps all directions best conditioned."""
-    one = np.linalg.lstsq(reads, target, rcond=None)[0]  # the shortest: orthogonal to what no read sees
+    # The shortest, orthogonal to what no read sees: least squares from the reads' SVD (as `lstsq`, whose
+    # cut-off it keeps), which also gives what no read sees.
+    left, reads_singular, reads_right = np.linalg.svd(reads, full_matrices=reads.shape[0] < reads.shape[1])
+    rank = int((reads_singular > np.finfo(float).eps * max(reads.shape) * reads_singular.max()).sum())
+    one = reads_right[:rank].T @ ((left[:, :rank].T @ target) / reads_singular[:rank])
+    unseen = reads_right[int((reads_singular > NULL_LEVEL * reads_singular.max()).sum()):]
     singular, right = _right_singular(np.vstack([known, tokens]))
     outside = right[int((singular > tolerance * singular.max()).sum()):]  # what the known rows leave out
-    reads_singular, reads_right = _right_singular(reads)
-    unseen = reads_right[int((reads_singular > NULL_LEVEL * reads_singular.max()).sum()):]
     if not len(outside) or not len(unseen):
         return one
     free = unseen.T @ (unseen @ (outside.T @ (outside @ one) if np.linalg.norm(outside @ one) >
