@@ -608,9 +608,11 @@ def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.nda
     inverse = np.linalg.inv(atoms)[:, wanted]
     config = weights.compile_config
     length = min(max_length, config.max_seq_len)
-    batches = all_inputs(config.vocab, length)
-    if input_space_size(len(config.vocab), length) > max_inputs:
-        batches = batches[:1] + random_inputs(config.vocab, length, max_inputs, np.random.default_rng(0))
+    if input_space_size(len(config.vocab), length) > max_inputs:  # single tokens (all made only where few)
+        batches = all_inputs(config.vocab, 1) + random_inputs(config.vocab, length, max_inputs,
+                                                              np.random.default_rng(0))
+    else:
+        batches = all_inputs(config.vocab, length)
     found = largest[wanted]
     for batch in batches:
         values = (run_weights(weights, batch, np.float32) @ inverse).reshape(-1, inverse.shape[1])
