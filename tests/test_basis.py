@@ -679,3 +679,62 @@ def test_a_numerical_output_through_a_table_read_under_noise_is_not_confirmed():
     assert transform.same_outputs(plain, noisy)
     result = decompile(noisy)
     assert result.verdict == "unverified" and "known only to within" in result.reason, result.reason
+
+
+def test_a_reading_is_judged_by_the_cheapest_change_of_basis_that_can_confirm_it(monkeypatch):
+    """`verdict_on_given` tries the recovered change of basis alone (QUICK), then least squares (PLAIN),
+    then matching heads and units ("none"): each step is taken only where the one before fails. Two values
+    of one variable swapped in the recovered basis keep the recovered change from mapping the program,
+    but least squares still finds the one that does; a wrong program fails every step."""
+    program = parse_program(REVERSE)
+    given = transform.rotate(_plain(program), 3)
+    recovery = basis.recover(given)
+    labels = recovery.weights.residual_labels
+    variables = [label.split(":")[0] for label in labels]
+    first = next(i for i, name in enumerate(variables[:-1])  # two values of a variable a layer writes
+                 if name not in ("tokens", "indices", "one") and variables[i + 1] == name)
+    swapped = np.arange(len(labels))
+    swapped[[first, first + 1]] = [first + 1, first]
+    recovery = dataclasses.replace(recovery, matrix=recovery.matrix[:, swapped])
+    steps = []
+    for name in ("_fit", "_paired_activations"):
+        original = getattr(basis, name)
+        monkeypatch.setattr(basis, name, lambda *a, _f=original, _n=name, **k: steps.append(_n) or _f(*a, **k))
+
+    def verdict(program, run, fits):
+        return basis.verdict_on_given(program, given, None, recovery=recovery, run=run, fits=fits)
+
+    fits = {}
+    assert verdict(program, basis.QUICK, fits) == ("unverified", basis.RUN_NEEDED) and steps == []
+    verdict_, reason = verdict(program, basis.PLAIN, fits)
+    assert verdict_ == "exact" and "float rounding" in reason and steps == ["_fit"], reason
+    wrong = parse_program(REVERSE.replace("Map(x - 1, opp)", "Map(x + 1, opp)"))
+    fits, steps[:] = {}, []
+    assert verdict(wrong, basis.QUICK, fits)[1] == basis.RUN_NEEDED and steps == []
+    assert verdict(wrong, basis.PLAIN, fits)[1] == basis.RUN_NEEDED and steps == ["_fit"]
+    assert verdict(wrong, "none", fits)[1] == basis.RUN_NEEDED and steps[0] == "_fit"
+    assert "_paired_activations" in steps and steps.count("_fit") >= 2  # matched, then fit again
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_reading_only_a_run_keeps_from_exact_runs_before_other_bases_are_recovered(monkeypatch, kind):
+    """A table of three decimals read back through two numerical Maps fits the given weights within 1e-6,
+    above float rounding: only a run of the given model makes it `exact`. Its inputs are few, so it runs at
+    once; before, every other basis (three more recoveries) was tried first for one exact without a run."""
+    import math
+
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    sine = rasp.numerical(rasp.Map(lambda t: round(1 + math.sin(t), 3), rasp.tokens)).named("sine")
+    squared = rasp.numerical(rasp.Map(lambda v: v * v / 10, sine)).named("squared")
+    model = compiling.compile_rasp_to_model(squared, vocab=set(range(6)), max_seq_len=3, compiler_bos="BOS")
+    given = transform.transformed(dataclasses.replace(weights_from(model), residual_labels=None), kind, 0)
+    recovered = []
+    original = basis._recovered
+    monkeypatch.setattr(basis, "_recovered", lambda *args: recovered.append(args[1]) or original(*args))
+    result = decompile(given)
+    assert result.verdict == "exact" and "shows its outputs on every input" in result.reason, result.reason
+    assert recovered == [basis.SHEAR_RULES[0]]
