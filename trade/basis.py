@@ -2176,17 +2176,13 @@ def _decompile_transformed(model, decompiler=None, options=None):
             judges.append(judge)
             if recovery is None or not options.read:
                 continue
-            unmapped = []  # `exact` without a run, in any basis, first: through the recovered change alone,
-            for read in _readings(recovery.weights, options):
-                if _judged(judge, read, run=QUICK) is not None:
+            unmapped = []  # `exact` without a run, in any basis, first: through the recovered change or a
+            for read in _readings(recovery.weights, options):  # least-squares one (values in another order),
+                if _judged(judge, read, run=QUICK) is not None or _judged(judge, read, run=PLAIN) is not None:
                     read.timings["recover_basis"] = recover_seconds
                     return read
                 unmapped.append(read)
-            for read in unmapped:  # then a least-squares change (values in another order),
-                if _judged(judge, read, run=PLAIN) is not None:
-                    read.timings["recover_basis"] = recover_seconds
-                    return read
-            for read in unmapped:  # then with heads and units matched
+            for read in unmapped:  # then with heads and units matched (for each labelling: the costliest step)
                 confirmed = _judged(judge, read, run="none")
                 if confirmed is None and judge.fits(read.program) and early_run:  # a run alone stands between
                     confirmed = _judged(judge, read, run="exact")  # it and `exact`, and runs are short
