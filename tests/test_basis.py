@@ -699,7 +699,8 @@ def test_a_reading_is_judged_by_the_cheapest_change_of_basis_that_can_confirm_it
     steps = []
     for name in ("_fit", "_paired_activations"):
         original = getattr(basis, name)
-        monkeypatch.setattr(basis, name, lambda *a, _f=original, _n=name, **k: steps.append(_n) or _f(*a, **k))
+        monkeypatch.setattr(basis, name,
+                            lambda *a, _f=original, _n=name, **k: steps.append(_n) or _f(*a, **k))
 
     def verdict(program, run, fits):
         return basis.verdict_on_given(program, given, None, recovery=recovery, run=run, fits=fits)

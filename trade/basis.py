@@ -2182,7 +2182,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
                     read.timings["recover_basis"] = recover_seconds
                     return read
                 unmapped.append(read)
-            for read in unmapped:  # then with heads and units matched (for each labelling: the costliest step)
+            for read in unmapped:  # then with heads and units matched: the costliest step, last
                 confirmed = _judged(judge, read, run="none")
                 if confirmed is None and judge.fits(read.program) and early_run:  # a run alone stands between
                     confirmed = _judged(judge, read, run="exact")  # it and `exact`, and runs are short
