@@ -2011,7 +2011,7 @@ class _Judge:
     def fits(self, program) -> bool:
         """Whether a change of basis maps the program's recompiled weights onto the given ones (judged
         before): only a run of the given model stands between it and `exact`."""
-        return self._fits.get(program, ("unjudged", np.inf))[0] is None
+        return program in self._fits and self._fits[program][0] is None
 
 
 def _run_size(weights: ModelWeights) -> int:
