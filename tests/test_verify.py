@@ -11,7 +11,8 @@ from trade.program.lambdas import COMPARISONS, LAMBDA_BY_TOKEN, lambdas_of_kind
 from trade.program.program import Line, Op, Program, ProgramError, canonicalize, check_types
 from trade.program.text import parse_program
 from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, output_block, reference_model, run_weights,
-                          run_weights_watching_bos, undetermined_tokens, verify, verify_candidates)
+                          run_weights_rows, run_weights_watching_bos, undetermined_tokens, verify,
+                          verify_candidates)
 from trade.weights import weights_of
 from tests.conftest import FRACTION_OF_POSITIVE
 
@@ -202,6 +203,14 @@ def test_watching_bos_does_not_change_the_forward_pass(accepted_programs):
     residual, fallback = run_weights_watching_bos(weights, INPUTS[3])
     np.testing.assert_array_equal(residual, run_weights(weights, INPUTS[3]))
     assert fallback.shape == INPUTS[3].shape
+
+
+def test_inputs_of_every_length_run_as_one_padded_batch(accepted_programs):
+    for accepted in accepted_programs[:6]:
+        weights = weights_of(accepted.model)
+        batches = [batch[:7] for batch in INPUTS]  # lengths 1 to 5
+        alone = np.vstack([run_weights(weights, batch).reshape(-1, weights.d_model) for batch in batches])
+        np.testing.assert_allclose(run_weights_rows(weights, batches), alone, rtol=0, atol=1e-9)
 
 
 def test_undetermined_tokens_are_the_ones_the_weights_do_not_decide():

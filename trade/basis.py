@@ -600,7 +600,7 @@ def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.nda
     `max_inputs` (a vocabulary of 40 has 65,640), on every single token and a seeded sample of the rest.
     Run in float32: only whether it is above 1/2 in size, and its sign, are asked."""
     from trade.program.interpret import all_inputs, input_space_size, random_inputs
-    from trade.verify import run_weights
+    from trade.verify import run_weights_rows
 
     largest = np.zeros(atoms.shape[0])
     if not wanted.any():
@@ -613,13 +613,8 @@ def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.nda
                                                               np.random.default_rng(0))
     else:
         batches = all_inputs(config.vocab, length)
-    found = largest[wanted]
-    for batch in batches:
-        values = (run_weights(weights, batch, np.float32) @ inverse).reshape(-1, inverse.shape[1])
-        rows = np.abs(values).argmax(axis=0)
-        candidate = values[rows, np.arange(inverse.shape[1])]
-        found = np.where(np.abs(candidate) > np.abs(found), candidate, found)
-    largest[wanted] = found
+    values = run_weights_rows(weights, batches, np.float32) @ inverse
+    largest[wanted] = values[np.abs(values).argmax(axis=0), np.arange(inverse.shape[1])]
     return largest
 
 
@@ -2326,11 +2321,10 @@ def _states(weights: ModelWeights, count: int = STATE_INPUTS) -> np.ndarray:
     """Final residual streams (every position) on every input, or a seeded sample of `count`, as rows:
     every variable's values show (a SelectorWidth's largest counts need the longest inputs)."""
     from trade.transform import sampled_inputs
-    from trade.verify import run_weights
+    from trade.verify import run_weights_rows
 
     batches, _ = sampled_inputs(weights, count, count, 0)  # float32: a shear is fit far above its rounding
-    runs = [run_weights(weights, batch, np.float32).reshape(-1, weights.d_model) for batch in batches]
-    return np.vstack(runs).astype(np.float64)
+    return run_weights_rows(weights, batches, np.float32).astype(np.float64)
 
 
 class _StateRun:

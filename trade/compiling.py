@@ -245,7 +245,8 @@ FORWARD_FLOATS = 1 << 16  # residual floats per chunk of inputs: small enough to
 
 def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int,
             on_attention: Callable[[int, np.ndarray], None] | None = None,
-            chunk_floats: int = FORWARD_FLOATS, dtype=np.float64) -> np.ndarray:
+            chunk_floats: int = FORWARD_FLOATS, dtype=np.float64, lengths: np.ndarray | None = None
+            ) -> np.ndarray:
     """Residual stream after the last layer, for a [batch, positions] array of token ids.
 
     The same computation as Tracr's Haiku model (no layer norm, ReLU MLPs,
@@ -257,7 +258,9 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
     on large input spaces. Every input's row goes through the same NumPy
     operations in the same order as unchunked, so the results are identical
     to the bit (tests/test_compiling.py checks). `dtype`: float64 for
-    every verdict; float32 (twice as fast) where only the stream's geometry is wanted.
+    every verdict; float32 (twice as fast) where only the stream's geometry is wanted. `lengths`: per
+    input, how many of its positions are real (BOS included); no position attends to those after, so
+    inputs of several lengths run as one padded batch (each real row as its own run, up to rounding).
     """
     batch, positions = token_ids.shape
     residual = (params["token_embed/embeddings"][token_ids]
@@ -270,7 +273,9 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
         seen = np.empty((batch, num_heads, positions, positions)) if on_attention is not None else None
         for start in range(0, batch, rows):
             part = residual[start:start + rows]  # a view: updated in place
-            mixed, weights = attention(params, prefix + "/attn", part, num_heads)
+            padding = None if lengths is None else \
+                np.arange(positions)[None] >= np.asarray(lengths)[start:start + rows, None]
+            mixed, weights = attention(params, prefix + "/attn", part, num_heads, padding)
             if seen is not None:
                 seen[start:start + rows] = weights
             part += mixed
@@ -311,8 +316,9 @@ def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_
 
 
 def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
-              num_heads: int) -> tuple[np.ndarray, np.ndarray]:
-    """One attention sublayer: its output and its weights [batch, heads, query, key]."""
+              num_heads: int, padding: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One attention sublayer: its output and its weights [batch, heads, query, key]. `padding`
+    [batch, key]: keys no query attends to."""
     batch, positions, _ = residual.shape
 
     def heads(name: str) -> np.ndarray:
@@ -324,6 +330,8 @@ def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
     # Batched matmul over [batch, heads], not einsum: 4-10x faster at these sizes
     weights = np.matmul(query.transpose(0, 2, 1, 3), key.transpose(0, 2, 3, 1))
     weights /= np.sqrt(query.shape[-1])
+    if padding is not None:
+        weights[np.broadcast_to(padding[:, None, None, :], weights.shape)] = -np.inf
     weights -= weights.max(axis=-1, keepdims=True)
     np.exp(weights, out=weights)
     weights /= weights.sum(axis=-1, keepdims=True)

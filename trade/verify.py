@@ -141,6 +141,25 @@ def run_weights(weights: ModelWeights, inputs: np.ndarray, dtype=np.float64) -> 
     return forward(weights.params, _token_ids(weights, inputs), weights.num_heads, dtype=dtype)
 
 
+def run_weights_rows(weights: ModelWeights, batches: Sequence[np.ndarray], dtype=np.float64) -> np.ndarray:
+    """The final residual rows [rows, d_model] of every position (BOS included) of every input of `batches`
+    (one input length each), in one padded run: per-length runs pay NumPy's overhead per call, many times
+    over for a few inputs of each of fifteen lengths. Each row is its own input's run up to rounding."""
+    batches = [batch for batch in batches if batch.shape[0]]
+    if not batches:
+        return np.zeros((0, weights.d_model), dtype=dtype)
+    longest = max(batch.shape[1] for batch in batches) + 1
+    pad = token_ids_for(weights.compile_config)[weights.compile_config.compiler_pad]
+    ids = np.full((sum(batch.shape[0] for batch in batches), longest), pad, dtype=np.int64)
+    lengths, start = np.zeros(len(ids), dtype=np.int64), 0
+    for batch in batches:
+        ids[start:start + batch.shape[0], :batch.shape[1] + 1] = _token_ids(weights, batch)
+        lengths[start:start + batch.shape[0]] = batch.shape[1] + 1
+        start += batch.shape[0]
+    residual = forward(weights.params, ids, weights.num_heads, dtype=dtype, lengths=lengths)
+    return residual[np.arange(longest)[None] < lengths[:, None]]
+
+
 def categorical_heads(weights: ModelWeights) -> dict[int, list[int]]:
     """Per layer, the heads that write two or more residual dimensions: categorical Aggregates.
 
