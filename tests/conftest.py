@@ -52,14 +52,13 @@ frac = numerical(Aggregate(prevs, positive))
 """
 
 
-def compressed_suite_model(suite: str, name: str, fraction: float):
+def suite_model(suite: str, name: str):
     """A hand-written suite program (Tracr's own compiler, names and string vocabularies as written), its
-    plain weights without residual labels, and their compression (seed 0, the default options)."""
+    compile settings and its plain weights without residual labels."""
     import dataclasses
 
     from tracr.compiler import compiling
 
-    from trade import transform
     from trade.decompile import weights_from
     from trade.suites import load_suite
 
@@ -69,7 +68,14 @@ def compressed_suite_model(suite: str, name: str, fraction: float):
     model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
                                             max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
                                             compiler_pad=config.compiler_pad)
-    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    return original, config, dataclasses.replace(weights_from(model), residual_labels=None)
+
+
+def compressed_suite_model(suite: str, name: str, fraction: float):
+    """`suite_model`, and the plain weights' compression (seed 0, the default options)."""
+    from trade import transform
+
+    original, config, plain = suite_model(suite, name)
     return original, config, plain, transform.compress(plain, round(fraction * plain.d_model), 0)
 
 

@@ -15,7 +15,7 @@ from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.program.interpret import all_inputs
 from trade.program.text import parse_program
 from trade.weights import weights_of
-from tests.conftest import compressed_suite_model, compressed_suite_verdict, with_blocks_reversed
+from tests.conftest import compressed_suite_model, compressed_suite_verdict, suite_model, with_blocks_reversed
 
 # Maps, a SequenceMap and a SelectorWidth (test program 30 of `data/test-seed1`).
 SHIFTED = """\
@@ -275,3 +275,36 @@ def test_a_sequence_maps_neurons_for_a_value_no_input_takes_are_read_through_the
     assert given.transform[-1]["output_agreement"] == 1.0
     result = decompile(given)
     assert result.verdict == "exact", result.reason
+
+
+
+def _heads_reversed(weights, layer: int):
+    """The weights with each head of `layer` taking its own dimensions in the reverse order (queries with
+    keys, values with output rows): the same model."""
+    params = {name: np.asarray(value) for name, value in weights.params.items()}
+    order = np.concatenate([np.arange(h * weights.key_size, (h + 1) * weights.key_size)[::-1]
+                            for h in range(weights.num_heads)])
+    prefix = f"transformer/layer_{layer}/attn"
+    for name in ("query", "key", "value"):
+        params[f"{prefix}/{name}/w"] = params[f"{prefix}/{name}/w"][:, order]
+        params[f"{prefix}/{name}/b"] = params[f"{prefix}/{name}/b"][order]
+    params[f"{prefix}/linear/w"] = params[f"{prefix}/linear/w"][order]
+    return dataclasses.replace(weights, params=params)
+
+
+def test_fold_fit_settles_head_dimensions_that_compute_alike_on_every_input():
+    # `make_sort_freq` at 7: the layer-3 head compares 56 keys, of which the 7 of a count no input has (0)
+    # compute alike (0) on every input, so matching a reading's head dimensions by what they compute
+    # leaves those in any order; their weights, folded by W, settle it. (Some inputs make a categorical
+    # Aggregate select nothing, in Tracr's compiled model too: no run confirms such a reading, only the
+    # fold.) W here is square, any invertible one: the fold does not ask K < d_model.
+    _, _, plain = suite_model("wild", "lib_sort_freq_len7")
+    matrix = np.linalg.qr(np.random.default_rng(0).normal(size=(plain.d_model, plain.d_model)))[0]
+    given = dataclasses.replace(transform.fold_compression(plain, matrix),
+                                transform=[{"kind": "compress", "matrix": matrix.tolist()}])
+    reading = _heads_reversed(plain, 3)
+    assert compressed.fold_fit(plain, given)[0] is None
+    assert compressed.fold_fit(reading, given)[0] is None
+    name = "transformer/layer_3/attn/query/w"
+    params = {**reading.params, name: np.asarray(reading.params[name]) * 1.5}
+    assert compressed.fold_fit(dataclasses.replace(reading, params=params), given)[0] is not None

@@ -1296,7 +1296,58 @@ def fold_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = 1e-
         found, worst = _ordered_fold(compiled, matched, atoms, tolerance)
         if found is None:
             return None, worst
+    # A head's dimensions for values no input reaches compute alike on every input, so the matching
+    # leaves them in any order among themselves: they are settled by their weights, folded by W.
+    settled = _settled_head_dims(compiled, matched or given, atoms, tolerance)
+    if settled is not None:
+        found, worst = _ordered_fold(compiled, settled, atoms, tolerance)
+        if found is None:
+            return None, worst
     return reason, np.inf
+
+
+def _settled_head_dims(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
+                       ) -> ModelWeights | None:
+    """`given` with each head's own dimensions reordered to match `compiled`'s folded by W: the atoms'
+    order from every weight but the heads' queries and keys (`_atom_order`), then per head the query and
+    key columns, and the value columns with their output rows, matched by their folded weights. None
+    where that order is not found or nothing moves. Reordering a head's dimensions changes nothing the
+    model computes, and the fold that follows checks every entry."""
+    from trade.basis import _assigned, _reorder_heads, _reordered
+
+    order = _atom_order(compiled, given, atoms, tolerance, skipped=("attn/query/w", "attn/key/w"))
+    if order is None:
+        return None
+    image = atoms[order]  # row j: the recompiled direction j's atom
+    params = {name: np.asarray(value, dtype=np.float64) for name, value in given.params.items()}
+    size, moved = given.key_size, False
+    for layer in range(given.num_layers):
+        prefix = f"transformer/layer_{layer}/attn"
+
+        def parts(weights: dict, names: tuple[str, ...], fold: bool) -> np.ndarray:
+            """Per head dimension (a row), its read columns (folded by W where `fold`) and biases."""
+            rows = []
+            for name in names:
+                value = np.asarray(weights[f"{prefix}/{name}"], dtype=np.float64)
+                if name == "linear/w":
+                    rows.append(value @ image if fold else value)
+                elif name.endswith("/w"):
+                    rows.append((image.T @ value).T if fold else value.T)
+                else:
+                    rows.append(value[:, None])
+            return np.hstack(rows)
+
+        dims = []
+        for names in (("query/w", "key/w", "query/b", "key/b"), ("value/w", "value/b", "linear/w")):
+            mine, theirs = parts(compiled.params, names, True), parts(params, names, False)
+            taken = np.zeros(len(mine), dtype=int)
+            for head in range(given.num_heads):
+                span = slice(head * size, (head + 1) * size)
+                cost = np.abs(mine[span][:, None, :] - theirs[span][None, :, :]).max(axis=2)
+                taken[span] = head * size + _assigned(cost)
+            dims.append(taken)
+        moved |= _reorder_heads(params, prefix.removesuffix("/attn"), (dims[0], dims[1]))
+    return _reordered(given, params) if moved else None
 
 
 def _ordered_fold(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
@@ -1308,17 +1359,19 @@ def _ordered_fold(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray
     return _folded_difference(compiled, given, atoms[order], tolerance)
 
 
-def _atom_order(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float
-                ) -> np.ndarray | None:
+def _atom_order(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float,
+                skipped: tuple[str, ...] = ()) -> np.ndarray | None:
     """Where each of the recompiled model's residual directions lies among the recorded atoms (a
     permutation), or None where no permutation of them folds its weights onto the given ones.
 
     Tracr orders the stream by the variables' names, and a reading's names are not the program's: the
     same blocks of directions come in another order. The atoms each recompiled direction would need
     solve writes (`r A = g`, embeddings, head and MLP outputs) and reads (`A^T r = g`) at once; each
-    must be a recorded atom, no two the same."""
+    must be a recorded atom, no two the same. `skipped`: weights (by the end of their names) left out."""
     rows, targets = [], []
     for name in sorted(given.params):
+        if name.endswith(skipped):
+            continue
         value = np.asarray(compiled.params[name], dtype=np.float64)
         target = np.asarray(given.params[name], dtype=np.float64)
         if name in _EMBEDDINGS or name.endswith(_WRITES):
