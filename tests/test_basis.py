@@ -206,14 +206,16 @@ def test_a_mixed_model_without_one_is_read(decompiler):
     assert _equivalent(program, result.program, weights.compile_config)
 
 
-def test_noise_where_tracr_shows_a_value_for_none_is_equivalent(decompiler):
-    """Where a categorical Aggregate selects nothing, Tracr's model shows BOS's value for RASP's None, so
-    no run confirms the program; noise that keeps the recompiled model's outputs still makes it
-    `equivalent`, and the program read is the one compiled."""
+def test_noise_where_an_aggregate_selects_nothing_is_confirmed_where_no_copy_of_bos_reaches(decompiler):
+    """Where a categorical Aggregate selects nothing, Tracr's model copies BOS's value for RASP's None;
+    a run confirms a reading at the positions such a copy never reaches, and at the others only where
+    the model shows None as RASP has it. Here the selection is empty at lengths 1 and 2, the copy stays
+    at its positions (no later head reads it) and shows nothing, so the run of the noisy model confirms
+    the program read (before, any such position made every position of its input untrusted)."""
     program = parse_program("v1 = Select(indices, indices, LT)\nv2 = Map(min(x, 2), tokens)\n"
                             "v3 = Select(indices, v2, EQ)\nv4 = SelectorWidth(v1)\nv5 = Aggregate(v3, v4)\n")
     weights, result = _decompiled(program, decompiler, lambda plain: transform.add_noise(plain, 5e-4, 3))
-    assert result.verdict == "equivalent" and "plus noise" in result.reason, result.reason
+    assert result.verdict == "equivalent" and "computes it on all 3,905" in result.reason, result.reason
     assert _equivalent(program, result.program, weights.compile_config)
 
 
@@ -362,7 +364,9 @@ def test_noise_with_a_direction_nothing_reads_or_writes_is_confirmed(decompiler)
                                             max_seq_len=6, compiler_bos="BOS")
     noisy = transform.add_noise(dataclasses.replace(weights_from(model), residual_labels=None), 5e-3, 0)
     result = decompile(noisy, decompiler)
-    assert result.verdict == "equivalent" and "plus noise" in result.reason, result.reason
+    # the shifts select nothing at the first positions, where the model shows None as RASP has it and
+    # which no later head reads: a run of the given model confirms the reading
+    assert result.verdict == "equivalent" and "computes it on all 1,092" in result.reason, result.reason
 
 
 @pytest.mark.parametrize("kind", ["rotate", "mix"])

@@ -198,6 +198,36 @@ v8 = Aggregate(v1, v7)
     assert verify(truth, reference_of(truth)).verdict == EXACT
 
 
+# The token before each position (None at the first), then the input reversed: the None of position 0
+# travels to the last position through the second Aggregate.
+PREVIOUS_REVERSED = """\
+back = Map(x - 1, indices)
+before = Select(indices, back, EQ)
+previous = Aggregate(before, tokens)
+all = Select(tokens, tokens, TRUE)
+length = SelectorWidth(all)
+opp = SequenceMap(x - y, length, indices)
+opp1 = Map(x - 1, opp)
+flip = Select(indices, opp1, EQ)
+reversed = Aggregate(flip, previous)
+"""
+
+
+def test_every_none_of_rasp_is_where_a_copy_of_bos_may_stand(accepted_programs):
+    """Soundness of the positions a run checks: RASP's None comes only from an empty categorical
+    selection, so wherever the program has None, the run marks the position as one a copy of BOS may
+    reach (there the model's value is not the program's). Positions no copy reaches stay checked."""
+    programs = [a.program for a in accepted_programs] + [parse_program(PREVIOUS_REVERSED)]
+    for program in programs:
+        reference = reference_of(program)
+        for batch, fallback in zip(reference.inputs, reference.bos_fallback):
+            none = np.isnan(evaluate_batch(program, batch).output(program))
+            assert not (none & ~fallback).any()
+    reference = reference_of(PREVIOUS_REVERSED)
+    fallback = reference.bos_fallback[3]  # length 4: position 0 selects nothing, position 3 reads it
+    assert fallback[:, 0].all() and fallback[:, 3].all() and not fallback[:, 1:3].any()
+
+
 def test_watching_bos_does_not_change_the_forward_pass(accepted_programs):
     weights = weights_of(accepted_programs[0].model)
     residual, fallback = run_weights_watching_bos(weights, INPUTS[3])

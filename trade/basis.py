@@ -1682,36 +1682,30 @@ def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, t
 
 class GivenRun(NamedTuple):
     """The given model run on `trade.transform.checked_inputs`: per batch (one input length) its
-    read-out activations, and per head (layer, head) which inputs have a position after BOS that attends
-    to BOS (more than half its weight)."""
+    read-out activations, and where each head attends to BOS and to which positions each position
+    attends (`trade.verify.FallbackWatch`)."""
 
     inputs: list
     exhaustive: bool
     activations: list
-    to_bos: list  # per batch, {(layer, head): bool array [inputs]}
+    watches: list  # per batch, its `trade.verify.FallbackWatch`
 
 
 def run_given(given: ModelWeights) -> GivenRun:
     """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches."""
     from trade.compiling import forward
     from trade.transform import checked_inputs, readout
-    from trade.verify import _token_ids
+    from trade.verify import FallbackWatch, _token_ids
 
     inputs, exhaustive = checked_inputs(given)
     unembedding = readout(given)
-    activations, to_bos = [], []
+    activations, watches = [], []
     for batch in inputs:
-        ids = _token_ids(given, batch)
-        seen: dict[tuple[int, int], np.ndarray] = {}
-
-        def watch(layer: int, attention: np.ndarray) -> None:
-            for head in range(attention.shape[1]):
-                seen[(layer, head)] = (attention[:, head, 1:, 0] > 0.5).any(axis=1)
-
-        residual = forward(given.params, ids, given.num_heads, on_attention=watch)
+        watch = FallbackWatch(given)
+        residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch)
         activations.append(residual[:, 1:] @ unembedding)
-        to_bos.append(seen)
-    return GivenRun(inputs, exhaustive, activations, to_bos)
+        watches.append(watch)
+    return GivenRun(inputs, exhaustive, activations, watches)
 
 
 def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: GivenRun | None = None):
@@ -1719,8 +1713,8 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
     through its unembedding (its `weights` are the given ones, so nothing is `exact` by plain equality).
 
     Where a categorical Aggregate's head (read from the recovered one-hot weights; without them every
-    head) attends to BOS, outputs are not trusted, as in `trade.verify`. `run`: the given model's run
-    (`run_given`), where it is already made.
+    head) attends to BOS, and at the positions such a copy reaches, outputs are not trusted, as in
+    `trade.verify`. `run`: the given model's run (`run_given`), where it is already made.
     """
     from trade.transform import readout
     from trade.verify import UNKNOWN, ReferenceModel, categorical_heads
@@ -1728,14 +1722,7 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
     run = run or run_given(given)
     watched = categorical_heads(recovered) if recovered is not None else {
         layer: list(range(given.num_heads)) for layer in range(given.num_layers)}
-    fallbacks = []
-    for activations, to_bos in zip(run.activations, run.to_bos):
-        count, positions = activations.shape[:2]
-        anywhere = np.zeros(count, dtype=bool)
-        for layer, heads in watched.items():
-            for head in heads:
-                anywhere |= to_bos.get((layer, head), False)
-        fallbacks.append(np.broadcast_to(anywhere[:, None], (count, positions)))
+    fallbacks = [watch.fallback(watched) for watch in run.watches]
     labels_known = not (isinstance(given.output_values, str) and given.output_values == UNKNOWN)
     output_values = list(given.output_values) if labels_known and given.output_values is not None else None
     return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known,

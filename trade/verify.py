@@ -102,7 +102,7 @@ class ReferenceModel:
 
     `block` holds the output dimensions; `activations[i]` is the block on the
     inputs of length i + 1, shaped [batch, length, len(block)]; `bos_fallback[i]`
-    marks positions where a categorical Aggregate selected nothing.
+    marks positions where a categorical Aggregate selected nothing, or that its copy reaches.
     """
 
     weights: ModelWeights
@@ -175,27 +175,69 @@ def categorical_heads(weights: ModelWeights) -> dict[int, list[int]]:
     return heads
 
 
+FLOW_WEIGHT = 1e-6  # attention above this carries a value from one position to another (Tracr's: ~1e-20)
+MOVING_HEAD = 1e-5  # a head whose OV circuit is this small against the model's largest moves nothing (an
+# empty head of a layer with fewer Aggregates, all zeros, or noise on zeros: noise S squared)
+
+
+def moving_heads(weights: ModelWeights) -> list[np.ndarray]:
+    """Per layer, which heads move values between positions: their OV circuit (values, then output rows)
+    is not ~0. An empty head attends everywhere alike and moves nothing."""
+    size, circuits = weights.key_size, []
+    for layer in range(weights.num_layers):
+        prefix = f"transformer/layer_{layer}/attn"
+        value = np.asarray(weights.params[f"{prefix}/value/w"], dtype=np.float64)
+        output = np.asarray(weights.params[f"{prefix}/linear/w"], dtype=np.float64)
+        heads = [slice(h * size, (h + 1) * size) for h in range(weights.num_heads)]
+        circuits.append([float(np.abs(value[:, h] @ output[h]).max(initial=0.0)) for h in heads])
+    largest = max((max(layer, default=0.0) for layer in circuits), default=0.0)
+    return [np.array(layer) > MOVING_HEAD * largest for layer in circuits]
+
+
+class FallbackWatch:
+    """An `on_attention` hook of `trade.compiling.forward`: per layer, where each head attends to BOS (more
+    than half its weight) and which positions attend to which others (above `FLOW_WEIGHT`, in a head that
+    moves values: `moving_heads`), so that `fallback` can follow a value copied from BOS to every
+    position it reaches."""
+
+    def __init__(self, weights: ModelWeights) -> None:
+        self.moving = moving_heads(weights)
+        self.to_bos: list[np.ndarray] = []  # per layer, [batch, heads, positions]
+        self.flows: list[np.ndarray] = []  # per layer, [batch, query, key after BOS]
+
+    def __call__(self, layer: int, attention: np.ndarray) -> None:
+        self.to_bos.append(attention[:, :, :, 0] > 0.5)
+        self.flows.append((attention[:, self.moving[layer], :, 1:] > FLOW_WEIGHT).any(axis=1))
+
+    def fallback(self, watched: dict[int, list[int]]) -> np.ndarray:
+        """[batch, length]: the positions after BOS whose value may stand for RASP's None: a `watched`
+        head (a categorical Aggregate) there selected nothing and copied BOS, or a later layer's head
+        there attends to such a position (a None travels on through Aggregates; MLPs keep it in place).
+        Others never meet a copy from BOS, so their values are the program's."""
+        if not self.to_bos:
+            return np.zeros((0, 0), dtype=bool)
+        batch, _, positions = self.to_bos[0].shape
+        tainted = np.zeros((batch, positions), dtype=bool)
+        for layer, (to_bos, flows) in enumerate(zip(self.to_bos, self.flows)):
+            heads = watched.get(layer, [])
+            reached = (flows & tainted[:, None, 1:]).any(axis=2)  # attention reads the stream before it
+            tainted = tainted | reached | (to_bos[:, heads].any(axis=1) if heads else False)
+        return tainted[:, 1:]
+
+
 def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`run_weights`, plus where a categorical Aggregate found nothing to select.
 
     Tracr makes every head attend to BOS when its selector row is empty; a
     categorical Aggregate then copies whatever sits at BOS (often not zero, e.g.
     a SelectorWidth output), so the model shows a value where RASP has None.
-    Returns the residual and a [batch, length] mask of such positions.
+    Returns the residual and a [batch, length] mask of such positions and of those such a value
+    reaches (`FallbackWatch.fallback`).
     """
     ids = _token_ids(weights, inputs)
-    watched = categorical_heads(weights)
-    fallback = np.zeros(ids.shape, dtype=bool)
-
-    def watch(layer: int, attention: np.ndarray) -> None:
-        nonlocal fallback
-        for head in watched.get(layer, []):
-            fallback |= attention[:, head, :, 0] > 0.5  # weight on BOS
-
+    watch = FallbackWatch(weights)
     residual = forward(weights.params, ids, weights.num_heads, on_attention=watch)
-    # Per input, not per position: a None can travel to other positions through later Aggregates.
-    anywhere = fallback[:, 1:].any(axis=1, keepdims=True)
-    return residual, np.broadcast_to(anywhere, (ids.shape[0], ids.shape[1] - 1))
+    return residual, watch.fallback(categorical_heads(weights))
 
 
 def reference_model(weights: ModelWeights, output_values: Sequence | None | str = UNKNOWN,
