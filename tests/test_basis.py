@@ -352,6 +352,25 @@ def test_noise_on_a_model_whose_names_sort_before_the_inputs_is_read(decompiler,
     assert result.verdict in ("exact", "equivalent") and result.stage == "read", result.reason
 
 
+def test_noise_on_a_dense_matrix_is_removed(decompiler):
+    """`make_length` over 20 tokens: the TRUE selector's queries are 100 on half the entries, so a
+    matrix's near-zero entries alone do not show its noise; those near its largest size do too."""
+    from tracr.compiler import compiling, lib
+
+    from trade.decompile import weights_from
+
+    model = compiling.compile_rasp_to_model(lib.make_length(), vocab=set("abcdefghijklmnopqrst"),
+                                            max_seq_len=5, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    query = np.asarray(plain.params["transformer/layer_0/attn/query/w"])
+    assert 0.5 < (query != 0).mean() and basis._noise_sigma(query) == 0.0
+    noisy = transform.add_noise(plain, 2e-4, 0)
+    sigma = basis._noise_sigma(np.asarray(noisy.params["transformer/layer_0/attn/query/w"]))
+    assert 0.5 < sigma / (2e-4 * 100) < 2  # noise of S times the matrix's largest entry, 100
+    result = decompile(noisy, decompiler)
+    assert result.verdict in ("exact", "equivalent"), result.reason
+
+
 def test_noise_with_a_direction_nothing_reads_or_writes_is_confirmed(decompiler):
     """Nothing writes or reads `tokens:PAD`, so the least-squares change of basis leaves its entries free
     (far from the permutation under noise of 0.5%); the permutation they blur is tried as it is."""

@@ -425,12 +425,14 @@ def _cluster_snapped(entries: np.ndarray, spread: float) -> np.ndarray:
 
 def _noise_sigma(value: np.ndarray) -> float:
     """The spread of a sparse matrix's near-zero entries (most of a compiled matrix is 0): 1.4826 times
-    their median size, a robust estimate of added noise; 0 for a clean or a dense matrix.
+    their median size, a robust estimate of added noise; 0 for a clean matrix.
 
     Near zero means within 5% of the largest entry, or four spreads where that is more: a fixed cut below
     the noise cuts into the noise itself and the median comes out low (at noise of 4% of the largest
     entry, by a fifth). The cut starts at 15% (a matrix with fewer than half its entries there is
-    dense) and moves to the larger of the two until the estimate settles."""
+    dense) and moves to the larger of the two until the estimate settles. A dense matrix (a TRUE
+    selector's queries over a large vocabulary: half its entries are its largest) takes the spread of its
+    entries near 0 and near its largest size together (`_dense_sigma`)."""
     if value.size < 8:
         return 0.0
     size = np.abs(value).ravel()
@@ -439,16 +441,29 @@ def _noise_sigma(value: np.ndarray) -> float:
     for _ in range(8):
         small = size[size <= cut]
         if len(small) < size.size / 2:
-            return sigma
-        half = len(small) // 2  # the median by one partial sort (np.median's, without its overhead)
-        middle = np.partition(small, [half - 1, half] if len(small) % 2 == 0 else [half])
-        median = (middle[half - 1] + middle[half]) / 2 if len(small) % 2 == 0 else middle[half]
-        sigma = 1.4826 * float(median)
+            return sigma or _dense_sigma(size, largest)
+        sigma = 1.4826 * _median(small)
         following = max(0.05 * largest, 4 * sigma)
         if abs(following - cut) <= 0.01 * cut:
             break
         cut = following
     return sigma
+
+
+def _median(values: np.ndarray) -> float:
+    """The median by one partial sort (np.median's, without its overhead)."""
+    half = len(values) // 2
+    middle = np.partition(values, [half - 1, half] if len(values) % 2 == 0 else [half])
+    return float((middle[half - 1] + middle[half]) / 2 if len(values) % 2 == 0 else middle[half])
+
+
+def _dense_sigma(size: np.ndarray, largest: float) -> float:
+    """`_noise_sigma` of a dense matrix (entry sizes `size`): 1.4826 times the median distance of its
+    entries from 0 or from the median of those near its largest size (within 15% of either; the largest
+    itself is a noisy entry), where those are at least half of them; else 0 (dense with many values)."""
+    top = size[size >= 0.85 * largest]
+    near = np.concatenate([size[size <= 0.15 * largest], np.abs(top - _median(top))])
+    return 1.4826 * _median(near) if len(near) >= size.size / 2 else 0.0
 
 
 def _integer_spread(value: np.ndarray, scale: float, relative: float) -> float:
