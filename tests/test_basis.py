@@ -19,7 +19,7 @@ from trade.model import Decompiler, preset
 from trade.program.interpret import all_inputs
 from trade.program.text import parse_program
 from trade.weights import TokenizerConfig, weights_of
-from tests.conftest import REVERSE
+from tests.conftest import REVERSE, suite_model
 
 
 # Few, fixed examples: each one compiles, transforms and decompiles a model.
@@ -195,6 +195,16 @@ def test_a_mixed_models_states_are_run_once_from_a_sample(decompiler, monkeypatc
     weights, result = _decompiled(program, decompiler, lambda plain: transform.mix(plain, 0))
     assert result.verdict == "exact", result.reason
     assert counts and counts[0] == basis.FIRST_STATE_INPUTS and len(counts) == len(set(counts))
+
+
+def test_one_is_chosen_among_every_direction_no_read_sees(decompiler):
+    """`make_count(Map(len), 3)` over 8 words: nothing reads the indices, 7 of the 8 tokens are read
+    alike and the Map has two values, so the reads fix `one` only up to 13 directions. In this mixed
+    basis the best `one` along a single line of them leaves the directions dependent (condition 1.2e3);
+    a search over all of them finds a well-conditioned one, and any such one gives the same weights."""
+    _, _, plain = suite_model("frontier", "lib_count_three_letter_words")
+    result = decompile(transform.transformed(plain, "mix", 0), decompiler)
+    assert result.verdict == "exact", result.reason
 
 
 def test_a_mixed_model_without_one_is_read(decompiler):

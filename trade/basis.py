@@ -83,6 +83,7 @@ ORTHONORMAL_LEVEL = 0.05  # embeddings' Gram matrices this far from integers: a 
 CLEAN_LEVEL = 1e-4  # and this close: a rotation without noise (float32 rounding leaves about 1e-7)
 OBLIQUE_TOLERANCE = 1e-3  # relative size below which a pairing of a mixed model's write and read is 0
 WELL_CONDITIONED = 100.0  # condition number of unit directions that `_one` leaves as they are
+RECOVERED_CONDITION = 1e3  # recovered directions (unit, their scales aside) conditioned worse: not independent
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 OWN_READING = "own"  # `readings`: the model's own basis, for embeddings that only round to 0s and 1s
@@ -845,7 +846,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
     else:  # the embeddings' inner products are not integers: not a rotation
         atoms = oblique_atoms(weights, OBLIQUE_TOLERANCE, shears or SHEAR_RULES[0], states)
         tolerance = 1e-4  # snapping: float32 rounding is far below, a bias of 1 beside slopes of 1e3 above
-    if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > 1e3:  # scales aside
+    if np.linalg.cond(atoms / np.linalg.norm(atoms, axis=1, keepdims=True)) > RECOVERED_CONDITION:
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
         try:
@@ -2664,21 +2665,34 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
         return one
     free *= np.linalg.norm(one) / np.linalg.norm(free)
 
-    def spread(shift: float) -> float:
+    def conditioning(moved: np.ndarray) -> float:
         """The condition number of the unit rows, from the eigenvalues of their Gram matrix (a third of
         an SVD's time; past 1e8 it only grows, which is all a minimum needs)."""
-        moved = one + shift * free
         rows = np.vstack([known, moved[None], tokens - moved[None]])
         rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
         gram = rows @ rows.T if rows.shape[0] <= rows.shape[1] else rows.T @ rows
         values = np.linalg.eigvalsh(gram)
         return float(np.sqrt(values[-1] / max(values[0], 1e-30)))
 
+    def spread(shift: float) -> float:
+        return conditioning(one + shift * free)
+
     if spread(0.0) < WELL_CONDITIONED:
         return one
     # Decades first, then quarter decades around the best (each try is an eigendecomposition of all rows).
     best = min(np.r_[0.0, np.geomspace(1e-3, 1e3, 7), -np.geomspace(1e-3, 1e3, 7)], key=spread)
-    return one + min(np.r_[best, best * 10.0 ** np.array([-0.5, -0.25, 0.25, 0.5])], key=spread) * free
+    found = one + min(np.r_[best, best * 10.0 ** np.array([-0.5, -0.25, 0.25, 0.5])], key=spread) * free
+    if conditioning(found) < RECOVERED_CONDITION / 2 or len(unseen) < 2:
+        return found
+    # Near the bar `recover` holds the directions to: the line missed. Every direction no read sees, at
+    # once (a search in as many dimensions as those, from the line's best; a second or less).
+    from scipy.optimize import minimize
+
+    size = np.linalg.norm(one)
+    result = minimize(lambda c: np.log(conditioning(found + size * (c @ unseen))), np.zeros(len(unseen)),
+                      method="L-BFGS-B", options={"maxiter": 200})
+    refined = found + size * (result.x @ unseen)
+    return refined if conditioning(refined) < conditioning(found) else found
 
 
 def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = "strict",
