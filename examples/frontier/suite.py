@@ -62,8 +62,9 @@ def _map(f, sop: rasp.SOp) -> rasp.Map:
 def unicode_turn_from_first() -> rasp.SOp:
     """Arrows: my turn relative to the first arrow (read through a constant Map as the query), as a symbol."""
     zero = _map(lambda i: 0, rasp.indices).named("always_zero")
-    first = rasp.Aggregate(rasp.Select(rasp.indices, zero, rasp.Comparison.EQ).named("at_start"),
-                           rasp.tokens).named("first_arrow")
+    first = rasp.Aggregate(
+        rasp.Select(rasp.indices, zero, rasp.Comparison.EQ).named("at_start"), rasp.tokens
+    ).named("first_arrow")
     heading = _map(ARROWS.index, rasp.tokens).named("heading")
     first_heading = _map(ARROWS.index, first).named("first_heading")
     return rasp.SequenceMap(lambda a, b: "↻↷⇅↶"[(a - b) % 4], heading, first_heading).named("turn_symbol")
@@ -73,7 +74,9 @@ def tricky_token_strings() -> rasp.SOp:
     """Tokens '', ' ', 'None', 'True', '0', 'null': a label per token and how many tokens are blank."""
     label = _map(lambda t: t.strip() or "<blank>", rasp.tokens).named("visible")
     blank = _map(lambda t: t.strip() == "", rasp.tokens).named("is_blank")
-    n_blank = rasp.SelectorWidth(rasp.Select(blank, blank, lambda k, q: k).named("blank_keys")).named("n_blank")
+    n_blank = rasp.SelectorWidth(rasp.Select(blank, blank, lambda k, q: k).named("blank_keys")).named(
+        "n_blank"
+    )
     return rasp.SequenceMap(lambda s, n: f"{s}|{n}", label, n_blank).named("label_and_blanks")
 
 
@@ -85,18 +88,22 @@ def custom_bos_string_rank() -> rasp.SOp:
 
 def len1_vocab30_echo() -> rasp.SOp:
     """max_seq_len 1 over 30 Greek letters: the token moved by a token selector, and TRUE's width."""
-    echo = rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("same_letter"),
-                          rasp.tokens).named("echo")
+    echo = rasp.Aggregate(
+        rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("same_letter"), rasp.tokens
+    ).named("echo")
     upper = _map(str.upper, echo).named("echo_upper")
-    width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("all")).named("n_all")
+    width = rasp.SelectorWidth(
+        rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("all")
+    ).named("n_all")
     return rasp.SequenceMap(lambda u, n: u * n, upper, width).named("upper_times_width")
 
 
 def identity_chain_words() -> rasp.SOp:
     """An identity Map, an attention copy of it (EQ on indices) and another identity Map: the tokens."""
     same = _map(lambda w: w, rasp.tokens).named("identity_before")
-    copied = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ).named("self_position"),
-                            same).named("copied")
+    copied = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ).named("self_position"), same
+    ).named("copied")
     return _map(lambda w: w, copied).named("identity_after")
 
 
@@ -114,8 +121,9 @@ def colour_mixing_table() -> rasp.SOp:
     names = {"r": "red", "g": "green", "b": "blue", "c": "cyan", "m": "magenta", "y": "yellow", "k": "black"}
     mixes = {frozenset("rg"): "yellow", frozenset("rb"): "magenta", frozenset("gb"): "cyan"}
     name = _map(lambda c: names[c], rasp.tokens).named("colour_name")
-    nxt = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q + 1).named("next_pos"),
-                         rasp.tokens).named("next_colour")
+    nxt = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q + 1).named("next_pos"), rasp.tokens
+    ).named("next_colour")
     letter = {v: k for k, v in names.items()}
 
     def mix(a, c):
@@ -135,8 +143,9 @@ def word_chain_game() -> rasp.SOp:
     """Odd words: does my word start with the previous word's last letter? (None at the first)."""
     initial = _map(lambda w: w[0], rasp.tokens).named("initial")
     final = _map(lambda w: w[-1], rasp.tokens).named("final")
-    prev_final = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q - 1).named("prev"),
-                                final).named("prev_final")
+    prev_final = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q - 1).named("prev"), final
+    ).named("prev_final")
     return rasp.SequenceMap(lambda f, i: None if f is None else f == i, prev_final, initial).named("chains")
 
 
@@ -146,11 +155,15 @@ def word_chain_game() -> rasp.SOp:
 def constant_query_and_keys() -> rasp.SOp:
     """A constant Map as a Select's query (count of 'k') and as its keys (all or none), combined."""
     k_const = _map(lambda i: "k", rasp.indices).named("const_k")
-    n_k = rasp.SelectorWidth(rasp.Select(rasp.tokens, k_const, rasp.Comparison.EQ).named("is_k_key")).named("n_k")
-    all_if_k = rasp.SelectorWidth(rasp.Select(k_const, rasp.tokens, rasp.Comparison.EQ)
-                                  .named("query_is_k")).named("len_if_k")
-    return rasp.SequenceMap(lambda a, b: "many" if a >= 2 else ("one" if a == 1 else f"none{b}"),
-                            n_k, all_if_k).named("k_summary")
+    n_k = rasp.SelectorWidth(rasp.Select(rasp.tokens, k_const, rasp.Comparison.EQ).named("is_k_key")).named(
+        "n_k"
+    )
+    all_if_k = rasp.SelectorWidth(
+        rasp.Select(k_const, rasp.tokens, rasp.Comparison.EQ).named("query_is_k")
+    ).named("len_if_k")
+    return rasp.SequenceMap(
+        lambda a, b: "many" if a >= 2 else ("one" if a == 1 else f"none{b}"), n_k, all_if_k
+    ).named("k_summary")
 
 
 def or_and_not_selectors() -> rasp.SOp:
@@ -162,8 +175,9 @@ def or_and_not_selectors() -> rasp.SOp:
     geq = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.GEQ)
     copy = rasp.Aggregate(rasp.selector_and(leq, geq).named("leq_and_geq"), rasp.tokens).named("copy_by_and")
     parity = _map(lambda t: t % 2, rasp.tokens).named("parity")
-    other_parity = rasp.SelectorWidth(rasp.selector_not(rasp.Select(parity, parity, rasp.Comparison.EQ))
-                                      .named("not_same_parity")).named("n_other_parity")
+    other_parity = rasp.SelectorWidth(
+        rasp.selector_not(rasp.Select(parity, parity, rasp.Comparison.EQ)).named("not_same_parity")
+    ).named("n_other_parity")
     mixed = rasp.SequenceMap(lambda d, o: d * 10 + o, differ, other_parity).named("widths")
     return rasp.SequenceMap(lambda w, c: w + c, mixed, copy).named("widths_plus_token")
 
@@ -181,32 +195,47 @@ def width_class_as_query() -> rasp.SOp:
     """A histogram read as a class ('solo'/'pair'/'crowd') that queries a Map of tokens: matching count."""
     hist = lib.make_hist()
     crowd = _map(lambda h: "solo" if h == 1 else ("pair" if h == 2 else "crowd"), hist).named("crowd_class")
-    token_class = _map(lambda c: ("solo", "pair", "crowd")["abcdef".index(c) % 3], rasp.tokens).named("token_class")
+    token_class = _map(lambda c: ("solo", "pair", "crowd")["abcdef".index(c) % 3], rasp.tokens).named(
+        "token_class"
+    )
     matching = rasp.SelectorWidth(rasp.Select(token_class, crowd, rasp.Comparison.EQ).named("class_matches"))
     return matching.named("n_class_matches")
 
 
 def float_rank_words() -> rasp.SOp:
     """Float categorical keys (a weight table over items) compared by LT: the rank as an ordinal word."""
-    weight = _map(lambda w: {"apple": 0.25, "bread": 1.5, "cheese": 2.75, "dates": 0.125, "eggs": 1.5,
-                             "figs": -0.5}[w], rasp.tokens).named("weight")
-    lighter = rasp.SelectorWidth(rasp.Select(weight, weight, rasp.Comparison.LT).named("lighter")).named("n_lighter")
+    weight = _map(
+        lambda w: {"apple": 0.25, "bread": 1.5, "cheese": 2.75, "dates": 0.125, "eggs": 1.5, "figs": -0.5}[w],
+        rasp.tokens,
+    ).named("weight")
+    lighter = rasp.SelectorWidth(rasp.Select(weight, weight, rasp.Comparison.LT).named("lighter")).named(
+        "n_lighter"
+    )
     return _map(lambda n: ("1st", "2nd", "3rd")[n] if n < 3 else f"{n + 1}th", lighter).named("ordinal")
 
 
 def five_heads_one_layer() -> rasp.SOp:
     """Five heads in one layer: first, half-position, previous and two-back tokens, and a vowel mean."""
-    first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0).named("first_pos"),
-                           rasp.tokens).named("first_tok")
-    half = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q // 2).named("half_pos"),
-                          rasp.tokens).named("half_tok")
-    prev = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0))
-                          .named("prev_pos"), rasp.tokens).named("prev_tok")
-    back2 = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 2, 0))
-                           .named("back2_pos"), rasp.tokens).named("back2_tok")
+    first = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0).named("first_pos"), rasp.tokens
+    ).named("first_tok")
+    half = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q // 2).named("half_pos"), rasp.tokens
+    ).named("half_tok")
+    prev = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0)).named("prev_pos"),
+        rasp.tokens,
+    ).named("prev_tok")
+    back2 = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 2, 0)).named("back2_pos"),
+        rasp.tokens,
+    ).named("back2_tok")
     vowel = rasp.numerical(_map(lambda c: 1 if c in "ae" else 0, rasp.tokens)).named("vowel")
-    share = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.TRUE)
-                                          .named("all_pos"), vowel, default=0)).named("vowel_share")
+    share = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.TRUE).named("all_pos"), vowel, default=0
+        )
+    ).named("vowel_share")
     any_vowel = _map(lambda x: "v" if x > 0 else "-", share).named("any_vowel")
     a = rasp.SequenceMap(lambda x, y: x == y, first, half).named("first_is_half")
     b = rasp.SequenceMap(lambda x, y: x == y, prev, back2).named("prev_is_back2")
@@ -219,8 +248,19 @@ def five_heads_one_layer() -> rasp.SOp:
 
 def price_prefix_mean() -> rasp.SOp:
     """Prices in [0, 1) per item, averaged over the prefix: a mean of values that are not 0/1."""
-    price = rasp.numerical(_map(lambda w: {"apple": 0.25, "bread": 0.5, "cheese": 0.875, "dates": 0.125,
-                                           "eggs": 0.0625, "figs": 0.75}[w], rasp.tokens)).named("price")
+    price = rasp.numerical(
+        _map(
+            lambda w: {
+                "apple": 0.25,
+                "bread": 0.5,
+                "cheese": 0.875,
+                "dates": 0.125,
+                "eggs": 0.0625,
+                "figs": 0.75,
+            }[w],
+            rasp.tokens,
+        )
+    ).named("price")
     prefix = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("prefix")
     return rasp.numerical(rasp.Aggregate(prefix, price, default=0)).named("mean_price_so_far")
 
@@ -262,8 +302,10 @@ def none_after_flag() -> rasp.SOp:
 
 def switch_share_len12() -> rasp.SOp:
     """Two tokens, length 12: the share of positions so far where the token differs from the previous."""
-    prev = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0))
-                          .named("prev_or_self"), rasp.tokens).named("prev_token")
+    prev = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0)).named("prev_or_self"),
+        rasp.tokens,
+    ).named("prev_token")
     switched = rasp.SequenceMap(lambda a, b: a != b, rasp.tokens, prev).named("switched")
     as_number = rasp.numerical(_map(lambda s: 1 if s else 0, switched)).named("switched_num")
     prefix = rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("so_far")
@@ -277,11 +319,15 @@ def deep_rare_flag_chain() -> rasp.SOp:
     """Histogram -> 'unique' as 0/1 -> prefix mean -> seen flag -> previous flag -> change word (4 layers)."""
     hist = lib.make_hist()
     unique = rasp.numerical(_map(lambda h: 1 if h == 1 else 0, hist)).named("unique_num")
-    share = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
-                                          .named("upto"), unique, default=0)).named("unique_share")
+    share = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("upto"), unique, default=0
+        )
+    ).named("unique_share")
     seen = _map(lambda x: "seen" if x > 0 else "unseen", share).named("unique_seen")
-    prev_seen = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0))
-                               .named("back_one"), seen).named("prev_seen")
+    prev_seen = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == max(q - 1, 0)).named("back_one"), seen
+    ).named("prev_seen")
     return rasp.SequenceMap(lambda a, b: "became" if a != b else a, seen, prev_seen).named("unique_event")
 
 
@@ -291,8 +337,9 @@ def mod_pointer_program() -> rasp.SOp:
     y = _map(lambda i: i * i % 7, rasp.indices).named("i_squared")
     z = rasp.SequenceMap(lambda a, b: (a + b) % 7, x, y).named("sum7")
     target = rasp.SequenceMap(lambda s, i: s % (i + 1), z, rasp.indices).named("pointer")
-    there = rasp.Aggregate(rasp.Select(rasp.indices, target, rasp.Comparison.EQ).named("at_pointer"),
-                           rasp.tokens).named("token_there")
+    there = rasp.Aggregate(
+        rasp.Select(rasp.indices, target, rasp.Comparison.EQ).named("at_pointer"), rasp.tokens
+    ).named("token_there")
     u = _map(lambda t: t * t % 7, there).named("there_squared")
     v = rasp.SequenceMap(lambda a, b: (a - b) % 7, u, x).named("difference7")
     return _map(lambda d: "zero" if d == 0 else ("small" if d < 4 else "large"), v).named("difference_class")
@@ -316,8 +363,9 @@ def lib_nary_three_maps() -> rasp.SOp:
     vowel = _map(lambda c: c in "aeiou", rasp.tokens).named("is_vowel")
     code = _map(lambda c: ord(c) % 3, rasp.tokens).named("code3")
     late = _map(lambda c: c > "m", rasp.tokens).named("is_late")
-    return lib.make_nary_sequencemap(lambda v, c, l: f"{'V' if v else 'c'}{c}{'>' if l else '<'}",
-                                     vowel, code, late).named("three_features")
+    return lib.make_nary_sequencemap(
+        lambda v, c, l: f"{'V' if v else 'c'}{c}{'>' if l else '<'}", vowel, code, late
+    ).named("three_features")
 
 
 def lib_sort_by_last_letter() -> rasp.SOp:
@@ -340,7 +388,7 @@ def lib_pattern_on_parity() -> rasp.SOp:
 
 
 def vowel_share_vocab20() -> rasp.SOp:
-    """20 letters read only as vowel or not (most token differences unread, indices unread): the vowel share."""
+    """20 letters read only as vowel or not (most token differences and the indices unread): vowel share."""
     vowel = rasp.numerical(_map(lambda c: 1 if c in "aeiou" else 0, rasp.tokens)).named("is_vowel20")
     everything = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("all_tokens")
     return rasp.numerical(rasp.Aggregate(everything, vowel, default=0)).named("vowel_share20")
@@ -348,21 +396,29 @@ def vowel_share_vocab20() -> rasp.SOp:
 
 def query_only_predicate() -> rasp.SOp:
     """Predicates that ignore the key: the width is the length where I am 'x', else 0; a mean likewise."""
-    width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: q == "x")
-                               .named("if_query_x")).named("len_if_x")
+    width = rasp.SelectorWidth(
+        rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: q == "x").named("if_query_x")
+    ).named("len_if_x")
     is_y = rasp.numerical(_map(lambda c: 1 if c == "y" else 0, rasp.tokens)).named("is_y")
-    share = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.tokens, lambda k, q: q != "z")
-                                          .named("unless_query_z"), is_y, default=0)).named("y_share_unless_z")
+    share = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.tokens, lambda k, q: q != "z").named("unless_query_z"),
+            is_y,
+            default=0,
+        )
+    ).named("y_share_unless_z")
     seen = _map(lambda v: "y" if v > 0 else "n", share).named("any_y")
     return rasp.SequenceMap(lambda w, y: f"{w}{y}", width, seen).named("width_and_y")
 
 
 def index_moved_by_attention() -> rasp.SOp:
     """Indices as an Aggregate's values (half my position, moved by attention), then read with the token."""
-    half = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q // 2).named("to_half"),
-                          rasp.indices).named("half_index")
-    there = rasp.Aggregate(rasp.Select(rasp.indices, half, rasp.Comparison.EQ).named("at_half_index"),
-                           rasp.tokens).named("token_at_half")
+    half = rasp.Aggregate(
+        rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == q // 2).named("to_half"), rasp.indices
+    ).named("half_index")
+    there = rasp.Aggregate(
+        rasp.Select(rasp.indices, half, rasp.Comparison.EQ).named("at_half_index"), rasp.tokens
+    ).named("token_at_half")
     return rasp.SequenceMap(lambda h, t: f"{t}@{h}", half, there).named("half_report")
 
 
@@ -371,8 +427,9 @@ def clamp_against_tokens() -> rasp.SOp:
     clamp = _map(lambda t: min(t, 3), rasp.tokens).named("clamped")
     below = rasp.SelectorWidth(rasp.Select(rasp.tokens, clamp, rasp.Comparison.LT).named("token_lt_clamp"))
     above = rasp.SelectorWidth(rasp.Select(clamp, rasp.tokens, rasp.Comparison.GEQ).named("clamp_geq_token"))
-    return rasp.SequenceMap(lambda a, b: a - b, below.named("n_below_clamp"),
-                            above.named("n_clamp_geq")).named("clamp_balance")
+    return rasp.SequenceMap(
+        lambda a, b: a - b, below.named("n_below_clamp"), above.named("n_clamp_geq")
+    ).named("clamp_balance")
 
 
 def bool_map_count_true() -> rasp.SOp:
@@ -384,85 +441,265 @@ def bool_map_count_true() -> rasp.SOp:
 def deep_alternating_chain() -> rasp.SOp:
     """Map, width, Map, pointer, lookup, numerical Map, mean, flag, merge: seven layers."""
     code = _map(lambda t: t % 3, rasp.tokens).named("code_mod3")
-    mates = rasp.SelectorWidth(rasp.Select(code, code, rasp.Comparison.EQ).named("same_code")).named("n_mates")
+    mates = rasp.SelectorWidth(rasp.Select(code, code, rasp.Comparison.EQ).named("same_code")).named(
+        "n_mates"
+    )
     capped = _map(lambda n: min(n, 3), mates).named("mates_capped")
     target = rasp.SequenceMap(lambda c, i: min(c, i), capped, rasp.indices).named("capped_target")
-    there = rasp.Aggregate(rasp.Select(rasp.indices, target, rasp.Comparison.EQ).named("at_capped"),
-                           rasp.tokens).named("token_at_capped")
+    there = rasp.Aggregate(
+        rasp.Select(rasp.indices, target, rasp.Comparison.EQ).named("at_capped"), rasp.tokens
+    ).named("token_at_capped")
     even = rasp.numerical(_map(lambda t: 1 if t % 2 == 0 else 0, there)).named("there_even")
-    share = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ)
-                                          .named("prefix_chain"), even, default=0)).named("even_share")
+    share = rasp.numerical(
+        rasp.Aggregate(
+            rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("prefix_chain"),
+            even,
+            default=0,
+        )
+    ).named("even_share")
     flag = _map(lambda v: v > 0, share).named("some_even")
     return rasp.SequenceMap(lambda f, c: f"{'E' if f else 'o'}{c}", flag, code).named("chain_report")
 
 
 PROGRAMS: list[SuiteProgram] = [
-    SuiteProgram("unicode_turn_from_first", "arrows: my turn relative to the first arrow, as a unicode symbol",
-                 unicode_turn_from_first, ARROWS, 6),
-    SuiteProgram("tricky_token_strings", "'', ' ', 'None', 'True', '0', 'null': label and number of blanks",
-                 tricky_token_strings, TRICKY, 4),
-    SuiteProgram("custom_bos_string_rank", "digit strings at least mine (GEQ on strings), BOS '<|endoftext|>'",
-                 custom_bos_string_rank, DIGIT_STRINGS, 5, compiler_bos="<|endoftext|>", compiler_pad="<pad>"),
-    SuiteProgram("len1_vocab30_echo", "30 Greek letters at length 1: the capital echoed by a token selector",
-                 len1_vocab30_echo, GREEK30, 1),
-    SuiteProgram("identity_chain_words", "identity Map, attention copy, identity Map: the tokens themselves",
-                 identity_chain_words, ODD_WORDS, 5),
-    SuiteProgram("twin_maps_sum", "t mod 3 twice plus itself minus a table equal to it",
-                 twin_maps_sum, tuple(range(6)), 4),
-    SuiteProgram("colour_mixing_table", "a dict of colour mixes of my colour and the next one (None at the end)",
-                 colour_mixing_table, COLOURS, 7),
-    SuiteProgram("word_chain_game", "does my word start with the previous word's last letter (None first)",
-                 word_chain_game, ODD_WORDS, 5),
-    SuiteProgram("constant_query_and_keys", "number of 'k' (constant query) and length if I am 'k' (constant keys)",
-                 constant_query_and_keys, ("k", "l", "m", "n"), 7),
-    SuiteProgram("or_and_not_selectors", "widths of selector_or / selector_not and a selector_and copy, summed",
-                 or_and_not_selectors, tuple(range(5)), 5),
-    SuiteProgram("sequencemap_keys_neq", "EQ and NEQ widths with keys (token + index) mod 4, as a pair",
-                 sequencemap_keys_neq, tuple(range(10)), 5),
-    SuiteProgram("width_class_as_query", "tokens whose class equals my histogram's class (solo/pair/crowd)",
-                 width_class_as_query, tuple("abcdef"), 7),
-    SuiteProgram("float_rank_words", "ordinal rank of my item's float weight (LT on float keys)",
-                 float_rank_words, ITEMS, 6),
-    SuiteProgram("five_heads_one_layer", "four lookups and a vowel mean in one layer, agreement coded",
-                 five_heads_one_layer, tuple("abcdef"), 6),
-    SuiteProgram("price_prefix_mean", "mean price so far, prices in [0, 1) (numerical, not 0/1)",
-                 price_prefix_mean, ITEMS, 6),
-    SuiteProgram("mean_of_running_share", "prefix mean of the running share of 'x' (mean of a mean)",
-                 mean_of_running_share, ("x", "o"), 6),
-    SuiteProgram("signed_half_balance", "mean of +1/2 for up and -1/2 for down over everything (numerical)",
-                 signed_half_balance, ("up", "down", "flat"), 5),
-    SuiteProgram("false_and_true_means", "3 * a mean under FALSE (0) + 0.5 * the share of q/z (numerical)",
-                 false_and_true_means, tuple("pqxz"), 5),
-    SuiteProgram("none_after_flag", "True where some '!' comes strictly after (bool from a GT mean)",
-                 none_after_flag, ("!", "?", "."), 8),
-    SuiteProgram("switch_share_len12", "share of positions so far whose bit differs from the previous, length 12",
-                 switch_share_len12, ("lo", "hi"), 12),
-    SuiteProgram("deep_rare_flag_chain", "when a unique token has first been seen, via hist, mean and look-back",
-                 deep_rare_flag_chain, tuple("abcde"), 6),
-    SuiteProgram("mod_pointer_program", "class of (token at a mod-7 pointer)^2 - 3t, nine lines",
-                 mod_pointer_program, tuple(range(7)), 7),
-    SuiteProgram("lib_count_three_letter_words", "number of three-letter words (make_count of a Map)",
-                 lib_count_three_letter_words, SHORT_WORDS, 6),
-    SuiteProgram("lib_shuffle_dyck_letters", "1 if 'ab' and 'xy' are each balanced as brackets (make_shuffle_dyck)",
-                 lib_shuffle_dyck_letters, ("a", "b", "x", "y"), 6),
-    SuiteProgram("lib_nary_three_maps", "vowel, code mod 3 and lateness joined (3-ary make_nary_sequencemap)",
-                 lib_nary_three_maps, tuple("aeknrtz"), 4),
-    SuiteProgram("lib_sort_by_last_letter", "words sorted by their last letter, ties by position (make_sort)",
-                 lib_sort_by_last_letter, SHORT_WORDS, 5),
-    SuiteProgram("lib_pair_balance_words", "fraction of 'begin' minus fraction of 'end' so far (make_pair_balance)",
-                 lib_pair_balance_words, ("begin", "end", "x"), 8),
-    SuiteProgram("lib_pattern_on_parity", "True where odd, even, odd ends (detect_pattern over a Map)",
-                 lib_pattern_on_parity, tuple(range(8)), 7),
-    SuiteProgram("vowel_share_vocab20", "share of vowels over 20 letters read only as vowel or not (numerical)",
-                 vowel_share_vocab20, tuple("abcdefghijklmnopqrst"), 5),
-    SuiteProgram("query_only_predicate", "length if I am 'x' (a key-blind selector), and any 'y' unless I am 'z'",
-                 query_only_predicate, ("x", "y", "z"), 6),
-    SuiteProgram("index_moved_by_attention", "half my position moved by attention, and the token there",
-                 index_moved_by_attention, ("p", "q", "r"), 8),
-    SuiteProgram("clamp_against_tokens", "tokens below min(t, 3) minus tokens at most min(t, 3)",
-                 clamp_against_tokens, tuple(range(8)), 6),
-    SuiteProgram("bool_map_count_true", "number of tokens above 6 (make_count of a bool Map at True)",
-                 bool_map_count_true, tuple(range(10)), 7),
-    SuiteProgram("deep_alternating_chain", "width, pointer, lookup, mean and flag in seven layers",
-                 deep_alternating_chain, tuple(range(6)), 6),
+    SuiteProgram(
+        "unicode_turn_from_first",
+        "arrows: my turn relative to the first arrow, as a unicode symbol",
+        unicode_turn_from_first,
+        ARROWS,
+        6,
+    ),
+    SuiteProgram(
+        "tricky_token_strings",
+        "'', ' ', 'None', 'True', '0', 'null': label and number of blanks",
+        tricky_token_strings,
+        TRICKY,
+        4,
+    ),
+    SuiteProgram(
+        "custom_bos_string_rank",
+        "digit strings at least mine (GEQ on strings), BOS '<|endoftext|>'",
+        custom_bos_string_rank,
+        DIGIT_STRINGS,
+        5,
+        compiler_bos="<|endoftext|>",
+        compiler_pad="<pad>",
+    ),
+    SuiteProgram(
+        "len1_vocab30_echo",
+        "30 Greek letters at length 1: the capital echoed by a token selector",
+        len1_vocab30_echo,
+        GREEK30,
+        1,
+    ),
+    SuiteProgram(
+        "identity_chain_words",
+        "identity Map, attention copy, identity Map: the tokens themselves",
+        identity_chain_words,
+        ODD_WORDS,
+        5,
+    ),
+    SuiteProgram(
+        "twin_maps_sum",
+        "t mod 3 twice plus itself minus a table equal to it",
+        twin_maps_sum,
+        tuple(range(6)),
+        4,
+    ),
+    SuiteProgram(
+        "colour_mixing_table",
+        "a dict of colour mixes of my colour and the next one (None at the end)",
+        colour_mixing_table,
+        COLOURS,
+        7,
+    ),
+    SuiteProgram(
+        "word_chain_game",
+        "does my word start with the previous word's last letter (None first)",
+        word_chain_game,
+        ODD_WORDS,
+        5,
+    ),
+    SuiteProgram(
+        "constant_query_and_keys",
+        "number of 'k' (constant query) and length if I am 'k' (constant keys)",
+        constant_query_and_keys,
+        ("k", "l", "m", "n"),
+        7,
+    ),
+    SuiteProgram(
+        "or_and_not_selectors",
+        "widths of selector_or / selector_not and a selector_and copy, summed",
+        or_and_not_selectors,
+        tuple(range(5)),
+        5,
+    ),
+    SuiteProgram(
+        "sequencemap_keys_neq",
+        "EQ and NEQ widths with keys (token + index) mod 4, as a pair",
+        sequencemap_keys_neq,
+        tuple(range(10)),
+        5,
+    ),
+    SuiteProgram(
+        "width_class_as_query",
+        "tokens whose class equals my histogram's class (solo/pair/crowd)",
+        width_class_as_query,
+        tuple("abcdef"),
+        7,
+    ),
+    SuiteProgram(
+        "float_rank_words",
+        "ordinal rank of my item's float weight (LT on float keys)",
+        float_rank_words,
+        ITEMS,
+        6,
+    ),
+    SuiteProgram(
+        "five_heads_one_layer",
+        "four lookups and a vowel mean in one layer, agreement coded",
+        five_heads_one_layer,
+        tuple("abcdef"),
+        6,
+    ),
+    SuiteProgram(
+        "price_prefix_mean",
+        "mean price so far, prices in [0, 1) (numerical, not 0/1)",
+        price_prefix_mean,
+        ITEMS,
+        6,
+    ),
+    SuiteProgram(
+        "mean_of_running_share",
+        "prefix mean of the running share of 'x' (mean of a mean)",
+        mean_of_running_share,
+        ("x", "o"),
+        6,
+    ),
+    SuiteProgram(
+        "signed_half_balance",
+        "mean of +1/2 for up and -1/2 for down over everything (numerical)",
+        signed_half_balance,
+        ("up", "down", "flat"),
+        5,
+    ),
+    SuiteProgram(
+        "false_and_true_means",
+        "3 * a mean under FALSE (0) + 0.5 * the share of q/z (numerical)",
+        false_and_true_means,
+        tuple("pqxz"),
+        5,
+    ),
+    SuiteProgram(
+        "none_after_flag",
+        "True where some '!' comes strictly after (bool from a GT mean)",
+        none_after_flag,
+        ("!", "?", "."),
+        8,
+    ),
+    SuiteProgram(
+        "switch_share_len12",
+        "share of positions so far whose bit differs from the previous, length 12",
+        switch_share_len12,
+        ("lo", "hi"),
+        12,
+    ),
+    SuiteProgram(
+        "deep_rare_flag_chain",
+        "when a unique token has first been seen, via hist, mean and look-back",
+        deep_rare_flag_chain,
+        tuple("abcde"),
+        6,
+    ),
+    SuiteProgram(
+        "mod_pointer_program",
+        "class of (token at a mod-7 pointer)^2 - 3t, nine lines",
+        mod_pointer_program,
+        tuple(range(7)),
+        7,
+    ),
+    SuiteProgram(
+        "lib_count_three_letter_words",
+        "number of three-letter words (make_count of a Map)",
+        lib_count_three_letter_words,
+        SHORT_WORDS,
+        6,
+    ),
+    SuiteProgram(
+        "lib_shuffle_dyck_letters",
+        "1 if 'ab' and 'xy' are each balanced as brackets (make_shuffle_dyck)",
+        lib_shuffle_dyck_letters,
+        ("a", "b", "x", "y"),
+        6,
+    ),
+    SuiteProgram(
+        "lib_nary_three_maps",
+        "vowel, code mod 3 and lateness joined (3-ary make_nary_sequencemap)",
+        lib_nary_three_maps,
+        tuple("aeknrtz"),
+        4,
+    ),
+    SuiteProgram(
+        "lib_sort_by_last_letter",
+        "words sorted by their last letter, ties by position (make_sort)",
+        lib_sort_by_last_letter,
+        SHORT_WORDS,
+        5,
+    ),
+    SuiteProgram(
+        "lib_pair_balance_words",
+        "fraction of 'begin' minus fraction of 'end' so far (make_pair_balance)",
+        lib_pair_balance_words,
+        ("begin", "end", "x"),
+        8,
+    ),
+    SuiteProgram(
+        "lib_pattern_on_parity",
+        "True where odd, even, odd ends (detect_pattern over a Map)",
+        lib_pattern_on_parity,
+        tuple(range(8)),
+        7,
+    ),
+    SuiteProgram(
+        "vowel_share_vocab20",
+        "share of vowels over 20 letters read only as vowel or not (numerical)",
+        vowel_share_vocab20,
+        tuple("abcdefghijklmnopqrst"),
+        5,
+    ),
+    SuiteProgram(
+        "query_only_predicate",
+        "length if I am 'x' (a key-blind selector), and any 'y' unless I am 'z'",
+        query_only_predicate,
+        ("x", "y", "z"),
+        6,
+    ),
+    SuiteProgram(
+        "index_moved_by_attention",
+        "half my position moved by attention, and the token there",
+        index_moved_by_attention,
+        ("p", "q", "r"),
+        8,
+    ),
+    SuiteProgram(
+        "clamp_against_tokens",
+        "tokens below min(t, 3) minus tokens at most min(t, 3)",
+        clamp_against_tokens,
+        tuple(range(8)),
+        6,
+    ),
+    SuiteProgram(
+        "bool_map_count_true",
+        "number of tokens above 6 (make_count of a bool Map at True)",
+        bool_map_count_true,
+        tuple(range(10)),
+        7,
+    ),
+    SuiteProgram(
+        "deep_alternating_chain",
+        "width, pointer, lookup, mean and flag in seven layers",
+        deep_alternating_chain,
+        tuple(range(6)),
+        6,
+    ),
 ]
