@@ -308,3 +308,12 @@ def test_fold_fit_settles_head_dimensions_that_compute_alike_on_every_input():
     name = "transformer/layer_3/attn/query/w"
     params = {**reading.params, name: np.asarray(reading.params[name]) * 1.5}
     assert compressed.fold_fit(dataclasses.replace(reading, params=params), given)[0] is not None
+
+
+def test_a_heads_columns_are_read_from_one_variable_where_values_share_an_atom():
+    # `wanted` (a token's column) is 1 exactly where the numerical `is_b` is 1: every state holds the two
+    # alike, so the compression may give them one atom, and a query column of `wanted:1` then reads
+    # `is_b` as well as `wanted`; the head's columns, coded together, read `wanted` alone
+    original, config, _, given = compressed_suite_model("wild", "mean_under_map_selector", 0.75)
+    verdict, reason = compressed_suite_verdict(original, config, given)
+    assert verdict == "exact", reason

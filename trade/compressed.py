@@ -234,14 +234,17 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         debug["reached"], debug["written_at"], debug["writers"] = kept[reached], written_at, writers
     from trade.decompile import labelled_weights
 
-    labelled, tried = None, []
-    for _ in range(1 + RELABEL_ROUNDS):
+    def read(blocks: list[np.ndarray], joint: bool = False) -> tuple[ModelWeights, np.ndarray]:
         lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at, states, reached,
-                                   reached | embedded)
+                                   reached | embedded, joint)
         values = _kept_output_values(given, atoms, used)
         if isinstance(values, list) and len(values) != len(output_block(lifted.params)):
             values = given.output_values
-        lifted = dataclasses.replace(lifted, output_values=values)
+        return dataclasses.replace(lifted, output_values=values), used
+
+    labelled, tried = None, []
+    for _ in range(1 + RELABEL_ROUNDS):
+        lifted, used = read(blocks)
         if debug is not None:
             debug["dims"], debug["lifted"], debug["blocks"] = kept[used], lifted, [kept[b] for b in blocks]
         if not is_one_hot(lifted):
@@ -255,6 +258,13 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
             break
         tried.append(key)
         blocks = finer
+    if labelled is not None and not _reads_cleanly(labelled):
+        # Values every state holds alike in two variables (`wanted:1` and `is_b`, both "the token is b")
+        # may share an atom, and each column of a head then reads whichever: a head reads its queries
+        # (keys) from one variable, so its columns are coded again together, within one.
+        jointly, _ = labelled_weights(read(blocks, joint=True)[0])
+        if jointly is not None and _reads_cleanly(jointly):
+            labelled = jointly
     if labelled is None:
         if debug is not None:
             from trade.residual_labels import infer_labels
@@ -936,10 +946,11 @@ def _written_at(writers: dict[str, np.ndarray], count: int) -> np.ndarray:
 
 def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: list[np.ndarray],
                 bos: np.ndarray, written_at: np.ndarray, states: dict, reached: np.ndarray,
-                known: np.ndarray) -> tuple[ModelWeights, np.ndarray]:
+                known: np.ndarray, joint: bool = False) -> tuple[ModelWeights, np.ndarray]:
     """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
     from the atoms written before it, where those give it back), snapped and without unused
-    directions; and the mask of the atoms kept."""
+    directions; and the mask of the atoms kept. `joint`: each head's query and key columns together,
+    within one variable (and `one`), where one gives them all back (`_joint_code`)."""
     groups = blocks
     blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in groups]
     supports = _supports(blocks)
@@ -954,6 +965,13 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             allowed = written_at < sublayer
             code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False,
                                per_unit=~reached).T
+            if joint and name.endswith(("attn/query/w", "attn/key/w")):
+                size = given.key_size
+                for head in range(given.num_heads):
+                    columns = slice(head * size, (head + 1) * size)
+                    together = _joint_code(value[:, columns].T, atoms, supports, costs, allowed, ~reached)
+                    if together is not None:
+                        code[:, columns] = together.T
             # Columns that no few blocks of atoms give back (they read atoms of values never taken):
             # coded so that the lifted states read what the given states read.
             size = np.abs(value).max(axis=0)
@@ -1208,6 +1226,30 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
         except BasisError:
             result[rows] = _weighted_code(vectors[rows], atoms, costs)
     return result
+
+
+def _joint_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
+                allowed: np.ndarray, per_unit: np.ndarray, most_blocks: int = 3) -> np.ndarray | None:
+    """Rows (one head's query or key columns) coded within the one support that gives every row back,
+    of the fewest blocks (at most a variable and `one`: `_supports`' count 3), then the least L1 norm;
+    None where none does."""
+    size = np.abs(vectors).max(axis=1)
+    todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)
+    if not todo.any():
+        return None
+    for count, group in _by_block_count(supports[1:]):
+        if count > most_blocks:
+            break
+        best = None
+        for support in group:
+            code = _block_code(vectors, atoms, [supports[0], (count, support)], costs, allowed,
+                               fallback=False, per_unit=per_unit)
+            if (np.abs(code[todo]).max(axis=1) > 0).all():
+                if best is None or np.abs(code).sum() < best[0]:
+                    best = (float(np.abs(code).sum()), code)
+        if best is not None:
+            return best[1]
+    return None
 
 
 def _single_atom(vector: np.ndarray, basis: np.ndarray, tolerance: float) -> np.ndarray | None:
