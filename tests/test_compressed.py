@@ -202,9 +202,7 @@ def test_fold_fit_finds_the_order_of_the_atoms_where_names_order_the_stream_othe
     permuted, order = with_blocks_reversed(plain, labels)
     assert (order != np.arange(plain.d_model)).any()
     assert compressed.fold_fit(permuted, given)[0] is None
-    name = "transformer/layer_0/mlp/linear_2/w"
-    params = {**permuted.params, name: np.asarray(permuted.params[name]) * 1.5}
-    assert compressed.fold_fit(dataclasses.replace(permuted, params=params), given)[0] is not None
+    assert compressed.fold_fit(_scaled(permuted, "transformer/layer_0/mlp/linear_2/w"), given)[0] is not None
 
 
 def test_a_suite_reading_named_otherwise_is_exact_through_the_atoms_order():
@@ -278,6 +276,12 @@ def test_a_sequence_maps_neurons_for_a_value_no_input_takes_are_read_through_the
 
 
 
+def _scaled(weights, name: str, factor: float = 1.5):
+    """The weights with one matrix scaled: a reading that no longer folds onto the given model."""
+    params = {**weights.params, name: np.asarray(weights.params[name]) * factor}
+    return dataclasses.replace(weights, params=params)
+
+
 def _heads_reversed(weights, layer: int):
     """The weights with each head of `layer` taking its own dimensions in the reverse order (queries with
     keys, values with output rows): the same model."""
@@ -305,9 +309,7 @@ def test_fold_fit_settles_head_dimensions_that_compute_alike_on_every_input():
     reading = _heads_reversed(plain, 3)
     assert compressed.fold_fit(plain, given)[0] is None
     assert compressed.fold_fit(reading, given)[0] is None
-    name = "transformer/layer_3/attn/query/w"
-    params = {**reading.params, name: np.asarray(reading.params[name]) * 1.5}
-    assert compressed.fold_fit(dataclasses.replace(reading, params=params), given)[0] is not None
+    assert compressed.fold_fit(_scaled(reading, "transformer/layer_3/attn/query/w"), given)[0] is not None
 
 
 def test_a_heads_columns_are_read_from_one_variable_where_values_share_an_atom():
