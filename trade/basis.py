@@ -1711,13 +1711,13 @@ def run_given(given: ModelWeights) -> GivenRun:
     """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches."""
     from trade.compiling import forward
     from trade.transform import checked_inputs, readout
-    from trade.verify import FallbackWatch, _token_ids
+    from trade.verify import FallbackWatch, _token_ids, moving_heads
 
     inputs, exhaustive = checked_inputs(given)
-    unembedding = readout(given)
+    unembedding, moving = readout(given), moving_heads(given)
     activations, watches = [], []
     for batch in inputs:
-        watch = FallbackWatch(given)
+        watch = FallbackWatch(moving)
         residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch)
         activations.append(residual[:, 1:] @ unembedding)
         watches.append(watch)

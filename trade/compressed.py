@@ -1365,23 +1365,10 @@ def _settled_head_dims(compiled: ModelWeights, given: ModelWeights, atoms: np.nd
     size, moved = given.key_size, False
     for layer in range(given.num_layers):
         prefix = f"transformer/layer_{layer}/attn"
-
-        def parts(weights: dict, names: tuple[str, ...], fold: bool) -> np.ndarray:
-            """Per head dimension (a row), its read columns (folded by W where `fold`) and biases."""
-            rows = []
-            for name in names:
-                value = np.asarray(weights[f"{prefix}/{name}"], dtype=np.float64)
-                if name == "linear/w":
-                    rows.append(value @ image if fold else value)
-                elif name.endswith("/w"):
-                    rows.append((image.T @ value).T if fold else value.T)
-                else:
-                    rows.append(value[:, None])
-            return np.hstack(rows)
-
         dims = []
         for names in (("query/w", "key/w", "query/b", "key/b"), ("value/w", "value/b", "linear/w")):
-            mine, theirs = parts(compiled.params, names, True), parts(params, names, False)
+            mine = _head_dim_rows(compiled.params, prefix, names, image)
+            theirs = _head_dim_rows(params, prefix, names, None)
             taken = np.zeros(len(mine), dtype=int)
             for head in range(given.num_heads):
                 span = slice(head * size, (head + 1) * size)
@@ -1390,6 +1377,21 @@ def _settled_head_dims(compiled: ModelWeights, given: ModelWeights, atoms: np.nd
             dims.append(taken)
         moved |= _reorder_heads(params, prefix.removesuffix("/attn"), (dims[0], dims[1]))
     return _reordered(given, params) if moved else None
+
+
+def _head_dim_rows(params: dict, prefix: str, names: tuple[str, ...], image: np.ndarray | None) -> np.ndarray:
+    """Per head dimension of the attention `prefix` (a row), its weights `names` side by side: read columns
+    and output rows folded by W (`image`, row j: direction j's atom) where given, and biases."""
+    rows = []
+    for name in names:
+        value = np.asarray(params[f"{prefix}/{name}"], dtype=np.float64)
+        if name == "linear/w":
+            rows.append(value if image is None else value @ image)
+        elif name.endswith("/w"):
+            rows.append(value.T if image is None else (image.T @ value).T)
+        else:
+            rows.append(value[:, None])
+    return np.hstack(rows)
 
 
 def _ordered_fold(compiled: ModelWeights, given: ModelWeights, atoms: np.ndarray, tolerance: float

@@ -200,8 +200,8 @@ class FallbackWatch:
     moves values: `moving_heads`), so that `fallback` can follow a value copied from BOS to every
     position it reaches."""
 
-    def __init__(self, weights: ModelWeights) -> None:
-        self.moving = moving_heads(weights)
+    def __init__(self, moving: list[np.ndarray]) -> None:
+        self.moving = moving  # `moving_heads` of the model, computed once per model
         self.to_bos: list[np.ndarray] = []  # per layer, [batch, heads, positions]
         self.flows: list[np.ndarray] = []  # per layer, [batch, query, key after BOS]
 
@@ -225,17 +225,18 @@ class FallbackWatch:
         return tainted[:, 1:]
 
 
-def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray, moving: list[np.ndarray] | None = None
+                             ) -> tuple[np.ndarray, np.ndarray]:
     """`run_weights`, plus where a categorical Aggregate found nothing to select.
 
     Tracr makes every head attend to BOS when its selector row is empty; a
     categorical Aggregate then copies whatever sits at BOS (often not zero, e.g.
     a SelectorWidth output), so the model shows a value where RASP has None.
     Returns the residual and a [batch, length] mask of such positions and of those such a value
-    reaches (`FallbackWatch.fallback`).
+    reaches (`FallbackWatch.fallback`). `moving`: `moving_heads(weights)`, where already computed.
     """
     ids = _token_ids(weights, inputs)
-    watch = FallbackWatch(weights)
+    watch = FallbackWatch(moving_heads(weights) if moving is None else moving)
     residual = forward(weights.params, ids, weights.num_heads, on_attention=watch)
     return residual, watch.fallback(categorical_heads(weights))
 
@@ -267,9 +268,9 @@ def _run_block(weights: ModelWeights, inputs: np.ndarray, block: np.ndarray,
                floats_per_chunk: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
     """`run_weights_watching_bos` keeping only the output block, in chunks of bounded memory."""
     rows = max(1, floats_per_chunk // ((inputs.shape[1] + 1) * weights.d_model))
-    activations, fallbacks = [], []
+    activations, fallbacks, moving = [], [], moving_heads(weights)
     for start in range(0, max(len(inputs), 1), rows):
-        residual, fallback = run_weights_watching_bos(weights, inputs[start:start + rows])
+        residual, fallback = run_weights_watching_bos(weights, inputs[start:start + rows], moving)
         activations.append(residual[:, 1:, block])
         fallbacks.append(fallback)
     return np.concatenate(activations), np.concatenate(fallbacks)
