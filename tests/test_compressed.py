@@ -319,3 +319,51 @@ def test_a_heads_columns_are_read_from_one_variable_where_values_share_an_atom()
     original, config, _, given = compressed_suite_model("wild", "mean_under_map_selector", 0.75)
     verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict == "exact", reason
+
+
+# Test program 63 of `data/test-seed1`: its compression obeys `one = BOS + every position` exactly.
+ONE_FROM_POSITIONS = """\
+v1 = Select(tokens, indices, FALSE)
+v2 = SequenceMap(x * y, indices, tokens)
+v3 = SelectorWidth(v1)
+v4 = Map(x > 2, v2)
+v5 = Select(v4, v4, EQ)
+v6 = SelectorWidth(v5)
+v7 = SequenceMap(max(x, y), v6, v3)
+"""
+
+# Test program 45: `v3` (a width of a GEQ self-selection) is never 0 and `v6` never 5, so the neuron of
+# `v7` for that pair reads two atoms the compression left arbitrary.
+BOTH_VALUES_LOST = """\
+v1 = Select(tokens, tokens, GEQ)
+v2 = Map(4 - x, tokens)
+v3 = SelectorWidth(v1)
+v4 = SequenceMap(x * y, tokens, v2)
+v5 = Select(indices, v4, LT)
+v6 = SelectorWidth(v5)
+v7 = SequenceMap(x * y, v6, v3)
+"""
+
+
+def _lifted_reading(text: str, seed: int):
+    program, plain = _plain(text)
+    given = transform.transformed(plain, "compress", seed, 0.75)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    space = InputSpace(all_inputs(plain.compile_config.vocab, plain.compile_config.max_seq_len), "exhaustive")
+    assert same_function(program_outputs(program, space), program_outputs(read.program, space))
+    return basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+
+
+def test_a_sequence_map_reads_one_not_bos_and_every_other_position():
+    # the fewest blocks bought the SequenceMap's `indices:i + tokens:t - one` as `tokens:t - (every other
+    # position) - BOS`, a third variable to the reader; BOS is read alone (a SelectorWidth's MLP) or by keys
+    verdict, reason = _lifted_reading(ONE_FROM_POSITIONS, 63)
+    assert verdict in ("exact", "equivalent"), reason
+
+
+def test_a_sequence_maps_neuron_whose_two_values_were_both_lost_is_placed_by_the_grid():
+    verdict, reason = _lifted_reading(BOTH_VALUES_LOST, 45)
+    assert verdict in ("exact", "equivalent"), reason

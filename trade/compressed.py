@@ -28,11 +28,14 @@ the given model's K-vectors back as a few atoms:
   so do tokens, and values that never occur may be squeezed out): a plain
   sparsest combination picks foreign readings such as `100 (one - tokens:BOS)`
   for `100 tokens:v` summed over the vocabulary. Where the first reading fails,
-  the reads are coded again within the variables the inferred labels name;
+  the reads are coded again within the variables the inferred labels name. The atoms may obey `one =
+  BOS + every position`, so BOS is read alone (a SelectorWidth's MLP) or by keys only (Tracr's default
+  attention to BOS), never bought as part of `one`;
 - values the compression lost come back in Tracr's layout (the atoms keep
   Tracr's order, so a lost direction keeps its place): a SelectorWidth's
   counts, a SequenceMap's neurons that lost an input value or their output
-  value (where its other neurons write in the x-major order of their pairs), a categorical
+  value (where its other neurons write in the x-major order of their pairs; a neuron whose values
+  were both lost is placed by the grid of the others), a categorical
   Map's neurons that lost their output values (and inputs), tokens whose
   directions are lost (at their places among the tokens; a model may have no
   `one`); output values whose directions are lost leave `output_values`. A categorical Map's
@@ -624,6 +627,13 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                 column[bos] = 0.0
                 single = _pair_reads(column, one)
                 found[unit] = single if single is not None and len(single) == 1 else None
+            if found[unit] is None:  # the lost value's atom, never reached, coded as others never reached
+                # (both values lost: `one` alone among the values reached, beside the lost ones' atoms)
+                column = np.where(known, reads[:, unit], 0.0)
+                single = [] if abs(column[one] + 1) <= EMBEDDING_SLACK and \
+                    np.count_nonzero(np.abs(column) > 1e-6) == 1 else _pair_reads(column, one)
+                if single is not None and len(single) <= 1 and (reads[~known, unit] != 0).any():
+                    found[unit] = single
         for run in _runs(found):
             if atoms is not None:
                 _place_duplicates(reads, run, found, one, known, atoms)
@@ -957,14 +967,20 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     costs = np.ones(len(atoms))
     costs[blocks[0]] = ONE_COST
     costs[bos] = ONE_COST
+    # With K < d_model the atoms may obey `one = BOS + every position` (or `+ every token`): a read of
+    # `one` could then be bought from the positions (tokens) and BOS, fewer blocks than Tracr's own.
+    bos_alone = np.setdiff1d(bos, blocks[0])
     params = dict(params)
     for name, value in given.params.items():
         if name.endswith(_READS):
             value = np.asarray(value, dtype=np.float64)
             sublayer = _sublayer(name)
             allowed = written_at < sublayer
-            code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False,
-                               per_unit=~reached).T
+            if name.endswith("attn/key/w"):
+                code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False,
+                                   per_unit=~reached).T
+            else:
+                code = _without_bos_code(value, atoms, supports, costs, allowed, ~reached, bos_alone)
             if joint and name.endswith(("attn/query/w", "attn/key/w")):
                 size = given.key_size
                 for head in range(given.num_heads):
@@ -1009,6 +1025,31 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
+
+
+def _without_bos_code(value: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
+                      allowed: np.ndarray, per_unit: np.ndarray, bos: np.ndarray) -> np.ndarray:
+    """The code of a read other than a head's keys (columns of `value`), where BOS (`bos`: its atoms
+    other than `one`) is read alone or not at all: in Tracr only keys read BOS beside other values (to
+    attend to it by default), a SelectorWidth's MLP reads it alone. Where the atoms obey
+    `one = BOS + every position`, the fewest blocks would otherwise buy a SequenceMap's
+    `x:a + y:b - one` as `y:b - (every other position) - BOS`."""
+    without = allowed.copy()
+    without[bos] = False
+    code = _block_code(value.T, atoms, supports, costs, without, fallback=False, per_unit=per_unit).T
+    size = np.abs(value).max(axis=0)
+    unread = []
+    for column in np.nonzero(size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30))[0]:
+        alone = _single_atom(value[:, column], atoms[bos], FIT_TOLERANCE * size[column]) if len(bos) else None
+        if alone is not None:
+            code[:, column] = 0.0
+            code[bos, column] = alone
+        elif not code[:, column].any():
+            unread.append(column)
+    if unread:  # no reading without BOS: coded as any read
+        code[:, unread] = _block_code(value[:, unread].T, atoms, supports, costs, allowed, fallback=False,
+                                      per_unit=per_unit).T
+    return code
 
 
 def _misread(states: np.ndarray, code: np.ndarray, target: np.ndarray) -> np.ndarray:
