@@ -367,3 +367,16 @@ def test_a_sequence_map_reads_one_not_bos_and_every_other_position():
 def test_a_sequence_maps_neuron_whose_two_values_were_both_lost_is_placed_by_the_grid():
     verdict, reason = _lifted_reading(BOTH_VALUES_LOST, 45)
     assert verdict in ("exact", "equivalent"), reason
+
+
+@pytest.mark.parametrize("name", [
+    "lookup_at_five_i",  # two Maps of positions, each a permutation: their values share atoms, a head's
+    # query columns read them in order
+    "length_many_readers",  # two Maps of the length side by side in one MLP, one that lost an output
+    "window_mean_selector_not_len15",  # tokens no layer reads apart (a and e, k and t) share atoms
+    "inverse_length_plus_half_hist",  # two SelectorWidths whose lost count 0 is one atom, one BOS neuron
+])
+def test_wild_models_whose_values_share_atoms_are_lifted_and_confirmed(name):
+    original, config, _, given = compressed_suite_model("wild", name, 0.75)
+    verdict, reason = compressed_suite_verdict(original, config, given)
+    assert verdict in ("exact", "equivalent"), reason

@@ -156,3 +156,48 @@ def test_heads_and_units_in_tracrs_order_of_names_are_matched_before_folding(mon
     monkeypatch.setattr(basis, "matched_units", lambda *args, **kwargs: None)
     monkeypatch.setattr(compressed, "_settled_head_dims", lambda *args, **kwargs: None)  # matches dims too
     assert compressed_suite_verdict(original, config, given)[0] != "exact"
+
+
+def test_a_heads_tied_reads_take_the_duplicates_in_the_columns_order_and_one_is_no_neighbour():
+    # a head reads 0..3 of a variable (atoms 1..4) and `one` (0), each tied with an atom of another
+    # variable (5..8, in the order 7, 5, 8, 6), which the code took: the columns' order places them
+    atoms = np.eye(9)
+    for value, twin in zip(range(1, 5), (7, 5, 8, 6)):
+        atoms[twin] = atoms[value]
+    code = np.zeros((9, 5))
+    for column, twin in enumerate((7, 5, 8, 6)):
+        code[twin, column] = 1.0
+    code[0, 4] = 1.0
+    compressed._untie_reads(code, atoms, 1, np.array([0]))
+    assert [int(np.nonzero(column)[0][0]) for column in code.T] == [1, 2, 3, 4, 0]
+    # values 0 and 1 (atoms 1, 2) read alone, value 2 (atom 3) tied with 5, which the code took, and `one`
+    # (6, sorted after 5): were `one` a neighbour, both ties would lie beside a read
+    atoms = np.eye(9)
+    atoms[5] = atoms[3]
+    code = np.zeros((9, 4))
+    code[1, 0] = code[2, 1] = code[5, 2] = code[6, 3] = 1.0
+    compressed._untie_reads(code, atoms, 1, np.array([6]))
+    assert [int(np.nonzero(column)[0][0]) for column in code.T] == [1, 2, 3, 6]
+
+
+def test_token_rows_coded_with_one_atom_get_its_duplicates_in_order():
+    # tokens 2 and 3 (and 4 and 5) no layer reads apart: one atom each pair, which both rows took
+    atoms = np.eye(8)
+    atoms[3], atoms[5] = atoms[2], atoms[4]
+    rows = np.zeros((4, 8))
+    rows[:, 0] = 1.0  # `one`
+    rows[0, 2] = rows[1, 2] = rows[2, 4] = rows[3, 4] = 1.0
+    compressed._untie_tokens(rows, atoms)
+    assert [sorted(np.nonzero(row)[0].tolist()) for row in rows] == [[0, 2], [0, 3], [0, 4], [0, 5]]
+
+
+def test_a_run_of_map_neurons_is_cut_where_a_second_map_begins():
+    # neurons 0-1 write directions 10, 11 (one Map); neuron 2 writes nothing (a lost value), 3-5 write
+    # 21-23 (another Map): the empty neuron goes with the second where its place there (20) is free
+    kinds = [(10, [1]), (11, [2]), "empty", (21, [3]), (22, [4]), (23, [5])]
+    known = np.ones(30, dtype=bool)
+    known[20] = False
+    assert compressed._map_parts(list(range(6)), kinds, known) == [[0, 1], [2, 3, 4, 5]]
+    known[20], known[12] = True, False
+    assert compressed._map_parts(list(range(6)), kinds, known) == [[0, 1, 2], [3, 4, 5]]
+    assert compressed._map_parts([0, 1], kinds, known) == [[0, 1]]

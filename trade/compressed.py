@@ -197,6 +197,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
                     FIT_TOLERANCE * np.abs(value).max(initial=0.0):
                 lifted = _write_code(value.reshape(-1, given.d_model), atoms)
             if name == "token_embed/embeddings":
+                _untie_tokens(lifted, atoms)
                 lifted[lost_tokens, places] = 1.0
             if name in _EMBEDDINGS:  # Tracr's are 0s and 1s
                 near = np.abs(lifted - np.round(lifted)) < EMBEDDING_SLACK
@@ -280,6 +281,22 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     return labelled
 
 
+def _untie_tokens(rows: np.ndarray, atoms: np.ndarray) -> None:
+    """Gives, in place, token rows coded with one atom that has as many duplicates as rows (tokens that no
+    layer reads apart, such as the vowels of a numerical `is_vowel`, may get one vector) one duplicate
+    each, in order: Tracr gives every token a direction, in the tokens' order."""
+    for atom in range(rows.shape[1]):
+        users = np.nonzero(rows[:, atom])[0]
+        if len(users) < 2 or len(users) == len(rows):
+            continue
+        same = _duplicates(atoms, atom)
+        if len(same) != len(users) or any(rows[:, d].any() for d in same if d != atom):
+            continue
+        for row, direction in zip(users, same):
+            if direction != atom:
+                rows[row, direction], rows[row, atom] = rows[row, atom], 0.0
+
+
 def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embedded: np.ndarray) -> None:
     """Gives, in place, each layer's write of one atom that has duplicates (atoms the compression made
     equal: two directions every state holds alike, such as a numerical Map's `is_b` and a categorical
@@ -341,11 +358,13 @@ def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embe
         params[name] = rows.reshape(np.shape(params[name])[:-1] + (len(atoms),))
 
 
-def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None) -> None:
+def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one: np.ndarray | tuple = ()
+                 ) -> None:
     """Gives, in place, each read of an atom that has duplicates (`_untie`) the duplicate beside a
     direction that the same head (or, in an MLP, the neighbour neurons) reads: a head's categorical
-    reads take one variable's values, side by side in Tracr's order. Where no single duplicate lies
-    beside one, the read stays as coded."""
+    reads take one variable's values, side by side in Tracr's order. `one` (read beside any variable,
+    and next to whichever name sorts beside it) does not count. Where no single duplicate lies beside
+    one, the read stays as coded."""
     read = np.abs(code) > 0  # d x columns
     if not read.any():
         return
@@ -359,6 +378,7 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None) -> 
     if not duplicates:
         return
     moves = []
+    unplaced: dict[int, list[tuple[int, int]]] = {}  # per head (its first column): (column, atom) not placed
     for column in range(columns):
         ambiguous = [int(a) for a in np.nonzero(read[:, column])[0] if int(a) in duplicates]
         if not ambiguous:
@@ -368,13 +388,37 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None) -> 
             group = range(start, start + width)
         else:
             group = range(max(column - 1, 0), min(column + 2, columns))
-        beside = {int(a) for c in group for a in np.nonzero(read[:, c])[0] if int(a) not in duplicates}
+        beside = {int(a) for c in group for a in np.nonzero(read[:, c])[0]
+                  if int(a) not in duplicates and int(a) not in one}
         for atom in ambiguous:
             near = [d for d in duplicates[atom] if d - 1 in beside or d + 1 in beside]
-            if len(near) == 1 and near[0] != atom:
-                moves.append((atom, near[0], column))
+            if len(near) == 1:
+                if near[0] != atom:
+                    moves.append((atom, near[0], column))
+            elif num_heads and len(ambiguous) == 1:
+                unplaced.setdefault(start, []).append((column, atom))
+    for start, reads in unplaced.items():
+        moves += _in_order(reads, start, duplicates)
     for atom, target, column in moves:
         code[target, column], code[atom, column] = code[target, column] + code[atom, column], 0.0
+
+
+def _in_order(reads: list[tuple[int, int]], start: int, duplicates: dict[int, list[int]]
+              ) -> list[tuple[int, int, int]]:
+    """Moves (atom, duplicate, column) for a head's columns whose atoms have duplicates and nothing beside
+    them tells which: the duplicates that lie in the columns' order (Tracr's query and key dimensions
+    take a variable's values in order), where exactly one offset puts every such column on one."""
+    if len(reads) < 2:
+        return []
+    counts: dict[int, int] = {}
+    for column, atom in reads:
+        for offset in {d - (column - start) for d in duplicates[atom]}:
+            counts[offset] = counts.get(offset, 0) + 1
+    every = [offset for offset, count in counts.items() if count == len(reads)]
+    if len(every) != 1:
+        return []
+    return [(atom, every[0] + column - start, column) for column, atom in reads
+            if every[0] + column - start != atom]
 
 
 def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
@@ -494,6 +538,7 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
         helpers = [int(np.nonzero(row)[0][0]) for row in heads if (np.abs(row) > 0).sum() == 1]
         reads = np.asarray(given.params[prefix + "/mlp/linear_1/w"], dtype=np.float64)  # K x hidden
         rows = writers[prefix + "/mlp/linear_2/w"]
+        widths = []  # per SelectorWidth: its count directions, pairs of neurons, neurons at BOS, last neuron
         for helper in sorted(set(helpers)):
             pair_basis = atoms[[one, helper]]
             if np.abs(pair_basis).max(axis=1).min() == 0:
@@ -543,15 +588,27 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
             if any(k not in dim_of and (known[d] or d in (one, helper) or d in bos)
                    for k, d in enumerate(dims)):
                 continue  # the place of a lost count holds a direction in use
+            # the neuron at BOS writes `-c:0 - scratch`; two SelectorWidths of one layer may share it
+            at_bos = [u for u in range(reads.shape[1])
+                      if rows[u, helper] < 0 and _reads_alone(reads[:, u], atoms, bos)]
+            if not at_bos and 0 <= first and _reads_alone(reads[:, first], atoms, bos):
+                at_bos = [first]
+            if last >= reads.shape[1] or not _reads_alone(reads[:, last], atoms, [one]):
+                last = None
+            widths.append((dims, pairs, at_bos, last))
+        # A count never taken in two SelectorWidths may have one atom (twins), which the writes took for
+        # either: every count (and its twins) is cleared from these neurons before each writes its own.
+        counts = sorted({t for dims, *_ in widths for d in dims for t in _duplicates(atoms, d)})
+        for _, _, at_bos, _ in widths:
+            rows[np.ix_(at_bos, counts)] = 0.0
+        for dims, pairs, at_bos, last in widths:
             for k, low, high in pairs:
                 for unit, sign in ((low, 1.0), (high, -1.0)):
-                    rows[unit, dims] = 0.0
+                    rows[unit, counts] = 0.0
                     rows[unit, dims[k]], rows[unit, dims[k + 1]] = sign, -sign
-            if 0 <= first and _reads_alone(reads[:, first], atoms, bos):
-                rows[first, dims] = 0.0
-                rows[first, dims[0]] = -1.0
-            if last < reads.shape[1] and _reads_alone(reads[:, last], atoms, [one]):
-                rows[last, dims] = 0.0
+            rows[at_bos, dims[0]] = -1.0
+            if last is not None:
+                rows[last, counts] = 0.0
                 rows[last, dims[-1]] = 1.0
         params[prefix + "/mlp/linear_2/w"] = rows
 
@@ -746,73 +803,112 @@ def _complete_maps(params: dict, layers: int, one: int, known: np.ndarray, block
         prefix = f"transformer/layer_{layer}/mlp"
         reads, writes = params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"]
         kinds = [_map_neuron(reads[:, unit], writes[unit], one) for unit in range(reads.shape[1])]
-        for run in _runs(kinds):
-            while run and kinds[run[0]] == "void":  # a layer's unused neurons, not a Map's
-                run = run[1:]
-            while run and kinds[run[-1]] == "void":
-                run = run[:-1]
-            empty = [u for u in run if kinds[u] in ("empty", "void")]
-            mapped = [u for u in run if kinds[u] not in ("empty", "void", None)]
-            if not empty or not mapped:
-                continue
-            offsets = {kinds[u][0] - run.index(u) for u in mapped}
-            if len(offsets) != 1:
-                continue
-            offset = offsets.pop()
-            outputs = [offset + run.index(u) for u in empty]
-            if any(not 0 <= output < len(known) or known[output] for output in outputs):
-                continue
-            # a neuron that reads nothing (no input value maps to its output value, so none is produced)
-            # writes its output direction where no other write does: a later layer may read that value
-            for u, output in zip(empty, outputs):
-                if kinds[u] == "void" and not _written_elsewhere(params, output):
-                    writes[u] = 0.0
-                    writes[u, output] = 1.0
-            inputs = sorted({d for u in mapped for d in kinds[u][1]})
-            if not inputs:
-                continue
-            block = next((b for b in blocks if set(inputs) <= set(b.tolist())), None)
-            if block is None:
-                continue
-            members = set(block.tolist())
-            # an empty neuron that reads input values of the Map's variable, 1 each, none another neuron
-            # reads, keeps them (several outputs lost: their inputs' atoms, though never reached, are kept)
-            alone = {u: _empty_reads(reads[:, u], members, known) for u in empty}
-            claimed = set(inputs) | {d for dims in alone.values() if dims for d in dims}
-            if len(claimed) != len(inputs) + sum(len(dims) for dims in alone.values() if dims):
-                continue  # two neurons read one value: not a Map's layout
-            pending = [u for u in empty if not alone[u]]
-            # input values no neuron reads, written by the layer before (a lost value nothing writes is
-            # no value of the input variable here: its neuron stays as it is)
-            lost = [d for d in range(min(claimed), max(claimed) + 1) if d not in claimed and d in members]
-            for step in (-1, 1):
-                d = (min(claimed) if step < 0 else max(claimed)) + step
-                while d in members and not known[d]:
-                    lost.append(d)
-                    d += step
-            if any(known[d] for d in lost):
-                continue
-            if pending and lost:
-                if len(pending) == 1:
-                    alone[pending[0]] = lost
-                elif len(pending) == len(lost):  # values never taken, each read by one neuron: in order
-                    alone.update({u: [d] for u, d in zip(pending, sorted(lost))})
-                else:
-                    continue
-            elif lost and len(empty) == 1:
-                alone[empty[0]] = sorted(set(alone[empty[0]]) | set(lost))
-            elif lost:
-                continue  # values no neuron would read
-            if not any(alone.values()):
-                continue
-            for u, output in zip(empty, outputs):
-                if not alone[u]:
-                    continue
-                reads[:, u] = 0.0
-                reads[alone[u], u] = 1.0
-                writes[u] = 0.0
-                writes[u, output] = 1.0
+        for whole in _runs(kinds):
+            while whole and kinds[whole[0]] == "void":  # a layer's unused neurons, not a Map's
+                whole = whole[1:]
+            while whole and kinds[whole[-1]] == "void":
+                whole = whole[:-1]
+            for run in _map_parts(whole, kinds, known):
+                _complete_map(run, kinds, reads, writes, params, known, blocks)
         params[prefix + "/linear_1/w"], params[prefix + "/linear_2/w"] = reads, writes
+
+
+def _map_parts(run: list[int], kinds: list, known: np.ndarray) -> list[list[int]]:
+    """A run of Map neurons (`_map_neuron`) cut where the offset of their written directions from their
+    places changes: two Maps side by side in one MLP. A neuron that writes nothing between two parts goes
+    with the next where the place it gets there is free (not `known`), else with the one before."""
+    parts: list[list[int]] = []
+    offset = None
+    waiting: list[int] = []
+    for place, unit in enumerate(run):
+        kind = kinds[unit]
+        if kind in ("empty", "void", None):
+            waiting.append(unit)
+            continue
+        if offset is not None and kind[0] - place != offset:
+            free = all(0 <= kind[0] - place + run.index(u) < len(known) and
+                       not known[kind[0] - place + run.index(u)] for u in waiting)
+            if free or not parts:
+                parts.append([unit])
+                parts[-1][:0] = waiting
+            else:
+                parts[-1] += waiting
+                parts.append([unit])
+        else:
+            if not parts:
+                parts.append([])
+            parts[-1] += waiting + [unit]
+        waiting = []
+        offset = kind[0] - place
+    if parts:
+        parts[-1] += waiting
+    return parts or [run]
+
+
+def _complete_map(run: list[int], kinds: list, reads: np.ndarray, writes: np.ndarray, params: dict,
+                  known: np.ndarray, blocks: list[np.ndarray]) -> None:
+    """`_complete_maps` on one Map's neurons (`run`), in place."""
+    empty = [u for u in run if kinds[u] in ("empty", "void")]
+    mapped = [u for u in run if kinds[u] not in ("empty", "void", None)]
+    if not empty or not mapped:
+        return
+    offsets = {kinds[u][0] - run.index(u) for u in mapped}
+    if len(offsets) != 1:
+        return
+    offset = offsets.pop()
+    outputs = [offset + run.index(u) for u in empty]
+    if any(not 0 <= output < len(known) or known[output] for output in outputs):
+        return
+    # a neuron that reads nothing (no input value maps to its output value, so none is produced)
+    # writes its output direction where no other write does: a later layer may read that value
+    for u, output in zip(empty, outputs):
+        if kinds[u] == "void" and not _written_elsewhere(params, output):
+            writes[u] = 0.0
+            writes[u, output] = 1.0
+    inputs = sorted({d for u in mapped for d in kinds[u][1]})
+    if not inputs:
+        return
+    block = next((b for b in blocks if set(inputs) <= set(b.tolist())), None)
+    if block is None:
+        return
+    members = set(block.tolist())
+    # an empty neuron that reads input values of the Map's variable, 1 each, none another neuron
+    # reads, keeps them (several outputs lost: their inputs' atoms, though never reached, are kept)
+    alone = {u: _empty_reads(reads[:, u], members, known) for u in empty}
+    claimed = set(inputs) | {d for dims in alone.values() if dims for d in dims}
+    if len(claimed) != len(inputs) + sum(len(dims) for dims in alone.values() if dims):
+        return  # two neurons read one value: not a Map's layout
+    pending = [u for u in empty if not alone[u]]
+    # input values no neuron reads, written by the layer before (a lost value nothing writes is
+    # no value of the input variable here: its neuron stays as it is)
+    lost = [d for d in range(min(claimed), max(claimed) + 1) if d not in claimed and d in members]
+    for step in (-1, 1):
+        d = (min(claimed) if step < 0 else max(claimed)) + step
+        while d in members and not known[d]:
+            lost.append(d)
+            d += step
+    if any(known[d] for d in lost):
+        return
+    if pending and lost:
+        if len(pending) == 1:
+            alone[pending[0]] = lost
+        elif len(pending) == len(lost):  # values never taken, each read by one neuron: in order
+            alone.update({u: [d] for u, d in zip(pending, sorted(lost))})
+        else:
+            return
+    elif lost and len(empty) == 1:
+        alone[empty[0]] = sorted(set(alone[empty[0]]) | set(lost))
+    elif lost:
+        return  # values no neuron would read
+    if not any(alone.values()):
+        return
+    for u, output in zip(empty, outputs):
+        if not alone[u]:
+            continue
+        reads[:, u] = 0.0
+        reads[alone[u], u] = 1.0
+        writes[u] = 0.0
+        writes[u, output] = 1.0
 
 
 def _written_elsewhere(params: dict, direction: int) -> bool:
@@ -1016,7 +1112,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 better = _misread(lifted_states, again, target[:, misread]) <= \
                     STATE_MISREAD * np.maximum(scale[misread], 1e-30)
                 code[:, np.nonzero(misread)[0][better]] = again[:, better]
-            _untie_reads(code, atoms, given.num_heads if "/attn/" in name else None)
+            _untie_reads(code, atoms, given.num_heads if "/attn/" in name else None, blocks[0])
             params[name] = code
     if len(blocks[0]) == 1:
         sums = _position_groups(given, params, bos)
