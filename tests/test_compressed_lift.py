@@ -201,3 +201,27 @@ def test_a_run_of_map_neurons_is_cut_where_a_second_map_begins():
     known[20], known[12] = True, False
     assert compressed._map_parts(list(range(6)), kinds, known) == [[0, 1, 2], [3, 4, 5]]
     assert compressed._map_parts([0, 1], kinds, known) == [[0, 1]]
+
+
+def test_a_run_of_sequence_map_neurons_is_cut_where_its_reads_leave_two_variables():
+    # groups (variables): 0-2, 3-5, 6-8, 9-11; a SequenceMap of the first two, then one of the last two;
+    # a neuron whose values were both lost (no directions) stays with the part before it
+    groups = [np.arange(0, 3), np.arange(3, 6), np.arange(6, 9), np.arange(9, 12)]
+    found = [[0, 3], [0, 4], [], [1, 5], [6, 9], [7], [8, 11]]
+    assert compressed._pair_parts(list(range(7)), found, groups) == [[0, 1, 2, 3], [4, 5, 6]]
+
+
+def test_a_sequence_maps_neuron_that_reads_one_alone_is_placed_by_the_grid():
+    # x in directions 1, 2 and y in 3, 4 (`one` is 0); x:2 and y:4 lost (atoms 0): the neuron of (2, 4)
+    # reads `-one` alone, those of (1, 4) and (2, 3) one value each
+    reads = np.zeros((5, 4))
+    reads[0] = -1.0
+    reads[1, 0] = reads[3, 0] = 1.0  # (1, 3)
+    reads[1, 1] = 1.0  # (1, 4)
+    reads[3, 2] = 1.0  # (2, 3)
+    writes = np.eye(4, 5)
+    params = {"transformer/layer_0/mlp/linear_1/w": reads, "transformer/layer_0/mlp/linear_2/w": writes}
+    known = np.array([True, True, False, True, False])
+    compressed._complete_pairs(params, 1, 0, known, ([], np.array([], dtype=int)))
+    filled = params["transformer/layer_0/mlp/linear_1/w"]
+    assert [sorted(np.nonzero(filled[1:, u])[0] + 1) for u in range(4)] == [[1, 3], [1, 4], [2, 3], [2, 4]]

@@ -661,8 +661,8 @@ def _without_sums(column: np.ndarray, one: int, groups: list[np.ndarray]) -> np.
 
 
 def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
-                    position_groups: tuple[list[np.ndarray], np.ndarray], atoms: np.ndarray | None = None
-                    ) -> None:
+                    position_groups: tuple[list[np.ndarray], np.ndarray], atoms: np.ndarray | None = None,
+                    groups: list[np.ndarray] = ()) -> None:
     """Gives back, in place, the reads of SequenceMap neurons whose input value the compression lost.
 
     Tracr's SequenceMap MLP has one neuron per pair of input values, x-major, each reading `x:a + y:b
@@ -672,6 +672,8 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
     coded on the lifted states may say y:b - one through the sums of tokens or positions
     (`_without_sums`), plus a BOS term where the given stream holds, at BOS, a value no input takes.
     Neurons whose output value is lost write it again where the run's layout says (`_complete_pair_writes`).
+    A layer's MLP may hold several SequenceMaps: a run no grid explains is cut where its neurons read
+    other `groups` (blocks of directions: variables, once the labels are inferred; `_pair_parts`).
     """
     sums, bos = position_groups  # `_position_groups`
     for layer in range(layers):
@@ -689,24 +691,53 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                 column = np.where(known, reads[:, unit], 0.0)
                 single = [] if abs(column[one] + 1) <= EMBEDDING_SLACK and \
                     np.count_nonzero(np.abs(column) > 1e-6) == 1 else _pair_reads(column, one)
-                if single is not None and len(single) <= 1 and (reads[~known, unit] != 0).any():
-                    found[unit] = single
+                if single is not None and len(single) <= 1 and \
+                        ((reads[~known, unit] != 0).any() or (single == [] and column.any())):
+                    found[unit] = single  # (or both values' atoms are 0: it reads `-one` alone)
         for run in _runs(found):
-            if atoms is not None:
-                _place_duplicates(reads, run, found, one, known, atoms)
-            _complete_pair_writes(params, layer, run, known)
-            if all(len(found[u]) == 2 for u in run):
-                continue
-            grid = _pair_grid([found[u] for u in run], known)
-            if grid is None:
-                continue
-            xs, ys, width = grid
-            for index, u in enumerate(run):
-                reads[:, u] = 0.0
-                reads[one, u] = -1.0
-                reads[xs[index // width], u] = 1.0
-                reads[ys[index % width], u] = 1.0
+            if not _complete_run(params, layer, reads, run, found, one, known, atoms):
+                parts = _pair_parts(run, found, groups)
+                for part in parts if len(parts) > 1 else []:
+                    _complete_run(params, layer, reads, part, found, one, known, atoms)
         params[name] = reads
+
+
+def _complete_run(params: dict, layer: int, reads: np.ndarray, run: list[int], found: list, one: int,
+                  known: np.ndarray, atoms: np.ndarray | None) -> bool:
+    """`_complete_pairs` on one run of neurons, in place; whether every neuron reads a pair or one grid
+    explains the run."""
+    if atoms is not None:
+        _place_duplicates(reads, run, found, one, known, atoms)
+    _complete_pair_writes(params, layer, run, known)
+    if all(len(found[u]) == 2 for u in run):
+        return True
+    grid = _pair_grid([found[u] for u in run], known)
+    if grid is None:
+        return False
+    xs, ys, width = grid
+    for index, u in enumerate(run):
+        reads[:, u] = 0.0
+        reads[one, u] = -1.0
+        reads[xs[index // width], u] = 1.0
+        reads[ys[index % width], u] = 1.0
+    return True
+
+
+def _pair_parts(run: list[int], found: list, groups: list[np.ndarray]) -> list[list[int]]:
+    """A run of SequenceMap neurons (`found`: the directions each reads) cut where a neuron reads a group
+    (of `groups`) outside the two its part reads so far: one SequenceMap's neurons read two variables."""
+    group_of = {int(d): index for index, group in enumerate(groups) for d in group}
+    parts: list[list[int]] = []
+    pair: set = set()
+    for unit in run:
+        read = {group_of.get(d, -1 - d) for d in found[unit]}
+        if parts and len(pair | read) <= 2:
+            parts[-1].append(unit)
+            pair |= read
+        else:
+            parts.append([unit])
+            pair = set(read)
+    return parts
 
 
 def _complete_pair_writes(params: dict, layer: int, run: list[int], known: np.ndarray) -> None:
@@ -1116,7 +1147,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             params[name] = code
     if len(blocks[0]) == 1:
         sums = _position_groups(given, params, bos)
-        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, sums, atoms)
+        _complete_pairs(params, given.num_layers, int(blocks[0][0]), known, sums, atoms, groups)
         _complete_maps(params, given.num_layers, int(blocks[0][0]), known, groups)
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
