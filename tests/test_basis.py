@@ -772,25 +772,3 @@ def test_a_reading_only_a_run_keeps_from_exact_runs_before_other_bases_are_recov
     result = decompile(given)
     assert result.verdict == "exact" and "shows its outputs on every input" in result.reason, result.reason
     assert recovered == [basis.SHEAR_RULES[0]]
-
-
-# Test program 571 of `data/test-seed1`: `v3` selects nothing (FALSE), so the weights leave its query and
-# keys open, and the reading in the recovered basis picks others (a SequenceMap table read as such).
-EMPTY_SELECTION = """\
-v1 = numerical(Map(x == 1, tokens))
-v2 = SequenceMap(x - y, tokens, indices)
-v3 = Select(v2, tokens, FALSE)
-v4 = Map(x > 0.5, v1)
-v5 = Select(v4, v4, GT)
-v6 = SelectorWidth(v3)
-v7 = Select(indices, v6, TRUE)
-v8 = SelectorWidth(v7)
-v9 = Aggregate(v5, v8)
-"""
-
-
-@pytest.mark.parametrize("kind", ["rotate", "mix"])
-def test_a_reading_the_given_model_confirms_only_as_equivalent_is_searched_for_an_exact_one(kind):
-    # as for a one-hot model: the pipeline's search on the recovered model (here the shipped decoder's beam)
-    result = decompile(transform.transformed(_plain(parse_program(EMPTY_SELECTION)), kind, 0))
-    assert result.verdict == "exact", result.reason

@@ -2145,8 +2145,10 @@ def _decompile_transformed(model, decompiler=None, options=None):
     import time
 
     from trade import decompile as job
+    from trade.program.text import parse_program, program_to_text
+    from trade.search_options import TooLargeError
     from trade.transform import _all_fit
-    from trade.verify import EXACT
+    from trade.verify import EXACT, UNVERIFIED
 
     given = job.weights_from(model)
     if is_one_hot(given):
@@ -2191,41 +2193,18 @@ def _decompile_transformed(model, decompiler=None, options=None):
             if confirmed is not None and confirmed.verdict == EXACT:
                 confirmed.timings["recover_basis"] = recover_seconds
                 return confirmed
-            if equivalent is None and confirmed is not None:
-                equivalent, equivalent_judge = confirmed, judge
+            equivalent = equivalent or confirmed
         if equivalent is not None or not states.used or _all_fit(given, count):
             break  # one is confirmed, or no basis needed the states, or they were every input's
     if equivalent is not None:
-        # As for a one-hot model, an `equivalent` reading where the decoder was trained may still become
-        # `exact`: the pipeline's search (beam, skeleton, fill) on the recovered model, judged on the given.
-        searched = None
-        if job.decoder_applies(equivalent_judge.one_hot):
-            searched = _decoded_and_judged(equivalent_judge, given, decompiler, options)
-        result = searched if searched is not None and searched.verdict == EXACT else equivalent
-        result.timings["recover_basis"] = recover_seconds
-        return result
+        equivalent.timings["recover_basis"] = recover_seconds
+        return equivalent
     if options.read and all(j.recovery is None for j in judges):
         read = _lifted_reading(given, options)
         if read is not None:
             read.timings["recover_basis"] = recover_seconds + read.timings.pop("lift", 0.0)
             return read
-    result = _decoded_and_judged(next((j for j in judges if j.recovery is not None), judges[0]), given,
-                                 decompiler, options)
-    result.timings["recover_basis"] = recover_seconds
-    return result
-
-
-def _decoded_and_judged(judge: _Judge, given: ModelWeights, decompiler, options):
-    """The usual pipeline's decompilation of the judge's recovered model (the decoder alone on the given
-    weights where none was recovered), its program and candidates judged on the given model: the best
-    verdict, the first on a tie."""
-    import time
-
-    from trade import decompile as job
-    from trade.program.text import parse_program, program_to_text
-    from trade.search_options import TooLargeError
-    from trade.verify import EXACT, UNVERIFIED
-
+    judge = next((j for j in judges if j.recovery is not None), judges[0])
     recovery = judge.recovery
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
@@ -2268,6 +2247,7 @@ def _decoded_and_judged(judge: _Judge, given: ModelWeights, decompiler, options)
     result.verdict, result.reason = verdict, f"{reason}; {judge.noted(verdict)}"
     if verdict == UNVERIFIED and recovery is None:
         result.reason = f"{judge.note}; {reason}"
+    result.timings["recover_basis"] = recover_seconds
     result.timings["verify_given"] = time.perf_counter() - began
     return result
 
