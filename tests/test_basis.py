@@ -437,12 +437,13 @@ def test_a_numerical_chains_scales_are_fixed_by_slopes_that_differ_by_float_roun
 def test_a_variables_values_follow_the_first_reader_of_all_of_them(decompiler, kind):
     """v1's value 2 is read first, alone, by a numerical Map (layer 1); all three values are read only by
     a SequenceMap's units in layer 3, in value order. Ordered by each value's first reader, 2 came first,
-    the SequenceMap's units were misread and the reading was wrong (`unverified`)."""
+    the SequenceMap's units were misread and the reading was wrong (`unverified`). (v5 reads the mean by
+    `x > 0`, which Tracr compiles faithfully; `x > 0.5` it does not: `trade.verify.reads_a_mean`.)"""
     table = ", ".join(f"({x}, {y}): {(2 - x - y) % 3}" for x in range(5) for y in range(5))
     program = parse_program(f"v1 = SequenceMap({{{table}}}, tokens, indices)\n"
                             "v2 = numerical(Map({0: 0, 1: 0, 2: 1}, v1))\n"
                             "v3 = Select(indices, indices, LEQ)\nv4 = numerical(Aggregate(v3, v2))\n"
-                            "v5 = Map(x > 0.5, v4)\nv6 = SequenceMap(x + y, v1, v5)\n")
+                            "v5 = Map(x > 0, v4)\nv6 = SequenceMap(x + y, v1, v5)\n")
     _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
     assert result.verdict == "exact" and result.stage == "read", result.reason
 

@@ -221,3 +221,39 @@ def test_a_zero_factor_keeps_its_input_and_the_read_out_names_the_output(z_first
     assert Op.AGGREGATE not in [line.op for line in read.program.lines] and read.names[-1].startswith("out")
     assert any("left out" in note and ": z" in note for note in read.notes)
     assert decompile(pruned).verdict == "equivalent"
+
+
+
+def _mostly_a_model():
+    # Tracr foresees a mean's values as each value over each length (1/12, not 7/12) and builds the Map's
+    # discretising MLP on those: `x >= 0.75` becomes a step half-way between 1/2 and 1. `x > 0.5` agrees
+    # with it on Tracr's value set, so it recompiles to these weights, yet at 7/12 it gives 1 where the
+    # model and the original give 0 (`examples/large`'s frac_three_quarters_len12 found it)
+    is_a = rasp.numerical(rasp.Map(lambda t: 1 if t == "a" else 0, rasp.tokens, simplify=False))
+    share = lib.make_frac_prevs(is_a)
+    original = rasp.numerical(rasp.Map(lambda x: 1 if x >= 0.75 else 0, share, simplify=False)).named("mostly_a")
+    return original, compiling.compile_rasp_to_model(original, vocab={"a", "b"}, max_seq_len=12, compiler_bos="BOS")
+
+
+@pytest.mark.parametrize("kind", ["none", "rotate"])
+def test_matching_weights_do_not_confirm_a_lambda_on_a_mean_that_the_model_computes_otherwise(kind):
+    from trade import transform
+    from trade.decompile import weights_from
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, model = _mostly_a_model()
+    weights = weights_from(model)
+    result = decompile(weights if kind == "none" else transform.transformed(weights, kind, 0))
+    config = CompileConfig(vocab=("a", "b"), max_seq_len=12)
+    truly = functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+    assert truly or result.verdict not in ("exact", "equivalent"), result.reason
+
+
+def test_reads_a_mean_flags_library_lambdas_on_means_only():
+    from trade.verify import reads_a_mean
+
+    mean = "v1 = numerical(Map(x == 1, tokens))\nv2 = Select(indices, indices, LEQ)\nv3 = numerical(Aggregate(v2, v1))\n"
+    assert reads_a_mean(parse_program(mean + "v4 = numerical(Map(x > 0.5, v3))\n"))
+    assert reads_a_mean(parse_program(mean + "v4 = Map(x > 0.5, v3)\n"))
+    assert not reads_a_mean(parse_program(mean + "v4 = numerical(Map({0: 0, 0.5: 0, 1: 1}, v3))\n"))
+    assert not reads_a_mean(parse_program("v1 = numerical(Map(x == 1, tokens))\nv2 = numerical(Map(x > 0.5, v1))\n"))

@@ -42,7 +42,8 @@ from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.search_options import Candidate, DecodingOptions, FillOptions, RepairOptions, TooLargeError
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
-                          reference_model, same_parameters, undetermined_tokens, verify)
+                          mean_map_difference, reads_a_mean, reference_model, same_parameters,
+                          undetermined_tokens, verify)
 from trade.weights import OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens
 from trade.model_inputs import ModelFacts, ModelInput, read_model
 from trade.weights_to_program import ReadError, ReadProgram, read_program
@@ -623,9 +624,18 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
         return UNVERIFIED, f"read from the weights, but Tracr cannot compile the reading ({error})"
     difference = same_parameters(model, weights, VerifyOptions().parameter_tolerance)
     labels_known = weights.output_values != OUTPUT_VALUES_UNKNOWN
-    if difference is None and (not labels_known or _same_outputs(model.output_values, weights.output_values)):
-        caveat = "" if labels_known else " (up to renaming output values: the weights carry no labels)"
+    same = difference is None and (not labels_known or
+                                   _same_outputs(model.output_values, weights.output_values))
+    caveat = "" if labels_known else " (up to renaming output values: the weights carry no labels)"
+    if same and not reads_a_mean(read.program):
         return EXACT, "read from the weights; recompiles to the given weights" + caveat
+    if same:  # a Map of a mean: the same weights may compute other steps than the lambda (`reads_a_mean`)
+        problem = mean_map_difference(read.program, reference_model(weights, weights.output_values))
+        if problem is None:
+            return EXACT, ("read from the weights; recompiles to the given weights, and the model computes "
+                           "its Map of a mean on every input run" + caveat)
+        return UNVERIFIED, (f"read from the weights; recompiles to the given weights, but {problem} (a Map "
+                            "of a mean: Tracr's MLP computes steps between the values it foresees)")
     if not options.verify:
         return UNVERIFIED, f"read from the weights; not the same weights ({difference}); verification was off"
     result = verify(read.program, reference_model(weights, weights.output_values))

@@ -319,13 +319,55 @@ def _decide(candidate: Program, reference: ReferenceModel, options: VerifyOption
     except CompileError as error:
         return UNVERIFIED, f"does not compile: {error}"
     difference = same_parameters(model, reference.weights, options.parameter_tolerance)
-    if difference is None and _labels_agree(model, reference):
+    same = difference is None and _labels_agree(model, reference)
+    if same and not reads_a_mean(candidate):
         return EXACT, "recompiles to the given weights" + _label_caveat(reference)
+    if same:
+        problem = mean_map_difference(candidate, reference, options)
+        if problem is None:
+            return EXACT, (f"recompiles to the given weights, and the given model computes its Map of a mean "
+                           f"on {_checked(reference)}" + _label_caveat(reference))
+        return UNVERIFIED, f"recompiles to the given weights, but {problem} (a Map of a mean: `reads_a_mean`)"
     problem = _functional_difference(candidate, types[candidate.output], reference, options)
     if problem is None:
         return EQUIVALENT, f"the given model computes it on {_checked(reference)}" + _label_caveat(reference)
     recompiled = "recompiles to the same weights but " if difference is None else ""
     return UNVERIFIED, recompiled + problem
+
+
+def reads_a_mean(program: Program) -> bool:
+    """Whether a Map names by a library lambda what it reads from a numerical mean (or from a
+    LinearSequenceMap, a sum of means): weights that match do not then make the program the model's.
+
+    Tracr builds such a Map's MLP on the values it foresees for the mean (each value over each length:
+    1/12, but not 7/12) and the model computes steps half-way between them. `x > 0.5` and `x >= 0.75`
+    compile alike (they agree on 0, 1/12, ..., 1/2, 1), yet at 7/12 the model computes the latter: only a
+    run on the inputs tells which one it is (an explicit table is read as those steps)."""
+    from trade.program.lambdas import LambdaKind
+    from trade.program.program import Op
+    from trade.program.tables import lambda_of
+
+    types = program.types()
+    means = set()
+    for index, line in enumerate(program.lines):
+        name = variable_name(index)
+        if types[name] is not VarType.NUMERICAL:
+            continue
+        if line.op is Op.AGGREGATE or (line.op is Op.SEQUENCE_MAP and
+                                       lambda_of(line.args[0]).kind is LambdaKind.LINEAR_SEQUENCE_MAP):
+            means.add(name)
+    return any(line.op is Op.MAP and line.args[1] in means and line.args[0] in LAMBDA_BY_TOKEN
+               for line in program.lines)
+
+
+def mean_map_difference(candidate: Program, reference: ReferenceModel,
+                        options: VerifyOptions = VerifyOptions()) -> str | None:
+    """For a program that recompiles to the given weights and reads a mean (`reads_a_mean`): where the
+    given model computes otherwise, else None. Positions where a categorical Aggregate selected nothing
+    are left out: there a run cannot judge any program, and the matching weights settle them."""
+    types = check_types(candidate)
+    return _functional_difference(candidate, types[candidate.output], reference, options,
+                                  ignore_fallback=True)
 
 
 def _labels_agree(model: CompiledModel, reference: ReferenceModel) -> bool:
@@ -354,8 +396,9 @@ def _checked(reference: ReferenceModel) -> str:
 
 
 def _functional_difference(candidate: Program, output_type: VarType, reference: ReferenceModel,
-                           options: VerifyOptions) -> str | None:
-    """None if the given model computes the candidate's function, else what differs."""
+                           options: VerifyOptions, ignore_fallback: bool = False) -> str | None:
+    """None if the given model computes the candidate's function, else what differs. `ignore_fallback`:
+    positions where a categorical Aggregate selected nothing are not compared."""
     if reference.block.size == 0:
         return "no output block found in the given weights"
     try:
@@ -367,6 +410,8 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     expected = np.concatenate([e.output(candidate).reshape(-1) for e in evaluations])
     given = np.concatenate([a.reshape(-1, reference.block.size) for a in reference.activations])
     fallback = np.concatenate([f.reshape(-1) for f in reference.bos_fallback])
+    if ignore_fallback:
+        expected, given, fallback = expected[~fallback], given[~fallback], fallback[~fallback]
     if output_type is VarType.NUMERICAL:
         if fallback.any():
             return "a categorical Aggregate selected nothing, so the numerical output may stand for None"
