@@ -633,7 +633,7 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
         problem = mean_map_difference(read.program, reference_model(weights, weights.output_values))
         if problem is None:
             return EXACT, ("read from the weights; recompiles to the given weights, and the model computes "
-                           "its Map of a mean on every input run" + caveat)
+                           "its Map of a mean on the inputs run" + caveat)
         return UNVERIFIED, (f"read from the weights; recompiles to the given weights, but {problem} (a Map "
                             "of a mean: Tracr's MLP computes steps between the values it foresees)")
     if not options.verify:

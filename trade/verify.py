@@ -327,7 +327,8 @@ def _decide(candidate: Program, reference: ReferenceModel, options: VerifyOption
         if problem is None:
             return EXACT, (f"recompiles to the given weights, and the given model computes its Map of a mean "
                            f"on {_checked(reference)}" + _label_caveat(reference))
-        return UNVERIFIED, f"recompiles to the given weights, but {problem} (a Map of a mean: `reads_a_mean`)"
+        return UNVERIFIED, (f"recompiles to the given weights, but {problem} (a Map of a mean: Tracr's MLP "
+                            "computes steps between the values it foresees)")
     problem = _functional_difference(candidate, types[candidate.output], reference, options)
     if problem is None:
         return EQUIVALENT, f"the given model computes it on {_checked(reference)}" + _label_caveat(reference)
