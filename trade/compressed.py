@@ -850,29 +850,27 @@ def _map_parts(run: list[int], kinds: list, known: np.ndarray) -> list[list[int]
     with the next where the place it gets there is free (not `known`), else with the one before."""
     parts: list[list[int]] = []
     offset = None
-    waiting: list[int] = []
+    waiting: list[tuple[int, int]] = []  # (place, unit) of neurons that write nothing, not yet in a part
     for place, unit in enumerate(run):
         kind = kinds[unit]
         if kind in ("empty", "void", None):
-            waiting.append(unit)
+            waiting.append((place, unit))
             continue
-        if offset is not None and kind[0] - place != offset:
-            free = all(0 <= kind[0] - place + run.index(u) < len(known) and
-                       not known[kind[0] - place + run.index(u)] for u in waiting)
-            if free or not parts:
-                parts.append([unit])
-                parts[-1][:0] = waiting
-            else:
-                parts[-1] += waiting
-                parts.append([unit])
+        units = [u for _, u in waiting]
+        if offset is None:
+            parts.append(units + [unit])
+        elif kind[0] - place == offset:
+            parts[-1] += units + [unit]
+        elif all(0 <= kind[0] - place + at < len(known) and not known[kind[0] - place + at]
+                 for at, _ in waiting):  # the waiting neurons' places in the next Map are free
+            parts.append(units + [unit])
         else:
-            if not parts:
-                parts.append([])
-            parts[-1] += waiting + [unit]
+            parts[-1] += units
+            parts.append([unit])
         waiting = []
         offset = kind[0] - place
     if parts:
-        parts[-1] += waiting
+        parts[-1] += [u for _, u in waiting]
     return parts or [run]
 
 
