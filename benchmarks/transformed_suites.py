@@ -105,7 +105,7 @@ def _plain(suite: str, name: str):
         model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
                                                 max_seq_len=config.max_seq_len,
                                                 compiler_bos=config.compiler_bos,
-                                                compiler_pad=config.compiler_pad)
+                                                compiler_pad=config.compiler_pad, causal=config.causal)
         _CACHE[key] = (original, dataclasses.replace(weights_from(model), residual_labels=None))
     return _CACHE[key]
 

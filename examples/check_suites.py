@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT.parent))
 from tracr.compiler import compiling  # noqa: E402
 from tracr.rasp import rasp  # noqa: E402
 
-from trade.suites import SuiteProgram, load_suite  # noqa: E402
+from trade.suites import SuiteProgram, causal_evaluator, load_suite  # noqa: E402
 
 SUITES = [ROOT / "tracr_lib" / "suite.py", ROOT / "handwritten" / "suite.py"]
 ENUMERATE_BELOW = 2_000
@@ -102,7 +102,7 @@ def check(program: SuiteProgram) -> dict:
     began = time.perf_counter()
     model = compiling.compile_rasp_to_model(output, vocab=set(program.vocab), max_seq_len=program.max_seq_len,
                                             compiler_bos=program.compiler_bos,
-                                            compiler_pad=program.compiler_pad)
+                                            compiler_pad=program.compiler_pad, causal=program.causal)
     seconds = time.perf_counter() - began
     heads_per_layer = []
     for key, block in model.params.items():
@@ -114,8 +114,9 @@ def check(program: SuiteProgram) -> dict:
     inputs = inputs_for(program)
     compared = dont_care = mismatches = 0
     first_mismatch = ""
+    evaluate = causal_evaluator().evaluate if program.causal else rasp.evaluate
     for seq, got in zip(inputs, model_outputs(model, program, inputs)):
-        expected = rasp.evaluate(output, seq)
+        expected = evaluate(output, seq)
         for e, g in zip(expected, got):
             if e is None:
                 dont_care += 1

@@ -297,3 +297,29 @@ def test_a_float_vocabulary_with_a_curved_table_decompiles_as_it_was_written(tmp
         result = decompile(transform.transformed(plain, kind, 0))
         assert result.verdict in ("exact", "equivalent"), result.reason
         assert functionally_equivalent(wave, result.program, config, inputs)[0], result.text
+
+
+def test_a_causal_tracr_model_decompiles_to_what_it_computes_under_its_mask(tmp_path, capsys):
+    """Tracr's causal=True keeps the weights, so the reading is the program; the verdict must say the
+    program is meant under the mask, and be checked there (tests/test_verify.py)."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade.compiled import CompileConfig
+    from trade.decompile import weights_from
+    from trade.suites import check_inputs, functionally_equivalent
+    from trade.transform import rotate
+
+    original = lib.make_sort_unique(rasp.tokens, rasp.tokens)
+    model = compiling.compile_rasp_to_model(original, vocab={0, 1, 2, 3}, max_seq_len=4, compiler_bos="BOS",
+                                            causal=True)
+    config = CompileConfig(vocab=(0, 1, 2, 3), max_seq_len=4, causal=True)
+    for source in (model, rotate(weights_from(model), 0)):
+        result = decompile(source, options=DecompileOptions(repair=False))
+        assert result.verdict == "exact" and "a causal model" in result.reason
+        assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+    assert "causal=True" in tracr_module(result.program, result.config)
+    main(["compile", "examples/last_token.rasp", "-o", str(tmp_path / "m.npz"), "--causal"])
+    capsys.readouterr()
+    main(["decompile", str(tmp_path / "m.npz")])
+    assert "a causal model" in capsys.readouterr().out

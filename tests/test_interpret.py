@@ -32,3 +32,34 @@ def test_none_reaching_a_comparison_is_an_error():
     program = parse_program(NONE_INTO_SELECT)
     evaluation = evaluate_batch(program, np.array([[1, 2, 3]], dtype=float))
     assert evaluation.errors.tolist() == [True]
+
+
+def test_causal_evaluation_lets_each_selector_see_only_earlier_keys():
+    program = parse_program("s = Select(tokens, tokens, TRUE)\nw = SelectorWidth(s)\n")
+    tokens = np.array([[1.0, 2.0, 3.0]])
+    assert evaluate_batch(program, tokens).output(program).tolist() == [[3, 3, 3]]
+    assert evaluate_batch(program, tokens, causal=True).output(program).tolist() == [[1, 2, 3]]
+
+
+def test_causal_evaluation_computes_what_tracr_s_causal_model_does():
+    """Tracr's own model compiled with causal=True against the interpreter's causal evaluation, on every
+    input where RASP's value is not None (a None position shows Tracr's zero vector)."""
+    from tracr.compiler import compiling
+
+    from trade.program.interpret import decode_value
+
+    source = ("s = Select(tokens, tokens, LT)\nw = SelectorWidth(s)\nq = Select(w, indices, EQ)\n"
+              "a = Aggregate(q, tokens)\n")  # make_sort_unique: under the mask, not a sort
+    program = parse_program(source)
+    model = compiling.compile_rasp_to_model(to_rasp(program), vocab={0, 1, 2}, max_seq_len=4,
+                                            compiler_bos="BOS", causal=True)
+    differ_causal = differ_plain = 0
+    for batch in all_inputs((0, 1, 2), 4):
+        causal = evaluate_batch(program, batch, causal=True).output(program)
+        plain = evaluate_batch(program, batch).output(program)
+        for tokens, want, bidirectional in zip(batch.tolist(), causal, plain):
+            got = model.apply(["BOS"] + [int(t) for t in tokens]).decoded[1:]
+            differ_causal += sum(w == w and decode_value(w) != g for w, g in zip(want, got))
+            differ_plain += sum(w == w and decode_value(w) != g for w, g in zip(bidirectional, got))
+    assert differ_causal == 0
+    assert differ_plain > 0  # the mask matters for this program

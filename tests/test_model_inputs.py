@@ -18,12 +18,12 @@ def compiled(name: str):
     return weights_of(compile_program_file(f"examples/{name}.rasp", args))
 
 
-def tracr_model():
+def tracr_model(causal: bool = False):
     from tracr.compiler import compiling, lib
     from tracr.rasp import rasp
 
     return compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens), vocab={0, 1, 2, 3},
-                                           max_seq_len=4, compiler_bos="BOS")
+                                           max_seq_len=4, compiler_bos="BOS", causal=causal)
 
 
 def test_tokens_parse_as_ints_or_strings():
@@ -139,3 +139,30 @@ def test_a_string_vocabulary_plain_file_decompiles_with_the_flag(tmp_path):
     result = decompile(tmp_path / "plain.npz", options=options, vocab=("a", "b", "c"))
     assert result.verdict == decompile(weights, options=options).verdict
     assert result.config.vocab == ("a", "b", "c")
+
+
+def test_a_causal_model_says_so_wherever_it_can(tmp_path):
+    """Tracr's causal=True leaves the weights as they are: only the model, a TransformerLens config, a TraDe
+    file or the --causal flag tell; a plain file says nothing, so the result says what was assumed."""
+    from trade.weights import load_weights, save_weights
+
+    model = tracr_model(causal=True)
+    assert read_model(model).weights.compile_config.causal
+    assert not read_model(tracr_model()).weights.compile_config.causal
+    state, config = tracr_to_lens_state(model)
+    assert config["attention_dir"] == "causal"
+    save_lens(state, config, tmp_path / "lens.safetensors")
+    lens = read_model(tmp_path / "lens.safetensors", ModelFacts(vocab=(0, 1, 2, 3)))
+    assert lens.weights.compile_config.causal
+    with pytest.raises(WeightsError, match="contradicts"):
+        read_model(tmp_path / "lens.safetensors", ModelFacts(vocab=(0, 1, 2, 3), causal=False))
+    weights = read_model(model).weights
+    save_weights(weights, tmp_path / "trade.npz")
+    assert load_weights(tmp_path / "trade.npz").compile_config.causal
+    np.savez(tmp_path / "plain.npz", **plain_arrays(weights))
+    plain = read_model(tmp_path / "plain.npz", ModelFacts(vocab=(0, 1, 2, 3)))
+    assert not plain.weights.compile_config.causal
+    assert any("bidirectional" in fact for fact in plain.unpromised())
+    flagged = read_model(tmp_path / "plain.npz", ModelFacts(vocab=(0, 1, 2, 3), causal=True))
+    assert flagged.weights.compile_config.causal
+    assert not any("bidirectional" in fact for fact in flagged.unpromised())

@@ -263,3 +263,24 @@ def test_a_numerical_table_value_read_a_little_off_is_not_equivalent():
     assert off.verdict == UNVERIFIED and "differ" in off.reason, off.reason
     slightly = verify(parse_program(truth.replace("0.9668", "0.96681")), reference)
     assert slightly.verdict == EQUIVALENT, slightly.reason  # 1e-5: float32 rounding of the weights
+
+
+LENGTH = "s = Select(tokens, tokens, TRUE)\nw = SelectorWidth(s)\n"
+# Length read back from the first position: the same function as LENGTH, but not under a causal mask,
+# where the first position's length is 1.
+LENGTH_FROM_FIRST = LENGTH + ("f = Select(indices, indices, {(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)})\n"
+                              "a = Aggregate(f, w)\n")
+
+
+def test_a_causal_model_is_verified_under_its_mask():
+    from trade.compiled import CompileConfig
+
+    causal = CompileConfig(causal=True)
+    length, from_first = parse_program(LENGTH), parse_program(LENGTH_FROM_FIRST)
+    assert same_function(length, from_first)  # bidirectional, they agree
+    model = compile_program(length, causal)
+    reference = reference_model(weights_of(model), model.output_values)
+    assert verify(length, reference).verdict == EXACT
+    assert verify(from_first, reference).verdict == UNVERIFIED
+    plain = compile_program(length)
+    assert verify(from_first, reference_model(weights_of(plain), plain.output_values)).verdict == EQUIVALENT

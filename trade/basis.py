@@ -1718,7 +1718,8 @@ def run_given(given: ModelWeights) -> GivenRun:
     activations, watches = [], []
     for batch in inputs:
         watch = FallbackWatch(moving)
-        residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch)
+        residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch,
+                           causal=given.compile_config.causal)
         activations.append(residual[:, 1:] @ unembedding)
         watches.append(watch)
     return GivenRun(inputs, exhaustive, activations, watches)

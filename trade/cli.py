@@ -46,7 +46,7 @@ def _compile_config(args: argparse.Namespace, header: dict | None = None) -> Com
     if args.max_seq_len < 1 or args.mlp_exactness < 1:
         raise UserError("--max-seq-len and --mlp-exactness must be at least 1")
     config = CompileConfig(vocab=parse_vocab(args.vocab), max_seq_len=args.max_seq_len, compiler_bos=args.bos,
-                           mlp_exactness=args.mlp_exactness)
+                           mlp_exactness=args.mlp_exactness, causal=bool(getattr(args, "causal", False)))
     if not header:
         return config
     try:
@@ -64,6 +64,12 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bos", default=defaults.compiler_bos, help="BOS token (default: %(default)s)")
     parser.add_argument("--mlp-exactness", type=int, default=defaults.mlp_exactness,
                         help="Tracr's MLP approximation parameter (default: %(default)s)")
+
+
+def _add_causal_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--causal", action="store_const", const=True, default=None,
+                        help="Tracr's causal=True: each position attends only to itself and earlier ones (a "
+                             "file that records its attention says so itself)")
 
 
 def read_program_file(path: str):
@@ -366,7 +372,8 @@ def read_model_argument(args: argparse.Namespace):
         raise UserError("--max-seq-len must be at least 1")
     try:
         output_values = parse_output_values(args.output_values) if args.output_values is not None else None
-        facts = ModelFacts(vocab=vocab, max_seq_len=args.max_seq_len, bos=args.bos, output_values=output_values)
+        facts = ModelFacts(vocab=vocab, max_seq_len=args.max_seq_len, bos=args.bos,
+                           output_values=output_values, causal=args.causal)
         if args.program:
             from trade.weights import weights_of
 
@@ -486,6 +493,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     compile_parser.add_argument("-o", "--output", required=True, help="the .npz weights file to write")
     compile_parser.add_argument("--timeout", type=float, default=60.0, help="seconds (default: %(default)s)")
     _add_compile_options(compile_parser)
+    _add_causal_option(compile_parser)
     compile_parser.set_defaults(run=cmd_compile)
 
     transform = commands.add_parser(
@@ -641,6 +649,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                            help="list the tokens of an exact result that the weights do not decide "
                                 "(about 1 s)")
     _add_compile_options(decompile)
+    _add_causal_option(decompile)
     decompile.add_argument("--output-values", default=None, metavar="VALUES",
                            help="the output's values in Tracr's order (e.g. 0,1,2 or a,b), or 'numerical', for a "
                                 "file that does not carry them")
@@ -662,6 +671,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     report.add_argument("--checkpoint", default=None, help="checkpoint directory, if the decoder is needed "
                                                            "(default: checkpoints/medium)")
     _add_compile_options(report)
+    _add_causal_option(report)
     report.set_defaults(run=cmd_report)
     return parser
 

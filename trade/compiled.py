@@ -42,9 +42,15 @@ class CompileConfig:
     compiler_bos: str = "BOS"
     compiler_pad: str = "PAD"
     mlp_exactness: int = 100
+    # Tracr's `causal=True`: each position attends only to itself and earlier ones. The weights are the
+    # same as without it; only how the model runs (and so what it computes) differs.
+    causal: bool = False
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if not self.causal:  # files of bidirectional models stay as they were before the setting existed
+            del data["causal"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> "CompileConfig":
@@ -64,6 +70,8 @@ class CompileConfig:
         if "max_seq_len" in values and (not isinstance(values["max_seq_len"], int)
                                         or isinstance(values["max_seq_len"], bool) or values["max_seq_len"] < 1):
             raise ValueError(f"max_seq_len must be a positive integer, not {values['max_seq_len']!r:.30}")
+        if "causal" in values and not isinstance(values["causal"], bool):
+            raise ValueError(f"causal must be true or false, not {values['causal']!r:.30}")
         return cls(**values)
 
 

@@ -66,7 +66,7 @@ def compile_stock(program: Program | rasp.SOp, config: CompileConfig = CompileCo
         return tracr_compiling.compile_rasp_to_model(
             expr, vocab=set(config.vocab), max_seq_len=config.max_seq_len,
             compiler_bos=config.compiler_bos, compiler_pad=config.compiler_pad,
-            mlp_exactness=config.mlp_exactness)
+            mlp_exactness=config.mlp_exactness, causal=config.causal)
 
 
 def params_of_assembled(model) -> dict[str, np.ndarray]:
@@ -245,12 +245,12 @@ FORWARD_FLOATS = 1 << 16  # residual floats per chunk of inputs: small enough to
 
 def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int,
             on_attention: Callable[[int, np.ndarray], None] | None = None,
-            chunk_floats: int = FORWARD_FLOATS, dtype=np.float64, lengths: np.ndarray | None = None
-            ) -> np.ndarray:
+            chunk_floats: int = FORWARD_FLOATS, dtype=np.float64, lengths: np.ndarray | None = None,
+            causal: bool = False) -> np.ndarray:
     """Residual stream after the last layer, for a [batch, positions] array of token ids.
 
     The same computation as Tracr's Haiku model (no layer norm, ReLU MLPs,
-    softmax attention scaled by 1/sqrt(key size), no masking). `on_attention`,
+    softmax attention scaled by 1/sqrt(key size), masked only if `causal`). `on_attention`,
     if given, sees each layer's attention weights [batch, heads, query, key].
 
     Each layer runs over chunks of the batch of about `chunk_floats` residual
@@ -275,7 +275,7 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
             part = residual[start:start + rows]  # a view: updated in place
             padding = None if lengths is None else \
                 np.arange(positions)[None] >= np.asarray(lengths)[start:start + rows, None]
-            mixed, weights = attention(params, prefix + "/attn", part, num_heads, padding)
+            mixed, weights = attention(params, prefix + "/attn", part, num_heads, padding, causal)
             if seen is not None:
                 seen[start:start + rows] = weights
             part += mixed
@@ -316,9 +316,10 @@ def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_
 
 
 def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
-              num_heads: int, padding: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+              num_heads: int, padding: np.ndarray | None = None, causal: bool = False
+              ) -> tuple[np.ndarray, np.ndarray]:
     """One attention sublayer: its output and its weights [batch, heads, query, key]. `padding`
-    [batch, key]: keys no query attends to."""
+    [batch, key]: keys no query attends to; `causal`: no query attends to a later key (Tracr's mask)."""
     batch, positions, _ = residual.shape
 
     def heads(name: str) -> np.ndarray:
@@ -332,6 +333,8 @@ def attention(params: dict[str, np.ndarray], prefix: str, residual: np.ndarray,
     weights /= np.sqrt(query.shape[-1])
     if padding is not None:
         weights[np.broadcast_to(padding[:, None, None, :], weights.shape)] = -np.inf
+    if causal:
+        weights[..., np.triu(np.ones((positions, positions), dtype=bool), 1)] = -np.inf
     weights -= weights.max(axis=-1, keepdims=True)
     np.exp(weights, out=weights)
     weights /= weights.sum(axis=-1, keepdims=True)
@@ -350,7 +353,8 @@ def run_compiled(model: CompiledModel, inputs: np.ndarray) -> np.ndarray:
     """
     ids = np.vectorize(lambda v: model.token_ids[decode_value(v)])(inputs) if inputs.size else inputs.astype(int)
     bos = np.full((inputs.shape[0], 1), model.token_ids[model.config.compiler_bos])
-    residual = forward(model.params, np.concatenate([bos, ids], axis=1).astype(int), model.num_heads)
+    residual = forward(model.params, np.concatenate([bos, ids], axis=1).astype(int), model.num_heads,
+                       causal=model.config.causal)
     start, stop = model.output_slice
     out = residual[:, 1:, start:stop]
     if model.output_values is None:

@@ -413,23 +413,30 @@ def layouts_of(model) -> tuple[list[ModelWeights], str]:
     return layouts, "its residual directions, neurons and head dimensions reordered into TraDe's layout"
 
 
+CAUSAL_NOTE = ("a causal model (Tracr's causal=True): the program is what it computes when every selector "
+               "sees only keys at or before its query")
+
+
 def decompile(model, decompiler: Checkpoint | None = None, options: DecompileOptions = DecompileOptions(), *,
               vocab: Sequence | None = None, max_seq_len: int | None = None, bos: str | None = None,
-              output_values: Sequence | str | None = None) -> Decompilation:
+              output_values: Sequence | str | None = None, causal: bool | None = None) -> Decompilation:
     """Decompiles a compiled Tracr model: any input `trade.model_inputs.read_model` takes.
 
-    `vocab`, `max_seq_len`, `bos` and `output_values` (a list, or "numerical") say what a plain parameter
-    file or a TransformerLens model cannot (`trade decompile`'s flags); where they are left out, the
+    `vocab`, `max_seq_len`, `bos`, `output_values` (a list, or "numerical") and `causal` say what a plain
+    parameter file or a TransformerLens model cannot (`trade decompile`'s flags); where they are left out, the
     training data's defaults are assumed, and the result's notes and reason say so.
     """
     began = time.perf_counter()
     facts = ModelFacts(vocab=None if vocab is None else tuple(vocab), max_seq_len=max_seq_len, bos=bos,
                        output_values=None if output_values is None else
-                       output_values if isinstance(output_values, str) else list(output_values))
+                       output_values if isinstance(output_values, str) else list(output_values),
+                       causal=causal)
     given = model if isinstance(model, ModelInput) else read_model(model, facts)
     result = _decompile_model(given.weights, decompiler, options, time.perf_counter() - began)
     result.notes = [f"input: {given.kind}"] + [f"assumed: {fact}" for fact in given.defaults] + given.notes + \
         result.notes
+    if given.weights.compile_config.causal:
+        result.reason = f"{result.reason}; {CAUSAL_NOTE}"
     unpromised = given.unpromised()
     if unpromised:
         result.reason = f"{result.reason}; not promised for this input: {'; '.join(unpromised)}"
@@ -816,5 +823,6 @@ def tracr_module(program: Program, compile_config: CompileConfig | None = None) 
         vocab = "{" + ", ".join(format_value(v) for v in compile_config.vocab) + "}"
         out += ["", "# from tracr.compiler import compiling",
                 f"# model = compiling.compile_rasp_to_model(program, vocab={vocab}, "
-                f"max_seq_len={compile_config.max_seq_len}, compiler_bos={compile_config.compiler_bos!r})"]
+                f"max_seq_len={compile_config.max_seq_len}, compiler_bos={compile_config.compiler_bos!r}"
+                f"{', causal=True' if compile_config.causal else ''})"]
     return "\n".join(out) + "\n"

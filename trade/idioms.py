@@ -127,7 +127,7 @@ class _Run:
         self.count = sum(len(g) for g in self.groups)
         self.values: dict[str, list[np.ndarray]] = {}
         for group in self.groups:
-            evaluation = evaluate_batch(program, group, self.types)
+            evaluation = evaluate_batch(program, group, self.types, causal=config.causal)
             for name, array in evaluation.values.items():
                 self.values.setdefault(name, []).append(np.asarray(array))
         self._value_sets: dict[str, list] = {}
@@ -797,11 +797,11 @@ def example_inputs(config: CompileConfig, count: int = 4) -> list[tuple]:
     return unique[:count]
 
 
-def run_examples(program: Program, inputs: Sequence[tuple]) -> list[Example]:
+def run_examples(program: Program, inputs: Sequence[tuple], causal: bool = False) -> list[Example]:
     types = program.types()
     examples = []
     for tokens in inputs:
-        evaluation = evaluate_batch(program, np.array([[encode_value(v) for v in tokens]]), types)
+        evaluation = evaluate_batch(program, np.array([[encode_value(v) for v in tokens]]), types, causal)
         output = tuple(decode_value(v) for v in evaluation.output(program)[0])
         examples.append(Example(tuple(tokens), output))
     return examples
@@ -822,6 +822,7 @@ def read_program(program: Program, config: CompileConfig = CompileConfig(),
                   if kind is not VarType.SELECTOR}
     return ProgramReading(program=program, names=dict(matcher.names), formulas=dict(matcher.formulas),
                           idioms=list(matcher.idioms), phrases=dict(matcher.phrases),
-                          description=_describe(matcher, program), examples=run_examples(program, inputs),
+                          description=_describe(matcher, program),
+                          examples=run_examples(program, inputs, config.causal),
                           inputs_checked=matcher.run.count, exhaustive=matcher.run.exhaustive,
                           value_sets=value_sets)

@@ -3,11 +3,11 @@
 (a live `HookedTransformer`, or its state_dict and config saved as `.safetensors` and `.json`), and
 Tracr's own `AssembledTransformerModel`.
 
-What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-len`, `--bos` and
-`--output-values` flags) or from the training data's defaults (`CompileConfig()`), and `ModelInput.defaults`
-says which were used. Everything is checked against the arrays' shapes before any work scales with it,
-and files are read header first (`trade.weights.read_npz`, `read_safetensors`) so that a file cannot make
-TraDe allocate more than the limits in `trade.weights`. Only NumPy is imported here: a bad file is
+What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-len`, `--bos`,
+`--output-values` and `--causal` flags) or from the training data's defaults (`CompileConfig()`), and
+`ModelInput.defaults` says which were used. Everything is checked against the arrays' shapes before any
+work scales with it, and files are read header first (`trade.weights.read_npz`, `read_safetensors`) so
+that a file cannot make TraDe allocate more than the limits in `trade.weights`. Only NumPy is imported here: a bad file is
 refused before torch, JAX or Tracr load.
 """
 
@@ -48,6 +48,7 @@ class ModelFacts:
     max_seq_len: int | None = None
     bos: str | None = None
     output_values: list | str | None = None
+    causal: bool | None = None  # Tracr's causal=True (each position attends to itself and earlier ones)
 
 
 @dataclasses.dataclass
@@ -168,7 +169,7 @@ def _tracr_weights(model) -> ModelWeights:
                          key=encoder.encoding_map.get))
     max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
     config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
-                           compiler_pad=encoder.pad_token)
+                           compiler_pad=encoder.pad_token, causal=bool(model.model_config.causal))
     return weights_of_tracr(model, config)
 
 
@@ -177,7 +178,8 @@ def _check_facts_agree(weights: ModelWeights, facts: ModelFacts, where: str) -> 
     config = weights.compile_config
     for flag, given, known in (("--vocab", facts.vocab, config.vocab), ("--max-seq-len", facts.max_seq_len,
                                                                           config.max_seq_len),
-                               ("--bos", facts.bos, config.compiler_bos)):
+                               ("--bos", facts.bos, config.compiler_bos), ("--causal", facts.causal,
+                                                                            config.causal)):
         if given is not None and tuple(np.atleast_1d(given).tolist()) != tuple(np.atleast_1d(known).tolist()):
             raise WeightsError(f"{where}: {flag} {given!r} contradicts the file, which says {known!r} "
                                f"(leave out {flag})")
@@ -358,8 +360,10 @@ def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) ->
     return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"])
 
 
-def _settings(params: dict[str, np.ndarray], facts: ModelFacts) -> tuple[CompileConfig, list[str]]:
-    """Compile settings from the flags, checked against the embeddings' rows; defaults where not given."""
+def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | None = None
+              ) -> tuple[CompileConfig, list[str]]:
+    """Compile settings from the flags, checked against the embeddings' rows; defaults where not given.
+    `causal`: what the input itself says about its attention mask (None: nothing)."""
     defaults_config = CompileConfig()
     tokens = params["token_embed/embeddings"].shape[0] - 2
     positions = params["pos_embed/embeddings"].shape[0]
@@ -389,7 +393,13 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts) -> tuple[Compile
         defaults.append(f"BOS {bos!r} (--bos)")
     if bos == defaults_config.compiler_pad or bos in {str(token) for token in vocab}:
         raise WeightsError(f"--bos {bos!r} is the PAD token or in the vocabulary; pick another --bos")
-    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos)
+    if causal is not None and facts.causal is not None and facts.causal != causal:
+        raise WeightsError(f"{'--causal' if facts.causal else 'no --causal'} contradicts the model's own "
+                           f"config, which says {'causal' if causal else 'bidirectional'} attention")
+    if causal is None and facts.causal is None:
+        defaults.append("bidirectional attention (Tracr's default; --causal if it was compiled causal=True)")
+    causal = bool(causal if causal is not None else facts.causal)
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, causal=causal)
     try:
         from trade.weights import check_config_claims
 
@@ -426,7 +436,10 @@ def lens_input(state: dict[str, np.ndarray], config: dict, facts: ModelFacts, ki
     """A TransformerLens state_dict and config read back into Tracr's layout (see `lens_to_tracr`)."""
     try:
         params, outputs, notes = lens_to_tracr(state, config)
-        tracr_config, defaults = _settings(params, facts)
+        # TransformerLens's own default is causal, so a config without attention_dir says nothing
+        direction = config.get("attention_dir")
+        causal = None if direction is None else direction == "causal"
+        tracr_config, defaults = _settings(params, facts, causal)
         output_values = _output_values(facts, params, outputs)
         weights = ModelWeights(params=params, compile_config=tracr_config, num_heads=int(config["n_heads"]),
                                key_size=int(config["d_head"]), output_values=output_values)
@@ -466,9 +479,9 @@ def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str,
                            "layer norm (build the HookedTransformer with normalization_type=None)")
     if config.get("act_fn", "relu") != "relu":
         raise WeightsError(f"act_fn {config.get('act_fn')!r}: Tracr's MLPs use relu")
-    if config.get("attention_dir", "bidirectional") != "bidirectional":
-        raise WeightsError(f"attention_dir {config.get('attention_dir')!r}: TraDe reads Tracr's "
-                           "bidirectional (non-causal) models")
+    if config.get("attention_dir", "bidirectional") not in ("bidirectional", "causal"):
+        raise WeightsError(f"attention_dir {config.get('attention_dir')!r}: Tracr's models are "
+                           "'bidirectional' or 'causal'")
     if config.get("positional_embedding_type", "standard") != "standard":
         raise WeightsError("only standard (learned) positional embeddings come from Tracr")
 

@@ -302,7 +302,7 @@ def attention_patterns(weights: ModelWeights, inputs: Sequence[tuple], heads: Se
         ids = np.array([[token_ids[config.compiler_bos]] + [token_ids[t] for t in tokens]])
         captured: dict[int, np.ndarray] = {}
         forward(weights.params, ids, weights.num_heads,
-                on_attention=lambda layer, a: captured.__setitem__(layer, a))
+                on_attention=lambda layer, a: captured.__setitem__(layer, a), causal=config.causal)
         patterns.append({f"{layer}.{head}": np.round(captured[layer][0, head], 3).tolist()
                          for layer, head in heads})
     return patterns
@@ -758,7 +758,7 @@ def write_suite_pages(programs: Sequence, out_dir: str | Path, decompiler=None) 
             model = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
                                                     max_seq_len=config.max_seq_len,
                                                     compiler_bos=config.compiler_bos,
-                                                    compiler_pad=config.compiler_pad)
+                                                    compiler_pad=config.compiler_pad, causal=config.causal)
         except Exception as caught:  # the suite's program is at fault, as `evaluate_suite` records it
             entries.append(PageEntry(entry.name, entry.description, None,
                                      f"Tracr cannot compile it: {type(caught).__name__}: {caught}"))

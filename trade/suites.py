@@ -31,11 +31,13 @@ class SuiteProgram:
     max_seq_len: int
     compiler_bos: str = "BOS"
     compiler_pad: str = "PAD"
+    causal: bool = False  # compiled with Tracr's causal=True
 
     @property
     def config(self) -> CompileConfig:
         return CompileConfig(vocab=tuple(self.vocab), max_seq_len=self.max_seq_len,
-                             compiler_bos=self.compiler_bos, compiler_pad=self.compiler_pad)
+                             compiler_bos=self.compiler_bos, compiler_pad=self.compiler_pad,
+                             causal=self.causal)
 
 
 @dataclasses.dataclass
@@ -123,7 +125,7 @@ def _rasp_program(path: Path) -> SuiteProgram:
     description = first.lstrip("#").strip() if first.startswith("#") and "compile:" not in first else ""
     return SuiteProgram(name=path.stem, description=description, build=lambda: to_rasp(program),
                         vocab=config.vocab, max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
-                        compiler_pad=config.compiler_pad)
+                        compiler_pad=config.compiler_pad, causal=config.causal)
 
 
 def check_inputs(config: CompileConfig, limit: int = 2_000, samples: int = 500, seed: int = 0) -> list[list]:
@@ -152,27 +154,49 @@ def _same_output(expected, got) -> bool:
     return expected == got
 
 
+def causal_evaluator():
+    """Tracr's RASP evaluator with Tracr's causal mask: the selector an Aggregate or a SelectorWidth uses
+    sees only keys at or before each query (what a model compiled with causal=True computes)."""
+    from tracr.rasp import rasp
+
+    class CausalEvaluator(rasp.DefaultRASPEvaluator):
+        def _masked(self, selector: rasp.Selector, xs) -> list[list[bool]]:
+            return [[chosen and key <= query for key, chosen in enumerate(row)]
+                    for query, row in enumerate(self.evaluate(selector, xs))]
+
+        def eval_selector_width(self, sop, xs):
+            return [sum(row) for row in self._masked(sop.selector, xs)]
+
+        def eval_aggregate(self, sop, xs):
+            values = self.evaluate(sop.sop, xs)
+            return [rasp._mean(rasp._get_selected(row, values), sop.default)
+                    for row in self._masked(sop.selector, xs)]
+
+    return CausalEvaluator()
+
+
 def functionally_equivalent(original, program, config: CompileConfig, inputs: list[list]) -> tuple[bool, int]:
     """Whether `program` (TraDe's) computes what `original` (a Tracr expression) does on `inputs`,
-    by Tracr's own evaluator against TraDe's interpreter. Inputs where the original raises are skipped.
-    Returns (equivalent, inputs compared)."""
+    by Tracr's own evaluator against TraDe's interpreter (both causal where `config` is). Inputs where the
+    original raises are skipped. Returns (equivalent, inputs compared)."""
     import numpy as np
     from tracr.rasp import rasp
 
     from trade.program.interpret import decode_value, encode_value, evaluate_batch
 
+    evaluate = causal_evaluator().evaluate if config.causal else rasp.evaluate
     compared = 0
     by_length: dict[int, list[tuple[list, list]]] = {}
     for sequence in inputs:
         try:
-            expected = rasp.evaluate(original, sequence)
+            expected = evaluate(original, sequence)
         except Exception:  # RASP raises on this input (a comparison with None, ...): no ground truth
             continue
         by_length.setdefault(len(sequence), []).append((sequence, expected))
     for length, pairs in by_length.items():
         codes = np.array([[encode_value(v) for v in sequence] for sequence, _ in pairs], dtype=np.float64)
         try:
-            outputs = evaluate_batch(program, codes).output(program)
+            outputs = evaluate_batch(program, codes, causal=config.causal).output(program)
         except Exception:  # the decompiled program cannot run on these values
             return False, compared
         for (sequence, expected), row in zip(pairs, outputs):
@@ -202,7 +226,7 @@ def evaluate_suite(programs: list[SuiteProgram], decompiler=None, options=None, 
             model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
                                                     max_seq_len=config.max_seq_len,
                                                     compiler_bos=config.compiler_bos,
-                                                    compiler_pad=config.compiler_pad)
+                                                    compiler_pad=config.compiler_pad, causal=config.causal)
         except Exception as caught:  # the suite's program, not the decompiler, is at fault: recorded
             results.append(SuiteResult(entry.name, entry.description, len(config.vocab), config.max_seq_len,
                                        vocab_kind(config.vocab), 0, 0, 0, "not compiled", "none", 0.0, None,

@@ -123,10 +123,11 @@ class CompressOptions:
     chunk: int = 1_000  # inputs run at once (the distinct states, hence W, do not depend on it)
 
 
-def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
+def _torch_forward(params: dict, token_ids, num_heads: int, compress=None, causal: bool = False):
     """`trade.compiling.forward` in PyTorch; with `compress` (K x d), the stream is x W^T and every
     layer reads it back through W (Tracr's `unembed_at_every_layer`). Returns what each sublayer reads,
-    in d_model coordinates: the attention's input and the MLP's of each layer, then the final stream."""
+    in d_model coordinates: the attention's input and the MLP's of each layer, then the final stream.
+    `causal`: Tracr's mask (no position attends to a later one)."""
     import torch
 
     def read(x):
@@ -148,6 +149,9 @@ def _torch_forward(params: dict, token_ids, num_heads: int, compress=None):
         query, key, value = ((x @ params[f"{prefix}/attn/{name}/w"] + params[f"{prefix}/attn/{name}/b"]
                               ).reshape(batch, positions, num_heads, -1) for name in ("query", "key", "value"))
         logits = torch.einsum("bthd,bThd->bhtT", query, key) / query.shape[-1] ** 0.5
+        if causal:
+            later = torch.ones(positions, positions, dtype=torch.bool).triu(1)
+            logits = logits.masked_fill(later, float("-inf"))
         attention = torch.softmax(logits, dim=-1)
         mixed = torch.einsum("bhtT,bThd->bthd", attention, value).reshape(batch, positions, -1)
         attended = mixed @ params[f"{prefix}/attn/linear/w"] + params[f"{prefix}/attn/linear/b"]
@@ -243,7 +247,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
         for batch in sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]:
             for start in range(0, len(batch), options.chunk):
                 token_ids = torch.as_tensor(_token_ids(weights, batch[start:start + options.chunk]))
-                run = _torch_forward(params, token_ids, weights.num_heads)
+                run = _torch_forward(params, token_ids, weights.num_heads,
+                                     causal=weights.compile_config.causal)
                 distinct = distinct or [[] for _ in run]
                 for kept, states in zip(distinct, run):
                     kept.append(torch.unique(states.reshape(-1, weights.d_model), dim=0))

@@ -138,7 +138,8 @@ def _token_ids(weights: ModelWeights, inputs: np.ndarray) -> np.ndarray:
 def run_weights(weights: ModelWeights, inputs: np.ndarray, dtype=np.float64) -> np.ndarray:
     """Final residual stream [batch, 1 + length, d_model] on [batch, length] input values (BOS added), in
     `dtype` (`trade.compiling.forward`)."""
-    return forward(weights.params, _token_ids(weights, inputs), weights.num_heads, dtype=dtype)
+    return forward(weights.params, _token_ids(weights, inputs), weights.num_heads, dtype=dtype,
+                   causal=weights.compile_config.causal)
 
 
 def run_weights_rows(weights: ModelWeights, batches: Sequence[np.ndarray], dtype=np.float64) -> np.ndarray:
@@ -156,7 +157,8 @@ def run_weights_rows(weights: ModelWeights, batches: Sequence[np.ndarray], dtype
         ids[start:start + batch.shape[0], :batch.shape[1] + 1] = _token_ids(weights, batch)
         lengths[start:start + batch.shape[0]] = batch.shape[1] + 1
         start += batch.shape[0]
-    residual = forward(weights.params, ids, weights.num_heads, dtype=dtype, lengths=lengths)
+    residual = forward(weights.params, ids, weights.num_heads, dtype=dtype, lengths=lengths,
+                       causal=weights.compile_config.causal)
     return residual[np.arange(longest)[None] < lengths[:, None]]
 
 
@@ -237,7 +239,8 @@ def run_weights_watching_bos(weights: ModelWeights, inputs: np.ndarray, moving: 
     """
     ids = _token_ids(weights, inputs)
     watch = FallbackWatch(moving_heads(weights) if moving is None else moving)
-    residual = forward(weights.params, ids, weights.num_heads, on_attention=watch)
+    residual = forward(weights.params, ids, weights.num_heads, on_attention=watch,
+                       causal=weights.compile_config.causal)
     return residual, watch.fallback(categorical_heads(weights))
 
 
@@ -403,7 +406,8 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     if reference.block.size == 0:
         return "no output block found in the given weights"
     try:
-        evaluations = [evaluate_batch(candidate, batch) for batch in reference.inputs]
+        causal = reference.weights.compile_config.causal
+        evaluations = [evaluate_batch(candidate, batch, causal=causal) for batch in reference.inputs]
     except (TypeError, ValueError) as error:  # a lambda that cannot take these values
         return f"RASP raises on some input ({type(error).__name__})"
     if any(e.errors.any() for e in evaluations):

@@ -121,10 +121,11 @@ def _as_python(value: float) -> int | float:
 
 
 def evaluate_batch(program: Program, tokens: np.ndarray,
-                   types: dict[str, VarType] | None = None) -> Evaluation:
+                   types: dict[str, VarType] | None = None, causal: bool = False) -> Evaluation:
     """Evaluates a program on a [batch, length] array of token values.
 
-    `types` (from `program.types()`) may be passed to skip re-checking.
+    `types` (from `program.types()`) may be passed to skip re-checking. `causal`: every selector sees
+    only keys at or before its query (Tracr's causal evaluation, what a `causal=True` model computes).
     """
     tokens = np.asarray(tokens, dtype=np.float64)
     batch, length = tokens.shape
@@ -142,6 +143,8 @@ def evaluate_batch(program: Program, tokens: np.ndarray,
             keys, queries = args
             errors |= np.isnan(keys).any(axis=1) | np.isnan(queries).any(axis=1)
             result = select(line.args[2], keys, queries)
+            if causal:
+                result = result & np.tri(length, dtype=bool)
         elif line.op is Op.SELECTOR_WIDTH:
             result = args[0].sum(axis=2).astype(np.float64)
         elif line.op is Op.AGGREGATE:
