@@ -323,3 +323,22 @@ def test_a_causal_tracr_model_decompiles_to_what_it_computes_under_its_mask(tmp_
     capsys.readouterr()
     main(["decompile", str(tmp_path / "m.npz")])
     assert "a causal model" in capsys.readouterr().out
+
+
+PREFIX_MAX = """\
+s = Select(tokens, tokens, GT)
+b = SelectorWidth(s)
+t = Select(b, indices, {(0, 0), (0, 1), (0, 2), (0, 3), (0, 4)})
+m = Aggregate(t, tokens)
+"""
+
+
+def test_a_causal_aggregate_that_would_average_is_not_called_exact():
+    """Bidirectional, only the largest tokens have no larger one, and they are equal; under the mask every
+    prefix maximum qualifies, and Tracr's head cannot average them: the weights match, the model differs."""
+    from trade.compiled import CompileConfig
+
+    program = parse_program(PREFIX_MAX)
+    assert decompile(weights_of(compile_program(program))).verdict == "exact"
+    result = decompile(weights_of(compile_program(program, CompileConfig(causal=True))))
+    assert result.verdict == "unverified" and "recompiles to the given weights, but" in result.reason

@@ -1779,7 +1779,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     """
     from trade.compiling import CompileError, compile_program
     from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree,
-                              mean_map_difference, reads_a_mean, verify)
+                              confirming_difference, run_needed, verify)
     from trade.weights import weights_of
 
     try:
@@ -1804,7 +1804,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                 fit = basis_fit(recompiled, given, plain=plain)
         fits[program] = fit
     difference, worst = fits[program]
-    mean_read = reads_a_mean(program)  # matching weights do not make it the model's: the run must confirm it
+    mean_read = bool(run_needed(program, given.compile_config))  # matching weights leave it open: run it
     if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and not mean_read and \
             not _near_one_hot(given) and _output_labels_agree(compiled, given):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
@@ -1838,7 +1838,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     kept = (lambda: _shows_outputs_of(recompiled, reference)) if folded else \
         (outputs_kept if callable(outputs_kept) else lambda: outputs_kept)
     if same and (checked.verdict in (EXACT, EQUIVALENT) or (kept() and (
-            not mean_read or mean_map_difference(program, reference, options) is None))):
+            not mean_read or confirming_difference(program, reference, options) is None))):
         how = "folded by the recorded compression matrix" if folded else "after a change of residual basis"
         return EXACT, (f"recompiles to the given weights {how} (every entry, and the output read-out, "
                        f"within {max(worst, 1e-9):.1g} of its matrix's largest), and the given model shows "

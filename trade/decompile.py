@@ -42,7 +42,7 @@ from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.search_options import Candidate, DecodingOptions, FillOptions, RepairOptions, TooLargeError
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
-                          mean_map_difference, reads_a_mean, reference_model, same_parameters,
+                          confirming_difference, reference_model, run_needed, same_parameters,
                           undetermined_tokens, verify)
 from trade.weights import OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens
 from trade.model_inputs import ModelFacts, ModelInput, read_model
@@ -634,15 +634,15 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
     same = difference is None and (not labels_known or
                                    _same_outputs(model.output_values, weights.output_values))
     caveat = "" if labels_known else " (up to renaming output values: the weights carry no labels)"
-    if same and not reads_a_mean(read.program):
+    why = run_needed(read.program, weights.compile_config)
+    if same and not why:
         return EXACT, "read from the weights; recompiles to the given weights" + caveat
-    if same:  # a Map of a mean: the same weights may compute other steps than the lambda (`reads_a_mean`)
-        problem = mean_map_difference(read.program, reference_model(weights, weights.output_values))
+    if same:  # the same weights may compute otherwise than the program (`run_needed`)
+        problem = confirming_difference(read.program, reference_model(weights, weights.output_values))
         if problem is None:
             return EXACT, ("read from the weights; recompiles to the given weights, and the model computes "
-                           "its Map of a mean on the inputs run" + caveat)
-        return UNVERIFIED, (f"read from the weights; recompiles to the given weights, but {problem} (a Map "
-                            "of a mean: Tracr's MLP computes steps between the values it foresees)")
+                           f"it on the inputs run ({why})" + caveat)
+        return UNVERIFIED, f"read from the weights; recompiles to the given weights, but {problem} ({why})"
     if not options.verify:
         return UNVERIFIED, f"read from the weights; not the same weights ({difference}); verification was off"
     result = verify(read.program, reference_model(weights, weights.output_values))

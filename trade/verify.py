@@ -58,7 +58,7 @@ from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_
 from trade.program.interpret import (all_inputs, decode_value, encode_value, evaluate_batch, input_space_size,
                                      random_inputs)
 from trade.program.lambdas import LAMBDA_BY_TOKEN
-from trade.program.program import Program, ProgramError, VarType, check_types, variable_name
+from trade.program.program import Op, Program, ProgramError, VarType, check_types, variable_name
 from trade.program.tokens import (TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program,
                                   program_to_ids)
 from trade.weights import OUTPUT_VALUES_UNKNOWN as UNKNOWN  # weights without output labels
@@ -323,15 +323,15 @@ def _decide(candidate: Program, reference: ReferenceModel, options: VerifyOption
         return UNVERIFIED, f"does not compile: {error}"
     difference = same_parameters(model, reference.weights, options.parameter_tolerance)
     same = difference is None and _labels_agree(model, reference)
-    if same and not reads_a_mean(candidate):
+    why = run_needed(candidate, reference.weights.compile_config)
+    if same and not why:
         return EXACT, "recompiles to the given weights" + _label_caveat(reference)
     if same:
-        problem = mean_map_difference(candidate, reference, options)
+        problem = confirming_difference(candidate, reference, options)
         if problem is None:
-            return EXACT, (f"recompiles to the given weights, and the given model computes its Map of a mean "
-                           f"on {_checked(reference)}" + _label_caveat(reference))
-        return UNVERIFIED, (f"recompiles to the given weights, but {problem} (a Map of a mean: Tracr's MLP "
-                            "computes steps between the values it foresees)")
+            return EXACT, (f"recompiles to the given weights, and the given model computes it on "
+                           f"{_checked(reference)} ({why})" + _label_caveat(reference))
+        return UNVERIFIED, f"recompiles to the given weights, but {problem} ({why})"
     problem = _functional_difference(candidate, types[candidate.output], reference, options)
     if problem is None:
         return EQUIVALENT, f"the given model computes it on {_checked(reference)}" + _label_caveat(reference)
@@ -348,7 +348,6 @@ def reads_a_mean(program: Program) -> bool:
     compile alike (they agree on 0, 1/12, ..., 1/2, 1), yet at 7/12 the model computes the latter: only a
     run on the inputs tells which one it is (an explicit table is read as those steps)."""
     from trade.program.lambdas import LambdaKind
-    from trade.program.program import Op
     from trade.program.tables import lambda_of
 
     types = program.types()
@@ -364,9 +363,23 @@ def reads_a_mean(program: Program) -> bool:
                for line in program.lines)
 
 
-def mean_map_difference(candidate: Program, reference: ReferenceModel,
-                        options: VerifyOptions = VerifyOptions()) -> str | None:
-    """For a program that recompiles to the given weights and reads a mean (`reads_a_mean`): where the
+def run_needed(program: Program, config: CompileConfig) -> str:
+    """Why weights that match do not make `program` the model's, so that a run must confirm it ('' where
+    they do): a Map of a mean (`reads_a_mean`), or a categorical Aggregate of a causal model, which under
+    the mask may select several different values (a prefix's maxima, say); Tracr cannot average those."""
+    if reads_a_mean(program):
+        return "a Map of a mean: Tracr's MLP computes steps between the values it foresees"
+    types = program.types()
+    if config.causal and any(line.op is Op.AGGREGATE and types[variable_name(index)] is VarType.CATEGORICAL
+                             for index, line in enumerate(program.lines)):
+        return ("a causal model's categorical Aggregate: under the mask it may select several values, which "
+                "Tracr cannot average")
+    return ""
+
+
+def confirming_difference(candidate: Program, reference: ReferenceModel,
+                          options: VerifyOptions = VerifyOptions()) -> str | None:
+    """For a program that recompiles to the given weights but needs a run (`run_needed`): where the
     given model computes otherwise, else None. Positions where a categorical Aggregate selected nothing
     are left out: there a run cannot judge any program, and the matching weights settle them."""
     types = check_types(candidate)
