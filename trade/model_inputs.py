@@ -7,8 +7,8 @@ What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-l
 `--output-values` and `--causal` flags) or from the training data's defaults (`CompileConfig()`), and
 `ModelInput.defaults` says which were used. Everything is checked against the arrays' shapes before any
 work scales with it, and files are read header first (`trade.weights.read_npz`, `read_safetensors`) so
-that a file cannot make TraDe allocate more than the limits in `trade.weights`. Only NumPy is imported here: a bad file is
-refused before torch, JAX or Tracr load.
+that a file cannot make TraDe allocate more than the limits in `trade.weights`. Only NumPy is imported
+here: a bad file is refused before torch, JAX or Tracr load.
 """
 
 from __future__ import annotations
