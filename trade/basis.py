@@ -1779,7 +1779,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     """
     from trade.compiling import CompileError, compile_program
     from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree,
-                              confirming_difference, run_needed, verify)
+                              confirming_run, run_needed, verify)
     from trade.weights import weights_of
 
     try:
@@ -1838,7 +1838,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     kept = (lambda: _shows_outputs_of(recompiled, reference)) if folded else \
         (outputs_kept if callable(outputs_kept) else lambda: outputs_kept)
     if same and (checked.verdict in (EXACT, EQUIVALENT) or (kept() and (
-            not mean_read or confirming_difference(program, reference, options) is None))):
+            not mean_read or confirming_run(program, given, reference, options) is None))):
         how = "folded by the recorded compression matrix" if folded else "after a change of residual basis"
         return EXACT, (f"recompiles to the given weights {how} (every entry, and the output read-out, "
                        f"within {max(worst, 1e-9):.1g} of its matrix's largest), and the given model shows "

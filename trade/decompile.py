@@ -42,7 +42,7 @@ from trade.program.tokens import TOKENS_PER_LINE, ids_to_program, program_to_ids
 from trade.search_options import Candidate, DecodingOptions, FillOptions, RepairOptions, TooLargeError
 from trade.skeleton import Skeleton, fits, skeletons
 from trade.verify import (EXACT, UNVERIFIED, ReferenceModel, Undetermined, Verification, VerifyOptions,
-                          confirming_difference, reference_model, run_needed, same_parameters,
+                          confirmed_by, confirming_run, reference_model, run_needed, same_parameters,
                           undetermined_tokens, verify)
 from trade.weights import OUTPUT_VALUES_UNKNOWN, ROLES, ModelWeights, WeightTokens
 from trade.model_inputs import ModelFacts, ModelInput, read_model
@@ -638,10 +638,11 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
     if same and not why:
         return EXACT, "read from the weights; recompiles to the given weights" + caveat
     if same:  # the same weights may compute otherwise than the program (`run_needed`)
-        problem = confirming_difference(read.program, reference_model(weights, weights.output_values))
+        problem = confirming_run(read.program, weights,
+                                 lambda: reference_model(weights, weights.output_values))
         if problem is None:
-            return EXACT, ("read from the weights; recompiles to the given weights, and the model computes "
-                           f"it on the inputs run ({why})" + caveat)
+            return EXACT, (f"read from the weights; recompiles to the given weights, and "
+                           f"{confirmed_by(read.program)} on the inputs run ({why})" + caveat)
         return UNVERIFIED, f"read from the weights; recompiles to the given weights, but {problem} ({why})"
     if not options.verify:
         return UNVERIFIED, f"read from the weights; not the same weights ({difference}); verification was off"

@@ -254,17 +254,60 @@ def reference_model(weights: ModelWeights, output_values: Sequence | None | str 
     config = weights.compile_config
     labels_known = not (isinstance(output_values, str) and output_values == UNKNOWN)
     output_values = list(output_values) if labels_known and output_values is not None else None
-    exhaustive = input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs
-    if exhaustive:
-        inputs = all_inputs(config.vocab, config.max_seq_len)
-    else:
-        inputs = random_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
-                               np.random.default_rng(options.sample_seed))
+    inputs, exhaustive = _inputs_to_run(config, options)
     block = output_block(weights.params)
     runs = [_run_block(weights, batch, block) for batch in inputs]
     return ReferenceModel(weights=weights, output_values=output_values, labels_known=labels_known,
                           inputs=inputs, block=block, activations=[a for a, _ in runs],
                           bos_fallback=[f for _, f in runs], exhaustive=exhaustive)
+
+
+def _inputs_to_run(config: CompileConfig, options: VerifyOptions) -> tuple[list[np.ndarray], bool]:
+    """Every input per length where there are at most `options.max_inputs`, else a seeded sample."""
+    if input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs:
+        return all_inputs(config.vocab, config.max_seq_len), True
+    return random_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
+                         np.random.default_rng(options.sample_seed)), False
+
+
+def averaging_under_mask(program: Program, config: CompileConfig,
+                         options: VerifyOptions = VerifyOptions()) -> str | None:
+    """For a causal model's program with matching weights (`run_needed`): where, under the mask, one of its
+    categorical Aggregates selects several different values (which Tracr's head cannot average, so the
+    model computes something else), else None. The interpreter alone decides: no run of the model."""
+    types = program.types()
+    aggregates = [(variable_name(index), line.args[0], line.args[1])
+                  for index, line in enumerate(program.lines)
+                  if line.op is Op.AGGREGATE and types[variable_name(index)] is VarType.CATEGORICAL]
+    inputs, exhaustive = _inputs_to_run(config, options)
+    for batch in inputs:
+        values = evaluate_batch(program, batch, types, causal=True).values
+        for name, selector, sop in aggregates:
+            chosen, moved = values[selector], np.nan_to_num(values[sop], nan=np.inf)
+            high = np.where(chosen, moved[:, None, :], -np.inf).max(axis=2)
+            low = np.where(chosen, moved[:, None, :], np.inf).min(axis=2)
+            if np.any((chosen.sum(axis=2) > 1) & (high != low)):
+                return (f"under the mask {name} selects several different values on some input "
+                        f"({'all' if exhaustive else 'sampled'} inputs run through the program), which "
+                        "Tracr's head cannot average")
+    return None
+
+
+def confirmed_by(program: Program) -> str:
+    """What `confirming_run` found, for a verdict's reason."""
+    if reads_a_mean(program):
+        return "the given model computes it"
+    return "no categorical Aggregate selects several different values under the mask"
+
+
+def confirming_run(program: Program, weights: ModelWeights, reference,
+                   options: VerifyOptions = VerifyOptions()) -> str | None:
+    """For a program whose weights match but `run_needed`: what shows it is not the model's, else None.
+    A Map of a mean needs the model run (`reference`: a ReferenceModel, or a callable making one); a causal
+    model's categorical Aggregates need only the interpreter (`averaging_under_mask`)."""
+    if not reads_a_mean(program):
+        return averaging_under_mask(program, weights.compile_config)
+    return confirming_difference(program, reference() if callable(reference) else reference, options)
 
 
 def _run_block(weights: ModelWeights, inputs: np.ndarray, block: np.ndarray,
@@ -327,9 +370,9 @@ def _decide(candidate: Program, reference: ReferenceModel, options: VerifyOption
     if same and not why:
         return EXACT, "recompiles to the given weights" + _label_caveat(reference)
     if same:
-        problem = confirming_difference(candidate, reference, options)
+        problem = confirming_run(candidate, reference.weights, reference, options)
         if problem is None:
-            return EXACT, (f"recompiles to the given weights, and the given model computes it on "
+            return EXACT, (f"recompiles to the given weights, and {confirmed_by(candidate)} on "
                            f"{_checked(reference)} ({why})" + _label_caveat(reference))
         return UNVERIFIED, f"recompiles to the given weights, but {problem} ({why})"
     problem = _functional_difference(candidate, types[candidate.output], reference, options)
