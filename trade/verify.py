@@ -281,7 +281,10 @@ def averaging_under_mask(program: Program, config: CompileConfig,
                   if line.op is Op.AGGREGATE and types[variable_name(index)] is VarType.CATEGORICAL]
     inputs, exhaustive = _inputs_to_run(config, options)
     for batch in inputs:
-        values = evaluate_batch(program, batch, types, causal=True).values
+        try:
+            values = evaluate_batch(program, batch, types, causal=True).values
+        except (TypeError, ValueError) as error:  # a lambda that cannot take these values
+            return f"RASP raises on some input under the mask ({type(error).__name__})"
         for name, selector, sop in aggregates:
             chosen, moved = values[selector], np.nan_to_num(values[sop], nan=np.inf)
             high = np.where(chosen, moved[:, None, :], -np.inf).max(axis=2)
