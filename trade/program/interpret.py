@@ -76,7 +76,8 @@ class Evaluation:
 
     values: dict[str, np.ndarray]
     errors: np.ndarray
-    unsupported: np.ndarray
+    unsupported: np.ndarray  # a categorical Aggregate averages, or a numerical one means non-0/1 values
+    averaging: np.ndarray  # a categorical Aggregate selects several different values (None is one)
 
     def output(self, program: Program) -> np.ndarray:
         return self.values[program.output]
@@ -136,6 +137,7 @@ def evaluate_batch(program: Program, tokens: np.ndarray,
     }
     errors = np.zeros(batch, dtype=bool)
     unsupported = np.zeros(batch, dtype=bool)
+    averaging = np.zeros(batch, dtype=bool)
     for index, line in enumerate(program.lines):
         name = variable_name(index)
         args = [values[a] for a in line.variable_args]
@@ -152,10 +154,12 @@ def evaluate_batch(program: Program, tokens: np.ndarray,
                 args[0], args[1], numerical=types[name] is VarType.NUMERICAL)
             errors |= agg_errors
             unsupported |= agg_unsupported
+            if types[name] is VarType.CATEGORICAL:
+                averaging |= agg_unsupported
         else:
             result = apply_elementwise(line.lam.fn, *args)
         values[name] = result
-    return Evaluation(values=values, errors=errors, unsupported=unsupported)
+    return Evaluation(values=values, errors=errors, unsupported=unsupported, averaging=averaging)
 
 
 def select(predicate: str, keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
@@ -194,8 +198,9 @@ def _aggregate(selector: np.ndarray, sop: np.ndarray,
         unsupported = ~np.isin(np.where(missing, 0.0, sop), (0.0, 1.0)).all(axis=1)
     else:
         result = np.where(count == 0, np.nan, mean)
-        high = np.where(selector, filled[:, None, :], -np.inf).max(axis=2)
-        low = np.where(selector, filled[:, None, :], np.inf).min(axis=2)
+        distinct = np.where(missing, np.inf, sop)[:, None, :]  # None differs from every value
+        high = np.where(selector, distinct, -np.inf).max(axis=2)
+        low = np.where(selector, distinct, np.inf).min(axis=2)
         averaging = (count > 1) & (high != low)
         unsupported = averaging.any(axis=1)
     result = np.where(single_none, np.nan, result)
