@@ -342,3 +342,28 @@ def test_a_causal_aggregate_that_would_average_is_not_called_exact():
     assert decompile(weights_of(compile_program(program))).verdict == "exact"
     result = decompile(weights_of(compile_program(program, CompileConfig(causal=True))))
     assert result.verdict == "unverified" and "recompiles to the given weights, but" in result.reason
+
+
+def test_a_reading_tracr_cannot_compile_is_judged_by_running_the_given_model():
+    """InterpBench's polynomial: `tokens - tokens` reads as a Map to 0, right, but Tracr cannot assemble a
+    Select of that one-value Map (it sizes a head by its QK alone): the run decides, labelled, plain and
+    rotated; a reading the model does not compute stays unverified. (Nine tokens: the decoder, which
+    tries to better an `equivalent` reading, does not apply.)"""
+    import dataclasses
+
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+    from trade.transform import rotate
+    from trade.verify import verify
+
+    zero = rasp.SequenceMap(lambda x, y: x - y, rasp.tokens, rasp.tokens)
+    first = rasp.Aggregate(rasp.Select(rasp.indices, zero, rasp.Comparison.EQ), rasp.tokens)
+    model = compiling.compile_rasp_to_model(first, vocab=set(range(9)), max_seq_len=3, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    for given in (model, plain, rotate(plain, seed=0)):
+        result = decompile(given)
+        assert result.verdict == "equivalent" and "Tracr cannot compile it" in result.reason, result.reason
+    wrong = parse_program("a = Map({" + ", ".join(f"{t}: 0" for t in range(9)) + "}, tokens)\nb = Select(indices, a, GT)\nc = Aggregate(b, tokens)\n")
+    assert verify(wrong, weights_from(model)).verdict == "unverified"

@@ -167,3 +167,19 @@ def test_a_lookup_whose_first_values_no_input_reaches_is_not_taken_for_the_looku
     assert sizes == sorted(len(dims) for dims, _ in variable_groups(named.residual_labels))
     result = decompile(plain)
     assert result.verdict == "equivalent" and result.stage == "read", result.reason
+
+
+def test_a_map_to_none_for_some_tokens_reads_from_plain_and_rotated_weights():
+    """Tracr gives a token that a categorical Map sends to None no neuron, so the lookup's reads cover
+    only part of the tokens; it was split into one-value numerical Maps that nothing reads."""
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile
+    from trade.transform import rotate
+
+    keep = {"p", "q"}
+    weights = tracr_weights(rasp.Map(lambda t: t if t in keep else None, rasp.tokens), ("p", "q", "r", "s"), 3)
+    check(weights)
+    for given in (unlabelled(weights), rotate(unlabelled(weights), seed=0)):
+        result = decompile(given)
+        assert result.verdict == "exact", result.reason

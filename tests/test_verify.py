@@ -284,3 +284,21 @@ def test_a_causal_model_is_verified_under_its_mask():
     assert verify(from_first, reference).verdict == UNVERIFIED
     plain = compile_program(length)
     assert verify(from_first, reference_model(weights_of(plain), plain.output_values)).verdict == EQUIVALENT
+
+
+def test_a_confirming_run_takes_a_weak_clear_maximum_as_tracrs_argmax_does():
+    """Tracr's MLPs step between close foreseen means with a finite slope and can leave a categorical
+    output at 0.4 (InterpBench's shuffle-Dyck): where the weights already match, the run that confirms
+    them decodes it as Tracr does; a weak maximum on the wrong value, or an unclear one, still differs."""
+    import dataclasses
+
+    from trade.verify import confirming_difference
+
+    program = parse_program("a = Map(x + 1, tokens)\n")
+    reference = reference_of(program)
+    assert confirming_difference(program, reference) is None
+    weak = dataclasses.replace(reference, activations=[0.4 * a for a in reference.activations])
+    assert confirming_difference(program, weak) is None
+    assert confirming_difference(parse_program("a = Map(x - 1, tokens)\n"), weak) is not None
+    unclear = dataclasses.replace(reference, activations=[0.15 * a + 0.25 for a in reference.activations])
+    assert "None at different positions" in confirming_difference(program, unclear)

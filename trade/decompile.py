@@ -628,7 +628,10 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
     try:
         model = compile_program(to_rasp(read.program, labels=read.names), weights.compile_config, timeout=60.0)
     except (CompileError, ProgramError) as error:
-        return UNVERIFIED, f"read from the weights, but Tracr cannot compile the reading ({error})"
+        if isinstance(error, ProgramError) or not options.verify:
+            return UNVERIFIED, f"read from the weights, but Tracr cannot compile the reading ({error})"
+        result = verify(read.program, reference_model(weights, weights.output_values))
+        return result.verdict, f"read from the weights; {result.reason}"
     difference = same_parameters(model, weights, VerifyOptions().parameter_tolerance)
     labels_known = weights.output_values != OUTPUT_VALUES_UNKNOWN
     same = difference is None and (not labels_known or

@@ -280,24 +280,39 @@ class _Labeller:
         reads = [set(_nonzero(first[:, [n]], 1).tolist()) - {self.one} for n in neurons]
         writes = [_nonzero(second[[n]], 0).tolist() for n in neurons]
 
-        def is_map(begin: int, end: int) -> bool:
+        def coverage(begin: int, end: int) -> int:
+            """2 where the run is a Map reading every value, 1 where it leaves some out (Tracr gives an
+            input value that maps to None no neuron; later reads tell it from numerical Maps), else 0."""
             seen: set[int] = set()
             for part in reads[begin:end]:
                 if seen & part:
-                    return False
+                    return 0
                 seen |= part
             dims = [w[0] if len(w) == 1 else -1 for w in writes[begin:end]]
-            return seen == values and all(b == a + 1 for a, b in itertools.pairwise(dims)) and min(dims) >= 0
+            if not (seen and seen <= values and all(b == a + 1 for a, b in itertools.pairwise(dims))
+                    and min(dims) >= 0):
+                return 0
+            return 2 if seen == values else 1
 
-        best: list[tuple] = [(0, 0, None)]  # (neurons in Maps, -blocks, start of the last block)
+        def is_map(begin: int, end: int) -> bool:
+            return coverage(begin, end) > 0
+
+        # (neurons in Maps that read every value, in other Maps, -blocks, start of the last block): a
+        # full Map is preferred to partial ones that take a neighbouring numerical Map's neuron
+        best: list[tuple] = [(0, 0, 0, None)]
         for end in range(1, len(neurons) + 1):
-            options = [(best[end - 1][0], best[end - 1][1] - 1, end - 1)]
-            options += [(best[begin][0] + end - begin, best[begin][1] - 1, begin) for begin in range(end - 1)
-                        if is_map(begin, end)]
+            last = best[end - 1]
+            options = [(last[0], last[1], last[2] - 1, end - 1)]
+            for begin in range(end - 1):
+                kind = coverage(begin, end)
+                if kind:
+                    size = end - begin
+                    options.append((best[begin][0] + size * (kind == 2), best[begin][1] + size * (kind == 1),
+                                    best[begin][2] - 1, begin))
             best.append(max(options))
         cuts, end = [], len(neurons)
         while end > 0:
-            begin = best[end][2]
+            begin = best[end][3]
             cuts.append((begin, end))
             end = begin
         def dims(begin: int, end: int) -> list[int]:
