@@ -1,7 +1,7 @@
 import numpy as np
 from tracr.compiler import validating
 
-from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
+from trade.program.interpret import all_inputs, encode_value, evaluate_batch, input_space_size, probing_inputs
 from trade.program.text import parse_program
 from trade.program.tracr_bridge import to_rasp
 
@@ -63,3 +63,22 @@ def test_causal_evaluation_computes_what_tracr_s_causal_model_does():
             differ_plain += sum(w == w and decode_value(w) != g for w, g in zip(bidirectional, got))
     assert differ_causal == 0
     assert differ_plain > 0  # the mask matters for this program
+
+
+def test_probing_inputs_hold_the_sequences_uniform_sampling_misses():
+    """A fifth of a verification sample is sorted, constant or of two values: a program that branches on
+    a sorted or all-equal sequence of 8 of 10 tokens shows that branch to a uniform sample about never."""
+    vocab, length = tuple(range(10)), 8
+    batches = probing_inputs(vocab, length, 5_000, np.random.default_rng(0))
+    assert sum(len(b) for b in batches) == 5_000
+    assert [b.shape[1] for b in batches] == list(range(1, length + 1))
+    longest = batches[-1]
+    assert set(np.unique(longest)) <= set(map(float, vocab))
+    up = (np.diff(longest, axis=1) >= 0).all(axis=1)
+    down = (np.diff(longest, axis=1) <= 0).all(axis=1)
+    constant = (longest == longest[:, :1]).all(axis=1)
+    assert min(up.sum(), down.sum(), constant.sum()) >= 20
+    letters = probing_inputs(("b", "c", "a"), 6, 1_000, np.random.default_rng(1))[-1]
+    value_of = {encode_value(v): v for v in "abc"}
+    rows = [[value_of[code] for code in row] for row in letters.tolist()]
+    assert sum(row == sorted(row) for row in rows) > 10  # sorted by the values, not by their codes

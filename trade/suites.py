@@ -128,20 +128,22 @@ def _rasp_program(path: Path) -> SuiteProgram:
                         compiler_pad=config.compiler_pad, causal=config.causal)
 
 
-def check_inputs(config: CompileConfig, limit: int = 2_000, samples: int = 500, seed: int = 0) -> list[list]:
-    """Input sequences to compare programs on: all of them up to `limit`, else a seeded sample."""
+def check_inputs(config: CompileConfig, limit: int = 2_000, samples: int = 1_000, seed: int = 0) -> list[list]:
+    """Input sequences to compare programs on: all of them up to `limit`, else a seeded sample, a fifth of it
+    sorted, constant or of two values (`probing_inputs`: uniform sampling misses the branches programs
+    such as "is it sorted" take there)."""
     import itertools
 
     import numpy as np
 
-    from trade.program.interpret import input_space_size
+    from trade.program.interpret import encode_value, input_space_size, probing_inputs
 
     vocab = list(config.vocab)
     if input_space_size(len(vocab), config.max_seq_len) <= limit:
         return [list(seq) for n in range(1, config.max_seq_len + 1) for seq in itertools.product(vocab, repeat=n)]
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(1, config.max_seq_len + 1, size=samples)
-    return [[vocab[i] for i in rng.integers(0, len(vocab), size=n)] for n in lengths]
+    batches = probing_inputs(config.vocab, config.max_seq_len, samples, np.random.default_rng(seed))
+    value_of = {encode_value(v): v for v in vocab}  # the vocabulary's own values (True, not 1)
+    return [[value_of[code] for code in row] for batch in batches for row in batch.tolist()]
 
 
 def _same_output(expected, got) -> bool:

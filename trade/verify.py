@@ -56,7 +56,7 @@ from tracr.craft import bases
 
 from trade.compiling import CompileConfig, CompiledModel, CompileError, compile_program, forward
 from trade.program.interpret import (all_inputs, decode_value, encode_value, evaluate_batch, input_space_size,
-                                     random_inputs)
+                                     probing_inputs)
 from trade.program.lambdas import LAMBDA_BY_TOKEN
 from trade.program.program import Op, Program, ProgramError, VarType, check_types, variable_name
 from trade.program.tokens import (TOKENS_PER_LINE, VOCABULARY, argument_substitutions, ids_to_program,
@@ -270,8 +270,8 @@ def _inputs_to_run(config: CompileConfig, options: VerifyOptions) -> tuple[list[
     """Every input per length where there are at most `options.max_inputs`, else a seeded sample."""
     if input_space_size(len(config.vocab), config.max_seq_len) <= options.max_inputs:
         return all_inputs(config.vocab, config.max_seq_len), True
-    return random_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
-                         np.random.default_rng(options.sample_seed)), False
+    return probing_inputs(config.vocab, config.max_seq_len, options.sample_inputs,
+                          np.random.default_rng(options.sample_seed)), False
 
 
 def averaging_under_mask(program: Program, config: CompileConfig,
@@ -456,7 +456,7 @@ def _checked(reference: ReferenceModel) -> str:
     if reference.exhaustive:
         return f"all {_count(reference.inputs):,} inputs"
     total = input_space_size(len(config.vocab), config.max_seq_len)
-    return f"{_count(reference.inputs):,} sampled inputs (seeded) of {total:.3g}"
+    return f"{_count(reference.inputs):,} sampled inputs (seeded; a fifth sorted or of few values) of {total:.3g}"
 
 
 def _functional_difference(candidate: Program, output_type: VarType, reference: ReferenceModel,

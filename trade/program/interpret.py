@@ -222,5 +222,35 @@ def random_inputs(vocab: tuple, max_seq_len: int, count: int,
     return [rng.choice(codes, size=(n, length)) for length, n in enumerate(per_length) if n > 0]
 
 
+def probing_inputs(vocab: tuple, max_seq_len: int, count: int,
+                   rng: np.random.Generator) -> list[np.ndarray]:
+    """`random_inputs`, a fifth of them replaced by sequences uniform sampling almost never draws and
+    programs often branch on (InterpBench's cases ship their own samplers for this): sorted up or down,
+    all one value, or of two values. One [n, length] array per length."""
+    special = count // 5
+    by_length: dict[int, list[np.ndarray]] = {}
+    for batch in random_inputs(vocab, max_seq_len, count - special, rng):
+        by_length.setdefault(batch.shape[1], []).append(batch)
+    try:
+        ordered = sorted(vocab)
+    except TypeError:  # values of several types: the vocabulary's own order
+        ordered = list(vocab)
+    codes = np.array([encode_value(v) for v in ordered], dtype=np.float64)
+    lengths = np.bincount(rng.integers(1, max_seq_len + 1, size=special), minlength=max_seq_len + 1)
+    for length, n in enumerate(lengths):
+        if n == 0:
+            continue
+        picks = rng.integers(0, len(codes), size=(n, length))
+        kind = rng.integers(0, 4, size=n)
+        picks[kind == 0] = np.sort(picks[kind == 0], axis=1)
+        picks[kind == 1] = np.sort(picks[kind == 1], axis=1)[:, ::-1]
+        picks[kind == 2] = picks[kind == 2][:, :1]
+        pairs = rng.integers(0, len(codes), size=(n, 2))
+        two = np.take_along_axis(pairs, rng.integers(0, 2, size=(n, length)), axis=1)
+        picks[kind == 3] = two[kind == 3]
+        by_length.setdefault(length, []).append(codes[picks])
+    return [np.concatenate(by_length[length]) for length in sorted(by_length)]
+
+
 def input_space_size(vocab_size: int, max_seq_len: int) -> int:
     return sum(vocab_size ** length for length in range(1, max_seq_len + 1))
