@@ -180,6 +180,6 @@ def test_a_map_to_none_for_some_tokens_reads_from_plain_and_rotated_weights():
     keep = {"p", "q"}
     weights = tracr_weights(rasp.Map(lambda t: t if t in keep else None, rasp.tokens), ("p", "q", "r", "s"), 3)
     check(weights)
-    for given in (unlabelled(weights), rotate(unlabelled(weights), seed=0)):
-        result = decompile(given)
+    for plain_or_rotated in (unlabelled(weights), rotate(unlabelled(weights), seed=0)):
+        result = decompile(plain_or_rotated)
         assert result.verdict == "exact", result.reason

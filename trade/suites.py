@@ -128,7 +128,8 @@ def _rasp_program(path: Path) -> SuiteProgram:
                         compiler_pad=config.compiler_pad, causal=config.causal)
 
 
-def check_inputs(config: CompileConfig, limit: int = 2_000, samples: int = 1_000, seed: int = 0) -> list[list]:
+def check_inputs(config: CompileConfig, limit: int = 2_000, samples: int = 1_000,
+                 seed: int = 0) -> list[list]:
     """Input sequences to compare programs on: all of them up to `limit`, else a seeded sample, a fifth of it
     sorted, constant or of two values (`probing_inputs`: uniform sampling misses the branches programs
     such as "is it sorted" take there)."""

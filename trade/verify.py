@@ -456,7 +456,8 @@ def _checked(reference: ReferenceModel) -> str:
     if reference.exhaustive:
         return f"all {_count(reference.inputs):,} inputs"
     total = input_space_size(len(config.vocab), config.max_seq_len)
-    return f"{_count(reference.inputs):,} sampled inputs (seeded; a fifth sorted or of few values) of {total:.3g}"
+    return (f"{_count(reference.inputs):,} sampled inputs (seeded; a fifth sorted or of few values) of "
+            f"{total:.3g}")
 
 
 def _functional_difference(candidate: Program, output_type: VarType, reference: ReferenceModel,
