@@ -380,3 +380,21 @@ def test_wild_models_whose_values_share_atoms_are_lifted_and_confirmed(name):
     original, config, _, given = compressed_suite_model("wild", name, 0.75)
     verdict, reason = compressed_suite_verdict(original, config, given)
     assert verdict in ("exact", "equivalent"), reason
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_causal_compressed_model_lifts_under_its_mask(causal):
+    """The lift follows the states the given model holds; run without the mask, a causal model's states
+    were ones it never holds, and no one-hot model came out (Tracr's shuffle_dyck, 5 of 70 suite models)."""
+    from tracr.compiler import compiling, lib
+
+    from trade.decompile import decompile, weights_from
+
+    model = compiling.compile_rasp_to_model(lib.make_shuffle_dyck(["()"]), vocab={"(", ")"}, max_seq_len=6,
+                                            compiler_bos="BOS", causal=causal)
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    assert plain.compile_config.causal == causal
+    given = transform.compress(plain, round(0.75 * plain.d_model), 0)
+    assert transform.output_agreement(plain, given) == 1.0
+    result = decompile(given)
+    assert result.verdict == "exact", result.reason

@@ -1267,7 +1267,8 @@ def _activations(weights: ModelWeights, batches: list[np.ndarray]) -> list[tuple
     from trade.compiling import layer_activations
     from trade.verify import _token_ids
 
-    runs = [layer_activations(weights.params, _token_ids(weights, batch), weights.num_heads)
+    runs = [layer_activations(weights.params, _token_ids(weights, batch), weights.num_heads,
+                              weights.compile_config.causal)
             for batch in batches if len(batch)]
     found = []
     for layer in range(weights.num_layers):

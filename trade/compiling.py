@@ -290,8 +290,8 @@ def forward(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
     return residual
 
 
-def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int
-                      ) -> list[tuple[np.ndarray, ...]]:
+def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_heads: int,
+                      causal: bool = False) -> list[tuple[np.ndarray, ...]]:
     """Per layer, its attention weights [batch, heads, query, key], its queries, keys and values [batch,
     positions, heads x key size] and its MLP's hidden units before the ReLU [batch, positions, units]
     (a unit that is never on still shows its threshold there): what `forward` computes on the way, in
@@ -306,7 +306,7 @@ def layer_activations(params: dict[str, np.ndarray], token_ids: np.ndarray, num_
         prefix = f"transformer/layer_{layer}"
         inner = [residual @ params[f"{prefix}/attn/{part}/w"] + params[f"{prefix}/attn/{part}/b"]
                  for part in ("query", "key", "value")]
-        mixed, weights = attention(params, prefix + "/attn", residual, num_heads)
+        mixed, weights = attention(params, prefix + "/attn", residual, num_heads, causal=causal)
         residual = residual + mixed
         hidden = residual @ params[f"{prefix}/mlp/linear_1/w"] + params[f"{prefix}/mlp/linear_1/b"]
         residual = residual + np.maximum(hidden, 0.0) @ params[f"{prefix}/mlp/linear_2/w"] \

@@ -448,7 +448,8 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
             prefix = f"transformer/layer_{layer}"
             found.setdefault(2 * layer, []).append((lifted, stream))
             seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
-            mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads)
+            mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads,
+                                       causal=given.compile_config.causal)
             values = stream @ params[prefix + "/attn/value/w"] + params[prefix + "/attn/value/b"]
             values = values.reshape(values.shape[:2] + (given.num_heads, -1))
             heads = np.einsum("bhtT,bThd->bthd", pattern, values).reshape(values.shape[:2] + (-1,))
