@@ -76,6 +76,19 @@ def test_a_skeleton_read_from_the_weights_is_right_or_refused(seed, index):
     assert any(fits(program, skeleton) for skeleton in found)
 
 
+@pytest.mark.parametrize("text", [
+    "v1 = SequenceMap({(0, 1): 1, (1, 2): 2, (2, 3): 3}, tokens, indices)\nv2 = Map(x % 3, v1)\n",
+    "v1 = SequenceMap({(1, 0): 1, (2, 0): 2, (2, 1): 3, (3, 1): 4, (4, 0): 4}, tokens, indices)\n"
+    "v2 = Map(x % 3, v1)\n"], ids=["diagonal", "scattered"])
+def test_a_lookup_whose_pairs_map_to_none_is_one_variable(text):
+    # Tracr gives a pair that maps to None a neuron that writes nothing: the writing neurons then leave
+    # pairs unread, and the output was cut into a variable per value.
+    weights = weights_of(compile_program(parse_program(text)))
+    inferred = infer_labels(dataclasses.replace(weights, residual_labels=None))
+    assert partition([block_name(label) for label in inferred]) == partition(
+        [block_name(label) for label in weights.residual_labels])
+
+
 def test_sequence_map_argument_order_shows_in_its_neurons():
     for text, first in (("v1 = SequenceMap(x - y, tokens, indices)\n", "tokens"),
                         ("v1 = SequenceMap(x - y, indices, tokens)\n", "indices")):

@@ -224,6 +224,23 @@ def test_a_zero_factor_keeps_its_input_and_the_read_out_names_the_output(z_first
 
 
 
+@pytest.mark.parametrize("kind", ["labelled", "none"])
+def test_a_sequence_maps_pairs_that_map_to_none_fix_its_argument_order(kind):
+    # Only pairs with i = t + 1 have a value: the neurons that write are sorted by either argument, and
+    # the argument order was guessed (indices first: `equivalent`, Tracr lays its neurons out otherwise).
+    # The silent neurons of the other pairs, beside them, show it.
+    import dataclasses
+
+    pairs = rasp.SequenceMap(lambda t, i: t + 1 if i == t + 1 else None, rasp.tokens, rasp.indices)
+    out = rasp.Map(lambda v: 0 if v is None else v % 3, pairs).named("out")
+    weights = _tracr_weights(out, (0, 1, 2, 3), 4)
+    if kind == "none":
+        weights = dataclasses.replace(weights, residual_labels=None)
+    result = decompile(weights)
+    assert result.verdict == EXACT, result.reason
+    assert result.program.lines[0].args[1:] == ("tokens", "indices")
+
+
 def _mostly_a_model():
     # Tracr foresees a mean's values as each value over each length (1/12, not 7/12) and builds the Map's
     # discretising MLP on those: `x >= 0.75` becomes a step half-way between 1/2 and 1. `x > 0.5` agrees

@@ -198,10 +198,13 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
     writers: dict[int, list[int]] = {dim: [] for dim in written}
     reads = _nonzero_per_row(first.T)
     written_by = _nonzero_per_row(second)
+    silent: list[int] = []  # neurons that read variables and write nothing: a lookup's pairs that map to None
     for unit in range(second.shape[0]):
         dims = [d for d in written_by[unit] if d in writers]
         if not any(d in block_of or d in helpers for d in reads[unit]):
             continue  # reads only `one` or BOS: a start neuron, or the BOS cleaner SelectorWidths share
+        if not written_by[unit]:
+            silent.append(unit)
         for dim in dims:
             writers[dim].append(unit)
             union.union(dim, dims[0])
@@ -233,16 +236,22 @@ def _mlp_blocks(first: np.ndarray, second: np.ndarray, written: list[int], helpe
         else:
             runs.append([(dims, sign, read)])
     for run in runs:
-        for piece in _lookups(run, dims_of, readers_of):
+        categorical = tuple(block for block in run[0][1] if not block.startswith("h"))
+        unread = set().union(*(points(unit, categorical) for unit in silent
+                               if signature([unit]) == run[0][1])) if categorical else set()
+        for piece in _lookups(run, dims_of, readers_of, unread):
             new_block([dim for dims, _, _ in piece for dim in dims])
 
 
 def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[str, list[int]],
-             readers_of: dict[int, frozenset]) -> list[list[tuple[list[int], tuple[str, ...], set]]]:
+             readers_of: dict[int, frozenset], silent: set = frozenset(),
+             ) -> list[list[tuple[list[int], tuple[str, ...], set]]]:
     """A run of adjacent components reading the same variables, cut into as few variables as possible.
 
     A piece of several components is one categorical lookup only if its
-    neurons read every input value (or pair of values) exactly once; any
+    neurons read every input value (or pair of values) exactly once, counting
+    the values that `silent` neurons read (those map to None: Tracr gives them a
+    neuron that writes nothing); any
     component alone may be a variable (a categorical-to-numerical Map writes
     one direction from one neuron). Between cuts into as many variables, the
     one whose variables are each read by the same parts of the model wins.
@@ -265,7 +274,7 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
             readers.update(readers_of.get(dim, frozenset()) for dim in dims)
             if stop - start > 1 and overlap:
                 break
-            if stop - start == 1 or (categorical and len(seen) == size):
+            if stop - start == 1 or (categorical and len(seen | silent) == size):
                 # one per variable, and a little more for one whose directions are read by different
                 # parts of the model (two Maps of one input side by side are read by different lines)
                 cost = best[start][0] + 1.0 + (0.1 if len(readers) > 1 else 0.0)

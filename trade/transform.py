@@ -285,11 +285,24 @@ def compress(weights: ModelWeights, size: int, seed: int,
     learned = w.detach().numpy()
     loss_value = float(read_error(w.detach()))
     learned = random_orthogonal(size, np.random.default_rng(seed)) @ learned
-    folded = fold_compression(weights, learned)
+    return compressed_with(weights, learned, seed=seed, loss=loss_value, began=began)
+
+
+def compressed_with(weights: ModelWeights, matrix: np.ndarray, seed: int | None = None, loss: float | None = None,
+                    began: float | None = None) -> ModelWeights:
+    """The model compressed by a given K x d_model `matrix`, with its record (`compress`'s).
+
+    A seed alone does not fix `compress`'s W on every machine: it starts from an SVD whose
+    equal singular values BLAS kernels and thread counts resolve differently. A W kept from
+    one run (the record's `matrix`) gives the same compressed model anywhere.
+    """
+    began = time.perf_counter() if began is None else began
+    matrix = np.asarray(matrix, dtype=np.float64)
+    folded = fold_compression(weights, matrix)
     agreement = output_agreement(weights, folded)
     return dataclasses.replace(folded, transform=list(weights.transform or []) + [
-        {"kind": "compress", "seed": seed, "size": size, "loss": loss_value, "output_agreement": agreement,
-         "seconds": round(time.perf_counter() - began, 2), "matrix": learned.astype(np.float32).tolist()}])
+        {"kind": "compress", "seed": seed, "size": len(matrix), "loss": loss, "output_agreement": agreement,
+         "seconds": round(time.perf_counter() - began, 2), "matrix": matrix.astype(np.float32).tolist()}])
 
 
 def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:

@@ -607,6 +607,8 @@ class _Reader:
         neuron reads the first argument; a categorical SequenceMap's run over (x, y) pairs with
         x slowest, so x's direction never decreases from neuron to neuron.
         """
+        if inputs[0].categorical and inputs[1].categorical:
+            neurons = self.with_silent_pairs(layer, inputs, neurons)
         first = self.params[f"transformer/layer_{layer}/mlp/linear_1/w"][:, neurons]
         if not inputs[0].categorical and not inputs[1].categorical:
             reader = np.flatnonzero(first[:, 0])
@@ -621,6 +623,35 @@ class _Reader:
             if all(a <= b for a, b in zip(owners, owners[1:])):
                 return candidate[0], candidate[1]
         return inputs[0], inputs[1]
+
+    def with_silent_pairs(self, layer: int, inputs: list[Variable], neurons: np.ndarray) -> np.ndarray:
+        """A categorical SequenceMap's neurons with those of its pairs that map to None, which write nothing.
+
+        Tracr lays out one neuron per pair, side by side; the writing ones alone may be sorted both
+        ways (only pairs with y = x + 1 written), and the silent ones next to them, reading one value of
+        each input, complete the order. Only neurons adjacent to the block are taken: another line's
+        silent neurons in the same layer sit beyond its own.
+        """
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        dims = [set(variable.dims) for variable in inputs]
+
+        def silent_pair(unit: int) -> bool:
+            if np.any(second[unit]):
+                return False
+            reads = [int(d) for d in np.flatnonzero(first[:, unit]) if d not in self.ignored]
+            return len(reads) == 2 and all(sum(d in side for d in reads) == 1 for side in dims)
+
+        members = set(int(n) for n in neurons)
+        low, high = int(neurons.min()), int(neurons.max())
+        members |= {unit for unit in range(low, high) if silent_pair(unit)}
+        while low > 0 and silent_pair(low - 1):
+            low -= 1
+            members.add(low)
+        while high + 1 < first.shape[1] and silent_pair(high + 1):
+            high += 1
+            members.add(high)
+        return np.array(sorted(members))
 
     def read_linear(self, layer: int, target: Variable, first_var: Variable, second_var: Variable,
                     neurons: np.ndarray, source: str) -> None:
