@@ -288,8 +288,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
     return compressed_with(weights, learned, seed=seed, loss=loss_value, began=began)
 
 
-def compressed_with(weights: ModelWeights, matrix: np.ndarray, seed: int | None = None, loss: float | None = None,
-                    began: float | None = None) -> ModelWeights:
+def compressed_with(weights: ModelWeights, matrix: np.ndarray, seed: int | None = None,
+                    loss: float | None = None, began: float | None = None) -> ModelWeights:
     """The model compressed by a given K x d_model `matrix`, with its record (`compress`'s).
 
     A seed alone does not fix `compress`'s W on every machine: it starts from an SVD whose
