@@ -629,8 +629,8 @@ class _Reader:
 
         Tracr lays out one neuron per pair, side by side; the writing ones alone may be sorted both
         ways (only pairs with y = x + 1 written), and the silent ones next to them, reading one value of
-        each input, complete the order. Only neurons adjacent to the block are taken: another line's
-        silent neurons in the same layer sit beyond its own.
+        each input, complete the order. Only neurons adjacent to the block are taken, up to one per
+        pair: another line's silent neurons in the same layer sit beyond its own.
         """
         prefix = f"transformer/layer_{layer}/mlp"
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
@@ -645,10 +645,11 @@ class _Reader:
         members = set(int(n) for n in neurons)
         low, high = int(neurons.min()), int(neurons.max())
         members |= {unit for unit in range(low, high) if silent_pair(unit)}
-        while low > 0 and silent_pair(low - 1):
+        pairs = len(inputs[0].dims) * len(inputs[1].dims)
+        while len(members) < pairs and low > 0 and silent_pair(low - 1):
             low -= 1
             members.add(low)
-        while high + 1 < first.shape[1] and silent_pair(high + 1):
+        while len(members) < pairs and high + 1 < first.shape[1] and silent_pair(high + 1):
             high += 1
             members.add(high)
         return np.array(sorted(members))
