@@ -138,10 +138,10 @@ def test_a_sequence_maps_neurons_whose_output_values_are_lost_write_them_in_its_
     # token's code are never produced, and the compression lost many of their directions: their neurons
     # wrote nothing, while the third SequenceMap's grid still reads them. Before, the lifted labels
     # could not be inferred ("layer 2 mlp reads a direction no earlier block writes"); the tuples keep
-    # the x-major order of the pairs, so the empty neurons write the directions at their places
-    # the empty neurons write the directions at their places. Which directions the compression loses
-    # depends on W, and W on the machine (`trade.transform.compressed_with`): the lift is checked on this
-    # step, and the verdict on never being a wrong one (on one machine the lifted Map after it misreads).
+    # the x-major order of the pairs, so the empty neurons write the directions at their places. Which
+    # directions the compression loses depends on W, and W on the machine (`trade.transform.compressed_with`):
+    # the lift is checked on this step, and the verdict on never being a wrong one (on one machine the
+    # lifted Map after it misreads).
     from trade.layout import block_name
     from trade.suites import check_inputs, functionally_equivalent
 

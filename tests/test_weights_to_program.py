@@ -223,7 +223,6 @@ def test_a_zero_factor_keeps_its_input_and_the_read_out_names_the_output(z_first
     assert decompile(pruned).verdict == "equivalent"
 
 
-
 @pytest.mark.parametrize("kind", ["labelled", "none"])
 def test_a_sequence_maps_pairs_that_map_to_none_fix_its_argument_order(kind):
     # Only pairs with i = t + 1 have a value: the neurons that write are sorted by either argument, and
