@@ -240,6 +240,18 @@ def test_a_sequence_maps_pairs_that_map_to_none_fix_its_argument_order(kind):
     assert result.program.lines[0].args[1:] == ("tokens", "indices")
 
 
+def test_silent_pairs_of_the_sequence_map_beside_are_not_taken():
+    # Two such SequenceMaps of one pair of inputs side by side in one MLP: the second's own neurons span
+    # all its pairs, and the first's silent neurons next to it (counted against the tokens' BOS and PAD
+    # directions too) made its order look otherwise: `equivalent` with its arguments swapped.
+    first = rasp.SequenceMap(lambda t, i: t + 1 if i == t + 1 else None, rasp.tokens, rasp.indices).named("a")
+    second = rasp.SequenceMap(lambda t, i: t * 2 if i == t else None, rasp.tokens, rasp.indices).named("b")
+    out = rasp.SequenceMap(lambda x, y: (x or 0) + (y or 0), first, second).named("out")
+    result = decompile(_tracr_weights(out, (0, 1, 2, 3), 4))
+    assert result.verdict == EXACT, result.reason
+    assert [line.args[1:] for line in result.program.lines[:2]] == [("tokens", "indices")] * 2
+
+
 def _mostly_a_model():
     # Tracr foresees a mean's values as each value over each length (1/12, not 7/12) and builds the Map's
     # discretising MLP on those: `x >= 0.75` becomes a step half-way between 1/2 and 1. `x > 0.5` agrees

@@ -645,7 +645,8 @@ class _Reader:
         members = set(int(n) for n in neurons)
         low, high = int(neurons.min()), int(neurons.max())
         members |= {unit for unit in range(low, high) if silent_pair(unit)}
-        pairs = len(inputs[0].dims) * len(inputs[1].dims)
+        values = [[d for d in variable.dims if d not in self.ignored] for variable in inputs]  # not BOS, PAD
+        pairs = len(values[0]) * len(values[1])
         while len(members) < pairs and low > 0 and silent_pair(low - 1):
             low -= 1
             members.add(low)
