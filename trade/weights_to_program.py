@@ -634,19 +634,18 @@ class _Reader:
         """
         prefix = f"transformer/layer_{layer}/mlp"
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
-        dims = [set(variable.dims) for variable in inputs]
+        sides = [{d for d in variable.dims if d not in self.ignored} for variable in inputs]  # not BOS, PAD
 
         def silent_pair(unit: int) -> bool:
             if np.any(second[unit]):
                 return False
             reads = [int(d) for d in np.flatnonzero(first[:, unit]) if d not in self.ignored]
-            return len(reads) == 2 and all(sum(d in side for d in reads) == 1 for side in dims)
+            return len(reads) == 2 and all(sum(d in side for d in reads) == 1 for side in sides)
 
         members = set(int(n) for n in neurons)
         low, high = int(neurons.min()), int(neurons.max())
         members |= {unit for unit in range(low, high) if silent_pair(unit)}
-        values = [[d for d in variable.dims if d not in self.ignored] for variable in inputs]  # not BOS, PAD
-        pairs = len(values[0]) * len(values[1])
+        pairs = len(sides[0]) * len(sides[1])
         while len(members) < pairs and low > 0 and silent_pair(low - 1):
             low -= 1
             members.add(low)
