@@ -17,7 +17,7 @@ from trade.decompile import decompile, load_decompiler
 from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.model import Decompiler, preset
 from trade.program.interpret import all_inputs
-from trade.program.text import parse_program
+from trade.program.text import parse_program, program_to_text
 from trade.weights import TokenizerConfig, weights_of
 from tests.conftest import REVERSE, suite_model
 
@@ -651,6 +651,27 @@ def test_heads_and_mlp_units_in_tracrs_order_of_names_are_matched_and_read_exact
     recompiled = weights_of(compile_program(result.program, given.compile_config))
     assert basis._fit(recompiled, given, basis.EXACT_TOLERANCE)[0] is not None  # as the matrices stand
     assert basis.basis_fit(recompiled, given)[0] is None
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_copy_of_tokens_at_10_and_above_keeps_their_order_of_values(decompiler, kind):
+    """An Aggregate's values are its source's, and the tokens' are the text of their labels, where "10"
+    sorts before "2". Sorted so, the copy's directions came out of Tracr's order, the SequenceMap that
+    reads it and the tokens was read with its arguments swapped (InterpBench case_113), and the reading
+    was only `equivalent`."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    copy = rasp.categorical(rasp.Aggregate(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ),
+                                           rasp.tokens))
+    out = rasp.categorical(rasp.SequenceMap(lambda x, y: int(x <= y), copy, rasp.tokens))
+    model = compiling.compile_rasp_to_model(out, vocab=set(range(12)), max_seq_len=3, compiler_bos="BOS")
+    given = transform.transformed(dataclasses.replace(weights_from(model), residual_labels=None), kind, 0)
+    result = decompile(given, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert ", v2, tokens)" in program_to_text(result.program)
 
 
 def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still_fails():

@@ -1093,6 +1093,9 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
             circuit = params[f"{attn}/value/w"][:, columns] @ params[f"{attn}/linear/w"][columns, :]
             for source, target in np.argwhere(np.abs(circuit) > 0.5):
                 copies.append((int(source), int(target)))
+    # An input's values are the strings of its labels ("10" before "9" as text): what sorts a copy of
+    # them is their place among the input's directions, which Tracr lays out in value order.
+    rank = {dim: place for block in fixed & set(dims_of) for place, dim in enumerate(dims_of[block])}
     changed = True
     while changed:
         changed = False
@@ -1100,6 +1103,8 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
             for a, b in ((source, target), (target, source)):
                 if a in value and b not in value and categorical.get(block_name(blocks[b]), False):
                     value[b] = value[a]
+                    if a in rank:
+                        rank[b] = rank[a]
                     changed = True
     labels = list(blocks)
     order_key: dict[int, tuple] = {}
@@ -1120,7 +1125,7 @@ def value_labels(weights: ModelWeights, blocks: list[str], unembedding: np.ndarr
                 taken = {value[other] for other in dims if other in value}
                 value[dim] = next(v for v in fresh if v not in taken)
             labels[dim] = f"{name}:{value[dim]}"
-            order_key[dim] = _sort_key(value[dim])
+            order_key[dim] = (0, rank[dim], "") if dim in rank else _sort_key(value[dim])
     # Tracr's order: by name (a helper right after its variable), then by value.
     inputs = [dim for dim in range(d) if block_name(blocks[dim]) in fixed]
     others = sorted((dim for dim in range(d) if block_name(blocks[dim]) not in fixed),
