@@ -184,6 +184,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="data/test-seed1")
     parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--start", type=int, default=0,
+                        help="skip this many programs first (a fresh sample: programs 0-99 were studied)")
     parser.add_argument("--fractions", default="0.75,0.5")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--baseline", type=int, default=0, metavar="M")
@@ -196,8 +198,9 @@ def main() -> None:
     from trade.dataset.read import iter_examples
 
     fractions = [float(f) for f in args.fractions.split(",")]
-    texts = [e.program_text for e in itertools.islice(iter_examples(args.data, split="test"), args.n)]
-    jobs = [(i, text, fractions, args.cache) for i, text in enumerate(texts)]
+    texts = [e.program_text for e in itertools.islice(iter_examples(args.data, split="test"), args.start,
+                                                       args.start + args.n)]
+    jobs = [(args.start + i, text, fractions, args.cache) for i, text in enumerate(texts)]
     began = time.perf_counter()
     rows: list[dict] = []
     if args.workers > 1:

@@ -674,6 +674,22 @@ def test_a_copy_of_tokens_at_10_and_above_keeps_their_order_of_values(decompiler
     assert ", v2, tokens)" in program_to_text(result.program)
 
 
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_two_selector_widths_sharing_a_bos_neuron_keep_their_own_count_zero(decompiler, kind):
+    """Test program 408: two SelectorWidths in one layer share the neuron that cleans BOS, which writes
+    both count 0s. A model with a lookup neuron that reads nothing has its variables rebuilt by
+    `trade.residual_labels`, which took that neuron's writes next to a width's counts as its count 0; in
+    a recovered basis out of Tracr's order, v5's count 0 sat next to v4's counts and v4 got 7 counts,
+    v7's two values two variables, and "layer 4 head 0's keys spans several variables"."""
+    program = parse_program("v1 = Select(tokens, tokens, GT)\nv2 = Select(indices, indices, EQ)\n"
+                            "v3 = numerical(Map(x < 2, indices))\nv4 = SelectorWidth(v1)\n"
+                            "v5 = SelectorWidth(v2)\nv6 = Map(x > 0, v3)\nv7 = Map(x == 2, v5)\n"
+                            "v8 = numerical(Map(x == 2, v6))\nv9 = Select(v7, v7, LEQ)\nv10 = Map(x == 0, v8)\n"
+                            "v11 = Aggregate(v9, v10)\nv12 = SequenceMap(x and y, v11, v4)\n")
+    _, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 0))
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
 def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still_fails():
     """Heads swapped, each head's dimensions and the MLP's units reversed, then a rotation: the fit finds
     the order back; a program that differs in one lambda still does not fit."""

@@ -417,10 +417,16 @@ class _Labeller:
         def fresh(neurons: list[int]) -> set[int]:
             return {int(d) for d in _nonzero(second[neurons], 0) if self.var_of[d] is None}
 
+        # What each SelectorWidth's own steps write: a BOS neuron two of them share writes both count 0s,
+        # and in a basis out of Tracr's order the other's count 0 may sit next to this one's counts.
+        steps = {helper: {int(d) for d in _nonzero(second[[n for n in range(first.shape[1])
+                                                            if abs(first[helper, n]) > 1e-9]], 0)}
+                 for helper in self.pending}
         for helper, key in list(self.pending.items()):
             readers = [n for n in range(first.shape[1]) if abs(first[helper, n]) > 1e-9]
             if not readers:
                 continue
+            others = set().union(*(dims for other, dims in steps.items() if other != helper))
             dims = {int(d) for d in _nonzero(second[readers], 0)
                     if self.var_of[d] is None or self.var_of[d] == key}
             start = readers[-1] + 1
@@ -428,7 +434,7 @@ class _Labeller:
                 dims |= fresh([start])
             for neuron in range(first.shape[1]):
                 if abs(second[neuron, helper]) > 1e-9 and reads_only(neuron, {self.bos}):
-                    dims |= {d for d in fresh([neuron]) if d + 1 in dims or d - 1 in dims}
+                    dims |= {d for d in fresh([neuron]) if (d + 1 in dims or d - 1 in dims) and d not in others}
             written = sorted(dims)
             if not written:
                 continue
