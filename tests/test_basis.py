@@ -690,6 +690,26 @@ def test_two_selector_widths_sharing_a_bos_neuron_keep_their_own_count_zero(deco
     assert result.verdict == "exact" and result.stage == "read", result.reason
 
 
+def test_a_numerical_selector_widths_scale_is_fixed_by_the_linear_sequence_map_that_reads_it(decompiler):
+    """A numerical SelectorWidth's MLP writes its largest count from `one` (4 at max_seq_len 4), so
+    "each direction's largest write is 1" put it at a quarter of its scale in a mixed basis, and the
+    LinearSequenceMap of it was read with coefficients 4 times too large (outputs differ). Tracr's
+    LinearSequenceMap reads each input as +x and -x, unbiased: that fixes the input's scale."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    same = rasp.numerical(rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)))
+    less = rasp.numerical(rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT)))
+    out = rasp.numerical(rasp.LinearSequenceMap(same, less, 0.5, -0.25))
+    model = compiling.compile_rasp_to_model(out, vocab=set("abcd"), max_seq_len=4, compiler_bos="BOS")
+    given = transform.transformed(dataclasses.replace(weights_from(model), residual_labels=None), "mix", 0)
+    result = decompile(given, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert "LinearSequenceMap(v3, v4, 0.5, -0.25)" in program_to_text(result.program)
+
+
 def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still_fails():
     """Heads swapped, each head's dimensions and the MLP's units reversed, then a rotation: the fit finds
     the order back; a program that differs in one lambda still does not fit."""

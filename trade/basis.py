@@ -2798,8 +2798,12 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
             if largest[j] > 0:
                 atoms[j] *= largest[j]
     if len(inputs) > len(token_rows):  # `one` is there: a discretising MLP's slope fixes its input's scale
-        for j, slope in _discretised_slopes(weights, atoms, len(positions), first).items():
+        slopes = _discretised_slopes(weights, atoms, len(positions), first)
+        for j, slope in slopes.items():
             atoms[j] *= weights.compile_config.mlp_exactness / slope
+        for j, size in _linear_reads(weights, atoms, len(positions), first).items():
+            if j not in slopes:  # a numerical SelectorWidth writes its largest count from `one`, not 1
+                atoms[j] /= size
     if weights.unembedding is not None:
         readout = atoms @ np.asarray(weights.unembedding, dtype=np.float64)
         for column in readout.T:
@@ -2807,6 +2811,29 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
             if len(nonzero) == 1 and nonzero[0] >= first:
                 atoms[nonzero[0]] /= column[nonzero[0]]
     return atoms
+
+
+def _linear_reads(weights: ModelWeights, atoms: np.ndarray, one: int, first: int, slack: float = 1e-3
+                  ) -> dict[int, float]:
+    """The numerical layer directions (from `first` on) that a LinearSequenceMap reads, with the size it
+    reads each with. Tracr's numerical MLP for `LinearSequenceMap` reads each input x in a pair of
+    neighbouring units, `x` and `-x`, with no bias (`one`): read at +-s in any basis, the input's scale
+    is s. Directions read at differing sizes are left out."""
+    sizes: dict[int, list[float]] = {}
+    for layer in range(weights.num_layers):
+        hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        read = atoms @ hidden
+        if read.shape[1] < 2:
+            continue
+        size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
+        alone = (size.sum(axis=0) == 1) & ~size[one]  # units reading one direction, without a bias
+        for unit in np.flatnonzero(alone[:-1] & alone[1:]).tolist():
+            j = int(size[:, unit].argmax())
+            low, high = read[j, unit], read[j, unit + 1]
+            if j >= first and size[j, unit + 1] and abs(low + high) <= slack * abs(low):
+                sizes.setdefault(j, []).append(abs(float(low)))
+    return {j: float(np.median(found)) for j, found in sizes.items()
+            if max(found) - min(found) <= slack * min(found)}
 
 
 def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, first: int,
