@@ -710,6 +710,26 @@ def test_a_numerical_selector_widths_scale_is_fixed_by_the_linear_sequence_map_t
     assert "LinearSequenceMap(v3, v4, 0.5, -0.25)" in program_to_text(result.program)
 
 
+def test_a_numerical_selector_width_beside_a_categorical_one_is_one_direction(decompiler):
+    """A numerical and a categorical SelectorWidth in one layer share the BOS unit, so their counts were
+    solved together, and the numerical one's steps (all +-1 of its one direction) gave 7 parallel
+    "counts": 32 directions for a stream of 31, and no basis was recovered for the mixed model."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    tokens = rasp.tokens
+    later = rasp.numerical(rasp.SelectorWidth(rasp.Select(tokens, tokens, rasp.Comparison.GT)))
+    same = rasp.SelectorWidth(rasp.Select(tokens, tokens, rasp.Comparison.EQ))
+    out = rasp.SequenceMap(lambda a, b: int(a) + int(b), rasp.Map(lambda n: n % 2 == 0, same, simplify=False),
+                           rasp.Map(lambda n: n >= 2, later, simplify=False))
+    model = compiling.compile_rasp_to_model(out, vocab=set("abcde"), max_seq_len=6, compiler_bos="BOS")
+    given = transform.transformed(dataclasses.replace(weights_from(model), residual_labels=None), "mix", 0)
+    result = decompile(given, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+
+
 def test_heads_and_units_reordered_by_hand_are_matched_and_a_wrong_program_still_fails():
     """Heads swapped, each head's dimensions and the MLP's units reversed, then a rotation: the fit finds
     the order back; a program that differs in one lambda still does not fit."""

@@ -2371,7 +2371,8 @@ def _selector_width_values(weights: ModelWeights, tolerance: float) -> tuple[np.
     `v:k - v:k+1` and its negation (from the largest count down), then one unit that writes `v:N`. The
     hidden units keep their order under any change of residual basis, so the counts follow:
     `v:0 = -w - s`, then each next count is the last minus its step; the last must match its unit.
-    SelectorWidths of one layer may share the BOS unit (`_counts_from_units`).
+    SelectorWidths of one layer may share the BOS unit (`_counts_from_units`). A numerical SelectorWidth
+    has one direction, which its steps write +-1 of (and its last unit N of): that direction alone.
     """
     params = weights.params
     found, layers = [], []
@@ -2421,6 +2422,11 @@ def _counts_from_units(runs: list, second: np.ndarray, others: list[int], tolera
         return None
     out, place = [], 0
     for (scratch, start, end, steps), rows in zip(runs, bases):
+        if np.linalg.matrix_rank(rows, tol=tolerance * np.abs(rows).max()) == 1:
+            # a numerical SelectorWidth: every step writes +-1 of its one direction, the last unit N of it
+            out.append(-steps[0])
+            place += len(rows)
+            continue
         values = [-(coefficients[best, place:place + len(rows)] @ rows)]  # this one's v:0
         place += len(rows)
         for step in steps[::-1]:
