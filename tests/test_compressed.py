@@ -375,6 +375,27 @@ def test_a_sequence_maps_neuron_whose_two_values_were_both_lost_is_placed_by_the
     assert verdict in ("exact", "equivalent"), reason
 
 
+def test_none_where_a_compressed_model_shows_nothing_is_not_confirmed():
+    """examples/horizon's nested_selector_widths compressed to 0.75 (W kept: it depends on the machine)
+    loses output value 54, which 6 of 55,986 inputs give: there the given model shows no value, and the
+    lifted reading maps those pairs to None. A run confirmed it (`equivalent`) though it is not the
+    original program: None and a lost value show alike, so such a reading is `unverified`."""
+    from tests.conftest import suite_model
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("horizon", "nested_selector_widths")
+    matrix = np.load(Path(__file__).parent / "data" / "nested_widths_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    assert 0.99 <= given.transform[-1]["output_agreement"] < 1.0
+    lifted = compressed.lift(given)
+    read = read_weights(lifted)
+    assert len(read.program.lines), read.reason
+    equivalent, _ = functionally_equivalent(original, read.program, config, check_inputs(config))
+    verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
+    assert not equivalent and verdict == "unverified", reason
+    assert "None where the compressed model shows no value" in reason
+
+
 def test_a_kept_compression_matrix_gives_the_same_model_again():
     program, plain = _plain(SHIFTED)
     given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=30))

@@ -1856,6 +1856,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     if same:  # close weights, but the small differences change what the given model computes
         return UNVERIFIED, (f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but "
                             f"{checked.reason}")
+    if checked.verdict in (EXACT, EQUIVALENT) and _compressed(given) and _outputs_none(program, reference):
+        return UNVERIFIED, ("the reading outputs None where the compressed model shows no value, which is "
+                            "how an output value the compression lost shows too: a run cannot tell them apart")
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
@@ -1869,6 +1872,15 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                             f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
                             f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _outputs_none(program, reference) -> bool:
+    """Whether the program's output is None at some position of the inputs the given model ran on."""
+    from trade.program.interpret import evaluate_batch
+
+    causal = reference.weights.compile_config.causal
+    outputs = (evaluate_batch(program, batch, causal=causal).output(program) for batch in reference.inputs)
+    return any(np.isnan(np.asarray(out, dtype=float)).any() for out in outputs)
 
 
 def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Recovery | None
