@@ -1858,7 +1858,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                             f"{checked.reason}")
     if checked.verdict in (EXACT, EQUIVALENT) and _compressed(given) and _outputs_none(program, reference):
         return UNVERIFIED, ("the reading outputs None where the compressed model shows no value, which is "
-                            "how an output value the compression lost shows too: a run cannot tell them apart")
+                            "how an output value the compression lost shows too: no run tells them apart")
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
