@@ -1857,8 +1857,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         return UNVERIFIED, (f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but "
                             f"{checked.reason}")
     if checked.verdict in (EXACT, EQUIVALENT) and _compressed(given) and _outputs_none(program, reference):
-        return UNVERIFIED, ("the reading outputs None where the compressed model shows no value, which is "
-                            "how an output value the compression lost shows too: no run tells them apart")
+        return UNVERIFIED, ("the reading outputs None where the compressed model shows no value and no "
+                            "categorical Aggregate selected nothing, which is how an output value the "
+                            "compression lost shows too: no run tells them apart")
     if checked.verdict in (EXACT, EQUIVALENT):
         return EQUIVALENT, checked.reason.replace("the given model computes", "the given (transformed) model "
                                                                               "computes")
@@ -1875,12 +1876,17 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 
 
 def _outputs_none(program, reference) -> bool:
-    """Whether the program's output is None at some position of the inputs the given model ran on."""
+    """Whether the program's output is None at some position of the inputs the given model ran on that no
+    categorical Aggregate's empty selection explains (there Tracr's model attends to BOS, which holds no
+    value, and shows none: `ReferenceModel.bos_fallback`)."""
     from trade.program.interpret import evaluate_batch
 
     causal = reference.weights.compile_config.causal
-    outputs = (evaluate_batch(program, batch, causal=causal).output(program) for batch in reference.inputs)
-    return any(np.isnan(np.asarray(out, dtype=float)).any() for out in outputs)
+    for batch, fallback in zip(reference.inputs, reference.bos_fallback):
+        out = np.asarray(evaluate_batch(program, batch, causal=causal).output(program), dtype=float)
+        if np.isnan(out.reshape(-1)[~np.asarray(fallback, dtype=bool).reshape(-1)]).any():
+            return True
+    return False
 
 
 def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Recovery | None
