@@ -2837,6 +2837,22 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     return atoms
 
 
+def _mlp_reads(weights: ModelWeights, atoms: np.ndarray, slack: float):
+    """Per MLP of two units or more: how its units read each atom ([atoms, units]), and which readings are
+    significant (above `slack` of the unit's largest)."""
+    for layer in range(weights.num_layers):
+        hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        read = atoms @ hidden
+        if read.shape[1] >= 2:
+            yield read, np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)
+
+
+def _agreeing(found: dict[int, list[float]], slack: float) -> dict[int, float]:
+    """Per direction, the median of its readings, where they agree within `slack` (relative)."""
+    return {j: float(np.median(values)) for j, values in found.items()
+            if max(values) - min(values) <= slack * min(abs(value) for value in values)}
+
+
 def _linear_reads(weights: ModelWeights, atoms: np.ndarray, one: int, first: int, slack: float = 1e-3
                   ) -> dict[int, float]:
     """The numerical layer directions (from `first` on) that a LinearSequenceMap reads, with the size it
@@ -2844,20 +2860,14 @@ def _linear_reads(weights: ModelWeights, atoms: np.ndarray, one: int, first: int
     neighbouring units, `x` and `-x`, with no bias (`one`): read at +-s in any basis, the input's scale
     is s. Directions read at differing sizes are left out."""
     sizes: dict[int, list[float]] = {}
-    for layer in range(weights.num_layers):
-        hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
-        read = atoms @ hidden
-        if read.shape[1] < 2:
-            continue
-        size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
+    for read, size in _mlp_reads(weights, atoms, slack):
         alone = (size.sum(axis=0) == 1) & ~size[one]  # units reading one direction, without a bias
         for unit in np.flatnonzero(alone[:-1] & alone[1:]).tolist():
             j = int(size[:, unit].argmax())
             low, high = read[j, unit], read[j, unit + 1]
             if j >= first and size[j, unit + 1] and abs(low + high) <= slack * abs(low):
                 sizes.setdefault(j, []).append(abs(float(low)))
-    return {j: float(np.median(found)) for j, found in sizes.items()
-            if max(found) - min(found) <= slack * min(found)}
+    return _agreeing(sizes, slack)
 
 
 def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, first: int,
@@ -2869,12 +2879,7 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
     slopes are left out. Slopes that agree within `slack` (relative) are one: a mixed basis moves each by
     float rounding (of float32 weights: 100 reads as 99.999996 and 100.000002)."""
     slopes: dict[int, list[float]] = {}
-    for layer in range(weights.num_layers):
-        hidden = np.asarray(weights.params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
-        read = atoms @ hidden
-        if read.shape[1] < 2:
-            continue
-        size = np.abs(read) > slack * np.abs(read).max(axis=0, keepdims=True)  # [atoms, units]
+    for read, size in _mlp_reads(weights, atoms, slack):
         seen = size[:, :-1] | size[:, 1:]  # what each pair of neighbouring units reads
         seen[one] = False
         steps = np.abs(read[one, :-1] - read[one, 1:] - 1) <= slack  # readings of `one` 1 apart
@@ -2883,5 +2888,4 @@ def _discretised_slopes(weights: ModelWeights, atoms: np.ndarray, one: int, firs
             slope = float(read[j, unit])
             if j >= first and slope and abs(read[j, unit + 1] - slope) <= slack * abs(slope):
                 slopes.setdefault(j, []).append(slope)
-    return {j: float(np.median(found)) for j, found in slopes.items()
-            if max(found) - min(found) <= slack * min(abs(value) for value in found)}
+    return _agreeing(slopes, slack)
