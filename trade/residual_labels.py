@@ -419,11 +419,12 @@ class _Labeller:
 
         # What each SelectorWidth's own steps write: a BOS neuron two of them share writes both count 0s,
         # and in a basis out of Tracr's order the other's count 0 may sit next to this one's counts.
-        steps = {helper: {int(d) for d in _nonzero(second[[n for n in range(first.shape[1])
-                                                            if abs(first[helper, n]) > 1e-9]], 0)}
-                 for helper in self.pending}
+        readers_of = {helper: [n for n in range(first.shape[1]) if abs(first[helper, n]) > 1e-9]
+                      for helper in self.pending}
+        steps = {helper: {int(d) for d in _nonzero(second[readers], 0)}
+                 for helper, readers in readers_of.items()}
         for helper, key in list(self.pending.items()):
-            readers = [n for n in range(first.shape[1]) if abs(first[helper, n]) > 1e-9]
+            readers = readers_of[helper]
             if not readers:
                 continue
             others = set().union(*(dims for other, dims in steps.items() if other != helper))
