@@ -428,8 +428,7 @@ class _Labeller:
             if not readers:
                 continue
             others = set().union(*(dims for other, dims in steps.items() if other != helper))
-            dims = {int(d) for d in _nonzero(second[readers], 0)
-                    if self.var_of[d] is None or self.var_of[d] == key}
+            dims = {d for d in steps[helper] if self.var_of[d] is None or self.var_of[d] == key}
             start = readers[-1] + 1
             if start < first.shape[1] and np.any(first[:, start]) and reads_only(start, {self.one}):
                 dims |= fresh([start])
