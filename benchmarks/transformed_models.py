@@ -43,12 +43,12 @@ def _start(checkpoint: str | None = None) -> None:
 
 
 def _versions(program, index: int, kinds: list[str], noise: float, compress: list[float],
-              cache: str | None = None):
+              cache: str | None = None, config=None):
     from trade import transform
     from trade.compiling import compile_program
     from trade.weights import weights_of
 
-    named = weights_of(compile_program(program))
+    named = weights_of(compile_program(program, config))
     plain = dataclasses.replace(named, residual_labels=None)
     versions = {"compiled, with names": named, "compiled, no names": plain}
     for kind in kinds:
@@ -113,12 +113,12 @@ def run_one(job: tuple) -> dict:
     from trade.program.program import canonicalize
     from trade.program.text import parse_program
 
-    index, text, kinds, noise, compress, decoder_alone, pipeline, cache = job
+    index, text, kinds, noise, compress, decoder_alone, pipeline, cache, config = job
     program = canonicalize(parse_program(text))
-    config = CompileConfig()
+    config = config or CompileConfig()  # the dataset's vocabulary and length, or the generator's default
     space = InputSpace(all_inputs(config.vocab, config.max_seq_len), "exhaustive")
     truth = program_outputs(program, space)
-    plain, versions = _versions(program, index, kinds, noise, compress, cache)
+    plain, versions = _versions(program, index, kinds, noise, compress, cache, config)
     out = {}
     for name, weights in versions.items():
         row = {}
@@ -212,17 +212,20 @@ def main() -> None:
     compress = [float(x) for x in args.compress.split(",")]
     if args.programs:
         texts = [path.read_text() for path in sorted(Path(args.programs).glob("*.rasp"))]
+        configs = [None] * len(texts)
         source = args.programs
     else:
         from trade.dataset.read import iter_examples
 
-        texts = [e.program_text for e in itertools.islice(iter_examples(args.data, split="test"), args.n)]
+        examples = list(itertools.islice(iter_examples(args.data, split="test"), args.n))
+        texts = [e.program_text for e in examples]
+        configs = [e.weights.compile_config for e in examples]  # its vocabulary and length
         source = args.data
     if args.checkpoint and not (Path(args.checkpoint) / "checkpoint.json").is_file():
         parser.error(f"--checkpoint: {args.checkpoint} has no checkpoint.json")
     decoder_alone = args.decoder_alone or args.decoder_only
-    jobs = [(i, text, kinds, args.noise, compress, decoder_alone, not args.decoder_only, args.cache)
-            for i, text in enumerate(texts)]
+    jobs = [(i, text, kinds, args.noise, compress, decoder_alone, not args.decoder_only, args.cache, config)
+            for i, (text, config) in enumerate(zip(texts, configs))]
     context = multiprocessing.get_context("spawn")
     began = time.perf_counter()
     with ProcessPoolExecutor(args.workers, mp_context=context, initializer=_start,
