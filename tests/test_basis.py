@@ -882,3 +882,23 @@ def test_numerical_outputs_moved_by_float_rounding_alone_are_allowed_and_other_s
     assert got == verdict, reason
     if verdict == "exact":
         assert "what float rounding of these weights moves" in reason, reason
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_categorical_value_read_only_by_a_negative_lookup_keeps_its_sign(decompiler, kind):
+    """`x - 1` of a width is -1 at width 0, and only a numerical identity Map reads that value, with
+    weight -1 (Tracr's lookup weights are the values). Signing directions by their reads flipped it: the
+    reading lost the width 0 and read the lookup's -1 as 1 (`unverified`, the program raising on None).
+    A categorical direction, written +1 and holding 0 or 1 in a run, is signed by its writes."""
+    from trade.compiled import CompileConfig
+
+    program = parse_program("v1 = Select(indices, tokens, GT)\nv2 = Select(indices, tokens, LEQ)\n"
+                            "v3 = SelectorWidth(v1)\nv4 = Map(x - 1, v3)\nv5 = numerical(Map(x, v4))\n"
+                            "v6 = numerical(Map(x > 0, v5))\nv7 = numerical(Aggregate(v2, v6))\n")
+    config = CompileConfig(vocab=(0, 1, 2), max_seq_len=7)
+    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    changed = transform.transformed(plain, kind, 139)
+    assert transform.same_outputs(plain, changed)
+    result = decompile(changed, decompiler)
+    assert result.verdict == "exact", result.reason
+    assert "{0: -1, 1: 0, 2: 1," in result.text, result.text

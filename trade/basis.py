@@ -576,7 +576,13 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarra
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
     # Else by what is written, and where that is no guide either, by a run of the model.
     unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5) & (np.abs(writes) <= 0.5)
-    shown = _largest_activation(weights, atoms, unsigned)
+    # Reads and writes that disagree: a categorical direction read only by a lookup into a numerical Map
+    # with a negative value there (its weight is the value) is still written +1. A run shows which: a
+    # categorical direction holds 0 or 1.
+    disagree = (np.abs(embedded) <= 0.5) & (np.abs(reads) > 0.5) & (np.abs(writes) > 0.5) & \
+        (np.sign(reads) != np.sign(writes))
+    shown, zero_or_one = _largest_activation(weights, atoms, unsigned | disagree)
+    reads = np.where(disagree & zero_or_one, shown, reads)
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
                      np.where(np.abs(reads) > 0.5, np.sign(reads),
                               np.where(np.abs(writes) > 0.5, np.sign(writes),
@@ -610,17 +616,18 @@ def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
 
 
 def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.ndarray, max_length: int = 3,
-                        max_inputs: int = 3000) -> np.ndarray:
+                        max_inputs: int = 3000) -> tuple[np.ndarray, np.ndarray]:
     """Per direction (0 where not `wanted`), its value of largest size in the final residual stream, on
     every input up to `max_length` tokens (a categorical direction is 0 or 1); where those are more than
     `max_inputs` (a vocabulary of 40 has 65,640), on every single token and a seeded sample of the rest.
-    Run in float32: only whether it is above 1/2 in size, and its sign, are asked."""
+    With, per direction, whether every value shown is 0 or that largest one, of size 1 (as a categorical
+    direction's). Run in float32: only whether it is above 1/2 in size, and its sign, are asked."""
     from trade.program.interpret import all_inputs, input_space_size, random_inputs
     from trade.verify import run_weights_rows
 
-    largest = np.zeros(atoms.shape[0])
+    largest, zero_or_one = np.zeros(atoms.shape[0]), np.zeros(atoms.shape[0], dtype=bool)
     if not wanted.any():
-        return largest
+        return largest, zero_or_one
     inverse = np.linalg.inv(atoms)[:, wanted]
     config = weights.compile_config
     length = min(max_length, config.max_seq_len)
@@ -631,7 +638,10 @@ def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.nda
         batches = all_inputs(config.vocab, length)
     values = run_weights_rows(weights, batches, np.float32) @ inverse
     largest[wanted] = values[np.abs(values).argmax(axis=0), np.arange(inverse.shape[1])]
-    return largest
+    size = np.abs(values)
+    zero_or_one[wanted] = ((size < 0.05) | (np.abs(size - 1) < 0.05)).all(axis=0) & \
+        (np.abs(np.abs(largest[wanted]) - 1) < 0.05) & ~((values > 0.5).any(axis=0) & (values < -0.5).any(axis=0))
+    return largest, zero_or_one
 
 
 def _mlp_groups(params: dict, layers: int, bookkeeping: set[int]) -> dict[int, int]:
