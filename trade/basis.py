@@ -638,9 +638,9 @@ def _largest_activation(weights: ModelWeights, atoms: np.ndarray, wanted: np.nda
         batches = all_inputs(config.vocab, length)
     values = run_weights_rows(weights, batches, np.float32) @ inverse
     largest[wanted] = values[np.abs(values).argmax(axis=0), np.arange(inverse.shape[1])]
-    size = np.abs(values)
+    size, both_signs = np.abs(values), (values > 0.5).any(axis=0) & (values < -0.5).any(axis=0)
     zero_or_one[wanted] = ((size < 0.05) | (np.abs(size - 1) < 0.05)).all(axis=0) & \
-        (np.abs(np.abs(largest[wanted]) - 1) < 0.05) & ~((values > 0.5).any(axis=0) & (values < -0.5).any(axis=0))
+        (np.abs(np.abs(largest[wanted]) - 1) < 0.05) & ~both_signs
     return largest, zero_or_one
 
 
