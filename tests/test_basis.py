@@ -902,3 +902,15 @@ def test_a_categorical_value_read_only_by_a_negative_lookup_keeps_its_sign(decom
     result = decompile(changed, decompiler)
     assert result.verdict == "exact", result.reason
     assert "{0: -1, 1: 0, 2: 1," in result.text, result.text
+
+
+def test_a_numerical_maps_values_averaged_into_the_output_are_read_at_the_outputs_scale(decompiler):
+    """examples/outlook's negative_fraction_mean: (1 - n) / 10 of a numerical width, averaged over a prefix
+    into the output. In a mixed basis its scale was its largest write's, so it read as 1 - n (Tracr then
+    refuses to average values outside 0 and 1). The head moves it with weight 1 into the output, whose
+    scale the read-out fixes (`_copied_scales`)."""
+    original, config, plain = suite_model("outlook", "negative_fraction_mean")
+    changed = transform.transformed(plain, "mix", 0)
+    assert transform.same_outputs(plain, changed)
+    result = decompile(changed, decompiler)
+    assert result.verdict == "exact", result.reason

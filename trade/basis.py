@@ -2870,20 +2870,51 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
         for j in range(first, min(first + len(atoms_layers), d)):
             if largest[j] > 0:
                 atoms[j] *= largest[j]
+    read_at_scale: set[int] = set()  # directions whose scale a reader fixed
     if len(inputs) > len(token_rows):  # `one` is there: a discretising MLP's slope fixes its input's scale
         slopes = _discretised_slopes(weights, atoms, len(positions), first)
         for j, slope in slopes.items():
             atoms[j] *= weights.compile_config.mlp_exactness / slope
-        for j, size in _linear_reads(weights, atoms, len(positions), first).items():
+        linear = _linear_reads(weights, atoms, len(positions), first)
+        for j, size in linear.items():
             if j not in slopes:  # a numerical SelectorWidth writes its largest count from `one`, not 1
                 atoms[j] /= size
+        read_at_scale |= set(slopes) | set(linear)
     if weights.unembedding is not None:
         readout = atoms @ np.asarray(weights.unembedding, dtype=np.float64)
         for column in readout.T:
             nonzero = np.flatnonzero(np.abs(column) > tolerance * max(np.abs(column).max(), 1e-12))
             if len(nonzero) == 1 and nonzero[0] >= first:
                 atoms[nonzero[0]] /= column[nonzero[0]]
+                read_at_scale.add(int(nonzero[0]))
+    _copied_scales(weights, atoms, first, read_at_scale, tolerance)
     return atoms
+
+
+def _copied_scales(weights: ModelWeights, atoms: np.ndarray, first: int, fixed: set[int], tolerance: float
+                   ) -> None:
+    """Scales, in place, of layer directions (from `first` on) that a head copies one to one into a
+    direction whose scale a reader fixed (`fixed`, grown as it goes, from the last layer back): Tracr's
+    Aggregate moves a value with weight 1, so a numerical Map's values averaged into the output are
+    read at that output's scale, not at their largest write's ((1 - n) / 10 read as 1 - n)."""
+    inverse = np.linalg.inv(atoms)
+    size = weights.key_size
+    for layer in reversed(range(weights.num_layers)):
+        values = np.asarray(weights.params[f"transformer/layer_{layer}/attn/value/w"], dtype=np.float64)
+        outputs = np.asarray(weights.params[f"transformer/layer_{layer}/attn/linear/w"], dtype=np.float64)
+        for head in range(weights.num_heads):
+            part = slice(head * size, (head + 1) * size)
+            moved = atoms @ values[:, part] @ outputs[part] @ inverse  # [from atom, to atom]
+            significant = np.abs(moved) > tolerance * max(np.abs(moved).max(), 1e-12)
+            for k in sorted(fixed):
+                sources = np.flatnonzero(significant[:, k])
+                if len(sources) != 1 or sources[0] < first or sources[0] in fixed or sources[0] == k \
+                        or significant[sources[0]].sum() != 1:
+                    continue
+                j = int(sources[0])
+                inverse[:, j] *= moved[j, k]  # the direction / s: its coordinates x s
+                atoms[j] /= moved[j, k]
+                fixed.add(j)
 
 
 def _mlp_reads(weights: ModelWeights, atoms: np.ndarray, slack: float):
