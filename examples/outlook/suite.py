@@ -47,6 +47,7 @@ QUOTES = ("'", '"', "\\", "\n", "a b", "#")
 SPECIAL_NAMES = ("BOS", "PAD", "bos", "pad", "x")
 BOOLS = (False, True)
 BIG_INTS = (-(2**40), 0, 7, 2**40)
+LOOKALIKE = {"a": 1, "b": "1 ", "c": 1.5, "d": (1,), "e": "(1)"}  # values that print alike
 
 
 def _map(f, sop: rasp.SOp) -> rasp.Map:
@@ -73,7 +74,8 @@ def _prev(sop: rasp.SOp, name: str, back: int = 1) -> rasp.SOp:
 
 def prefix_words_prefix_count() -> rasp.SOp:
     """Words that are prefixes of one another: how many other tokens are a proper prefix of mine, tagged."""
-    proper = rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: q.startswith(k) and k != q).named("proper_prefix")
+    proper = rasp.Select(rasp.tokens, rasp.tokens,
+                         lambda k, q: q.startswith(k) and k != q).named("proper_prefix")
     n = rasp.SelectorWidth(proper).named("n_prefixes")
     return rasp.SequenceMap(lambda t, c: f"{t}:{c}", rasp.tokens, n).named("prefix_tag")
 
@@ -103,7 +105,8 @@ def quote_tokens_concat() -> rasp.SOp:
     prev = _prev(rasp.tokens, "prev_quote")
     same = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("same_quote"))
     joined = rasp.SequenceMap(lambda p, t: p + t, prev, rasp.tokens).named("quote_join")
-    return rasp.SequenceMap(lambda j, n: j if n == 1 else j + "'", joined, same.named("n_quote")).named("quoted")
+    return rasp.SequenceMap(lambda j, n: j if n == 1 else j + "'", joined,
+                            same.named("n_quote")).named("quoted")
 
 
 def special_names_as_tokens() -> rasp.SOp:
@@ -120,7 +123,8 @@ def special_names_as_tokens() -> rasp.SOp:
 
 
 def int_vocab_digit_specials() -> rasp.SOp:
-    """Int tokens 1..4 with BOS named '0' and PAD named '5' (strings): my count, the previous token, smaller."""
+    """Int tokens 1..4 with BOS named '0' and PAD named '5' (strings): my count, the previous token,
+    smaller."""
     same = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("int_eq"))
     below = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT).named("int_lt"))
     prev = _prev(rasp.tokens, "int_prev")
@@ -153,7 +157,8 @@ def bool_len11_neighbours() -> rasp.SOp:
 
 
 def two_words_len12_share() -> rasp.SOp:
-    """Two words ('a', 'ab') at max_seq_len 12: whether any 'ab' so far, and whether it equals the previous."""
+    """Two words ('a', 'ab') at max_seq_len 12: whether any 'ab' so far, and whether it equals the
+    previous."""
     is_ab = rasp.numerical(_map(lambda t: 1 if t == "ab" else 0, rasp.tokens)).named("is_ab")
     share = _mean(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ).named("ab_prefix"), is_ab)
     seen = _map(lambda x: "seen" if x > 0 else "none", share.named("ab_share")).named("ab_seen")
@@ -165,7 +170,8 @@ def two_words_len12_share() -> rasp.SOp:
 def big_int_tokens_rank() -> rasp.SOp:
     """Tokens -2^40, 0, 7, 2^40: tokens smaller than mine, and mine // 2^38 + that count."""
     below = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT).named("big_lt"))
-    return rasp.SequenceMap(lambda t, n: t // 2**38 + n, rasp.tokens, below.named("n_big_lt")).named("big_rank")
+    return rasp.SequenceMap(lambda t, n: t // 2**38 + n, rasp.tokens,
+                            below.named("n_big_lt")).named("big_rank")
 
 
 # --- values: lookalikes, None, tiny and huge numbers, negative means --------------------------------------
@@ -173,14 +179,15 @@ def big_int_tokens_rank() -> rasp.SOp:
 
 def lookalike_output_values() -> rasp.SOp:
     """A Map to 1, '1', 1.5, (1,) and 'one', moved from the previous position (values that print alike)."""
-    val = _map(lambda c: {"a": 1, "b": "1 ", "c": 1.5, "d": (1,), "e": "(1)"}[c], rasp.tokens).named("lookalike")
+    val = _map(lambda c: LOOKALIKE[c], rasp.tokens).named("lookalike")
     return _prev(val, "prev_lookalike")
 
 
 def lookalike_seqmap_repr() -> rasp.SOp:
     """The same lookalikes: the value where it is unique, else its repr (so 1 and '1' both occur)."""
-    val = _map(lambda c: {"a": 1, "b": "1 ", "c": 1.5, "d": (1,), "e": "(1)"}[c], rasp.tokens).named("lookalike2")
-    n = rasp.SelectorWidth(rasp.Select(val, val, rasp.Comparison.EQ).named("same_lookalike")).named("n_lookalike")
+    val = _map(lambda c: LOOKALIKE[c], rasp.tokens).named("lookalike2")
+    same = rasp.Select(val, val, rasp.Comparison.EQ).named("same_lookalike")
+    n = rasp.SelectorWidth(same).named("n_lookalike")
     return rasp.SequenceMap(lambda v, c: v if c == 1 else f"<{v!r}>", val, n).named("lookalike_repr")
 
 
@@ -197,7 +204,8 @@ def tiny_numerical_output() -> rasp.SOp:
     tiny = rasp.numerical(_map(lambda c: {"a": 0.001, "b": 0.002, "c": 0.0, "d": 0.004}[c], rasp.tokens))
     is_a = rasp.numerical(_map(lambda c: 1 if c == "a" else 0, rasp.tokens)).named("tiny_is_a")
     share = _mean(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("tiny_all"), is_a)
-    return rasp.numerical(rasp.LinearSequenceMap(tiny.named("thousandths"), share.named("a_share_t"), 1, 0.001)).named(
+    return rasp.numerical(rasp.LinearSequenceMap(tiny.named("thousandths"), share.named("a_share_t"), 1,
+                                                 0.001)).named(
         "tiny_sum"
     )
 
@@ -212,7 +220,8 @@ def huge_numerical_output() -> rasp.SOp:
 
 
 def negative_fraction_mean() -> rasp.SOp:
-    """A numerical Map of a numerical width to (1 - n) / 10 <= 0, averaged over the prefix: a negative mean."""
+    """A numerical Map of a numerical width to (1 - n) / 10 <= 0, averaged over the prefix: a negative
+    mean."""
     count = _num_width(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("neg_eq")).named(
         "neg_count"
     )
@@ -223,7 +232,8 @@ def negative_fraction_mean() -> rasp.SOp:
 
 
 def width_parity_mean() -> rasp.SOp:
-    """A numerical Map of a numerical width to 0/1 (n mod 2), averaged over the prefix (the 0/1 twin of the above)."""
+    """A numerical Map of a numerical width to 0/1 (n mod 2), averaged over the prefix (the 0/1 twin of
+    the above)."""
     count = _num_width(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ).named("par_eq")).named(
         "par_count"
     )
@@ -268,10 +278,12 @@ def false_true_not_widths() -> rasp.SOp:
 
 
 def string_key_lookup() -> rasp.SOp:
-    """String keys 'p0'..'p6' (a Map of indices) against 'p{i // 2}' (queries): the token at i // 2, with mine."""
+    """String keys 'p0'..'p6' (a Map of indices) against 'p{i // 2}' (queries): the token at i // 2,
+    with mine."""
     key = _map(lambda i: f"p{i}", rasp.indices).named("p_key")
     query = _map(lambda i: f"p{i // 2}", rasp.indices).named("p_query")
-    found = rasp.Aggregate(rasp.Select(key, query, rasp.Comparison.EQ).named("p_hit"), rasp.tokens).named("p_found")
+    hit = rasp.Select(key, query, rasp.Comparison.EQ).named("p_hit")
+    found = rasp.Aggregate(hit, rasp.tokens).named("p_found")
     return rasp.SequenceMap(lambda f, t: f + t, found, rasp.tokens).named("p_pair")
 
 
@@ -369,7 +381,8 @@ def causal_len2_first_and_count() -> rasp.SOp:
 
 def causal_len1_numerical() -> rasp.SOp:
     """causal=True at max_seq_len 1: a numerical Map of five float tokens (one position)."""
-    return rasp.numerical(_map(lambda x: {0.5: 1.0, 1.5: 0.25, 2.5: 0.0, 3.5: 0.75, 4.5: 0.5}[x], rasp.tokens)).named(
+    table = {0.5: 1.0, 1.5: 0.25, 2.5: 0.0, 3.5: 0.75, 4.5: 0.5}
+    return rasp.numerical(_map(lambda x: table[x], rasp.tokens)).named(
         "c1_value"
     )
 
@@ -381,7 +394,8 @@ def causal_lib_length() -> rasp.SOp:
 
 
 def causal_lib_sort_unique() -> rasp.SOp:
-    """causal=True: `make_sort_unique` of distinct-by-position keys (t * 10 + i), as Tracr's causal model reads it."""
+    """causal=True: `make_sort_unique` of distinct-by-position keys (t * 10 + i), as Tracr's causal model
+    reads it."""
     keys = rasp.SequenceMap(lambda t, i: t * 10 + i, rasp.tokens, rasp.indices).named("cs_keys")
     return lib.make_sort_unique(rasp.tokens, keys).named("cs_sorted")
 
