@@ -576,11 +576,14 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarra
     # Embeddings write +1 (`one` is read negatively, by MLP biases); other directions are read positively.
     # Else by what is written, and where that is no guide either, by a run of the model.
     unsigned = (np.abs(embedded) <= 0.5) & (np.abs(reads) <= 0.5) & (np.abs(writes) <= 0.5)
-    # Reads and writes that disagree: a categorical direction read only by a lookup into a numerical Map
-    # with a negative value there (its weight is the value) is still written +1. A run shows which: a
-    # categorical direction holds 0 or 1.
+    # Reads and writes that disagree where only lookups read: a categorical direction read only by a lookup
+    # into a numerical Map with a negative value there (its weight is the value) is still written +1. A
+    # run shows which: a categorical direction holds 0 or 1. (Elsewhere reads decide: a SelectorWidth's
+    # count 0, read positively, is written +1 by one unit and -1 by the others.)
     disagree = (np.abs(embedded) <= 0.5) & (np.abs(reads) > 0.5) & (np.abs(writes) > 0.5) & \
         (np.sign(reads) != np.sign(writes))
+    if disagree.any():
+        disagree &= np.abs(reads - _lookup_reads(params, moved.num_layers)) <= 0.5
     shown, zero_or_one = _largest_activation(weights, atoms, unsigned | disagree)
     reads = np.where(disagree & zero_or_one, shown, reads)
     signs = np.where(np.abs(embedded) > 0.5, np.sign(embedded),
@@ -600,6 +603,22 @@ def _sign_and_order(weights: ModelWeights, atoms: np.ndarray) -> tuple[np.ndarra
     rest.sort(key=lambda j: keys[j])
     order = fixed + rest
     return (atoms * signs[:, None])[order], len(fixed), _permuted(moved, order, signs[order])
+
+
+def _lookup_reads(params: dict, layers: int, slack: float = 1e-3) -> np.ndarray:
+    """Per direction, the sum of its reads by MLP units of Tracr's categorical-to-numerical lookup: a unit
+    that reads several directions (a variable's values, weighted by the Map's value of each) and not
+    `one` (the direction every token's embedding writes), which a sign says nothing about."""
+    tokens = np.asarray(params["token_embed/embeddings"], dtype=np.float64)
+    rows = tokens[np.abs(tokens).max(axis=1) > 0]
+    one = (np.abs(rows) > 0.5).all(axis=0) if len(rows) > 1 else np.zeros(tokens.shape[1], dtype=bool)
+    found = np.zeros(tokens.shape[1])
+    for layer in range(layers):
+        first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
+        read = np.abs(first) > slack * np.maximum(np.abs(first).max(axis=0, keepdims=True), 1e-12)
+        lookups = (read.sum(axis=0) >= 2) & ~read[one].any(axis=0)
+        found += first[:, lookups].sum(axis=1)
+    return found
 
 
 def _input_dims(params: dict) -> tuple[list[int], list[int], list[int]]:
