@@ -27,14 +27,19 @@ one-hot basis each of these vectors is a few basis directions.
   `v:0` and steps `v:k - v:0`, `_writers`); which shears the reads allow has
   three rules (`SHEAR_RULES`), tried in turn. A numerical direction's scale is
   fixed by the slope of a discretising MLP that reads it (Tracr's
-  `mlp_exactness`, `_discretised_slopes`), else by its largest write.
+  `mlp_exactness`, `_discretised_slopes`), by a LinearSequenceMap that reads
+  it (`_linear_reads`), by the read-out, or by a head that copies it with
+  weight 1 into a direction so fixed (`_copied_scales`); else by its largest
+  write.
 - Noise on a compiled model (`_near_one_hot`): its own basis, in Tracr's
   order, each matrix snapped by its own noise.
 - A compressed stream (`trade.compressed.lift`): lifted back to one-hot from
   the compression matrix its transform record holds.
 
-The recovered directions are then signed (reads positive), ordered (the inputs
-as Tracr lays them out, matched by their embedding rows; a variable's values by
+The recovered directions are then signed (reads positive; where only lookups,
+whose weights are a Map's values, read a direction against its writes, by a
+run), ordered (the inputs as Tracr lays them out, matched by their embedding
+rows; a variable's values by
 the order of the hidden units or head dimensions that read them, which a
 change of residual basis leaves alone, or that write them where nothing reads
 a value; the output by its unembedding), grouped into variables
