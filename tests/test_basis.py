@@ -912,3 +912,18 @@ def test_a_numerical_maps_values_averaged_into_the_output_are_read_at_the_output
     assert transform.same_outputs(plain, changed)
     result = decompile(changed, decompiler)
     assert result.verdict == "exact", result.reason
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_numerical_map_that_is_0_on_every_input_it_gets_is_read(decompiler, kind):
+    """Generated test program 101: v4 is 0 or 1, so `x == 2` of it is 0 on every input. Tracr's lookup
+    for v5 writes nothing and the discretising Map of v5 has no units, so v5's direction is neither read
+    nor written: no label was inferred for it in a recovered basis (`unverified`). It is a variable of its
+    own now, and the reading is confirmed by a run and equivalent."""
+    program = parse_program("v1 = Map(abs(x), indices)\nv2 = Map(x % 2, tokens)\n"
+                            "v3 = SequenceMap(x == y, v1, indices)\nv4 = Map(x % 3, v3)\n"
+                            "v5 = numerical(Map(x == 2, v4))\nv6 = numerical(Map(x > 0.5, v5))\n"
+                            "v7 = Map(round(x * 4), v6)\nv8 = SequenceMap(x + y, v2, v7)\n")
+    weights, result = _decompiled(program, decompiler, lambda plain: transform.transformed(plain, kind, 101))
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert _equivalent(result.program, program, weights.compile_config)
