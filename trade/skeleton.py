@@ -107,8 +107,10 @@ def infer_labels(weights: ModelWeights) -> list[str]:
     directions an MLP layer writes are split into variables where the neurons
     writing them read other variables, and into as few variables as a
     categorical lookup allows: the neurons of one lookup read each input value
-    (or pair of values) exactly once (`_lookups`). Raises LayoutError where the
-    weights do not fit.
+    (or pair of values) exactly once (`_lookups`). A direction nothing reads or
+    writes (a numerical Map that is 0 on every input it gets writes nothing, and
+    a Map of it has no units) is a variable of its own. Raises LayoutError where
+    the weights do not fit.
     """
     fixed = fixed_labels(weights)
     d_model, start = weights.d_model, len(fixed)
