@@ -616,12 +616,13 @@ def _lookup_reads(params: dict, layers: int, slack: float = 1e-3) -> np.ndarray:
     `one` (the direction every token's embedding writes), which a sign says nothing about."""
     tokens = np.asarray(params["token_embed/embeddings"], dtype=np.float64)
     rows = tokens[np.abs(tokens).max(axis=1) > 0]
-    one = (np.abs(rows) > 0.5).all(axis=0) if len(rows) > 1 else np.zeros(tokens.shape[1], dtype=bool)
+    every = np.flatnonzero((np.abs(rows) > 0.5).all(axis=0)) if len(rows) > 1 else []
+    one = int(every[0]) if len(every) == 1 else None
     found = np.zeros(tokens.shape[1])
     for layer in range(layers):
         first = np.asarray(params[f"transformer/layer_{layer}/mlp/linear_1/w"], dtype=np.float64)
         read = np.abs(first) > slack * np.maximum(np.abs(first).max(axis=0, keepdims=True), 1e-12)
-        lookups = (read.sum(axis=0) >= 2) & ~read[one].any(axis=0)
+        lookups = (read.sum(axis=0) >= 2) & ~_reads_one(first, one)
         found += first[:, lookups].sum(axis=1)
     return found
 
