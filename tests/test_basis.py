@@ -17,7 +17,9 @@ from trade.decompile import decompile, load_decompiler
 from trade.evaluate import InputSpace, program_outputs, same_function
 from trade.model import Decompiler, preset
 from trade.program.interpret import all_inputs
+from trade.program.program import Op
 from trade.program.text import parse_program, program_to_text
+from trade.suites import check_inputs, functionally_equivalent
 from trade.weights import TokenizerConfig, weights_of
 from tests.conftest import REVERSE, suite_model
 
@@ -553,13 +555,27 @@ def test_a_self_sequence_maps_values_that_no_input_reaches_stay_in_its_variable(
     assert sorted(len(dims) for dims, categorical in variable_groups(recovered) if categorical) == \
         sorted(len(dims) for dims, categorical in variable_groups(model.residual_labels) if categorical)
     result = decompile(given, decompiler)
-    # The reading's Map of tokens has the 4 values f(a, a): recompiled, the stream is 3 directions narrower
-    # than the given one, so no change of basis maps one onto the other, and only a run can confirm it.
-    assert result.verdict == "equivalent", result.reason
+    # The values no f(a, a) gives make it a SequenceMap of tokens with tokens, not a Map of tokens (whose 4
+    # values f(a, a) would recompile to a stream 3 directions narrower): the given weights, exactly.
+    assert result.verdict == "exact", result.reason
+    assert result.program.lines[0].op is Op.SEQUENCE_MAP and result.program.lines[0].args[1:] == ("tokens",) * 2
     read = to_rasp(result.program)
     for batch in all_inputs(plain.compile_config.vocab, 3):
         for tokens in batch.astype(int).tolist():
             assert rasp.evaluate(read, tokens) == rasp.evaluate(out, tokens)
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_self_sequence_maps_beside_another_lookup_keep_their_unreached_values(decompiler, kind):
+    # One MLP layer holds SequenceMap(a * b, tokens, tokens) and SequenceMap(a + b, indices, indices), each
+    # with neurons that read nothing for the values no (a, a) gives; in a recovered basis, such a neuron
+    # may write next to the other lookup's directions. The next SequenceMap reads it beside that lookup's
+    # values, so it is not one of them.
+    original, config, plain = suite_model("outlook", "tokens_with_itself")
+    result = decompile(transform.transformed(plain, kind, 0), decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert [line.args[1:] for line in result.program.lines[:2]] == [("indices", "indices"), ("tokens", "tokens")]
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
 
 
 @pytest.mark.parametrize("outputs", [2, 3])

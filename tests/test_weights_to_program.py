@@ -240,6 +240,27 @@ def test_a_sequence_maps_pairs_that_map_to_none_fix_its_argument_order(kind):
     assert result.program.lines[0].args[1:] == ("tokens", "indices")
 
 
+@pytest.mark.parametrize("kind", ["labelled", "none"])
+@pytest.mark.parametrize("vocab", [(1, 2, 5), ("a", "b", "x")])
+def test_a_sequence_map_of_a_variable_with_itself_is_read_as_one(kind, vocab):
+    # Tracr compiles SequenceMap(f, x, x) as the Map x -> f(x, x) over the value set of every pair: the
+    # values no f(a, a) reaches are directions that only a SequenceMap recompiles. Read as a Map, it was
+    # `equivalent` at best.
+    import dataclasses
+
+    both = rasp.SequenceMap(lambda a, b: a + b, rasp.tokens, rasp.tokens).named("both")
+    out = rasp.SequenceMap(lambda s, i: (s, i % 2), both, rasp.indices).named("out")
+    weights = _tracr_weights(out, vocab, 4)
+    if kind == "none":
+        weights = dataclasses.replace(weights, residual_labels=None)
+    result = decompile(weights)
+    assert result.verdict == EXACT, result.reason
+    line = result.program.lines[0]
+    assert line.op is Op.SEQUENCE_MAP and line.args[1:] == ("tokens", "tokens")
+    if kind == "labelled":  # the library's x + y gives the diagonal and every pair's value
+        assert program_to_text(result.program).splitlines()[0] == "v1 = SequenceMap(x + y, tokens, tokens)"
+
+
 def test_silent_pairs_of_the_sequence_map_beside_are_not_taken():
     # Two such SequenceMaps of one pair of inputs side by side in one MLP: the second's own neurons span
     # all its pairs, and the first's silent neurons next to it (counted against the tokens' BOS and PAD

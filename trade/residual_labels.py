@@ -224,9 +224,13 @@ class _Labeller:
                 # neurons write consecutive directions; one that does not follow the run before it opens
                 # the next lookup (a SequenceMap of a variable with itself, which Tracr compiles as a Map
                 # of its diagonal, can start with values only other pairs reach).
+                # Which lookup a neuron between two lookups' neurons belongs to the residual order tells in
+                # Tracr's layout only; in a recovered basis, a later SequenceMap that reads the direction
+                # beside one of the run's own (`_paired`) says that it is not the run's.
                 before = _nonzero(second[[runs[-1][2][-1]]], 0) if runs else np.zeros(0, dtype=int)
                 if runs and runs[-1][0] in ("lookup", "empty") and len(before) \
-                        and writes[0] == int(before.max()) + 1:
+                        and writes[0] == int(before.max()) + 1 \
+                        and not self._paired(layer, writes[0], runs[-1][2], second):
                     runs[-1][2].append(neuron)
                 else:
                     runs.append(["empty", None, [neuron]])
@@ -355,6 +359,22 @@ class _Labeller:
         for later in range(layer + 1, self.weights.num_layers):
             for name in ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w"):
                 if np.any(self.params[f"transformer/layer_{later}/{name}"][dim]):
+                    return True
+        return False
+
+    def _paired(self, layer: int, dim: int, neurons: list[int], second: np.ndarray) -> bool:
+        """Whether a categorical SequenceMap after `layer` reads `dim` in one neuron with a direction that
+        `neurons` write: a SequenceMap's neuron reads one value of each of two variables (weight 1 each,
+        `one` -1), so the two are values of different variables."""
+        if self.one is None:
+            return False
+        own = {int(d) for n in neurons for d in _nonzero(second[[n]], 0)}
+        for later in range(layer + 1, self.weights.num_layers):
+            first = self.params[f"transformer/layer_{later}/mlp/linear_1/w"]
+            for unit in np.flatnonzero(np.abs(first[dim]) > 1e-9):
+                reads = [int(d) for d in _nonzero(first[:, [unit]], 1) if d != self.one]
+                if len(reads) == 2 and first[self.one, unit] < 0 and np.allclose(first[reads, unit], 1.0) \
+                        and (set(reads) - {dim}) & own:
                     return True
         return False
 

@@ -577,12 +577,52 @@ class _Reader:
         else:
             outputs = self.run_discretising_mlp(layer, source_var, domain, neurons)
         table = {plain(x): self.decode(target, out) for x, out in zip(domain, outputs)}
+        if source_var.categorical and target.categorical and self.read_self_sequence_map(
+                target, source_var, table, source):
+            return
         kind = _map_kind(source_var.categorical, target.categorical)
         token = self.name_table(table, domain, kind)
         line = Line(Op.MAP, (token, self.argument(source_var, source)))
         values = None if target.categorical else infer_value_set(line, kind, table.get, [domain],
                                                                  self.max_seq_len, True)
         self.add_line(line, target.name, source, values)
+
+    def read_self_sequence_map(self, target: Variable, source_var: Variable, table: dict, source: str) -> bool:
+        """A lookup whose output has values no input reaches is `SequenceMap(f, x, x)`; False if not one.
+
+        Tracr compiles a SequenceMap of one variable with itself as the Map of its diagonal, x -> f(x, x),
+        but keeps the SequenceMap's value set, f over every pair. Those values no input reaches are
+        directions of the output that nothing writes; only a SequenceMap recompiles them. Which pair
+        reaches each is not in the weights: a library lambda that gives the diagonal and exactly the
+        value set is taken, else a table that sends the pairs off the diagonal to the missing values.
+        """
+        values = [plain(v) for v in target.values]
+        reached = {repr(v) for v in table.values()}
+        missing = [v for v in values if repr(v) not in reached]
+        domain = list(table)
+        off_diagonal = [(a, b) for a in domain for b in domain if a != b]
+        if not missing or None in table.values() or len(missing) > len(off_diagonal):
+            return False
+        wanted = sorted(repr(v) for v in values)
+        pairs = [(a, b) for a in domain for b in domain]
+        token = None
+        for lam in library_match({(x, x): y for x, y in table.items()}, [(x, x) for x in domain],
+                                 LambdaKind.SEQUENCE_MAP):
+            try:
+                if sorted({repr(plain(lam.fn(a, b))) for a, b in pairs}) == wanted:
+                    token = lam.token
+                    break
+            except Exception:  # noqa: BLE001 (a library lambda that cannot take these values)
+                continue
+        if token is None:
+            full = {(x, x): y for x, y in table.items()}
+            for number, pair in enumerate(off_diagonal):
+                full[pair] = missing[min(number, len(missing) - 1)]
+            token = map_token(full, LambdaKind.SEQUENCE_MAP)
+        self.tied = []
+        argument = self.argument(source_var, source)
+        self.add_line(Line(Op.SEQUENCE_MAP, (token, argument, argument)), target.name, source, None)
+        return True
 
     def read_sequence_map(self, layer: int, target: Variable, inputs: list[Variable], neurons: np.ndarray,
                           source: str) -> None:
