@@ -558,7 +558,8 @@ def test_a_self_sequence_maps_values_that_no_input_reaches_stay_in_its_variable(
     # The values no f(a, a) gives make it a SequenceMap of tokens with tokens, not a Map of tokens (whose 4
     # values f(a, a) would recompile to a stream 3 directions narrower): the given weights, exactly.
     assert result.verdict == "exact", result.reason
-    assert result.program.lines[0].op is Op.SEQUENCE_MAP and result.program.lines[0].args[1:] == ("tokens",) * 2
+    first = result.program.lines[0]
+    assert first.op is Op.SEQUENCE_MAP and first.args[1:] == ("tokens", "tokens")
     read = to_rasp(result.program)
     for batch in all_inputs(plain.compile_config.vocab, 3):
         for tokens in batch.astype(int).tolist():
@@ -574,7 +575,8 @@ def test_self_sequence_maps_beside_another_lookup_keep_their_unreached_values(de
     original, config, plain = suite_model("outlook", "tokens_with_itself")
     result = decompile(transform.transformed(plain, kind, 0), decompiler)
     assert result.verdict == "exact" and result.stage == "read", result.reason
-    assert [line.args[1:] for line in result.program.lines[:2]] == [("indices", "indices"), ("tokens", "tokens")]
+    pairs = [line.args[1:] for line in result.program.lines[:2]]
+    assert pairs == [("indices", "indices"), ("tokens", "tokens")]
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
 
 

@@ -587,7 +587,8 @@ class _Reader:
                                                                  self.max_seq_len, True)
         self.add_line(line, target.name, source, values)
 
-    def read_self_sequence_map(self, target: Variable, source_var: Variable, table: dict, source: str) -> bool:
+    def read_self_sequence_map(self, target: Variable, source_var: Variable, table: dict,
+                               source: str) -> bool:
         """A lookup whose output has values no input reaches is `SequenceMap(f, x, x)`; False if not one.
 
         Tracr compiles a SequenceMap of one variable with itself as the Map of its diagonal, x -> f(x, x),
