@@ -2144,12 +2144,16 @@ def _labellings(weights: ModelWeights):
     """The recovered weights with the labels `recover` gave them, then with those `trade.residual_labels`
     rebuilds from the arrays alone (it tells apart, by their neurons, what one layer's writes leave
     open: two 0/1 numerical Maps side by side or one lookup)."""
-    from trade.decompile import labelled_weights
+    from trade.decompile import labelled_weights, unpeeled_weights
 
     yield weights
     relabelled, _ = labelled_weights(dataclasses.replace(weights, residual_labels=None))
     if relabelled is not None and relabelled.residual_labels != weights.residual_labels:
         yield relabelled
+    if relabelled is not None:  # a lookup's unread end values kept in it, not always-0 numerical Maps
+        unpeeled = unpeeled_weights(weights, relabelled)
+        if unpeeled is not None and unpeeled.residual_labels != weights.residual_labels:
+            yield unpeeled
 
 
 def _lifted_reading(given: ModelWeights, options):
@@ -2177,14 +2181,18 @@ def _lifted_reading(given: ModelWeights, options):
 
 def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
     """The reading of `one_hot` (with each of its `_labellings`) that the given model confirms, `exact` or
-    `equivalent`, with that verdict; None where none is. An equivalent reading is the answer too: the
-    decoder's search behind it takes minutes on a recovered model and does not make it exact (its names,
-    not its function, are in doubt)."""
+    `equivalent`, with that verdict; None where none is. An equivalent reading is the answer too, where no
+    other labelling reads exactly: the decoder's search behind it takes minutes on a recovered model and
+    does not make it exact (its names, not its function, are in doubt)."""
+    from trade.verify import EXACT
+
+    found = None
     for read in _readings(one_hot, options):
         confirmed = _judged(judge, read)
-        if confirmed is not None:
+        if confirmed is not None and confirmed.verdict == EXACT:
             return confirmed
-    return None
+        found = found or confirmed  # an `equivalent` one, unless another labelling reads exactly
+    return found
 
 
 def _readings(one_hot: ModelWeights, options):

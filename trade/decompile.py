@@ -465,6 +465,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
             if note:
                 read.reason = f"{read.reason}; {note}"
                 read.notes.append(note)
+            if note and read.verdict != EXACT:
+                read = _read_unpeeled(weights, labelled, options, read)
     if read is not None and read.verdict == UNVERIFIED and weights.residual_labels is not None:
         read = _read_without_labels(weights, options, read)
     if read is not None:
@@ -508,6 +510,38 @@ def _read_without_labels(weights: ModelWeights, options: DecompileOptions, read:
     again.reason = f"{again.reason}; {note}"
     again.notes.append(note)
     return again
+
+
+def _read_unpeeled(weights: ModelWeights, labelled: ModelWeights, options: DecompileOptions,
+                   read: Decompilation) -> Decompilation:
+    """The reading with labels inferred the other way at a lookup's unread ends (`unpeeled_weights`), where
+    it gets a better verdict than `read` (labelled by `labelled_weights`); else `read`."""
+    unpeeled = unpeeled_weights(weights, labelled)
+    if unpeeled is None:
+        return read
+    again = read_weights(unpeeled, options)
+    if _RANK[again.verdict] >= _RANK[read.verdict]:
+        return read
+    note = ("residual labels inferred from the weights, a lookup's unread end values kept in it (not "
+            "numerical Maps that are always 0)")
+    again.reason = f"{again.reason}; {note}"
+    again.notes.append(note)
+    return again
+
+
+def unpeeled_weights(weights: ModelWeights, labelled: ModelWeights) -> ModelWeights | None:
+    """`weights` labelled by `trade.residual_labels.infer_labels` without peeling (a neuron at a lookup's
+    end that reads nothing, and whose direction nothing reads, kept as a value of the lookup), where that
+    differs from `labelled`'s labels; else None."""
+    from trade.residual_labels import LabelError, infer_labels
+
+    try:
+        labels, _ = infer_labels(dataclasses.replace(weights, residual_labels=None), peel=False)
+    except (LabelError, KeyError, IndexError, ValueError):
+        return None
+    if labels == labelled.residual_labels:
+        return None
+    return dataclasses.replace(weights, residual_labels=labels)
 
 
 def _decode(weights: ModelWeights, decompiler: Checkpoint | None, options: DecompileOptions) -> Decompilation:
@@ -633,25 +667,47 @@ def verify_reading(read: ReadProgram, weights: ModelWeights,
         result = verify(read.program, reference_model(weights, weights.output_values))
         return result.verdict, f"read from the weights; {result.reason}"
     difference = same_parameters(model, weights, VerifyOptions().parameter_tolerance)
+    order = ""
+    if difference is not None and _same_up_to_order(model, weights):
+        difference, order = None, " up to the order of heads, MLP units and residual directions"
     labels_known = weights.output_values != OUTPUT_VALUES_UNKNOWN
     same = difference is None and (not labels_known or
                                    _same_outputs(model.output_values, weights.output_values))
     caveat = "" if labels_known else " (up to renaming output values: the weights carry no labels)"
     why = run_needed(read.program, weights.compile_config)
     if same and not why:
-        return EXACT, "read from the weights; recompiles to the given weights" + caveat
+        return EXACT, f"read from the weights; recompiles to the given weights{order}" + caveat
     if same:  # the same weights may compute otherwise than the program (`run_needed`)
         problem = confirming_run(read.program, weights,
                                  lambda: reference_model(weights, weights.output_values))
         if problem is None:
-            return EXACT, (f"read from the weights; recompiles to the given weights, and "
+            return EXACT, (f"read from the weights; recompiles to the given weights{order}, and "
                            f"{confirmed_by(read.program)} on the inputs run ({why})" + caveat)
-        return UNVERIFIED, f"read from the weights; recompiles to the given weights, but {problem} ({why})"
+        return UNVERIFIED, (f"read from the weights; recompiles to the given weights{order}, but {problem} "
+                            f"({why})")
     if not options.verify:
         return UNVERIFIED, f"read from the weights; not the same weights ({difference}); verification was off"
     result = verify(read.program, reference_model(weights, weights.output_values))
     note = f"read from the weights; recompiled, {difference or 'the output values differ'}"
     return result.verdict, f"{note}; {result.reason}"
+
+
+def _same_up_to_order(model, weights: ModelWeights) -> bool:
+    """Whether the recompiled model is the given one with its heads, MLP units or residual directions in
+    another order, within float rounding (`trade.basis.basis_fit`, as for a rotated model): a reading's
+    made-up names, or a symmetric SequenceMap's arguments, can order them otherwise than Tracr did, which
+    changes nothing the model computes."""
+    from trade.basis import ROUNDING_TOLERANCE, basis_fit
+    from trade.weights import weights_of
+
+    recompiled = weights_of(model)
+    if recompiled.d_model != weights.d_model or recompiled.num_layers != weights.num_layers:
+        return False
+    try:
+        difference, worst = basis_fit(recompiled, weights, ROUNDING_TOLERANCE)
+    except (ValueError, np.linalg.LinAlgError):
+        return False
+    return difference is None and worst <= ROUNDING_TOLERANCE
 
 
 def _same_outputs(compiled: list | None, given: list | None) -> bool:

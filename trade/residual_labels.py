@@ -60,8 +60,9 @@ def _nonzero(matrix: np.ndarray, axis: int) -> np.ndarray:
 
 
 class _Labeller:
-    def __init__(self, weights: ModelWeights):
+    def __init__(self, weights: ModelWeights, peel: bool = True):
         self.weights = weights
+        self.peel = peel  # an unread neuron at a lookup's end that reads nothing is an always-0 Map
         self.params = weights.params
         d_model = weights.d_model
         self.var_of: list[str | None] = [None] * d_model  # variable key of each direction
@@ -326,7 +327,7 @@ class _Labeller:
             """An end neuron that reads nothing and whose direction nothing reads, beside ones read:
             an always-0 numerical Map rather than a value of the lookup (readers read those too)."""
             read = [self._read_later(layer, d) for d in dims(low, high)]
-            if not any(read):
+            if not self.peel or not any(read):
                 return None
             for end_neuron, flag in ((low, read[0]), (high - 1, read[-1])):
                 if not reads[end_neuron] and not flag:
@@ -595,10 +596,16 @@ class _Labeller:
         return floors
 
 
-def infer_labels(weights: ModelWeights) -> tuple[list[str], set[str]]:
+def infer_labels(weights: ModelWeights, peel: bool = True) -> tuple[list[str], set[str]]:
     """Residual labels for a one-hot compiled model saved without them, and the names of the
-    variables whose values are made up (raises LabelError where the arrays do not fit)."""
-    return _Labeller(weights).labels()
+    variables whose values are made up (raises LabelError where the arrays do not fit).
+
+    `peel`: a neuron at either end of a lookup's neurons that reads nothing, and whose direction nothing
+    reads, is taken for a numerical Map that is 0 on every input (as many as there are); else for a value
+    of the lookup that no input reaches (a SequenceMap of a variable with itself, whose value set is
+    every pair's: later blocks need not read all of it). The weights cannot tell the two apart; a
+    recompiled reading can (`trade.decompile.labelled_weights`)."""
+    return _Labeller(weights, peel).labels()
 
 
 def variable_groups(labels: list[str]) -> list[tuple[tuple[int, ...], bool]]:

@@ -141,15 +141,41 @@ def _retype(values: list) -> list:
     return texts
 
 
+_FLOAT32_SLACK = 2.5e-7  # two float32 roundings, relative: a value read as a sum of a few float32 entries
+_EXACT_SLACK = 5e-7  # absolute: half of `trade.verify`'s tolerance for `exact` weights
+
+
+def _close(candidate: float, value: float) -> bool:
+    """Whether `value`, read from float32 weights, may stand for `candidate`: within float32 rounding, and
+    near enough that recompiling `candidate` still gives the given weights (or the same float32)."""
+    gap = abs(candidate - value)
+    return (gap <= _FLOAT32_SLACK * abs(value) and gap <= _EXACT_SLACK) or \
+        np.float32(candidate) == np.float32(value)
+
+
 def snap(value: float) -> int | float:
-    """A float read from float32 weights as the short number it stands for (2, 0.5, 1/3)."""
+    """A float read from float32 weights as the short number it stands for (2, 0.5, 1/3, 1.2474).
+
+    Simplest first: an integer; a fraction of denominator up to 100 within 1e-6; a decimal of up to 7
+    significant digits within float32 rounding (`_close`); a fraction of denominator up to 1,000, as
+    close. Every value lies within about 1e-6 of a fraction of denominator up to 1,000, so that one is
+    only taken as close as a decimal: within 1e-6, 1.2474 was read as 1079/865, which recompiles 1e-6
+    away from the given weights.
+    """
     value = float(value)
     if not math.isfinite(value):
         raise ReadError(f"a non-finite value {value} in the weights")
     if abs(value - round(value)) < _TOLERANCE:
         return int(round(value))
-    fraction = Fraction(value).limit_denominator(1000)
+    fraction = Fraction(value).limit_denominator(100)
     if abs(float(fraction) - value) < 1e-6 * max(1.0, abs(value)):
+        return float(fraction)
+    for digits in range(1, 8):
+        decimal = float(f"{value:.{digits}g}")
+        if _close(decimal, value):
+            return decimal
+    fraction = Fraction(value).limit_denominator(1000)
+    if _close(float(fraction), value):
         return float(fraction)
     return float(np.float32(value))
 
