@@ -19,7 +19,7 @@ from trade.program.program import Op, canonicalize
 from trade.program.tracr_bridge import from_rasp
 from trade.verify import VERDICTS
 from trade.weights import CONFIG_KEY, TokenizerConfig, load_weights, save_weights, weights_of
-from tests.conftest import FRAC_ONES, FRACTION_OF_POSITIVE, REVERSE
+from tests.conftest import FRAC_ONES, FRACTION_OF_POSITIVE, REVERSE, suite_model
 
 
 @pytest.fixture(scope="module")
@@ -374,3 +374,17 @@ def test_tokens_minus_tokens_is_read_as_the_sequence_map_tracr_sized_the_select_
             ("tokens", "tokens")
     wrong = parse_program("a = Map({" + ", ".join(f"{t}: 0" for t in range(9)) + "}, tokens)\nb = Select(indices, a, GT)\nc = Aggregate(b, tokens)\n")
     assert verify(wrong, weights_from(model)).verdict == "unverified"
+
+
+@pytest.mark.parametrize("suite, name", [("handwritten", "mixed_operator_tags"), ("wild", "sine_table_squared")])
+def test_plain_suite_models_read_exactly(suite, name):
+    # mixed_operator_tags: a symmetric SequenceMap (a == b) read with its arguments swapped recompiles to the
+    # given weights with its MLP units in another order, which changes nothing it computes (as for a
+    # rotated model, `trade.basis.basis_fit`). sine_table_squared: squares of a sine table, read to 7
+    # digits, not as the nearest fractions of denominator up to 1,000. Both were `equivalent`.
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model(suite, name)
+    result = decompile(plain)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]

@@ -1,6 +1,7 @@
 """Reading labelled Tracr weights line by line: tables, predicates, strings, any size."""
 
 import importlib.util
+import math
 
 import numpy as np
 import pytest
@@ -306,3 +307,21 @@ def test_reads_a_mean_flags_library_lambdas_on_means_only():
     assert reads_a_mean(parse_program(mean + "v4 = Map(x > 0.5, v3)\n"))
     assert not reads_a_mean(parse_program(mean + "v4 = numerical(Map({0: 0, 0.5: 0, 1: 1}, v3))\n"))
     assert not reads_a_mean(parse_program("v1 = numerical(Map(x == 1, tokens))\nv2 = numerical(Map(x > 0.5, v1))\n"))
+
+
+@pytest.mark.parametrize("value, read", [(1.2474, 1.2474), (0.1301881, 0.1301881), (1 / 3, 1 / 3), (2 / 19, 2 / 19),
+                                         (-0.0634, -0.0634), (3.0000002, 3)])
+def test_a_value_read_from_float32_weights_is_the_simplest_number_it_stands_for(value, read):
+    # Every value lies within 1e-6 of some fraction of denominator up to 1,000: 1.2474 was read as 1079/865,
+    # which recompiles 1e-6 away from the given weights (`equivalent` for a table written to 4 places).
+    from trade.weights_to_program import snap
+
+    assert snap(np.float32(value)) == read
+    assert snap(np.float64(np.float32(1.2474)) + 0.5941) == 1.8415  # a sum of float32 entries
+
+
+def test_a_generic_value_keeps_its_float32_reading():
+    from trade.weights_to_program import snap
+
+    value = float(np.float32(math.pi / 10))
+    assert np.float32(snap(value)) == np.float32(value)

@@ -146,11 +146,13 @@ _EXACT_SLACK = 5e-7  # absolute: half of `trade.verify`'s tolerance for `exact` 
 
 
 def _close(candidate: float, value: float) -> bool:
-    """Whether `value`, read from float32 weights, may stand for `candidate`: within float32 rounding, and
-    near enough that recompiling `candidate` still gives the given weights (or the same float32)."""
+    """Whether `value`, read from float32 weights, may stand for `candidate`: the same float32 where
+    `value` is one (a single entry), else (a sum of entries) within float32 rounding and near enough that
+    recompiling `candidate` still gives the given weights."""
+    if np.float32(candidate) == np.float32(value):
+        return True
     gap = abs(candidate - value)
-    return (gap <= _FLOAT32_SLACK * abs(value) and gap <= _EXACT_SLACK) or \
-        np.float32(candidate) == np.float32(value)
+    return float(np.float32(value)) != value and gap <= _FLOAT32_SLACK * abs(value) and gap <= _EXACT_SLACK
 
 
 def snap(value: float) -> int | float:
