@@ -604,7 +604,7 @@ def infer_labels(weights: ModelWeights, peel: bool = True) -> tuple[list[str], s
     reads, is taken for a numerical Map that is 0 on every input (as many as there are); else for a value
     of the lookup that no input reaches (a SequenceMap of a variable with itself, whose value set is
     every pair's: later blocks need not read all of it). The weights cannot tell the two apart; a
-    recompiled reading can (`trade.decompile.labelled_weights`)."""
+    recompiled reading can (`trade.decompile.unpeeled_weights`)."""
     return _Labeller(weights, peel).labels()
 
 
