@@ -317,7 +317,13 @@ def test_a_value_read_from_float32_weights_is_the_simplest_number_it_stands_for(
     from trade.weights_to_program import snap
 
     assert snap(np.float32(value)) == read
-    assert snap(np.float64(np.float32(1.2474)) + 0.5941) == 1.8415  # a sum of float32 entries
+
+
+def test_a_value_read_as_a_sum_of_float32_entries_is_the_decimal_it_stands_for():
+    # a discretising MLP's output: its constant unit's weight plus the steps up to the input
+    from trade.weights_to_program import snap
+
+    assert snap(float(np.float32(1.2474)) + float(np.float32(0.5941))) == 1.8415
 
 
 def test_a_generic_value_keeps_its_float32_reading():
@@ -325,3 +331,24 @@ def test_a_generic_value_keeps_its_float32_reading():
 
     value = float(np.float32(math.pi / 10))
     assert np.float32(snap(value)) == np.float32(value)
+
+
+@pytest.mark.parametrize("kind", ["labelled", "none", "rotate"])
+def test_a_linear_sequence_map_of_a_variable_with_itself_is_read_as_one(kind):
+    # Tracr's four neurons ReLU(-x), ReLU(x), ReLU(-y), ReLU(y) all read one variable: read as a Map of it,
+    # the line was a discretising MLP of 1.5 x, other weights (`equivalent`). Its value set is every pair's.
+    import dataclasses
+
+    from trade.transform import rotate
+
+    count = rasp.numerical(rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.EQ)))
+    both = rasp.numerical(rasp.LinearSequenceMap(count, count, 2, -0.5)).named("both")
+    out = rasp.numerical(rasp.Map(lambda v: 1 if v > 2 else 0, both, simplify=False)).named("out")
+    weights = _tracr_weights(out, (1, 2, 3), 4)
+    if kind != "labelled":
+        weights = dataclasses.replace(weights, residual_labels=None)
+    if kind == "rotate":
+        weights = rotate(weights, seed=0)
+    result = decompile(weights)
+    assert result.verdict == EXACT, result.reason
+    assert "LinearSequenceMap(v2, v2, 2, -0.5)" in program_to_text(result.program)

@@ -458,9 +458,39 @@ class _Reader:
                 both = np.sort(np.r_[neurons, other_neurons])
                 self.read_linear(layer, target, first_var, second_var, both, source)
                 return
+            factors = None if uses_one else self.self_linear_factors(layer, target, inputs[0], neurons)
+            if factors is not None:
+                argument = self.argument(inputs[0], source)
+                domain = self.values_of(inputs[0])  # Tracr's value set: every pair's, as for two inputs
+                values = sort_values({factors[0] * a + factors[1] * b for a in domain for b in domain})
+                self.add_line(Line(Op.SEQUENCE_MAP, (linear_token(*factors), argument, argument)), target.name,
+                              source, values)
+                return
             self.read_map(layer, target, inputs[0], neurons, uses_one, source)
         else:
             self.read_sequence_map(layer, target, inputs, neurons, source)
+
+    def self_linear_factors(self, layer: int, target: Variable, source_var: Variable,
+                            neurons: np.ndarray) -> tuple[int | float, int | float] | None:
+        """The factors (a, b) of `LinearSequenceMap(x, x, a, b)`, where the neurons are one; else None.
+
+        Tracr builds a LinearSequenceMap from four neurons, ReLU(-x), ReLU(x), ReLU(-y), ReLU(y), writing
+        -a, a, -b, b; with x and y one variable, all four read it. Read as a Map of x, the line would be
+        a discretising MLP of (a + b) x: other weights.
+        """
+        if target.categorical or source_var.categorical or len(neurons) != 4 or len(source_var.dims) != 1:
+            return None
+        prefix = f"transformer/layer_{layer}/mlp"
+        first = self.params[f"{prefix}/linear_1/w"][:, neurons].astype(np.float64)
+        second = self.params[f"{prefix}/linear_2/w"][neurons].astype(np.float64)
+        dim, out = source_var.dims[0], target.dims[0]
+        others = np.delete(first, dim, axis=0)
+        if np.any(np.abs(others) > 1e-9) or not np.allclose(first[dim], [-1, 1, -1, 1], atol=_TOLERANCE):
+            return None
+        if not (np.allclose(second[0], -second[1], atol=_TOLERANCE)
+                and np.allclose(second[2], -second[3], atol=_TOLERANCE)):
+            return None
+        return snap(second[1, out]), snap(second[3, out])
 
     def zero_coefficient(self, layer: int, target: Variable, source_var: Variable,
                          neurons: np.ndarray) -> tuple[tuple[Variable, np.ndarray], bool] | None:
