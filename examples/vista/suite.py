@@ -1,29 +1,31 @@
-"""A vista suite of hand-written Tracr programs, written the way researchers write them, unlike the nine older suites.
+"""A vista suite of hand-written Tracr programs, as researchers write them, unlike the nine older suites.
 
 Why: `tracr_lib/`, `handwritten/`, `fresh/`, `novel/`, `wild/`, `frontier/`, `large/`, `horizon/` and
-`outlook/` all decompile, rotated and mixed. These were written afterwards, in the style of the programs
-of the TransformerLens Tracr demo, of InterpBench and of papers that compile Tracr programs, to probe
-combinations none of them uses: a Caesar shift by the first letter's code (a categorical Aggregate of a
-Map, not of the tokens, then a 20 x 5 SequenceMap) and a Vigenere step by the previous letter; "is sorted"
-over 10 ints at max_seq_len 12 and "is the median" (widths of LT, GT and EQ read by four SequenceMaps) at
-9; inversion counts by a Select over (token, index) tuples with a custom predicate; an exact induction
-head (keys (token, ordinal), queries (token, ordinal - 1), the next token clamped at the end: 13 lines);
-eight numerical means of one 0/1 Map under all eight Comparisons, summed by a tree of LinearSequenceMaps;
-a neighbour window built by `selector_or` and its complement by `selector_not`, and a width of
-`selector_or(selector_and(LT, custom), EQ)`; bigram counts (a width over a SequenceMap of a look-back); the
-double histogram of Learning Transformer Programs; the token at the position named by the last token; an
-argsort (`make_sort_unique` of the indices); causal models (distinct share so far, record share over 20
-ints, a `selector_not` of a custom nearness predicate, a lexical-density flag chain over 25 words, the
-count of the first token so far, a numerical balance of two bracket kinds); InterpBench-style Maps over
-24-40 tokens (a word mirror, digit sums ranked by a width, a spam detector, Fibonacci membership, a vowel
-count read by GEQ, reversed words compared by LEQ with the words, three classes over 40 words, ints and
-letters mixed); float outputs of a numerical Map with four values over 36 tokens, averaged under GEQ; a
-numerical Map of a prefix mean averaged again; a strict-prefix mean read at max_seq_len 16; categorical
-Aggregates of a SelectorWidth (the count at my mirror position), of tuples, of a numerical->categorical
-Map, and as the output (a Map moved to the mirror position); a SequenceMap of a Map with itself beside a
-SequenceMap of the indices with themselves; two identical means under differently named Selects; ten
-SequenceMaps and four widths in one 19-line chain; and lambdas outside any library (`(x * 7 + 3) % 11`,
-`w[::-1]`, `w[1:3]`, `c in "aeiou"`).
+`outlook/` all decompile, rotated and mixed. These were written afterwards, in the style of the programs of
+the TransformerLens Tracr demo, of InterpBench and of papers that compile Tracr programs, to probe
+combinations none of them uses: a Caesar shift by the first letter's code (a categorical Aggregate of a Map,
+not of the tokens, then a 20 x 5 SequenceMap), a Vigenere step by the previous letter and a 30 x 9 position
+cipher; "is sorted" over 10 ints at max_seq_len 12 and "is the median" (widths of LT, GT and EQ read by four
+SequenceMaps) at 9; inversion counts by a Select over (token, index) tuples with a custom predicate; an
+exact induction head (keys (token, ordinal), queries (token, ordinal - 1), the next token clamped at the
+end: 13 lines); eight numerical means of one 0/1 Map under all eight Comparisons, summed by a tree of
+LinearSequenceMaps; a neighbour window built by `selector_or` and its complement by `selector_not`, and a
+width of `selector_or(selector_and(LT, custom), EQ)`; bigram counts (a width over a SequenceMap of a
+look-back); the double histogram of Learning Transformer Programs; the token at the position named by the
+last token; an argsort (`make_sort_unique` of the indices); causal models (distinct share so far, record
+share over 20 ints, a `selector_not` of a custom nearness predicate, a lexical-density flag chain over 25
+words, the count of the first token so far, a numerical balance of two bracket kinds, a custom BOS '<s>' /
+PAD '<pad>' at max_seq_len 12); InterpBench-style Maps over 24-40 tokens (a word mirror, digit sums ranked
+by a width, a spam detector, Fibonacci membership, a vowel count read by GEQ, reversed words compared by LEQ
+with the words, a substring predicate `q in k`, three classes over 40 words, ints and letters mixed); float
+outputs of a numerical Map with four values over 36 tokens, averaged under GEQ; a numerical Map of a prefix
+mean averaged again; a two-hop mean (a look-back read by a numerical Map); the share among all other
+positions (`selector_not` of an index EQ); a strict-prefix mean read at max_seq_len 16; a rank of width up
+to 9 read by two SequenceMaps; categorical Aggregates of a SelectorWidth (the count at my mirror position),
+of tuples, of a numerical->categorical Map, and as the output (a Map moved to the mirror position); a
+SequenceMap of a Map with itself beside a SequenceMap of the indices with themselves; two identical means
+under differently named Selects; ten SequenceMaps and four widths in one 19-line chain; and lambdas outside
+any library (`(x * 7 + 3) % 11`, `w[::-1]`, `w[1:3]`, `c in "aeiou"`).
 
 Each builder makes new expressions on every call. `examples/check_suites.py examples/vista/suite.py`
 checks that Tracr compiles each faithfully (the pitfalls avoided are listed in the docstrings of the older
@@ -91,7 +93,8 @@ def _length(name: str) -> rasp.SOp:
 
 
 def caesar_first_shift_20() -> rasp.SOp:
-    """20 letters: each shifted (mod 20) by the first letter's code mod 5 (a categorical Aggregate of a Map)."""
+    """20 letters: each shifted (mod 20) by the first letter's code mod 5 (a categorical Aggregate of
+    a Map)."""
     shift = _map(lambda c: LETTERS20.index(c) % 5, rasp.tokens).named("shift_code")
     first = rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0).named("first_sel")
     key = rasp.Aggregate(first, shift).named("first_shift")
@@ -132,7 +135,8 @@ def inversion_count_tuples() -> rasp.SOp:
 
 
 def eight_comparison_means() -> rasp.SOp:
-    """Eight means of (token is odd) under all eight Comparisons on the tokens, summed by LinearSequenceMaps."""
+    """Eight means of (token is odd) under all eight Comparisons on the tokens, summed by
+    LinearSequenceMaps."""
     odd = _num01(lambda t: t % 2 == 1, rasp.tokens, "tok_odd")
     means = [
         _mean(rasp.Select(rasp.tokens, rasp.tokens, c).named(f"cmp_{c.name.lower()}"), odd).named(
@@ -333,7 +337,8 @@ def seen_flag_then_share() -> rasp.SOp:
 
 
 def custom_mod3_index_mean() -> rasp.SOp:
-    """A mean under a custom index predicate ((k + q) mod 3 == 0) of 'a', plus a quarter of the share of 'b'."""
+    """A mean under a custom index predicate ((k + q) mod 3 == 0) of 'a', plus a quarter of the share
+    of 'b'."""
     i = rasp.indices
     sel = rasp.Select(i, i, lambda k, q: (k + q) % 3 == 0).named("m3_sel")
     is_a = _num01(lambda c: c == "a", rasp.tokens, "m3_a")
@@ -474,7 +479,8 @@ def causal_count_of_first() -> rasp.SOp:
 
 
 def causal_bracket_balance() -> rasp.SOp:
-    """causal=True, '(', ')', '[', ']', 'x': open minus close share so far per kind, numerical, summed 1 : 2."""
+    """causal=True, '(', ')', '[', ']', 'x': open minus close share so far per kind, numerical, summed
+    1 : 2."""
     t = rasp.tokens
     allsel = rasp.Select(t, t, rasp.Comparison.TRUE).named("cb2_all")
     shares = [_mean(allsel, _num01(lambda c, b=b: c == b, t, f"cb2_is{n}")).named(f"cb2_share{n}")
@@ -509,6 +515,64 @@ def and_or_custom_width() -> rasp.SOp:
     sel = rasp.selector_or(close_below, rasp.Select(t, t, rasp.Comparison.EQ)).named("ao_sel")
     n = rasp.SelectorWidth(sel).named("ao_n")
     return rasp.SequenceMap(lambda k, x: k * 10 + x, n, t).named("ao_out")
+
+
+# --- third batch: wide tables, two-hop means, custom specials under a causal mask -------------------------
+
+LETTERS30 = tuple("abcdefghijklmnopqrstuvwxyz") + ("ae", "oe", "th", "ng")
+
+
+def position_cipher_30() -> rasp.SOp:
+    """30 letters at max_seq_len 9: each moved 7 * i along the alphabet (a 30 x 9 SequenceMap), and how
+    many tokens equal my cipher letter."""
+    enc = rasp.SequenceMap(lambda c, i: LETTERS30[(LETTERS30.index(c) + 7 * i) % 30], rasp.tokens,
+                           rasp.indices).named("pc_enc")
+    hits = rasp.SelectorWidth(rasp.Select(rasp.tokens, enc, rasp.Comparison.EQ).named("pc_hit")).named(
+        "pc_hits")
+    return rasp.SequenceMap(lambda e, n: e if n == 0 else e.upper(), enc, hits).named("pc_out")
+
+
+def share_among_others() -> rasp.SOp:
+    """The share of 'x' among all positions but mine (selector_not of an index EQ) against my own 'x'."""
+    is_x = _num01(lambda c: c == "x", rasp.tokens, "ao2_x")
+    others = rasp.selector_not(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.EQ)).named(
+        "ao2_others")
+    share = _mean(others, is_x).named("ao2_share")
+    return rasp.numerical(rasp.LinearSequenceMap(share, is_x, 1, -0.5)).named("ao2_out")
+
+
+def prev_is_a_share() -> rasp.SOp:
+    """Two hops: the previous token (a look-back), whether it is 'a' (a numerical Map), averaged over all."""
+    prev = _prev(rasp.tokens, "pa_prev")
+    after_a = _num01(lambda c: c == "a", prev, "pa_after_a")
+    return _mean(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("pa_all"), after_a).named(
+        "pa_share")
+
+
+def causal_custom_bos_len12() -> rasp.SOp:
+    """causal=True with BOS '<s>' and PAD '<pad>', max_seq_len 12: any 'err' so far, and the previous word."""
+    is_err = _num01(lambda w: w == "err", rasp.tokens, "cs_err")
+    seen = _map(lambda x: x > 0, _mean(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named(
+        "cs_all"), is_err).named("cs_share")).named("cs_seen")
+    prev = _prev(rasp.tokens, "cs_prev")
+    return rasp.SequenceMap(lambda s, p: f"{'!' if s else ''}{p}", seen, prev).named("cs_out")
+
+
+def substring_contains_width() -> rasp.SOp:
+    """Words: how many words contain my first letter (`q in k`, keys the words, queries a Map)."""
+    first = _map(lambda w: w[0], rasp.tokens).named("sc_first")
+    n = rasp.SelectorWidth(rasp.Select(rasp.tokens, first, lambda k, q: q in k).named("sc_contains")).named(
+        "sc_n")
+    return rasp.SequenceMap(lambda w, k: f"{w}{k}", rasp.tokens, n).named("sc_out")
+
+
+def top_half_rank_len9() -> rasp.SOp:
+    """Max_seq_len 9: is my rank (LEQ width, up to 9) in the top half? Read by two SequenceMaps."""
+    rank = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LEQ).named(
+        "th_leq")).named("th_rank")
+    length = _length("th_len")
+    top = rasp.SequenceMap(lambda r, n: 2 * r > n, rank, length).named("th_top")
+    return rasp.SequenceMap(lambda t, x: f"{x}{'+' if t else '-'}", top, rasp.tokens).named("th_out")
 
 
 PROGRAMS: list[SuiteProgram] = [
@@ -592,4 +656,17 @@ PROGRAMS: list[SuiteProgram] = [
                  self_seqmap_of_map_beside, ("x", "y", "z"), 6),
     SuiteProgram("and_or_custom_width", "width of (LT and within 2) or EQ",
                  and_or_custom_width, DIGITS10, 8),
+    SuiteProgram("position_cipher_30", "30 letters moved 7i along (30 x 9 table), hits among tokens",
+                 position_cipher_30, LETTERS30, 9),
+    SuiteProgram("share_among_others", "share of 'x' among the others (selector_not EQ) - half my own",
+                 share_among_others, ("x", "y"), 8),
+    SuiteProgram("prev_is_a_share", "share of positions whose previous token is 'a' (two hops)",
+                 prev_is_a_share, ("a", "b", "c"), 8),
+    SuiteProgram("causal_custom_bos_len12", "causal, BOS '<s>': any 'err' so far, previous word",
+                 causal_custom_bos_len12, ("ok", "err", "warn", "info"), 12, compiler_bos="<s>",
+                 compiler_pad="<pad>", causal=True),
+    SuiteProgram("substring_contains_width", "words containing my first letter (q in k)",
+                 substring_contains_width, ("ant", "bat", "tab", "nab", "cat", "act", "tan"), 7),
+    SuiteProgram("top_half_rank_len9", "rank (LEQ width up to 9) in the top half, two SequenceMaps",
+                 top_half_rank_len9, (0, 1, 2), 9),
 ]
