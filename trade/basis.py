@@ -1280,8 +1280,9 @@ def basis_fit(compiled: ModelWeights, given: ModelWeights, tolerance: float = EX
         # Units no input tried tells apart: by their weights in that change of basis, else in one estimated
         # from the given weights as they stand without the heads (the units' silent rows, which the match
         # may have put in the wrong order, then weigh less in the least squares than the heads' own ones)
-        for estimate in (estimate, _change(compiled, given, attention=False)):
-            rematched = None if estimate is None else matched_units(compiled, given, estimate, activations)
+        for change in ([] if estimate is None else [estimate]) + [None]:  # None: made only where needed
+            change = _change(compiled, given, attention=False) if change is None else change
+            rematched = matched_units(compiled, given, change, activations)
             if rematched is not None:
                 again, worst, _ = _fit(compiled, rematched, tolerance)
                 if again is None:
