@@ -460,11 +460,7 @@ class _Reader:
                 return
             factors = None if uses_one else self.self_linear_factors(layer, target, inputs[0], neurons)
             if factors is not None:
-                argument = self.argument(inputs[0], source)
-                domain = self.values_of(inputs[0])  # Tracr's value set: every pair's, as for two inputs
-                values = sort_values({factors[0] * a + factors[1] * b for a in domain for b in domain})
-                self.add_line(Line(Op.SEQUENCE_MAP, (linear_token(*factors), argument, argument)), target.name,
-                              source, values)
+                self.add_linear(target, inputs[0], inputs[0], factors, source)
                 return
             self.read_map(layer, target, inputs[0], neurons, uses_one, source)
         else:
@@ -664,9 +660,9 @@ class _Reader:
             return False
         wanted = sorted(repr(v) for v in values)
         pairs = [(a, b) for a in domain for b in domain]
+        diagonal = {(x, x): y for x, y in table.items()}
         token = None
-        for lam in library_match({(x, x): y for x, y in table.items()}, [(x, x) for x in domain],
-                                 LambdaKind.SEQUENCE_MAP):
+        for lam in library_match(diagonal, list(diagonal), LambdaKind.SEQUENCE_MAP):
             try:
                 if sorted({repr(plain(lam.fn(a, b))) for a, b in pairs}) == wanted:
                     token = lam.token
@@ -674,7 +670,7 @@ class _Reader:
             except Exception:  # noqa: BLE001 (a library lambda that cannot take these values)
                 continue
         if token is None:
-            full = {(x, x): y for x, y in table.items()}
+            full = dict(diagonal)
             for number, pair in enumerate(off_diagonal):
                 full[pair] = missing[min(number, len(missing) - 1)]
             token = map_token(full, LambdaKind.SEQUENCE_MAP)
@@ -761,6 +757,11 @@ class _Reader:
         for variable, other in ((first_var, second_var), (second_var, first_var)):
             out = self.run_mlp(layer, self.residual([(variable, 1), (other, 0)])[None], neurons, False)[0]
             factors.append(snap(out[target.dims[0]] - base))
+        self.add_linear(target, first_var, second_var, (factors[0], factors[1]), source)
+
+    def add_linear(self, target: Variable, first_var: Variable, second_var: Variable,
+                   factors: tuple[int | float, int | float], source: str) -> None:
+        """The LinearSequenceMap line, with Tracr's value set: a x + b y over every pair of input values."""
         line = Line(Op.SEQUENCE_MAP, (linear_token(*factors), self.argument(first_var, source),
                                       self.argument(second_var, source)))
         fst, snd = factors
