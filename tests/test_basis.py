@@ -728,6 +728,18 @@ def test_a_numerical_selector_widths_scale_is_fixed_by_the_linear_sequence_map_t
     assert "LinearSequenceMap(v3, v4, 0.5, -0.25)" in program_to_text(result.program)
 
 
+@pytest.mark.parametrize("kind", ["mix", "rotate"])
+def test_a_linear_sequence_maps_input_scale_is_fixed_in_a_model_without_one(decompiler, kind):
+    """A model of numerical tables and LinearSequenceMaps reads no `one`, and the scale of an input that
+    a LinearSequenceMap reads was fixed only where `one` was there: a self-LinearSequenceMap (largest
+    write 2) came out at half its scale in a mixed basis, read as `LinearSequenceMap(v2, v2, 1, -0.25)`
+    with the next line's factor doubled: `equivalent`, not `exact` (fresh `linear_odd_coefficients`)."""
+    _, _, plain = suite_model("fresh", "linear_odd_coefficients")
+    result = decompile(transform.transformed(plain, kind, 0), decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert "LinearSequenceMap(v2, v2, 2, -0.5)" in program_to_text(result.program)
+
+
 def test_a_numerical_selector_width_beside_a_categorical_one_is_one_direction(decompiler):
     """A numerical and a categorical SelectorWidth in one layer share the BOS unit, so their counts were
     solved together, and the numerical one's steps (all +-1 of its one direction) gave 7 parallel

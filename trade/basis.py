@@ -2908,15 +2908,17 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
             if largest[j] > 0:
                 atoms[j] *= largest[j]
     read_at_scale: set[int] = set()  # directions whose scale a reader fixed
-    if len(inputs) > len(token_rows):  # `one` is there: a discretising MLP's slope fixes its input's scale
-        slopes = _discretised_slopes(weights, atoms, len(positions), first)
+    one_at = len(positions) if len(inputs) > len(token_rows) else None  # where `one` is, if it is there
+    slopes = {}  # a discretising MLP's slope fixes its input's scale (it reads `one` too)
+    if one_at is not None:
+        slopes = _discretised_slopes(weights, atoms, one_at, first)
         for j, slope in slopes.items():
             atoms[j] *= weights.compile_config.mlp_exactness / slope
-        linear = _linear_reads(weights, atoms, len(positions), first)
-        for j, size in linear.items():
-            if j not in slopes:  # a numerical SelectorWidth writes its largest count from `one`, not 1
-                atoms[j] /= size
-        read_at_scale |= set(slopes) | set(linear)
+    linear = _linear_reads(weights, atoms, one_at, first)  # `one` or not: a model of numerical Maps of
+    for j, size in linear.items():  # the inputs (tables, no bias) and LinearSequenceMaps reads none
+        if j not in slopes:  # a numerical SelectorWidth writes its largest count from `one`, not 1
+            atoms[j] /= size
+    read_at_scale |= set(slopes) | set(linear)
     if weights.unembedding is not None:
         readout = atoms @ np.asarray(weights.unembedding, dtype=np.float64)
         for column in readout.T:
@@ -2970,15 +2972,18 @@ def _agreeing(found: dict[int, list[float]], slack: float) -> dict[int, float]:
             if max(values) - min(values) <= slack * min(abs(value) for value in values)}
 
 
-def _linear_reads(weights: ModelWeights, atoms: np.ndarray, one: int, first: int, slack: float = 1e-3
+def _linear_reads(weights: ModelWeights, atoms: np.ndarray, one: int | None, first: int, slack: float = 1e-3
                   ) -> dict[int, float]:
     """The numerical layer directions (from `first` on) that a LinearSequenceMap reads, with the size it
     reads each with. Tracr's numerical MLP for `LinearSequenceMap` reads each input x in a pair of
-    neighbouring units, `x` and `-x`, with no bias (`one`): read at +-s in any basis, the input's scale
-    is s. Directions read at differing sizes are left out."""
+    neighbouring units, `x` and `-x`, with no bias (`one`, at index `one` of `atoms`; None where the
+    model has no `one`): read at +-s in any basis, the input's scale is s. Directions read at differing
+    sizes are left out."""
     sizes: dict[int, list[float]] = {}
     for read, size in _mlp_reads(weights, atoms, slack):
-        alone = (size.sum(axis=0) == 1) & ~size[one]  # units reading one direction, without a bias
+        alone = size.sum(axis=0) == 1  # units reading one direction, without a bias
+        if one is not None:
+            alone &= ~size[one]
         for unit in np.flatnonzero(alone[:-1] & alone[1:]).tolist():
             j = int(size[:, unit].argmax())
             low, high = read[j, unit], read[j, unit + 1]
