@@ -1975,6 +1975,7 @@ def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Reco
     no run. None where it does not (`basis_fit` then decides)."""
     if recovery is None or _near_one_hot(given) or _unlike(recompiled, given) is not None:
         return None
+    recompiled = _in_line_order(recompiled)
     matrix = np.linalg.inv(recovery.matrix)
     difference, worst, _ = _fit_with(recompiled, given, matrix, EXACT_TOLERANCE)
     if difference is not None or worst > ROUNDING_TOLERANCE:  # heads or units in Tracr's order of names
@@ -1983,6 +1984,29 @@ def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Reco
             return None
         difference, worst, _ = _fit_with(recompiled, matched, matrix, EXACT_TOLERANCE)
     return (None, worst) if difference is None and worst <= ROUNDING_TOLERANCE else None
+
+
+def _line_key(label: str) -> tuple:
+    """A residual label's variable name with its numbers as numbers: `v2_2` before `v11_11`."""
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label.split(":")[0]))
+
+
+def _in_line_order(weights: ModelWeights) -> ModelWeights:
+    """A recompiled model's stream with its variables in the order of the program's lines (each
+    variable's values, and a SelectorWidth's helper after it, as Tracr lays them out). Tracr sorts the
+    stream by name, which puts line 11 (`v11_11`) before line 2; a recovered stream comes in the order
+    of the lines read from it, so from ten lines on the recovered change of basis only fits after this
+    reordering (a permutation of the stream: the fit still checks every entry)."""
+    labels = weights.residual_labels
+    if not labels:
+        return weights
+    order = sorted(range(len(labels)), key=lambda dim: _line_key(labels[dim]))  # stable: values keep order
+    if order == list(range(len(labels))):
+        return weights
+    moved = _permuted(weights, order)
+    return dataclasses.replace(moved, residual_labels=[labels[dim] for dim in order])
 
 
 def _compressed(weights: ModelWeights) -> bool:
@@ -2943,7 +2967,9 @@ def _copied_scales(weights: ModelWeights, atoms: np.ndarray, first: int, fixed: 
         outputs = np.asarray(weights.params[f"transformer/layer_{layer}/attn/linear/w"], dtype=np.float64)
         for head in range(weights.num_heads):
             part = slice(head * size, (head + 1) * size)
-            moved = atoms @ values[:, part] @ outputs[part] @ inverse  # [from atom, to atom]
+            if not values[:, part].any():
+                continue  # a head Tracr added to fill the layer: it moves nothing
+            moved = (atoms @ values[:, part]) @ (outputs[part] @ inverse)  # [from atom, to atom]: d^2 k, not d^3
             significant = np.abs(moved) > tolerance * max(np.abs(moved).max(), 1e-12)
             for k in sorted(fixed):
                 sources = np.flatnonzero(significant[:, k])

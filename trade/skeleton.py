@@ -270,15 +270,18 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(run)  # (cost, start of last)
     for start in range(len(run)):
         seen: set = set()
+        covered = 0  # len(seen | silent), kept as it grows: pieces stop at the first overlap
         readers: set = set()
         for stop in range(start + 1, len(run) + 1):
             dims, _, read = run[stop - 1]
             overlap = bool(seen & read)
+            if not overlap:
+                covered += len(read - silent) if silent else len(read)
             seen |= read
             readers.update(readers_of.get(dim, frozenset()) for dim in dims)
             if stop - start > 1 and overlap:
                 break
-            if stop - start == 1 or (categorical and len(seen | silent) == size):
+            if stop - start == 1 or (categorical and covered + len(silent) == size):
                 # one per variable, and a little more for one whose directions are read by different
                 # parts of the model (two Maps of one input side by side are read by different lines)
                 cost = best[start][0] + 1.0 + (0.1 if len(readers) > 1 else 0.0)
