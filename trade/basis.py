@@ -2969,7 +2969,7 @@ def _copied_scales(weights: ModelWeights, atoms: np.ndarray, first: int, fixed: 
             part = slice(head * size, (head + 1) * size)
             if not values[:, part].any():
                 continue  # a head Tracr added to fill the layer: it moves nothing
-            moved = (atoms @ values[:, part]) @ (outputs[part] @ inverse)  # [from atom, to atom]: d^2 k, not d^3
+            moved = (atoms @ values[:, part]) @ (outputs[part] @ inverse)  # [from atom, to atom], in d^2 k
             significant = np.abs(moved) > tolerance * max(np.abs(moved).max(), 1e-12)
             for k in sorted(fixed):
                 sources = np.flatnonzero(significant[:, k])
