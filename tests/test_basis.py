@@ -761,7 +761,8 @@ def test_a_recompiled_stream_is_put_in_line_order():
     """Tracr's order (by name) and line order differ from ten lines on; the values keep their order."""
     from trade.weights import weights_of
 
-    program = parse_program("\n".join(f"v{i} = Map({{0: 1, 1: 2, 2: 0, 3: 4, 4: 3}}, {f'v{i - 1}' if i > 1 else 'tokens'})"
+    previous = ["tokens"] + [f"v{i}" for i in range(1, 11)]
+    program = parse_program("\n".join(f"v{i} = Map({{0: 1, 1: 2, 2: 0, 3: 4, 4: 3}}, {previous[i - 1]})"
                                        for i in range(1, 12)))
     compiled = weights_of(compile_program(program))
     names = [label.split(":")[0] for label in compiled.residual_labels]
@@ -774,7 +775,8 @@ def test_a_recompiled_stream_is_put_in_line_order():
         [label for label in compiled.residual_labels if label.startswith("v2_2:")]
     assert basis._fit_with(ordered, compiled, np.eye(compiled.d_model), 1e-9)[0] is not None  # moved
     order = [compiled.residual_labels.index(label) for label in ordered.residual_labels]
-    assert basis._fit_with(ordered, compiled, np.eye(compiled.d_model)[order], 1e-9)[0] is None  # a permutation
+    permutation = np.eye(compiled.d_model)[order]
+    assert basis._fit_with(ordered, compiled, permutation, 1e-9)[0] is None
 
 
 def test_a_numerical_selector_width_beside_a_categorical_one_is_one_direction(decompiler):
