@@ -268,9 +268,11 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
     # SequenceMap of two strings). `best[start]` is final when its pieces are tried (all shorter starts
     # were), so this finds what trying every (start, stop) by stop would.
     best: list[tuple[float, int]] = [(0.0, 0)] + [(float("inf"), 0)] * len(run)  # (cost, start of last)
+    # after[i]: the most input values the components from i on can add (their reads may overlap)
+    after = np.cumsum([len(read - silent) for _, _, read in run][::-1])[::-1].tolist() + [0]
     for start in range(len(run)):
         seen: set = set()
-        covered = 0  # len(seen | silent), kept as it grows: pieces stop at the first overlap
+        covered = 0  # len(seen - silent), kept as it grows (pieces stop at the first overlap)
         readers: set = set()
         for stop in range(start + 1, len(run) + 1):
             dims, _, read = run[stop - 1]
@@ -287,6 +289,8 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
                 cost = best[start][0] + 1.0 + (0.1 if len(readers) > 1 else 0.0)
                 if cost < best[stop][0] - 1e-9:
                     best[stop] = (cost, start)
+            if not categorical or covered + len(silent) + after[stop] < size:
+                break  # no longer piece from this start can read every value
     pieces, stop = [], len(run)
     while stop:
         start = best[stop][1]
