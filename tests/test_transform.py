@@ -133,6 +133,38 @@ def test_transformed_files_keep_the_record_and_the_unembedding(reverse, tmp_path
         load_weights(tmp_path / "bad.npz")
 
 
+def test_a_model_that_shows_no_output_is_refused_with_why(reverse, tmp_path, capsys):
+    """A numerical output that is 0 on every input has no weights: the model shows no output. Rotated,
+    its read-out had no columns, and decompiling it raised an IndexError (helper's `meridian` suite)."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile, weights_from
+
+    is_a = rasp.numerical(rasp.Map(lambda c: 1 if c == "a" else 0, rasp.tokens, simplify=False))
+    mean = rasp.numerical(rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, rasp.Comparison.LEQ), is_a,
+                                         default=0))
+    zero = rasp.numerical(rasp.Map(lambda x: 0, mean, simplify=False))
+    model = compiling.compile_rasp_to_model(zero, vocab={"a", "b"}, max_seq_len=4, compiler_bos="BOS")
+    silent = dataclasses.replace(weights_from(model), residual_labels=None)
+    for kind in ("rotate", "mix", "noise", "compress"):
+        with pytest.raises(ValueError, match="shows no output"):
+            transform.transformed(silent, kind, 0)
+    with pytest.raises(ValueError, match="shows no output"):
+        transform.largest_noise(silent, 0)
+    save_weights(silent, tmp_path / "silent.npz")
+    assert main(["transform", str(tmp_path / "silent.npz"), "-o", str(tmp_path / "o.npz"), "--rotate"]) != 0
+    assert "shows no output" in capsys.readouterr().err and not (tmp_path / "o.npz").exists()
+    # a transformed model that arrives with an empty read-out: refused on loading, unverified in memory
+    empty = dataclasses.replace(transform.rotate(reverse, 0), unembedding=np.zeros((reverse.d_model, 0),
+                                                                                  dtype=np.float32))
+    result = decompile(empty)
+    assert result.verdict == "unverified" and "no columns" in result.reason and not len(result.program.lines)
+    save_weights(empty, tmp_path / "empty.npz")
+    with pytest.raises(WeightsError, match="at least one output"):
+        load_weights(tmp_path / "empty.npz")
+
+
 def test_cli_transform(reverse, tmp_path, capsys):
     save_weights(reverse, tmp_path / "m.npz")
     arguments = ["transform", str(tmp_path / "m.npz"), "-o", str(tmp_path / "o.npz")]

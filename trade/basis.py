@@ -2295,6 +2295,9 @@ def _decompile_transformed(model, decompiler=None, options=None):
     given = job.weights_from(model)
     if is_one_hot(given):
         return None
+    if given.unembedding is not None and np.asarray(given.unembedding).shape[-1] == 0:
+        return job.no_program("the given model's read-out has no columns: it shows no output, so no reading "
+                              "of it could be checked", "none", given.compile_config)
     options = options or job.DecompileOptions()
     judges: list[_Judge] = []
     recover_seconds = 0.0

@@ -46,6 +46,18 @@ def readout(weights: ModelWeights) -> np.ndarray:
     return np.eye(weights.d_model)[:, block]
 
 
+def shown_readout(weights: ModelWeights) -> np.ndarray:
+    """`readout`, refused where it has no columns: a model that shows no output (nothing writes a direction
+    that no layer reads: a numerical output that is 0 on every input, say) has no outputs for a
+    transform to keep, nor for a reading of the transformed model to be checked against."""
+    unembedding = readout(weights)
+    if unembedding.shape[1] == 0:
+        raise ValueError("the model shows no output: no direction is written by its last layers and read by "
+                         "none (a numerical output that is 0 on every input has no weights), so a transformed "
+                         "copy would have no read-out to keep")
+    return unembedding
+
+
 def change_basis(weights: ModelWeights, matrix: np.ndarray, record: dict) -> ModelWeights:
     """The same model with residual stream x M (M = `matrix`, d_model x d_model, invertible)."""
     inverse = np.linalg.inv(matrix)
@@ -57,7 +69,7 @@ def change_basis(weights: ModelWeights, matrix: np.ndarray, record: dict) -> Mod
         elif name.endswith(_READ_SUFFIXES):
             value = inverse @ value
         params[name] = value.astype(np.float32)
-    unembedding = (inverse @ readout(weights)).astype(np.float32)
+    unembedding = (inverse @ shown_readout(weights)).astype(np.float32)
     return dataclasses.replace(weights, params=params, unembedding=unembedding, residual_labels=None,
                                transform=list(weights.transform or []) + [record])
 
@@ -98,7 +110,7 @@ def add_noise(weights: ModelWeights, scale: float, seed: int) -> ModelWeights:
         value = np.asarray(weights.params[name], dtype=np.float64)
         largest = float(np.abs(value).max()) if value.size else 0.0
         params[name] = (value + rng.standard_normal(value.shape) * scale * largest).astype(np.float32)
-    unembedding = readout(weights).astype(np.float32)
+    unembedding = shown_readout(weights).astype(np.float32)
     return dataclasses.replace(weights, params=params, unembedding=unembedding,
                                transform=list(weights.transform or []) + [
                                    {"kind": "noise", "seed": seed, "scale": scale}])
@@ -175,7 +187,7 @@ def _read_spaces(weights: ModelWeights) -> list[np.ndarray]:
                                                    dtype=np.float64) for name in ("query", "key", "value")],
                                        axis=1))
         matrices.append(np.asarray(weights.params[f"{prefix}/mlp/linear_1/w"], dtype=np.float64))
-    matrices.append(readout(weights))
+    matrices.append(shown_readout(weights))
     spaces = []
     for matrix in matrices:
         u, s, _ = np.linalg.svd(matrix, full_matrices=False)
@@ -423,6 +435,7 @@ def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
     changed one. Where even the grid's first S changes an output, that S is returned; where its last
     keeps every output, the last (half of each matrix's largest entry).
     """
+    shown_readout(weights)  # a model that shows no output has none to keep: refused, with why
     inputs, _ = checked_inputs(weights)
     inputs = [batch for batch in inputs if len(batch)]
     total = sum(len(batch) for batch in inputs)
