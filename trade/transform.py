@@ -52,9 +52,9 @@ def shown_readout(weights: ModelWeights) -> np.ndarray:
     transform to keep, nor for a reading of the transformed model to be checked against."""
     unembedding = readout(weights)
     if unembedding.shape[1] == 0:
-        raise ValueError("the model shows no output: no direction is written by its last layers and read by "
-                         "none (a numerical output that is 0 on every input has no weights), so a transformed "
-                         "copy would have no read-out to keep")
+        raise ValueError("the model shows no output: no direction is written by its last layers and read "
+                         "by none (a numerical output that is 0 on every input has no weights), so a "
+                         "transformed copy would have no read-out to keep")
     return unembedding
 
 

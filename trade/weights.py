@@ -439,7 +439,8 @@ def validate(weights: ModelWeights) -> None:
         raise WeightsError(f"{len(weights.residual_labels)} residual labels for a residual stream of {d_model}")
     if unembedding is not None and (not isinstance(unembedding, np.ndarray) or unembedding.ndim != 2
                                     or unembedding.shape[0] != d_model or unembedding.shape[1] == 0
-                                    or unembedding.dtype.kind not in "fiu" or not np.all(np.isfinite(unembedding))):
+                                    or unembedding.dtype.kind not in "fiu"
+                                    or not np.all(np.isfinite(unembedding))):
         raise WeightsError(f"the unembedding has shape {getattr(unembedding, 'shape', None)}, expected "
                            f"({d_model}, outputs) of finite numbers, with at least one output")
 
