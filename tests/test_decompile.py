@@ -388,3 +388,17 @@ def test_plain_suite_models_read_exactly(suite, name):
     result = decompile(plain)
     assert result.verdict == "exact" and result.stage == "read", result.reason
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
+def test_a_plain_model_whose_labels_are_not_inferred_is_read_in_a_recovered_basis():
+    """A numerical Map that is 0 on every value of a numerical input writes nothing, so label inference
+    found a direction no block writes and gave up (`unverified`, no program). Read in the basis of any
+    invertible change, whose recovery completes such directions, it is confirmed on the given model
+    (meridian `zero_map_read_categorically`: the zero read by a numerical->categorical Map)."""
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("meridian", "zero_map_read_categorically")
+    result = decompile(plain)
+    assert result.verdict == "equivalent" and result.stage == "read", result.reason
+    assert "read in a recovered basis instead" in result.reason and "(transformed)" not in result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]

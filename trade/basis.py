@@ -872,7 +872,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
 
     if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
-    level, own = noise_level(weights), shears == OWN_READING or _near_one_hot(weights)
+    level, own = noise_level(weights), shears == OWN_READING or (shears is None and _near_one_hot(weights))
     if own:  # noise on a compiled model: its own basis, snapped by each matrix's noise (`snap`)
         tolerance, atoms = 1e-4, np.eye(weights.d_model)
     elif level <= ORTHONORMAL_LEVEL and shears is None:
@@ -2182,6 +2182,28 @@ def _labellings(weights: ModelWeights):
         unpeeled = unpeeled_weights(weights, relabelled)
         if unpeeled is not None and unpeeled.residual_labels != weights.residual_labels:
             yield unpeeled
+
+
+def reading_in_any_basis(given: ModelWeights, options):
+    """A one-hot model whose residual labels could not be inferred, read as if its basis had been changed:
+    in the bases of any invertible change (`oblique_atoms`, one per rule of `SHEAR_RULES`), whose
+    recovery finds some directions that label inference does not (one that only later blocks read, say).
+    The reading the given model confirms (`_confirmed_reading`), or None."""
+    from trade.transform import readout
+
+    if readout(given).shape[1] == 0:
+        return None  # nothing the given model shows could confirm a reading
+    states, given_run = _StateRun(given, FIRST_STATE_INPUTS), functools.cache(functools.partial(run_given, given))
+    matrices = []
+    for shears in SHEAR_RULES:
+        recovery, note = _recovered(given, shears, states)
+        if recovery is None or any(np.allclose(matrix, recovery.matrix) for matrix in matrices):
+            continue
+        matrices.append(recovery.matrix)
+        read = _confirmed_reading(_Judge(given, recovery, note, run=given_run), recovery.weights, options)
+        if read is not None:
+            return read
+    return None
 
 
 def _lifted_reading(given: ModelWeights, options):

@@ -469,6 +469,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
                 read = _read_unpeeled(weights, labelled, options, read)
     if read is not None and read.verdict == UNVERIFIED and weights.residual_labels is not None:
         read = _read_without_labels(weights, options, read)
+    if options.read and (read is None or read.verdict == UNVERIFIED):
+        read = _read_in_any_basis(weights, options, read)
     if read is not None:
         read.timings["load"] = load_seconds
         read.config = weights.compile_config
@@ -494,6 +496,24 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
     if read is not None and _RANK[read.verdict] <= _RANK[best.verdict]:
         return read
     return best
+
+
+def _read_in_any_basis(weights: ModelWeights, options: DecompileOptions, read: Decompilation | None
+                       ) -> Decompilation | None:
+    """Where no labelling reads as a confirmed program, the reading through a recovered basis
+    (`trade.basis.reading_in_any_basis`), judged on the given model; else `read` as it was."""
+    from trade.basis import BasisError, reading_in_any_basis
+
+    try:
+        again = reading_in_any_basis(dataclasses.replace(weights, residual_labels=None), options)
+    except (BasisError, LayoutError, ValueError):
+        return read
+    if again is None:
+        return read
+    note = "no residual labels read as a confirmed program; read in a recovered basis instead"
+    again.reason = f"{again.reason.replace('the given (transformed) model', 'the given model')}; {note}"
+    again.notes.append(note)
+    return again
 
 
 def _read_without_labels(weights: ModelWeights, options: DecompileOptions, read: Decompilation) -> Decompilation:
