@@ -2193,7 +2193,8 @@ def reading_in_any_basis(given: ModelWeights, options):
 
     if readout(given).shape[1] == 0:
         return None  # nothing the given model shows could confirm a reading
-    states, given_run = _StateRun(given, FIRST_STATE_INPUTS), functools.cache(functools.partial(run_given, given))
+    states = _StateRun(given, FIRST_STATE_INPUTS)
+    given_run = functools.cache(functools.partial(run_given, given))
     matrices = []
     for shears in SHEAR_RULES:
         recovery, note = _recovered(given, shears, states)
