@@ -448,7 +448,8 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
     """`decompile` on weights already read.
 
     Labelled weights are read line by line first (`read_weights`); a verified
-    reading is the result. Otherwise the neural pipeline decodes: with several
+    reading is the result. Where no labelling reads as a confirmed program, the
+    model is read in a recovered basis (`_read_in_any_basis`). Otherwise the neural pipeline decodes: with several
     layouts (`layouts_of`), each is decoded in turn until one comes back
     `exact`; the best verdict wins, the first on a tie (the reading on a tie).
     """
