@@ -449,9 +449,10 @@ def _decompile_model(weights: ModelWeights, decompiler: Checkpoint | None, optio
 
     Labelled weights are read line by line first (`read_weights`); a verified
     reading is the result. Where no labelling reads as a confirmed program, the
-    model is read in a recovered basis (`_read_in_any_basis`). Otherwise the neural pipeline decodes: with several
-    layouts (`layouts_of`), each is decoded in turn until one comes back
-    `exact`; the best verdict wins, the first on a tie (the reading on a tie).
+    model is read in a recovered basis (`_read_in_any_basis`). Otherwise the
+    neural pipeline decodes: with several layouts (`layouts_of`), each is
+    decoded in turn until one comes back `exact`; the best verdict wins, the
+    first on a tie (the reading on a tie).
     """
     began = time.perf_counter() - read_seconds
     transformed = decompile_transformed(weights, decompiler, options)  # not one-hot: trade.basis
