@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -1988,8 +1989,6 @@ def _recovered_fit(recompiled: ModelWeights, given: ModelWeights, recovery: Reco
 
 def _line_key(label: str) -> tuple:
     """A residual label's variable name with its numbers as numbers: `v2_2` before `v11_11`."""
-    import re
-
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label.split(":")[0]))
 
 

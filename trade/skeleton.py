@@ -278,7 +278,7 @@ def _lookups(run: list[tuple[list[int], tuple[str, ...], set]], dims_of: dict[st
             dims, _, read = run[stop - 1]
             overlap = bool(seen & read)
             if not overlap:
-                covered += len(read - silent) if silent else len(read)
+                covered += len(read - silent)
             seen |= read
             readers.update(readers_of.get(dim, frozenset()) for dim in dims)
             if stop - start > 1 and overlap:
