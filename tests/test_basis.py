@@ -1011,3 +1011,31 @@ def test_mlp_units_silent_on_every_input_tried_are_matched_by_their_weights(deco
     result = decompile(transform.transformed(plain, kind, 0), decompiler)
     assert result.verdict == "exact" and "float rounding" in result.reason, result.reason
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
+@pytest.mark.parametrize("name", ["zero_map_beside_mean", "zero_map_beside_width", "zero_map_read_categorically"])
+@pytest.mark.parametrize("kind", ["labels", "none", "rotate", "mix"])
+def test_a_numerical_map_that_is_zero_on_every_value_is_read_exactly(decompiler, name, kind):
+    """A numerical Map that is 0 on every value writes nothing; its MLP still reads the input. Label
+    inference stopped at the direction no block writes ("reads a direction no earlier block writes"), the
+    labelled reading put a Map of the tokens in its place (`equivalent`, in another layer), a mixed basis
+    scaled its reads by their float rounding ("the recovered directions are not independent"), and where
+    only a Map constant on it reads it (its one value has no thresholds), its direction was completed last
+    and the recovered change of basis did not fit (meridian)."""
+    from tracr.compiler import compiling
+
+    from trade.decompile import weights_from
+
+    original, config, plain = suite_model("meridian", name)
+    if kind == "labels":
+        given = weights_from(compiling.compile_rasp_to_model(
+            original, vocab=set(config.vocab), max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos))
+    else:
+        given = plain if kind == "none" else transform.transformed(plain, kind, 0)
+    result = decompile(given, decompiler)
+    assert result.verdict == "exact" and result.stage == "read", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))
+    zero_maps = [line for line in program_to_text(result.program).splitlines()
+                 if line.startswith("v") and "numerical(Map(" in line and re.search(r": 0\}", line)
+                 and "tokens" not in line]
+    assert zero_maps, program_to_text(result.program)

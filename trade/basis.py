@@ -1997,15 +1997,32 @@ def _in_line_order(weights: ModelWeights) -> ModelWeights:
     variable's values, and a SelectorWidth's helper after it, as Tracr lays them out). Tracr sorts the
     stream by name, which puts line 11 (`v11_11`) before line 2; a recovered stream comes in the order
     of the lines read from it, so from ten lines on the recovered change of basis only fits after this
-    reordering (a permutation of the stream: the fit still checks every entry)."""
+    reordering (a permutation of the stream: the fit still checks every entry). Directions no block
+    writes or reads (a numerical Map that is 0 on every value, read only by a Map that is constant on
+    it) come last, where a recovery completes them."""
     labels = weights.residual_labels
     if not labels:
         return weights
-    order = sorted(range(len(labels)), key=lambda dim: _line_key(labels[dim]))  # stable: values keep order
+    dead = _untouched(weights)  # a variable no block writes or reads: recovered last (`_completion`)
+    order = sorted(range(len(labels)), key=lambda dim: (dim in dead, _line_key(labels[dim])))  # stable
     if order == list(range(len(labels))):
         return weights
     moved = _permuted(weights, order)
     return dataclasses.replace(moved, residual_labels=[labels[dim] for dim in order])
+
+
+def _untouched(weights: ModelWeights) -> set[int]:
+    """The residual directions no embedding, block or read-out writes or reads."""
+    from trade.transform import readout
+
+    touched = np.abs(readout(weights)).sum(axis=1) > 0
+    for name, value in weights.params.items():
+        value = np.abs(np.asarray(value))
+        if name.endswith(("embeddings", *_WRITES)):
+            touched |= value.sum(axis=0) > 0
+        elif name.endswith(_READS):
+            touched |= value.sum(axis=1) > 0
+    return set(np.flatnonzero(~touched).tolist())
 
 
 def _compressed(weights: ModelWeights) -> bool:
@@ -2903,7 +2920,7 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
     scale = np.abs(embedded @ reads.T).max(axis=0)
     writes, layers, places = _layer_writes(weights)
     scale = np.maximum(scale, np.abs(writes @ reads.T).max(axis=0)) if len(writes) else scale
-    scale = np.maximum(scale, 1e-12)
+    scale = _unpaired_scales(reads, scale)
     seen_reads = reads / scale[:, None]  # each read divided by its largest pairing with a write
     # Layers: a SelectorWidth's counts as Tracr writes them, then the writes the fewest reads see.
     atoms_layers = np.zeros((0, d))
@@ -2977,6 +2994,20 @@ def oblique_atoms(weights: ModelWeights, tolerance: float = 1e-3, shears: str = 
                 read_at_scale.add(int(nonzero[0]))
     _copied_scales(weights, atoms, first, read_at_scale, tolerance)
     return atoms
+
+
+def _unpaired_scales(reads: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Each read's scale, its largest pairing with a written vector, where some write pairs with it;
+    a read of a direction nothing writes (a numerical Map that is 0 on every value) pairs with none but
+    through rounding, so it takes its norm times the median ratio of the others': scaled by its rounding,
+    that rounding would count as much as real pairings."""
+    norms = np.maximum(np.linalg.norm(reads, axis=1), 1e-30)
+    ratio = scale / norms
+    typical = np.median(ratio)
+    unpaired = ratio <= 1e-5 * typical  # float32 rounding pairs at ~1e-7
+    if unpaired.any() and not unpaired.all():
+        scale = np.where(unpaired, norms * np.median(ratio[~unpaired]), scale)
+    return np.maximum(scale, 1e-12)
 
 
 def _copied_scales(weights: ModelWeights, atoms: np.ndarray, first: int, fixed: set[int], tolerance: float

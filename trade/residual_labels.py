@@ -503,6 +503,8 @@ class _Labeller:
                 self.assign(key, written, None, categorical=False)
 
     def labels(self) -> tuple[list[str], set[str]]:
+        for dim in self._never_written():
+            self.assign(self.new_key(), [dim], None, categorical=False)
         for layer in range(self.weights.num_layers):
             self.label_heads(layer)
             self.label_mlp(layer)
@@ -516,6 +518,18 @@ class _Labeller:
             name = names[key]
             labels.append(f"{name}:{self.value_of[dim]}" if self.categorical[key] else name)
         return labels, {names[k] for k in self.unknown}
+
+    def _never_written(self) -> list[int]:
+        """Directions no embedding or block writes, and no query or key reads: numerical variables that
+        are 0 everywhere (a numerical Map that is 0 on every value its input takes writes nothing; its
+        readers, MLPs and values, may still read it), one each."""
+        touched = set(d for d, key in enumerate(self.var_of) if key is not None)
+        for name, matrix in self.params.items():
+            if name.endswith(("attn/linear/w", "mlp/linear_2/w")):
+                touched |= set(_nonzero(matrix, 0).tolist())
+            elif name.endswith(("query/w", "key/w")):
+                touched |= set(_nonzero(matrix, 1).tolist())
+        return [d for d in range(self.weights.d_model) if d not in touched]
 
     def _output_values(self) -> None:
         values = self.weights.output_values

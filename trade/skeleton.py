@@ -158,8 +158,10 @@ def infer_labels(weights: ModelWeights) -> list[str]:
             dims_of[block_of[helper]] = [helper]
     labels = list(fixed)
     for dim in range(start, d_model):
-        if dim not in block_of and dim not in readers_of:  # a numerical Map that is 0 on every input it
-            new_block([dim])  # gets writes nothing, and the Map of it has no units: a dead variable
+        if dim not in block_of and all(role in ("mlp", "value") for *_, role in readers_of.get(dim, ())):
+            # A numerical Map that is 0 on every input it gets writes nothing: a variable of its own that
+            # MLPs and values may still read (a Map of it of no units reads it not at all).
+            new_block([dim])
         if dim not in block_of:
             raise LayoutError(f"nothing writes residual direction {dim}")
         name = block_of[dim]

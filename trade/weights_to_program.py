@@ -264,6 +264,8 @@ class _Reader:
         self.constants: dict[int, tuple[Any, bool]] = {}  # constant Map lines: (value, categorical output)
         self.notes: list[str] = []
         self.pending_widths: dict[str, tuple[str, str]] = {}  # helper label -> (select line name, source)
+        self.layer = 0  # the layer being read
+        self.zero_maps: set[tuple[int, str]] = set()  # (layer, input) of Maps to 0 read (`add_zero_map`)
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -314,13 +316,69 @@ class _Reader:
             if variable.categorical or variable.name.endswith(HELPER_SUFFIX):
                 raise ReadError(f"{where} reads '{variable.name}' before any block writes it")
             # A numerical variable no block writes is 0 everywhere (a Map whose outputs are all 0).
-            self.notes.append(f"'{variable.name}' is never written: the constant 0, input not shown")
-            tokens = self.variables["tokens"]
-            table = {plain(x): 0 for x in self.values_of(tokens)}
-            line = Line(Op.MAP, (self.name_table(table, self.values_of(tokens), LambdaKind.MAP_CAT_NUM), "tokens"))
-            self.constants[len(self.lines)] = (0, False)
-            self.add_line(line, variable.name, "no block (always 0)", [0])
+            self.add_zero_map(variable)
         return self.defined[variable.name]
+
+    def add_zero_map(self, variable: Variable) -> None:
+        """A numerical variable no block writes: a Map that is 0 on every value. Tracr still builds its
+        MLP's first layer, neurons that read the input (a numerical input's thresholds, with `one`; a
+        categorical input's values, one each) and write nothing; the first such input in an earlier
+        layer not yet taken is it, else the tokens stand in (the input is then not shown)."""
+        found = self.zero_map_source()
+        if found is None:
+            self.notes.append(f"'{variable.name}' is never written: the constant 0, input not shown")
+            source_var, source = self.variables["tokens"], "no block (always 0)"
+            self.constants[len(self.lines)] = (0, False)
+        else:
+            self.zero_maps.add(found)
+            source_var, source = self.variables[found[1]], f"layer {found[0]} mlp (writes nothing)"
+            self.notes.append(f"'{variable.name}' is never written: a Map of '{found[1]}' that is 0 on every "
+                              f"value (its {source} reads it)")
+        domain = self.values_of(source_var)
+        kind = _map_kind(source_var.categorical, False)
+        line = Line(Op.MAP, (self.name_table({plain(x): 0 for x in domain}, domain, kind),
+                             self.defined[source_var.name]))
+        self.add_line(line, variable.name, source, [0])
+
+    def zero_map_source(self) -> tuple[int, str] | None:
+        """(layer, input) of the first MLP before this layer whose neurons read an input and write
+        nothing, not yet taken by a Map to 0 (`add_zero_map`)."""
+        return next(((layer, name) for layer, name in self.silent_inputs()
+                     if layer < self.layer and (layer, name) not in self.zero_maps), None)
+
+    def unwritten(self) -> list[str]:
+        """The numerical variables that no block writes or reads, not yet defined (in label order)."""
+        touched = set()
+        for layer in range(self.weights.num_layers):
+            prefix = f"transformer/layer_{layer}"
+            for name in ("attn/linear/w", "mlp/linear_2/w"):
+                touched |= set(np.flatnonzero(np.any(self.params[f"{prefix}/{name}"], axis=0)).tolist())
+            for name in ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w"):
+                touched |= set(np.flatnonzero(np.any(self.params[f"{prefix}/{name}"], axis=1)).tolist())
+        return [name for name, variable in self.variables.items()
+                if not variable.categorical and name not in self.defined and name != "one"
+                and not name.endswith(HELPER_SUFFIX) and not touched & set(variable.dims)]
+
+    def silent_inputs(self) -> list[tuple[int, str]]:
+        """(layer, variable) where an MLP layer's neurons that write nothing read one defined variable
+        as a Map's first layer does: a numerical one with `one` (thresholds), or one value of a
+        categorical one each, without `one`."""
+        found = []
+        for layer in range(self.weights.num_layers):
+            prefix = f"transformer/layer_{layer}/mlp"
+            first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+            names = []
+            for unit in np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0)):
+                read = np.flatnonzero(first[:, unit])
+                owners = {self.dim_owner[int(d)] for d in read if int(d) not in self.ignored}
+                if len(owners) != 1 or (name := owners.pop()) not in self.defined:
+                    continue
+                variable, uses_one = self.variables[name], self.one is not None and self.one in read
+                if not variable.name.endswith(HELPER_SUFFIX) and (
+                        len(read) == 2 and uses_one if not variable.categorical else len(read) == 1):
+                    names.append(name)
+            found += [(layer, name) for name in dict.fromkeys(names)]
+        return found
 
     def add_line(self, line: Line, label: str, source: str, values: list | None) -> str:
         name = variable_name(len(self.lines))
@@ -540,15 +598,23 @@ class _Reader:
         first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
         silent = np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0))
         candidates = {self.dim_owner[d] for d in np.flatnonzero(np.any(first[:, silent], axis=1))
-                      if d not in self.ignored} & set(self.defined)
+                      if d not in self.ignored}
+        # A numerical input no block has written is a Map to 0 (`argument` reads it), a line of its own.
+        candidates = {name for name in candidates if name in self.defined or not (
+            self.variables[name].categorical or name.endswith(HELPER_SUFFIX))}
+        if not candidates and self.zero_map_source() is not None:
+            # No neuron shows the input (a numerical input of one value has no thresholds): a numerical
+            # variable no block writes or reads is a Map to 0 whose MLP wrote nothing, and this its reader.
+            candidates = set(self.unwritten()[:1])
         source_var = self.variables[candidates.pop()] if len(candidates) == 1 else self.variables["tokens"]
         value = self.decode(target, self.run_mlp(layer, self.residual([])[None], neurons, linear=False)[0])
+        argument = self.argument(source_var, source)
         domain = self.values_of(source_var)
         table = {plain(x): value for x in domain}
         self.notes.append(f"{source}: '{target.name}' is the constant {value!r}; its input is not shown by the "
                           f"weights ({source_var.name} stands in)")
         kind = _map_kind(source_var.categorical, target.categorical)
-        line = Line(Op.MAP, (self.name_table(table, domain, kind), self.argument(source_var, source)))
+        line = Line(Op.MAP, (self.name_table(table, domain, kind), argument))
         values = None if target.categorical else [value]
         self.constants[len(self.lines)] = (value, target.categorical)
         self.add_line(line, target.name, source, values)
@@ -823,6 +889,7 @@ class _Reader:
 
     def read(self) -> ReadProgram:
         for layer in range(self.weights.num_layers):
+            self.layer = layer
             for head in range(self.weights.num_heads):
                 self.read_head(layer, head)
             self.read_mlp(layer)
