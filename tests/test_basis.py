@@ -1013,7 +1013,8 @@ def test_mlp_units_silent_on_every_input_tried_are_matched_by_their_weights(deco
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
 
 
-@pytest.mark.parametrize("name", ["zero_map_beside_mean", "zero_map_beside_width", "zero_map_read_categorically"])
+@pytest.mark.parametrize("name", ["zero_map_beside_mean", "zero_map_beside_width",
+                                  "zero_map_read_categorically"])
 @pytest.mark.parametrize("kind", ["labels", "none", "rotate", "mix"])
 def test_a_numerical_map_that_is_zero_on_every_value_is_read_exactly(decompiler, name, kind):
     """A numerical Map that is 0 on every value writes nothing; its MLP still reads the input. Label
@@ -1028,8 +1029,9 @@ def test_a_numerical_map_that_is_zero_on_every_value_is_read_exactly(decompiler,
 
     original, config, plain = suite_model("meridian", name)
     if kind == "labels":
-        given = weights_from(compiling.compile_rasp_to_model(
-            original, vocab=set(config.vocab), max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos))
+        given = weights_from(compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
+                                                             max_seq_len=config.max_seq_len,
+                                                             compiler_bos=config.compiler_bos))
     else:
         given = plain if kind == "none" else transform.transformed(plain, kind, 0)
     result = decompile(given, decompiler)
