@@ -2014,15 +2014,10 @@ def _in_line_order(weights: ModelWeights) -> ModelWeights:
 def _untouched(weights: ModelWeights) -> set[int]:
     """The residual directions no embedding, block or read-out writes or reads."""
     from trade.transform import readout
+    from trade.weights import untouched_dims
 
-    touched = np.abs(readout(weights)).sum(axis=1) > 0
-    for name, value in weights.params.items():
-        value = np.abs(np.asarray(value))
-        if name.endswith(("embeddings", *_WRITES)):
-            touched |= value.sum(axis=0) > 0
-        elif name.endswith(_READS):
-            touched |= value.sum(axis=1) > 0
-    return set(np.flatnonzero(~touched).tolist())
+    read_out = np.abs(readout(weights)).sum(axis=1) > 0
+    return {int(dim) for dim in untouched_dims(weights.params) if not read_out[dim]}
 
 
 def _compressed(weights: ModelWeights) -> bool:

@@ -34,7 +34,7 @@ import itertools
 import numpy as np
 
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
-from trade.weights import OUTPUT_VALUES_UNKNOWN, ModelWeights, output_block
+from trade.weights import OUTPUT_VALUES_UNKNOWN, ModelWeights, output_block, untouched_dims
 
 UNKNOWN_VALUES = "values not in the weights, numbered in Tracr's order"
 
@@ -523,13 +523,8 @@ class _Labeller:
         """Directions no embedding or block writes, and no query or key reads: numerical variables that
         are 0 everywhere (a numerical Map that is 0 on every value its input takes writes nothing; its
         readers, MLPs and values, may still read it), one each."""
-        touched = set(d for d, key in enumerate(self.var_of) if key is not None)
-        for name, matrix in self.params.items():
-            if name.endswith(("attn/linear/w", "mlp/linear_2/w")):
-                touched |= set(_nonzero(matrix, 0).tolist())
-            elif name.endswith(("query/w", "key/w")):
-                touched |= set(_nonzero(matrix, 1).tolist())
-        return [d for d in range(self.weights.d_model) if d not in touched]
+        return [int(d) for d in untouched_dims(self.params, reads=("attn/query/w", "attn/key/w"))
+                if self.var_of[d] is None]
 
     def _output_values(self) -> None:
         values = self.weights.output_values

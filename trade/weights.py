@@ -260,6 +260,18 @@ def check_config_claims(config: CompileConfig) -> None:
 _READ_SUFFIXES = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 
 
+def untouched_dims(params: dict[str, np.ndarray], reads: tuple[str, ...] = _READ_SUFFIXES) -> np.ndarray:
+    """Residual directions that no embedding or block writes and no matrix named by `reads` reads (a
+    numerical Map that is 0 on every value its input takes writes nothing)."""
+    touched = np.zeros(params["token_embed/embeddings"].shape[1], dtype=bool)
+    for name, matrix in params.items():
+        if name.endswith(("embeddings", "attn/linear/w", "mlp/linear_2/w")):
+            touched |= np.abs(matrix).sum(axis=0) > 0
+        elif name.endswith(reads):
+            touched |= np.abs(matrix).sum(axis=1) > 0
+    return np.flatnonzero(~touched)
+
+
 def output_block(params: dict[str, np.ndarray]) -> np.ndarray:
     """Residual dimensions of the output: written by the last non-empty block, read by none."""
     d_model = params["token_embed/embeddings"].shape[1]

@@ -44,7 +44,7 @@ from trade.program.program import NUMERICAL_WIDTH, Line, Op, Program, ProgramErr
 from trade.program.tables import (comparison_matches, library_match, linear_token, map_token, plain,
                                   predicate_token, sort_values)
 from trade.layout import HELPER as HELPER_SUFFIX  # a SelectorWidth's scratch direction
-from trade.weights import ModelWeights, output_block
+from trade.weights import ModelWeights, output_block, untouched_dims
 
 _TOLERANCE = 1e-4
 
@@ -348,16 +348,10 @@ class _Reader:
 
     def unwritten(self) -> list[str]:
         """The numerical variables that no block writes or reads, not yet defined (in label order)."""
-        touched = set()
-        for layer in range(self.weights.num_layers):
-            prefix = f"transformer/layer_{layer}"
-            for name in ("attn/linear/w", "mlp/linear_2/w"):
-                touched |= set(np.flatnonzero(np.any(self.params[f"{prefix}/{name}"], axis=0)).tolist())
-            for name in ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w"):
-                touched |= set(np.flatnonzero(np.any(self.params[f"{prefix}/{name}"], axis=1)).tolist())
+        untouched = set(untouched_dims(self.params).tolist())
         return [name for name, variable in self.variables.items()
                 if not variable.categorical and name not in self.defined and name != "one"
-                and not name.endswith(HELPER_SUFFIX) and not touched & set(variable.dims)]
+                and not name.endswith(HELPER_SUFFIX) and set(variable.dims) <= untouched]
 
     def silent_inputs(self) -> list[tuple[int, str]]:
         """(layer, variable) where an MLP layer's neurons that write nothing read one defined variable
