@@ -169,3 +169,29 @@ def test_residual_names_travel_in_weights_files(tmp_path):
     save_weights(bad, tmp_path / "bad.npz")
     with pytest.raises(WeightsError, match="residual labels"):
         load_weights(tmp_path / "bad.npz")
+
+
+def test_an_empty_padding_token_is_taken_as_tracr_takes_it(tmp_path):
+    """Tracr compiles with `compiler_pad=''` (it needs a BOS token, not a PAD one), and such a model was
+    refused on loading ("compiler_pad must be a non-empty string"), saved or in memory (zenith)."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade import transform
+    from trade.decompile import decompile, weights_from
+
+    out = rasp.SequenceMap(lambda t, h: f"{t}{h}", rasp.tokens, lib.make_hist())
+    model = compiling.compile_rasp_to_model(out, vocab={"a", "b", "c"}, max_seq_len=5, compiler_bos=" ",
+                                            compiler_pad="")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    save_weights(plain, tmp_path / "model.npz")
+    loaded = load_weights(tmp_path / "model.npz")
+    assert loaded.compile_config.compiler_pad == ""
+    for given in (loaded, transform.transformed(loaded, "mix", 0)):
+        result = decompile(given)
+        assert result.verdict == "exact", result.reason
+    with pytest.raises(WeightsError, match="compiler_bos must be a non-empty string"):
+        save_weights(dataclasses.replace(plain, compile_config=dataclasses.replace(plain.compile_config,
+                                                                                   compiler_bos="")),
+                     tmp_path / "bad.npz")
+        load_weights(tmp_path / "bad.npz")

@@ -245,9 +245,10 @@ def check_config_claims(config: CompileConfig) -> None:
             or not 1 <= config.max_seq_len <= MAX_SEQ_LEN:
         raise WeightsError(f"max_seq_len must be an integer from 1 to {MAX_SEQ_LEN}, "
                            f"not {config.max_seq_len!r}")
-    for field in ("compiler_bos", "compiler_pad"):
-        if not isinstance(getattr(config, field), str) or not getattr(config, field):
-            raise WeightsError(f"{field} must be a non-empty string")
+    if not isinstance(config.compiler_bos, str) or not config.compiler_bos:  # Tracr needs a BOS token
+        raise WeightsError("compiler_bos must be a non-empty string")
+    if not isinstance(config.compiler_pad, str):  # Tracr takes any string as PAD, '' too
+        raise WeightsError(f"compiler_pad must be a string, not {config.compiler_pad!r}")
     if config.compiler_bos == config.compiler_pad:
         raise WeightsError(f"BOS and PAD are the same token ({config.compiler_bos!r})")
     if config.compiler_bos in vocab or config.compiler_pad in vocab:
