@@ -222,7 +222,7 @@ def char_class_tuple_count() -> rasp.SOp:
     return rasp.SequenceMap(lambda c, k: 10 * (2 * c[0] + c[1]) + k, cls, n).named("cc_code")
 
 
-# --- arithmetic ----------------------------------------------------------------------------------------------
+# --- arithmetic ------------------------------------------------------------------------------------------
 
 
 def running_count_of_ones() -> rasp.SOp:
@@ -237,11 +237,13 @@ def running_digit_sum_mod10() -> rasp.SOp:
     key = rasp.SequenceMap(lambda i, d: (i, d), rasp.indices, rasp.tokens).named("rs_key")
     ge1 = rasp.SelectorWidth(rasp.Select(key, rasp.indices, lambda k, q: k[1] >= 1 and k[0] <= q))
     ge2 = rasp.SelectorWidth(rasp.Select(key, rasp.indices, lambda k, q: k[1] >= 2 and k[0] <= q))
-    return rasp.SequenceMap(lambda a, b: (a + b) % 10, ge1.named("rs_ge1"), ge2.named("rs_ge2")).named("rs_sum")
+    return rasp.SequenceMap(lambda a, b: (a + b) % 10, ge1.named("rs_ge1"),
+                            ge2.named("rs_ge2")).named("rs_sum")
 
 
 def two_digit_addition_carry() -> rasp.SOp:
-    """max_seq_len 4, digits 3..8: (t0 t1) + (t2 t3) digit by digit, the carry moved from the next position."""
+    """max_seq_len 4, digits 3..8: (t0 t1) + (t2 t3) digit by digit, the carry moved from the next
+    position."""
     partner = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == (q + 2) % 4),
                              rasp.tokens).named("ad_partner")
     total = rasp.SequenceMap(lambda a, b: -1 if b is None else a + b, rasp.tokens, partner).named("ad_sum")
@@ -258,7 +260,8 @@ def first_versus_last() -> rasp.SOp:
     first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0), rasp.tokens)
     last_idx = rasp.Map(lambda n: n - 1, length)
     last = _at(last_idx, rasp.tokens)
-    return rasp.SequenceMap(lambda a, b: "<" if a < b else ("=" if a == b else ">"), first, last).named("fl_cmp")
+    return rasp.SequenceMap(lambda a, b: "<" if a < b else ("=" if a == b else ">"), first,
+                            last).named("fl_cmp")
 
 
 def range_by_one_sort() -> rasp.SOp:
@@ -293,7 +296,8 @@ def numerical_count_times_thousandth() -> rasp.SOp:
 
 
 def tiny_weight_mean_plus_share() -> rasp.SOp:
-    """A categorical->numerical Map of 0.001 for 'a' averaged, plus the share of 'b' (LinearSequenceMap 1, 1)."""
+    """A categorical->numerical Map of 0.001 for 'a' averaged, plus the share of 'b'
+    (LinearSequenceMap 1, 1)."""
     w = rasp.numerical(_map(lambda t: 0.001 if t == "a" else 0, rasp.tokens)).named("tw_w")
     sel = rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE).named("tw_all")
     m1 = _mean(sel, w).named("tw_m1")
@@ -357,13 +361,15 @@ def three_predicate_selector_mean() -> rasp.SOp:
     """selector_and(selector_and(same parity, smaller), selector_not(adjacent)): share of 0s (ints 0..7)."""
     t = rasp.tokens
     sel = rasp.selector_and(
-        rasp.selector_and(rasp.Select(t, t, lambda k, q: k % 2 == q % 2), rasp.Select(t, t, rasp.Comparison.LT)),
+        rasp.selector_and(rasp.Select(t, t, lambda k, q: k % 2 == q % 2),
+                          rasp.Select(t, t, rasp.Comparison.LT)),
         rasp.selector_not(rasp.Select(t, t, lambda k, q: abs(k - q) == 2)))
     return _mean(sel, _num01(lambda x: x == 0, t, "tp_zero")).named("tp_share")
 
 
 def alphabetical_rank_geq() -> rasp.SOp:
-    """Words: the count of words alphabetically at or after mine (GEQ on strings), then first letter + rank."""
+    """Words: the count of words alphabetically at or after mine (GEQ on strings), then first letter +
+    rank."""
     n = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.GEQ).named("ar_geq"))
     return rasp.SequenceMap(lambda w, k: f"{w[0]}{k}", rasp.tokens, n.named("ar_n")).named("ar_out")
 
@@ -388,15 +394,17 @@ def fused_map_chain_as_key() -> rasp.SOp:
 
 
 def str_to_bool_to_count() -> rasp.SOp:
-    """Words -> bool (has an 'a') -> numerical 0/1 -> mean under TRUE -> any (> 0) -> 'mine'/'other'/'none'."""
+    """Words -> bool (has an 'a') -> numerical 0/1 -> mean under TRUE -> any (> 0) ->
+    'mine'/'other'/'none'."""
     has = rasp.Map(lambda w: "a" in w, rasp.tokens).named("sb_has")
     num = _num01(lambda b: b, has, "sb_num")
     share = _mean(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.TRUE), num).named("sb_share")
     seen = _map(lambda x: x > 0, share).named("sb_any")
-    return rasp.SequenceMap(lambda x, h: ("mine" if h else "other") if x else "none", seen, has).named("sb_out")
+    return rasp.SequenceMap(lambda x, h: ("mine" if h else "other") if x else "none", seen,
+                            has).named("sb_out")
 
 
-# --- sizes ---------------------------------------------------------------------------------------------------
+# --- sizes -----------------------------------------------------------------------------------------------
 
 
 def one_token_length_word() -> rasp.SOp:
