@@ -1056,3 +1056,30 @@ def test_a_small_noisy_matrix_takes_the_pooled_noise_spread(decompiler):
     result = decompile(given, decompiler)
     assert result.verdict in ("exact", "equivalent"), result.reason
     assert functionally_equivalent(original, result.program, config, check_inputs(config))
+
+
+def test_unreached_values_of_a_self_sequence_map_beside_a_one_valued_map_stay_in_its_variable(decompiler):
+    """`tokens - tokens` (InterpBench's case 119) is a Map of the tokens over every pair's values, most of
+    which no input reaches; their neurons read nothing. Beside a one-valued Map in the same MLP layer, the
+    unreached values before 0 joined that Map's variable in a recovered basis (their directions follow
+    its own), and the SequenceMap reading them "computes 'x011' from 3 variables" (`unverified`). A head
+    reads the one-valued Map as its query and only the SequenceMap reads the unreached values: read
+    apart, they are other variables (`residual_labels._read_apart`)."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.compiled import CompileConfig
+    from trade.decompile import weights_from
+
+    total = rasp.tokens - rasp.tokens
+    first = rasp.Aggregate(rasp.Select(rasp.indices, total, rasp.Comparison.EQ), rasp.tokens)
+    second = rasp.Aggregate(rasp.Select(rasp.indices, rasp.Map(lambda _: 1, rasp.tokens), rasp.Comparison.EQ),
+                            rasp.tokens)
+    out = rasp.SequenceMap(lambda a, b: a + b, total, rasp.SequenceMap(lambda x, w: w * x, first, second))
+    model = compiling.compile_rasp_to_model(out, vocab={0, 1, 2}, max_seq_len=3, compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    config = CompileConfig(vocab=(0, 1, 2), max_seq_len=3)
+    for kind in ("rotate", "mix"):
+        result = decompile(transform.transformed(plain, kind, 0), decompiler)
+        assert result.verdict == "exact" and result.stage == "read", result.reason
+        assert functionally_equivalent(out, result.program, config, check_inputs(config))[0]

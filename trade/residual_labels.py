@@ -227,11 +227,13 @@ class _Labeller:
                 # of its diagonal, can start with values only other pairs reach).
                 # Which lookup a neuron between two lookups' neurons belongs to the residual order tells in
                 # Tracr's layout only; in a recovered basis, a later SequenceMap that reads the direction
-                # beside one of the run's own (`_paired`) says that it is not the run's.
+                # beside one of the run's own (`_paired`), or later blocks that read it and the run's own
+                # but never both (`_read_apart`), say that it is not the run's.
                 before = _nonzero(second[[runs[-1][2][-1]]], 0) if runs else np.zeros(0, dtype=int)
                 if runs and runs[-1][0] in ("lookup", "empty") and len(before) \
                         and writes[0] == int(before.max()) + 1 \
-                        and not self._paired(layer, writes[0], runs[-1][2], second):
+                        and not self._paired(layer, writes[0], runs[-1][2], second) \
+                        and not self._read_apart(layer, writes[0], runs[-1][2], second):
                     runs[-1][2].append(neuron)
                 else:
                     runs.append(["empty", None, [neuron]])
@@ -378,6 +380,30 @@ class _Labeller:
                         and (set(reads) - {dim}) & own:
                     return True
         return False
+
+    def _read_apart(self, layer: int, dim: int, neurons: list[int], second: np.ndarray) -> bool:
+        """Whether blocks after `layer`'s MLP read `dim` and read the directions `neurons` write, but none
+        reads both: a block that reads a categorical variable reads its values (a lookup each input
+        value, a SequenceMap each pair's), so the two are values of different variables (a
+        self-SequenceMap's unreached values, read by the SequenceMap after it, beside a one-valued Map
+        that a head reads as its query)."""
+        own = sorted({int(d) for n in neurons for d in _nonzero(second[[n]], 0)})
+        mine, theirs = self._readers_after(layer, [dim]), self._readers_after(layer, own)
+        return bool(mine) and bool(theirs) and not mine & theirs
+
+    def _readers_after(self, layer: int, dims: list[int]) -> set[tuple]:
+        """The blocks after `layer`'s MLP (a head's query, key or value; an MLP) that read any of `dims`."""
+        found: set[tuple] = set()
+        size = self.weights.key_size
+        for later in range(layer + 1, self.weights.num_layers):
+            for role in ("query", "key", "value"):
+                matrix = self.params[f"transformer/layer_{later}/attn/{role}/w"][dims]
+                for head in range(self.weights.num_heads):
+                    if np.any(np.abs(matrix[:, head * size:(head + 1) * size]) > 1e-9):
+                        found.add((later, head, role))
+            if np.any(np.abs(self.params[f"transformer/layer_{later}/mlp/linear_1/w"][dims]) > 1e-9):
+                found.add((later, "mlp"))
+        return found
 
     def _how_read(self, layer: int, dims: list[int], after_attention: bool = False) -> str:
         """How later blocks read these directions (a variable's, or several one-neuron Maps'):
