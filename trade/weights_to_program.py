@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import math
 from fractions import Fraction
 from typing import Any, Iterable
@@ -343,8 +344,9 @@ class _Reader:
     def zero_map_source(self) -> tuple[int, str] | None:
         """(layer, input) of the first MLP before this layer whose neurons read an input and write
         nothing, not yet taken by a Map to 0 (`add_zero_map`)."""
-        return next(((layer, name) for layer, name in self.silent_inputs()
-                     if layer < self.layer and (layer, name) not in self.zero_maps), None)
+        return next(((layer, name) for layer, name in self.silent_inputs
+                     if layer < self.layer and name in self.defined and (layer, name) not in self.zero_maps),
+                    None)
 
     def unwritten(self) -> list[str]:
         """The numerical variables that no block writes or reads, not yet defined (in label order)."""
@@ -353,26 +355,33 @@ class _Reader:
                 if not variable.categorical and name not in self.defined and name != "one"
                 and not name.endswith(HELPER_SUFFIX) and set(variable.dims) <= untouched]
 
+    @functools.cached_property
     def silent_inputs(self) -> list[tuple[int, str]]:
-        """(layer, variable) where an MLP layer's neurons that write nothing read one defined variable
-        as a Map's first layer does: a numerical one with `one` (thresholds), or one value of a
-        categorical one each, without `one`."""
+        """(layer, variable) where an MLP layer's neurons that write nothing read one variable as a Map's
+        first layer does: a numerical one with `one` (thresholds), or one value of a categorical one
+        each, without `one` (the weights alone: found once)."""
         found = []
         for layer in range(self.weights.num_layers):
-            prefix = f"transformer/layer_{layer}/mlp"
-            first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+            first = self.params[f"transformer/layer_{layer}/mlp/linear_1/w"]
             names = []
-            for unit in np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0)):
+            for unit in self.silent_units(layer):
                 read = np.flatnonzero(first[:, unit])
                 owners = {self.dim_owner[int(d)] for d in read if int(d) not in self.ignored}
-                if len(owners) != 1 or (name := owners.pop()) not in self.defined:
+                if len(owners) != 1:
                     continue
+                name = owners.pop()
                 variable, uses_one = self.variables[name], self.one is not None and self.one in read
                 if not variable.name.endswith(HELPER_SUFFIX) and (
                         len(read) == 2 and uses_one if not variable.categorical else len(read) == 1):
                     names.append(name)
             found += [(layer, name) for name in dict.fromkeys(names)]
         return found
+
+    def silent_units(self, layer: int) -> np.ndarray:
+        """The neurons of `layer`'s MLP that read something and write nothing."""
+        prefix = f"transformer/layer_{layer}/mlp"
+        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
+        return np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0))
 
     def add_line(self, line: Line, label: str, source: str, values: list | None) -> str:
         name = variable_name(len(self.lines))
@@ -589,8 +598,8 @@ class _Reader:
         neurons in this layer, it is the input, else the tokens stand in.
         """
         prefix = f"transformer/layer_{layer}/mlp"
-        first, second = self.params[f"{prefix}/linear_1/w"], self.params[f"{prefix}/linear_2/w"]
-        silent = np.flatnonzero(~np.any(second, axis=1) & np.any(first, axis=0))
+        first = self.params[f"{prefix}/linear_1/w"]
+        silent = self.silent_units(layer)
         candidates = {self.dim_owner[d] for d in np.flatnonzero(np.any(first[:, silent], axis=1))
                       if d not in self.ignored}
         # A numerical input no block has written is a Map to 0 (`argument` reads it), a line of its own.
