@@ -1083,3 +1083,29 @@ def test_unreached_values_of_a_self_sequence_map_beside_a_one_valued_map_stay_in
         result = decompile(transform.transformed(plain, kind, 0), decompiler)
         assert result.verdict == "exact" and result.stage == "read", result.reason
         assert functionally_equivalent(out, result.program, config, check_inputs(config))[0]
+
+
+def test_no_entry_of_pure_noise_survives_snapping_in_a_large_matrix():
+    """The largest of n Gaussian draws grows as sqrt(2 ln n): in a 486 x 392 MLP matrix (wild
+    `key_and_query_one_map`) one noise entry passed five spreads, stayed, and read as a read of its
+    direction ("layer 2 mlp reads a direction no earlier block writes"). The cut for 0 grows with the
+    matrix's size (`_zero_sigmas`); a small matrix keeps five spreads."""
+    weights = weights_of(compile_program(parse_program(REVERSE)))
+    name = "transformer/layer_0/mlp/linear_1/w"
+    rng = np.random.default_rng(0)
+    matrix = np.clip(rng.normal(0.0, 1e-3, (480, 400)), -4.5e-3, 4.5e-3)
+    matrix[:20, :20] += np.eye(20)
+    matrix[300, 80] = 5.3e-3  # pure noise, 5.3 spreads out
+    params = {**weights.params, name: matrix.astype(np.float32)}
+    snapped, _ = basis.snap(dataclasses.replace(weights, params=params), 1e-4)
+    assert np.array_equal(snapped.params[name], np.pad(np.eye(20), ((0, 460), (0, 380))))
+    assert basis._zero_sigmas(1000) == basis.NOISE_SIGMAS < basis._zero_sigmas(480 * 400) < 5.5
+
+
+def test_noise_on_a_large_model_is_read_where_one_noise_entry_passes_five_spreads(decompiler):
+    """The model of the test above, at the largest noise that keeps its outputs: `unverified` before."""
+    original, config, plain = suite_model("wild", "key_and_query_one_map")
+    given = transform.add_noise(plain, transform.largest_noise(plain, 0), 0)
+    result = decompile(given, decompiler)
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))

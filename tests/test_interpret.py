@@ -1,7 +1,7 @@
 import numpy as np
 from tracr.compiler import validating
 
-from trade.program.interpret import all_inputs, encode_value, evaluate_batch, input_space_size, probing_inputs
+from trade.program.interpret import all_inputs, decode_value, encode_value, evaluate_batch, input_space_size, probing_inputs
 from trade.program.text import parse_program
 from trade.program.tracr_bridge import to_rasp
 
@@ -82,3 +82,17 @@ def test_probing_inputs_hold_the_sequences_uniform_sampling_misses():
     value_of = {encode_value(v): v for v in "abc"}
     rows = [[value_of[code] for code in row] for row in letters.tolist()]
     assert sum(row == sorted(row) for row in rows) > 10  # sorted by the values, not by their codes
+
+
+def test_integers_float64_cannot_hold_are_told_apart():
+    """Values are stored as float64, which holds integers exactly only up to 2**53, and codes of strings
+    start at 2**48: tokens 2**53 and 2**53 + 1 (summit `big_int_tokens_2pow53`) were one value, and the
+    integer 2**48 read back as the first string stored. Such numbers are stored as codes, as strings are."""
+    big = 2 ** 53
+    program = parse_program(f"v1 = Map({{{big}: 0, {big + 1}: 1, {big + 2}: 2}}, tokens)\n")
+    tokens = np.array([[encode_value(big + 1), encode_value(big), encode_value(big + 2)]])
+    assert evaluate_batch(program, tokens).output(program).tolist() == [[1, 0, 2]]
+    encode_value("a")
+    for value in (2 ** 48, -(big + 1), 2 ** 60, 10.0 ** 20, 3, -7, 0.25, True):
+        assert decode_value(encode_value(value)) == value
+    assert np.isnan(encode_value(float("nan"))) and encode_value(2.5) == 2.5

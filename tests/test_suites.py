@@ -10,3 +10,23 @@ def test_a_suite_heading_names_what_its_tokens_are():
     assert vocab_kind((False, True)) == "bools"
     assert vocab_kind(((0, 1), (1, 0))) == "tuples"
     assert vocab_kind((1, "a")) == "mixed"
+
+
+def test_the_truth_check_tells_apart_integers_one_apart_past_float_precision():
+    """summit `big_int_outputs` and `big_int_tokens_2pow53`: outputs 2**60 and 2**60 + 1 were one value to a
+    relative tolerance, and tokens 2**53 and 2**53 + 1 one value to the interpreter, so a program that
+    confuses them passed the check (and a right one failed it)."""
+    from tracr.rasp import rasp
+
+    from trade.compiled import CompileConfig
+    from trade.program.text import parse_program
+    from trade.suites import functionally_equivalent
+
+    big, top = 2 ** 53, 2 ** 60
+    config = CompileConfig(vocab=(big, big + 1), max_seq_len=2)
+    original = rasp.categorical(rasp.Map(lambda x: top + x - big, rasp.tokens))
+    inputs = [[big], [big + 1], [big, big + 1]]
+    right = parse_program(f"v1 = Map({{{big}: {top}, {big + 1}: {top + 1}}}, tokens)\n")
+    wrong = parse_program(f"v1 = Map({{{big}: {top}, {big + 1}: {top}}}, tokens)\n")
+    assert functionally_equivalent(original, right, config, inputs) == (True, 3)
+    assert not functionally_equivalent(original, wrong, config, inputs)[0]

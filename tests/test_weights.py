@@ -195,3 +195,22 @@ def test_an_empty_padding_token_is_taken_as_tracr_takes_it(tmp_path):
                                                                                    compiler_bos="")),
                      tmp_path / "bad.npz")
         load_weights(tmp_path / "bad.npz")
+
+
+def test_the_empty_tuple_is_a_token_as_tracr_takes_it(tmp_path):
+    """Tracr compiles a vocabulary of tuples with the empty tuple among them (summit `tuple_lengths_width`),
+    and such a model was refused on loading ("vocabulary token '()' is a tuple, expected ... a tuple of
+    those"), saved or in memory."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import decompile, weights_from
+
+    width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, lambda k, q: len(k) < len(q)))
+    model = compiling.compile_rasp_to_model(width, vocab={(), ("a",), ("a", "b")}, max_seq_len=3,
+                                            compiler_bos="BOS")
+    plain = dataclasses.replace(weights_from(model), residual_labels=None)
+    save_weights(plain, tmp_path / "model.npz")
+    loaded = load_weights(tmp_path / "model.npz")
+    assert () in loaded.compile_config.vocab
+    assert decompile(loaded).verdict == "exact"

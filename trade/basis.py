@@ -97,6 +97,7 @@ OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move ent
 LIVE_SIGMAS = 3.0  # `_live_units`: a unit's one read kept where it is this many noise spreads from 0
 POOLED_ENTRIES = 100  # `_pooled_spreads`: a noisy matrix of fewer entries takes at least the pooled spread
 NOISE_SIGMAS = 5.0  # entries within this many noise spreads (`_noise_sigma`) of 0 or a fraction snap to it
+STRAY_CHANCE = 0.01  # `_zero_sigmas`: the chance that one entry of pure noise in a matrix survives snapping
 ROUNDING_SPREADS = 200.0  # `snap`: a clean model's entries snap within this many of its rounding spreads
 SNAP_FLOOR = 1e-6  # `snap`: and at least this far (relative to their matrix's largest entry)
 SNAP_CHUNK = 4096  # `_snapped_values`: entries compared with every denominator at once
@@ -376,11 +377,12 @@ def sparsest_rotation(vectors: np.ndarray, atoms: np.ndarray, tolerance: float, 
 
 
 def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DENOMINATOR,
-                    spread: float = 0.0) -> np.ndarray:
-    """Each entry within `tolerance` of 0 becomes 0, else of a fraction k/q (the smallest q up to
-    `largest`) that fraction; others stay, or, under noise of standard deviation `spread`, those that
-    repeat one value take it (`_cluster_snapped`)."""
-    out = np.where(np.abs(value) > tolerance, value, 0.0).ravel()  # in C order: reshaped back below
+                    spread: float = 0.0, zero: float | None = None) -> np.ndarray:
+    """Each entry within `zero` (else `tolerance`) of 0 becomes 0, else within `tolerance` of a fraction
+    k/q (the smallest q up to `largest`) that fraction; others stay, or, under noise of standard deviation
+    `spread`, those that repeat one value take it (`_cluster_snapped`)."""
+    zero = tolerance if zero is None else zero
+    out = np.where(np.abs(value) > zero, value, 0.0).ravel()  # in C order: reshaped back below
     places = np.flatnonzero(out)  # the entries not yet snapped, and their values
     entries = out[places]
     if largest >= 1:  # most entries of a compiled model are integers: those first, alone
@@ -403,6 +405,16 @@ def _snapped_values(value: np.ndarray, tolerance: float, largest: int = SNAP_DEN
     if spread > 0 and len(places) > 1:
         out[places] = _cluster_snapped(entries, spread)
     return out.reshape(np.shape(value))
+
+
+def _zero_sigmas(size: int) -> float:
+    """How many noise spreads from 0 a matrix's entries of pure noise all stay within (but for a chance of
+    `STRAY_CHANCE`), at least `NOISE_SIGMAS`: the largest of n Gaussian draws grows as sqrt(2 ln n), and
+    in a 486 x 392 MLP matrix some draw passes 5 spreads about one time in ten. One that stays is read as
+    a read or write of its direction."""
+    from scipy.special import ndtri
+
+    return max(NOISE_SIGMAS, float(-ndtri(STRAY_CHANCE / (2 * max(size, 1)))))
 
 
 def _cluster_snapped(entries: np.ndarray, spread: float) -> np.ndarray:
@@ -519,7 +531,8 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         tolerance = min(max((relative if noisy else clean) * scale, noise), 0.5 * scale)
         if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
             coarse, tolerance = 1, 0.5
-        snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0)
+        zero = min(max(tolerance, _zero_sigmas(value.size) * sigma), 0.5 * scale) if noisy else tolerance
+        snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0, zero)
         if scale:
             worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)

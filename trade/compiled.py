@@ -27,7 +27,7 @@ def vocabulary_token(value, depth: int = 0):
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError(f"vocabulary token {value!r} is a float that is not finite")
         return value
-    if isinstance(value, (list, tuple)) and value and depth < TOKEN_TUPLE_DEPTH:
+    if isinstance(value, (list, tuple)) and depth < TOKEN_TUPLE_DEPTH:
         return tuple(vocabulary_token(item, depth + 1) for item in value)
     raise ValueError(f"vocabulary token {str(value)[:40]!r} is a {type(value).__name__}, expected an "
                      "integer, a string, a bool, a float or a tuple of those")

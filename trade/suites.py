@@ -152,6 +152,8 @@ def _same_output(expected, got) -> bool:
 
     if expected is None or got is None:
         return expected is None and got is None
+    if isinstance(expected, int) and isinstance(got, int):  # exactly: 2**60 and 2**60 + 1 are two values
+        return expected == got
     if isinstance(expected, (int, float)) and isinstance(got, (int, float)):
         return math.isclose(float(expected), float(got), rel_tol=1e-6, abs_tol=1e-4)
     return expected == got

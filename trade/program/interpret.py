@@ -40,12 +40,16 @@ _SYMBOL_CODE: dict = {}
 
 
 def encode_value(value) -> float:
-    """The float a value is stored as: numbers as themselves, None as NaN, others as a code."""
+    """The float a value is stored as: numbers as themselves, None (and a NaN) as NaN, others as a code.
+    So are numbers a float64 cannot hold (integers past 2**53) or that would read back as a code (whole
+    numbers from 2**48): 2**53 + 1 would be 2**53."""
     value = plain(value)
     if value is None:
         return np.nan
     if isinstance(value, (bool, int, float)):
-        return float(value)
+        number = float(value)
+        if number != number or (number == value and not (number >= _SYMBOL_BASE and number.is_integer())):
+            return number
     key = (type(value).__name__, value)
     if key not in _SYMBOL_CODE:
         _SYMBOL_CODE[key] = _SYMBOL_BASE + len(_SYMBOLS)
