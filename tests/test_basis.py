@@ -1109,3 +1109,26 @@ def test_noise_on_a_large_model_is_read_where_one_noise_entry_passes_five_spread
     result = decompile(given, decompiler)
     assert result.verdict in ("exact", "equivalent"), result.reason
     assert functionally_equivalent(original, result.program, config, check_inputs(config))
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_causal_model_s_aggregates_under_the_mask_need_no_run_of_a_rotated_model(monkeypatch, kind):
+    """Weights that match after a change of basis leave one question for a causal model's categorical
+    Aggregate: whether under the mask it selects several values. As for a compiled model, the interpreter
+    alone answers it. Before, the given model ran on every input: bench `c12_detect_abc` rotated took 2.6
+    s, 2.4 of them verifying, against 0.8 s untransformed."""
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade.decompile import weights_from
+
+    model = compiling.compile_rasp_to_model(lib.shift_by(1, rasp.tokens), vocab={"a", "b", "c"},
+                                            max_seq_len=4, compiler_bos="BOS", causal=True)
+    given = transform.transformed(dataclasses.replace(weights_from(model), residual_labels=None), kind, 0)
+
+    def no_run(*args, **kwargs):
+        raise AssertionError("the given model was run")
+
+    monkeypatch.setattr(basis, "run_given", no_run)
+    result = decompile(given)
+    assert result.verdict == "exact" and "under the mask" in result.reason, result.reason

@@ -518,10 +518,13 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
     for name, value in weights.params.items():
         value = np.asarray(value, dtype=np.float64)
         scale = float(np.abs(value).max()) if value.size else 0.0
-        matrices[name] = (value, scale, _noise_sigma(value))
+        matrices[name] = (value, scale, _noise_sigma(value) if scale else 0.0)
     matrices = _pooled_spreads(matrices)
     clean = _clean_tolerance(matrices, relative)
     for name, (value, scale, sigma) in matrices.items():
+        if not scale:  # all 0s (a layer without heads or MLP): nothing to snap
+            params[name] = value.astype(np.float32)
+            continue
         noise = NOISE_SIGMAS * sigma
         # Within a tolerance set by noise, only fractions on a grid far coarser than it are told apart (a
         # quarter of the entries off the grid, or fewer, would fall near it): on a finer grid every entry
@@ -1856,7 +1859,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     changes of basis found for programs judged before on this model and recovery, kept there.
     """
     from trade.compiling import CompileError, compile_program
-    from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree,
+    from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree, confirmed_by,
                               confirming_run, run_needed, verify)
     from trade.weights import weights_of
 
@@ -1887,11 +1890,12 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         fits[program] = fit
     difference, worst = fits[program]
     mean_read = bool(run_needed(program, given.compile_config))  # matching weights leave it open: run it
-    if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and not mean_read and \
-            not _near_one_hot(given) and _output_labels_agree(compiled, given):
+    if difference is None and worst <= ROUNDING_TOLERANCE and recovery is not None and \
+            not _near_one_hot(given) and _output_labels_agree(compiled, given) and \
+            (not mean_read or _clear_under_mask(program, given, fits)):
         return EXACT, (f"recompiles to the given weights after a change of residual basis (every entry, and "
                        f"the output read-out, within {max(worst, 1e-9):.1g} of its matrix's largest: float "
-                       "rounding)")
+                       f"rounding){', and ' + confirmed_by(program) if mean_read else ''}")
     folded = False
     if difference is not None and _compressed(given):
         from trade.compressed import fold_fit  # no change of basis maps d_model onto K: the record's W does
@@ -1960,6 +1964,20 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
 
 ROUNDING_SPREAD_SEEDS = 2  # perturbations of the given weights that `rounding_tolerance` runs
 ROUNDING_SPREAD_MARGIN = 2.0  # `rounding_tolerance`: times the largest move they show
+
+
+def _clear_under_mask(program, given: ModelWeights, fits: dict) -> bool:
+    """For weights that are the program's within float rounding and a program that needs a run
+    (`trade.verify.run_needed`) only as a causal model's categorical Aggregates do: whether none of them
+    selects several different values under the mask, which the interpreter alone decides
+    (`trade.verify.averaging_under_mask`), as for a compiled model's matching weights. A Map of a mean
+    needs the model run. Kept in `fits`: every basis and run mode asks again."""
+    from trade.verify import averaging_under_mask, reads_a_mean
+
+    if ("mask", program) not in fits:
+        fits[("mask", program)] = not reads_a_mean(program) and \
+            averaging_under_mask(program, given.compile_config) is None
+    return fits[("mask", program)]
 
 
 def rounding_tolerance(given: ModelWeights, reference, level: float) -> float:
