@@ -1132,3 +1132,17 @@ def test_a_causal_model_s_aggregates_under_the_mask_need_no_run_of_a_rotated_mod
     monkeypatch.setattr(basis, "run_given", no_run)
     result = decompile(given)
     assert result.verdict == "exact" and "under the mask" in result.reason, result.reason
+
+
+def test_noise_that_leaves_a_small_lookup_no_grid_is_read_with_integers_snapped(decompiler):
+    """At the largest noise that keeps its outputs (S = 0.077), `make_nary_sequencemap`'s first MLP (tracr_lib
+    `nary_sequencemap_ratio`) has three 1s, read as 0.82, 1.03 and 0.99: noise that large leaves single
+    entries no grid, and three values are too few to snap as a cluster. Kept as they were, the reading
+    failed ("layer 1 mlp computes 'x004' from 3 variables"). A second reading of the same basis snaps
+    integers in every matrix (`OWN_WHOLE`), and the given model judges it."""
+    original, config, plain = suite_model("tracr_lib", "nary_sequencemap_ratio")
+    given = transform.add_noise(plain, transform.largest_noise(plain, 0), 0)
+    assert basis.readings(given) == [None, basis.OWN_WHOLE]
+    result = decompile(given, decompiler)
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))

@@ -93,6 +93,7 @@ RECOVERED_CONDITION = 1e3  # recovered unit directions conditioned worse than th
 NULL_LEVEL = 1e-5  # singular values below this (of the largest) are float32 rounding of a 0
 SHEAR_RULES = ("strict", "lenient", "free")  # `_single_directions`' rules, in the order they are tried
 OWN_READING = "own"  # `readings`: the model's own basis, for embeddings that only round to 0s and 1s
+OWN_WHOLE = "own, whole"  # `readings`: a noisy compiled model's own basis, with integers snapped in every matrix
 OWN_MAX_NOISE = 0.5  # a noisy compiled model's own basis: snapping may move entries this far (5 spreads)
 LIVE_SIGMAS = 3.0  # `_live_units`: a unit's one read kept where it is this many noise spreads from 0
 POOLED_ENTRIES = 100  # `_pooled_spreads`: a noisy matrix of fewer entries takes at least the pooled spread
@@ -508,11 +509,12 @@ def _clean_tolerance(matrices: dict[str, tuple[np.ndarray, float, float]], relat
     return min(relative, max(ROUNDING_SPREADS * level, SNAP_FLOOR))
 
 
-def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
+def snap(weights: ModelWeights, relative: float, whole: bool = False) -> tuple[ModelWeights, float]:
     """Entries within a tolerance of 0 become 0, the others the nearest small fraction within it; returns
     the weights and the largest change made (relative). The tolerance, relative to each matrix's
     largest entry, is `relative` or, where the model is clean, its rounding (`_clean_tolerance`); noise
-    sets it in a noisy matrix."""
+    sets it in a noisy matrix. `whole`: integers snap in a matrix too noisy for any grid (a second
+    guess: see `readings`)."""
     params, worst = {}, 0.0
     matrices = {}
     for name, value in weights.params.items():
@@ -531,6 +533,7 @@ def snap(weights: ModelWeights, relative: float) -> tuple[ModelWeights, float]:
         # is near some fraction (a bias -5.28 would become -5.5, not -5.25). Else only 0s snap.
         noisy = noise > relative * scale
         coarse = min(SNAP_DENOMINATOR, int(1 / (8 * noise))) if noisy else SNAP_DENOMINATOR
+        coarse = max(coarse, 1) if whole else coarse
         tolerance = min(max((relative if noisy else clean) * scale, noise), 0.5 * scale)
         if noisy and name in EMBEDDINGS:  # Tracr's embeddings are 0s and 1s: noisy ones are rounded
             coarse, tolerance = 1, 0.5
@@ -880,14 +883,18 @@ def _value_order(dims: list[int], value_keys: list[tuple], first_writers: list[t
 
 def readings(weights: ModelWeights) -> list[str | None]:
     """The bases `recover` can find for a model, in the order `decompile_transformed` tries them (None: the
-    default one): noise on a compiled model has its own basis only; a rotation has its orthonormal basis
+    default one): noise on a compiled model has its own basis only, snapped twice: as the noise allows
+    (`snap`), then with integers taken in every matrix (`OWN_WHOLE`). At noise of 8%, single entries
+    take no grid and only values that repeat are snapped: three 1s of a small lookup, read as 0.82, 1.03
+    and 0.99, stayed so and the reading failed. The given model judges either reading. A rotation has
+    its orthonormal basis
     and the bases of any invertible change (`oblique_atoms`, one per rule of `SHEAR_RULES`); any other
     change has the latter. A rotation without noise is read first as any invertible change: that basis
     is found in less time, and the orthonormal one is tried next where its reading is not `exact`.
     Embeddings that round to a compiled model's but are further from it than `_near_one_hot` allows (noise
     of 15%, which categorical MLPs survive) are read in their own basis last (`OWN_READING`)."""
-    if _near_one_hot(weights):
-        return [None]
+    if _near_one_hot(weights):  # then its integers snapped where the noise allows no grid
+        return [None, OWN_WHOLE]
     level = noise_level(weights)
     if level > ORTHONORMAL_LEVEL:
         found: list[str | None] = list(SHEAR_RULES)
@@ -908,7 +915,8 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
 
     if _compressed(weights):
         raise BasisError("a compressed residual stream has fewer directions than the one-hot basis")
-    level, own = noise_level(weights), shears == OWN_READING or (shears is None and _near_one_hot(weights))
+    level, own = noise_level(weights), shears in (OWN_READING, OWN_WHOLE) or \
+        (shears is None and _near_one_hot(weights))
     if own:  # noise on a compiled model: its own basis, snapped by each matrix's noise (`snap`)
         tolerance, atoms = 1e-4, np.eye(weights.d_model)
     elif level <= ORTHONORMAL_LEVEL and shears is None:
@@ -921,7 +929,7 @@ def recover(weights: ModelWeights, max_noise: float = 0.05, shears: str | None =
         raise BasisError("the recovered directions are not independent")
     if own:  # already in Tracr's order and signs, which noisy weights would only blur
         try:
-            atoms, (unsnapped, snapped, labels, change) = _own_order(weights, tolerance)
+            atoms, (unsnapped, snapped, labels, change) = _own_order(weights, tolerance, shears == OWN_WHOLE)
         except BasisError:
             own = False
     if not own:
@@ -948,19 +956,19 @@ class _InBasis(NamedTuple):
     change: float
 
 
-def _own_order(weights: ModelWeights, tolerance: float) -> tuple[np.ndarray, _InBasis]:
+def _own_order(weights: ModelWeights, tolerance: float, whole: bool = False) -> tuple[np.ndarray, _InBasis]:
     """A noisy compiled model's own basis, snapped and labelled: in its own order or, where names that
     sort before `one` and `tokens` put variables among the inputs, with the inputs moved first and the
     other directions left in their order (the labeller expects the inputs first)."""
     atoms = np.eye(weights.d_model)
     try:
-        return atoms, _snapped_with_labels(weights, atoms, tolerance)
+        return atoms, _snapped_with_labels(weights, atoms, tolerance, whole)
     except BasisError:  # the embeddings are near 0s and 1s here (`_near_one_hot`): rounded, they are exact
         rounded = {name: np.round(weights.params[name]) for name in EMBEDDINGS}
         index_dims, one, token_dims = _input_dims(rounded)
         fixed = index_dims + one[:1] + token_dims
         atoms = atoms[fixed + [j for j in range(weights.d_model) if j not in fixed]]
-        return atoms, _snapped_with_labels(weights, atoms, tolerance)
+        return atoms, _snapped_with_labels(weights, atoms, tolerance, whole)
 
 
 def _signed_and_ordered(weights: ModelWeights, atoms: np.ndarray, tolerance: float
@@ -1025,9 +1033,10 @@ def _permuted(weights: ModelWeights, order, signs: np.ndarray | None = None) -> 
     return dataclasses.replace(weights, params=params, unembedding=unembedding)
 
 
-def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float) -> _InBasis:
+def _snapped_with_labels(weights: ModelWeights, atoms: np.ndarray, tolerance: float, whole: bool = False
+                         ) -> _InBasis:
     unsnapped = _in_basis(weights, atoms)
-    snapped, change = snap(unsnapped, max(tolerance, 1e-4))
+    snapped, change = snap(unsnapped, max(tolerance, 1e-4), whole)
     return _InBasis(unsnapped, snapped, _labelled(snapped), change)
 
 
@@ -2229,6 +2238,14 @@ def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.
                       f"{recovery.noise:.2g})")
 
 
+def _same_recovery(first: Recovery | None, second: Recovery) -> bool:
+    """Whether two recoveries found one basis and snapped it to the same weights."""
+    if first is None or not np.allclose(first.matrix, second.matrix):
+        return False
+    return all(np.array_equal(value, second.weights.params[name])
+               for name, value in first.weights.params.items())
+
+
 def _labellings(weights: ModelWeights):
     """The recovered weights with the labels `recover` gave them, then with those `trade.residual_labels`
     rebuilds from the arrays alone (it tells apart, by their neurons, what one layer's writes leave
@@ -2395,10 +2412,8 @@ def _decompile_transformed(model, decompiler=None, options=None):
             began = time.perf_counter()
             recovery, note = _recovered(given, shears, states)
             recover_seconds += time.perf_counter() - began
-            if recovery is not None and any(j.recovery is not None and np.allclose(j.recovery.matrix,
-                                                                                   recovery.matrix)
-                                            for j in judges):
-                continue  # the same basis again: nothing new to read
+            if recovery is not None and any(_same_recovery(j.recovery, recovery) for j in judges):
+                continue  # the same basis, snapped alike: nothing new to read
             judge = _Judge(given, recovery, note, run=given_run)
             judges.append(judge)
             if recovery is None or not options.read:
