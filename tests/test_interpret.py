@@ -93,6 +93,6 @@ def test_integers_float64_cannot_hold_are_told_apart():
     tokens = np.array([[encode_value(big + 1), encode_value(big), encode_value(big + 2)]])
     assert evaluate_batch(program, tokens).output(program).tolist() == [[1, 0, 2]]
     encode_value("a")
-    for value in (2 ** 48, -(big + 1), 2 ** 60, 10.0 ** 20, 3, -7, 0.25, True):
+    for value in (2 ** 48, -(big + 1), 2 ** 60, 10.0 ** 20, 10 ** 400, 3, -7, 0.25, True):
         assert decode_value(encode_value(value)) == value
     assert np.isnan(encode_value(float("nan"))) and encode_value(2.5) == 2.5

@@ -413,9 +413,9 @@ def _zero_sigmas(size: int) -> float:
     `STRAY_CHANCE`), at least `NOISE_SIGMAS`: the largest of n Gaussian draws grows as sqrt(2 ln n), and
     in a 486 x 392 MLP matrix some draw passes 5 spreads about one time in ten. One that stays is read as
     a read or write of its direction."""
-    from scipy.special import ndtri
+    from statistics import NormalDist
 
-    return max(NOISE_SIGMAS, float(-ndtri(STRAY_CHANCE / (2 * max(size, 1)))))
+    return max(NOISE_SIGMAS, -NormalDist().inv_cdf(STRAY_CHANCE / (2 * max(size, 1))))
 
 
 def _cluster_snapped(entries: np.ndarray, spread: float) -> np.ndarray:
@@ -539,8 +539,7 @@ def snap(weights: ModelWeights, relative: float, whole: bool = False) -> tuple[M
             coarse, tolerance = 1, 0.5
         zero = min(max(tolerance, _zero_sigmas(value.size) * sigma), 0.5 * scale) if noisy else tolerance
         snapped = _snapped_values(value, tolerance, coarse, noise / NOISE_SIGMAS if noisy else 0.0, zero)
-        if scale:
-            worst = max(worst, float(np.abs(snapped - value).max()) / scale)
+        worst = max(worst, float(np.abs(snapped - value).max()) / scale)
         params[name] = snapped.astype(np.float32)
     for name in params:
         if name.endswith("mlp/linear_1/w"):
@@ -887,9 +886,8 @@ def readings(weights: ModelWeights) -> list[str | None]:
     (`snap`), then with integers taken in every matrix (`OWN_WHOLE`). At noise of 8%, single entries
     take no grid and only values that repeat are snapped: three 1s of a small lookup, read as 0.82, 1.03
     and 0.99, stayed so and the reading failed. The given model judges either reading. A rotation has
-    its orthonormal basis
-    and the bases of any invertible change (`oblique_atoms`, one per rule of `SHEAR_RULES`); any other
-    change has the latter. A rotation without noise is read first as any invertible change: that basis
+    its orthonormal basis and the bases of any invertible change (`oblique_atoms`, one per rule of
+    `SHEAR_RULES`); any other change has the latter. A rotation without noise is read first as any invertible change: that basis
     is found in less time, and the orthonormal one is tried next where its reading is not `exact`.
     Embeddings that round to a compiled model's but are further from it than `_near_one_hot` allows (noise
     of 15%, which categorical MLPs survive) are read in their own basis last (`OWN_READING`)."""

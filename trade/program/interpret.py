@@ -47,8 +47,9 @@ def encode_value(value) -> float:
     if value is None:
         return np.nan
     if isinstance(value, (bool, int, float)):
-        number = float(value)
-        if number != number or (number == value and not (number >= _SYMBOL_BASE and number.is_integer())):
+        number = float(value) if isinstance(value, float) or abs(value) < 2 ** 1000 else None  # 10**400: none
+        if number is not None and (number != number or (
+                number == value and not (number >= _SYMBOL_BASE and number.is_integer()))):
             return number
     key = (type(value).__name__, value)
     if key not in _SYMBOL_CODE:
