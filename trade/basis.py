@@ -887,8 +887,9 @@ def readings(weights: ModelWeights) -> list[str | None]:
     take no grid and only values that repeat are snapped: three 1s of a small lookup, read as 0.82, 1.03
     and 0.99, stayed so and the reading failed. The given model judges either reading. A rotation has
     its orthonormal basis and the bases of any invertible change (`oblique_atoms`, one per rule of
-    `SHEAR_RULES`); any other change has the latter. A rotation without noise is read first as any invertible change: that basis
-    is found in less time, and the orthonormal one is tried next where its reading is not `exact`.
+    `SHEAR_RULES`); any other change has the latter. A rotation without noise is read first as any
+    invertible change: that basis is found in less time, and the orthonormal one is tried next where its
+    reading is not `exact`.
     Embeddings that round to a compiled model's but are further from it than `_near_one_hot` allows (noise
     of 15%, which categorical MLPs survive) are read in their own basis last (`OWN_READING`)."""
     if _near_one_hot(weights):  # then its integers snapped where the noise allows no grid
