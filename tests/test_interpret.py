@@ -1,7 +1,8 @@
 import numpy as np
 from tracr.compiler import validating
 
-from trade.program.interpret import all_inputs, decode_value, encode_value, evaluate_batch, input_space_size, probing_inputs
+from trade.program.interpret import (all_inputs, decode_value, encode_value, evaluate_batch, input_space_size,
+                                     probing_inputs)
 from trade.program.text import parse_program
 from trade.program.tracr_bridge import to_rasp
 
