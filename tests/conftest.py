@@ -67,7 +67,7 @@ def suite_model(suite: str, name: str):
     original = entry.build()
     model = compiling.compile_rasp_to_model(original, vocab=set(config.vocab),
                                             max_seq_len=config.max_seq_len, compiler_bos=config.compiler_bos,
-                                            compiler_pad=config.compiler_pad)
+                                            compiler_pad=config.compiler_pad, causal=config.causal)
     return original, config, dataclasses.replace(weights_from(model), residual_labels=None)
 
 

@@ -30,3 +30,33 @@ def test_the_truth_check_tells_apart_integers_one_apart_past_float_precision():
     wrong = parse_program(f"v1 = Map({{{big}: {top}, {big + 1}: {top}}}, tokens)\n")
     assert functionally_equivalent(original, right, config, inputs) == (True, 3)
     assert not functionally_equivalent(original, wrong, config, inputs)[0]
+
+
+def test_the_drift_suite_draws_the_same_random_programs_on_every_load():
+    """`examples/drift` is drawn by a seeded generator at import: two loads must give the same 60 programs
+    (the same names, and each program computes the same outputs), or its measured rows describe nothing."""
+    from tracr.rasp import rasp
+
+    from trade.suites import load_suite
+
+    first, second = load_suite("examples/drift"), load_suite("examples/drift")
+    assert [p.name for p in first] == [p.name for p in second]
+    assert len({p.name for p in first}) == len(first) == 60
+    for a, b in zip(first[:10], second[:10]):
+        tokens = list(a.config.vocab)[: a.config.max_seq_len]
+        assert rasp.evaluate(a.build(), tokens) == rasp.evaluate(b.build(), tokens)
+
+
+def test_a_random_table_program_is_read_exactly_rotated_and_mixed():
+    """drift `drift_17_...`: a random Select table, a width and a random Map table, none of them a library
+    lambda: rotated and mixed, the reading recompiles to the given weights and computes the original."""
+    from tests.conftest import suite_model
+    from trade import transform
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("drift", "drift_17_table_select_width_table_map_branches")
+    for kind in ("rotate", "mix"):
+        result = decompile(transform.transformed(plain, kind, 3))
+        assert result.verdict == "exact", result.reason
+        assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
