@@ -213,7 +213,8 @@ class _Generator:
         max_seq_len = rng.choice(lengths)
         causal = rng.random() < 0.15
         self.max_seq_len = max_seq_len
-        self.pool = [_Var("tokens", False, _ordered(vocab)), _Var("indices", False, tuple(range(max_seq_len)))]
+        self.pool = [_Var("tokens", False, _ordered(vocab)),
+                     _Var("indices", False, tuple(range(max_seq_len)))]
         self.unread: list[str] = []
         self.lines: list[Line] = []
         target = rng.choice((1, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 9, 10, 11, 12))
@@ -251,7 +252,8 @@ class _Generator:
         return [v.name for v in self.pool].index(var.name)
 
     def _categorical(self, nullable_ok: bool = True) -> list[_Var]:
-        return [v for v in self.pool if not v.numerical and (nullable_ok or not v.nullable) and len(v.values) >= 1]
+        return [v for v in self.pool
+                if not v.numerical and (nullable_ok or not v.nullable) and len(v.values) >= 1]
 
     def _flags(self) -> list[_Var]:
         return [v for v in self.pool if v.numerical and not v.nullable and v.name.startswith("f")
@@ -287,8 +289,10 @@ class _Generator:
             if other.numerical and last.numerical:
                 factors = (self.rng.choice((1, -1, 2, 0.5)), self.rng.choice((1, -1, 0.5)))
                 values = _ordered(factors[0] * a + factors[1] * b for a in other.values for b in last.values)
-                self._add(Line(new, "linear", (other.name, last.name), factors=factors), _Var(new, True, values))
-            elif not other.numerical and not last.numerical and len(other.values) * len(last.values) <= MAX_PAIRS:
+                self._add(Line(new, "linear", (other.name, last.name), factors=factors),
+                          _Var(new, True, values))
+            elif (not other.numerical and not last.numerical
+                  and len(other.values) * len(last.values) <= MAX_PAIRS):
                 pairs = tuple((a, b) for a in other.values for b in last.values)
                 table = _table(self.rng, pairs, _outputs(self.rng))
                 self._add(Line(new, "seq_map", (other.name, last.name), table=table),
@@ -363,7 +367,8 @@ class _Generator:
         rng = self.rng
         candidates = [v for v in self._categorical() if len(v.values) >= 2]
         first = self._pick(candidates)
-        others = [v for v in candidates if v.name != first.name and len(v.values) * len(first.values) <= MAX_PAIRS]
+        others = [v for v in candidates
+                  if v.name != first.name and len(v.values) * len(first.values) <= MAX_PAIRS]
         if not others:
             return
         second = self._pick(others)
@@ -597,7 +602,8 @@ def _search(first: int, last: int, max_layers: int = 6) -> None:
             continue
         kept.append(seed)
         print(f"seed {seed}: kept {program.name} ({result['lines']} nodes, {result['layers']} layers, "
-              f"d_model {result['d_model']}, {result['inputs']} inputs, {result['seconds']:.1f} s)", flush=True)
+              f"d_model {result['d_model']}, {result['inputs']} inputs, {result['seconds']:.1f} s)",
+              flush=True)
     print(f"SEEDS = {tuple(kept)}")
 
 
