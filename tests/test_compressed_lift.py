@@ -238,3 +238,13 @@ def test_a_sequence_maps_neuron_that_reads_one_alone_is_placed_by_the_grid():
     compressed._complete_pairs(params, 1, 0, known, ([], np.array([], dtype=int)))
     filled = params["transformer/layer_0/mlp/linear_1/w"]
     assert [sorted(np.nonzero(filled[1:, u])[0] + 1) for u in range(4)] == [[1, 3], [1, 4], [2, 3], [2, 4]]
+
+
+def test_a_heads_bos_column_that_reads_every_position_by_a_speck_is_read_without_it():
+    # vista `caesar_first_shift_20`: BOS always sits at position 0, so the compressed states never tell
+    # BOS's key from position 0's, and the lift left the look-up head's BOS key column reading every
+    # position by 0.3%: "layer 1 head 0's keys spans several variables (indices, tokens)", no reading
+    original, config, _, given = compressed_suite_model("vista", "caesar_first_shift_20", 0.75)
+    assert given.transform[-1]["output_agreement"] == 1.0
+    verdict, reason = compressed_suite_verdict(original, config, given)
+    assert verdict == "exact", reason
