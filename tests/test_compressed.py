@@ -434,3 +434,18 @@ def test_a_causal_compressed_model_lifts_under_its_mask(causal):
     assert transform.output_agreement(plain, given) == 1.0
     result = decompile(given)
     assert result.verdict == "exact", result.reason
+
+
+def test_a_failed_lift_says_why_in_the_reason():
+    """Where the lift from the recorded W fails, the reason said only that no basis was recovered, so a
+    researcher could not tell a failed lift from a reading the given model refused."""
+    from trade.decompile import decompile
+
+    _, plain = _plain(ONE_FROM_POSITIONS)
+    given = transform.transformed(plain, "compress", 63, 0.75)
+    record = dict(given.transform[-1])
+    record["matrix"] = np.random.default_rng(0).normal(size=np.shape(record["matrix"])).tolist()
+    broken = dataclasses.replace(given, transform=tuple(given.transform[:-1]) + (record,))
+    result = decompile(broken)
+    assert result.verdict == "unverified"
+    assert "the lift from its recorded compression matrix failed (" in result.reason, result.reason

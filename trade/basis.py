@@ -2286,25 +2286,27 @@ def reading_in_any_basis(given: ModelWeights, options):
 
 def _lifted_reading(given: ModelWeights, options):
     """A compressed model lifted back to one-hot (`trade.compressed.lift`, from its transform record) and
-    read, if the given model confirms the reading; else None."""
+    read, if the given model confirms the reading, else None; and, where none is confirmed, what the lift
+    gave (for the reason: a researcher should see whether the lift or the reading stopped)."""
     import time
 
     from trade.compressed import lift
 
     if not _compressed(given):
-        return None
+        return None, None
     began = time.perf_counter()
     try:
         lifted = lift(given)
-    except BasisError:
-        return None
+    except BasisError as error:
+        return None, f"the lift from its recorded compression matrix failed ({error})"
     lift_seconds = time.perf_counter() - began
     judge = _Judge(given, None, "read in a one-hot model lifted from the compressed stream (its recorded "
                                 "compression matrix)", one_hot=lifted)
     read = _confirmed_reading(judge, lifted, options)
     if read is not None:
         read.timings["lift"] = lift_seconds
-    return read
+        return read, None
+    return None, "lifted from its recorded compression matrix, but the given model confirms no reading of it"
 
 
 def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
@@ -2442,8 +2444,9 @@ def _decompile_transformed(model, decompiler=None, options=None):
     if equivalent is not None:
         equivalent.timings["recover_basis"] = recover_seconds
         return equivalent
+    lift_note = None
     if options.read and all(j.recovery is None for j in judges):
-        read = _lifted_reading(given, options)
+        read, lift_note = _lifted_reading(given, options)
         if read is not None:
             read.timings["recover_basis"] = recover_seconds + read.timings.pop("lift", 0.0)
             return read
@@ -2489,7 +2492,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
             program, given.compile_config))
     result.verdict, result.reason = verdict, f"{reason}; {judge.noted(verdict)}"
     if verdict == UNVERIFIED and recovery is None:
-        result.reason = f"{judge.note}; {reason}"
+        result.reason = "; ".join(part for part in (judge.note, lift_note, reason) if part)
     result.timings["recover_basis"] = recover_seconds
     result.timings["verify_given"] = time.perf_counter() - began
     return result
