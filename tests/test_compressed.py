@@ -379,8 +379,10 @@ def test_none_where_a_compressed_model_shows_nothing_is_not_confirmed():
     """examples/horizon's nested_selector_widths compressed to 0.75 (W kept: it depends on the machine)
     loses output value 54, which 6 of 55,986 inputs give: there the given model shows no value, and the
     lifted reading maps those pairs to None. A run confirmed it (`equivalent`) though it is not the
-    original program: None and a lost value show alike, so such a reading is `unverified`."""
+    original program: None and a lost value show alike, so such a reading is `unverified`. It is still
+    the answer, `unverified` with why: it was dropped for the decoder's guess on the compressed weights."""
     from tests.conftest import suite_model
+    from trade.decompile import decompile
     from trade.suites import check_inputs, functionally_equivalent
 
     original, config, plain = suite_model("horizon", "nested_selector_widths")
@@ -394,6 +396,9 @@ def test_none_where_a_compressed_model_shows_nothing_is_not_confirmed():
     verdict, reason = basis.verdict_on_given(read.program, given, basis.given_reference(given, lifted))
     assert not equivalent and verdict == "unverified", reason
     assert "None where the compressed model shows no value and no categorical Aggregate" in reason
+    result = decompile(given)
+    assert result.verdict == "unverified" and result.program == read.program
+    assert "read in a one-hot model lifted from the compressed stream" in result.reason, result.reason
 
 
 def test_a_kept_compression_matrix_gives_the_same_model_again():
@@ -449,3 +454,4 @@ def test_a_failed_lift_says_why_in_the_reason():
     result = decompile(broken)
     assert result.verdict == "unverified"
     assert "the lift from its recorded compression matrix failed (" in result.reason, result.reason
+

@@ -2287,7 +2287,9 @@ def reading_in_any_basis(given: ModelWeights, options):
 def _lifted_reading(given: ModelWeights, options):
     """A compressed model lifted back to one-hot (`trade.compressed.lift`, from its transform record) and
     read, if the given model confirms the reading, else None; and, where none is confirmed, what the lift
-    gave (for the reason: a researcher should see whether the lift or the reading stopped)."""
+    gave: why it failed or gave no reading (for the reason: a researcher should see which stopped), or the
+    lifted model's judge and its first reading, the best unconfirmed answer (the given model may differ
+    from the program on a few outputs, which a compression keeping 99.99% of them allows)."""
     import time
 
     from trade.compressed import lift
@@ -2306,7 +2308,10 @@ def _lifted_reading(given: ModelWeights, options):
     if read is not None:
         read.timings["lift"] = lift_seconds
         return read, None
-    return None, "lifted from its recorded compression matrix, but the given model confirms no reading of it"
+    first = next(_readings(lifted, options), None)
+    if first is None:
+        return None, "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"
+    return None, (judge, first)
 
 
 def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
@@ -2444,9 +2449,11 @@ def _decompile_transformed(model, decompiler=None, options=None):
     if equivalent is not None:
         equivalent.timings["recover_basis"] = recover_seconds
         return equivalent
-    lift_note = None
+    lift_note, unconfirmed = None, None
     if options.read and all(j.recovery is None for j in judges):
         read, lift_note = _lifted_reading(given, options)
+        if isinstance(lift_note, tuple):  # read from the lifted model, not confirmed: judged again below
+            lift_note, unconfirmed = None, lift_note
         if read is not None:
             read.timings["recover_basis"] = recover_seconds + read.timings.pop("lift", 0.0)
             return read
@@ -2454,6 +2461,9 @@ def _decompile_transformed(model, decompiler=None, options=None):
     recovery = judge.recovery
     if recovery is not None:
         result = job.decompile(recovery.weights, decompiler, options)
+    elif unconfirmed is not None:  # the lifted model's reading: the decoder reads compressed models far worse
+        judge, result = unconfirmed
+        result.config = given.compile_config
     elif not job.decoder_applies(given):  # outside what the decoder was trained on it only costs time
         result = job.no_program("the neural decoder was not tried (it reads TraDe's training distribution "
                                 "only)", "none", given.compile_config)
