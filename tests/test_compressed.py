@@ -455,3 +455,34 @@ def test_a_failed_lift_says_why_in_the_reason():
     assert result.verdict == "unverified"
     assert "the lift from its recorded compression matrix failed (" in result.reason, result.reason
 
+
+
+def test_a_table_without_outputs_for_values_its_inputs_take_is_found():
+    from trade.basis import _partial_tables
+    from trade.compiled import CompileConfig
+
+    config = CompileConfig(vocab=(0, 1, 2), max_seq_len=3)
+    assert _partial_tables(parse_program("v1 = Map({0: 'a', 1: 'b', 2: 'a'}, tokens)\n"), config) == []
+    assert _partial_tables(parse_program("v1 = Map({0: 'a', 1: 'b'}, tokens)\n"), config) == ["v1"]
+    # a width takes 0..max_seq_len; the pair (3, 2) has no output
+    table = {(n, t): f"{n}{t}" for n in range(4) for t in range(3) if (n, t) != (3, 2)}
+    program = parse_program(f"v1 = Select(tokens, tokens, EQ)\nv2 = SelectorWidth(v1)\n"
+                            f"v3 = SequenceMap({table}, v2, tokens)\n")
+    assert _partial_tables(program, config) == ["v3"]
+
+
+def test_a_compressed_reading_that_lost_a_rare_output_is_not_confirmed_by_a_sample():
+    """vista `causal_count_of_first` compressed to 0.75 (W kept: one thread learned it) loses output 'e8',
+    which one input of 488,280 gives ('eeeeeeee'). The lifted reading has no output for (8, 'e'), and the
+    given model's run on 5,000 sampled inputs confirmed it `equivalent`: a wrong verdict."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("vista", "causal_count_of_first")
+    matrix = np.load(Path(__file__).parent / "data" / "count_of_first_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    result = decompile(given)
+    assert not functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+    assert result.verdict == "unverified", result.reason
+    assert "has no output for values its inputs take" in result.reason, result.reason

@@ -1928,6 +1928,13 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         options = dataclasses.replace(options, numerical_tolerance=moved_by, numerical_relative=0.0)
     reference = reference() if callable(reference) else reference
     checked = verify(program, reference, options=options)
+    confirmed = checked.verdict in (EXACT, EQUIVALENT) or folded
+    if confirmed and _compressed(given) and not reference.exhaustive:
+        partial = _partial_tables(program, given.compile_config)
+        if partial:
+            return UNVERIFIED, (f"the reading's table of {partial[0]} has no output for values its inputs "
+                                f"take, which is how an output value the compression lost shows; the given "
+                                f"model ran on a sample of inputs, which cannot show that none reaches them")
     same = difference is None and _labels_agree(compiled, reference)
     rounded = ""
     if same and checked.verdict not in (EXACT, EQUIVALENT) and worst <= ROUNDING_TOLERANCE \
@@ -1968,6 +1975,47 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                             f"{noise:.2g} of its matrix's largest) that changes none of their outputs on "
                             f"{_checked(reference)} ({checked.reason}, as in Tracr's model of it)")
     return UNVERIFIED, checked.reason
+
+
+def _partial_tables(program, config, limit: int = 100_000) -> list[str]:
+    """The variables whose Map or SequenceMap table has no output for some values (or pairs) its
+    categorical inputs take, as Tracr's value sets give them (tokens, indices, a width's 0..max_seq_len, an
+    Aggregate's input's, a table's image). A compiled model's reading has none (Tracr builds a unit for
+    each); in a compressed model's, one is an output value whose direction the compression lost, and
+    the inputs that reach it may be rare (one in 488,280: vista `causal_count_of_first`, 'eeeeeeee')."""
+    import itertools
+
+    from trade.program.program import Op, VarType, variable_name
+    from trade.program.tables import map_table
+
+    types = program.types()
+    values: dict[str, set] = {"tokens": set(config.vocab), "indices": set(range(config.max_seq_len))}
+    partial = []
+    for index, line in enumerate(program.lines):
+        name = variable_name(index)
+        categorical = types[name] is VarType.CATEGORICAL
+        if line.op is Op.SELECTOR_WIDTH and categorical:
+            values[name] = set(range(config.max_seq_len + 1))
+        elif line.op is Op.AGGREGATE and categorical and line.args[1] in values:
+            values[name] = values[line.args[1]]
+        elif line.op in (Op.MAP, Op.SEQUENCE_MAP) and all(a in values for a in line.variable_args):
+            sets = [values[a] for a in line.variable_args]
+            if np.prod([len(v) for v in sets], dtype=float) > limit:
+                continue
+            table, combos = map_table(line.args[0]), list(itertools.product(*sets))
+            if table is not None:
+                keys = [c[0] if len(c) == 1 else c for c in combos]
+                if any(k not in table for k in keys):
+                    partial.append(name)
+                outputs = {table[k] for k in keys if k in table}
+            else:
+                try:
+                    outputs = {line.lam.fn(*c) for c in combos}
+                except Exception:  # noqa: BLE001 - a library lambda outside its domain: values unknown
+                    continue
+            if categorical:
+                values[name] = outputs
+    return partial
 
 
 ROUNDING_SPREAD_SEEDS = 2  # perturbations of the given weights that `rounding_tolerance` runs
