@@ -1867,8 +1867,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     changes of basis found for programs judged before on this model and recovery, kept there.
     """
     from trade.compiling import CompileError, compile_program
-    from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _labels_agree, confirmed_by,
-                              confirming_run, run_needed, verify)
+    from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _checked, _labels_agree,
+                              confirmed_by, confirming_run, run_needed, verify)
     from trade.weights import weights_of
 
     try:
@@ -1954,7 +1954,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         how = "folded by the recorded compression matrix" if folded else "after a change of residual basis"
         return EXACT, (f"recompiles to the given weights {how} (every entry, and the output read-out, "
                        f"within {max(worst, 1e-9):.1g} of its matrix's largest), and the given model shows "
-                       f"its outputs on every input{rounded}")
+                       f"its outputs on {_checked(reference)}{rounded}")
     if same:  # close weights, but the small differences change what the given model computes
         return UNVERIFIED, (f"recompiles to weights within {EXACT_TOLERANCE:g} of the given ones, but "
                             f"{checked.reason}")
