@@ -2334,32 +2334,34 @@ def reading_in_any_basis(given: ModelWeights, options):
 
 def _lifted_reading(given: ModelWeights, options):
     """A compressed model lifted back to one-hot (`trade.compressed.lift`, from its transform record) and
-    read, if the given model confirms the reading, else None; and, where none is confirmed, what the lift
-    gave: why it failed or gave no reading (for the reason: a researcher should see which stopped), or the
-    lifted model's judge and its first reading, the best unconfirmed answer (the given model may differ
-    from the program on a few outputs, which a compression keeping 99.99% of them allows)."""
+    read, if the given model confirms the reading, else None; where none is confirmed, why the lift failed
+    or gave no reading (for the reason: a researcher should see which stopped), else None; and the lifted
+    model's judge and first reading where it is not confirmed, the best unconfirmed answer (the given
+    model may differ from the program on a few outputs, which a compression keeping 99.99% of them
+    allows), else None."""
     import time
 
     from trade.compressed import lift
 
     if not _compressed(given):
-        return None, None
+        return None, None, None
     began = time.perf_counter()
     try:
         lifted = lift(given)
     except BasisError as error:
-        return None, f"the lift from its recorded compression matrix failed ({error})"
+        return None, f"the lift from its recorded compression matrix failed ({error})", None
     lift_seconds = time.perf_counter() - began
     judge = _Judge(given, None, "read in a one-hot model lifted from the compressed stream (its recorded "
                                 "compression matrix)", one_hot=lifted)
     read = _confirmed_reading(judge, lifted, options)
     if read is not None:
         read.timings["lift"] = lift_seconds
-        return read, None
+        return read, None, None
     first = next(_readings(lifted, options), None)
     if first is None:
-        return None, "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"
-    return None, (judge, first)
+        why = "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"
+        return None, why, None
+    return None, None, (judge, first)
 
 
 def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
@@ -2499,9 +2501,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
         return equivalent
     lift_note, unconfirmed = None, None
     if options.read and all(j.recovery is None for j in judges):
-        read, lift_note = _lifted_reading(given, options)
-        if isinstance(lift_note, tuple):  # read from the lifted model, not confirmed: judged again below
-            lift_note, unconfirmed = None, lift_note
+        read, lift_note, unconfirmed = _lifted_reading(given, options)  # an unconfirmed one: judged below
         if read is not None:
             read.timings["recover_basis"] = recover_seconds + read.timings.pop("lift", 0.0)
             return read
