@@ -456,8 +456,9 @@ def test_a_failed_lift_says_why_in_the_reason():
     assert "the lift from its recorded compression matrix failed (" in result.reason, result.reason
 
 
-
 def test_a_table_without_outputs_for_values_its_inputs_take_is_found():
+    """The tables a compressed model's lost values leave: every input value (pair) as Tracr's value sets
+    give them, or the variable is named."""
     from trade.basis import _partial_tables
     from trade.compiled import CompileConfig
 
