@@ -1931,7 +1931,7 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     confirmed = checked.verdict in (EXACT, EQUIVALENT) or folded
     if confirmed and _compressed(given) and not reference.exhaustive:
         partial = _partial_tables(program, given.compile_config)
-        if partial:
+        if partial and _gaps_reached(program, given.compile_config, partial):
             return UNVERIFIED, (f"the reading's table of {partial[0]} has no output for values its inputs "
                                 f"take, which is how an output value the compression lost shows; the given "
                                 f"model ran on a sample of inputs, which cannot show that none reaches them")
@@ -1982,7 +1982,8 @@ def _partial_tables(program, config, limit: int = 100_000) -> list[str]:
     categorical inputs take, as Tracr's value sets give them (tokens, indices, a width's 0..max_seq_len, an
     Aggregate's input's, a table's image). A compiled model's reading has none (Tracr builds a unit for
     each); in a compressed model's, one is an output value whose direction the compression lost, and
-    the inputs that reach it may be rare (one in 488,280: vista `causal_count_of_first`, 'eeeeeeee')."""
+    the inputs that reach it may be rare (one in 488,280: vista `causal_count_of_first`, 'eeeeeeee'), or
+    none may (`_gaps_reached`)."""
     import itertools
 
     from trade.program.program import Op, VarType, variable_name
@@ -2016,6 +2017,34 @@ def _partial_tables(program, config, limit: int = 100_000) -> list[str]:
             if categorical:
                 values[name] = outputs
     return partial
+
+
+GAP_INPUTS = 1_000_000  # `_gaps_reached` interprets a reading on every input up to this many
+
+
+def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) -> bool:
+    """Whether some input gives a line of `partial` (`_partial_tables`) a value, or pair, its table has
+    no output for, by the reading's own interpretation on every input; True where there are more than
+    `limit` inputs. Tracr's value sets count pairs no input gives (vista `mirror_word_output`): a
+    compression may lose their outputs and still compute the program."""
+    from trade.program.interpret import all_inputs, decode_value, evaluate_batch, input_space_size
+    from trade.program.program import variable_name
+    from trade.program.tables import map_table
+
+    if input_space_size(len(config.vocab), config.max_seq_len) > limit:
+        return True
+    types, lines = program.types(), {variable_name(i): line for i, line in enumerate(program.lines)}
+    for batch in all_inputs(config.vocab, config.max_seq_len):
+        values = evaluate_batch(program, batch, types, causal=config.causal).values
+        for name in partial:
+            line = lines[name]
+            table = map_table(line.args[0])
+            columns = np.stack([values[a].reshape(-1) for a in line.variable_args], axis=1)
+            for combo in np.unique(columns[~np.isnan(columns).any(axis=1)], axis=0):
+                key = tuple(decode_value(v) for v in combo)
+                if (key[0] if len(key) == 1 else key) not in table:
+                    return True
+    return False
 
 
 ROUNDING_SPREAD_SEEDS = 2  # perturbations of the given weights that `rounding_tolerance` runs
