@@ -1931,8 +1931,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     confirmed = checked.verdict in (EXACT, EQUIVALENT) or folded
     if confirmed and _compressed(given) and not reference.exhaustive:
         partial = _partial_tables(program, given.compile_config)
-        if partial and _gaps_reached(program, given.compile_config, partial):
-            return UNVERIFIED, (f"the reading's table of {partial[0]} has no output for values its inputs "
+        gap = _gaps_reached(program, given.compile_config, partial) if partial else None
+        if gap is not None:
+            return UNVERIFIED, (f"the reading's table of {gap} has no output for values its inputs "
                                 f"take, which is how an output value the compression lost shows; the given "
                                 f"model ran on a sample of inputs, which cannot show that none reaches them")
     same = difference is None and _labels_agree(compiled, reference)
@@ -2022,17 +2023,17 @@ def _partial_tables(program, config, limit: int = 100_000) -> list[str]:
 GAP_INPUTS = 1_000_000  # `_gaps_reached` interprets a reading on every input up to this many
 
 
-def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) -> bool:
-    """Whether some input gives a line of `partial` (`_partial_tables`) a value, or pair, its table has
-    no output for, by the reading's own interpretation on every input; True where there are more than
-    `limit` inputs. Tracr's value sets count pairs no input gives (vista `mirror_word_output`): a
+def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) -> str | None:
+    """The first variable of `partial` (`_partial_tables`) that some input gives a value, or pair, its
+    table has no output for, by the reading's own interpretation on every input, else None; the first of
+    `partial` where there are more than `limit` inputs. Tracr's value sets count pairs no input gives (vista `mirror_word_output`): a
     compression may lose their outputs and still compute the program."""
     from trade.program.interpret import all_inputs, decode_value, evaluate_batch, input_space_size
     from trade.program.program import variable_name
     from trade.program.tables import map_table
 
     if input_space_size(len(config.vocab), config.max_seq_len) > limit:
-        return True
+        return partial[0]
     types, lines = program.types(), {variable_name(i): line for i, line in enumerate(program.lines)}
     for batch in all_inputs(config.vocab, config.max_seq_len):
         values = evaluate_batch(program, batch, types, causal=config.causal).values
@@ -2043,8 +2044,8 @@ def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) 
             for combo in np.unique(columns[~np.isnan(columns).any(axis=1)], axis=0):
                 key = tuple(decode_value(v) for v in combo)
                 if (key[0] if len(key) == 1 else key) not in table:
-                    return True
-    return False
+                    return name
+    return None
 
 
 ROUNDING_SPREAD_SEEDS = 2  # perturbations of the given weights that `rounding_tolerance` runs
