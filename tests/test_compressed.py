@@ -494,3 +494,30 @@ def test_a_compressed_reading_that_lost_a_rare_output_is_not_confirmed_by_a_samp
     assert not functionally_equivalent(original, result.program, config, check_inputs(config))[0]
     assert result.verdict == "unverified", result.reason
     assert "has no output for values its inputs take" in result.reason, result.reason
+
+
+def test_tracrs_own_weak_outputs_kept_by_a_compression_confirm_the_value_they_show():
+    """vista `mirror_count_equal` (W kept: one thread learned it): on 'aaaaaaaa' Tracr's own model shows
+    its output 0 at 0.38 (argmax decodes it; the width reaches max_seq_len), and the compression keeps
+    that. A run read 0.38 as None, so the lifted reading, truly equivalent, stayed `unverified` ("None at
+    different positions"). A compressed model's weights never match exactly, so its run takes a weak but
+    clear maximum as the value (`VerifyOptions.weak_values`), as a run confirming matching weights does."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("vista", "mirror_count_equal")
+    weak = transform.model_outputs(plain)[-1].max(axis=-1)
+    assert ((weak > 0.2) & (weak < 0.5)).any()  # Tracr's model itself
+    matrix = np.load(Path(__file__).parent / "data" / "mirror_count_equal_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    result = decompile(given)
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+    # Only where Tracr's model of the reading is weak too: a blur of clear outputs stays a difference.
+    recompiled = weights_of(compile_program(result.program, given.compile_config))
+    reference = basis.given_reference(given, None)
+    assert basis._weak_as_in_tracr(recompiled, reference)
+    blurred = dataclasses.replace(reference, activations=[a * 0.45 for a in reference.activations])
+    assert not basis._weak_as_in_tracr(recompiled, blurred)
+    assert basis.verdict_on_given(result.program, given, blurred)[0] == "unverified"
