@@ -521,3 +521,22 @@ def test_tracrs_own_weak_outputs_kept_by_a_compression_confirm_the_value_they_sh
     blurred = dataclasses.replace(reference, activations=[a * 0.45 for a in reference.activations])
     assert not basis._weak_as_in_tracr(recompiled, blurred)
     assert basis.verdict_on_given(result.program, given, blurred)[0] == "unverified"
+
+
+def test_later_neurons_reading_values_an_earlier_sequence_map_never_made_are_dropped():
+    """vista `self_seqmap_of_map_beside` (W kept: one thread learned it): SequenceMap(indices, indices)
+    meets only pairs (i, i), so the outputs of the other pairs are never produced and the compression
+    loses their directions; which value each such pair gave is not in the weights. The next
+    SequenceMap's neurons still read those values, so the lifted model did not lay out as a compiled one
+    and read as no program. Those neurons go (`compressed._without_dead_neurons`), the pairs map to
+    None, and the given model confirms the reading on every input."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("vista", "self_seqmap_of_map_beside")
+    matrix = np.load(Path(__file__).parent / "data" / "self_seqmap_of_map_beside_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    result = decompile(given)
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]

@@ -275,6 +275,12 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         tidied, _ = labelled_weights(_without_specks(lifted))
         if tidied is not None and _reads_cleanly(tidied):
             labelled = tidied
+    if labelled is None or not _reads_cleanly(labelled):
+        pruned = _without_dead_neurons(lifted)
+        if pruned is not None:
+            tidied, _ = labelled_weights(pruned)
+            if tidied is not None and (labelled is None or _reads_cleanly(tidied)):
+                labelled = tidied
     if labelled is None:
         if debug is not None:
             from trade.residual_labels import infer_labels
@@ -300,6 +306,44 @@ def _without_specks(lifted: ModelWeights) -> ModelWeights:
             column = np.abs(value).max(axis=0, keepdims=True)
             params[name] = np.where(np.abs(value) < SPECK_READ * column, 0.0, value).astype(np.float32)
     return dataclasses.replace(lifted, params=params, residual_labels=None)
+
+
+def _without_dead_neurons(lifted: ModelWeights) -> ModelWeights | None:
+    """`lifted` without the MLP neurons that read a direction nothing writes, again until none is left
+    (their writes go with them); None where there are none. A SequenceMap whose pairs of values never
+    meet (a SequenceMap of a variable with itself) maps them to values never produced, whose atoms the
+    compression loses: which value each such pair gave is not in the weights (`_complete_pair_writes`
+    knows it only where the map is one to one), yet a later SequenceMap's neurons read those values
+    (`_complete_pairs`). Tracr builds neurons only for values a variable takes, so the later ones go, and
+    the pairs map to None: a reading whose table has gaps, which the given model's run judges (on a
+    sample, with `trade.basis._gaps_reached`)."""
+    params = {name: np.array(value, dtype=np.float64) for name, value in lifted.params.items()}
+    layers = sorted({name.split("/")[1] for name in params if name.endswith("mlp/linear_1/w")})
+    dropped = False
+    while True:
+        written = np.zeros(lifted.d_model, dtype=bool)
+        for name, value in params.items():
+            if name in _EMBEDDINGS or name.endswith(("attn/linear/w", "mlp/linear_2/w")):
+                written |= (np.abs(value.reshape(-1, lifted.d_model)) > 0).any(axis=0)
+        dead = {layer: np.nonzero((np.abs(params[f"transformer/{layer}/mlp/linear_1/w"][~written]) > 0
+                                   ).any(axis=0))[0] for layer in layers}
+        if not any(len(units) for units in dead.values()):
+            break
+        for layer, units in dead.items():
+            for part in ("linear_1/w", "linear_1/b", "linear_2/w"):
+                value = params[f"transformer/{layer}/mlp/{part}"]
+                if part == "linear_1/w":
+                    value[:, units] = 0.0
+                else:
+                    value[units] = 0.0
+        dropped = True
+    if not dropped:
+        return None
+    values, before, after = lifted.output_values, output_block(lifted.params), output_block(params)
+    if isinstance(values, list) and len(values) == len(before) and set(after) <= set(before):
+        values = [value for value, dim in zip(values, before) if dim in set(after)]  # the outputs still made
+    return dataclasses.replace(lifted, params={name: value.astype(np.float32) for name, value in params.items()},
+                               output_values=values, residual_labels=None)
 
 
 def _untie_tokens(rows: np.ndarray, atoms: np.ndarray) -> None:
