@@ -523,6 +523,26 @@ def test_tracrs_own_weak_outputs_kept_by_a_compression_confirm_the_value_they_sh
     assert basis.verdict_on_given(result.program, given, blurred)[0] == "unverified"
 
 
+@pytest.mark.parametrize("suite, name", [
+    ("tracr_lib", "nary_sequencemap_ratio"),  # (indices, indices) meet only as (i, i): the later Map read
+    # the other pairs' values with arbitrary coefficients, and wrote 2/3, a value no input gives
+    ("summit", "float_categories_mirror"),
+])
+def test_neurons_that_read_or_write_only_values_never_reached_are_dropped(suite, name):
+    """W kept (one thread learned it). The lifted model read as no program: neurons read values no input
+    reaches (their atoms arbitrary) or wrote only such values. Without them it reads, and the given model
+    confirms the reading on every input."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model(suite, name)
+    matrix = np.load(Path(__file__).parent / "data" / f"{name}_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
 def test_later_neurons_reading_values_an_earlier_sequence_map_never_made_are_dropped():
     """vista `self_seqmap_of_map_beside` (W kept: one thread learned it): SequenceMap(indices, indices)
     meets only pairs (i, i), so the outputs of the other pairs are never produced and the compression

@@ -276,7 +276,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         if tidied is not None and _reads_cleanly(tidied):
             labelled = tidied
     if labelled is None or not _reads_cleanly(labelled):
-        pruned = _without_dead_neurons(lifted)
+        pruned = _without_dead_neurons(lifted, (~reached & ~embedded)[used])
         if pruned is not None:
             tidied, _ = labelled_weights(pruned)
             if tidied is not None and (labelled is None or _reads_cleanly(tidied)):
@@ -308,25 +308,42 @@ def _without_specks(lifted: ModelWeights) -> ModelWeights:
     return dataclasses.replace(lifted, params=params, residual_labels=None)
 
 
-def _without_dead_neurons(lifted: ModelWeights) -> ModelWeights | None:
-    """`lifted` without the MLP neurons that read a direction nothing writes, again until none is left
-    (their writes go with them); None where there are none. A SequenceMap whose pairs of values never
-    meet (a SequenceMap of a variable with itself) maps them to values never produced, whose atoms the
-    compression loses: which value each such pair gave is not in the weights (`_complete_pair_writes`
-    knows it only where the map is one to one), yet a later SequenceMap's neurons read those values
-    (`_complete_pairs`). Tracr builds neurons only for values a variable takes, so the later ones go, and
-    the pairs map to None: a reading whose table has gaps, which the given model's run judges (on a
-    sample, with `trade.basis._gaps_reached`)."""
+def _without_dead_neurons(lifted: ModelWeights, unreached: np.ndarray) -> ModelWeights | None:
+    """`lifted` without the MLP neurons that never fire: those that read a value no input reaches
+    (`unreached`, directions layers write), and then, again until none is left, those that read a
+    direction nothing writes or nothing at all (their writes go with them); None where there are none.
+    A categorical Map's neuron (one per output value, reading each input value that gives it) keeps its
+    other reads. A SequenceMap whose pairs of values never meet (a SequenceMap of a variable with
+    itself) maps them to values never produced, whose atoms the compression loses, or leaves arbitrary:
+    which value each such pair gave is not in the weights (`_complete_pair_writes` knows it only where
+    the map is one to one), yet later neurons read those values (`_complete_pairs`), with arbitrary
+    coefficients where their atoms are arbitrary. Tracr builds neurons only for values a variable
+    takes, so these go, and the pairs map to None: a reading whose tables have gaps, which the given
+    model's run judges (on a sample, with `trade.basis._gaps_reached`)."""
     params = {name: np.array(value, dtype=np.float64) for name, value in lifted.params.items()}
     layers = sorted({name.split("/")[1] for name in params if name.endswith("mlp/linear_1/w")})
+    one = (np.abs(params["token_embed/embeddings"]) > 0).all(axis=0)
     dropped = False
+    for layer in layers if unreached.any() else []:
+        reads = params[f"transformer/{layer}/mlp/linear_1/w"]
+        touched = (np.abs(reads[unreached]) > 0).any(axis=0)
+        pairs = (reads[one] < 0).any(axis=0)  # a SequenceMap's neuron reads `x:a + y:b - one`
+        writes = np.abs(params[f"transformer/{layer}/mlp/linear_2/w"]) > 0
+        idle = writes.any(axis=1) & ~writes[:, ~unreached].any(axis=1)  # it writes only values never made
+        reads[np.ix_(unreached, touched & ~pairs)] = 0.0
+        for part in ("linear_1/w", "linear_1/b", "linear_2/w"):
+            value = params[f"transformer/{layer}/mlp/{part}"]
+            if part == "linear_1/w":
+                value[:, (touched & pairs) | idle] = 0.0
+            else:
+                value[(touched & pairs) | idle] = 0.0
+        dropped |= bool(touched.any() or idle.any())
     while True:
         written = np.zeros(lifted.d_model, dtype=bool)
         for name, value in params.items():
             if name in _EMBEDDINGS or name.endswith(("attn/linear/w", "mlp/linear_2/w")):
                 written |= (np.abs(value.reshape(-1, lifted.d_model)) > 0).any(axis=0)
-        dead = {layer: np.nonzero((np.abs(params[f"transformer/{layer}/mlp/linear_1/w"][~written]) > 0
-                                   ).any(axis=0))[0] for layer in layers}
+        dead = {layer: np.nonzero(_dead_units(params, layer, written))[0] for layer in layers}
         if not any(len(units) for units in dead.values()):
             break
         for layer, units in dead.items():
@@ -342,8 +359,21 @@ def _without_dead_neurons(lifted: ModelWeights) -> ModelWeights | None:
     values, before, after = lifted.output_values, output_block(lifted.params), output_block(params)
     if isinstance(values, list) and len(values) == len(before) and set(after) <= set(before):
         values = [value for value, dim in zip(values, before) if dim in set(after)]  # the outputs still made
-    return dataclasses.replace(lifted, params={name: value.astype(np.float32) for name, value in params.items()},
-                               output_values=values, residual_labels=None)
+    pruned = dataclasses.replace(lifted, params={name: value.astype(np.float32) for name, value in params.items()},
+                                 output_values=values, residual_labels=None)
+    return _without_unused(pruned)[0]  # the directions of values never made, now neither read nor written
+
+
+def _dead_units(params: dict, layer: str, written: np.ndarray) -> np.ndarray:
+    """The MLP neurons of `layer` that never fire and still write: they read a direction nothing writes,
+    or nothing at all without a positive bias (a categorical Map's neuron for an input value whose
+    direction the compression lost)."""
+    reads = params[f"transformer/{layer}/mlp/linear_1/w"]
+    bias = params.get(f"transformer/{layer}/mlp/linear_1/b", np.zeros(reads.shape[1]))
+    writes = (np.abs(params[f"transformer/{layer}/mlp/linear_2/w"]) > 0).any(axis=1)
+    unwritten = (np.abs(reads[~written]) > 0).any(axis=0)
+    silent = ~(np.abs(reads) > 0).any(axis=0) & (bias <= 0)
+    return (unwritten | (silent & writes)) & ((np.abs(reads) > 0).any(axis=0) | writes)
 
 
 def _untie_tokens(rows: np.ndarray, atoms: np.ndarray) -> None:
