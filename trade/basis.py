@@ -2028,8 +2028,8 @@ GAP_INPUTS = 1_000_000  # `_gaps_reached` interprets a reading on every input up
 def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) -> str | None:
     """The first variable of `partial` (`_partial_tables`) that some input gives a value, or pair, its
     table has no output for, by the reading's own interpretation on every input, else None; the first of
-    `partial` where there are more than `limit` inputs. Tracr's value sets count pairs no input gives (vista `mirror_word_output`): a
-    compression may lose their outputs and still compute the program."""
+    `partial` where there are more than `limit` inputs. Tracr's value sets count pairs no input gives
+    (vista `mirror_word_output`): a compression may lose their outputs and still compute the program."""
     from trade.program.interpret import all_inputs, decode_value, evaluate_batch, input_space_size
     from trade.program.program import variable_name
     from trade.program.tables import map_table

@@ -359,8 +359,8 @@ def _without_dead_neurons(lifted: ModelWeights, unreached: np.ndarray) -> ModelW
     values, before, after = lifted.output_values, output_block(lifted.params), output_block(params)
     if isinstance(values, list) and len(values) == len(before) and set(after) <= set(before):
         values = [value for value, dim in zip(values, before) if dim in set(after)]  # the outputs still made
-    pruned = dataclasses.replace(lifted, params={name: value.astype(np.float32) for name, value in params.items()},
-                                 output_values=values, residual_labels=None)
+    params = {name: value.astype(np.float32) for name, value in params.items()}
+    pruned = dataclasses.replace(lifted, params=params, output_values=values, residual_labels=None)
     return _without_unused(pruned)[0]  # the directions of values never made, now neither read nor written
 
 
