@@ -543,6 +543,23 @@ def test_neurons_that_read_or_write_only_values_never_reached_are_dropped(suite,
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
 
 
+def test_duplicate_atoms_are_placed_per_sequence_map_where_one_mlp_holds_two():
+    """meridian `seven_maps_one_layer` (W kept: one thread learned it): `min(t, 3) == 0` and `t == 0` hold
+    alike on every state, so their atoms are one vector, and so are `min(t, 3) == 1` and
+    `(3 t) % 7 == 3`. Layer 2's MLP holds two SequenceMaps; no one grid explains its neurons, so the
+    duplicates kept the wrong variable and the lifted model read as no program. Each SequenceMap's part
+    now places them by its own grid."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("meridian", "seven_maps_one_layer")
+    matrix = np.load(Path(__file__).parent / "data" / "seven_maps_one_layer_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
 def test_later_neurons_reading_values_an_earlier_sequence_map_never_made_are_dropped():
     """vista `self_seqmap_of_map_beside` (W kept: one thread learned it): SequenceMap(indices, indices)
     meets only pairs (i, i), so the outputs of the other pairs are never produced and the compression

@@ -791,19 +791,23 @@ def _complete_pairs(params: dict, layers: int, one: int, known: np.ndarray,
                         ((reads[~known, unit] != 0).any() or (single == [] and column.any())):
                     found[unit] = single  # (or both values' atoms are 0: it reads `-one` alone)
         for run in _runs(found):
-            if not _complete_run(params, layer, reads, run, found, one, known, atoms):
+            if not _complete_run(params, layer, reads, run, found, one, known, atoms, groups):
                 parts = _pair_parts(run, found, groups)
                 for part in parts if len(parts) > 1 else []:
-                    _complete_run(params, layer, reads, part, found, one, known, atoms)
+                    _complete_run(params, layer, reads, part, found, one, known, atoms, groups)
         params[name] = reads
 
 
 def _complete_run(params: dict, layer: int, reads: np.ndarray, run: list[int], found: list, one: int,
-                  known: np.ndarray, atoms: np.ndarray | None) -> bool:
+                  known: np.ndarray, atoms: np.ndarray | None, groups: list[np.ndarray] = ()) -> bool:
     """`_complete_pairs` on one run of neurons, in place; whether every neuron reads a pair or one grid
-    explains the run."""
-    if atoms is not None:
-        _place_duplicates(reads, run, found, one, known, atoms)
+    explains the run. Where no grid places the duplicate atoms of the whole run, each SequenceMap's part
+    of it (`_pair_parts` by the reads without duplicates: one layer's MLP may hold several) is tried."""
+    if atoms is not None and not _place_duplicates(reads, run, found, one, known, atoms) and len(groups):
+        clean = [[d for d in dims if len(_duplicates(atoms, d)) == 1] if dims is not None else None
+                 for dims in found]
+        for part in _pair_parts(run, clean, groups):
+            _place_duplicates(reads, part, found, one, known, atoms)
     _complete_pair_writes(params, layer, run, known)
     if all(len(found[u]) == 2 for u in run):
         return True
@@ -870,21 +874,22 @@ def _complete_pair_writes(params: dict, layer: int, run: list[int], known: np.nd
 
 
 def _place_duplicates(reads: np.ndarray, run: list[int], found: list, one: int, known: np.ndarray,
-                      atoms: np.ndarray) -> None:
+                      atoms: np.ndarray) -> bool:
     """Gives, in place, a SequenceMap's neurons that read an atom with duplicates (`_untie`: values
     never taken, alike on every state) the duplicate the grid of the others places there (Tracr's
-    x-major grid, each variable's values side by side); unchanged where no single grid does."""
+    x-major grid, each variable's values side by side); unchanged where no single grid does. Whether
+    no neuron reads a duplicate, or the grid placed them."""
     twins = {d: _duplicates(atoms, d) for u in run for d in found[u]}
     if all(len(twins[d]) == 1 for d in twins):
-        return
+        return True
     clean = [[d for d in found[u] if len(twins[d]) == 1] for u in run]
     if any(not dims for dims in clean):
-        return
+        return False
     relaxed = known.copy()
     relaxed[[t for d in twins for t in twins[d] if len(twins[d]) > 1]] = False
     grid = _pair_grid(clean, relaxed)
     if grid is None:
-        return
+        return False
     xs, ys, width = grid
     placed = []
     for index, u in enumerate(run):
@@ -892,13 +897,14 @@ def _place_duplicates(reads: np.ndarray, run: list[int], found: list, one: int, 
         dims = found[u]
         if len(dims) != 2 or not all(any(e in twins[d] for e in expected) for d in dims) or \
                 not all(any(e in twins[d] for d in dims) for e in expected):
-            return  # a neuron the grid does not explain
+            return False  # a neuron the grid does not explain
         placed.append((u, sorted(expected)))
     for u, expected in placed:
         reads[:, u] = 0.0
         reads[one, u] = -1.0
         reads[expected, u] = 1.0
         found[u] = expected
+    return True
 
 
 def _runs(items: list) -> list[list[int]]:
