@@ -2402,18 +2402,21 @@ def _lifted_reading(given: ModelWeights, options):
 
     if not _compressed(given):
         return None, None, None
-    began = time.perf_counter()
+    began, others = time.perf_counter(), []
     try:
-        lifted = lift(given)
+        lifted = lift(given, alternatives=others)
     except BasisError as error:
         return None, f"the lift from its recorded compression matrix failed ({error})", None
     lift_seconds = time.perf_counter() - began
-    judge = _Judge(given, None, "read in a one-hot model lifted from the compressed stream (its recorded "
-                                "compression matrix)", one_hot=lifted)
-    read = _confirmed_reading(judge, lifted, options)
-    if read is not None:
-        read.timings["lift"] = lift_seconds
-        return read, None, None
+    note = "read in a one-hot model lifted from the compressed stream (its recorded compression matrix)"
+    run = functools.cache(functools.partial(run_given, given))  # one run of the given model for them all
+    judge = _Judge(given, None, note, one_hot=lifted, run=run)
+    for one_hot in [lifted] + others:
+        read = _confirmed_reading(judge if one_hot is lifted else _Judge(given, None, note, one_hot=one_hot,
+                                                                         run=run), one_hot, options)
+        if read is not None:
+            read.timings["lift"] = lift_seconds
+            return read, None, None
     first = next(_readings(lifted, options), None)
     if first is None:
         why = "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"

@@ -144,7 +144,8 @@ def sparse_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     return result
 
 
-def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | None = None) -> ModelWeights:
+def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | None = None,
+         alternatives: list | None = None) -> ModelWeights:
     """The one-hot model (d = number of atoms, 0/1 embeddings, no unembedding: the output is a slice of
     the stream as in a compiled model; residual labels inferred as for any unlabelled model) whose
     weights, compressed by the atoms, are the given ones.
@@ -154,7 +155,8 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     (no record, a lifted model that does not lay out as a compiled one). `debug`, a dict, receives the
     lifted model before its labels (`lifted`), the atoms kept (`dims`), the reads' blocks (`blocks`),
     the reached atoms (`reached`), each atom's first writer (`written_at`), the writes' codes
-    (`writers`) and the label error, if any.
+    (`writers`) and the label error, if any. `alternatives`, a list, receives other lifted models that
+    read, where more than one way of dropping neurons that never fire does (`_without_dead_neurons`).
     """
     if atoms is None:
         atoms = recorded_atoms(given)
@@ -276,10 +278,18 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         if tidied is not None and _reads_cleanly(tidied):
             labelled = tidied
     if labelled is None or not _reads_cleanly(labelled):
-        pruned = _without_dead_neurons(lifted, (~reached & ~embedded)[used])
-        if pruned is not None:
-            tidied, _ = labelled_weights(pruned)
-            if tidied is not None and (labelled is None or _reads_cleanly(tidied)):
+        # First without the neurons that read what nothing writes, then also without those of values no
+        # input reaches: either may read where the other misreads, so the second is an alternative.
+        clean, unreached = False, (~reached & ~embedded)[used]
+        for mask in (np.zeros_like(unreached), unreached) if unreached.any() else (unreached,):
+            pruned = _without_dead_neurons(lifted, mask)
+            tidied = labelled_weights(pruned)[0] if pruned is not None else None
+            if tidied is not None and _reads_cleanly(tidied):
+                if not clean:
+                    labelled, clean = tidied, True
+                elif alternatives is not None:
+                    alternatives.append(tidied)
+            elif tidied is not None and labelled is None:
                 labelled = tidied
     if labelled is None:
         if debug is not None:
