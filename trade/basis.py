@@ -2228,14 +2228,21 @@ def pinning_denominator(level: float) -> int:
     return int(np.clip(np.sqrt(PIN_CHANCE / max(level, 1e-12)), 1, SNAP_DENOMINATOR))
 
 
+def _read_out(weights: ModelWeights, batch: np.ndarray) -> np.ndarray:
+    """The output read-out of `weights` on the inputs `batch`, past BOS: [batch, length, outputs]."""
+    from trade.transform import readout
+    from trade.verify import run_weights
+
+    return run_weights(weights, batch)[:, 1:] @ readout(weights)
+
+
 def _weak_as_in_tracr(recompiled: ModelWeights, reference) -> bool:
     """Whether the given model shows some output only weakly (its largest between `weak_margin` and
     `active_threshold`), and Tracr's model of the reading does too at each such input and position.
     Tracr's own models show some values so (0.38 where a width reaches max_seq_len: vista
     `mirror_count_equal`), which Tracr's argmax decodes and a compression keeps; a compression's own
     blur, where Tracr's model is clear, stays a difference."""
-    from trade.transform import readout
-    from trade.verify import VerifyOptions, run_weights
+    from trade.verify import VerifyOptions
 
     options, seen = VerifyOptions(), False
     if recompiled.compile_config.max_seq_len != reference.weights.compile_config.max_seq_len:
@@ -2246,7 +2253,7 @@ def _weak_as_in_tracr(recompiled: ModelWeights, reference) -> bool:
         rows = weak.any(axis=1)
         if not rows.any():
             continue
-        outputs = run_weights(recompiled, batch[rows])[:, 1:] @ readout(recompiled)
+        outputs = _read_out(recompiled, batch[rows])
         if outputs.shape[-1] < 2 or (outputs.max(axis=-1)[weak[rows]] > options.active_threshold).any():
             return False
         seen = True
@@ -2256,10 +2263,9 @@ def _weak_as_in_tracr(recompiled: ModelWeights, reference) -> bool:
 def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
     """Whether the given model (run as `reference`) decodes, on each of its inputs, as `compiled` does
     (numerical outputs within `_output_tolerance`)."""
-    from trade.transform import differing_outputs, readout
-    from trade.verify import run_weights
+    from trade.transform import differing_outputs
 
-    outputs = [run_weights(compiled, batch)[:, 1:] @ readout(compiled) for batch in reference.inputs]
+    outputs = [_read_out(compiled, batch) for batch in reference.inputs]
     if [o.shape for o in outputs] != [a.shape for a in reference.activations]:
         return False
     return differing_outputs(reference.weights, reference.activations, outputs,
@@ -2410,13 +2416,13 @@ def _lifted_reading(given: ModelWeights, options):
     lift_seconds = time.perf_counter() - began
     note = "read in a one-hot model lifted from the compressed stream (its recorded compression matrix)"
     run = functools.cache(functools.partial(run_given, given))  # one run of the given model for them all
-    judge = _Judge(given, None, note, one_hot=lifted, run=run)
-    for one_hot in [lifted] + others:
-        read = _confirmed_reading(judge if one_hot is lifted else _Judge(given, None, note, one_hot=one_hot,
-                                                                         run=run), one_hot, options)
+    judges = [_Judge(given, None, note, one_hot=one_hot, run=run) for one_hot in [lifted] + others]
+    for judge in judges:
+        read = _confirmed_reading(judge, judge.one_hot, options)
         if read is not None:
             read.timings["lift"] = lift_seconds
             return read, None, None
+    judge = judges[0]
     first = next(_readings(lifted, options), None)
     if first is None:
         why = "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"

@@ -341,12 +341,7 @@ def _without_dead_neurons(lifted: ModelWeights, unreached: np.ndarray) -> ModelW
         writes = np.abs(params[f"transformer/{layer}/mlp/linear_2/w"]) > 0
         idle = writes.any(axis=1) & ~writes[:, ~unreached].any(axis=1)  # it writes only values never made
         reads[np.ix_(unreached, touched & ~pairs)] = 0.0
-        for part in ("linear_1/w", "linear_1/b", "linear_2/w"):
-            value = params[f"transformer/{layer}/mlp/{part}"]
-            if part == "linear_1/w":
-                value[:, (touched & pairs) | idle] = 0.0
-            else:
-                value[(touched & pairs) | idle] = 0.0
+        _drop_units(params, layer, (touched & pairs) | idle)
         dropped |= bool(touched.any() or idle.any())
     while True:
         written = np.zeros(lifted.d_model, dtype=bool)
@@ -357,12 +352,7 @@ def _without_dead_neurons(lifted: ModelWeights, unreached: np.ndarray) -> ModelW
         if not any(len(units) for units in dead.values()):
             break
         for layer, units in dead.items():
-            for part in ("linear_1/w", "linear_1/b", "linear_2/w"):
-                value = params[f"transformer/{layer}/mlp/{part}"]
-                if part == "linear_1/w":
-                    value[:, units] = 0.0
-                else:
-                    value[units] = 0.0
+            _drop_units(params, layer, units)
         dropped = True
     if not dropped:
         return None
@@ -372,6 +362,13 @@ def _without_dead_neurons(lifted: ModelWeights, unreached: np.ndarray) -> ModelW
     params = {name: value.astype(np.float32) for name, value in params.items()}
     pruned = dataclasses.replace(lifted, params=params, output_values=values, residual_labels=None)
     return _without_unused(pruned)[0]  # the directions of values never made, now neither read nor written
+
+
+def _drop_units(params: dict, layer: str, units: np.ndarray) -> None:
+    """Zeroes, in place, the reads, bias and writes of `layer`'s MLP neurons `units` (a mask or indices)."""
+    params[f"transformer/{layer}/mlp/linear_1/w"][:, units] = 0.0
+    for part in ("linear_1/b", "linear_2/w"):
+        params[f"transformer/{layer}/mlp/{part}"][units] = 0.0
 
 
 def _dead_units(params: dict, layer: str, written: np.ndarray) -> np.ndarray:
