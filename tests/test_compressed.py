@@ -479,6 +479,42 @@ def test_a_table_without_outputs_for_values_its_inputs_take_is_found():
     assert _partial_tables(program, config) == ["v3"] and _gaps_reached(program, config, ["v3"]) is None
 
 
+def test_a_gap_no_position_reaches_is_found_past_a_million_inputs():
+    """A length beside an index (handwritten `reverse_words_9`): Tracr's value sets give pairs (n, i)
+    with i >= n, which no input does, and 10^8 inputs are too many to run. Each position's values decide
+    it (`trade.program.reach`). The previous letter beside my letter's count (`upper_previous_26`) meets
+    its gap (b, 3) at 'abb' already: named."""
+    from trade.basis import _gaps_reached, _partial_tables
+    from trade.compiled import CompileConfig
+
+    config = CompileConfig(vocab=tuple("abcdefghij"), max_seq_len=8)
+    table = {(n, i): n - i for n in range(9) for i in range(8) if i < n or (n, i) == (0, 0)}
+    program = parse_program(f"v1 = Select(tokens, tokens, TRUE)\nv2 = SelectorWidth(v1)\n"
+                            f"v3 = SequenceMap({table}, v2, indices)\n")
+    assert _partial_tables(program, config) == ["v3"] and _gaps_reached(program, config, ["v3"]) is None
+    table = {(t, n): t + str(n) for t in "abcdefghij" for n in range(9) if (t, n) != ("b", 3)}
+    program = parse_program(f"v1 = Select(indices, indices, {{(0, 1), (1, 2)}})\nv2 = Aggregate(v1, tokens)\n"
+                            f"v3 = Select(tokens, tokens, EQ)\nv4 = SelectorWidth(v3)\n"
+                            f"v5 = SequenceMap({table}, v2, v4)\n")
+    assert _partial_tables(program, config) == ["v5"] and _gaps_reached(program, config, ["v5"]) == "v5"
+
+
+def test_a_compressed_reading_whose_gaps_no_input_reaches_is_confirmed_past_a_million_inputs():
+    """handwritten `reverse_words_9` compressed to 0.75 (W kept: one thread learned it; 1.5e8 inputs):
+    the lifted reading's table of (length, index) has no outputs for indices past the length. No input
+    gives those, so the given model's run on a sample confirms it (`unverified` before: past a million
+    inputs, any gap refused)."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("handwritten", "reverse_words_9")
+    matrix = np.load(Path(__file__).parent / "data" / "reverse_words_9_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
 def test_a_compressed_reading_that_lost_a_rare_output_is_not_confirmed_by_a_sample():
     """vista `causal_count_of_first` compressed to 0.75 (W kept: one thread learned it) loses output 'e8',
     which one input of 488,280 gives ('eeeeeeee'). The lifted reading has no output for (8, 'e'), and the

@@ -2027,27 +2027,45 @@ GAP_INPUTS = 1_000_000  # `_gaps_reached` interprets a reading on every input up
 
 def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) -> str | None:
     """The first variable of `partial` (`_partial_tables`) that some input gives a value, or pair, its
-    table has no output for, by the reading's own interpretation on every input, else None; the first of
-    `partial` where there are more than `limit` inputs. Tracr's value sets count pairs no input gives
-    (vista `mirror_word_output`): a compression may lose their outputs and still compute the program."""
-    from trade.program.interpret import all_inputs, decode_value, evaluate_batch, input_space_size
+    table has no output for, else None. Tracr's value sets count pairs no input gives (vista
+    `mirror_word_output`): a compression may lose their outputs and still compute the program.
+
+    Which pairs some input gives: first a superset, from each position's values with the other positions
+    taken independently (`trade.program.reach`), which decides any input space where it misses every gap
+    (a length and an index past it: handwritten `reverse_words_9`, 10^9 inputs); then, for the variables
+    it leaves open, the reading's own interpretation on every input, up to `limit` inputs. Past that the
+    first open variable is named."""
+    from trade.program.interpret import all_inputs, evaluate_batch, input_space_size
     from trade.program.program import variable_name
+    from trade.program.reach import reachable_arguments
     from trade.program.tables import map_table
 
-    if input_space_size(len(config.vocab), config.max_seq_len) > limit:
-        return partial[0]
     types, lines = program.types(), {variable_name(i): line for i, line in enumerate(program.lines)}
+    reached = reachable_arguments(program, config.vocab, config.max_seq_len, causal=config.causal,
+                                  names=partial)
+    open_ = [name for name in partial
+             if reached[name] is None or _misses(map_table(lines[name].args[0]), reached[name])]
+    if not open_ or input_space_size(len(config.vocab), config.max_seq_len) > limit:
+        return open_[0] if open_ else None
     for batch in all_inputs(config.vocab, config.max_seq_len):
         values = evaluate_batch(program, batch, types, causal=config.causal).values
-        for name in partial:
-            line = lines[name]
-            table = map_table(line.args[0])
-            columns = np.stack([values[a].reshape(-1) for a in line.variable_args], axis=1)
-            for combo in np.unique(columns[~np.isnan(columns).any(axis=1)], axis=0):
-                key = tuple(decode_value(v) for v in combo)
-                if (key[0] if len(key) == 1 else key) not in table:
-                    return name
+        for name in open_:
+            columns = np.stack([values[a].reshape(-1) for a in lines[name].variable_args], axis=1)
+            if _misses(map_table(lines[name].args[0]), columns):
+                return name
     return None
+
+
+def _misses(table: dict, combinations: np.ndarray) -> bool:
+    """Whether a table has no output for one of these argument combinations (values encoded; one with a
+    None in it gives None without the table)."""
+    from trade.program.interpret import decode_value
+
+    for combo in np.unique(combinations[~np.isnan(combinations).any(axis=1)], axis=0):
+        key = tuple(decode_value(v) for v in combo)
+        if (key[0] if len(key) == 1 else key) not in table:
+            return True
+    return False
 
 
 ROUNDING_SPREAD_SEEDS = 2  # perturbations of the given weights that `rounding_tolerance` runs

@@ -1,0 +1,198 @@
+"""Which argument values a program's Maps and SequenceMaps can meet, without running every input.
+
+Tracr's value sets give each variable's values alone, so a SequenceMap's table seems to need an output
+for every pair of its inputs' values, yet many pairs occur at no position of any input (a length and an
+index past it). Running every input decides which do, up to about a million inputs. This decides it for
+any input space, as a superset:
+
+- a position's rows (the values of every variable still to be read, at position i of a length-n input)
+  are exact for position-wise lines (Map, SequenceMap): every token there, then each row's image;
+- a SelectorWidth or Aggregate at a query row takes the other positions to hold any of their rows,
+  independently of each other. Every real input is one such choice, so the widths and selected values
+  found include every real one.
+
+So an argument combination absent from the result occurs at no position of any input; one present may
+still be unreachable. A numerical Aggregate (a mean), or a categorical one that may average different
+values, leaves its variable unknown, and every line that reads it too (None in the result).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trade.program.interpret import apply_elementwise, encode_value, select
+from trade.program.program import Op, Program, VarType, variable_name
+
+ROW_LIMIT = 200_000  # rows at one position past which `reachable_arguments` stops (None for the rest)
+_NONE = 2.0 ** 60  # None's stand-in where rows are compared (NaN equals nothing)
+
+
+class _TooMany(Exception):
+    """A position holds more than the row limit: the rest is not known."""
+
+
+def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool = False,
+                        names: list[str] | None = None,
+                        row_limit: int = ROW_LIMIT) -> dict[str, np.ndarray | None]:
+    """For each Map or SequenceMap variable in `names` (default: all), the distinct argument tuples its
+    line may meet at some position of some input ([count, arity], values encoded as in
+    `trade.program.interpret`, NaN for None): a superset of the real ones; None where unknown."""
+    types = program.types()
+    wanted = set(names) if names is not None else {
+        variable_name(i) for i, line in enumerate(program.lines) if line.op in (Op.MAP, Op.SEQUENCE_MAP)}
+    last = _last_reads(program)
+    codes = np.array([encode_value(v) for v in vocab], dtype=np.float64)
+    columns = ["tokens", "indices"]
+    rows = {(n, i): np.stack([codes, np.full(len(codes), float(i))], axis=1)
+            for n in range(1, max_seq_len + 1) for i in range(n)}
+    selectors: dict[str, tuple[str, str, str] | None] = {}
+    unknown: set[str] = set()
+    found: dict[str, np.ndarray | None] = {}
+    try:
+        for index, line in enumerate(program.lines):
+            name, args = variable_name(index), line.variable_args
+            if line.op is Op.SELECT:
+                selectors[name] = None if unknown & set(args) else (args[0], args[1], line.args[2])
+                continue
+            if line.op in (Op.MAP, Op.SEQUENCE_MAP) and not unknown & set(args):
+                at = [columns.index(a) for a in args]
+                if name in wanted:
+                    found[name] = _distinct(np.concatenate([r[:, at] for r in rows.values()]))
+                grown = {k: apply_elementwise(line.lam.fn, *r[:, at].T) for k, r in rows.items()}
+            elif line.op is Op.SELECTOR_WIDTH or (line.op is Op.AGGREGATE and args[1] not in unknown
+                                                  and types[name] is VarType.CATEGORICAL):
+                grown = _selected(line, selectors.get(args[0]), columns, rows, causal)
+            else:
+                grown = None  # unknown arguments, or a numerical Aggregate: a mean of values
+            if grown is None:
+                unknown.add(name)
+                if name in wanted:
+                    found[name] = None
+            else:
+                rows = {k: _joined(r, grown[k], row_limit) for k, r in rows.items()}
+                columns.append(name)
+            keep = [c for c, column in enumerate(columns) if last.get(column, -1) > index]
+            columns = [columns[c] for c in keep]
+            rows = {k: _distinct(r[:, keep]) for k, r in rows.items()}
+    except _TooMany:
+        pass
+    return {name: found.get(name) for name in sorted(wanted)}
+
+
+def _last_reads(program: Program) -> dict[str, int]:
+    """The last line that reads each variable; a Select's keys and queries are read where its selector is."""
+    last: dict[str, int] = {}
+    for index, line in enumerate(program.lines):
+        for arg in line.variable_args:
+            last[arg] = index
+        if line.op in (Op.SELECTOR_WIDTH, Op.AGGREGATE):
+            for arg in program.line_of(line.args[0]).variable_args:
+                last[arg] = index
+    return last
+
+
+def _distinct(rows: np.ndarray) -> np.ndarray:
+    """The distinct rows (None equal to None)."""
+    if len(rows) < 2:
+        return rows
+    unique = np.unique(_marked(rows), axis=0)
+    return np.where(unique == _NONE, np.nan, unique)
+
+
+def _marked(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), _NONE, values)
+
+
+def _unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a column (one None at most) and each entry's index among them."""
+    unique, inverse = np.unique(_marked(values), return_inverse=True)
+    return np.where(unique == _NONE, np.nan, unique), inverse.reshape(-1)
+
+
+def _pairwise(predicate: str, keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """[query, key] whether the predicate selects each key value for each query value, as the
+    interpreter decides it."""
+    return select(predicate, keys[None, :], queries[None, :])[0]
+
+
+def _self_selected(predicate: str, keys: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Per row, whether its query selects its own key."""
+    pairs, inverse = np.unique(_marked(np.stack([keys, queries], axis=1)), axis=0, return_inverse=True)
+    pairs = np.where(pairs == _NONE, np.nan, pairs)
+    chosen = np.array([_pairwise(predicate, pair[:1], pair[1:])[0, 0] for pair in pairs], dtype=bool)
+    return chosen[inverse.reshape(-1)]
+
+
+def _widths(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.ndarray]:
+    """Per row of a position ([key, query] columns), every width its query may count: itself as it
+    selects itself, each other position that selects for every row it may hold, and any number of those
+    that select for some."""
+    forced = _self_selected(predicate, at[:, 0], at[:, 1]).astype(int)
+    optional = np.zeros(len(at), dtype=int)
+    queries, inverse = _unique(at[:, 1])
+    for other in others:
+        chosen = _pairwise(predicate, _unique(other[:, 0])[0], queries)
+        must, can = chosen.all(axis=1)[inverse], chosen.any(axis=1)[inverse]
+        forced += must
+        optional += can & ~must
+    return [np.arange(f, f + o + 1, dtype=np.float64) for f, o in zip(forced, optional)]
+
+
+def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Per row of a position ([key, query, value] columns), every value a categorical Aggregate may
+    give: the value of the one position selected, or None where none may be. None (unknown) where two
+    positions may be selected with values that differ, or None among them: a mean, or RASP's error."""
+    self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
+    out = []
+    queries, inverse = _unique(at[:, 1])
+    per_query = []
+    for query in queries:
+        may, must, values = 0, False, set()
+        for other in others:
+            chosen = _pairwise(predicate, other[:, 0], np.array([query]))[0]
+            if chosen.any():
+                may += 1
+                must |= bool(chosen.all())
+                values |= {_NONE if np.isnan(v) else v for v in other[chosen, 2]}
+        per_query.append((may, must, values))
+    for row, chosen_self in zip(range(len(at)), self_chosen):
+        may, must, values = per_query[inverse[row]]
+        if chosen_self:
+            value = at[row, 2]
+            may, must, values = may + 1, True, values | {_NONE if np.isnan(value) else value}
+        if may > 1 and (len(values) > 1 or _NONE in values):
+            return None
+        given = sorted(values) + ([] if must else [_NONE])
+        out.append(np.where(np.array(given) == _NONE, np.nan, np.array(given, dtype=np.float64)))
+    return out
+
+
+def _selected(line, selector: tuple[str, str, str] | None, columns: list[str], rows: dict,
+              causal: bool) -> dict | None:
+    """Per position, per row, the values a SelectorWidth or categorical Aggregate may give there (None:
+    unknown). The other positions a query may select: those of its input's length, and only those at or
+    before it in a causal model."""
+    if selector is None:
+        return None
+    keys, queries, predicate = selector
+    at = [columns.index(keys), columns.index(queries)]
+    step = _widths
+    if line.op is Op.AGGREGATE:
+        at, step = at + [columns.index(line.args[1])], _selected_values
+    grown = {}
+    for (n, i), r in rows.items():
+        others = [rows[(n, j)][:, at] for j in range(n) if j != i and (j <= i or not causal)]
+        grown[(n, i)] = step(predicate, r[:, at], others)
+        if grown[(n, i)] is None:
+            return None
+    return grown
+
+
+def _joined(rows: np.ndarray, column: np.ndarray | list[np.ndarray], row_limit: int) -> np.ndarray:
+    """The rows with their new column: one value per row, or each row once per value it may hold."""
+    if isinstance(column, np.ndarray):
+        return np.concatenate([rows, column.reshape(-1, 1)], axis=1)
+    counts = np.array([len(c) for c in column])
+    if counts.sum() > row_limit:
+        raise _TooMany
+    return np.concatenate([np.repeat(rows, counts, axis=0), np.concatenate(column)[:, None]], axis=1)
