@@ -401,6 +401,38 @@ def test_none_where_a_compressed_model_shows_nothing_is_not_confirmed():
     assert "read in a one-hot model lifted from the compressed stream" in result.reason, result.reason
 
 
+def test_a_lift_from_states_with_rare_inputs_is_tried_where_the_first_confirms_nothing(shifted, monkeypatch):
+    """Where the lift's states are a sample, a value only rare inputs give (handwritten `upper_previous_26`:
+    a letter met 7 times of 9) is missing from them; a second lift also runs sorted inputs and inputs of
+    one or two tokens (`trade.program.interpret.probing_inputs`), and the given model judges its reading.
+    Here the state sample is made smaller than the input space and the first lift fails on purpose."""
+    from trade.decompile import DecompileOptions
+
+    _, _, given = shifted
+    real_lift, real_states, asked, probed = compressed.lift, compressed._lifted_states, [], []
+
+    def first_fails(weights, *args, rare=False, **kwargs):
+        asked.append(rare)
+        if not rare:
+            raise basis.BasisError("made to fail")
+        return real_lift(weights, *args, rare=rare, **kwargs)
+
+    def states(weights, writers, rare=False):
+        probed.append(rare)
+        return real_states(weights, writers, rare)
+
+    monkeypatch.setattr(compressed, "STATE_INPUTS", 500)
+    monkeypatch.setattr(compressed, "lift", first_fails)
+    monkeypatch.setattr(compressed, "_lifted_states", states)
+    read, why, unconfirmed = basis._lifted_reading(given, DecompileOptions())
+    assert asked == [False, True] and probed and all(probed) and why is None and unconfirmed is None
+    assert read.verdict in ("exact", "equivalent"), read.reason
+    monkeypatch.setattr(compressed, "STATE_INPUTS", 4_000)  # every input: no second lift
+    asked.clear()
+    _, why, _ = basis._lifted_reading(given, DecompileOptions())
+    assert asked == [False] and "made to fail" in why
+
+
 def test_a_kept_compression_matrix_gives_the_same_model_again():
     program, plain = _plain(SHIFTED)
     given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=30))

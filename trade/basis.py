@@ -2422,30 +2422,38 @@ def _lifted_reading(given: ModelWeights, options):
     allows), else None."""
     import time
 
+    from trade.compressed import STATE_INPUTS as LIFT_INPUTS
     from trade.compressed import lift
+    from trade.transform import _all_fit
 
     if not _compressed(given):
         return None, None, None
-    began, others = time.perf_counter(), []
-    try:
-        lifted = lift(given, alternatives=others)
-    except BasisError as error:
-        return None, f"the lift from its recorded compression matrix failed ({error})", None
-    lift_seconds = time.perf_counter() - began
+    run = functools.cache(functools.partial(run_given, given))  # one run of the given model for every lift
     note = "read in a one-hot model lifted from the compressed stream (its recorded compression matrix)"
-    run = functools.cache(functools.partial(run_given, given))  # one run of the given model for them all
-    judges = [_Judge(given, None, note, one_hot=one_hot, run=run) for one_hot in [lifted] + others]
-    for judge in judges:
-        read = _confirmed_reading(judge, judge.one_hot, options)
-        if read is not None:
-            read.timings["lift"] = lift_seconds
-            return read, None, None
-    judge = judges[0]
-    first = next(_readings(lifted, options), None)
-    if first is None:
-        why = "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"
-        return None, why, None
-    return None, None, (judge, first)
+    outcome = None  # the first lift's, where no lift gives a confirmed reading
+    # The lift's states are a sample where there are many inputs; a value only rare inputs give (a count
+    # of one letter near the length) is then missing from them, so where the first lift confirms no
+    # reading, a lift from states with such inputs too is tried.
+    for rare in (False, True) if not _all_fit(given, LIFT_INPUTS) else (False,):
+        began, others = time.perf_counter(), []
+        try:
+            lifted = lift(given, alternatives=others, rare=rare)
+        except BasisError as error:
+            outcome = outcome or (None, f"the lift from its recorded compression matrix failed ({error})",
+                                  None)
+            continue
+        lift_seconds = time.perf_counter() - began
+        judges = [_Judge(given, None, note, one_hot=one_hot, run=run) for one_hot in [lifted] + others]
+        for judge in judges:
+            read = _confirmed_reading(judge, judge.one_hot, options)
+            if read is not None:
+                read.timings["lift"] = lift_seconds
+                return read, None, None
+        if outcome is None:
+            first = next(_readings(lifted, options), None)
+            why = "the one-hot model lifted from its recorded compression matrix reads as no Tracr program"
+            outcome = (None, None, (judges[0], first)) if first is not None else (None, why, None)
+    return outcome
 
 
 def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):

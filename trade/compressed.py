@@ -145,7 +145,7 @@ def sparse_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
 
 
 def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | None = None,
-         alternatives: list | None = None) -> ModelWeights:
+         alternatives: list | None = None, rare: bool = False) -> ModelWeights:
     """The one-hot model (d = number of atoms, 0/1 embeddings, no unembedding: the output is a slice of
     the stream as in a compiled model; residual labels inferred as for any unlabelled model) whose
     weights, compressed by the atoms, are the given ones.
@@ -157,6 +157,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     the reached atoms (`reached`), each atom's first writer (`written_at`), the writes' codes
     (`writers`) and the label error, if any. `alternatives`, a list, receives other lifted models that
     read, where more than one way of dropping neurons that never fire does (`_without_dead_neurons`).
+    `rare`: the states also come from inputs uniform sampling almost never draws (`_lifted_states`).
     """
     if atoms is None:
         atoms = recorded_atoms(given)
@@ -215,7 +216,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     _untie(writers, params, atoms, embedded)
     # A direction no input reaches (a value never taken) kept whatever atom the compression left it: the
     # writes that fire are coded again without those atoms.
-    states = _lifted_states(given, writers)
+    states = _lifted_states(given, writers, rare)
     reached = _reached(states)
     if not reached.all():
         for name in [n for n in writers if n not in _EMBEDDINGS]:
@@ -224,7 +225,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
                                      reached & ~embedded, ~reached & ~embedded)
             params[name] = writers[name].reshape(value.shape[:-1] + (len(atoms),))
         _untie(writers, params, atoms, embedded)
-        states = _lifted_states(given, writers)
+        states = _lifted_states(given, writers, rare)
         reached = _reached(states)
     one = np.nonzero((np.abs(writers["token_embed/embeddings"]) > 0).all(axis=0))[0]
     bos = np.nonzero(writers["token_embed/embeddings"][_bos_row(given)])[0]
@@ -523,14 +524,16 @@ def _in_order(reads: list[tuple[int, int]], start: int, duplicates: dict[int, li
             if every[0] + column - start != atom]
 
 
-def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[int, tuple[np.ndarray,
-                                                                                       np.ndarray]]:
+def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bool = False
+                   ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per sublayer (`_sublayer`; the last key: after the last layer), the distinct states it reads, as
     (lifted states, given states), and under "reached" the directions some position after BOS holds:
-    the given model runs on every input (a seeded sample where too
-    many), and each write's code, weighted by the given model's own attention and neurons, builds the
-    lifted stream beside it."""
+    the given model runs on every input (a seeded sample where too many; `rare`: and as many again with a
+    fifth sorted or of few values, where counts of one token reach the length: handwritten
+    `upper_previous_26`), and each write's code, weighted by the given model's own attention and neurons,
+    builds the lifted stream beside it."""
     from trade.compiling import attention
+    from trade.program.interpret import probing_inputs
     from trade.transform import sampled_inputs
     from trade.verify import _token_ids
 
@@ -539,7 +542,11 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray]) -> dict[
     code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
     found: dict[int, list] = {}
     seen = np.zeros(count)  # each direction's largest value at a position after BOS
-    for batch in sampled_inputs(given, STATE_INPUTS, STATE_INPUTS, 0)[0]:
+    batches, every = sampled_inputs(given, STATE_INPUTS, STATE_INPUTS, 0)
+    if rare and not every:
+        config = given.compile_config
+        batches += probing_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(1))
+    for batch in batches:
         if not len(batch):
             continue
         ids = _token_ids(given, batch)
