@@ -7,7 +7,9 @@ from trade.program.reach import reachable_arguments
 from trade.program.text import parse_program
 from trade.sampling import generate_program
 
-LENGTH_AND_INDEX = "v1 = Select(tokens, tokens, TRUE)\nv2 = SelectorWidth(v1)\nv3 = SequenceMap({}, v2, indices)\n"
+LENGTH_AND_INDEX = ("v1 = Select(tokens, tokens, TRUE)\nv2 = SelectorWidth(v1)\n"
+                    "v3 = SequenceMap({}, v2, indices)\n")
+SETTINGS = [((0, 1, 2, 3, 4), 4, False), ((0, 1, 2), 5, True), ((1, 2, 3, 4, 5, 6), 3, False)]
 
 
 def _combinations(rows: np.ndarray) -> set[tuple]:
@@ -27,7 +29,7 @@ def _reached_on_every_input(program, vocab, max_seq_len, causal) -> dict[str, se
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(seed=st.integers(0, 2 ** 32 - 1), length=st.integers(3, 12),
-       setting=st.sampled_from([((0, 1, 2, 3, 4), 4, False), ((0, 1, 2), 5, True), ((1, 2, 3, 4, 5, 6), 3, False)]))
+       setting=st.sampled_from(SETTINGS))
 def test_every_combination_an_input_gives_is_among_the_reachable_ones(seed, length, setting):
     """The superset is what makes a compressed reading's unreachable table gaps safe to pass: an
     argument combination that some position of some input gives is never missing from it."""
@@ -53,7 +55,8 @@ def test_a_width_of_every_position_meets_only_indices_below_it():
 
 def test_positionwise_maps_keep_what_each_position_holds_together():
     program = parse_program("v1 = SequenceMap({('a', 0): 1, ('a', 1): 2, ('b', 0): 3, ('b', 1): 4}, tokens, "
-                            "indices)\nv2 = Map({1: 0, 2: 0, 3: 1, 4: 1}, v1)\nv3 = SequenceMap({}, v1, v2)\n")
+                            "indices)\nv2 = Map({1: 0, 2: 0, 3: 1, 4: 1}, v1)\n"
+                            "v3 = SequenceMap({}, v1, v2)\n")
     pairs = _combinations(reachable_arguments(program, ("a", "b"), 2)["v3"])
     assert pairs == {(1.0, 0.0), (2.0, 0.0), (3.0, 1.0), (4.0, 1.0)}
 
@@ -61,18 +64,26 @@ def test_positionwise_maps_keep_what_each_position_holds_together():
 def test_the_previous_tokens_value_and_a_count_may_meet_in_any_combination():
     """handwritten `upper_previous_26`: the previous letter beside how often my own letter occurs."""
     program = parse_program("v1 = Select(indices, indices, {(0, 1), (1, 2)})\nv2 = Aggregate(v1, tokens)\n"
-                            "v3 = Select(tokens, tokens, EQ)\nv4 = SelectorWidth(v3)\nv5 = SequenceMap({}, v2, v4)\n")
+                            "v3 = Select(tokens, tokens, EQ)\nv4 = SelectorWidth(v3)\n"
+                            "v5 = SequenceMap({}, v2, v4)\n")
     pairs = _combinations(reachable_arguments(program, ("a", "b"), 3)["v5"])
     a, b = encode_value("a"), encode_value("b")
     assert (np.inf, 1.0) in pairs and (a, 3.0) in pairs and (b, 1.0) in pairs and (a, 2.0) in pairs
 
 
-def test_a_mean_leaves_what_reads_it_unknown():
+def test_a_mean_of_whole_values_gives_each_share_and_other_means_leave_what_reads_them_unknown():
+    """kestrel `last_vowel_broadcast_len11`: a Map of a suffix mean of 0s and 1s (is there a vowel after
+    me) reads 0 or a share; at the last position nothing is selected, and the mean is 0."""
+    mean = ("v1 = numerical(Map({0: 0, 1: 1}, tokens))\nv2 = Select(indices, indices, GT)\n"
+            "v3 = numerical(Aggregate(v2, v1))\nv4 = Map(x == 0, v3)\n")
+    shares = _combinations(reachable_arguments(parse_program(mean), (0, 1), 3)["v4"])
+    assert shares == {(0.0,), (0.5,), (1.0,)}
+    assert _combinations(reachable_arguments(parse_program(mean), (0, 1), 4)["v4"]) == {
+        (0.0,), (1 / 3,), (0.5,), (2 / 3,), (1.0,)}
+    halves = mean.replace("{0: 0, 1: 1}", "{0: 0, 1: 0.5}")
     averaging = "v1 = Select(tokens, tokens, TRUE)\nv2 = Aggregate(v1, tokens)\nv3 = Map({}, v2)\n"
-    numerical = ("v1 = numerical(Map({0: 0, 1: 1}, tokens))\nv2 = Select(tokens, tokens, LT)\n"
-                 "v3 = numerical(Aggregate(v2, v1))\nv4 = Map({}, v3)\n")
+    assert reachable_arguments(parse_program(halves), (0, 1), 3)["v4"] is None
     assert reachable_arguments(parse_program(averaging), (0, 1), 3) == {"v3": None}
-    assert reachable_arguments(parse_program(numerical), (0, 1), 3)["v4"] is None
 
 
 def test_too_many_rows_leave_the_rest_unknown():

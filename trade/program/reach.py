@@ -12,8 +12,10 @@ any input space, as a superset:
   found include every real one.
 
 So an argument combination absent from the result occurs at no position of any input; one present may
-still be unreachable. A numerical Aggregate (a mean), or a categorical one that may average different
-values, leaves its variable unknown, and every line that reads it too (None in the result).
+still be unreachable. A numerical Aggregate gives the mean of each (sum, count) its selected positions
+may reach, where their values are whole numbers (else its sums would round otherwise than the
+interpreter's). A mean of other values, or a categorical Aggregate that may average different values,
+leaves its variable unknown, and every line that reads it too (None in the result).
 """
 
 from __future__ import annotations
@@ -59,11 +61,12 @@ def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool 
                 if name in wanted:
                     found[name] = _distinct(np.concatenate([r[:, at] for r in rows.values()]))
                 grown = {k: apply_elementwise(line.lam.fn, *r[:, at].T) for k, r in rows.items()}
-            elif line.op is Op.SELECTOR_WIDTH or (line.op is Op.AGGREGATE and args[1] not in unknown
-                                                  and types[name] is VarType.CATEGORICAL):
-                grown = _selected(line, selectors.get(args[0]), columns, rows, causal)
+            elif line.op is Op.SELECTOR_WIDTH or (line.op is Op.AGGREGATE and args[1] not in unknown):
+                step = _widths if line.op is Op.SELECTOR_WIDTH else \
+                    _means if types[name] is VarType.NUMERICAL else _selected_values
+                grown = _selected(line, step, selectors.get(args[0]), columns, rows, causal)
             else:
-                grown = None  # unknown arguments, or a numerical Aggregate: a mean of values
+                grown = None  # unknown arguments
             if grown is None:
                 unknown.add(name)
                 if name in wanted:
@@ -167,18 +170,54 @@ def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -
     return out
 
 
-def _selected(line, selector: tuple[str, str, str] | None, columns: list[str], rows: dict,
+MEANS_LIMIT = 10_000  # (sum, count) pairs past which `_means` gives up
+
+
+def _means(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Per row of a position ([key, query, value] columns), every mean a numerical Aggregate may give
+    (0 where nothing is selected): each (sum, count) the selected positions may reach, as each other
+    position is selected or not and holds any of its values. Only whole values (Tracr's 0s and 1s, counts),
+    whose sums are exact as the interpreter's: sum / count is then the very float it computes. None
+    (unknown) for other values, a None among them, or too many sums."""
+    def whole(values) -> bool:
+        return all(not np.isnan(v) and float(v).is_integer() and abs(v) < 2 ** 40 for v in values)
+
+    self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
+    queries, inverse = _unique(at[:, 1])
+    per_query = []
+    for query in queries:
+        sums = {(0.0, 0)}
+        for other in others:
+            chosen = _pairwise(predicate, other[:, 0], np.array([query]))[0]
+            values = set(other[chosen, 2].tolist())
+            if not whole(values):
+                return None
+            sums = {(total + v, count + 1) for total, count in sums for v in values} | \
+                (sums if not chosen.all() else set())
+            if len(sums) > MEANS_LIMIT:
+                return None
+        per_query.append(sums)
+    out = []
+    for row, chosen_self in enumerate(self_chosen):
+        sums, value = per_query[inverse[row]], at[row, 2]
+        if chosen_self:
+            if not whole([value]):
+                return None
+            sums = {(total + value, count + 1) for total, count in sums}
+        out.append(np.array(sorted({total / count if count else 0.0 for total, count in sums})))
+    return out
+
+
+def _selected(line, step, selector: tuple[str, str, str] | None, columns: list[str], rows: dict,
               causal: bool) -> dict | None:
-    """Per position, per row, the values a SelectorWidth or categorical Aggregate may give there (None:
+    """Per position, per row, the values a SelectorWidth or Aggregate may give there (`step`; None:
     unknown). The other positions a query may select: those of its input's length, and only those at or
     before it in a causal model."""
     if selector is None:
         return None
     keys, queries, predicate = selector
-    at = [columns.index(keys), columns.index(queries)]
-    step = _widths
-    if line.op is Op.AGGREGATE:
-        at, step = at + [columns.index(line.args[1])], _selected_values
+    at = [columns.index(keys), columns.index(queries)] + \
+        ([columns.index(line.args[1])] if line.op is Op.AGGREGATE else [])
     grown = {}
     for (n, i), r in rows.items():
         others = [rows[(n, j)][:, at] for j in range(n) if j != i and (j <= i or not causal)]
