@@ -433,6 +433,22 @@ def test_a_lift_from_states_with_rare_inputs_is_tried_where_the_first_confirms_n
     assert asked == [False] and "made to fail" in why
 
 
+def test_a_lifted_reading_whose_numerical_map_keeps_a_lost_value_is_confirmed_with_it_zeroed():
+    """kestrel `causal_cache_hit_rate` compressed to 0.75 (W kept: one thread learned it): the hit count
+    over a window of three never passes 3, the compression left width 4 a 6 in the numerical Map of hits,
+    and a mean of {0, 1, 6} does not compile (`unverified` before). No input reaches it, so the reading
+    with it 0 is the same function, which the given model confirms."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("kestrel", "causal_cache_hit_rate")
+    matrix = np.load(Path(__file__).parent / "data" / "causal_cache_hit_rate_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict == "equivalent", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
 def test_a_kept_compression_matrix_gives_the_same_model_again():
     program, plain = _plain(SHIFTED)
     given = transform.compress(plain, round(0.75 * plain.d_model), 3, transform.CompressOptions(steps=30))

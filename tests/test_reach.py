@@ -3,7 +3,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from trade.program.interpret import all_inputs, encode_value, evaluate_batch
-from trade.program.reach import reachable_arguments
+from trade.program.reach import reachable_arguments, unreached_outputs_zeroed
 from trade.program.text import parse_program
 from trade.sampling import generate_program
 
@@ -91,3 +91,20 @@ def test_too_many_rows_leave_the_rest_unknown():
                             "v3 = SequenceMap({}, tokens, v2)\n")
     assert reachable_arguments(program, (0, 1, 2), 4)["v3"] is not None
     assert reachable_arguments(program, (0, 1, 2), 4, row_limit=2)["v3"] is None
+
+
+def test_a_numerical_maps_outputs_for_widths_no_input_reaches_are_zeroed_and_nothing_else_changes():
+    """kestrel `causal_cache_hit_rate` compressed: a width over a window of earlier positions never
+    passes 2 here, and the lifted reading's 6 for width 3 (whatever the compression left) would break
+    Tracr's means of 0s and 1s."""
+    text = ("v1 = Select(indices, indices, {(0, 1), (0, 2), (1, 2), (1, 3), (2, 3)})\n"
+            "v2 = SelectorWidth(v1)\n"
+            "v3 = numerical(Map({0: 0, 1: 1, 2: 1, 3: 6}, v2))\nv4 = Select(tokens, tokens, TRUE)\n"
+            "v5 = numerical(Aggregate(v4, v3))\n")
+    program = parse_program(text)
+    zeroed = unreached_outputs_zeroed(program, (0, 1), 4, causal=True)
+    assert zeroed == parse_program(text.replace("3: 6", "3: 0"))
+    for batch in all_inputs((0, 1), 4):
+        np.testing.assert_array_equal(evaluate_batch(program, batch, causal=True).output(program),
+                                      evaluate_batch(zeroed, batch, causal=True).output(zeroed))
+    assert unreached_outputs_zeroed(zeroed, (0, 1), 4, causal=True) is None

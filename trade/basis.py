@@ -2445,7 +2445,7 @@ def _lifted_reading(given: ModelWeights, options):
         lift_seconds = time.perf_counter() - began
         judges = [_Judge(given, None, note, one_hot=one_hot, run=run) for one_hot in [lifted] + others]
         for judge in judges:
-            read = _confirmed_reading(judge, judge.one_hot, options)
+            read = _confirmed_reading(judge, judge.one_hot, options, zeroed=True)
             if read is not None:
                 read.timings["lift"] = lift_seconds
                 return read, None, None
@@ -2456,7 +2456,7 @@ def _lifted_reading(given: ModelWeights, options):
     return outcome
 
 
-def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
+def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options, zeroed: bool = False):
     """The reading of `one_hot` (with each of its `_labellings`) that the given model confirms, `exact` or
     `equivalent`, with that verdict; None where none is. An equivalent reading is the answer too, where no
     other labelling reads exactly: the decoder's search behind it takes minutes on a recovered model and
@@ -2464,7 +2464,7 @@ def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
     from trade.verify import EXACT
 
     found = None
-    for read in _readings(one_hot, options):
+    for read in _readings(one_hot, options, zeroed):
         confirmed = _judged(judge, read)
         if confirmed is not None and confirmed.verdict == EXACT:
             return confirmed
@@ -2472,15 +2472,23 @@ def _confirmed_reading(judge: _Judge, one_hot: ModelWeights, options):
     return found
 
 
-def _readings(one_hot: ModelWeights, options):
+def _readings(one_hot: ModelWeights, options, zeroed: bool = False):
     """The non-empty readings of `one_hot`, one per labelling (`_labellings`), made as they are asked for:
-    each is judged on the given model, not on `one_hot`."""
+    each is judged on the given model, not on `one_hot`. `zeroed` (a lifted model): after each, the same
+    program with its numerical Maps' outputs for values no input reaches set to 0
+    (`trade.program.reach.unreached_outputs_zeroed`), where that changes it."""
     from trade import decompile as job
+    from trade.program.reach import unreached_outputs_zeroed
 
     for labelled in _labellings(one_hot):
         read = job.read_weights(labelled, options, check=False)
         if len(read.program.lines):
             yield read
+            config = one_hot.compile_config
+            other = unreached_outputs_zeroed(read.program, config.vocab, config.max_seq_len,
+                                             config.causal) if zeroed else None
+            if other is not None:
+                yield dataclasses.replace(read, program=other, timings=dict(read.timings))
 
 
 def _judged(judge: _Judge, read, run: str = "all"):

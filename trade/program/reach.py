@@ -235,3 +235,37 @@ def _joined(rows: np.ndarray, column: np.ndarray | list[np.ndarray], row_limit: 
     if counts.sum() > row_limit:
         raise _TooMany
     return np.concatenate([np.repeat(rows, counts, axis=0), np.concatenate(column)[:, None]], axis=1)
+
+
+def unreached_outputs_zeroed(program: Program, vocab, max_seq_len: int,
+                             causal: bool = False) -> Program | None:
+    """The program with each numerical Map table's outputs for input values no input reaches
+    (`reachable_arguments`) set to 0, where that changes it; else None. The function is the same on every
+    input. Why: a compression loses the neurons of values no input takes (a width bounded by a window of
+    three, kestrel `causal_cache_hit_rate`), and a lifted reading gives them whatever the compression left
+    (a 6 among 0s and 1s), which Tracr's means of 0s and 1s do not compile."""
+    import dataclasses
+
+    from trade.program.interpret import decode_value
+    from trade.program.lambdas import LambdaKind
+    from trade.program.tables import map_table, map_token
+
+    maps = {variable_name(i): line for i, line in enumerate(program.lines)
+            if line.op is Op.MAP and line.lam.kind is LambdaKind.MAP_CAT_NUM}
+    tables = {name: map_table(line.args[0]) for name, line in maps.items()}
+    tables = {name: table for name, table in tables.items() if table}
+    if not tables:
+        return None
+    reached = reachable_arguments(program, vocab, max_seq_len, causal=causal, names=list(tables))
+    lines = list(program.lines)
+    for name, table in tables.items():
+        if reached[name] is None:
+            continue
+        seen = {decode_value(row[0]) for row in reached[name]}
+        zeroed = {key: (value if key in seen else 0) for key, value in table.items()}
+        if zeroed != table:
+            index = int(name[1:]) - 1
+            lines[index] = dataclasses.replace(lines[index], args=(map_token(zeroed, maps[name].lam.kind),)
+                                               + lines[index].args[1:])
+    changed = Program(tuple(lines))
+    return changed if changed != program else None
