@@ -83,6 +83,12 @@ def test_a_mean_of_whole_values_gives_each_share_and_other_means_leave_what_read
     halves = mean.replace("{0: 0, 1: 1}", "{0: 0, 1: 0.5}")
     averaging = "v1 = Select(tokens, tokens, TRUE)\nv2 = Aggregate(v1, tokens)\nv3 = Map({}, v2)\n"
     assert reachable_arguments(parse_program(halves), (0, 1), 3)["v4"] is None
+    # three selected 0.1s average to 0.10000000000000002 in the interpreter: not 0.1, so not known
+    tenths = ("v1 = Map({0: 0.1, 1: 0.1}, tokens)\nv2 = Select(tokens, tokens, TRUE)\n"
+              "v3 = Aggregate(v2, v1)\nv4 = Map({}, v3)\n")
+    assert reachable_arguments(parse_program(tenths), (0, 1), 3)["v4"] is None
+    twos = reachable_arguments(parse_program(tenths.replace("0.1", "2")), (0, 1), 3)["v4"]
+    assert _combinations(twos) == {(2.0,)}
     assert reachable_arguments(parse_program(averaging), (0, 1), 3) == {"v3": None}
 
 

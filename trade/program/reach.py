@@ -144,7 +144,8 @@ def _widths(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np
 def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.ndarray] | None:
     """Per row of a position ([key, query, value] columns), every value a categorical Aggregate may
     give: the value of the one position selected, or None where none may be. None (unknown) where two
-    positions may be selected with values that differ, or None among them: a mean, or RASP's error."""
+    positions may be selected with values that differ, or None among them (a mean, or RASP's error), or
+    with one value that is not whole (the interpreter's mean of it may round off it)."""
     self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
     out = []
     queries, inverse = _unique(at[:, 1])
@@ -163,8 +164,8 @@ def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -
         if chosen_self:
             value = at[row, 2]
             may, must, values = may + 1, True, values | {_NONE if np.isnan(value) else value}
-        if may > 1 and (len(values) > 1 or _NONE in values):
-            return None
+        if may > 1 and (len(values) > 1 or _NONE in values or not all(float(v).is_integer() for v in values)):
+            return None  # a mean of several values (or of 0.1s, which sum to 0.30000000000000004)
         given = sorted(values) + ([] if must else [_NONE])
         out.append(np.where(np.array(given) == _NONE, np.nan, np.array(given, dtype=np.float64)))
     return out
