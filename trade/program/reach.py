@@ -145,7 +145,8 @@ def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -
     """Per row of a position ([key, query, value] columns), every value a categorical Aggregate may
     give: the value of the one position selected, or None where none may be. None (unknown) where two
     positions may be selected with values that differ, or None among them (a mean, or RASP's error), or
-    with one value that is not whole (the interpreter's mean of it may round off it)."""
+    with one value that is not whole, or whose sum a float64 does not hold (a string's code times 40): the
+    interpreter's mean of it may round off it."""
     self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
     out = []
     queries, inverse = _unique(at[:, 1])
@@ -159,12 +160,13 @@ def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -
                 must |= bool(chosen.all())
                 values |= {_NONE if np.isnan(v) else v for v in other[chosen, 2]}
         per_query.append((may, must, values))
-    for row, chosen_self in zip(range(len(at)), self_chosen):
+    for row, chosen_self in enumerate(self_chosen):
         may, must, values = per_query[inverse[row]]
         if chosen_self:
             value = at[row, 2]
             may, must, values = may + 1, True, values | {_NONE if np.isnan(value) else value}
-        if may > 1 and (len(values) > 1 or _NONE in values or not all(float(v).is_integer() for v in values)):
+        if may > 1 and (len(values) > 1 or _NONE in values or not all(
+                float(v).is_integer() and abs(v) * may < 2 ** 53 for v in values)):
             return None  # a mean of several values (or of 0.1s, which sum to 0.30000000000000004)
         given = sorted(values) + ([] if must else [_NONE])
         out.append(np.where(np.array(given) == _NONE, np.nan, np.array(given, dtype=np.float64)))
