@@ -92,6 +92,13 @@ def test_a_mean_of_whole_values_gives_each_share_and_other_means_leave_what_read
     assert reachable_arguments(parse_program(averaging), (0, 1), 3) == {"v3": None}
 
 
+def test_a_lambda_that_raises_leaves_what_it_gives_unknown():
+    """`x + 1` of a string raises (RASP raises too): no values are known past it, and no exception leaves."""
+    reached = reachable_arguments(parse_program("v1 = Map(x + 1, tokens)\nv2 = Map({}, v1)\n"), ("a", "b"), 2)
+    assert reached["v2"] is None
+    assert _combinations(reached["v1"]) == {(encode_value("a"),), (encode_value("b"),)}
+
+
 def test_too_many_rows_leave_the_rest_unknown():
     program = parse_program("v1 = Select(tokens, tokens, LT)\nv2 = SelectorWidth(v1)\n"
                             "v3 = SequenceMap({}, tokens, v2)\n")

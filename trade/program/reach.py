@@ -60,7 +60,10 @@ def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool 
                 at = [columns.index(a) for a in args]
                 if name in wanted:
                     found[name] = _distinct(np.concatenate([r[:, at] for r in rows.values()]))
-                grown = {k: apply_elementwise(line.lam.fn, *r[:, at].T) for k, r in rows.items()}
+                try:
+                    grown = {k: apply_elementwise(line.lam.fn, *r[:, at].T) for k, r in rows.items()}
+                except Exception:  # noqa: BLE001 - a lambda outside its domain (RASP would raise): unknown
+                    grown = None
             elif line.op is Op.SELECTOR_WIDTH or (line.op is Op.AGGREGATE and args[1] not in unknown):
                 step = _widths if line.op is Op.SELECTOR_WIDTH else \
                     _means if types[name] is VarType.NUMERICAL else _selected_values
@@ -70,7 +73,7 @@ def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool 
             if grown is None:
                 unknown.add(name)
                 if name in wanted:
-                    found[name] = None
+                    found.setdefault(name, None)  # its arguments may be known still, not its values
             else:
                 rows = {k: _joined(r, grown[k], row_limit) for k, r in rows.items()}
                 columns.append(name)
