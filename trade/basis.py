@@ -2041,17 +2041,17 @@ def _gaps_reached(program, config, partial: list[str], limit: int = GAP_INPUTS) 
     from trade.program.tables import map_table
 
     types, lines = program.types(), {variable_name(i): line for i, line in enumerate(program.lines)}
+    tables = {name: map_table(lines[name].args[0]) for name in partial}
     reached = reachable_arguments(program, config.vocab, config.max_seq_len, causal=config.causal,
                                   names=partial)
-    open_ = [name for name in partial
-             if reached[name] is None or _misses(map_table(lines[name].args[0]), reached[name])]
+    open_ = [name for name in partial if reached[name] is None or _misses(tables[name], reached[name])]
     if not open_ or input_space_size(len(config.vocab), config.max_seq_len) > limit:
         return open_[0] if open_ else None
     for batch in all_inputs(config.vocab, config.max_seq_len):
         values = evaluate_batch(program, batch, types, causal=config.causal).values
         for name in open_:
             columns = np.stack([values[a].reshape(-1) for a in lines[name].variable_args], axis=1)
-            if _misses(map_table(lines[name].args[0]), columns):
+            if _misses(tables[name], columns):
                 return name
     return None
 

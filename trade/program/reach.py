@@ -125,8 +125,7 @@ def _self_selected(predicate: str, keys: np.ndarray, queries: np.ndarray) -> np.
     """Per row, whether its query selects its own key."""
     pairs, inverse = np.unique(_marked(np.stack([keys, queries], axis=1)), axis=0, return_inverse=True)
     pairs = np.where(pairs == _NONE, np.nan, pairs)
-    chosen = np.array([_pairwise(predicate, pair[:1], pair[1:])[0, 0] for pair in pairs], dtype=bool)
-    return chosen[inverse.reshape(-1)]
+    return select(predicate, pairs[:, :1], pairs[:, 1:])[:, 0, 0][inverse.reshape(-1)]
 
 
 def _widths(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.ndarray]:
@@ -153,11 +152,11 @@ def _selected_values(predicate: str, at: np.ndarray, others: list[np.ndarray]) -
     self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
     out = []
     queries, inverse = _unique(at[:, 1])
-    per_query = []
-    for query in queries:
+    per_query, selections = [], [_pairwise(predicate, other[:, 0], queries) for other in others]
+    for q in range(len(queries)):
         may, must, values = 0, False, set()
-        for other in others:
-            chosen = _pairwise(predicate, other[:, 0], np.array([query]))[0]
+        for other, selection in zip(others, selections):
+            chosen = selection[q]
             if chosen.any():
                 may += 1
                 must |= bool(chosen.all())
@@ -190,11 +189,11 @@ def _means(predicate: str, at: np.ndarray, others: list[np.ndarray]) -> list[np.
 
     self_chosen = _self_selected(predicate, at[:, 0], at[:, 1])
     queries, inverse = _unique(at[:, 1])
-    per_query = []
-    for query in queries:
+    per_query, selections = [], [_pairwise(predicate, other[:, 0], queries) for other in others]
+    for q in range(len(queries)):
         sums = {(0.0, 0)}
-        for other in others:
-            chosen = _pairwise(predicate, other[:, 0], np.array([query]))[0]
+        for other, selection in zip(others, selections):
+            chosen = selection[q]
             values = set(other[chosen, 2].tolist())
             if not whole(values):
                 return None
@@ -256,22 +255,21 @@ def unreached_outputs_zeroed(program: Program, vocab, max_seq_len: int,
     from trade.program.lambdas import LambdaKind
     from trade.program.tables import map_table, map_token
 
-    maps = {variable_name(i): line for i, line in enumerate(program.lines)
-            if line.op is Op.MAP and line.lam.kind is LambdaKind.MAP_CAT_NUM}
-    tables = {name: map_table(line.args[0]) for name, line in maps.items()}
-    tables = {name: table for name, table in tables.items() if table}
+    tables = {index: map_table(line.args[0]) for index, line in enumerate(program.lines)
+              if line.op is Op.MAP and line.lam.kind is LambdaKind.MAP_CAT_NUM}
+    tables = {index: table for index, table in tables.items() if table}
     if not tables:
         return None
-    reached = reachable_arguments(program, vocab, max_seq_len, causal=causal, names=list(tables))
+    reached = reachable_arguments(program, vocab, max_seq_len, causal=causal,
+                                  names=[variable_name(index) for index in tables])
     lines = list(program.lines)
-    for name, table in tables.items():
-        if reached[name] is None:
+    for index, table in tables.items():
+        if reached[variable_name(index)] is None:
             continue
-        seen = {decode_value(row[0]) for row in reached[name]}
+        seen = {decode_value(row[0]) for row in reached[variable_name(index)]}
         zeroed = {key: (value if key in seen else 0) for key, value in table.items()}
         if zeroed != table:
-            index = int(name[1:]) - 1
-            lines[index] = dataclasses.replace(lines[index], args=(map_token(zeroed, maps[name].lam.kind),)
-                                               + lines[index].args[1:])
+            line = lines[index]
+            lines[index] = dataclasses.replace(line, args=(map_token(zeroed, line.lam.kind),) + line.args[1:])
     changed = Program(tuple(lines))
     return changed if changed != program else None
