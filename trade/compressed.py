@@ -63,6 +63,7 @@ mixed or rotated one.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 
@@ -243,17 +244,18 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         debug["reached"], debug["written_at"], debug["writers"] = kept[reached], written_at, writers
     from trade.decompile import labelled_weights
 
-    def read(blocks: list[np.ndarray], joint: bool = False) -> tuple[ModelWeights, np.ndarray]:
+    def read(blocks: list[np.ndarray], joint: bool = False, variables: bool = False
+             ) -> tuple[ModelWeights, np.ndarray]:
         lifted, used = _with_reads(given, params, atoms, blocks, bos, written_at, states, reached,
-                                   reached | embedded, joint)
+                                   reached | embedded, joint, variables)
         values = _kept_output_values(given, atoms, used)
         if isinstance(values, list) and len(values) != len(output_block(lifted.params)):
             values = given.output_values
         return dataclasses.replace(lifted, output_values=values), used
 
     labelled, tried = None, []
-    for _ in range(1 + RELABEL_ROUNDS):
-        lifted, used = read(blocks)
+    for round_ in range(1 + RELABEL_ROUNDS):
+        lifted, used = read(blocks, variables=round_ > 0)
         if debug is not None:
             debug["dims"], debug["lifted"], debug["blocks"] = kept[used], lifted, [kept[b] for b in blocks]
         if not is_one_hot(lifted):
@@ -271,7 +273,7 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
         # Values every state holds alike in two variables (`wanted:1` and `is_b`, both "the token is b")
         # may share an atom, and each column of a head then reads whichever: a head reads its queries
         # (keys) from one variable, so its columns are coded again together, within one.
-        jointly, _ = labelled_weights(read(blocks, joint=True)[0])
+        jointly, _ = labelled_weights(read(blocks, joint=True, variables=bool(tried))[0])
         if jointly is not None and _reads_cleanly(jointly):
             labelled = jointly
     if labelled is not None and not _reads_cleanly(labelled):
@@ -461,13 +463,15 @@ def _untie(writers: dict[str, np.ndarray], params: dict, atoms: np.ndarray, embe
         params[name] = rows.reshape(np.shape(params[name])[:-1] + (len(atoms),))
 
 
-def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one: np.ndarray | tuple = ()
-                 ) -> None:
+def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one: np.ndarray | tuple = (),
+                 block_of: np.ndarray | None = None) -> None:
     """Gives, in place, each read of an atom that has duplicates (`_untie`) the duplicate beside a
     direction that the same head (or, in an MLP, the neighbour neurons) reads: a head's categorical
     reads take one variable's values, side by side in Tracr's order. `one` (read beside any variable,
-    and next to whichever name sorts beside it) does not count. Where no single duplicate lies beside
-    one, the read stays as coded."""
+    and next to whichever name sorts beside it) does not count. In an MLP where no single duplicate lies
+    beside one, the duplicate in the block (`block_of`, -1 for none) most other units read: a unit of a
+    SequenceMap of Morse dots and dashes reads `dashes:3` as its siblings do, not the code `---` that
+    always comes with it. Else the read stays as coded."""
     read = np.abs(code) > 0  # d x columns
     if not read.any():
         return
@@ -480,6 +484,7 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one
             duplicates[int(atom)] = same
     if not duplicates:
         return
+    chosen = _by_signature(read, duplicates, block_of) if not num_heads and block_of is not None else {}
     moves = []
     unplaced: dict[int, list[tuple[int, int]]] = {}  # per head (its first column): (column, atom) not placed
     for column in range(columns):
@@ -495,6 +500,8 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one
                   if int(a) not in duplicates and int(a) not in one}
         for atom in ambiguous:
             near = [d for d in duplicates[atom] if d - 1 in beside or d + 1 in beside]
+            if chosen.get(column, {}).get(atom) is not None:
+                near = [chosen[column][atom]]
             if len(near) == 1:
                 if near[0] != atom:
                     moves.append((atom, near[0], column))
@@ -504,6 +511,38 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one
         moves += _in_order(reads, start, duplicates)
     for atom, target, column in moves:
         code[target, column], code[atom, column] = code[target, column] + code[atom, column], 0.0
+
+
+def _by_signature(read: np.ndarray, duplicates: dict[int, list[int]], block_of: np.ndarray
+                  ) -> dict[int, dict[int, int]]:
+    """For an MLP's units that read atoms with duplicates: per unit, per such atom, the duplicate that
+    gives the unit the blocks (`block_of`; `one`, -1, aside) most units without duplicates read, one
+    value of each as every Tracr unit reads (a SequenceMap's unit of Morse dots and dashes reads
+    `dashes:3`, as its siblings do, not the code `---` that always comes with it and so has its atom).
+    Units where no choice stands out are left out."""
+    signatures: dict[frozenset, int] = {}
+    for column in range(read.shape[1]):
+        atoms = [int(a) for a in np.flatnonzero(read[:, column])]
+        if atoms and not any(a in duplicates for a in atoms):
+            key = frozenset(int(block_of[a]) for a in atoms if block_of[a] >= 0)
+            signatures[key] = signatures.get(key, 0) + 1
+    chosen: dict[int, dict[int, int]] = {}
+    for column in range(read.shape[1]):
+        atoms = [int(a) for a in np.flatnonzero(read[:, column])]
+        ambiguous = [a for a in atoms if a in duplicates]
+        if not ambiguous or np.prod([len(duplicates[a]) for a in ambiguous], dtype=float) > 256:
+            continue
+        fixed = [int(block_of[a]) for a in atoms if a not in duplicates and block_of[a] >= 0]
+        scores = []
+        for choice in itertools.product(*(duplicates[a] for a in ambiguous)):
+            blocks = fixed + [int(block_of[a]) for a in choice if block_of[a] >= 0]
+            single = len(blocks) == len(set(blocks))
+            scores.append((signatures.get(frozenset(blocks), 0) if single else 0, choice))
+        top = max(score for score, _ in scores)
+        best = [choice for score, choice in scores if score == top]
+        if top and len(best) == 1:
+            chosen[column] = dict(zip(ambiguous, best[0]))
+    return chosen
 
 
 def _in_order(reads: list[tuple[int, int]], start: int, duplicates: dict[int, list[int]]
@@ -1197,14 +1236,20 @@ def _written_at(writers: dict[str, np.ndarray], count: int) -> np.ndarray:
 
 def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: list[np.ndarray],
                 bos: np.ndarray, written_at: np.ndarray, states: dict, reached: np.ndarray,
-                known: np.ndarray, joint: bool = False) -> tuple[ModelWeights, np.ndarray]:
+                known: np.ndarray, joint: bool = False, variables: bool = False
+                ) -> tuple[ModelWeights, np.ndarray]:
     """The lifted model with the given writes (`params`) and its reads coded within `blocks` (each read
     from the atoms written before it, where those give it back), snapped and without unused
     directions; and the mask of the atoms kept. `joint`: each head's query and key columns together,
-    within one variable (and `one`), where one gives them all back (`_joint_code`)."""
+    within one variable (and `one`), where one gives them all back (`_joint_code`). `variables`: the
+    blocks are variables (inferred labels), and each MLP unit reads at most one value of each where
+    some code does (`_block_code`'s `block_of`)."""
     groups = blocks
     blocks = [block[np.abs(atoms[block]).max(axis=1) > 0] for block in groups]
     supports = _supports(blocks)
+    block_of = np.full(len(atoms), -1)
+    for number, block in enumerate(blocks[1:]):
+        block_of[block] = number
     costs = np.ones(len(atoms))
     costs[blocks[0]] = ONE_COST
     costs[bos] = ONE_COST
@@ -1221,7 +1266,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 code = _block_code(value.T, atoms, supports, costs, allowed, fallback=False,
                                    per_unit=~reached).T
             else:
-                code = _without_bos_code(value, atoms, supports, costs, allowed, ~reached, bos_alone)
+                code = _without_bos_code(value, atoms, supports, costs, allowed, ~reached, bos_alone,
+                                         block_of if variables and name.endswith("mlp/linear_1/w") else None)
             if joint and name.endswith(("attn/query/w", "attn/key/w")):
                 size = given.key_size
                 for head in range(given.num_heads):
@@ -1249,7 +1295,10 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             # exact; what layers write there is built from codes, and may not be.)
             scale = np.abs(target).max(axis=0)
             embedded = ((np.abs(code) > 0) & (written_at >= 0)[:, None]).sum(axis=0) == 0
-            misread = embedded & (scale > UNREACHED_READ * np.abs(target).max(initial=0.0)) & \
+            # A single atom that gives the column back is the read itself, whatever the states show: the
+            # compression's interference moves a key of `tokens:a` by a sixth (kestrel `anbn_recognizer`).
+            several = (np.abs(code) > 0).sum(axis=0) > 1
+            misread = embedded & several & (scale > UNREACHED_READ * np.abs(target).max(initial=0.0)) & \
                 (_misread(lifted_states, code, target) > STATE_MISREAD * np.maximum(scale, 1e-30))
             if misread.any():
                 again = _state_code(lifted_states, target[:, misread], supports, costs, atoms,
@@ -1257,7 +1306,7 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
                 better = _misread(lifted_states, again, target[:, misread]) <= \
                     STATE_MISREAD * np.maximum(scale[misread], 1e-30)
                 code[:, np.nonzero(misread)[0][better]] = again[:, better]
-            _untie_reads(code, atoms, given.num_heads if "/attn/" in name else None, blocks[0])
+            _untie_reads(code, atoms, given.num_heads if "/attn/" in name else None, blocks[0], block_of)
             params[name] = code
     if len(blocks[0]) == 1:
         sums = _position_groups(given, params, bos)
@@ -1269,7 +1318,8 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
 
 
 def _without_bos_code(value: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
-                      allowed: np.ndarray, per_unit: np.ndarray, bos: np.ndarray) -> np.ndarray:
+                      allowed: np.ndarray, per_unit: np.ndarray, bos: np.ndarray,
+                      block_of: np.ndarray | None = None) -> np.ndarray:
     """The code of a read other than a head's keys (columns of `value`), where BOS (`bos`: its atoms
     other than `one`) is read alone or not at all: in Tracr only keys read BOS beside other values (to
     attend to it by default), a SelectorWidth's MLP reads it alone. Where the atoms obey
@@ -1277,7 +1327,8 @@ def _without_bos_code(value: np.ndarray, atoms: np.ndarray, supports: list, cost
     `x:a + y:b - one` as `y:b - (every other position) - BOS`."""
     without = allowed.copy()
     without[bos] = False
-    code = _block_code(value.T, atoms, supports, costs, without, fallback=False, per_unit=per_unit).T
+    code = _block_code(value.T, atoms, supports, costs, without, fallback=False, per_unit=per_unit,
+                       block_of=block_of).T
     size = np.abs(value).max(axis=0)
     unread = []
     for column in np.nonzero(size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30))[0]:
@@ -1289,7 +1340,7 @@ def _without_bos_code(value: np.ndarray, atoms: np.ndarray, supports: list, cost
             unread.append(column)
     if unread:  # no reading without BOS: coded as any read
         code[:, unread] = _block_code(value[:, unread].T, atoms, supports, costs, allowed, fallback=False,
-                                      per_unit=per_unit).T
+                                      per_unit=per_unit, block_of=block_of).T
     return code
 
 
@@ -1458,13 +1509,25 @@ def _supports(blocks: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
 
 def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
                 allowed: np.ndarray | None = None, fallback: bool = True,
-                per_unit: np.ndarray | None = None) -> np.ndarray:
+                per_unit: np.ndarray | None = None, block_of: np.ndarray | None = None,
+                _once_in: np.ndarray | None = None) -> np.ndarray:
     """Each row as the combination of least L1 norm of the atoms of the supports with the fewest blocks
     that give it back (of those, the least L1 norm: a read is a few coefficients of Tracr's sizes).
     `allowed` (a mask of atoms): those written before the reader; the others only where nothing else
     gives a row back. `per_unit` (a mask): atoms whose coefficients cost their size, not their size in
     the stream (values never reached: what the compression left of them is short and arbitrary, and
-    would buy a read with huge coefficients)."""
+    would buy a read with huge coefficients). `block_of` (each atom's variable, -1 for `one`): a row is
+    first coded with at most one value of each variable, as every Tracr MLP unit reads (a Map's unit one
+    input value, a SequenceMap's one of each input); rows no such code gives back are then coded without
+    the rule. Why: where a variable is a function of an earlier one (Morse dots of a code), the
+    compression may make its atoms combinations of the earlier one's, and the fewest blocks then read a
+    SequenceMap of dots and dashes from the code alone, 1s and 2s on its values."""
+    if block_of is not None:
+        code = _block_code(vectors, atoms, supports, costs, allowed, False, per_unit, _once_in=block_of)
+        rest = ~np.abs(code).any(axis=1)
+        if rest.any():
+            code[rest] = _block_code(vectors[rest], atoms, supports, costs, allowed, fallback, per_unit)
+        return code
     lengths = np.linalg.norm(atoms, axis=1)
     if per_unit is not None:
         per_unit = np.where(per_unit & (lengths > 0), 1 / np.where(lengths > 0, lengths, 1.0), 1.0)
@@ -1493,6 +1556,10 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
                 if coded is None or float(np.abs(coded) @ lengths[support]) > \
                         CANCELLATION * float(np.linalg.norm(vectors[row])):
                     continue  # huge coefficients that cancel: atoms dependent on the states, not a read
+                if _once_in is not None and _twice_in_one(coded, _once_in[support]):
+                    coded = _one_per_variable(vectors[row], basis, _once_in[support], FIT_TOLERANCE * size[row])
+                    if coded is None:
+                        continue  # two values of one variable: no Tracr MLP unit reads so
                 # one atom alone first (a Tracr read of one value), then the least L1 norm
                 cost = (int((np.abs(coded) > 0).sum() > 1), float(np.abs(coded).sum()))
                 if row not in best or cost < best[row][0]:
@@ -1508,6 +1575,38 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
         except BasisError:
             result[rows] = _weighted_code(vectors[rows], atoms, costs)
     return result
+
+
+ONE_PER_VARIABLE_LIMIT = 4_096  # `_one_per_variable` tries at most this many choices of values
+
+
+def _twice_in_one(code: np.ndarray, variables: np.ndarray) -> bool:
+    """Whether a code reads two values of one variable (`variables`: each atom's, -1 for `one`)."""
+    read = variables[(np.abs(code) > 0) & (variables >= 0)]
+    return len(read) > len(set(read.tolist()))
+
+
+def _one_per_variable(vector: np.ndarray, basis: np.ndarray, variables: np.ndarray, tolerance: float
+                      ) -> np.ndarray | None:
+    """The code of `vector` on one atom of each variable of `basis` (and all of `one`'s) that gives it
+    back within `tolerance`, of least L1 norm; None where no choice does (or there are too many)."""
+    one = np.flatnonzero(variables < 0)
+    choices = [np.flatnonzero(variables == v) for v in np.unique(variables[variables >= 0])]
+    if np.prod([len(c) for c in choices], dtype=float) > ONE_PER_VARIABLE_LIMIT:
+        return None
+    best = None
+    for chosen in itertools.product(*choices):
+        support = np.concatenate([one, np.array(chosen, dtype=int)])
+        coefficients = np.linalg.lstsq(basis[support].T, vector, rcond=None)[0]
+        if np.abs(coefficients @ basis[support] - vector).max() > tolerance:
+            continue
+        if best is None or np.abs(coefficients).sum() < best[0]:
+            best = (float(np.abs(coefficients).sum()), support, coefficients)
+    if best is None:
+        return None
+    code = np.zeros(len(basis))
+    code[best[1]] = best[2]
+    return code
 
 
 def _joint_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
