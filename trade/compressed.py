@@ -1557,8 +1557,10 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
                         CANCELLATION * float(np.linalg.norm(vectors[row])):
                     continue  # huge coefficients that cancel: atoms dependent on the states, not a read
                 if _once_in is not None and _twice_in_one(coded, _once_in[support]):
-                    coded = _one_per_variable(vectors[row], basis, _once_in[support], FIT_TOLERANCE * size[row])
-                    if coded is None:
+                    coded = _one_per_variable(vectors[row], basis, _once_in[support],
+                                              FIT_TOLERANCE * size[row])
+                    if coded is None or float(np.abs(coded) @ lengths[support]) > \
+                            CANCELLATION * float(np.linalg.norm(vectors[row])):
                         continue  # two values of one variable: no Tracr MLP unit reads so
                 # one atom alone first (a Tracr read of one value), then the least L1 norm
                 cost = (int((np.abs(coded) > 0).sum() > 1), float(np.abs(coded).sum()))
