@@ -661,3 +661,37 @@ def test_later_neurons_reading_values_an_earlier_sequence_map_never_made_are_dro
     result = decompile(given)
     assert result.verdict == "equivalent", result.reason
     assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
+def test_mlp_units_read_one_value_of_each_variable_and_tied_atoms_take_their_siblings_blocks():
+    """kestrel `morse_shorter_codes` (W kept: one thread learned it): dots and dashes are Maps of the Morse
+    code, so the compression made their atoms combinations of the code's, and `dashes:3` and the code
+    `---` (which always come together) one vector. The fewest blocks read the SequenceMap of dots and
+    dashes from the code alone (1s and 2s on its values), and ties read `---` beside `dots:2`: the lifted
+    model read as no program. Each unit now reads one value of each variable, as Tracr's do, and a tied
+    atom the variable its sibling units read: `exact`."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("kestrel", "morse_shorter_codes")
+    matrix = np.load(Path(__file__).parent / "data" / "morse_shorter_codes_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict == "exact", result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
+
+
+def test_a_read_of_one_atom_is_kept_where_the_compressed_states_show_interference():
+    """kestrel `anbn_recognizer` (W kept): a head's key reads `tokens:a` alone, exactly one atom, yet the
+    compressed model's keys on its own states are off by a sixth (the other atoms' interference), so the
+    read was coded again on the states: specks of eight values, and keys over several variables. A read
+    one atom gives back is now kept: `equivalent` on every input."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("kestrel", "anbn_recognizer")
+    matrix = np.load(Path(__file__).parent / "data" / "anbn_recognizer_w.npy", allow_pickle=False)
+    result = decompile(transform.compressed_with(plain, matrix))
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert functionally_equivalent(original, result.program, config, check_inputs(config))[0]
