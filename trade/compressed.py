@@ -28,7 +28,10 @@ the given model's K-vectors back as a few atoms:
   so do tokens, and values that never occur may be squeezed out): a plain
   sparsest combination picks foreign readings such as `100 (one - tokens:BOS)`
   for `100 tokens:v` summed over the vocabulary. Where the first reading fails,
-  the reads are coded again within the variables the inferred labels name. The atoms may obey `one =
+  the reads are coded again within the variables the inferred labels name, an MLP unit's with one value
+  of each variable (every Tracr unit reads so: a variable that is a function of an earlier one may get
+  atoms the earlier one's give, Morse dots of a code). A read one atom gives back is kept even where the
+  given states read otherwise (the compression's interference). The atoms may obey `one =
   BOS + every position`, so BOS is read alone (a SelectorWidth's MLP) or by keys only (Tracr's default
   attention to BOS), never bought as part of `one`;
 - values the compression lost come back in Tracr's layout (the atoms keep
@@ -42,8 +45,8 @@ the given model's K-vectors back as a few atoms:
   neuron that reads nothing (a value no input maps to) writes its lost direction again;
 - duplicate atoms: directions every state holds alike (a numerical Map's `is_b` and a categorical
   `lower:b`, values never taken) may get one vector. A write or read of it is the duplicate its place
-  says: between its neighbour neurons' directions, beside what its head reads, where a
-  SelectorWidth's other counts or a SequenceMap's grid put it. `fold_fit` gives equal atoms one
+  says: in the variables an MLP's other units read, between its neighbour neurons' directions, beside
+  what its head reads, where a SelectorWidth's other counts or a SequenceMap's grid put it. `fold_fit` gives equal atoms one
   direction each (any such choice folds alike).
 
 The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
