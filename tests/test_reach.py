@@ -44,6 +44,41 @@ def test_every_combination_an_input_gives_is_among_the_reachable_ones(seed, leng
             assert combinations <= _combinations(reachable[name]), (name, program)
 
 
+COMPARISONS = ("EQ", "LT", "LEQ", "GT", "GEQ", "NEQ", "TRUE", "FALSE")
+
+
+@settings(max_examples=40, deadline=None)
+@given(first=st.sampled_from(COMPARISONS), second=st.sampled_from(COMPARISONS),
+       keys=st.sampled_from(["tokens", "v1"]), setting=st.sampled_from(SETTINGS),
+       relation=st.sets(st.tuples(st.integers(0, 3), st.integers(0, 3)), max_size=8))
+def test_two_widths_over_the_same_keys_meet_only_counts_one_choice_of_keys_gives(first, second, keys, setting,
+                                                                                   relation):
+    """Widths of two selectors over the same keys and queries are counted together (`_widths_beside`):
+    still a superset of what every input gives, for any two predicates (a relation among them), keys
+    that are a Map of the tokens, causal or not."""
+    vocab, max_seq_len, causal = setting
+    second = second if not relation else "{" + ", ".join(map(str, sorted(relation))) + "}"
+    program = parse_program(
+        "v1 = Map({" + ", ".join(f"{v}: {v % 4}" for v in vocab) + "}, tokens)\n"
+        f"v2 = Select({keys}, {keys}, {first})\nv3 = SelectorWidth(v2)\n"
+        f"v4 = Select({keys}, {keys}, {second})\nv5 = SelectorWidth(v4)\nv6 = SequenceMap({{}}, v3, v5)\n")
+    reachable = reachable_arguments(program, vocab, max_seq_len, causal=causal)
+    real = _reached_on_every_input(program, vocab, max_seq_len, causal)["v6"]
+    assert reachable["v6"] is not None and real <= _combinations(reachable["v6"]), program
+
+
+def test_two_counts_of_different_tokens_never_pass_the_length_together():
+    """lagoon `compass_turns`, kestrel `emoticon_mood`: how many positions hold `a` and how many `b`
+    never sum past the length, which counting each alone (any number of the others either) allowed."""
+    program = parse_program("v1 = Select(tokens, tokens, {('a', 'a'), ('a', 'b'), ('a', 'c')})\n"
+                            "v2 = SelectorWidth(v1)\n"
+                            "v3 = Select(tokens, tokens, {('b', 'a'), ('b', 'b'), ('b', 'c')})\n"
+                            "v4 = SelectorWidth(v3)\nv5 = SequenceMap({}, v2, v4)\n")
+    pairs = _combinations(reachable_arguments(program, ("a", "b", "c"), 6)["v5"])
+    together = {(float(a), float(b)) for a in range(7) for b in range(7) if 0 < a + b <= 6}
+    assert pairs == together | {(0.0, 0.0)}
+
+
 def test_a_width_of_every_position_meets_only_indices_below_it():
     table = {(n, i): n - i for n in range(9) for i in range(8)}
     program = parse_program(LENGTH_AND_INDEX.format(table))

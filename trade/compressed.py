@@ -46,8 +46,8 @@ the given model's K-vectors back as a few atoms:
 - duplicate atoms: directions every state holds alike (a numerical Map's `is_b` and a categorical
   `lower:b`, values never taken) may get one vector. A write or read of it is the duplicate its place
   says: in the variables an MLP's other units read, between its neighbour neurons' directions, beside
-  what its head reads, where a SelectorWidth's other counts or a SequenceMap's grid put it. `fold_fit` gives equal atoms one
-  direction each (any such choice folds alike).
+  what its head reads, where a SelectorWidth's other counts or a SequenceMap's grid put it.
+  `fold_fit` gives equal atoms one direction each (any such choice folds alike).
 
 The coefficients are snapped to Tracr's small fractions (`trade.basis.snap`);
 directions nothing writes or reads are dropped, and the residual labels are
@@ -78,6 +78,7 @@ _READS = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
 _EMBEDDINGS = ("token_embed/embeddings", "pos_embed/embeddings")
 SNAP_RELATIVE = 1e-4  # lifted entries within this fraction of their matrix's largest snap to 0 or a fraction
 FIT_TOLERANCE = 1e-4  # a vector's combination of atoms must give it back within this (relative)
+WRITE_ROUNDING = 1e-6  # a write's pair of atoms may miss it by this much of its matrix's largest entry
 WRITE_FLOOR = 0.02  # a write's coefficient below this fraction of its row's largest is set to 0
 EMBEDDING_SLACK = 0.1  # lifted embedding entries this close to an integer are that integer
 ZERO_READ = 1e-5  # a read column this small against its matrix's largest is 0 (float32 rounding)
@@ -1382,16 +1383,23 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     todo = size > ZERO_READ * max(float(size.max(initial=0.0)), 1e-30)
     squared = (atoms ** 2).sum(axis=1)
     gram = atoms @ atoms.T
+    # float32 rounding of the folded weights, against the matrix's largest entry: a SelectorWidth's step
+    # between two counts no input reaches, whose atoms the compression left nearly equal, is a row 1e-5
+    # long that no tolerance relative to itself fits (lagoon `compass_turns`)
+    rounding = WRITE_ROUNDING * float(size.max(initial=0.0))
     for row in np.nonzero(todo)[0]:
         vector = vectors[row]
+        tolerance = max(FIT_TOLERANCE * size[row], rounding)
         single = atoms @ vector / np.where(squared > 0, squared, np.inf)  # the best multiple of each atom
         error = np.where(squared > 0, np.abs(single[:, None] * atoms - vector).max(axis=1), np.inf)
-        fits = np.nonzero(error <= FIT_TOLERANCE * size[row])[0]
+        fits = np.nonzero(error <= min(FIT_TOLERANCE * size[row], tolerance))[0]
         if len(fits):
             best = fits[np.argmin(np.abs(np.log(np.abs(single[fits]))))]
             result[row, best] = single[best]
             continue
         best = _best_pair(vector, atoms, gram, FIT_TOLERANCE * size[row])
+        if best is None and tolerance > FIT_TOLERANCE * size[row]:
+            best = _best_pair(vector, atoms, gram, tolerance)
         if best is not None:
             result[row, best[0]], result[row, best[1]] = best[2]
         else:

@@ -48,6 +48,7 @@ def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool 
     rows = {(n, i): np.stack([codes, np.full(len(codes), float(i))], axis=1)
             for n in range(1, max_seq_len + 1) for i in range(n)}
     selectors: dict[str, tuple[str, str, str] | None] = {}
+    widths: dict[str, tuple[str, str, str]] = {}  # each SelectorWidth's selector
     unknown: set[str] = set()
     found: dict[str, np.ndarray | None] = {}
     try:
@@ -65,9 +66,16 @@ def reachable_arguments(program: Program, vocab, max_seq_len: int, causal: bool 
                 except Exception:  # noqa: BLE001 - a lambda outside its domain (RASP would raise): unknown
                     grown = None
             elif line.op is Op.SELECTOR_WIDTH or (line.op is Op.AGGREGATE and args[1] not in unknown):
-                step = _widths if line.op is Op.SELECTOR_WIDTH else \
-                    _means if types[name] is VarType.NUMERICAL else _selected_values
-                grown = _selected(line, step, selectors.get(args[0]), columns, rows, causal)
+                partner = _partner(selectors.get(args[0]), widths, columns) \
+                    if line.op is Op.SELECTOR_WIDTH else None
+                if partner is not None:
+                    grown = _widths_beside(partner, selectors[args[0]], columns, rows, causal)
+                else:
+                    step = _widths if line.op is Op.SELECTOR_WIDTH else \
+                        _means if types[name] is VarType.NUMERICAL else _selected_values
+                    grown = _selected(line, step, selectors.get(args[0]), columns, rows, causal)
+                if line.op is Op.SELECTOR_WIDTH and selectors.get(args[0]) is not None:
+                    widths[name] = selectors[args[0]]
             else:
                 grown = None  # unknown arguments
             if grown is None:
@@ -229,6 +237,50 @@ def _selected(line, step, selector: tuple[str, str, str] | None, columns: list[s
         grown[(n, i)] = step(predicate, r[:, at], others)
         if grown[(n, i)] is None:
             return None
+    return grown
+
+
+def _partner(selector: tuple[str, str, str] | None, widths: dict[str, tuple[str, str, str]],
+             columns: list[str]) -> tuple[str, str] | None:
+    """An earlier SelectorWidth still in the rows whose selector has the same keys and queries as this
+    one's: (its variable, its predicate), else None."""
+    if selector is None:
+        return None
+    for name, (keys, queries, predicate) in widths.items():
+        if name in columns and (keys, queries) == selector[:2]:
+            return name, predicate
+    return None
+
+
+def _widths_beside(partner: tuple[str, str], selector: tuple[str, str, str], columns: list[str],
+                   rows: dict, causal: bool) -> dict:
+    """Per position, per row, every width this SelectorWidth may count given the width its partner
+    (`_partner`: same keys and queries) counted in that row: each other position holds one key, which
+    both predicates read. Two counts of disjoint kinds then never pass the length together (more right
+    turns than left ones, as many a as b), which counting each alone cannot tell."""
+    keys, queries, predicate = selector
+    first, first_predicate = partner
+    at = [columns.index(keys), columns.index(queries), columns.index(first)]
+    grown = {}
+    for (n, i), r in rows.items():
+        others = [_unique(rows[(n, j)][:, at[0]])[0] for j in range(n) if j != i and (j <= i or not causal)]
+        sums: dict[float, set] = {}
+        out = []
+        for key, query, counted in r[:, at]:
+            marked = _NONE if np.isnan(query) else query
+            if marked not in sums:
+                pairs = {(0, 0)}
+                for other in others:
+                    chosen = np.stack([_pairwise(first_predicate, other, np.array([query]))[0],
+                                       _pairwise(predicate, other, np.array([query]))[0]], axis=1)
+                    steps = {(int(a), int(b)) for a, b in chosen}
+                    pairs = {(a + da, b + db) for a, b in pairs for da, db in steps}
+                sums[marked] = pairs
+            own = _pairwise(first_predicate, np.array([key]), np.array([query]))[0, 0], \
+                _pairwise(predicate, np.array([key]), np.array([query]))[0, 0]
+            out.append(np.array(sorted({float(b + own[1]) for a, b in sums[marked] if a + own[0] == counted}),
+                                dtype=np.float64))
+        grown[(n, i)] = out
     return grown
 
 
