@@ -1299,10 +1299,12 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
             # exact; what layers write there is built from codes, and may not be.)
             scale = np.abs(target).max(axis=0)
             embedded = ((np.abs(code) > 0) & (written_at >= 0)[:, None]).sum(axis=0) == 0
-            # A single atom that gives the column back is the read itself, whatever the states show: the
-            # compression's interference moves a key of `tokens:a` by a sixth (kestrel `anbn_recognizer`).
-            several = (np.abs(code) > 0).sum(axis=0) > 1
-            misread = embedded & several & (scale > UNREACHED_READ * np.abs(target).max(initial=0.0)) & \
+            # A single atom without duplicates that gives the column back is the read itself, whatever the
+            # states show: the compression's interference moves a key of `tokens:a` by a sixth (kestrel
+            # `anbn_recognizer`). One with duplicates may stand for a sum of them (twice one of two equal
+            # atoms): the states decide (wild `window_mean_selector_not_len15`).
+            misread = embedded & ~_lone_atom_reads(code, atoms) & \
+                (scale > UNREACHED_READ * np.abs(target).max(initial=0.0)) & \
                 (_misread(lifted_states, code, target) > STATE_MISREAD * np.maximum(scale, 1e-30))
             if misread.any():
                 again = _state_code(lifted_states, target[:, misread], supports, costs, atoms,
@@ -1319,6 +1321,15 @@ def _with_reads(given: ModelWeights, params: dict, atoms: np.ndarray, blocks: li
     lifted = dataclasses.replace(given, params=params, unembedding=None, residual_labels=None, transform=None)
     lifted, _ = snap(lifted, SNAP_RELATIVE)
     return _without_unused(lifted)
+
+
+def _lone_atom_reads(code: np.ndarray, atoms: np.ndarray) -> np.ndarray:
+    """Per read column, whether its code is one atom that no other atom equals (`_duplicates`)."""
+    read = np.abs(code) > 0
+    lone = read.sum(axis=0) == 1
+    for column in np.flatnonzero(lone):
+        lone[column] = len(_duplicates(atoms, int(np.flatnonzero(read[:, column])[0]))) == 1
+    return lone
 
 
 def _without_bos_code(value: np.ndarray, atoms: np.ndarray, supports: list, costs: np.ndarray,
