@@ -30,10 +30,10 @@ the given model's K-vectors back as a few atoms:
   for `100 tokens:v` summed over the vocabulary. Where the first reading fails,
   the reads are coded again within the variables the inferred labels name, an MLP unit's with one value
   of each variable (every Tracr unit reads so: a variable that is a function of an earlier one may get
-  atoms the earlier one's give, Morse dots of a code). A read one atom gives back is kept even where the
-  given states read otherwise (the compression's interference). The atoms may obey `one =
-  BOS + every position`, so BOS is read alone (a SelectorWidth's MLP) or by keys only (Tracr's default
-  attention to BOS), never bought as part of `one`;
+  atoms the earlier one's give, Morse dots of a code). A read that one lone atom (no duplicates) gives
+  back is kept even where the given states read otherwise (the compression's interference). The atoms
+  may obey `one = BOS + every position`, so BOS is read alone (a SelectorWidth's MLP) or by keys only
+  (Tracr's default attention to BOS), never bought as part of `one`;
 - values the compression lost come back in Tracr's layout (the atoms keep
   Tracr's order, so a lost direction keeps its place): a SelectorWidth's
   counts, a SequenceMap's neurons that lost an input value or their output
@@ -472,10 +472,10 @@ def _untie_reads(code: np.ndarray, atoms: np.ndarray, num_heads: int | None, one
     """Gives, in place, each read of an atom that has duplicates (`_untie`) the duplicate beside a
     direction that the same head (or, in an MLP, the neighbour neurons) reads: a head's categorical
     reads take one variable's values, side by side in Tracr's order. `one` (read beside any variable,
-    and next to whichever name sorts beside it) does not count. In an MLP where no single duplicate lies
-    beside one, the duplicate in the block (`block_of`, -1 for none) most other units read: a unit of a
-    SequenceMap of Morse dots and dashes reads `dashes:3` as its siblings do, not the code `---` that
-    always comes with it. Else the read stays as coded."""
+    and next to whichever name sorts beside it) does not count. In an MLP, the duplicate that gives the
+    unit the variables (`block_of`, -1 for none) most of its units read comes first (`_by_signature`): a
+    unit of a SequenceMap of Morse dots and dashes reads `dashes:3` as its siblings do, not the code `---`
+    that always comes with it. Where no single duplicate is placed, the read stays as coded."""
     read = np.abs(code) > 0  # d x columns
     if not read.any():
         return
@@ -1403,7 +1403,7 @@ def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
         tolerance = max(FIT_TOLERANCE * size[row], rounding)
         single = atoms @ vector / np.where(squared > 0, squared, np.inf)  # the best multiple of each atom
         error = np.where(squared > 0, np.abs(single[:, None] * atoms - vector).max(axis=1), np.inf)
-        fits = np.nonzero(error <= min(FIT_TOLERANCE * size[row], tolerance))[0]
+        fits = np.nonzero(error <= FIT_TOLERANCE * size[row])[0]
         if len(fits):
             best = fits[np.argmin(np.abs(np.log(np.abs(single[fits]))))]
             result[row, best] = single[best]

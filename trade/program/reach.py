@@ -9,7 +9,9 @@ any input space, as a superset:
   are exact for position-wise lines (Map, SequenceMap): every token there, then each row's image;
 - a SelectorWidth or Aggregate at a query row takes the other positions to hold any of their rows,
   independently of each other. Every real input is one such choice, so the widths and selected values
-  found include every real one.
+  found include every real one. A second SelectorWidth over the same keys and queries as one still held
+  is counted beside it: each other position holds one key for both (a count of `a` and one of `b` never
+  pass the length together).
 
 So an argument combination absent from the result occurs at no position of any input; one present may
 still be unreachable. A numerical Aggregate gives the mean of each (sum, count) its selected positions
