@@ -268,7 +268,9 @@ def _widths_beside(partner: tuple[str, str], selector: tuple[str, str, str], col
         others = [_unique(rows[(n, j)][:, at[0]])[0] for j in range(n) if j != i and (j <= i or not causal)]
         sums: dict[float, set] = {}
         out = []
-        for key, query, counted in r[:, at]:
+        own_first = _self_selected(first_predicate, r[:, at[0]], r[:, at[1]])
+        own_second = _self_selected(predicate, r[:, at[0]], r[:, at[1]])
+        for (_, query, counted), first_self, second_self in zip(r[:, at], own_first, own_second):
             marked = _NONE if np.isnan(query) else query
             if marked not in sums:
                 pairs = {(0, 0)}
@@ -278,10 +280,8 @@ def _widths_beside(partner: tuple[str, str], selector: tuple[str, str, str], col
                     steps = {(int(a), int(b)) for a, b in chosen}
                     pairs = {(a + da, b + db) for a, b in pairs for da, db in steps}
                 sums[marked] = pairs
-            own = _pairwise(first_predicate, np.array([key]), np.array([query]))[0, 0], \
-                _pairwise(predicate, np.array([key]), np.array([query]))[0, 0]
-            out.append(np.array(sorted({float(b + own[1]) for a, b in sums[marked] if a + own[0] == counted}),
-                                dtype=np.float64))
+            out.append(np.array(sorted({float(b + second_self) for a, b in sums[marked]
+                                        if a + first_self == counted}), dtype=np.float64))
         grown[(n, i)] = out
     return grown
 
