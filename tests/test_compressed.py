@@ -682,3 +682,22 @@ def test_a_read_of_one_atom_with_duplicates_is_still_decided_by_the_states():
     result, truly = _decompiled_with_kept_matrix("wild", "window_mean_selector_not_len15")
     assert result.verdict == "exact", result.reason
     assert truly
+
+
+def test_a_second_lift_reads_every_input_where_a_sample_misses_a_pair_of_counts():
+    """estuary `ledger_running_balance` (W kept): four widths counted over prefixes, added in pairs. The
+    first lift's states (4,000 of 19,530 inputs) hold no state with one '+1' and five '+2', so its
+    reading's table of the credit had no output there ("None at different positions"); the second lift's
+    states come from every input (`compressed.RARE_STATE_INPUTS`), and the given model confirms its
+    reading on every input. The second lift alone is run here (the first takes two minutes to fail)."""
+    from trade.decompile import DecompileOptions
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("estuary", "ledger_running_balance")
+    matrix = np.load(Path(__file__).parent / "data" / "ledger_running_balance_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    lifted = compressed.lift(given, rare=True)
+    read = basis._confirmed_reading(basis._Judge(given, None, "lifted", one_hot=lifted), lifted,
+                                    DecompileOptions(), zeroed=True)
+    assert read is not None and read.verdict == "equivalent"
+    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]

@@ -86,6 +86,7 @@ ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this 
 RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
 STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a
 # seeded sample of this many
+RARE_STATE_INPUTS = 30_000  # a second lift's states (`rare`) come from every input up to this many
 REACHED = 1e-3  # a lifted direction below this after BOS on every state is never reached (softmax specks)
 STATE_MISREAD = 0.1  # a read's code misreads the lifted states if it is off by this much of its largest read
 UNREACHED_READ = 1e-3  # a read column this small on every state (against its matrix's largest) reads 0
@@ -571,10 +572,13 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
                    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Per sublayer (`_sublayer`; the last key: after the last layer), the distinct states it reads, as
     (lifted states, given states), and under "reached" the directions some position after BOS holds:
-    the given model runs on every input (a seeded sample where too many; `rare`: and as many again with a
-    fifth sorted or of few values, where counts of one token reach the length: handwritten
+    the given model runs on every input (a seeded sample where too many; `rare`: every input up to
+    `RARE_STATE_INPUTS`, where a pair of counts near the length is in no sample of 4,000 (estuary
+    `ledger_running_balance`: one '+1' and five '+2' in 19,530 inputs), else the sample and as many again
+    with a fifth sorted or of few values, where counts of one token reach the length: handwritten
     `upper_previous_26`), and each write's code, weighted by the given model's own attention and neurons,
-    builds the lifted stream beside it."""
+    builds the lifted stream beside it. Each batch's states are made distinct as they come: a pass over
+    every input holds no more than its distinct states."""
     from trade.compiling import attention
     from trade.program.interpret import probing_inputs
     from trade.transform import sampled_inputs
@@ -585,7 +589,7 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
     code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
     found: dict[int, list] = {}
     seen = np.zeros(count)  # each direction's largest value at a position after BOS
-    batches, every = sampled_inputs(given, STATE_INPUTS, STATE_INPUTS, 0)
+    batches, every = sampled_inputs(given, RARE_STATE_INPUTS if rare else STATE_INPUTS, STATE_INPUTS, 0)
     if rare and not every:
         config = given.compile_config
         batches += probing_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(1))
@@ -598,7 +602,7 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
         lifted = code["token_embed/embeddings"][ids] + code["pos_embed/embeddings"][positions][None]
         for layer in range(given.num_layers):
             prefix = f"transformer/layer_{layer}"
-            found.setdefault(2 * layer, []).append((lifted, stream))
+            found.setdefault(2 * layer, []).append(_distinct_states(lifted, stream))
             seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
             mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads,
                                        causal=given.compile_config.causal)
@@ -607,25 +611,34 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
             heads = np.einsum("bhtT,bThd->bthd", pattern, values).reshape(values.shape[:2] + (-1,))
             stream = stream + mixed
             lifted = lifted + heads @ code[prefix + "/attn/linear/w"] + code[prefix + "/attn/linear/b"]
-            found.setdefault(2 * layer + 1, []).append((lifted, stream))
+            found.setdefault(2 * layer + 1, []).append(_distinct_states(lifted, stream))
             seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
             hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"]
                                 + params[prefix + "/mlp/linear_1/b"], 0.0)
             stream = stream + hidden @ params[prefix + "/mlp/linear_2/w"] + params[prefix + "/mlp/linear_2/b"]
             lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
-        found.setdefault(2 * given.num_layers, []).append((lifted, stream))
+        found.setdefault(2 * given.num_layers, []).append(_distinct_states(lifted, stream))
         seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
     states = {}
-    for sublayer, pairs in found.items():
-        both = np.concatenate([np.concatenate([lifted.reshape(-1, count), stream.reshape(-1, given.d_model)],
-                                              axis=1) for lifted, stream in pairs])
-        rounded = np.ascontiguousarray(np.round(both, 9) + 0.0)  # + 0.0: -0.0 and 0.0 alike
-        _, first = np.unique(rounded.view(np.dtype((np.void, rounded.itemsize * rounded.shape[1]))).ravel(),
-                             return_index=True)  # distinct rows, as bytes: far faster than axis=0
-        both = both[np.sort(first)]
+    for sublayer, rows in found.items():
+        both = _distinct_rows(np.concatenate(rows))
         states[sublayer] = (both[:, :count], both[:, count:])
     states["reached"] = seen > REACHED
     return states
+
+
+def _distinct_states(lifted: np.ndarray, stream: np.ndarray) -> np.ndarray:
+    """A batch's states, the lifted and the given stream side by side, one row per distinct state."""
+    return _distinct_rows(np.concatenate([lifted.reshape(-1, lifted.shape[-1]),
+                                          stream.reshape(-1, stream.shape[-1])], axis=1))
+
+
+def _distinct_rows(both: np.ndarray) -> np.ndarray:
+    """The distinct rows (to 1e-9), in the order they first come."""
+    rounded = np.ascontiguousarray(np.round(both, 9) + 0.0)  # + 0.0: -0.0 and 0.0 alike
+    rows = rounded.view(np.dtype((np.void, rounded.itemsize * rounded.shape[1]))).ravel().tolist()
+    first = {row: index for index, row in reversed(list(enumerate(rows)))}  # hashed bytes: no sort
+    return both[np.sort(np.fromiter(first.values(), dtype=np.int64, count=len(first)))]
 
 
 def _reached(states: dict) -> np.ndarray:
