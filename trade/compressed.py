@@ -589,6 +589,11 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
     code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
     found: dict[int, list] = {}
     seen = np.zeros(count)  # each direction's largest value at a position after BOS
+
+    def keep(sublayer: int, lifted: np.ndarray, stream: np.ndarray) -> np.ndarray:
+        found.setdefault(sublayer, []).append(_distinct_states(lifted, stream))
+        return np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
+
     batches, every = sampled_inputs(given, RARE_STATE_INPUTS if rare else STATE_INPUTS, STATE_INPUTS, 0)
     if rare and not every:
         config = given.compile_config
@@ -602,8 +607,7 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
         lifted = code["token_embed/embeddings"][ids] + code["pos_embed/embeddings"][positions][None]
         for layer in range(given.num_layers):
             prefix = f"transformer/layer_{layer}"
-            found.setdefault(2 * layer, []).append(_distinct_states(lifted, stream))
-            seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
+            seen = keep(2 * layer, lifted, stream)
             mixed, pattern = attention(params, prefix + "/attn", stream, given.num_heads,
                                        causal=given.compile_config.causal)
             values = stream @ params[prefix + "/attn/value/w"] + params[prefix + "/attn/value/b"]
@@ -611,14 +615,12 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
             heads = np.einsum("bhtT,bThd->bthd", pattern, values).reshape(values.shape[:2] + (-1,))
             stream = stream + mixed
             lifted = lifted + heads @ code[prefix + "/attn/linear/w"] + code[prefix + "/attn/linear/b"]
-            found.setdefault(2 * layer + 1, []).append(_distinct_states(lifted, stream))
-            seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
+            seen = keep(2 * layer + 1, lifted, stream)
             hidden = np.maximum(stream @ params[prefix + "/mlp/linear_1/w"]
                                 + params[prefix + "/mlp/linear_1/b"], 0.0)
             stream = stream + hidden @ params[prefix + "/mlp/linear_2/w"] + params[prefix + "/mlp/linear_2/b"]
             lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
-        found.setdefault(2 * given.num_layers, []).append(_distinct_states(lifted, stream))
-        seen = np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
+        seen = keep(2 * given.num_layers, lifted, stream)
     states = {}
     for sublayer, rows in found.items():
         both = _distinct_rows(np.concatenate(rows))
