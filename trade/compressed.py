@@ -65,7 +65,10 @@ mixed or rotated one.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+import hashlib
 import itertools
 
 import numpy as np
@@ -96,6 +99,48 @@ DUPLICATE = 1e-6  # two atoms this close (against the largest entry of one) are 
 LOST_ATOM = 1e-6  # an atom shorter than this fraction of the median atom is 0: a direction squeezed out
 SPECK_READ = 0.05  # a head's query or key entry below this fraction of its column's largest: the fold's
 # imprecision, dropped in a last reading where the lifted heads read several variables
+
+
+_MEMO: dict | None = None  # the results of pure solves within one lift (`_memoised`), keyed by their inputs
+
+
+@contextlib.contextmanager
+def _memoised():
+    """Within the block, `_solved` functions return the result kept for the same inputs. Why: one lift
+    codes the same reads again in each relabel round and for each variable rule (lib_nary_four: 2,064
+    linear programmes of 882 distinct, 865 pseudo-inverses of 69), and each solve is deterministic."""
+    global _MEMO
+    before, _MEMO = _MEMO, {}
+    try:
+        yield
+    finally:
+        _MEMO = before
+
+
+def _solved(function):
+    """`function` (of arrays, floats and None, returning an array, a tuple of them or None) memoised by
+    its arguments' bytes while `_memoised` is active; a copy of the kept result each time."""
+    @functools.wraps(function)
+    def memoised(*args):
+        if _MEMO is None:
+            return function(*args)
+        digest = hashlib.blake2b(function.__name__.encode(), digest_size=20)
+        for arg in args:
+            digest.update(b"|" + (np.ascontiguousarray(arg).tobytes() + str(np.shape(arg)).encode()
+                                  if isinstance(arg, np.ndarray) else repr(arg).encode()))
+        key = digest.digest()
+        if key not in _MEMO:
+            _MEMO[key] = function(*args)
+        return _copied(_MEMO[key])
+    return memoised
+
+
+def _copied(result):
+    if isinstance(result, np.ndarray):
+        return result.copy()
+    if isinstance(result, tuple):
+        return tuple(_copied(r) for r in result)
+    return result
 
 
 def _lost_token_places(tokens: np.ndarray, alone: np.ndarray, shared: np.ndarray, atoms: np.ndarray
@@ -165,6 +210,13 @@ def lift(given: ModelWeights, atoms: np.ndarray | None = None, debug: dict | Non
     read, where more than one way of dropping neurons that never fire does (`_without_dead_neurons`).
     `rare`: the states also come from inputs uniform sampling almost never draws (`_lifted_states`).
     """
+    with _memoised():
+        return _lift(given, atoms, debug, alternatives, rare)
+
+
+def _lift(given: ModelWeights, atoms: np.ndarray | None, debug: dict | None, alternatives: list | None,
+          rare: bool) -> ModelWeights:
+    """`lift`'s work, inside one memo of its solves."""
     if atoms is None:
         atoms = recorded_atoms(given)
     if atoms is None:
@@ -1580,10 +1632,11 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
         best = {}
         for support in group:
             basis = atoms[support]
-            if np.linalg.matrix_rank(basis, tol=1e-6 * np.abs(basis).max()) >= atoms.shape[1]:
+            inverse = _pseudo_inverse(basis, atoms.shape[1])
+            if inverse is None:
                 continue  # atoms that span the whole stream fit anything
             rows = np.nonzero(todo)[0]
-            coefficients = vectors[rows] @ np.linalg.pinv(basis)
+            coefficients = vectors[rows] @ inverse
             error = np.abs(coefficients @ basis - vectors[rows]).max(axis=1)
             for row in rows[error <= FIT_TOLERANCE * size[rows]]:
                 coded = _single_atom(vectors[row], basis, FIT_TOLERANCE * size[row])
@@ -1616,6 +1669,14 @@ def _block_code(vectors: np.ndarray, atoms: np.ndarray, supports: list, costs: n
     return result
 
 
+@_solved
+def _pseudo_inverse(basis: np.ndarray, width: int) -> np.ndarray | None:
+    """The pseudo-inverse of `basis` (rows: atoms), or None where its atoms span all `width` dimensions."""
+    if np.linalg.matrix_rank(basis, tol=1e-6 * np.abs(basis).max()) >= width:
+        return None
+    return np.linalg.pinv(basis)
+
+
 ONE_PER_VARIABLE_LIMIT = 4_096  # `_one_per_variable` tries at most this many choices of values
 
 
@@ -1625,6 +1686,7 @@ def _twice_in_one(code: np.ndarray, variables: np.ndarray) -> bool:
     return len(read) > len(set(read.tolist()))
 
 
+@_solved
 def _one_per_variable(vector: np.ndarray, basis: np.ndarray, variables: np.ndarray, tolerance: float
                       ) -> np.ndarray | None:
     """The code of `vector` on one atom of each variable of `basis` (and all of `one`'s) that gives it
@@ -1699,6 +1761,7 @@ def _by_block_count(supports):
     return sorted(groups.items())
 
 
+@_solved
 def _least_l1(vector: np.ndarray, basis: np.ndarray, tolerance: float, costs=None) -> np.ndarray | None:
     """Coefficients c of least L1 norm with |c @ basis - vector| <= tolerance everywhere, or None."""
     from scipy.optimize import linprog
