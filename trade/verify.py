@@ -80,6 +80,11 @@ class VerifyOptions:
     # other dimension, as the value it shows where the program has one: Tracr's argmax decodes it so, and
     # its MLPs' finite slopes (a step between close foreseen means) leave outputs such as 0.4.
     weak_margin: float = 0.2
+    # Where the weights match (within `parameter_tolerance`, or the recovered basis's snapping), no noise
+    # is there to fake a maximum, and Tracr's own outputs can be weaker still (0.25 against 0.14 where two
+    # widths reach max_seq_len: fjord `causal_thumbs_star_rating`): a confirming run takes a maximum this
+    # far above 0 and above every other dimension. Compressed runs (`weak_values`) keep `weak_margin`.
+    confirm_margin: float = 0.05
     # Take that weak maximum as the value in every run, not only one confirming matching weights: a
     # compressed model reproduces Tracr's, weak outputs included, and its weights never match exactly.
     weak_values: bool = False
@@ -467,7 +472,8 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
                            options: VerifyOptions, confirming: bool = False) -> str | None:
     """None if the given model computes the candidate's function, else what differs. `confirming` (the
     weights already match): positions where a categorical Aggregate selected nothing are not compared,
-    and a weak but clear maximum counts as a value (`VerifyOptions.weak_margin`)."""
+    and a weak but clear maximum counts as a value (`VerifyOptions.confirm_margin`, or `weak_margin` for a
+    compressed model's run)."""
     if reference.block.size == 0:
         return "no output block found in the given weights"
     try:
@@ -515,7 +521,8 @@ def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: n
     given_none = given.max(axis=1, initial=-np.inf) <= options.active_threshold
     if (confirming or options.weak_values) and given.shape[1] > 1:
         top_two = np.sort(given, axis=1)[:, -2:]
-        clear = (top_two[:, 1] > options.weak_margin) & (top_two[:, 1] - top_two[:, 0] >= options.weak_margin)
+        margin = options.weak_margin if options.weak_values else options.confirm_margin
+        clear = (top_two[:, 1] > margin) & (top_two[:, 1] - top_two[:, 0] >= margin)
         given_none &= ~(clear & ~np.isnan(expected))
     active = np.zeros(given.shape, dtype=bool)
     active[np.arange(len(given)), given.argmax(axis=1)] = ~given_none
