@@ -701,3 +701,15 @@ def test_a_second_lift_reads_every_input_where_a_sample_misses_a_pair_of_counts(
                                     DecompileOptions(), zeroed=True)
     assert read is not None and read.verdict == "equivalent"
     assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
+
+
+def test_two_widths_whose_counts_beyond_the_window_are_lost_are_completed_in_place():
+    """fjord `bool_median_filter` (W kept): two SelectorWidths over windows of three (in two layers) never
+    count past 3, so the compression left counts 4 to 9 of both on the same atoms; their neurons wrote
+    several directions each, the place of count 0 went undecided (`_width_start`), and the other width's
+    lost counts stayed in the first's writes: the lift read as no program ("reads
+    'n00011_selector_width_attn_output', which no head wrote"). The place most counts agree on is taken,
+    and each pair of neurons writes only its counts: `equivalent` on every input."""
+    result, truly = _decompiled_with_kept_matrix("fjord", "bool_median_filter")
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert truly

@@ -789,18 +789,8 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
                     dim_of.setdefault(k, set()).add(int(dim))
                 for dim in np.nonzero(row < 0)[0]:
                     dim_of.setdefault(k + 1, set()).add(int(dim))
-            if any(len(dims) != 1 for dims in dim_of.values()) or not dim_of:
-                continue
-            found = {k: next(iter(dims)) for k, dims in dim_of.items()}
-            # a lost count's atom may be a duplicate of another's (counts never taken whose columns of
-            # every state are alike): where the other counts place it, any of its duplicates is it
-            twins = {k: _duplicates(atoms, d) for k, d in found.items()}
-            starts = {d - k for k, d in found.items() if len(twins[k]) == 1} or \
-                {d - k for k, d in found.items()}
-            if len(starts) != 1:
-                continue
-            start = starts.pop()
-            if any(start + k not in twins[k] for k in found):
+            start = _width_start(dim_of, atoms)
+            if start is None:
                 continue
             if start < 0 or start + count >= len(atoms):
                 continue
@@ -821,16 +811,47 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
         counts = sorted({t for dims, *_ in widths for d in dims for t in _duplicates(atoms, d)})
         for _, _, at_bos, _ in widths:
             rows[np.ix_(at_bos, counts)] = 0.0
+        # A pair of neurons, and the last one, write their counts and nothing else (in Tracr as here): a
+        # lost count of another layer's width that the compression gave the same atom goes too.
         for dims, pairs, at_bos, last in widths:
             for k, low, high in pairs:
                 for unit, sign in ((low, 1.0), (high, -1.0)):
-                    rows[unit, counts] = 0.0
+                    rows[unit] = 0.0
                     rows[unit, dims[k]], rows[unit, dims[k + 1]] = sign, -sign
             rows[at_bos, dims[0]] = -1.0
             if last is not None:
-                rows[last, counts] = 0.0
+                rows[last] = 0.0
                 rows[last, dims[-1]] = 1.0
         params[prefix + "/mlp/linear_2/w"] = rows
+
+
+def _width_start(dim_of: dict[int, set], atoms: np.ndarray) -> int | None:
+    """Where a SelectorWidth's count 0 lies in the atoms' (Tracr's) order, from the directions its pairs of
+    neurons write (`dim_of`: count -> directions), else None.
+
+    Where each count writes one direction and all agree (a lost count's atom may be a duplicate of
+    another's, counts never taken whose columns of every state are alike: any of its duplicates is it),
+    that place. Otherwise a count never taken writes wherever the compression left its atom, onto other
+    counts' or several (fjord `bool_median_filter`: two widths of windows of three, counts 4 to 9 never
+    taken): the place that most counts writing one direction agree on, where they are over half of them
+    and at least two. The others are lost counts, rewritten in their places in Tracr's order."""
+    found = {k: next(iter(dims)) for k, dims in dim_of.items() if len(dims) == 1}
+    twins = {k: _duplicates(atoms, d) for k, d in found.items()}
+    if found and len(found) == len(dim_of):
+        starts = {d - k for k, d in found.items() if len(twins[k]) == 1} or {d - k for k, d in found.items()}
+        if len(starts) == 1:
+            start = starts.pop()
+            if all(start + k in twins[k] for k in found):
+                return start
+    votes = {}
+    for start in {t - k for k in found for t in twins[k]}:
+        votes[start] = sum(start + k in twins[k] for k in found)
+    best = sorted(votes.items(), key=lambda item: -item[1])[:2]
+    if not best or best[0][1] < 2 or 2 * best[0][1] <= len(found):
+        return None
+    if len(best) > 1 and best[1][1] == best[0][1]:
+        return None
+    return best[0][0]
 
 
 def _duplicates(atoms: np.ndarray, atom: int) -> list[int]:
