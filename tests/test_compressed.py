@@ -713,3 +713,17 @@ def test_two_widths_whose_counts_beyond_the_window_are_lost_are_completed_in_pla
     result, truly = _decompiled_with_kept_matrix("fjord", "bool_median_filter")
     assert result.verdict in ("exact", "equivalent"), result.reason
     assert truly
+
+
+def test_a_lost_count_its_own_last_neuron_writes_is_not_taken_for_another_variables():
+    """fjord `pronoun_antecedent` (W kept): three widths over eight words; count 7 of one is written only by
+    its own width's last neuron (`c:N`), so it was reached and its place was taken as in use by another
+    variable: the width was left as the compression coded it, and the lift read as no program ("layer 0
+    mlp reads 'p00045_selector_width_attn_output', which no head wrote"). It now lifts to a program."""
+    from tests.conftest import suite_model
+    from trade.decompile import read_weights
+
+    _, _, plain = suite_model("fjord", "pronoun_antecedent")
+    matrix = np.load(Path(__file__).parent / "data" / "pronoun_antecedent_w.npy", allow_pickle=False)
+    read = read_weights(compressed.lift(transform.compressed_with(plain, matrix)))
+    assert len(read.program.lines) > 0, read.reason

@@ -795,7 +795,8 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
             if start < 0 or start + count >= len(atoms):
                 continue
             dims = list(range(start, start + count + 1))
-            if any(k not in dim_of and (known[d] or d in (one, helper) or d in bos)
+            if any(k not in dim_of and (d in (one, helper) or d in bos or (
+                    known[d] and _written_besides(writers, prefix, range(first, last + 1), d)))
                    for k, d in enumerate(dims)):
                 continue  # the place of a lost count holds a direction in use
             # the neuron at BOS writes `-c:0 - scratch`; two SelectorWidths of one layer may share it
@@ -823,6 +824,20 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
                 rows[last] = 0.0
                 rows[last, dims[-1]] = 1.0
         params[prefix + "/mlp/linear_2/w"] = rows
+
+
+def _written_besides(writers: dict[str, np.ndarray], prefix: str, units: range, direction: int) -> bool:
+    """Whether something other than the neurons `units` of the MLP at `prefix` writes `direction`: an
+    embedding, a head, another MLP or another of this MLP's neurons. A lost count that its own width's
+    last neuron writes (fjord `pronoun_antecedent`: count 7 of eight words, kept by `c:N`) is not in
+    use by another variable."""
+    for name, rows in writers.items():
+        column = np.abs(rows[:, direction]) > 0
+        if name == prefix + "/mlp/linear_2/w":
+            column[[u for u in units if 0 <= u < len(column)]] = False
+        if column.any():
+            return True
+    return False
 
 
 def _width_start(dim_of: dict[int, set], atoms: np.ndarray) -> int | None:
