@@ -727,3 +727,16 @@ def test_a_lost_count_its_own_last_neuron_writes_is_not_taken_for_another_variab
     matrix = np.load(Path(__file__).parent / "data" / "pronoun_antecedent_w.npy", allow_pickle=False)
     read = read_weights(compressed.lift(transform.compressed_with(plain, matrix)))
     assert len(read.program.lines) > 0, read.reason
+
+
+def test_two_sequence_maps_of_one_layer_over_duplicate_counts_are_placed_apart():
+    """fjord `lib_chargaff_counts` (W kept): four widths in one layer (one block of writes) never count past
+    7 or 8, so the compression gave counts 8 and 9 of three of them one atom each (duplicates); two
+    SequenceMaps of the next layer (A = T, G = C) read them. As one run of 200 neurons no grid placed the
+    duplicates, so `T:9`'s neurons read `T:8` and the tables missed pairs inputs give ('no output for
+    values its inputs take'; not equivalent). A reading short of table entries is read again within the
+    variables its labels name, where each SequenceMap's grid places its duplicates, even a neuron reading
+    two: `equivalent`, and truly so."""
+    result, truly = _decompiled_with_kept_matrix("fjord", "lib_chargaff_counts")
+    assert result.verdict in ("exact", "equivalent"), result.reason
+    assert truly

@@ -310,7 +310,7 @@ def _lift(given: ModelWeights, atoms: np.ndarray | None, debug: dict | None, alt
             values = given.output_values
         return dataclasses.replace(lifted, output_values=values), used
 
-    labelled, tried = None, []
+    labelled, tried, best = None, [], None
     for round_ in range(1 + RELABEL_ROUNDS):
         lifted, used = read(blocks, variables=round_ > 0)
         if debug is not None:
@@ -322,10 +322,18 @@ def _lift(given: ModelWeights, atoms: np.ndarray | None, debug: dict | None, alt
             break
         finer = _variable_blocks(labelled.residual_labels, np.nonzero(used)[0], blocks[0])
         key = [tuple(b) for b in finer]
-        if key in tried or _reads_cleanly(labelled):
+        partial = _partial_count(labelled)
+        if partial is not None and (best is None or partial < best[0]):
+            best = (partial, labelled, lifted, used)
+        if key in tried or partial == 0:
             break
+        # A reading with tables short of values their inputs take may have read two SequenceMaps of one
+        # layer, whose neurons read duplicate atoms, as one (fjord `lib_chargaff_counts`: four widths
+        # written by one MLP are one block): the variables the labels name place them apart.
         tried.append(key)
         blocks = finer
+    if best is not None:
+        _, labelled, lifted, used = best
     if labelled is not None and not _reads_cleanly(labelled):
         # Values every state holds alike in two variables (`wanted:1` and `is_b`, both "the token is b")
         # may share an atom, and each column of a head then reads whichever: a head reads its queries
@@ -1043,8 +1051,8 @@ def _place_duplicates(reads: np.ndarray, run: list[int], found: list, one: int, 
     if all(len(twins[d]) == 1 for d in twins):
         return True
     clean = [[d for d in found[u] if len(twins[d]) == 1] for u in run]
-    if any(not dims for dims in clean):
-        return False
+    if not any(clean):
+        return False  # (a neuron reading two duplicates, the grid of the others places: lib_chargaff_counts)
     relaxed = known.copy()
     relaxed[[t for d in twins for t in twins[d] if len(twins[d]) > 1]] = False
     grid = _pair_grid(clean, relaxed)
@@ -1485,6 +1493,16 @@ def _reads_cleanly(labelled: ModelWeights) -> bool:
     from trade.decompile import read_weights
 
     return len(read_weights(labelled, check=False).program.lines) > 0
+
+
+def _partial_count(labelled: ModelWeights) -> int | None:
+    """How many of the reading's tables have no output for values their inputs take (`trade.basis`'s
+    `_partial_tables`: a lost value, or a misread); None where the reader reads no program."""
+    from trade.basis import _partial_tables
+    from trade.decompile import read_weights
+
+    program = read_weights(labelled, check=False).program
+    return len(_partial_tables(program, labelled.compile_config)) if len(program.lines) else None
 
 
 def _write_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
