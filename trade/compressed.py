@@ -89,6 +89,7 @@ ONE_COST = 3.0  # where no few blocks give a read back: `one` and BOS cost this 
 RELABEL_ROUNDS = 2  # reads coded again within the variables the inferred labels name, at most this often
 STATE_INPUTS = 4_000  # the lifted states come from every input where there are at most this many, else a
 # seeded sample of this many
+STATE_CHUNK = 2_048  # `_lifted_states` runs the given model on this many inputs at a time
 RARE_STATE_INPUTS = 30_000  # a second lift's states (`rare`) come from every input up to this many
 REACHED = 1e-3  # a lifted direction below this after BOS on every state is never reached (softmax specks)
 STATE_MISREAD = 0.1  # a read's code misreads the lifted states if it is off by this much of its largest read
@@ -283,6 +284,7 @@ def _lift(given: ModelWeights, atoms: np.ndarray | None, debug: dict | None, alt
                                      reached & ~embedded, ~reached & ~embedded)
             params[name] = writers[name].reshape(value.shape[:-1] + (len(atoms),))
         _untie(writers, params, atoms, embedded)
+        states = None  # (gigabytes where every input runs: freed before the states of the new codes)
         states = _lifted_states(given, writers, rare)
         reached = _reached(states)
     one = np.nonzero((np.abs(writers["token_embed/embeddings"]) > 0).all(axis=0))[0]
@@ -648,19 +650,27 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
     count = len(writers["token_embed/embeddings"][0])
     code = {name: rows.reshape(params[name].shape[:-1] + (count,)) for name, rows in writers.items()}
     found: dict[int, list] = {}
+    keys: dict[int, set] = {}  # per sublayer, the states kept so far (`_row_keys`)
     seen = np.zeros(count)  # each direction's largest value at a position after BOS
 
     def keep(sublayer: int, lifted: np.ndarray, stream: np.ndarray) -> np.ndarray:
-        found.setdefault(sublayer, []).append(_distinct_states(lifted, stream))
+        both = np.concatenate([lifted.reshape(-1, count), stream.reshape(-1, stream.shape[-1])], axis=1)
+        kept = keys.setdefault(sublayer, set())
+        first = _first_keys(both)
+        new = [index for index, key in first.items() if key not in kept]
+        kept.update(first[index] for index in new)
+        found.setdefault(sublayer, []).append(both[new])
         return np.maximum(seen, np.abs(lifted[:, 1:]).max(axis=(0, 1), initial=0.0))
 
     batches, every = sampled_inputs(given, RARE_STATE_INPUTS if rare else STATE_INPUTS, STATE_INPUTS, 0)
     if rare and not every:
         config = given.compile_config
         batches += probing_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(1))
-    for batch in batches:
-        if not len(batch):
-            continue
+    # a batch at a time of at most STATE_CHUNK inputs: the hidden units of 19,683 inputs of nine tokens
+    # (fjord `long_tennis_game_score`) alone hold gigabytes
+    chunks = [part for batch in batches if len(batch)
+              for part in np.array_split(batch, -(-len(batch) // STATE_CHUNK))]
+    for batch in chunks:
         ids = _token_ids(given, batch)
         positions = np.arange(ids.shape[1])
         stream = params["token_embed/embeddings"][ids] + params["pos_embed/embeddings"][positions][None]
@@ -682,25 +692,27 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
             lifted = lifted + hidden @ code[prefix + "/mlp/linear_2/w"] + code[prefix + "/mlp/linear_2/b"]
         seen = keep(2 * given.num_layers, lifted, stream)
     states = {}
-    for sublayer, rows in found.items():
-        both = _distinct_rows(np.concatenate(rows))
+    for sublayer in list(found):
+        both = np.concatenate(found.pop(sublayer))  # each sublayer's parts freed as they are joined
         states[sublayer] = (both[:, :count], both[:, count:])
     states["reached"] = seen > REACHED
     return states
 
 
-def _distinct_states(lifted: np.ndarray, stream: np.ndarray) -> np.ndarray:
-    """A batch's states, the lifted and the given stream side by side, one row per distinct state."""
-    return _distinct_rows(np.concatenate([lifted.reshape(-1, lifted.shape[-1]),
-                                          stream.reshape(-1, stream.shape[-1])], axis=1))
+def _row_keys(both: np.ndarray) -> list[int]:
+    """A hash of each row to 1e-9 (-0.0 and 0.0 alike): states are kept once each, and every input's
+    bytes need not be held (fjord `long_tennis_game_score`: 29,523 inputs, gigabytes of states)."""
+    rounded = np.ascontiguousarray(np.round(both, 9) + 0.0)
+    return [hash(row) for row in rounded.view(np.dtype((np.void, rounded.itemsize * rounded.shape[1])))
+            .ravel().tolist()]
 
 
-def _distinct_rows(both: np.ndarray) -> np.ndarray:
-    """The distinct rows (to 1e-9), in the order they first come."""
-    rounded = np.ascontiguousarray(np.round(both, 9) + 0.0)  # + 0.0: -0.0 and 0.0 alike
-    rows = rounded.view(np.dtype((np.void, rounded.itemsize * rounded.shape[1]))).ravel().tolist()
-    first = {row: index for index, row in reversed(list(enumerate(rows)))}  # hashed bytes: no sort
-    return both[np.sort(np.fromiter(first.values(), dtype=np.int64, count=len(first)))]
+def _first_keys(both: np.ndarray) -> dict[int, int]:
+    """Row index -> key (`_row_keys`) of the first row of each distinct state, in order."""
+    first: dict[int, int] = {}
+    for index, key in enumerate(_row_keys(both)):
+        first.setdefault(key, index)
+    return {index: key for key, index in first.items()}
 
 
 def _reached(states: dict) -> np.ndarray:
