@@ -740,3 +740,24 @@ def test_two_sequence_maps_of_one_layer_over_duplicate_counts_are_placed_apart()
     result, truly = _decompiled_with_kept_matrix("fjord", "lib_chargaff_counts")
     assert result.verdict in ("exact", "equivalent"), result.reason
     assert truly
+
+
+def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample(monkeypatch):
+    """fjord `emoji_fruit_plurality` (W kept): three widths never counted past 7 in the compression's
+    sample, so W gave counts 8 and 9 one column (duplicates). Two programs that differ only there fold
+    onto the same weights, and the given model computes neither on the inputs that reach them: a reading
+    that differs from the original on 179 of 3,029,220 outputs folded exactly, and was called `exact`.
+    Such a model confirms a reading only by a run on every input (up to `MERGED_INPUTS`): here, with that
+    limit lowered below its 349,524 inputs, it runs on a sample and stays `unverified`."""
+    from tests.conftest import suite_model
+    from trade.decompile import decompile
+
+    _, _, plain = suite_model("fjord", "emoji_fruit_plurality")
+    matrix = np.load(Path(__file__).parent / "data" / "emoji_fruit_plurality_w.npy", allow_pickle=False)
+    given = transform.compressed_with(plain, matrix)
+    assert compressed.merges_values(given) and not compressed.merges_values(plain)
+    assert transform.run_limit(given) == transform.MERGED_INPUTS
+    monkeypatch.setattr(transform, "MERGED_INPUTS", 0)
+    result = decompile(given)
+    assert result.verdict not in ("exact", "equivalent")
+    assert "one direction" in result.reason

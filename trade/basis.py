@@ -1876,7 +1876,10 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     except CompileError as error:
         if run != "all":
             return UNVERIFIED, f"does not compile: {error}"
-        checked = verify(program, reference() if callable(reference) else reference)
+        reference = reference() if callable(reference) else reference
+        if _merged_on_a_sample(given, reference):
+            return UNVERIFIED, MERGED
+        checked = verify(program, reference)
         return checked.verdict, checked.reason.replace("the given model computes",
                                                        "the given (transformed) model computes")
     recompiled = weights_of(compiled)
@@ -1927,6 +1930,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
                                 f"within that noise ({level:.2g} of a matrix's largest entry)")
         options = dataclasses.replace(options, numerical_tolerance=moved_by, numerical_relative=0.0)
     reference = reference() if callable(reference) else reference
+    if _merged_on_a_sample(given, reference):
+        return UNVERIFIED, MERGED
     if _compressed(given) and _weak_as_in_tracr(recompiled, reference):
         options = dataclasses.replace(options, weak_values=True)
     checked = verify(program, reference, options=options)
@@ -2176,6 +2181,20 @@ def _untouched(weights: ModelWeights) -> set[int]:
     return {int(dim) for dim in untouched_dims(weights.params) if not read_out[dim]}
 
 
+MERGED = ("the compression gave several values one direction (W's columns alike: values its sample never "
+          "took), which the given model cannot tell apart and programs that differ on them fold alike; "
+          "only a run on every input could confirm a reading, and there are too many")
+
+
+def _merged_on_a_sample(given: ModelWeights, reference) -> bool:
+    """Whether the given model is a compression that merged values (`trade.compressed.merges_values`) and
+    ran on a sample of inputs only: a reading that folds onto it, or matches it on the sample, may
+    differ from what was compiled where inputs reach those values (fjord `emoji_fruit_plurality`)."""
+    from trade.compressed import merges_values
+
+    return _compressed(given) and not reference.exhaustive and merges_values(given)
+
+
 def _compressed(weights: ModelWeights) -> bool:
     """Whether the weights' transform record says they were compressed (`trade.transform.compress`)."""
     return any(isinstance(t, dict) and t.get("kind") == "compress" for t in weights.transform or [])
@@ -2347,11 +2366,12 @@ class _Judge:
 def _run_size(weights: ModelWeights) -> int:
     """How many inputs `run_given` runs: all, or `trade.transform.checked_inputs`'s sample."""
     from trade.program.interpret import input_space_size
+    from trade.transform import run_limit
     from trade.verify import VerifyOptions
 
-    config, options = weights.compile_config, VerifyOptions()
+    config = weights.compile_config
     size = input_space_size(len(config.vocab), config.max_seq_len)
-    return size if size <= options.max_inputs else options.sample_inputs
+    return size if size <= run_limit(weights) else VerifyOptions().sample_inputs
 
 
 def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.ndarray]

@@ -179,6 +179,21 @@ def recorded_atoms(given: ModelWeights) -> np.ndarray | None:
     return None
 
 
+def merges_values(given: ModelWeights) -> bool:
+    """Whether the given model's compression may have given two residual directions one vector: W's
+    columns alike (within DUPLICATE; values its sample never took, fjord `emoji_fruit_plurality`'s
+    counts 8 and 9), or a compress record with no W to tell. Such a model cannot tell those values
+    apart, and programs that differ only on them fold onto the same weights: a reading is confirmed
+    only by a run on every input (`trade.transform.run_limit`)."""
+    if not any(isinstance(t, dict) and t.get("kind") == "compress" for t in given.transform or []):
+        return False
+    try:
+        atoms = recorded_atoms(given)
+    except BasisError:
+        return True
+    return atoms is None or any(len(_duplicates(atoms, atom)) > 1 for atom in range(len(atoms)))
+
+
 def sparse_code(vectors: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     """For each row v of `vectors` (n x K), the coefficients c (d) of least L1 norm (each atom's units
     costing its length) with c @ atoms = v within `FIT_TOLERANCE`. Rows that are 0 stay 0; raises

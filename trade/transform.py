@@ -332,20 +332,32 @@ def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
                                residual_labels=None)
 
 
+MERGED_INPUTS = 500_000  # a compressed model that merged values runs on every input up to this many
+
+
+def run_limit(weights: ModelWeights) -> int:
+    """Up to how many inputs the given model runs on every input (past it, on a sample): `trade.verify`'s
+    limit, or MERGED_INPUTS for a compression that gave two values one direction
+    (`trade.compressed.merges_values`), where a sample cannot confirm a reading."""
+    from trade.compressed import merges_values
+    from trade.verify import VerifyOptions
+
+    limit = VerifyOptions().max_inputs
+    return max(limit, MERGED_INPUTS) if merges_values(weights) else limit
+
+
 def checked_inputs(weights: ModelWeights) -> tuple[list[np.ndarray], bool]:
-    """The inputs `trade.verify` checks: every one, or its seeded sample where there are too many; and
-    whether they are all."""
+    """The inputs `trade.verify` checks: every one, or its seeded sample where there are too many
+    (`run_limit`); and whether they are all."""
     from trade.verify import VerifyOptions
 
     options = VerifyOptions()
-    return sampled_inputs(weights, options.max_inputs, options.sample_inputs, options.sample_seed)
+    return sampled_inputs(weights, run_limit(weights), options.sample_inputs, options.sample_seed)
 
 
 def checks_every_input(weights: ModelWeights) -> bool:
     """Whether `checked_inputs` is every input (no sample), without building them."""
-    from trade.verify import VerifyOptions
-
-    return _all_fit(weights, VerifyOptions().max_inputs)
+    return _all_fit(weights, run_limit(weights))
 
 
 def model_outputs(weights: ModelWeights, batches: list[np.ndarray] | None = None) -> list[np.ndarray]:
