@@ -94,8 +94,8 @@ def apply_elementwise(fn: Callable, *columns: np.ndarray) -> np.ndarray:
     NaN (None) in any input gives NaN, as RASP's Map and SequenceMap do. The
     function is called once per combination of each input's distinct values. The
     distinct values are found in each array before it is broadcast: a selector's
-    [batch, query, key] grid of 262,144 inputs of nine tokens holds 26 million
-    pairs, its keys and queries 2.6 million values each.
+    [batch, query, key] grid of 262,144 inputs of nine tokens holds 21 million
+    pairs, its keys and queries 2.4 million values each.
     """
     arrays = [np.asarray(c, dtype=np.float64) for c in columns]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
