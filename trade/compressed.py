@@ -681,8 +681,9 @@ def _lifted_states(given: ModelWeights, writers: dict[str, np.ndarray], rare: bo
     if rare and not every:
         config = given.compile_config
         batches += probing_inputs(config.vocab, config.max_seq_len, STATE_INPUTS, np.random.default_rng(1))
-    # a batch at a time of at most STATE_CHUNK inputs: the hidden units of 19,683 inputs of nine tokens
-    # (fjord `long_tennis_game_score`) alone hold gigabytes
+    # a batch at a time of at most STATE_CHUNK inputs (benchmarks/lift_memory.py: estuary
+    # `ledger_running_balance`'s second lift peaks at 1.5 GB against 2.5 in whole batches; fjord
+    # `long_tennis_game_score`'s at 7.5 against 6.4: the states kept, not the batch, hold most)
     chunks = [part for batch in batches if len(batch)
               for part in np.array_split(batch, -(-len(batch) // STATE_CHUNK))]
     for batch in chunks:
