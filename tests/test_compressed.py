@@ -437,10 +437,12 @@ def test_a_lifted_reading_whose_numerical_map_keeps_a_lost_value_is_confirmed_wi
     """kestrel `causal_cache_hit_rate` compressed to 0.75 (W kept: one thread learned it): the hit count
     over a window of three never passes 3, the compression left width 4 a 6 in the numerical Map of hits,
     and a mean of {0, 1, 6} does not compile (`unverified` before). No input reaches it, so the reading
-    with it 0 is the same function, which the given model confirms."""
+    with it 0 is the same function. The given model confirmed it on a sample until stop 45; its W gives
+    widths 4 to 9 alike columns (`merges_values`) and it has 2,441,405 inputs, past `MERGED_INPUTS`, so
+    a sample no longer confirms it: the reading is still the program, and `unverified` says why."""
     result, truly = _decompiled_with_kept_matrix("kestrel", "causal_cache_hit_rate")
-    assert result.verdict == "equivalent", result.reason
     assert truly
+    assert result.verdict == "unverified" and "one direction" in result.reason, result.reason
 
 
 def test_a_kept_compression_matrix_gives_the_same_model_again():
