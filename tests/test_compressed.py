@@ -680,10 +680,13 @@ def _decompiled_with_kept_matrix(suite: str, name: str):
 def test_a_read_of_one_atom_with_duplicates_is_still_decided_by_the_states():
     """wild `window_mean_selector_not_len15` (W kept): a read of one atom that has a duplicate may stand
     for the sum of the two (twice one of them), which the lifted states tell; kept as one atom (as the
-    rule for lone atoms above would), the mean read values {0, 2} and did not compile. `exact`."""
+    rule for lone atoms above would), the mean read values {0, 2} and did not compile. It was `exact` until
+    stop 45; its W gives tokens alike columns (`merges_values`) and it has 1.4 billion inputs, so the
+    merged-values rule leaves the right reading `unverified` (conservative: these tokens no layer reads
+    apart)."""
     result, truly = _decompiled_with_kept_matrix("wild", "window_mean_selector_not_len15")
-    assert result.verdict == "exact", result.reason
     assert truly
+    assert result.verdict == "unverified" and "one direction" in result.reason, result.reason
 
 
 def test_a_second_lift_reads_every_input_where_a_sample_misses_a_pair_of_counts():
