@@ -99,19 +99,22 @@ def apply_elementwise(fn: Callable, *columns: np.ndarray) -> np.ndarray:
     """
     arrays = [np.asarray(c, dtype=np.float64) for c in columns]
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
+    arrays = [a.reshape((1,) * (len(shape) - a.ndim) + a.shape) for a in arrays]
     missing = np.zeros(shape, dtype=bool)
-    uniques, codes = [], []
     for array in arrays:
-        nan = np.isnan(array)
-        missing |= nan
-        unique, inverse = np.unique(array[~nan], return_inverse=True)
-        code = np.zeros(array.shape, dtype=np.int64)
-        code[~nan] = inverse.reshape(-1)
-        uniques.append(unique)
-        codes.append(code)
-    out = np.full(shape, np.nan)
+        missing |= np.isnan(array)
     present = ~missing
+    out = np.full(shape, np.nan)
     if present.any():
+        uniques, codes = [], []
+        for array in arrays:  # the values each array holds where no argument is None, as before broadcasting
+            axes = tuple(i for i, (n, m) in enumerate(zip(array.shape, shape)) if n == 1 and m != 1)
+            used = present.any(axis=axes, keepdims=True) if axes else present
+            unique, inverse = np.unique(array[used], return_inverse=True)
+            code = np.zeros(array.shape, dtype=np.int64)
+            code[used] = inverse.reshape(-1)
+            uniques.append(unique)
+            codes.append(code)
         table = np.array([encode_value(_call(fn, [decode_value(v) for v in combination]))
                           for combination in itertools.product(*uniques)], dtype=np.float64)
         flat_code = np.zeros(shape, dtype=np.int64)
