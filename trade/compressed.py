@@ -185,7 +185,9 @@ def merges_values(given: ModelWeights) -> bool:
     counts 8 and 9), or a compress record with no W to tell. Such a model cannot tell those values
     apart, and programs that differ only on them fold onto the same weights: a reading is confirmed
     only by a run on every input (`trade.transform.run_limit`)."""
-    if not any(isinstance(t, dict) and t.get("kind") == "compress" for t in given.transform or []):
+    from trade.basis import _compressed
+
+    if not _compressed(given):
         return False
     try:
         atoms = recorded_atoms(given)
