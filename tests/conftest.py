@@ -1,8 +1,20 @@
 """Shared fixtures: a few accepted programs (sampled once per session)."""
 
+import os
+
 import pytest
 
 from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
+
+
+def pytest_configure(config):
+    """Under pytest-xdist every worker gets one BLAS/OpenMP thread: two workers with two threads each on a
+    2-core machine spin against each other (one compressed test: 110 s for two at once, 50 s with one
+    thread each). `make test` sets the same through the environment, before anything loads."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
 
 
 @pytest.fixture(scope="session")

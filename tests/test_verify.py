@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from trade.compiling import compile_program, run_compiled
 from trade.program.interpret import all_inputs, evaluate_batch
@@ -320,3 +322,15 @@ def test_a_confirming_run_takes_tracrs_own_narrow_maximum_but_a_compressed_run_d
     assert confirming_difference(parse_program("a = Map(x - 1, tokens)\n"), narrow) is not None
     assert "None at different positions" in confirming_difference(program, narrow,
                                                                    VerifyOptions(weak_values=True))
+
+
+@given(st.lists(st.tuples(st.sampled_from([-1.5, 0.0, 2.0, 7.25, 1e6]), st.integers(0, 6)), max_size=60))
+def test_distinct_pairs_are_the_rows_np_unique_finds(pairs):
+    """The one-integer key of `_distinct_pairs` gives np.unique(axis=0)'s rows, in its order."""
+    from trade.verify import _distinct_pairs
+
+    values = np.array([value for value, _ in pairs], dtype=float)
+    dims = np.array([dim for _, dim in pairs], dtype=int)
+    rows = np.unique(np.stack([values, dims], axis=1), axis=0) if pairs else np.zeros((0, 2))
+    found_values, found_dims = _distinct_pairs(values, dims, 7)
+    assert np.array_equal(found_values, rows[:, 0]) and np.array_equal(found_dims, rows[:, 1].astype(int))

@@ -510,6 +510,14 @@ def _numerical_difference(expected: np.ndarray, given: np.ndarray, reference: Re
     return None
 
 
+def _distinct_pairs(values: np.ndarray, dims: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (value, dimension) pairs, sorted by value then dimension, as two arrays: each value
+    by its rank, a pair by one integer (np.unique over rows of millions of outputs is 8x slower)."""
+    distinct, rank = np.unique(values, return_inverse=True)
+    keys = np.unique(rank.reshape(-1) * size + dims)
+    return distinct[keys // size], (keys % size).astype(int)
+
+
 def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: np.ndarray,
                             reference: ReferenceModel, options: VerifyOptions, confirming: bool = False
                             ) -> str | None:
@@ -533,8 +541,7 @@ def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: n
     if (given_none != expected_none).any():
         return f"None at different positions ({int((given_none != expected_none).sum())})"
     defined = ~expected_none
-    pairs = np.unique(np.stack([expected[defined], active[defined].argmax(axis=1)], axis=1), axis=0)
-    values, dims = pairs[:, 0], pairs[:, 1].astype(int)
+    values, dims = _distinct_pairs(expected[defined], active[defined].argmax(axis=1), given.shape[1])
     if reference.labels_known:
         labels = np.array([encode_value(v) for v in reference.output_values])
         if dims.max(initial=-1) >= len(labels):
