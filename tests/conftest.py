@@ -17,6 +17,12 @@ def pytest_configure(config):
         threadpool_limits(limits=1)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `heavy` (a minute or more each) first: pytest-xdist hands them out before the short
+    ones, so no worker starts one while the other has nothing left to run."""
+    items.sort(key=lambda item: item.get_closest_marker("heavy") is None)  # stable: the rest keep order
+
+
 @pytest.fixture(scope="session")
 def sampler_config() -> SamplerConfig:
     return SamplerConfig()

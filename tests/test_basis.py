@@ -1102,6 +1102,7 @@ def test_no_entry_of_pure_noise_survives_snapping_in_a_large_matrix():
     assert basis._zero_sigmas(1000) == basis.NOISE_SIGMAS < basis._zero_sigmas(480 * 400) < 5.5
 
 
+@pytest.mark.heavy
 def test_noise_on_a_large_model_is_read_where_one_noise_entry_passes_five_spreads(decompiler):
     """The model of the test above, at the largest noise that keeps its outputs: `unverified` before."""
     original, config, plain = suite_model("wild", "key_and_query_one_map")

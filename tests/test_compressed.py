@@ -375,6 +375,7 @@ def test_a_sequence_maps_neuron_whose_two_values_were_both_lost_is_placed_by_the
     assert verdict in ("exact", "equivalent"), reason
 
 
+@pytest.mark.heavy
 def test_none_where_a_compressed_model_shows_nothing_is_not_confirmed():
     """examples/horizon's nested_selector_widths compressed to 0.75 (W kept: it depends on the machine)
     loses output value 54, which 6 of 55,986 inputs give: there the given model shows no value, and the
@@ -551,6 +552,7 @@ def test_a_compressed_reading_whose_gaps_no_input_reaches_is_confirmed_past_a_mi
     assert truly
 
 
+@pytest.mark.heavy
 def test_a_compressed_reading_that_lost_a_rare_output_is_not_confirmed_by_a_sample():
     """vista `causal_count_of_first` compressed to 0.75 (W kept: one thread learned it) loses output 'e8',
     which one input of 488,280 gives ('eeeeeeee'). The lifted reading has no output for (8, 'e'), and the
@@ -689,6 +691,7 @@ def test_a_read_of_one_atom_with_duplicates_is_still_decided_by_the_states():
     assert result.verdict == "unverified" and "one direction" in result.reason, result.reason
 
 
+@pytest.mark.heavy
 def test_a_second_lift_reads_every_input_where_a_sample_misses_a_pair_of_counts():
     """estuary `ledger_running_balance` (W kept): four widths counted over prefixes, added in pairs. The
     first lift's states (4,000 of 19,530 inputs) hold no state with one '+1' and five '+2', so its
@@ -734,6 +737,7 @@ def test_a_lost_count_its_own_last_neuron_writes_is_not_taken_for_another_variab
     assert len(read.program.lines) > 0, read.reason
 
 
+@pytest.mark.heavy
 def test_two_sequence_maps_of_one_layer_over_duplicate_counts_are_placed_apart():
     """fjord `lib_chargaff_counts` (W kept): four widths in one layer (one block of writes) never count past
     7 or 8, so the compression gave counts 8 and 9 of three of them one atom each (duplicates); two

@@ -4,6 +4,7 @@ import collections
 import dataclasses
 
 import numpy as np
+import pytest
 
 from tests.conftest import compressed_suite_model, compressed_suite_verdict, with_blocks_reversed
 from trade import basis, compressed, transform
@@ -35,6 +36,7 @@ def test_duplicate_atoms_are_told_apart_by_their_neighbour_neurons_and_reads():
     assert [int(np.nonzero(column)[0][0]) for column in code.T] == [3, 4, 5]
 
 
+@pytest.mark.heavy
 def test_a_numerical_map_and_a_categorical_value_every_state_holds_alike_lift_and_read():
     # `is_b` (numerical, 1 on b and B) and `lower:b` are one column of every state: the compression gave
     # them one atom, and before, the lift wrote both neurons to `is_b` and read `lower:b` as `is_b`
@@ -132,6 +134,7 @@ def test_a_sequence_maps_reads_of_duplicate_atoms_follow_its_grid_and_the_readin
     assert verdict == "exact", reason
 
 
+@pytest.mark.heavy
 def test_a_sequence_maps_neurons_whose_output_values_are_lost_write_them_in_its_layout():
     # Tracr's make_nary_sequencemap builds tuples by a chain of SequenceMaps: (token, index), then with
     # the token's code, then with the index's parity. The second's tuples that pair a token with another

@@ -1796,13 +1796,20 @@ class GivenRun(NamedTuple):
     watches: list  # per batch, its `trade.verify.FallbackWatch`
 
 
+RUN_CHUNK = 8_192  # inputs per batch of `run_given`: a whole length's stream (262,144 inputs of d_model 486,
+# wild `key_and_query_one_map` compressed, run on every input) took 7 GB and ran out of memory
+
+
 def run_given(given: ModelWeights) -> GivenRun:
-    """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches."""
+    """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches. Its
+    batches hold at most `RUN_CHUNK` inputs each (every later run over them, per batch, too)."""
     from trade.compiling import forward
     from trade.transform import checked_inputs, readout
     from trade.verify import FallbackWatch, _token_ids, moving_heads
 
     inputs, exhaustive = checked_inputs(given)
+    inputs = [part for batch in inputs for part in
+              (np.array_split(batch, -(-len(batch) // RUN_CHUNK)) if len(batch) > RUN_CHUNK else [batch])]
     unembedding, moving = readout(given), moving_heads(given)
     activations, watches = [], []
     for batch in inputs:

@@ -484,7 +484,7 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     if any(e.errors.any() for e in evaluations):
         return "RASP raises on some input (a comparison or mean meets None)"
     expected = np.concatenate([e.output(candidate).reshape(-1) for e in evaluations])
-    given = np.concatenate([a.reshape(-1, reference.block.size) for a in reference.activations])
+    given = _Shown.of(reference.activations, reference.block.size)
     fallback = np.concatenate([f.reshape(-1) for f in reference.bos_fallback])
     if confirming:
         expected, given, fallback = expected[~fallback], given[~fallback], fallback[~fallback]
@@ -495,15 +495,43 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     return _categorical_difference(expected, given, fallback, reference, options, confirming)
 
 
-def _numerical_difference(expected: np.ndarray, given: np.ndarray, reference: ReferenceModel,
+@dataclasses.dataclass
+class _Shown:
+    """What a check reads of the given model's output block at each position: its largest entry, the
+    second largest and where the largest lies (the block's first entry where it has one). Reduced batch by
+    batch: a block of 392 values over every input of wild `key_and_query_one_map` compressed (1,754,760
+    positions) is 5 GB, and joined in one array it ran out of memory."""
+
+    width: int
+    top: np.ndarray
+    second: np.ndarray
+    arg: np.ndarray
+
+    @classmethod
+    def of(cls, activations: list[np.ndarray], width: int) -> "_Shown":
+        tops, seconds, args = [], [], []
+        for batch in activations:
+            rows = batch.reshape(-1, width)
+            arg = rows.argmax(axis=1) if width else np.zeros(len(rows), dtype=int)
+            tops.append(rows.max(axis=1, initial=-np.inf))
+            seconds.append(np.partition(rows, -2, axis=1)[:, -2] if width > 1 else np.full(len(rows), -np.inf))
+            args.append(arg)
+        join = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
+        return cls(width, join(tops, float), join(seconds, float), join(args, int))
+
+    def __getitem__(self, mask: np.ndarray) -> "_Shown":
+        return _Shown(self.width, self.top[mask], self.second[mask], self.arg[mask])
+
+
+def _numerical_difference(expected: np.ndarray, given: _Shown, reference: ReferenceModel,
                           options: VerifyOptions) -> str | None:
     if reference.labels_known and reference.output_values is not None:
         return "the candidate's output is numerical, the given model's is categorical"
-    if given.shape[1] != 1:
-        return f"the given output block has {given.shape[1]} dimensions; a numerical output has one"
+    if given.width != 1:
+        return f"the given output block has {given.width} dimensions; a numerical output has one"
     if np.isnan(expected).any():
         return "the candidate's numerical output is None somewhere, which weights cannot show"
-    wrong = ~(np.abs(given[:, 0] - expected) <= options.numerical_tolerance
+    wrong = ~(np.abs(given.top - expected) <= options.numerical_tolerance
               + options.numerical_relative * np.abs(expected))
     if wrong.any():
         return f"outputs differ at {int(wrong.sum())} positions"
@@ -518,22 +546,19 @@ def _distinct_pairs(values: np.ndarray, dims: np.ndarray, size: int) -> tuple[np
     return distinct[keys // size], (keys % size).astype(int)
 
 
-def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: np.ndarray,
+def _categorical_difference(expected: np.ndarray, given: _Shown, fallback: np.ndarray,
                             reference: ReferenceModel, options: VerifyOptions, confirming: bool = False
                             ) -> str | None:
     if reference.labels_known and reference.output_values is None:
         return "the candidate's output is categorical, the given model's is numerical"
-    if not reference.labels_known and given.shape[1] == 1:
+    if not reference.labels_known and given.width == 1:
         return "the given output block has one dimension: numerical, without labels to say otherwise"
     # Decoded as Tracr decodes: the largest output, where one is active (noise may lift a second one).
-    given_none = given.max(axis=1, initial=-np.inf) <= options.active_threshold
-    if (confirming or options.weak_values) and given.shape[1] > 1:
-        top_two = np.sort(given, axis=1)[:, -2:]
+    given_none = given.top <= options.active_threshold
+    if (confirming or options.weak_values) and given.width > 1:
         margin = options.weak_margin if options.weak_values else options.confirm_margin
-        clear = (top_two[:, 1] > margin) & (top_two[:, 1] - top_two[:, 0] >= margin)
+        clear = (given.top > margin) & (given.top - given.second >= margin)
         given_none &= ~(clear & ~np.isnan(expected))
-    active = np.zeros(given.shape, dtype=bool)
-    active[np.arange(len(given)), given.argmax(axis=1)] = ~given_none
     if (fallback & ~given_none).any():
         # The shown value may stand for RASP's None (copied from BOS): no candidate can be confirmed.
         return "the given model shows values where a categorical Aggregate selected nothing"
@@ -541,7 +566,8 @@ def _categorical_difference(expected: np.ndarray, given: np.ndarray, fallback: n
     if (given_none != expected_none).any():
         return f"None at different positions ({int((given_none != expected_none).sum())})"
     defined = ~expected_none
-    values, dims = _distinct_pairs(expected[defined], active[defined].argmax(axis=1), given.shape[1])
+    # (a defined position shows a value here: where it shows None, the check above has returned)
+    values, dims = _distinct_pairs(expected[defined], given.arg[defined], given.width)
     if reference.labels_known:
         labels = np.array([encode_value(v) for v in reference.output_values])
         if dims.max(initial=-1) >= len(labels):
