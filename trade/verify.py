@@ -495,6 +495,10 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     return _categorical_difference(expected, given, fallback, reference, options, confirming)
 
 
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
 @dataclasses.dataclass
 class _Shown:
     """What a check reads of the given model's output block at each position: its largest entry, the
@@ -514,10 +518,10 @@ class _Shown:
             rows = batch.reshape(-1, width)
             arg = rows.argmax(axis=1) if width else np.zeros(len(rows), dtype=int)
             tops.append(rows.max(axis=1, initial=-np.inf))
-            seconds.append(np.partition(rows, -2, axis=1)[:, -2] if width > 1 else np.full(len(rows), -np.inf))
+            seconds.append(np.partition(rows, -2, axis=1)[:, -2] if width > 1
+                           else np.full(len(rows), -np.inf))
             args.append(arg)
-        join = (lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype=dtype))
-        return cls(width, join(tops, float), join(seconds, float), join(args, int))
+        return cls(width, _joined(tops, float), _joined(seconds, float), _joined(args, int))
 
     def __getitem__(self, mask: np.ndarray) -> "_Shown":
         return _Shown(self.width, self.top[mask], self.second[mask], self.arg[mask])
