@@ -476,14 +476,16 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
     compressed model's run)."""
     if reference.block.size == 0:
         return "no output block found in the given weights"
-    try:
-        causal = reference.weights.compile_config.causal
-        evaluations = [evaluate_batch(candidate, batch, causal=causal) for batch in reference.inputs]
-    except (TypeError, ValueError) as error:  # a lambda that cannot take these values
-        return f"RASP raises on some input ({type(error).__name__})"
-    if any(e.errors.any() for e in evaluations):
-        return "RASP raises on some input (a comparison or mean meets None)"
-    expected = np.concatenate([e.output(candidate).reshape(-1) for e in evaluations])
+    causal, outputs = reference.weights.compile_config.causal, []
+    for batch in reference.inputs:  # each batch's evaluation (every variable's values) freed as it is read
+        try:
+            evaluation = evaluate_batch(candidate, batch, causal=causal)
+        except (TypeError, ValueError) as error:  # a lambda that cannot take these values
+            return f"RASP raises on some input ({type(error).__name__})"
+        if evaluation.errors.any():
+            return "RASP raises on some input (a comparison or mean meets None)"
+        outputs.append(evaluation.output(candidate).reshape(-1))
+    expected = _joined(outputs, float)
     given = _Shown.of(reference.activations, reference.block.size)
     fallback = np.concatenate([f.reshape(-1) for f in reference.bos_fallback])
     if confirming:
