@@ -15,7 +15,7 @@ setup: $(BIN)/trade
 
 test: setup
 	# two processes (pytest-xdist): a 2-core CI machine runs it in half the time; one BLAS/OpenMP
-	# thread each, or the workers' threads spin against each other on two cores (2.2x slower)
+	# thread each, or the workers' threads spin against each other on two cores (3x slower)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest -q -n 2 --dist worksteal
 
 # Every bad input of the fuzz corpus (CI runs a sample), 20 kills of each writer, more random corruptions.

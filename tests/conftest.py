@@ -9,8 +9,8 @@ from trade.sampling import SamplerConfig, sample_accepted, fixed_test_inputs
 
 def pytest_configure(config):
     """Under pytest-xdist every worker gets one BLAS/OpenMP thread: two workers with two threads each on a
-    2-core machine spin against each other (one compressed test: 110 s for two at once, 50 s with one
-    thread each). `make test` sets the same through the environment, before anything loads."""
+    2-core machine spin against each other (two runs at once of one compressed test's cases: 144 s, against
+    46 s with one thread each). `make test` sets the same through the environment, before anything loads."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         from threadpoolctl import threadpool_limits
 
