@@ -2373,12 +2373,12 @@ class _Judge:
 def _run_size(weights: ModelWeights) -> int:
     """How many inputs `run_given` runs: all, or `trade.transform.checked_inputs`'s sample."""
     from trade.program.interpret import input_space_size
-    from trade.transform import run_limit
+    from trade.transform import checks_every_input
     from trade.verify import VerifyOptions
 
     config = weights.compile_config
-    size = input_space_size(len(config.vocab), config.max_seq_len)
-    return size if size <= run_limit(weights) else VerifyOptions().sample_inputs
+    return (input_space_size(len(config.vocab), config.max_seq_len) if checks_every_input(weights)
+            else VerifyOptions().sample_inputs)
 
 
 def _recovered(given: ModelWeights, shears: str | None, states: Callable[[], np.ndarray]

@@ -516,13 +516,12 @@ class _Shown:
     @classmethod
     def of(cls, activations: list[np.ndarray], width: int) -> "_Shown":
         tops, seconds, args = [], [], []
-        for batch in activations:
+        for batch in activations:  # (a block of width 0 is refused before: nothing to read)
             rows = batch.reshape(-1, width)
-            arg = rows.argmax(axis=1) if width else np.zeros(len(rows), dtype=int)
-            tops.append(rows.max(axis=1, initial=-np.inf))
+            tops.append(rows.max(axis=1))
             seconds.append(np.partition(rows, -2, axis=1)[:, -2] if width > 1
                            else np.full(len(rows), -np.inf))
-            args.append(arg)
+            args.append(rows.argmax(axis=1))
         return cls(width, _joined(tops, float), _joined(seconds, float), _joined(args, int))
 
     def __getitem__(self, mask: np.ndarray) -> "_Shown":
