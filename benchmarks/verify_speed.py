@@ -4,7 +4,7 @@ A check of a categorical output reads, at each position, the block's largest ent
 (the margin) and where the largest lies, then the distinct (expected value, shown dimension) pairs. The
 baseline row does it as before stop 46: the whole block joined in one array, sorted along each row, and
 `np.unique` over the rows of pairs. The other: each batch reduced to the three numbers per position
-(`trade.verify._Shown`) and the pairs found by one integer key (`trade.verify._distinct_pairs`). Both run
+(`trade.verify.Shown`) and the pairs found by one integer key (`trade.verify._distinct_pairs`). Both run
 here, on the same random block, and must give the same pairs. Sizes default to wild
 `key_and_query_one_map` compressed, run on every input: 1,754,760 positions, a block of 392.
 
@@ -34,9 +34,9 @@ def _before(blocks: list[np.ndarray], expected: np.ndarray):
 
 
 def _after(blocks: list[np.ndarray], expected: np.ndarray):
-    from trade.verify import _distinct_pairs, _Shown  # imported in main, before the clock: not timed
+    from trade.verify import Shown, _distinct_pairs  # imported in main, before the clock: not timed
 
-    shown = _Shown.of(blocks, blocks[0].shape[1])
+    shown = Shown.joined([Shown.of(block) for block in blocks], blocks[0].shape[1])
     values, dims = _distinct_pairs(expected, shown.arg, shown.width)
     return shown.top, shown.second, values, dims
 

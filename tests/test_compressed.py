@@ -431,13 +431,15 @@ def test_a_lift_from_states_with_rare_inputs_is_tried_where_the_first_confirms_n
     assert asked == [False] and "made to fail" in why
 
 
-def test_a_lifted_reading_whose_numerical_map_keeps_a_lost_value_is_confirmed_with_it_zeroed():
+def test_a_lifted_reading_whose_numerical_map_keeps_a_lost_value_is_confirmed_with_it_zeroed(monkeypatch):
     """kestrel `causal_cache_hit_rate` compressed to 0.75 (W kept: one thread learned it): the hit count
     over a window of three never passes 3, the compression left width 4 a 6 in the numerical Map of hits,
     and a mean of {0, 1, 6} does not compile (`unverified` before). No input reaches it, so the reading
     with it 0 is the same function. The given model confirmed it on a sample until stop 45; its W gives
-    widths 4 to 9 alike columns (`merges_values`) and it has 2,441,405 inputs, past `MERGED_INPUTS`, so
-    a sample no longer confirms it: the reading is still the program, and `unverified` says why."""
+    widths 4 to 9 alike columns (`merges_values`), so only a run on every input (2,441,405; up to
+    `FULL_RUN_INPUTS`, 3 million since stop 47) confirms it. Here that limit is lowered below its inputs (a
+    run on all of them takes minutes): the reading is still the program, and `unverified` says why."""
+    monkeypatch.setattr(transform, "FULL_RUN_INPUTS", 500_000)
     result, truly = _decompiled_with_kept_matrix("kestrel", "causal_cache_hit_rate")
     assert truly
     assert result.verdict == "unverified" and "one direction" in result.reason, result.reason
@@ -459,10 +461,11 @@ def test_a_kept_compression_matrix_gives_the_same_model_again():
     "window_mean_selector_not_len15",  # tokens no layer reads apart (a and e, k and t) share atoms
     "inverse_length_plus_half_hist",  # two SelectorWidths whose lost count 0 is one atom, one BOS neuron
 ])
-def test_wild_models_whose_values_share_atoms_are_lifted_and_confirmed(name):
+def test_wild_models_whose_values_share_atoms_are_lifted_and_confirmed(name, monkeypatch):
+    monkeypatch.setattr(transform, "FULL_RUN_INPUTS", 500_000)  # lookup_at_five_i's 2,015,538 inputs: minutes
     original, config, _, given = compressed_suite_model("wild", name, 0.75)
     verdict, reason = compressed_suite_verdict(original, config, given)
-    # (values sharing atoms past MERGED_INPUTS inputs: the merged-values rule leaves them unverified, stop 45)
+    # (values sharing atoms past FULL_RUN_INPUTS inputs: the merged-values rule leaves them unverified, stop 45)
     assert verdict in ("exact", "equivalent") or "one direction" in reason, reason
 
 
@@ -594,7 +597,7 @@ def test_tracrs_own_weak_outputs_kept_by_a_compression_confirm_the_value_they_sh
     recompiled = weights_of(compile_program(result.program, given.compile_config))
     reference = basis.given_reference(given, None)
     assert basis._weak_as_in_tracr(recompiled, reference)
-    blurred = dataclasses.replace(reference, activations=[a * 0.45 for a in reference.activations])
+    blurred = dataclasses.replace(reference, shown=[s.scaled(0.45) for s in reference.shown])
     assert not basis._weak_as_in_tracr(recompiled, blurred)
     assert basis.verdict_on_given(result.program, given, blurred)[0] == "unverified"
 
@@ -756,7 +759,7 @@ def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample(monkeypat
     sample, so W gave counts 8 and 9 one column (duplicates). Two programs that differ only there fold
     onto the same weights, and the given model computes neither on the inputs that reach them: a reading
     that differs from the original on 179 of 3,029,220 outputs folded exactly, and was called `exact`.
-    Such a model confirms a reading only by a run on every input (up to `MERGED_INPUTS`): here, with that
+    Such a model confirms a reading only by a run on every input (up to `FULL_RUN_INPUTS`): here, with that
     limit lowered below its 349,524 inputs, it runs on a sample and stays `unverified`."""
     from tests.conftest import suite_model
     from trade.decompile import decompile
@@ -765,8 +768,8 @@ def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample(monkeypat
     matrix = np.load(Path(__file__).parent / "data" / "emoji_fruit_plurality_w.npy", allow_pickle=False)
     given = transform.compressed_with(plain, matrix)
     assert compressed.merges_values(given) and not compressed.merges_values(plain)
-    assert transform.run_limit(given) == transform.MERGED_INPUTS
-    monkeypatch.setattr(transform, "MERGED_INPUTS", 0)
+    assert transform.run_limit(given) == transform.FULL_RUN_INPUTS
+    monkeypatch.setattr(transform, "FULL_RUN_INPUTS", 0)
     result = decompile(given)
     assert result.verdict not in ("exact", "equivalent")
     assert "one direction" in result.reason

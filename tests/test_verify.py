@@ -299,10 +299,10 @@ def test_a_confirming_run_takes_a_weak_clear_maximum_as_tracrs_argmax_does():
     program = parse_program("a = Map(x + 1, tokens)\n")
     reference = reference_of(program)
     assert confirming_difference(program, reference) is None
-    weak = dataclasses.replace(reference, activations=[0.4 * a for a in reference.activations])
+    weak = dataclasses.replace(reference, shown=[s.scaled(0.4) for s in reference.shown])
     assert confirming_difference(program, weak) is None
     assert confirming_difference(parse_program("a = Map(x - 1, tokens)\n"), weak) is not None
-    unclear = dataclasses.replace(reference, activations=[0.02 * a + 0.25 for a in reference.activations])
+    unclear = dataclasses.replace(reference, shown=[s.scaled(0.02, 0.25) for s in reference.shown])
     assert "None at different positions" in confirming_difference(program, unclear)
 
 
@@ -317,7 +317,7 @@ def test_a_confirming_run_takes_tracrs_own_narrow_maximum_but_a_compressed_run_d
 
     program = parse_program("a = Map(x + 1, tokens)\n")
     reference = reference_of(program)
-    narrow = dataclasses.replace(reference, activations=[0.11 * a + 0.14 for a in reference.activations])
+    narrow = dataclasses.replace(reference, shown=[s.scaled(0.11, 0.14) for s in reference.shown])
     assert confirming_difference(program, narrow) is None
     assert confirming_difference(parse_program("a = Map(x - 1, tokens)\n"), narrow) is not None
     assert "None at different positions" in confirming_difference(program, narrow,

@@ -1786,13 +1786,13 @@ def _fit_with(compiled: ModelWeights, given: ModelWeights, matrix: np.ndarray, t
 
 
 class GivenRun(NamedTuple):
-    """The given model run on `trade.transform.checked_inputs`: per batch (one input length) its
-    read-out activations, and where each head attends to BOS and to which positions each position
-    attends (`trade.verify.FallbackWatch`)."""
+    """The given model run on `trade.transform.checked_inputs`: per batch what its read-out shows
+    (`trade.verify.Shown`: the block itself, over millions of inputs, does not fit), and where each
+    head attends to BOS and to which positions each position attends (`trade.verify.FallbackWatch`)."""
 
     inputs: list
     exhaustive: bool
-    activations: list
+    shown: list
     watches: list  # per batch, its `trade.verify.FallbackWatch`
 
 
@@ -1800,25 +1800,29 @@ RUN_CHUNK = 8_192  # inputs per batch of `run_given`: a whole length's stream (2
 # wild `key_and_query_one_map` compressed, run on every input) took 7 GB and ran out of memory
 
 
-def run_given(given: ModelWeights) -> GivenRun:
-    """`GivenRun` of the given model: one pass over the inputs, whichever heads a reading watches. Its
-    batches hold at most `RUN_CHUNK` inputs each (every later run over them, per batch, too)."""
+def run_given(given: ModelWeights, every: bool = False) -> GivenRun:
+    """`GivenRun` of the given model: one pass over the inputs (`every`: all of them, not
+    `trade.transform.checked_inputs`), whichever heads a reading watches. Its batches hold at most
+    `RUN_CHUNK` inputs each (every later run over them, per batch, too)."""
     from trade.compiling import forward
+    from trade.program.interpret import all_inputs
     from trade.transform import checked_inputs, readout
-    from trade.verify import FallbackWatch, _token_ids, moving_heads
+    from trade.verify import FallbackWatch, Shown, _token_ids, moving_heads
 
-    inputs, exhaustive = checked_inputs(given)
+    config = given.compile_config
+    inputs, exhaustive = (list(all_inputs(config.vocab, config.max_seq_len)), True) if every else \
+        checked_inputs(given)
     inputs = [part for batch in inputs for part in
               (np.array_split(batch, -(-len(batch) // RUN_CHUNK)) if len(batch) > RUN_CHUNK else [batch])]
     unembedding, moving = readout(given), moving_heads(given)
-    activations, watches = [], []
+    shown, watches = [], []
     for batch in inputs:
         watch = FallbackWatch(moving)
         residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch,
                            causal=given.compile_config.causal)
-        activations.append(residual[:, 1:] @ unembedding)
+        shown.append(Shown.of(residual[:, 1:] @ unembedding))
         watches.append(watch)
-    return GivenRun(inputs, exhaustive, activations, watches)
+    return GivenRun(inputs, exhaustive, shown, watches)
 
 
 def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: GivenRun | None = None):
@@ -1840,7 +1844,7 @@ def given_reference(given: ModelWeights, recovered: ModelWeights | None, run: Gi
     output_values = list(given.output_values) if labels_known and given.output_values is not None else None
     return ReferenceModel(weights=given, output_values=output_values, labels_known=labels_known,
                           inputs=run.inputs, block=np.arange(readout(given).shape[1]),
-                          activations=run.activations, bos_fallback=fallbacks, exhaustive=run.exhaustive)
+                          shown=run.shown, bos_fallback=fallbacks, exhaustive=run.exhaustive)
 
 
 RUN_NEEDED = "confirming it needs a run of the given model"  # `verdict_on_given`'s reason, run="none"
@@ -1851,8 +1855,8 @@ PIN_CHANCE = 0.02  # `pinning_denominator`: the share of values near some fracti
 
 
 def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False,
-                     recovery: Recovery | None = None, run: str = "all", fits: dict | None = None
-                     ) -> tuple[str, str]:
+                     recovery: Recovery | None = None, run: str = "all", fits: dict | None = None,
+                     every: Callable[[], object] | None = None) -> tuple[str, str]:
     """`exact` (a change of basis maps the recompiled weights onto the given ones, `basis_fit`, and the
     given model computes the program, or shows on every input the outputs of the recovered one-hot
     model, `outputs_kept`: a bool or a function that says, run only where needed), `equivalent` (the
@@ -1872,6 +1876,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     "none", through that or `basis_fit`'s least squares, without matching heads and units); "exact" (no
     run where no change of basis fits, as nothing but `equivalent` could come of it). `fits`: the
     changes of basis found for programs judged before on this model and recovery, kept there.
+    `every`: a function that gives the given model's reference on every input, or None where there are
+    too many (`every_input_run`): a compressed model's reading whose table gaps some input reaches
+    is confirmed only by such a run.
     """
     from trade.compiling import CompileError, compile_program
     from trade.verify import (EQUIVALENT, EXACT, UNVERIFIED, VerifyOptions, _checked, _labels_agree,
@@ -1946,6 +1953,9 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
     if confirmed and _compressed(given) and not reference.exhaustive:
         partial = _partial_tables(program, given.compile_config)
         gap = _gaps_reached(program, given.compile_config, partial) if partial else None
+        full = every() if gap is not None and every is not None else None
+        if full is not None:  # the gap's inputs run too: what the given model shows there decides
+            return verdict_on_given(program, given, full, outputs_kept, recovery, run, fits)
         if gap is not None:
             return UNVERIFIED, (f"the reading's table of {gap} has no output for values its inputs "
                                 f"take, which is how an output value the compression lost shows; the given "
@@ -2112,7 +2122,7 @@ def rounding_tolerance(given: ModelWeights, reference, level: float) -> float:
     from trade.transform import NUMERICAL_TOLERANCE, add_noise, decoded_outputs, model_outputs
 
     level = max(level, float(np.finfo(np.float32).eps) / 2)
-    first = decoded_outputs(given, reference.activations)
+    first = decoded_outputs(given, reference.shown)
     spread = 0.0
     for seed in range(ROUNDING_SPREAD_SEEDS):
         moved = decoded_outputs(given, model_outputs(add_noise(given, level, seed), reference.inputs))
@@ -2291,8 +2301,8 @@ def _weak_as_in_tracr(recompiled: ModelWeights, reference) -> bool:
     options, seen = VerifyOptions(), False
     if recompiled.compile_config.max_seq_len != reference.weights.compile_config.max_seq_len:
         return False
-    for batch, shown in zip(reference.inputs, reference.activations):
-        top = shown.max(axis=-1, initial=-np.inf)
+    for batch, shown in zip(reference.inputs, reference.shown):
+        top = shown.top
         weak = (top > options.weak_margin) & (top <= options.active_threshold)
         rows = weak.any(axis=1)
         if not rows.any():
@@ -2308,12 +2318,23 @@ def _shows_outputs_of(compiled: ModelWeights, reference) -> bool:
     """Whether the given model (run as `reference`) decodes, on each of its inputs, as `compiled` does
     (numerical outputs within `_output_tolerance`)."""
     from trade.transform import differing_outputs
+    from trade.verify import Shown
 
-    outputs = [_read_out(compiled, batch) for batch in reference.inputs]
-    if [o.shape for o in outputs] != [a.shape for a in reference.activations]:
+    outputs = [Shown.of(_read_out(compiled, batch)) for batch in reference.inputs]
+    if [o.shape for o in outputs] != [a.shape for a in reference.shown]:
         return False
-    return differing_outputs(reference.weights, reference.activations, outputs,
+    return differing_outputs(reference.weights, reference.shown, outputs,
                              *_output_tolerance(reference.weights))[0] == 0
+
+
+def every_input_run(given: ModelWeights) -> Callable[[], GivenRun | None]:
+    """A function that gives the given model's run on every input (made once, at the first call), or None
+    where there are more than `trade.transform.FULL_RUN_INPUTS`."""
+    from trade.transform import FULL_RUN_INPUTS, _all_fit
+
+    if not _all_fit(given, FULL_RUN_INPUTS):
+        return lambda: None
+    return functools.cache(functools.partial(run_given, given, every=True))
 
 
 MAX_RECHECKED = 8  # candidates of the inner decompilation re-verified against the given model
@@ -2324,11 +2345,13 @@ class _Judge:
     input and the comparison with the recovered model's outputs, each computed once, where asked."""
 
     def __init__(self, given: ModelWeights, recovery: Recovery | None, note: str,
-                 one_hot: ModelWeights | None = None, run: Callable[[], GivenRun] | None = None):
+                 one_hot: ModelWeights | None = None, run: Callable[[], GivenRun] | None = None,
+                 every_run: Callable[[], GivenRun | None] | None = None):
         self.given, self.recovery, self.note = given, recovery, note
         self.one_hot = recovery.weights if recovery is not None else one_hot  # whose heads are watched
         self._run = run or functools.partial(run_given, given)  # shared by the judges of one model
-        self._reference = None
+        self._every_run = every_run or every_input_run(given)  # likewise
+        self._reference = self._every_reference = None
         self._differences: tuple[int, int] | None = None  # (outputs that differ, outputs)
         self._fits: dict = {}  # program -> its `basis_fit` (judged once without a run, then with one)
 
@@ -2337,17 +2360,25 @@ class _Judge:
             self._reference = given_reference(self.given, self.one_hot, self._run())
         return self._reference
 
+    def every_reference(self):
+        """`reference` on every input, or None where there are too many (`every_input_run`)."""
+        if self._every_reference is None:
+            run = self._every_run()
+            self._every_reference = None if run is None else given_reference(self.given, self.one_hot, run)
+        return self._every_reference
+
     def outputs_kept(self) -> bool:
         """Whether the given model shows the recovered (denoised) model's outputs on every input."""
         if self.recovery is None:
             return False
         if self._differences is None:  # on the inputs the given model ran on (a sample where too many)
             from trade.transform import differing_outputs, readout
-            from trade.verify import run_weights
+            from trade.verify import Shown, run_weights
 
             reference, clean = self.reference(), self.recovery.readout
-            outputs = [run_weights(clean, batch)[:, 1:] @ readout(clean) for batch in reference.inputs]
-            self._differences = differing_outputs(self.given, reference.activations, outputs,
+            outputs = [Shown.of(run_weights(clean, batch)[:, 1:] @ readout(clean))  # each batch reduced
+                       for batch in reference.inputs]
+            self._differences = differing_outputs(self.given, reference.shown, outputs,
                                                   *_output_tolerance(self.given))
         return self._differences[0] == 0
 
@@ -2362,7 +2393,7 @@ class _Judge:
 
     def verdict(self, program, run: str = "all") -> tuple[str, str]:
         return verdict_on_given(program, self.given, self.reference, self.outputs_kept, self.recovery, run,
-                                self._fits)
+                                self._fits, self.every_reference)
 
     def fits(self, program) -> bool:
         """Whether a change of basis maps the program's recompiled weights onto the given ones (judged
@@ -2456,6 +2487,7 @@ def _lifted_reading(given: ModelWeights, options):
     if not _compressed(given):
         return None, None, None
     run = functools.cache(functools.partial(run_given, given))  # one run of the given model for every lift
+    every_run = every_input_run(given)  # and one on every input, where a reading needs it
     note = "read in a one-hot model lifted from the compressed stream (its recorded compression matrix)"
     outcome = None  # the first lift's, where no lift gives a confirmed reading
     # The lift's states are a sample where there are many inputs; a value only rare inputs give (a count
@@ -2470,7 +2502,8 @@ def _lifted_reading(given: ModelWeights, options):
                                   None)
             continue
         lift_seconds = time.perf_counter() - began
-        judges = [_Judge(given, None, note, one_hot=one_hot, run=run) for one_hot in [lifted] + others]
+        judges = [_Judge(given, None, note, one_hot=one_hot, run=run, every_run=every_run)
+                  for one_hot in [lifted] + others]
         for judge in judges:
             read = _confirmed_reading(judge, judge.one_hot, options, zeroed=True)
             if read is not None:

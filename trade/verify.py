@@ -112,8 +112,8 @@ class Verification:
 class ReferenceModel:
     """The given weights, run once on every input, shared by all candidates.
 
-    `block` holds the output dimensions; `activations[i]` is the block on the
-    inputs of length i + 1, shaped [batch, length, len(block)]; `bos_fallback[i]`
+    `block` holds the output dimensions; `shown[i]` is what the block shows (`Shown`) on the
+    inputs of batch i, shaped [batch, length]; `bos_fallback[i]`
     marks positions where a categorical Aggregate selected nothing, or that its copy reaches.
     """
 
@@ -122,7 +122,7 @@ class ReferenceModel:
     labels_known: bool
     inputs: list[np.ndarray]
     block: np.ndarray
-    activations: list[np.ndarray]
+    shown: list[Shown]
     bos_fallback: list[np.ndarray]
     exhaustive: bool
 
@@ -270,7 +270,7 @@ def reference_model(weights: ModelWeights, output_values: Sequence | None | str 
     block = output_block(weights.params)
     runs = [_run_block(weights, batch, block) for batch in inputs]
     return ReferenceModel(weights=weights, output_values=output_values, labels_known=labels_known,
-                          inputs=inputs, block=block, activations=[a for a, _ in runs],
+                          inputs=inputs, block=block, shown=[Shown.of(a) for a, _ in runs],
                           bos_fallback=[f for _, f in runs], exhaustive=exhaustive)
 
 
@@ -486,7 +486,7 @@ def _functional_difference(candidate: Program, output_type: VarType, reference: 
             return "RASP raises on some input (a comparison or mean meets None)"
         outputs.append(evaluation.output(candidate).reshape(-1))
     expected = _joined(outputs, float)
-    given = _Shown.of(reference.activations, reference.block.size)
+    given = Shown.joined(reference.shown, reference.block.size)
     fallback = np.concatenate([f.reshape(-1) for f in reference.bos_fallback])
     if confirming:
         expected, given, fallback = expected[~fallback], given[~fallback], fallback[~fallback]
@@ -502,11 +502,11 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
 
 
 @dataclasses.dataclass
-class _Shown:
-    """What a check reads of the given model's output block at each position: its largest entry, the
-    second largest and where the largest lies (the block's first entry where it has one). Reduced batch by
-    batch: a block of 392 values over every input of wild `key_and_query_one_map` compressed (1,754,760
-    positions) is 5 GB, and joined in one array it ran out of memory."""
+class Shown:
+    """What a check reads of a model's output block at each position: its largest entry, the second
+    largest and where the largest lies (the block's first entry where it has one), shaped as the
+    positions. Kept instead of the block: a block of 392 values over every input of wild
+    `key_and_query_one_map` compressed (1,754,760 positions) is 5 GB, and held whole it ran out of memory."""
 
     width: int
     top: np.ndarray
@@ -514,21 +514,37 @@ class _Shown:
     arg: np.ndarray
 
     @classmethod
-    def of(cls, activations: list[np.ndarray], width: int) -> "_Shown":
-        tops, seconds, args = [], [], []
-        for batch in activations:  # (a block of width 0 is refused before: nothing to read)
-            rows = batch.reshape(-1, width)
-            tops.append(rows.max(axis=1))
-            seconds.append(np.partition(rows, -2, axis=1)[:, -2] if width > 1
-                           else np.full(len(rows), -np.inf))
-            args.append(rows.argmax(axis=1))
-        return cls(width, _joined(tops, float), _joined(seconds, float), _joined(args, int))
+    def of(cls, block: np.ndarray) -> "Shown":
+        """Of one run's output block, shaped [..., width]."""
+        width, positions = block.shape[-1], block.shape[:-1]
+        if width == 0:
+            empty = np.full(positions, -np.inf, dtype=np.float32)
+            return cls(0, empty, empty, np.zeros(positions, dtype=np.int32))
+        second = (np.partition(block, -2, axis=-1)[..., -2] if width > 1
+                  else np.full(positions, -np.inf, dtype=block.dtype))
+        return cls(width, block.max(axis=-1), second, block.argmax(axis=-1).astype(np.int32))
 
-    def __getitem__(self, mask: np.ndarray) -> "_Shown":
-        return _Shown(self.width, self.top[mask], self.second[mask], self.arg[mask])
+    @classmethod
+    def joined(cls, parts: list["Shown"], width: int) -> "Shown":
+        """Every position of `parts` in one flat run."""
+        def flat(field: str, dtype) -> np.ndarray:
+            return _joined([getattr(part, field).reshape(-1) for part in parts], dtype)
+        return cls(width, flat("top", float), flat("second", float), flat("arg", int))
+
+    @property
+    def shape(self) -> tuple:
+        """The block's shape: the positions', then the width."""
+        return self.top.shape + (self.width,)
+
+    def scaled(self, scale: float, shift: float = 0.0) -> "Shown":
+        """What a block times `scale` (> 0) plus `shift` shows: a weaker or blurred model's outputs."""
+        return Shown(self.width, scale * self.top + shift, scale * self.second + shift, self.arg)
+
+    def __getitem__(self, mask: np.ndarray) -> "Shown":
+        return Shown(self.width, self.top[mask], self.second[mask], self.arg[mask])
 
 
-def _numerical_difference(expected: np.ndarray, given: _Shown, reference: ReferenceModel,
+def _numerical_difference(expected: np.ndarray, given: Shown, reference: ReferenceModel,
                           options: VerifyOptions) -> str | None:
     if reference.labels_known and reference.output_values is not None:
         return "the candidate's output is numerical, the given model's is categorical"
@@ -551,7 +567,7 @@ def _distinct_pairs(values: np.ndarray, dims: np.ndarray, size: int) -> tuple[np
     return distinct[keys // size], (keys % size).astype(int)
 
 
-def _categorical_difference(expected: np.ndarray, given: _Shown, fallback: np.ndarray,
+def _categorical_difference(expected: np.ndarray, given: Shown, fallback: np.ndarray,
                             reference: ReferenceModel, options: VerifyOptions, confirming: bool = False
                             ) -> str | None:
     if reference.labels_known and reference.output_values is None:
