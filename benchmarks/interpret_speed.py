@@ -5,8 +5,8 @@ and finds the distinct values of each argument before broadcasting: a Select ove
 tokens (262,144 of them) compares 21 million (key, query) pairs, but its keys and queries hold 2.4
 million values each. The baseline row passes the same arguments already broadcast (as the grid the
 interpreter found the distinct values in before), in the same process; both must give the same
-selector. A compressed model that merged values is verified on every input up to 500,000
-(`trade.transform.FULL_RUN_INPUTS`), where this is most of the time.
+selector. A compressed model that merged values is verified on every input up to 3 million
+(`trade.transform.FULL_RUN_INPUTS`; 500,000 when this was written), where this is most of the time.
 
     python benchmarks/interpret_speed.py
     python benchmarks/interpret_speed.py --vocab 5 --length 8 --repeats 3
