@@ -1796,14 +1796,19 @@ class GivenRun(NamedTuple):
     watches: list  # per batch, its `trade.verify.FallbackWatch`
 
 
+PROGRESS_BATCHES = 50  # `run_given` shows a progress bar (on a terminal) from this many batches on
 RUN_CHUNK = 8_192  # inputs per batch of `run_given`: a whole length's stream (262,144 inputs of d_model 486,
 # wild `key_and_query_one_map` compressed, run on every input) took 7 GB and ran out of memory
 
 
-def run_given(given: ModelWeights, every: bool = False) -> GivenRun:
+def run_given(given: ModelWeights, every: bool = False,
+              on_block: Callable[[np.ndarray], None] | None = None) -> GivenRun:
     """`GivenRun` of the given model: one pass over the inputs (`every`: all of them, not
     `trade.transform.checked_inputs`), whichever heads a reading watches. Its batches hold at most
-    `RUN_CHUNK` inputs each (every later run over them, per batch, too)."""
+    `RUN_CHUNK` inputs each (every later run over them, per batch, too). `on_block` sees each batch's
+    whole output block before it is reduced (`benchmarks/run_memory.py` keeps them, as before)."""
+    from tqdm import tqdm
+
     from trade.compiling import forward
     from trade.program.interpret import all_inputs
     from trade.transform import checked_inputs, readout
@@ -1816,11 +1821,16 @@ def run_given(given: ModelWeights, every: bool = False) -> GivenRun:
               (np.array_split(batch, -(-len(batch) // RUN_CHUNK)) if len(batch) > RUN_CHUNK else [batch])]
     unembedding, moving = readout(given), moving_heads(given)
     shown, watches = [], []
-    for batch in inputs:
+    # A bar where the run is long (a million inputs take a minute or more), on a terminal only (None)
+    for batch in tqdm(inputs, desc=f"running the given model on {sum(map(len, inputs)):,} inputs",
+                      unit="batch", leave=False, disable=None if len(inputs) >= PROGRESS_BATCHES else True):
         watch = FallbackWatch(moving)
         residual = forward(given.params, _token_ids(given, batch), given.num_heads, on_attention=watch,
                            causal=given.compile_config.causal)
-        shown.append(Shown.of(residual[:, 1:] @ unembedding))
+        block = residual[:, 1:] @ unembedding
+        if on_block is not None:
+            on_block(block)
+        shown.append(Shown.of(block))
         watches.append(watch)
     return GivenRun(inputs, exhaustive, shown, watches)
 
