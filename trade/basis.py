@@ -2475,14 +2475,15 @@ def reading_in_any_basis(given: ModelWeights, options):
     if readout(given).shape[1] == 0:
         return None  # nothing the given model shows could confirm a reading
     states = _StateRun(given, FIRST_STATE_INPUTS)
-    given_run = functools.cache(functools.partial(run_given, given))
+    given_run, every_run = functools.cache(functools.partial(run_given, given)), every_input_run(given)
     matrices = []
     for shears in SHEAR_RULES:
         recovery, note = _recovered(given, shears, states)
         if recovery is None or any(np.allclose(matrix, recovery.matrix) for matrix in matrices):
             continue
         matrices.append(recovery.matrix)
-        read = _confirmed_reading(_Judge(given, recovery, note, run=given_run), recovery.weights, options)
+        read = _confirmed_reading(_Judge(given, recovery, note, run=given_run, every_run=every_run),
+                                  recovery.weights, options)
         if read is not None:
             return read
     return None
@@ -2637,6 +2638,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
     recover_seconds = 0.0
     equivalent = None  # the first reading confirmed `equivalent`: the answer only where none is `exact`
     given_run = functools.cache(functools.partial(run_given, given))  # one run of the given model, shared
+    every_run = every_input_run(given)  # and one on every input, where a compressed reading needs it
     early_run = _run_size(given) <= EARLY_RUN_INPUTS
     for count in (FIRST_STATE_INPUTS, STATE_INPUTS):  # a sample of states first, then more where it fails
         states = _StateRun(given, count)
@@ -2647,7 +2649,7 @@ def _decompile_transformed(model, decompiler=None, options=None):
             recover_seconds += time.perf_counter() - began
             if recovery is not None and any(_same_recovery(j.recovery, recovery) for j in judges):
                 continue  # the same basis, snapped alike: nothing new to read
-            judge = _Judge(given, recovery, note, run=given_run)
+            judge = _Judge(given, recovery, note, run=given_run, every_run=every_run)
             judges.append(judge)
             if recovery is None or not options.read:
                 continue
