@@ -101,3 +101,29 @@ def test_explain_on_a_read_model_says_why_there_is_none(tmp_path, capsys):
     assert main(["decompile", str(out), "--explain"]) == 0
     printed = capsys.readouterr().out
     assert "# explanation: none" in printed and "read stage" in printed
+
+
+def test_decompile_runs_compressed_models_on_every_input_up_to_the_limit_given(tmp_path, capsys, monkeypatch):
+    """`--full-run-inputs N` is the limit while decompiling (`trade.transform.full_run_limit`), and
+    only then; a negative one is a one-line error."""
+    import trade.decompile
+    from trade import transform
+    from trade.weights import WeightsError
+
+    source = tmp_path / "reverse.rasp"
+    source.write_text(REVERSE)
+    seen = []
+
+    def recorded(*args, **kwargs):
+        seen.append(transform.FULL_RUN_INPUTS)
+        raise WeightsError("stopped here")
+
+    monkeypatch.setattr(trade.decompile, "decompile", recorded)
+    default = transform.FULL_RUN_INPUTS
+    for extra in ([], ["--full-run-inputs", "12000000"], ["--full-run-inputs", "0"]):
+        assert main(["decompile", "--program", str(source), *extra]) == 2
+    assert seen == [default, 12_000_000, 0] and transform.FULL_RUN_INPUTS == default
+    assert "stopped here" in capsys.readouterr().err
+    assert main(["decompile", "--program", str(source), "--full-run-inputs", "-1"]) == 2
+    error = capsys.readouterr().err
+    assert "--full-run-inputs must be 0 or more" in error and "Traceback" not in error

@@ -754,7 +754,7 @@ def test_two_sequence_maps_of_one_layer_over_duplicate_counts_are_placed_apart()
     assert truly
 
 
-def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample(monkeypatch):
+def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample():
     """fjord `emoji_fruit_plurality` (W kept): three widths never counted past 7 in the compression's
     sample, so W gave counts 8 and 9 one column (duplicates). Two programs that differ only there fold
     onto the same weights, and the given model computes neither on the inputs that reach them: a reading
@@ -769,10 +769,11 @@ def test_a_compression_that_merged_values_is_not_confirmed_on_a_sample(monkeypat
     given = transform.compressed_with(plain, matrix)
     assert compressed.merges_values(given) and not compressed.merges_values(plain)
     assert transform.run_limit(given) == transform.FULL_RUN_INPUTS
-    monkeypatch.setattr(transform, "FULL_RUN_INPUTS", 0)
-    result = decompile(given)
+    with transform.full_run_limit(0):  # `trade decompile --full-run-inputs 0`
+        result = decompile(given)
+    assert transform.FULL_RUN_INPUTS == transform.run_limit(given) > 0  # restored after the block
     assert result.verdict not in ("exact", "equivalent")
-    assert "one direction" in result.reason
+    assert "one direction" in result.reason and "--full-run-inputs" in result.reason
 
 
 @pytest.mark.heavy
@@ -782,7 +783,7 @@ def test_a_reading_whose_table_gaps_some_input_reaches_is_decided_by_a_run_on_ev
     that left it `unverified` with no more said ("has no output for values its inputs take", as with
     `FULL_RUN_INPUTS` lowered below its inputs); the given model now runs on every input, and that run
     decides and says why: the reading shows None where the given model shows no value, which a value the
-    compression lost shows too (measured: 46 s on a sample, 111 s on every input)."""
+    compression lost shows too (measured: 46 s on a sample; 83 s on every input)."""
     from tests.conftest import suite_model
     from trade.decompile import decompile
     from trade.suites import check_inputs, functionally_equivalent

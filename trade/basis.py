@@ -1969,7 +1969,8 @@ def verdict_on_given(program, given: ModelWeights, reference, outputs_kept=False
         if gap is not None:
             return UNVERIFIED, (f"the reading's table of {gap} has no output for values its inputs "
                                 f"take, which is how an output value the compression lost shows; the given "
-                                f"model ran on a sample of inputs, which cannot show that none reaches them")
+                                f"model ran on a sample of inputs, which cannot show that none reaches them "
+                                f"(`trade decompile --full-run-inputs N` runs every input up to N)")
     same = difference is None and _labels_agree(compiled, reference)
     rounded = ""
     if same and checked.verdict not in (EXACT, EQUIVALENT) and worst <= ROUNDING_TOLERANCE \
@@ -2217,7 +2218,8 @@ def _untouched(weights: ModelWeights) -> set[int]:
 
 MERGED = ("the compression gave several values one direction (W's columns alike: values its sample never "
           "took), which the given model cannot tell apart and programs that differ on them fold alike; "
-          "only a run on every input could confirm a reading, and there are too many")
+          "only a run on every input could confirm a reading, and there are too many (`trade decompile "
+          "--full-run-inputs N` runs up to N)")
 
 
 def _merged_on_a_sample(given: ModelWeights, reference) -> bool:

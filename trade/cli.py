@@ -391,6 +391,7 @@ def read_model_argument(args: argparse.Namespace):
 
 def cmd_decompile(args: argparse.Namespace) -> None:
     model = read_model_argument(args)
+    from trade import transform
     from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
     from trade.search_options import RepairOptions, TooLargeError
     from trade.weights import WeightsError
@@ -403,8 +404,12 @@ def cmd_decompile(args: argparse.Namespace) -> None:
                                repair_options=RepairOptions(max_seconds=args.repair_seconds),
                                explain=args.explain, undetermined=args.undetermined,
                                skeleton=not args.no_skeleton, read=not args.no_read)
+    limit = transform.FULL_RUN_INPUTS if args.full_run_inputs is None else args.full_run_inputs
+    if limit < 0:
+        raise UserError("--full-run-inputs must be 0 or more")
     try:
-        result = decompile(model, checkpoint, options)
+        with transform.full_run_limit(limit):
+            result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
         raise UserError(str(error)) from None
     if args.json:
@@ -648,6 +653,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     decompile.add_argument("--undetermined", action="store_true",
                            help="list the tokens of an exact result that the weights do not decide "
                                 "(about 1 s)")
+    decompile.add_argument("--full-run-inputs", type=int, default=None, metavar="N",
+                           help="a compressed model that a sample cannot confirm runs on every input up to N "
+                                "(default: 3,000,000, a few minutes; larger spaces take longer)")
     _add_compile_options(decompile)
     _add_causal_option(decompile)
     decompile.add_argument("--output-values", default=None, metavar="VALUES",

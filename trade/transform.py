@@ -24,6 +24,7 @@ outputs), since the output is no longer a slice of the residual stream.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 
@@ -337,6 +338,20 @@ def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
 # some input takes (`trade.basis.every_input_run`). Estuary `sql_clause_of_token` compressed, 2,396,744
 # inputs: decompiled and confirmed `exact` in 223 s of one core, peak 3.4 GB resident.
 FULL_RUN_INPUTS = 3_000_000
+
+
+@contextlib.contextmanager
+def full_run_limit(inputs: int):
+    """`FULL_RUN_INPUTS` set to `inputs` within the block (`trade decompile --full-run-inputs`): a larger
+    limit confirms readings of larger input spaces, by runs of minutes or hours."""
+    global FULL_RUN_INPUTS
+    if inputs < 0:
+        raise ValueError(f"a run limit of {inputs} inputs: it must be 0 or more")
+    before, FULL_RUN_INPUTS = FULL_RUN_INPUTS, inputs
+    try:
+        yield
+    finally:
+        FULL_RUN_INPUTS = before
 
 
 def run_limit(weights: ModelWeights) -> int:
