@@ -392,13 +392,6 @@ def model_outputs(weights: ModelWeights, batches: list[np.ndarray] | None = None
 NUMERICAL_TOLERANCE = 1e-2  # numerical outputs within this agree: what noise and compression may keep
 
 
-def _shown(outputs: list) -> list:
-    """`trade.verify.Shown` of each batch: outputs come as blocks or as what they show."""
-    from trade.verify import Shown
-
-    return [out if isinstance(out, Shown) else Shown.of(out) for out in outputs]
-
-
 def _numerical(weights: ModelWeights, outputs: list) -> bool:
     """Whether outputs (blocks or `trade.verify.Shown`, both shaped [..., width]) are numerical."""
     return weights.output_values is None or bool(outputs and outputs[0].shape[-1] == 1)
@@ -407,10 +400,18 @@ def _numerical(weights: ModelWeights, outputs: list) -> bool:
 def decoded_outputs(weights: ModelWeights, outputs: list) -> list[np.ndarray]:
     """Outputs (blocks [batch, length, outputs], or `trade.verify.Shown`) as Tracr decodes them: the argmax
     direction (categorical; -1 for None) or the value (numerical)."""
-    shown = _shown(outputs)
-    if _numerical(weights, shown):
-        return [out.top for out in shown]
-    return [np.where(out.top > 0.5, out.arg, -1) for out in shown]
+    numerical = _numerical(weights, outputs)
+    return [_decoded(out, numerical) for out in outputs]
+
+
+def _decoded(out, numerical: bool) -> np.ndarray:
+    """One batch decoded: a block read directly (no `Shown` made for it: `largest_noise` decodes many
+    runs of blocks, and the second largest entry is not needed here), or a `Shown` from its numbers."""
+    from trade.verify import Shown
+
+    if isinstance(out, Shown):
+        return out.top if numerical else np.where(out.top > 0.5, out.arg, -1)
+    return out[..., 0] if numerical else np.where(out.max(axis=-1) > 0.5, out.argmax(axis=-1), -1)
 
 
 def differing_outputs(weights: ModelWeights, first: list, second: list,
