@@ -103,10 +103,14 @@ def test_explain_on_a_read_model_says_why_there_is_none(tmp_path, capsys):
     assert "# explanation: none" in printed and "read stage" in printed
 
 
-def test_decompile_runs_compressed_models_on_every_input_up_to_the_limit_given(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("command, module, function", [("decompile", "trade.decompile", "decompile"),
+                                                        ("report", "trade.report", "write_report")])
+def test_decompile_and_report_run_compressed_models_on_every_input_up_to_the_limit_given(
+        tmp_path, capsys, monkeypatch, command, module, function):
     """`--full-run-inputs N` is the limit while decompiling (`trade.transform.full_run_limit`), and
     only then; a negative one is a one-line error."""
-    import trade.decompile
+    import importlib
+
     from trade import transform
     from trade.weights import WeightsError
 
@@ -118,12 +122,13 @@ def test_decompile_runs_compressed_models_on_every_input_up_to_the_limit_given(t
         seen.append(transform.FULL_RUN_INPUTS)
         raise WeightsError("stopped here")
 
-    monkeypatch.setattr(trade.decompile, "decompile", recorded)
+    monkeypatch.setattr(importlib.import_module(module), function, recorded)
+    out = ["-o", str(tmp_path / "page.html")] if command == "report" else []
     default = transform.FULL_RUN_INPUTS
     for extra in ([], ["--full-run-inputs", "12000000"], ["--full-run-inputs", "0"]):
-        assert main(["decompile", "--program", str(source), *extra]) == 2
+        assert main([command, "--program", str(source), *out, *extra]) == 2
     assert seen == [default, 12_000_000, 0] and transform.FULL_RUN_INPUTS == default
     assert "stopped here" in capsys.readouterr().err
-    assert main(["decompile", "--program", str(source), "--full-run-inputs", "-1"]) == 2
+    assert main([command, "--program", str(source), *out, "--full-run-inputs", "-1"]) == 2
     error = capsys.readouterr().err
     assert "--full-run-inputs must be 0 or more" in error and "Traceback" not in error

@@ -294,11 +294,13 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.suites import is_suite
 
     _set_threads(args.threads)
-    checkpoint = _load_checkpoint(args.checkpoint)
     modes = tuple(args.modes.split(",")) if args.modes else ALL_MODES
     unknown = set(modes) - set(ALL_MODES)
     if unknown:
         raise UserError(f"unknown mode(s) {sorted(unknown)}; choose from {', '.join(ALL_MODES)}")
+    checkpoint = _load_checkpoint(args.checkpoint)
+    if args.ensemble:
+        checkpoint = _ensemble(checkpoint, args.ensemble.split(","), modes)
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     job = EvaluationJob(modes=modes, beam_size=args.beam, workers=args.workers,
@@ -318,6 +320,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     else:
         raise UserError("give --data DIR or --programs DIR")
     description["checkpoint"] = str(args.checkpoint or "checkpoints/medium")
+    if args.ensemble:
+        description["ensemble"] = args.ensemble
     report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
     if args.programs:
         from trade.report import PageEntry, write_pages
@@ -326,6 +330,21 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"pages: {index} links one page per program")
     print((Path(args.out) / "report.md").read_text())
     print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
+
+
+def _ensemble(checkpoint, others: list[str], modes: tuple[str, ...]):
+    """`--ensemble`: the checkpoint and these decode together (the decoder-alone modes only)."""
+    from trade.ensemble import ensemble_checkpoint
+    from trade.evaluate_model import SEARCH_MODES
+
+    searched = sorted(set(modes) & set(SEARCH_MODES))
+    if searched:
+        raise UserError(f"--ensemble decodes in the decoder-alone modes only, not {', '.join(searched)}; "
+                        "give --modes")
+    try:
+        return ensemble_checkpoint([checkpoint, *(_load_checkpoint(path) for path in others)])
+    except ValueError as error:
+        raise UserError(str(error)) from None
 
 
 def _evaluate_suite(args: argparse.Namespace) -> None:
@@ -391,7 +410,6 @@ def read_model_argument(args: argparse.Namespace):
 
 def cmd_decompile(args: argparse.Namespace) -> None:
     model = read_model_argument(args)
-    from trade import transform
     from trade.decompile import DecompileOptions, decompile, plot_explanation, tracr_module
     from trade.search_options import RepairOptions, TooLargeError
     from trade.weights import WeightsError
@@ -404,11 +422,8 @@ def cmd_decompile(args: argparse.Namespace) -> None:
                                repair_options=RepairOptions(max_seconds=args.repair_seconds),
                                explain=args.explain, undetermined=args.undetermined,
                                skeleton=not args.no_skeleton, read=not args.no_read)
-    limit = transform.FULL_RUN_INPUTS if args.full_run_inputs is None else args.full_run_inputs
-    if limit < 0:
-        raise UserError("--full-run-inputs must be 0 or more")
     try:
-        with transform.full_run_limit(limit):
+        with _full_run_limit(args):
             result = decompile(model, checkpoint, options)
     except (WeightsError, TooLargeError) as error:
         raise UserError(str(error)) from None
@@ -455,6 +470,16 @@ def cmd_decompile(args: argparse.Namespace) -> None:
         print(f"# heatmap: {png}")
 
 
+def _full_run_limit(args: argparse.Namespace):
+    """`--full-run-inputs` as a context manager: the largest input space a compressed model runs on whole."""
+    from trade import transform
+
+    limit = transform.FULL_RUN_INPUTS if args.full_run_inputs is None else args.full_run_inputs
+    if limit < 0:
+        raise UserError("--full-run-inputs must be 0 or more")
+    return transform.full_run_limit(limit)
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     from trade.input_files import file_problem
     from trade.search_options import TooLargeError
@@ -477,10 +502,17 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     checkpoint = _load_checkpoint(args.checkpoint) if args.checkpoint else None
     try:
-        path = write_report(model, args.out, args.title or title, checkpoint)
+        with _full_run_limit(args):
+            path = write_report(model, args.out, args.title or title, checkpoint)
     except (WeightsError, TooLargeError) as error:
         raise UserError(str(error)) from None
     print(f"report: {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+def _add_full_run_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--full-run-inputs", type=int, default=None, metavar="N",
+                        help="a compressed model that a sample cannot confirm runs on every input up to N "
+                             "(default: 3,000,000, a few minutes; larger spaces take longer)")
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -609,12 +641,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "examples:\n  trade evaluate --data data/test --split test --n 1000 --out reports/test\n"
                     "  trade evaluate --programs examples --out reports/examples")
     evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
+    evaluate.add_argument("--ensemble", default=None, metavar="DIR[,DIR...]",
+                          help="more checkpoints that decode together with --checkpoint (the mean of their "
+                               "log-probabilities each step), in the modes without search")
     evaluate.add_argument("--data", default=None, help="dataset directory")
     evaluate.add_argument("--split", default="test", help="split to evaluate (default: %(default)s)")
     evaluate.add_argument("--n", type=int, default=1000, help="programs to evaluate (default: %(default)s)")
     evaluate.add_argument("--programs", default=None, help="a directory of .rasp programs instead of --data")
     evaluate.add_argument("--modes", default=None, help="comma-separated subset of modes (default: all)")
-    evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
+    evaluate.add_argument("--beam", type=int, default=8,
+                          help="beam size of autoregressive_beam and the beam_ modes (default: %(default)s)")
     evaluate.add_argument("--out", required=True, help="report directory")
     evaluate.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     evaluate.add_argument("--workers", type=int, default=1,
@@ -653,9 +689,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     decompile.add_argument("--undetermined", action="store_true",
                            help="list the tokens of an exact result that the weights do not decide "
                                 "(about 1 s)")
-    decompile.add_argument("--full-run-inputs", type=int, default=None, metavar="N",
-                           help="a compressed model that a sample cannot confirm runs on every input up to N "
-                                "(default: 3,000,000, a few minutes; larger spaces take longer)")
+    _add_full_run_option(decompile)
     _add_compile_options(decompile)
     _add_causal_option(decompile)
     decompile.add_argument("--output-values", default=None, metavar="VALUES",
@@ -678,6 +712,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     report.add_argument("--title", default=None, help="the page's title (default: the model's file name)")
     report.add_argument("--checkpoint", default=None, help="checkpoint directory, if the decoder is needed "
                                                            "(default: checkpoints/medium)")
+    _add_full_run_option(report)
     _add_compile_options(report)
     _add_causal_option(report)
     report.set_defaults(run=cmd_report)
