@@ -127,6 +127,15 @@ class CompressOptions:
     value or MLP matrix (or the read-out) reads, over all distinct states x.
     Where that error reaches 0 the compressed model computes exactly what the
     original does; the stream itself need not survive, only what is read.
+
+    States come from a sample where the input space is large, and a W that reads
+    every sampled state back may misread states the sample lacks. So W is then
+    checked on more inputs (`refine_inputs`, every one where there are at most
+    that many, else a sample of `refine_sample` drawn apart from the one it was
+    learned on and from the one `output_agreement` reports on); where the folded
+    model's outputs differ from the original's, the states of (up to
+    `refine_batch` of) those inputs join, weighed as much as all others, and
+    Adam goes on from W. At most `refine_rounds` times.
     """
 
     steps: int = 2000
@@ -134,6 +143,10 @@ class CompressOptions:
     target_loss: float = 1e-20  # stop early below this (relative squared read error)
     max_inputs: int = 20_000  # states from every input where there are at most this many, else a sample
     chunk: int = 1_000  # inputs run at once (the distinct states, hence W, do not depend on it)
+    refine_rounds: int = 3
+    refine_inputs: int = 100_000
+    refine_sample: int = 20_000
+    refine_batch: int = 2_000
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None, causal: bool = False):
@@ -238,51 +251,89 @@ def compress(weights: ModelWeights, size: int, seed: int,
              options: CompressOptions = CompressOptions()) -> ModelWeights:
     """Tracr's compressed residual stream of `size` dimensions, learned and folded into the weights.
 
-    W is learned on the read error (`CompressOptions`), then turned by a
-    random K x K rotation drawn from `seed` (W^T W, and so the function, stays).
-    The record holds the final loss (the relative read error), the share of
-    output positions that still decode to the original's outputs
-    (`output_agreement`, on every input), the seed and W itself (`matrix`, K
-    rows of d_model, float32): what was done, as every record says.
+    W is learned on the read error (`CompressOptions`), refined on the inputs
+    whose outputs it changes, then turned by a random K x K rotation drawn from
+    `seed` (W^T W, and so the function, stays). The record holds the final loss
+    (the relative read error), the share of output positions that still decode
+    to the original's outputs (`output_agreement`, on every input), what the
+    refinement did (`refine`), the seed and W itself (`matrix`, K rows of
+    d_model, float32): what was done, as every record says.
     """
     import torch
-
-    from trade.verify import _token_ids
 
     if not 1 <= size <= weights.d_model:
         raise ValueError(f"the compressed size must be between 1 and d_model ({weights.d_model}), not {size}")
     began = time.perf_counter()
     params = {name: torch.as_tensor(np.asarray(value, dtype=np.float64))
               for name, value in weights.params.items()}
-    blocks = []  # per sublayer, the distinct states it reads, compacted to (singular value x direction) rows
-    distinct: list[list] = []  # per sublayer, the distinct states of each chunk of inputs
+    batches = sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]
+    groups = [_state_blocks(_distinct_states(weights, params, batches, options.chunk))]
+    spaces = [torch.as_tensor(space) for space in _read_spaces(weights)]
+    _, _, principal = torch.linalg.svd(torch.cat(groups[0]), full_matrices=False)
+    if len(principal) < size:  # the states span fewer directions than K: any others complete W
+        _, _, completed = torch.linalg.svd(principal, full_matrices=True)
+        principal = torch.cat([principal, completed[len(principal):]])
+    w, loss = _learned(principal[:size].clone(), groups, spaces, options)  # from the principal directions
+    checks = sampled_inputs(weights, options.refine_inputs, options.refine_sample, seed + 1)[0]
+    wanted = model_outputs(weights, checks)
+    refined = {"rounds": 0, "inputs": 0, "checked": sum(len(batch) for batch in checks)}
+    for _ in range(options.refine_rounds):
+        misread = _misread_inputs(weights, fold_compression(weights, w), checks, wanted, options.refine_batch)
+        if not misread:
+            break
+        refined["rounds"] += 1
+        refined["inputs"] += sum(len(batch) for batch in misread)
+        groups.append(_state_blocks(_distinct_states(weights, params, misread, options.chunk)))
+        w, loss = _learned(torch.as_tensor(w), groups, spaces, options)
+    learned = random_orthogonal(size, np.random.default_rng(seed)) @ w
+    return compressed_with(weights, learned, seed=seed, loss=loss, began=began, refine=refined)
+
+
+def _distinct_states(weights: ModelWeights, params: dict, batches: list[np.ndarray], chunk: int) -> list:
+    """Per sublayer (`_torch_forward`'s reads), the distinct residual states it reads on these inputs."""
+    import torch
+
+    from trade.verify import _token_ids
+
+    distinct: list[list] = []
     with torch.no_grad():  # a run holds every sublayer's states: chunks keep a large model within memory
-        for batch in sampled_inputs(weights, options.max_inputs, options.max_inputs, seed)[0]:
-            for start in range(0, len(batch), options.chunk):
-                token_ids = torch.as_tensor(_token_ids(weights, batch[start:start + options.chunk]))
-                run = _torch_forward(params, token_ids, weights.num_heads,
-                                     causal=weights.compile_config.causal)
+        for batch in batches:
+            for start in range(0, len(batch), chunk):
+                token_ids = torch.as_tensor(_token_ids(weights, batch[start:start + chunk]))
+                run = _torch_forward(params, token_ids, weights.num_heads, causal=weights.compile_config.causal)
                 distinct = distinct or [[] for _ in run]
                 for kept, states in zip(distinct, run):
                     kept.append(torch.unique(states.reshape(-1, weights.d_model), dim=0))
-    for parts in distinct:
-        states = torch.unique(torch.cat(parts), dim=0)  # the distinct states of every input, sorted
+    return [torch.unique(torch.cat(parts), dim=0) for parts in distinct]
+
+
+def _state_blocks(distinct: list) -> list:
+    """Each sublayer's states compacted to (singular value x direction) rows, of norm 1 together: the
+    read error of W on them is the same, in a few rows."""
+    import torch
+
+    blocks = []
+    for states in distinct:
         _, singular, directions = torch.linalg.svd(states, full_matrices=False)
         keep = singular > 1e-9 * singular[0]
         block = singular[keep, None] * directions[keep]
         blocks.append(block / max(float(block.norm()), 1e-30))
-    spaces = [torch.as_tensor(space) for space in _read_spaces(weights)]
-    identity = torch.eye(weights.d_model, dtype=torch.float64)
+    return blocks
+
+
+def _learned(start, groups: list[list], spaces: list, options: CompressOptions) -> tuple[np.ndarray, float]:
+    """W (K x d_model) from `start` by Adam on the read error of every group of state blocks (each group
+    weighs the same: the states of a few misread inputs count as much as all the others), and its loss."""
+    import torch
+
+    identity = torch.eye(start.shape[1], dtype=torch.float64)
 
     def read_error(w):
         projection = identity - w.T @ w
-        return sum(((block @ projection @ space) ** 2).sum() for block, space in zip(blocks, spaces))
+        return sum(((block @ projection @ space) ** 2).sum()
+                   for blocks in groups for block, space in zip(blocks, spaces))
 
-    _, _, principal = torch.linalg.svd(torch.cat(blocks), full_matrices=False)
-    if len(principal) < size:  # the states span fewer directions than K: any others complete W
-        _, _, completed = torch.linalg.svd(principal, full_matrices=True)
-        principal = torch.cat([principal, completed[len(principal):]])
-    w = principal[:size].clone().requires_grad_(True)  # the principal directions of all read states
+    w = start.clone().to(torch.float64).requires_grad_(True)
     optimizer = torch.optim.Adam([w], lr=options.learning_rate)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(options.steps, 1))
     loss_value = float(read_error(w.detach()))
@@ -295,14 +346,32 @@ def compress(weights: ModelWeights, size: int, seed: int,
         optimizer.step()
         schedule.step()
         loss_value = float(loss.detach())
-    learned = w.detach().numpy()
-    loss_value = float(read_error(w.detach()))
-    learned = random_orthogonal(size, np.random.default_rng(seed)) @ learned
-    return compressed_with(weights, learned, seed=seed, loss=loss_value, began=began)
+    return w.detach().numpy(), float(read_error(w.detach()))
+
+
+def _misread_inputs(weights: ModelWeights, folded: ModelWeights, batches: list[np.ndarray], wanted: list,
+                    limit: int) -> list[np.ndarray]:
+    """Per length, the inputs (at most `limit` in all, spread over the lengths) where the folded model
+    decodes some output otherwise than the original (`wanted`, its `model_outputs` on `batches`)."""
+    batches = [batch for batch in batches if len(batch)]
+    got = model_outputs(folded, batches)
+    numerical = _numerical(weights, wanted)
+    misread = []
+    for batch, want, have in zip(batches, decoded_outputs(weights, wanted), decoded_outputs(weights, got)):
+        if numerical:
+            differ = ~(np.abs(want - have) <= NUMERICAL_TOLERANCE)
+        else:
+            differ = want != have
+        misread.append(batch[differ.reshape(len(batch), -1).any(axis=1)])
+    found = sum(len(batch) for batch in misread)
+    if found > limit:  # an even share of each length's
+        misread = [batch[:max(1, round(len(batch) * limit / found))] for batch in misread]
+    return [batch for batch in misread if len(batch)]
 
 
 def compressed_with(weights: ModelWeights, matrix: np.ndarray, seed: int | None = None,
-                    loss: float | None = None, began: float | None = None) -> ModelWeights:
+                    loss: float | None = None, began: float | None = None,
+                    refine: dict | None = None) -> ModelWeights:
     """The model compressed by a given K x d_model `matrix`, with its record (`compress`'s).
 
     A seed alone does not fix `compress`'s W on every machine: it starts from an SVD whose
@@ -315,7 +384,8 @@ def compressed_with(weights: ModelWeights, matrix: np.ndarray, seed: int | None 
     agreement = output_agreement(weights, folded)
     return dataclasses.replace(folded, transform=list(weights.transform or []) + [
         {"kind": "compress", "seed": seed, "size": len(matrix), "loss": loss, "output_agreement": agreement,
-         "seconds": round(time.perf_counter() - began, 2), "matrix": matrix.astype(np.float32).tolist()}])
+         "seconds": round(time.perf_counter() - began, 2), **({"refine": refine} if refine else {}),
+         "matrix": matrix.astype(np.float32).tolist()}])
 
 
 def fold_compression(weights: ModelWeights, matrix: np.ndarray) -> ModelWeights:
