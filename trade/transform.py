@@ -133,9 +133,11 @@ class CompressOptions:
     checked on more inputs (`refine_inputs`, every one where there are at most
     that many, else a sample of `refine_sample` drawn apart from the one it was
     learned on and from the one `output_agreement` reports on); where the folded
-    model's outputs differ from the original's, the states of (up to
-    `refine_batch` of) those inputs join, weighed as much as all others, and
-    Adam goes on from W. At most `refine_rounds` times.
+    model's outputs differ from the original's on a few inputs (at most
+    `refine_batch`; more say that K directions cannot hold what is read, not
+    that the sample missed some states), the states of those inputs join,
+    weighed as much as all others, and Adam goes on from W. At most
+    `refine_rounds` times.
     """
 
     steps: int = 2000
@@ -146,7 +148,7 @@ class CompressOptions:
     refine_rounds: int = 3
     refine_inputs: int = 100_000
     refine_sample: int = 20_000
-    refine_batch: int = 2_000
+    refine_batch: int = 2_000  # refine only where at most this many checked inputs are misread
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None, causal: bool = False):
@@ -278,8 +280,9 @@ def compress(weights: ModelWeights, size: int, seed: int,
     wanted = model_outputs(weights, checks)
     refined = {"rounds": 0, "inputs": 0, "checked": sum(len(batch) for batch in checks)}
     for _ in range(options.refine_rounds):
-        misread = _misread_inputs(weights, fold_compression(weights, w), checks, wanted, options.refine_batch)
-        if not misread:
+        misread = _misread_inputs(weights, fold_compression(weights, w), checks, wanted)
+        refined["misread"] = sum(len(batch) for batch in misread)
+        if not misread or refined["misread"] > options.refine_batch:
             break
         refined["rounds"] += 1
         refined["inputs"] += sum(len(batch) for batch in misread)
@@ -349,10 +352,10 @@ def _learned(start, groups: list[list], spaces: list, options: CompressOptions) 
     return w.detach().numpy(), float(read_error(w.detach()))
 
 
-def _misread_inputs(weights: ModelWeights, folded: ModelWeights, batches: list[np.ndarray], wanted: list,
-                    limit: int) -> list[np.ndarray]:
-    """Per length, the inputs (at most `limit` in all, spread over the lengths) where the folded model
-    decodes some output otherwise than the original (`wanted`, its `model_outputs` on `batches`)."""
+def _misread_inputs(weights: ModelWeights, folded: ModelWeights, batches: list[np.ndarray], wanted: list
+                    ) -> list[np.ndarray]:
+    """Per length, the inputs where the folded model decodes some output otherwise than the original
+    (`wanted`, its `model_outputs` on `batches`)."""
     batches = [batch for batch in batches if len(batch)]
     got = model_outputs(folded, batches)
     numerical = _numerical(weights, wanted)
@@ -363,9 +366,6 @@ def _misread_inputs(weights: ModelWeights, folded: ModelWeights, batches: list[n
         else:
             differ = want != have
         misread.append(batch[differ.reshape(len(batch), -1).any(axis=1)])
-    found = sum(len(batch) for batch in misread)
-    if found > limit:  # an even share of each length's
-        misread = [batch[:max(1, round(len(batch) * limit / found))] for batch in misread]
     return [batch for batch in misread if len(batch)]
 
 
