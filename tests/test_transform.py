@@ -211,3 +211,21 @@ def test_a_compressed_stream_narrower_than_its_outputs_is_saved_and_loaded(tmp_p
     assert len(narrow.output_values) > narrow.d_model == 3
     save_weights(narrow, tmp_path / "narrow.npz")
     assert load_weights(tmp_path / "narrow.npz").output_values == narrow.output_values
+
+
+def test_a_compression_learned_on_too_few_states_is_refined_on_the_inputs_it_misreads():
+    """W learned from a sample of inputs reads every sampled state back, yet may misread states the
+    sample lacks (examples/hist.rasp from 10 inputs: 2.4% of outputs changed). Refining on the inputs
+    whose outputs it changes gives every output back."""
+    from pathlib import Path
+
+    weights = weights_of(compile_program(parse_program(Path("examples/hist.rasp").read_text())))
+    size = round(0.75 * weights.d_model)
+    sampled = transform.compress(weights, size, 0, transform.CompressOptions(max_inputs=10, refine_rounds=0))
+    assert sampled.transform[-1]["output_agreement"] < 0.99
+    assert sampled.transform[-1]["refine"]["misread"] > 0
+    refined = transform.compress(weights, size, 0, transform.CompressOptions(max_inputs=10))
+    record = refined.transform[-1]
+    assert record["output_agreement"] == 1.0 and transform.checks_every_input(weights)
+    assert record["refine"]["rounds"] >= 1 and record["refine"]["misread"] == 0
+    assert record["refine"]["checked"] == 3905  # every input: vocab {0..4}, lengths 1 to 5

@@ -136,8 +136,8 @@ class CompressOptions:
     model's outputs differ from the original's on a few inputs (at most
     `refine_batch`; more say that K directions cannot hold what is read, not
     that the sample missed some states), the states of those inputs join,
-    weighed as much as all others, and Adam goes on from W. At most
-    `refine_rounds` times.
+    weighed as much as all others, and Adam goes on from W for `refine_steps`.
+    At most `refine_rounds` times; the W that misreads fewest inputs stays.
     """
 
     steps: int = 2000
@@ -149,6 +149,7 @@ class CompressOptions:
     refine_inputs: int = 100_000
     refine_sample: int = 20_000
     refine_batch: int = 2_000  # refine only where at most this many checked inputs are misread
+    refine_steps: int = 1_000
 
 
 def _torch_forward(params: dict, token_ids, num_heads: int, compress=None, causal: bool = False):
@@ -258,7 +259,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
     `seed` (W^T W, and so the function, stays). The record holds the final loss
     (the relative read error), the share of output positions that still decode
     to the original's outputs (`output_agreement`, on every input), what the
-    refinement did (`refine`), the seed and W itself (`matrix`, K rows of
+    refinement did (`refine`: rounds run, inputs whose states it added, inputs
+    checked, the round whose W was kept and the inputs it misreads), the seed and W itself (`matrix`, K rows of
     d_model, float32): what was done, as every record says.
     """
     import torch
@@ -279,15 +281,20 @@ def compress(weights: ModelWeights, size: int, seed: int,
     checks = sampled_inputs(weights, options.refine_inputs, options.refine_sample, seed + 1)[0]
     wanted = model_outputs(weights, checks)
     refined = {"rounds": 0, "inputs": 0, "checked": sum(len(batch) for batch in checks)}
-    for _ in range(options.refine_rounds):
+    best = (w, loss)
+    for _ in range(options.refine_rounds + 1):
         misread = _misread_inputs(weights, fold_compression(weights, w), checks, wanted)
-        refined["misread"] = sum(len(batch) for batch in misread)
-        if not misread or refined["misread"] > options.refine_batch:
+        count = sum(len(batch) for batch in misread)
+        if not refined["rounds"] or count < refined["misread"]:  # else the best W before stays
+            best, refined["misread"], refined["kept"] = (w, loss), count, refined["rounds"]
+        if not misread or count > options.refine_batch or refined["rounds"] == options.refine_rounds:
             break
         refined["rounds"] += 1
-        refined["inputs"] += sum(len(batch) for batch in misread)
+        refined["inputs"] += count
         groups.append(_state_blocks(_distinct_states(weights, params, misread, options.chunk)))
-        w, loss = _learned(torch.as_tensor(w), groups, spaces, options)
+        w, loss = _learned(torch.as_tensor(w), groups, spaces,
+                           dataclasses.replace(options, steps=options.refine_steps))
+    w, loss = best
     learned = random_orthogonal(size, np.random.default_rng(seed)) @ w
     return compressed_with(weights, learned, seed=seed, loss=loss, began=began, refine=refined)
 
