@@ -2,8 +2,7 @@
 
 from trade.compiling import compile_program
 from trade.decompile import DEFAULT_CHECKPOINT, load_decompiler
-from trade.decoding import DecodingOptions, beam_search, weight_tokens
-from trade.evaluate_model import BEAM, DECODER_BEAM, GREEDY, REPAIRED, EvaluationJob, predict
+from trade.evaluate_model import BEAM, REPAIRED, EvaluationJob, predict
 from trade.program.program import canonicalize
 from trade.program.text import parse_program
 from trade.verify import VERDICTS
@@ -23,18 +22,3 @@ def test_search_modes_in_parallel_match_one_process():
     parallel = EvaluationJob(modes=(BEAM,), beam_size=4, workers=2, checkpoint_dir=str(DEFAULT_CHECKPOINT))
     in_parallel, _, parallel_verdicts = predict(checkpoint, weights, truths, parallel, progress=False)
     assert in_parallel[BEAM] == predictions[BEAM] and parallel_verdicts[BEAM] == verdicts[BEAM]
-
-
-def test_decoder_beam_mode_is_the_most_likely_sequence_and_beam_one_is_greedy():
-    checkpoint = load_decompiler()
-    truths = [canonicalize(parse_program(source)) for source in (REVERSE, FRAC_ONES)]
-    weights = [weights_of(compile_program(p)) for p in truths]
-    one, _, _ = predict(checkpoint, weights, truths, EvaluationJob(modes=(GREEDY, DECODER_BEAM), beam_size=1),
-                        progress=False)
-    assert one[DECODER_BEAM] == one[GREEDY]
-    wide, _, _ = predict(checkpoint, weights, truths, EvaluationJob(modes=(DECODER_BEAM,), beam_size=4),
-                         progress=False)
-    tokens = weight_tokens(checkpoint.model, weights, checkpoint.tokenizer)
-    for chosen, given in zip(wide[DECODER_BEAM], tokens):
-        best = beam_search(checkpoint.model, given, DecodingOptions(beam_size=4))
-        assert chosen == best[0].ids and best[0].log_prob == max(c.log_prob for c in best)

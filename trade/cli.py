@@ -294,13 +294,11 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from trade.suites import is_suite
 
     _set_threads(args.threads)
+    checkpoint = _load_checkpoint(args.checkpoint)
     modes = tuple(args.modes.split(",")) if args.modes else ALL_MODES
     unknown = set(modes) - set(ALL_MODES)
     if unknown:
         raise UserError(f"unknown mode(s) {sorted(unknown)}; choose from {', '.join(ALL_MODES)}")
-    checkpoint = _load_checkpoint(args.checkpoint)
-    if args.ensemble:
-        checkpoint = _ensemble(checkpoint, args.ensemble.split(","), modes)
     if args.workers < 1:
         raise UserError("--workers must be at least 1")
     job = EvaluationJob(modes=modes, beam_size=args.beam, workers=args.workers,
@@ -320,8 +318,6 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     else:
         raise UserError("give --data DIR or --programs DIR")
     description["checkpoint"] = str(args.checkpoint or "checkpoints/medium")
-    if args.ensemble:
-        description["ensemble"] = args.ensemble
     report = evaluate_checkpoint(checkpoint, examples, args.out, job, description)
     if args.programs:
         from trade.report import PageEntry, write_pages
@@ -330,21 +326,6 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(f"pages: {index} links one page per program")
     print((Path(args.out) / "report.md").read_text())
     print(f"report: {args.out}/report.md, report.json and figures ({report['extra']['programs']} programs)")
-
-
-def _ensemble(checkpoint, others: list[str], modes: tuple[str, ...]):
-    """`--ensemble`: the checkpoint and these decode together (the decoder-alone modes only)."""
-    from trade.ensemble import ensemble_checkpoint
-    from trade.evaluate_model import SEARCH_MODES
-
-    searched = sorted(set(modes) & set(SEARCH_MODES))
-    if searched:
-        raise UserError(f"--ensemble decodes in the decoder-alone modes only, not {', '.join(searched)}; "
-                        "give --modes")
-    try:
-        return ensemble_checkpoint([checkpoint, *(_load_checkpoint(path) for path in others)])
-    except ValueError as error:
-        raise UserError(str(error)) from None
 
 
 def _evaluate_suite(args: argparse.Namespace) -> None:
@@ -641,16 +622,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "examples:\n  trade evaluate --data data/test --split test --n 1000 --out reports/test\n"
                     "  trade evaluate --programs examples --out reports/examples")
     evaluate.add_argument("--checkpoint", default=None, help="checkpoint directory (default: checkpoints/medium)")
-    evaluate.add_argument("--ensemble", default=None, metavar="DIR[,DIR...]",
-                          help="more checkpoints that decode together with --checkpoint (the mean of their "
-                               "log-probabilities each step), in the modes without search")
     evaluate.add_argument("--data", default=None, help="dataset directory")
     evaluate.add_argument("--split", default="test", help="split to evaluate (default: %(default)s)")
     evaluate.add_argument("--n", type=int, default=1000, help="programs to evaluate (default: %(default)s)")
     evaluate.add_argument("--programs", default=None, help="a directory of .rasp programs instead of --data")
     evaluate.add_argument("--modes", default=None, help="comma-separated subset of modes (default: all)")
-    evaluate.add_argument("--beam", type=int, default=8,
-                          help="beam size of autoregressive_beam and the beam_ modes (default: %(default)s)")
+    evaluate.add_argument("--beam", type=int, default=8, help="beam size of beam_verified (default: %(default)s)")
     evaluate.add_argument("--out", required=True, help="report directory")
     evaluate.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     evaluate.add_argument("--workers", type=int, default=1,

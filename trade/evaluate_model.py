@@ -7,9 +7,6 @@ Modes (all plug into `trade.evaluate.evaluate_predictions`):
 - `autoregressive`: greedy, the model's own tokens, no mask
   (the paper's autoregressive mode);
 - `autoregressive_grammar`: greedy with the grammar mask;
-- `autoregressive_beam`: beam search with the grammar mask, the most likely
-  finished sequence: still the decoder alone (nothing read from the weights
-  but the decoder's input, nothing compiled, nothing verified);
 - `beam_verified`: beam search with the grammar mask, freely and under the
   skeleton the weights show (`trade.skeleton`), candidates Tracr cannot
   compile dropped, each remaining candidate verified against the weights; the
@@ -36,7 +33,7 @@ from tqdm import tqdm
 
 from trade.checkpoint import Checkpoint
 from trade.compiling import CompileConfig, compile_program
-from trade.decoding import DecodingOptions, beam_search, greedy, teacher_forced, weight_tokens
+from trade.decoding import DecodingOptions, greedy, teacher_forced, weight_tokens
 from trade.decompile import (DecompileOptions, compilable_filter, decode_candidates, search_and_verify,
                              weight_skeletons)
 from trade.evaluate import EvaluateOptions, evaluate_predictions, write_report
@@ -49,11 +46,10 @@ from trade.weights import ModelWeights, weights_of
 TEACHER_FORCED = "teacher_forced"
 UNCONSTRAINED = "autoregressive"
 GREEDY = "autoregressive_grammar"
-DECODER_BEAM = "autoregressive_beam"
 BEAM = "beam_verified"
 REPAIRED = "beam_repaired"
 SEARCH_MODES = (BEAM, REPAIRED)
-ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, DECODER_BEAM, BEAM, REPAIRED)
+ALL_MODES = (TEACHER_FORCED, UNCONSTRAINED, GREEDY, BEAM, REPAIRED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,14 +93,12 @@ def predict(checkpoint: Checkpoint, weights: Sequence[ModelWeights], truths: Seq
     for start in tqdm(batches, desc="decoding (batched modes)", disable=not progress):
         chunk = slice(start, start + job.batch_size)
         tokens = weight_tokens(net, weights[chunk], checkpoint.tokenizer)
-        for mode in (TEACHER_FORCED, UNCONSTRAINED, GREEDY, DECODER_BEAM):
+        for mode in (TEACHER_FORCED, UNCONSTRAINED, GREEDY):
             if mode not in job.modes:
                 continue
             began = time.perf_counter()
             if mode == TEACHER_FORCED:
                 out = teacher_forced(net, tokens, truth_ids[chunk])
-            elif mode == DECODER_BEAM:
-                out = [beam_search(net, one, DecodingOptions(beam_size=job.beam_size))[0].ids for one in tokens]
             else:
                 out = [c.ids for c in greedy(net, tokens, DecodingOptions(grammar=mode == GREEDY))]
             predictions[mode] += out
