@@ -130,9 +130,9 @@ class CompressOptions:
 
     States come from a sample where the input space is large, and a W that reads
     every sampled state back may misread states the sample lacks. So W is then
-    checked on more inputs (`refine_inputs`, every one where there are at most
-    that many, else a sample of `refine_sample` drawn apart from the one it was
-    learned on and from the one `output_agreement` reports on); where the folded
+    checked on more inputs (`_refining_inputs`: every one where there are at most
+    `refine_inputs`, else a sample of `refine_sample` drawn apart from the one it
+    was learned on and from the one `output_agreement` reports on); where the folded
     model's outputs differ from the original's on a few inputs (at most
     `refine_batch`; more say that K directions cannot hold what is read, not
     that the sample missed some states), the states of those inputs join,
@@ -278,7 +278,7 @@ def compress(weights: ModelWeights, size: int, seed: int,
         _, _, completed = torch.linalg.svd(principal, full_matrices=True)
         principal = torch.cat([principal, completed[len(principal):]])
     w, loss = _learned(principal[:size].clone(), groups, spaces, options)  # from the principal directions
-    checks = sampled_inputs(weights, options.refine_inputs, options.refine_sample, seed + 1)[0]
+    checks = _refining_inputs(weights, options, seed + 1)
     wanted = model_outputs(weights, checks)
     refined = {"rounds": 0, "inputs": 0, "checked": sum(len(batch) for batch in checks)}
     best = (w, loss)
@@ -297,6 +297,18 @@ def compress(weights: ModelWeights, size: int, seed: int,
     w, loss = best
     learned = random_orthogonal(size, np.random.default_rng(seed)) @ w
     return compressed_with(weights, learned, seed=seed, loss=loss, began=began, refine=refined)
+
+
+def _refining_inputs(weights: ModelWeights, options: CompressOptions, seed: int) -> list[np.ndarray]:
+    """Every input where there are at most `refine_inputs`, else `refine_sample` seeded ones, a fifth of
+    them sequences programs often branch on (sorted, constant, of two values: `probing_inputs`), which
+    uniform sampling almost never draws and which read states of their own."""
+    from trade.program.interpret import probing_inputs
+
+    if _all_fit(weights, options.refine_inputs):
+        return sampled_inputs(weights, options.refine_inputs, 0, seed)[0]
+    config = weights.compile_config
+    return probing_inputs(config.vocab, config.max_seq_len, options.refine_sample, np.random.default_rng(seed))
 
 
 def _distinct_states(weights: ModelWeights, params: dict, batches: list[np.ndarray], chunk: int) -> list:
