@@ -260,8 +260,9 @@ def compress(weights: ModelWeights, size: int, seed: int,
     (the relative read error), the share of output positions that still decode
     to the original's outputs (`output_agreement`, on every input), what the
     refinement did (`refine`: rounds run, inputs whose states it added, inputs
-    checked, the round whose W was kept and the inputs it misreads), the seed and W itself (`matrix`, K rows of
-    d_model, float32): what was done, as every record says.
+    checked, the round whose W was kept and how many inputs that W misreads),
+    the seed and W itself (`matrix`, K rows of d_model, float32): what was done,
+    as every record says.
     """
     import torch
 
