@@ -309,7 +309,8 @@ def _refining_inputs(weights: ModelWeights, options: CompressOptions, seed: int)
     if _all_fit(weights, options.refine_inputs):
         return sampled_inputs(weights, options.refine_inputs, 0, seed)[0]
     config = weights.compile_config
-    return probing_inputs(config.vocab, config.max_seq_len, options.refine_sample, np.random.default_rng(seed))
+    return probing_inputs(config.vocab, config.max_seq_len, options.refine_sample,
+                          np.random.default_rng(seed))
 
 
 def _distinct_states(weights: ModelWeights, params: dict, batches: list[np.ndarray], chunk: int) -> list:
@@ -323,7 +324,8 @@ def _distinct_states(weights: ModelWeights, params: dict, batches: list[np.ndarr
         for batch in batches:
             for start in range(0, len(batch), chunk):
                 token_ids = torch.as_tensor(_token_ids(weights, batch[start:start + chunk]))
-                run = _torch_forward(params, token_ids, weights.num_heads, causal=weights.compile_config.causal)
+                run = _torch_forward(params, token_ids, weights.num_heads,
+                                     causal=weights.compile_config.causal)
                 distinct = distinct or [[] for _ in run]
                 for kept, states in zip(distinct, run):
                     kept.append(torch.unique(states.reshape(-1, weights.d_model), dim=0))
