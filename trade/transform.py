@@ -292,7 +292,8 @@ def compress(weights: ModelWeights, size: int, seed: int,
             break
         refined["rounds"] += 1
         refined["inputs"] += count
-        groups.append(_state_blocks(_distinct_states(weights, params, misread, options.chunk)))
+        added = _state_blocks(_distinct_states(weights, params, misread, options.chunk))
+        groups = [groups[0], added if len(groups) == 1 else _joined(groups[1], added)]
         w, loss = _learned(torch.as_tensor(w), groups, spaces,
                            dataclasses.replace(options, steps=options.refine_steps))
     w, loss = best
@@ -346,9 +347,23 @@ def _state_blocks(distinct: list) -> list:
     return blocks
 
 
+def _joined(first: list, second: list) -> list:
+    """Two groups of state blocks as one of the same loss (the sum of both): per sublayer, the stacked
+    rows compacted again to at most d_model, so that a step costs no more with every round."""
+    import torch
+
+    joined = []
+    for a, b in zip(first, second):
+        _, singular, directions = torch.linalg.svd(torch.cat([a, b]), full_matrices=False)
+        keep = singular > 1e-12 * singular[0]
+        joined.append(singular[keep, None] * directions[keep])
+    return joined
+
+
 def _learned(start, groups: list[list], spaces: list, options: CompressOptions) -> tuple[np.ndarray, float]:
     """W (K x d_model) from `start` by Adam on the read error of every group of state blocks (each group
-    weighs the same: the states of a few misread inputs count as much as all the others), and its loss."""
+    weighs the same: the states of the inputs misread so far count as much as all the others), and its
+    loss."""
     import torch
 
     identity = torch.eye(start.shape[1], dtype=torch.float64)
