@@ -333,18 +333,21 @@ def _distinct_states(weights: ModelWeights, params: dict, batches: list[np.ndarr
     return [torch.unique(torch.cat(parts), dim=0) for parts in distinct]
 
 
-def _state_blocks(distinct: list) -> list:
-    """Each sublayer's states compacted to (singular value x direction) rows, of norm 1 together: the
-    read error of W on them is the same, in a few rows."""
+def _compacted(rows, floor: float):
+    """The same quadratic form in at most d_model rows: (singular value x direction), dropping singular
+    values below `floor` x the largest (x W's read error on `rows` is the same on the result)."""
     import torch
 
-    blocks = []
-    for states in distinct:
-        _, singular, directions = torch.linalg.svd(states, full_matrices=False)
-        keep = singular > 1e-9 * singular[0]
-        block = singular[keep, None] * directions[keep]
-        blocks.append(block / max(float(block.norm()), 1e-30))
-    return blocks
+    _, singular, directions = torch.linalg.svd(rows, full_matrices=False)
+    keep = singular > floor * singular[0]
+    return singular[keep, None] * directions[keep]
+
+
+def _state_blocks(distinct: list) -> list:
+    """Each sublayer's states compacted (`_compacted`), of norm 1 together: the read error of W on them
+    is the same, in a few rows."""
+    blocks = [_compacted(states, 1e-9) for states in distinct]
+    return [block / max(float(block.norm()), 1e-30) for block in blocks]
 
 
 def _joined(first: list, second: list) -> list:
@@ -352,12 +355,7 @@ def _joined(first: list, second: list) -> list:
     rows compacted again to at most d_model, so that a step costs no more with every round."""
     import torch
 
-    joined = []
-    for a, b in zip(first, second):
-        _, singular, directions = torch.linalg.svd(torch.cat([a, b]), full_matrices=False)
-        keep = singular > 1e-12 * singular[0]
-        joined.append(singular[keep, None] * directions[keep])
-    return joined
+    return [_compacted(torch.cat([a, b]), 1e-12) for a, b in zip(first, second)]
 
 
 def _learned(start, groups: list[list], spaces: list, options: CompressOptions) -> tuple[np.ndarray, float]:
@@ -394,15 +392,8 @@ def _misread_inputs(weights: ModelWeights, folded: ModelWeights, batches: list[n
     """Per length, the inputs where the folded model decodes some output otherwise than the original
     (`wanted`, its `model_outputs` on `batches`)."""
     batches = [batch for batch in batches if len(batch)]
-    got = model_outputs(folded, batches)
-    numerical = _numerical(weights, wanted)
-    misread = []
-    for batch, want, have in zip(batches, decoded_outputs(weights, wanted), decoded_outputs(weights, got)):
-        if numerical:
-            differ = ~(np.abs(want - have) <= NUMERICAL_TOLERANCE)
-        else:
-            differ = want != have
-        misread.append(batch[differ.reshape(len(batch), -1).any(axis=1)])
+    differ = _differing(weights, wanted, model_outputs(folded, batches))
+    misread = [batch[mask.reshape(len(batch), -1).any(axis=1)] for batch, mask in zip(batches, differ)]
     return [batch for batch in misread if len(batch)]
 
 
@@ -521,18 +512,22 @@ def _decoded(out, numerical: bool) -> np.ndarray:
     return out[..., 0] if numerical else np.where(out.max(axis=-1) > 0.5, out.argmax(axis=-1), -1)
 
 
-def differing_outputs(weights: ModelWeights, first: list, second: list,
-                      tolerance: float = NUMERICAL_TOLERANCE, relative: float = 0.0) -> tuple[int, int]:
-    """(outputs that differ, outputs) between two runs of models with `weights`' read-out: categorical
-    ones by their decoded value, numerical ones beyond `tolerance` + `relative` x the first's size
-    (rounding both to a grid would call 0.125 and 0.1250001 different). Runs as blocks or `Shown`."""
+def _differing(weights: ModelWeights, first: list, second: list, tolerance: float = NUMERICAL_TOLERANCE,
+               relative: float = 0.0) -> list[np.ndarray]:
+    """Per batch, where two runs (blocks or `Shown`) of models with `weights`' read-out decode otherwise:
+    categorical outputs by their value, numerical ones beyond `tolerance` + `relative` x the first's size
+    (rounding both to a grid would call 0.125 and 0.1250001 different)."""
     a, b = decoded_outputs(weights, first), decoded_outputs(weights, second)
     if _numerical(weights, first):
-        # `~(<=)`: a NaN differs from everything
-        differ = sum(int(np.sum(~(np.abs(x - y) <= tolerance + relative * np.abs(x)))) for x, y in zip(a, b))
-    else:
-        differ = sum(int(np.sum(x != y)) for x, y in zip(a, b))
-    return differ, sum(x.size for x in a)
+        return [~(np.abs(x - y) <= tolerance + relative * np.abs(x)) for x, y in zip(a, b)]  # NaN differs
+    return [x != y for x, y in zip(a, b)]
+
+
+def differing_outputs(weights: ModelWeights, first: list, second: list,
+                      tolerance: float = NUMERICAL_TOLERANCE, relative: float = 0.0) -> tuple[int, int]:
+    """(outputs that differ, outputs) between two runs of models with `weights`' read-out (`_differing`)."""
+    differ = _differing(weights, first, second, tolerance, relative)
+    return sum(int(np.sum(mask)) for mask in differ), sum(mask.size for mask in differ)
 
 
 def output_agreement(original: ModelWeights, transformed: ModelWeights) -> float:
