@@ -726,6 +726,23 @@ def test_two_widths_whose_counts_beyond_the_window_are_lost_are_completed_in_pla
     assert truly
 
 
+def test_a_lost_count_that_another_widths_neurons_write_is_completed_in_place():
+    """tundra `causal_skip_trigram_else` (W kept): three widths in one layer over eight tokens; counts the
+    compression's sample never held (7 and 8 elses, 8 ifs) got one atom, so the neurons of the elses
+    width wrote `ifs:8` and the place of `elses:8` seemed in use by another variable: the width was
+    left incomplete and the lift read as no program ("reads 'p00015_selector_width_attn_output', which
+    no head wrote"). Directions only this layer's widths write, and no width counts, are lost counts'
+    places. Checked on the lift's reading (the verdict needs a run on all 488,280 inputs: merged values)."""
+    from trade.suites import check_inputs, functionally_equivalent
+
+    original, config, plain = suite_model("tundra", "causal_skip_trigram_else")
+    matrix = np.load(Path(__file__).parent / "data" / "causal_skip_trigram_else_w.npy", allow_pickle=False)
+    given = dataclasses.replace(transform.fold_compression(plain, matrix),
+                                transform=[{"kind": "compress", "matrix": matrix.tolist()}])
+    read = read_weights(compressed.lift(given))
+    assert functionally_equivalent(original, read.program, config, check_inputs(config))[0]
+
+
 def test_a_lost_count_its_own_last_neuron_writes_is_not_taken_for_another_variables():
     """fjord `pronoun_antecedent` (W kept): three widths over eight words; count 7 of one is written only by
     its own width's last neuron (`c:N`), so it was reached and its place was taken as in use by another

@@ -797,6 +797,7 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
         reads = np.asarray(given.params[prefix + "/mlp/linear_1/w"], dtype=np.float64)  # K x hidden
         rows = writers[prefix + "/mlp/linear_2/w"]
         widths = []  # per SelectorWidth: its count directions, pairs of neurons, neurons at BOS, last neuron
+        runs = []  # per SelectorWidth found: its scratch, count directions, counts written, pairs, neurons
         for helper in sorted(set(helpers)):
             pair_basis = atoms[[one, helper]]
             if np.abs(pair_basis).max(axis=1).min() == 0:
@@ -833,8 +834,15 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
             if start < 0 or start + count >= len(atoms):
                 continue
             dims = list(range(start, start + count + 1))
-            if any(k not in dim_of and (d in (one, helper) or d in bos or (
-                    known[d] and _written_besides(writers, prefix, range(first, last + 1), d)))
+            runs.append((helper, dims, dim_of, pairs, first, last))
+        # A lost count's place may hold a direction in use; not where only the neurons of this layer's
+        # widths write it (a count never taken in two widths may have one atom, which the writes took for
+        # either: tundra `causal_skip_trigram_else`'s `elses:8` written as `ifs:8`) and no width counts it.
+        neurons = [u for *_, first, last in runs for u in range(first, last + 1)]
+        for helper, dims, dim_of, pairs, first, last in runs:
+            theirs = {d for other, counted, *_ in runs if other != helper for d in counted}
+            if any(k not in dim_of and (d in (one, helper) or d in bos or d in theirs or (
+                    known[d] and _written_besides(writers, prefix, neurons, d)))
                    for k, d in enumerate(dims)):
                 continue  # the place of a lost count holds a direction in use
             # the neuron at BOS writes `-c:0 - scratch`; two SelectorWidths of one layer may share it
