@@ -872,7 +872,8 @@ def _complete_widths(given: ModelWeights, atoms: np.ndarray, writers: dict, para
         params[prefix + "/mlp/linear_2/w"] = rows
 
 
-def _written_besides(writers: dict[str, np.ndarray], prefix: str, units: range, direction: int) -> bool:
+def _written_besides(writers: dict[str, np.ndarray], prefix: str, units: range | list[int],
+                     direction: int) -> bool:
     """Whether something other than the neurons `units` of the MLP at `prefix` writes `direction`: an
     embedding, a head, another MLP or another of this MLP's neurons. A lost count that its own width's
     last neuron writes (fjord `pronoun_antecedent`: count 7 of eight words, kept by `c:N`) is not in
