@@ -57,3 +57,21 @@ def test_refining_finds_a_larger_noise_that_still_keeps_every_output(reverse, pl
     # four bisections leave S one sixteenth of the grid's (log) step below a noise that changes an output
     step = (following / plain_rule) ** (1 / 16)
     assert not transform.same_outputs(reverse, transform.add_noise(reverse, found * step, 3))
+
+
+@pytest.mark.parametrize("sample", [1, 300])
+def test_refining_on_the_sample_finds_a_noise_that_keeps_every_output(reverse, plain_rule, sample):
+    # the bisections run on the sample; the S they end on is then checked on every input, and where one
+    # input let a larger S through (sample 1), the grid is stepped down and refined on every input
+    found = largest_noise(reverse, 3, sample=sample, refine=4)
+    assert plain_rule <= found < NOISE_GRID[NOISE_GRID.index(plain_rule) + 1]
+    assert transform.same_outputs(reverse, transform.add_noise(reverse, found, 3))
+
+
+@pytest.mark.parametrize("factor, kept", [(0.5, True), (20.0, False)])
+def test_checking_in_chunks_stops_where_it_must_and_agrees_with_one_run(reverse, plain_rule, factor, kept):
+    inputs, _ = transform.checked_inputs(reverse)
+    original = transform.model_outputs(reverse, inputs)
+    noisy = transform.add_noise(reverse, plain_rule * factor, 3)
+    assert transform._keeps(reverse, noisy, inputs, original, chunk=7) is kept
+    assert transform._keeps(reverse, noisy, inputs, original, chunk=10 ** 6) is kept

@@ -546,11 +546,20 @@ NOISE_GRID = tuple(float(f"{m}e{e}") for e in range(-9, 0) for m in (1, 2, 5))
 NOISE_SAMPLE = 2_000  # inputs of the prefilter sample of `largest_noise`
 NOISE_SAMPLE_SEED = 0
 NOISE_REFINE = 3  # halvings (in log scale) of the step above the grid's largest S kept
+KEEPS_CHUNK = 4_096  # inputs per run while checking a noise: the check stops at the first output changed
 
 
-def _keeps(weights: ModelWeights, noisy: ModelWeights, batches: list, original: list) -> bool:
-    """Whether `noisy` decodes every output on `batches` as `weights` does (`original`: its outputs)."""
-    return differing_outputs(weights, original, model_outputs(noisy, batches))[0] == 0
+def _keeps(weights: ModelWeights, noisy: ModelWeights, batches: list, original: list,
+           chunk: int = KEEPS_CHUNK) -> bool:
+    """Whether `noisy` decodes every output on `batches` as `weights` does (`original`: its outputs), run
+    `chunk` inputs at a time and stopped at the first that differs: a noise that changes an output
+    usually shows it long before a large model has run on every input."""
+    for batch, before in zip((batch for batch in batches if len(batch)), original):
+        for start in range(0, len(batch), chunk):
+            after = model_outputs(noisy, [batch[start:start + chunk]])
+            if differing_outputs(weights, [before[start:start + chunk]], after)[0]:
+                return False
+    return True
 
 
 def _sample(batches: list, count: int, seed: int) -> list:
@@ -562,18 +571,28 @@ def _sample(batches: list, count: int, seed: int) -> list:
     return [batch[mask] for batch, mask in zip(batches, parts)]
 
 
+def _refined(keeps, low: float, high: float, refine: int) -> float:
+    """`refine` bisections in log scale between an S that `keeps` and a larger one that does not."""
+    for _ in range(refine):
+        middle = float(np.sqrt(low * high))
+        low, high = (middle, high) if keeps(middle) else (low, middle)
+    return low
+
+
 def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
                   refine: int = NOISE_REFINE) -> float:
     """The largest S whose noise (`add_noise`, this seed) keeps every output on `checked_inputs` (every
     input up to 100,000, else `trade.verify`'s seeded sample of 5,000): what `trade transform --noise max`
     reports and uses.
 
-    1. Walk `NOISE_GRID` upward on a seeded sample of `sample` of those inputs and stop at the first S
-       that changes an output there (a failure on the sample is a failure).
-    2. Check the largest S that passed the sample on all of `checked_inputs`; where it changes an
-       output, step down the grid until one keeps every output.
-    3. Between that S and the grid's next one, `refine` bisections in log scale, each S checked on all
-       of `checked_inputs` (3 put S within 12% of where outputs start to change along this noise).
+    1. On a seeded sample of `sample` of those inputs, walk `NOISE_GRID` upward to the first S that
+       changes an output, then `refine` bisections in log scale between the last S kept and that one (3
+       put S within 12% of where outputs start to change on the sample along this noise).
+    2. Check that S on all of `checked_inputs` (stopping at the first output it changes): kept, it is the
+       answer, since every input can only change outputs sooner than the sample. Two runs on every input
+       (the original's and this one), where a large model takes many minutes for each.
+    3. Otherwise step down the grid below it, each S checked on all of `checked_inputs`, until one keeps
+       every output, and refine between that one and the next S up, each S checked on all of them.
 
     The noise of one seed is one fixed direction times S, so outputs rarely come back above an S that
     changed one. Where even the grid's first S changes an output, that S is returned; where its last
@@ -585,33 +604,36 @@ def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
     total = sum(len(batch) for batch in inputs)
     small = _sample(inputs, sample, NOISE_SAMPLE_SEED) if total > sample else inputs
     small_original = model_outputs(weights, small)
+
+    def keeps_sample(scale: float) -> bool:
+        return _keeps(weights, add_noise(weights, scale, seed), small, small_original)
+
     passed = []
     for scale in NOISE_GRID:
-        if not _keeps(weights, add_noise(weights, scale, seed), small, small_original):
+        if not keeps_sample(scale):
             break
         passed.append(scale)
-    original = small_original if small is inputs else model_outputs(weights, inputs)
-    found = None
-    if small is inputs:
-        found = passed[-1] if passed else None
-    else:
-        for scale in reversed(passed):
-            if _keeps(weights, add_noise(weights, scale, seed), inputs, original):
-                found = scale
-                break
-    if found is None:
+    if not passed:
         return NOISE_GRID[0]
-    place = NOISE_GRID.index(found)
-    if place + 1 == len(NOISE_GRID):
-        return found
-    low, high = found, NOISE_GRID[place + 1]  # `high` changed an output, on the sample or on all inputs
-    for _ in range(refine):
-        middle = float(np.sqrt(low * high))
-        if _keeps(weights, add_noise(weights, middle, seed), inputs, original):
-            low = middle
-        else:
-            high = middle
-    return low
+    if len(passed) == len(NOISE_GRID):
+        candidate = passed[-1]
+    else:
+        candidate = _refined(keeps_sample, passed[-1], NOISE_GRID[len(passed)], refine)
+    if small is inputs:
+        return candidate
+    original = model_outputs(weights, inputs)
+
+    def keeps_all(scale: float) -> bool:
+        return _keeps(weights, add_noise(weights, scale, seed), inputs, original)
+
+    if keeps_all(candidate):
+        return candidate
+    below = [scale for scale in passed if scale < candidate]
+    for place in range(len(below) - 1, -1, -1):
+        if keeps_all(below[place]):
+            high = NOISE_GRID[NOISE_GRID.index(below[place]) + 1]
+            return _refined(keeps_all, below[place], min(high, candidate), refine)
+    return NOISE_GRID[0]
 
 
 def transformed(weights: ModelWeights, kind: str, seed: int, amount: float | None = None) -> ModelWeights:
