@@ -33,7 +33,9 @@ examples/novel --kinds none,rotate,mix --workers 1 --json rows-latency.json
         --cache /tmp/suite-compress-cache --json rows-compress.json
 
 `--compare-noise-search` runs nothing else: per program (`--only`), `largest_noise` against the rule
-without prefilter (every S on every checked input), the S of each and the seconds, with the ratio.
+without prefilter (every S on every checked input) or, with `--noise-baseline whole-runs`, against the
+same search with checks that run all inputs of a length before comparing (as until stop 49), the S of
+each and the seconds, with the ratio.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from pathlib import Path
 
 SUITES = ("examples/tracr_lib", "examples/handwritten")
@@ -379,27 +382,36 @@ def per_program(rows: list[dict], kinds: list[str]) -> str:
     return "\n".join(lines)
 
 
-def compare_noise_search(programs: list[tuple[str, str]], seed: int) -> str:
-    """Markdown: per program, `largest_noise` (the prefilter) against `largest_noise_every_input` (every
-    S on every checked input), both run here, one after the other: the S of each and the seconds."""
-    from transformed_models import largest_noise, largest_noise_every_input
+WHOLE_RUN = 10 ** 12  # a `largest_noise` chunk no batch reaches: each check runs every input of a length
+NOISE_BASELINES = {"every-input": "every S on every input", "whole-runs": "checks on whole runs"}
+
+
+def compare_noise_search(programs: list[tuple[str, str]], seed: int, baseline: str = "every-input") -> str:
+    """Markdown: per program, `largest_noise` against a baseline run here, one after the other: the
+    rule with every S on every checked input (`largest_noise_every_input`), or `largest_noise` with each
+    check run on all its inputs of a length at once, as until stop 49 (`whole-runs`), where it now stops
+    at the first output changed. The S of each, and the seconds."""
+    import transformed_models
 
     from trade.program.interpret import input_space_size
     from trade.transform import checks_every_input
 
-    lines = ["| program | inputs | d_model | S, every S on every input | S, prefilter | same | "
-             "s, every input | s, prefilter | ratio |", "|---|---|---|---|---|---|---|---|---|"]
+    slow_search = {"every-input": transformed_models.largest_noise_every_input,
+                   "whole-runs": partial(transformed_models.largest_noise, chunk=WHOLE_RUN)}[baseline]
+    title = NOISE_BASELINES[baseline]
+    lines = [f"| program | inputs | d_model | S, {title} | S, largest_noise | same | s, {title} | "
+             "s, largest_noise | ratio |", "|---|---|---|---|---|---|---|---|---|"]
     for suite, name in programs:
         _, plain = _plain(suite, name)
         began = time.perf_counter()
-        slow = largest_noise_every_input(plain, seed)
+        slow = slow_search(plain, seed)
         middle = time.perf_counter()
-        fast = largest_noise(plain, seed)
+        fast = transformed_models.largest_noise(plain, seed)
         end = time.perf_counter()
         config = plain.compile_config
         inputs = f"{input_space_size(len(config.vocab), config.max_seq_len):,}"
         inputs += "" if checks_every_input(plain) else " (S on 5,000)"
-        lines.append(f"| {name} | {inputs} | {plain.d_model} | {slow:g} | {fast:g} | {slow == fast} | "
+        lines.append(f"| {name} | {inputs} | {plain.d_model} | {slow:.3g} | {fast:.3g} | {slow == fast} | "
                      f"{middle - began:.2f} | {end - middle:.2f} | "
                      f"{(middle - began) / (end - middle):.1f}x |")
         print(lines[-1], flush=True)
@@ -424,7 +436,9 @@ def main() -> None:
                                                 "files), run nothing")
     parser.add_argument("--per-program", action="store_true", help="with --from-json: one row per program")
     parser.add_argument("--compare-noise-search", action="store_true",
-                        help="only time largest_noise against every S on every input (use --only)")
+                        help="only time largest_noise against a baseline search (use --only)")
+    parser.add_argument("--noise-baseline", choices=sorted(NOISE_BASELINES), default="every-input",
+                        help="with --compare-noise-search: every S on every input, or checks on whole runs")
     args = parser.parse_args()
     kinds = [kind for kind in args.kinds.split(",") if kind]
     if args.from_json:
@@ -455,7 +469,7 @@ def main() -> None:
     if args.compare_noise_search:
         _start(args.memory_gb)
         programs = list(dict.fromkeys((job[0], job[1]) for job in jobs))
-        print("\n" + compare_noise_search(programs, args.seed))
+        print("\n" + compare_noise_search(programs, args.seed, args.noise_baseline))
         return
     began = time.perf_counter()
     rows = _run(jobs, args.workers, args.memory_gb, args.json)

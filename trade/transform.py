@@ -580,23 +580,23 @@ def _refined(keeps, low: float, high: float, refine: int) -> float:
 
 
 def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
-                  refine: int = NOISE_REFINE) -> float:
+                  refine: int = NOISE_REFINE, chunk: int = KEEPS_CHUNK) -> float:
     """The largest S whose noise (`add_noise`, this seed) keeps every output on `checked_inputs` (every
     input up to 100,000, else `trade.verify`'s seeded sample of 5,000): what `trade transform --noise max`
     reports and uses.
 
-    1. On a seeded sample of `sample` of those inputs, walk `NOISE_GRID` upward to the first S that
-       changes an output, then `refine` bisections in log scale between the last S kept and that one (3
-       put S within 12% of where outputs start to change on the sample along this noise).
-    2. Check that S on all of `checked_inputs` (stopping at the first output it changes): kept, it is the
-       answer, since every input can only change outputs sooner than the sample. Two runs on every input
-       (the original's and this one), where a large model takes many minutes for each.
-    3. Otherwise step down the grid below it, each S checked on all of `checked_inputs`, until one keeps
-       every output, and refine between that one and the next S up, each S checked on all of them.
+    1. Walk `NOISE_GRID` upward on a seeded sample of `sample` of those inputs and stop at the first S
+       that changes an output there (a failure on the sample is a failure).
+    2. Check the largest S that passed the sample on all of `checked_inputs`; where it changes an
+       output, step down the grid until one keeps every output.
+    3. Between that S and the grid's next one, `refine` bisections in log scale, each S checked on all
+       of `checked_inputs` (3 put S within 12% of where outputs start to change along this noise).
 
-    The noise of one seed is one fixed direction times S, so outputs rarely come back above an S that
-    changed one. Where even the grid's first S changes an output, that S is returned; where its last
-    keeps every output, the last (half of each matrix's largest entry).
+    Each check runs `chunk` inputs at a time and stops at the first output changed (`_keeps`), so only
+    an S that keeps every output costs a whole run. The noise of one seed is one fixed direction times S,
+    so outputs rarely come back above an S that changed one. Where even the grid's first S changes an
+    output, that S is returned; where its last keeps every output, the last (half of each matrix's
+    largest entry).
     """
     shown_readout(weights)  # a model that shows no output has none to keep: refused, with why
     inputs, _ = checked_inputs(weights)
@@ -604,36 +604,27 @@ def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
     total = sum(len(batch) for batch in inputs)
     small = _sample(inputs, sample, NOISE_SAMPLE_SEED) if total > sample else inputs
     small_original = model_outputs(weights, small)
-
-    def keeps_sample(scale: float) -> bool:
-        return _keeps(weights, add_noise(weights, scale, seed), small, small_original)
-
     passed = []
     for scale in NOISE_GRID:
-        if not keeps_sample(scale):
+        if not _keeps(weights, add_noise(weights, scale, seed), small, small_original, chunk):
             break
         passed.append(scale)
-    if not passed:
-        return NOISE_GRID[0]
-    if len(passed) == len(NOISE_GRID):
-        candidate = passed[-1]
-    else:
-        candidate = _refined(keeps_sample, passed[-1], NOISE_GRID[len(passed)], refine)
-    if small is inputs:
-        return candidate
-    original = model_outputs(weights, inputs)
+    original = small_original if small is inputs else model_outputs(weights, inputs)
 
     def keeps_all(scale: float) -> bool:
-        return _keeps(weights, add_noise(weights, scale, seed), inputs, original)
+        return _keeps(weights, add_noise(weights, scale, seed), inputs, original, chunk)
 
-    if keeps_all(candidate):
-        return candidate
-    below = [scale for scale in passed if scale < candidate]
-    for place in range(len(below) - 1, -1, -1):
-        if keeps_all(below[place]):
-            high = NOISE_GRID[NOISE_GRID.index(below[place]) + 1]
-            return _refined(keeps_all, below[place], min(high, candidate), refine)
-    return NOISE_GRID[0]
+    if small is inputs:
+        found = passed[-1] if passed else None
+    else:
+        found = next((scale for scale in reversed(passed) if keeps_all(scale)), None)
+    if found is None:
+        return NOISE_GRID[0]
+    place = NOISE_GRID.index(found)
+    if place + 1 == len(NOISE_GRID):
+        return found
+    # `NOISE_GRID[place + 1]` changed an output, on the sample or on all inputs
+    return _refined(keeps_all, found, NOISE_GRID[place + 1], refine)
 
 
 def transformed(weights: ModelWeights, kind: str, seed: int, amount: float | None = None) -> ModelWeights:
