@@ -571,14 +571,6 @@ def _sample(batches: list, count: int, seed: int) -> list:
     return [batch[mask] for batch, mask in zip(batches, parts)]
 
 
-def _refined(keeps, low: float, high: float, refine: int) -> float:
-    """`refine` bisections in log scale between an S that `keeps` and a larger one that does not."""
-    for _ in range(refine):
-        middle = float(np.sqrt(low * high))
-        low, high = (middle, high) if keeps(middle) else (low, middle)
-    return low
-
-
 def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
                   refine: int = NOISE_REFINE, chunk: int = KEEPS_CHUNK) -> float:
     """The largest S whose noise (`add_noise`, this seed) keeps every output on `checked_inputs` (every
@@ -623,8 +615,11 @@ def largest_noise(weights: ModelWeights, seed: int, sample: int = NOISE_SAMPLE,
     place = NOISE_GRID.index(found)
     if place + 1 == len(NOISE_GRID):
         return found
-    # `NOISE_GRID[place + 1]` changed an output, on the sample or on all inputs
-    return _refined(keeps_all, found, NOISE_GRID[place + 1], refine)
+    low, high = found, NOISE_GRID[place + 1]  # `high` changed an output, on the sample or on all inputs
+    for _ in range(refine):
+        middle = float(np.sqrt(low * high))
+        low, high = (middle, high) if keeps_all(middle) else (low, middle)
+    return low
 
 
 def transformed(weights: ModelWeights, kind: str, seed: int, amount: float | None = None) -> ModelWeights:
