@@ -861,6 +861,32 @@ def test_a_numerical_output_through_a_table_read_under_noise_is_not_confirmed():
     assert result.verdict == "unverified" and "known only to within" in result.reason, result.reason
 
 
+def test_only_numbers_read_from_the_sizes_of_weights_must_be_pinned():
+    """A table's inputs (tokens such as -0.1) and a categorical Map's outputs are values no weight's size
+    gives: noise cannot move them, so they never keep a numerical output from being confirmed (moraine
+    `thermostat_subzero_share` under noise at its largest S was `unverified` for its token -0.1). A
+    numerical Map's outputs and a LinearSequenceMap's factors are read from sizes and must be pinned."""
+    assert basis.unpinned_values(parse_program(
+        "v1 = numerical(Map({-2.5: 1, -0.75: 1, -0.1: 1, 0.0: 0, 1.25: 0}, tokens))\n"
+        "v2 = Select(tokens, tokens, LEQ)\nv3 = numerical(Aggregate(v2, v1))\n")) == []
+    assert basis.unpinned_values(parse_program("v1 = Map({-2.5: 0.123, -0.75: 1}, tokens)\n"
+                                               "v2 = numerical(Map({0.123: 0.4, 1: 0.7777}, v1))\n")) == [0.7777]
+    assert basis.unpinned_values(parse_program(
+        "v1 = numerical(Map({0: 1, 1: 0}, tokens))\nv2 = Select(indices, indices, LT)\n"
+        "v3 = numerical(Aggregate(v2, v1))\nv4 = numerical(LinearSequenceMap(v3, v3, 0.37, -1))\n")) == [0.37]
+    from trade.compiling import CompileConfig
+
+    config = CompileConfig(vocab=(-2.5, -0.75, -0.1, 0.0, 1.25), max_seq_len=4)
+    program = parse_program("v1 = numerical(Map({-2.5: 1, -0.75: 1, -0.1: 1, 0.0: 0, 1.25: 0}, tokens))\n"
+                            "v2 = Select(tokens, tokens, LEQ)\nv3 = numerical(Aggregate(v2, v1))\n")
+    plain = dataclasses.replace(weights_of(compile_program(program, config)), residual_labels=None)
+    noisy = transform.add_noise(plain, 5e-5, 0)  # its largest S is 6.5e-5; the fit within 3e-4
+    assert transform.same_outputs(plain, noisy)
+    result = decompile(noisy)
+    assert result.verdict in ("exact", "equivalent") and "-0.1: 1" in result.text, result.reason
+    assert functionally_equivalent(program, result.program, config, check_inputs(config))[0]
+
+
 def test_a_reading_is_judged_by_the_cheapest_change_of_basis_that_can_confirm_it(monkeypatch):
     """`verdict_on_given` tries the recovered change of basis alone (QUICK), then least squares (PLAIN),
     then matching heads and units ("none"): each step is taken only where the one before fails. Two values

@@ -2276,21 +2276,35 @@ _NUMBER = r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"  # a number in program text
 
 
 def unpinned_values(program, largest: int = SNAP_DENOMINATOR) -> list[float]:
-    """The numbers of `program` (table values, coefficients) that no fraction k/q (q up to `largest`)
-    explains within float32 rounding. Read from noisy or compressed weights, such a value is known only
-    to within the noise (a sine table's 0.9668 reads 0.96675, or snaps to 29/30), and a numerical output
-    through it can stand that far from the program's: its outputs, within the noise of the given model's,
-    do not pin it."""
-    import re
-
-    from trade.program.text import program_to_text
+    """The numbers of `program` read from the sizes of weights (the outputs of numerical Maps, the factors
+    of LinearSequenceMaps; of a library lambda, the numbers of its text) that no fraction k/q (q up to
+    `largest`) explains within float32 rounding. Read from noisy or compressed weights, such a value is
+    known only to within the noise (a sine table's 0.9668 reads 0.96675, or snaps to 29/30), and a
+    numerical output through it can stand that far from the program's: its outputs, within the noise of
+    the given model's, do not pin it. A table's inputs are values of its input (tokens such as -0.1, or
+    values earlier lines give), and a categorical Map's outputs are labels: no weight's size gives them,
+    so no noise moves them."""
+    from trade.program.lambdas import Encoding, LambdaKind
+    from trade.program.tables import _linear_factors, map_table
 
     found = []
-    for text in re.findall(_NUMBER, program_to_text(program)):
-        value = float(text)
-        scaled = value * np.arange(1, largest + 1)
-        if not (np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))).any():
-            found.append(value)
+    for line in program.lines:
+        lam = line.lam
+        if lam is None or lam.kind.output_encoding is not Encoding.NUMERICAL:
+            continue
+        table = map_table(line.args[0])
+        if table is not None:
+            numbers = list(table.values())
+        elif lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
+            numbers = list(_linear_factors(line.args[0].rpartition("|")[0]))
+        else:
+            numbers = [float(text) for text in re.findall(_NUMBER, lam.text)]
+        for value in numbers:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            scaled = float(value) * np.arange(1, largest + 1)
+            if not (np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))).any():
+                found.append(float(value))
     return found
 
 
@@ -3156,24 +3170,39 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
         return one
     free *= np.linalg.norm(one) / np.linalg.norm(free)
 
+    fixed = known / np.maximum(np.linalg.norm(known, axis=1, keepdims=True), 1e-30)
+    wide = len(known) + 1 + len(tokens) <= known.shape[1]  # the Gram matrix of the rows, else of the columns
+    fixed_gram = fixed @ fixed.T if wide else fixed.T @ fixed  # the part no shift moves, made once
+
     def conditioning(moved: np.ndarray) -> float:
         """The condition number of the unit rows, from the eigenvalues of their Gram matrix (a third of
-        an SVD's time; past 1e8 it only grows, which is all a minimum needs)."""
-        rows = np.vstack([known, moved[None], tokens - moved[None]])
+        an SVD's time; past 1e8 it only grows, which is all a minimum needs), the known rows' part of it
+        made once."""
+        rows = np.vstack([moved[None], tokens - moved[None]])
         rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
-        gram = rows @ rows.T if rows.shape[0] <= rows.shape[1] else rows.T @ rows
+        if wide:
+            across = fixed @ rows.T
+            gram = np.block([[fixed_gram, across], [across.T, rows @ rows.T]])
+        else:
+            gram = fixed_gram + rows.T @ rows
         values = np.linalg.eigvalsh(gram)
         return float(np.sqrt(values[-1] / max(values[0], 1e-30)))
 
+    tried: dict[float, float] = {}
+
     def spread(shift: float) -> float:
-        return conditioning(one + shift * free)
+        if shift not in tried:
+            tried[shift] = conditioning(one + shift * free)
+        return tried[shift]
 
     if spread(0.0) < WELL_CONDITIONED:
         return one
     # Decades first, then quarter decades around the best (each try is an eigendecomposition of all rows).
-    best = min(np.r_[0.0, np.geomspace(1e-3, 1e3, 7), -np.geomspace(1e-3, 1e3, 7)], key=spread)
-    found = one + min(np.r_[best, best * 10.0 ** np.array([-0.5, -0.25, 0.25, 0.5])], key=spread) * free
-    if conditioning(found) < RECOVERED_CONDITION / 2 or len(unseen) < 2:
+    decades = np.geomspace(1e-3, 1e3, 7)
+    best = min(np.r_[0.0, decades, -decades].tolist(), key=spread)
+    shift = min((best * 10.0 ** np.array([0.0, -0.5, -0.25, 0.25, 0.5])).tolist(), key=spread)
+    found = one + shift * free
+    if spread(shift) < RECOVERED_CONDITION / 2 or len(unseen) < 2:
         return found
     # Near the bar `recover` holds the directions to: the line missed. Every direction no read sees, at
     # once (a search in as many dimensions as those, from the line's best; a second or less).
