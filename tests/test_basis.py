@@ -870,8 +870,8 @@ def test_only_numbers_read_from_the_sizes_of_weights_must_be_pinned():
         "v1 = numerical(Map({-2.5: 1, -0.75: 1, -0.1: 1, 0.0: 0, 1.25: 0}, tokens))\n"
         "v2 = Select(tokens, tokens, LEQ)\nv3 = numerical(Aggregate(v2, v1))\n")) == []
     categorical = "v1 = Map({-2.5: 0.123, -0.75: 1}, tokens)\n"
-    assert basis.unpinned_values(parse_program(categorical + "v2 = numerical(Map({0.123: 0.4, 1: 0.7777}, v1))\n")
-                                 ) == [0.7777]
+    numerical = "v2 = numerical(Map({0.123: 0.4, 1: 0.7777}, v1))\n"
+    assert basis.unpinned_values(parse_program(categorical + numerical)) == [0.7777]
     assert basis.unpinned_values(parse_program(
         "v1 = numerical(Map({0: 1, 1: 0}, tokens))\nv2 = Select(indices, indices, LT)\n"
         "v3 = numerical(Aggregate(v2, v1))\nv4 = numerical(LinearSequenceMap(v3, v3, 0.37, -1))\n")) == [0.37]
