@@ -2284,21 +2284,17 @@ def unpinned_values(program, largest: int = SNAP_DENOMINATOR) -> list[float]:
     the given model's, do not pin it. A table's inputs are values of its input (tokens such as -0.1, or
     values earlier lines give), and a categorical Map's outputs are labels: no weight's size gives them,
     so no noise moves them."""
-    from trade.program.lambdas import Encoding, LambdaKind
-    from trade.program.tables import _linear_factors, map_table
+    from trade.program.lambdas import Encoding
+    from trade.program.tables import map_table
 
     found = []
     for line in program.lines:
         lam = line.lam
         if lam is None or lam.kind.output_encoding is not Encoding.NUMERICAL:
             continue
-        table = map_table(line.args[0])
-        if table is not None:
-            numbers = list(table.values())
-        elif lam.kind is LambdaKind.LINEAR_SEQUENCE_MAP:
-            numbers = list(_linear_factors(line.args[0].rpartition("|")[0]))
-        else:
-            numbers = [float(text) for text in re.findall(_NUMBER, lam.text)]
+        table = map_table(line.args[0])  # else a linear map's text `linear(a, b)`, or a library lambda's
+        numbers = list(table.values()) if table is not None else \
+            [float(text) for text in re.findall(_NUMBER, lam.text)]
         for value in numbers:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 continue
