@@ -166,3 +166,36 @@ def test_a_causal_model_says_so_wherever_it_can(tmp_path):
     flagged = read_model(tmp_path / "plain.npz", ModelFacts(vocab=(0, 1, 2, 3), causal=True))
     assert flagged.weights.compile_config.causal
     assert not any("bidirectional" in fact for fact in flagged.unpromised())
+
+
+@pytest.mark.parametrize("exactness", [7, 1000])
+def test_mlp_exactness_is_read_from_the_weights(tmp_path, exactness):
+    """Tracr's `mlp_exactness` (100 unless set) is the slope of every discretising MLP (a numerical Map's, a
+    SelectorWidth's), which no file or Tracr model records: read from the weights, a model compiled with
+    another reads `exact`, also from a plain file and rotated. Assumed 100, neither did (recompiled with 100,
+    the weights differ; compiled with 7, Tracr's model gives None at other positions too)."""
+    import dataclasses
+
+    from tracr.compiler import compiling, lib
+    from tracr.rasp import rasp
+
+    from trade import transform
+    from trade.decompile import decompile
+    from trade.model_inputs import read_mlp_exactness
+
+    model = compiling.compile_rasp_to_model(lib.make_hist(), vocab={"a", "b", "c"}, max_seq_len=4,
+                                            compiler_bos="BOS", compiler_pad="PAD", mlp_exactness=exactness)
+    weights = read_model(model).weights
+    assert weights.compile_config.mlp_exactness == exactness
+    np.savez(tmp_path / "plain.npz", **plain_arrays(weights))
+    plain = read_model(tmp_path / "plain.npz", ModelFacts(vocab=("a", "b", "c"))).weights
+    assert plain.compile_config.mlp_exactness == exactness
+    rotated = transform.rotate(dataclasses.replace(weights, residual_labels=None), 0)
+    assert read_mlp_exactness(rotated.params) is None  # after a change of basis only L times x's scale shows
+    for given in (weights, plain, rotated):
+        result = decompile(given)
+        assert result.verdict == "exact" and result.config.mlp_exactness == exactness, result.reason
+    assert read_mlp_exactness(compiled("reverse").params) == 100  # its length's SelectorWidth, as compiled
+    sort = read_model(compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens),
+                                                      vocab={1, 2, 3}, max_seq_len=3, compiler_bos="BOS"))
+    assert read_mlp_exactness(sort.weights.params) == 100

@@ -168,9 +168,38 @@ def _tracr_weights(model) -> ModelWeights:
     vocab = tuple(sorted((v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)),
                          key=encoder.encoding_map.get))
     max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
+    params = {f"{module}/{name}": np.asarray(value) for module, values in model.params.items()
+              for name, value in values.items()}
     config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
-                           compiler_pad=encoder.pad_token, causal=bool(model.model_config.causal))
+                           compiler_pad=encoder.pad_token, causal=bool(model.model_config.causal),
+                           mlp_exactness=read_mlp_exactness(params) or CompileConfig().mlp_exactness)
     return weights_of_tracr(model, config)
+
+
+def read_mlp_exactness(params: dict[str, np.ndarray]) -> int | None:
+    """Tracr's `mlp_exactness` (the L of `compile_rasp_to_model`, 100 unless set), read from a one-hot
+    model's discretising MLPs (a numerical Map's): each threshold t has a pair of neighbouring units
+    `L (x - t) + 1` and `L (x - t)`, which read the input x alike, with L, and `one` 1 apart. None where no
+    such pair shows, where pairs disagree, or where L is no integer: a model without numerical Maps does
+    not depend on it, and after a change of basis x's scale and L come only as their product."""
+    found = set()
+    for name, first in params.items():
+        if not name.endswith("mlp/linear_1/w") or np.ndim(first) != 2 or np.shape(first)[1] < 2:
+            continue
+        first = np.asarray(first, dtype=np.float64)
+        step = first[:, :-1] - first[:, 1:]  # each unit against the next
+        for unit in range(first.shape[1] - 1):
+            moved = np.flatnonzero(step[:, unit])
+            reads = np.flatnonzero(first[:, unit])
+            if len(moved) != 1 or abs(step[moved[0], unit] - 1) > 1e-6 or len(reads) != 2:
+                continue
+            slope = float(first[reads[reads != moved[0]][0], unit]) if (reads == moved[0]).any() else 0.0
+            if slope > 1:
+                found.add(round(slope, 3))
+    if len(found) != 1:
+        return None
+    slope = found.pop()
+    return int(round(slope)) if abs(slope - round(slope)) <= 1e-3 else None
 
 
 def _check_facts_agree(weights: ModelWeights, facts: ModelFacts, where: str) -> None:
@@ -399,7 +428,8 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
     if causal is None and facts.causal is None:
         defaults.append("bidirectional attention (Tracr's default; --causal if it was compiled causal=True)")
     causal = bool(causal if causal is not None else facts.causal)
-    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, causal=causal)
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, causal=causal,
+                           mlp_exactness=read_mlp_exactness(params) or defaults_config.mlp_exactness)
     try:
         from trade.weights import check_config_claims
 
