@@ -178,24 +178,24 @@ def _tracr_weights(model) -> ModelWeights:
 
 def read_mlp_exactness(params: dict[str, np.ndarray]) -> int | None:
     """Tracr's `mlp_exactness` (the L of `compile_rasp_to_model`, 100 unless set), read from a one-hot
-    model's discretising MLPs (a numerical Map's): each threshold t has a pair of neighbouring units
-    `L (x - t) + 1` and `L (x - t)`, which read the input x alike, with L, and `one` 1 apart. None where no
-    such pair shows, where pairs disagree, or where L is no integer: a model without numerical Maps does
-    not depend on it, and after a change of basis x's scale and L come only as their product."""
+    model's discretising MLPs (a numerical Map's or a SelectorWidth's): each threshold t has a pair of
+    neighbouring units `L (x - t) + 1` and `L (x - t)`, which read the input x alike, with L, and `one` 1
+    apart. None where no such pair shows, where pairs disagree, or where L is no integer: a model without
+    such MLPs does not depend on it, and after a change of basis x's scale and L show only as a product."""
     found = set()
     for name, first in params.items():
         if not name.endswith("mlp/linear_1/w") or np.ndim(first) != 2 or np.shape(first)[1] < 2:
             continue
         first = np.asarray(first, dtype=np.float64)
         step = first[:, :-1] - first[:, 1:]  # each unit against the next
-        for unit in range(first.shape[1] - 1):
-            moved = np.flatnonzero(step[:, unit])
+        pairs = ((step != 0).sum(axis=0) == 1) & ((first[:, :-1] != 0).sum(axis=0) == 2)
+        for unit in np.flatnonzero(pairs).tolist():  # two reads, and one of them 1 above the next unit's
+            moved = int(np.flatnonzero(step[:, unit])[0])
             reads = np.flatnonzero(first[:, unit])
-            if len(moved) != 1 or abs(step[moved[0], unit] - 1) > 1e-6 or len(reads) != 2:
-                continue
-            slope = float(first[reads[reads != moved[0]][0], unit]) if (reads == moved[0]).any() else 0.0
-            if slope > 1:
-                found.add(round(slope, 3))
+            if abs(step[moved, unit] - 1) <= 1e-6 and moved in reads:
+                slope = float(first[reads[reads != moved][0], unit])
+                if slope > 1:
+                    found.add(round(slope, 3))
     if len(found) != 1:
         return None
     slope = found.pop()
