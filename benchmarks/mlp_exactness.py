@@ -66,16 +66,16 @@ def main() -> None:
         for kind, (verdict, truly) in rows.items():
             tally[kind, verdict] += 1
             if verdict in ("exact", "equivalent") and not truly:
-                wrong.append(f"{entry.name} ({kind}, {verdict})")
+                wrong.append((entry.name, kind, verdict))
     print(f"{args.suite}, mlp_exactness {args.exactness}: {time.perf_counter() - began:.0f} s, "
           f"{skipped} programs Tracr does not compile at this L\n")
     print("| kind | " + " | ".join(f"`{v}`" for v in VERDICTS) + " | WRONG |")
     print("|---|" + "---|" * (len(VERDICTS) + 1))
     for kind in KINDS:
-        wrong_here = sum(1 for w in wrong if f"({kind}," in w)
+        wrong_here = sum(1 for _, where, _ in wrong if where == kind)
         print(f"| {kind} | " + " | ".join(str(tally[kind, v]) for v in VERDICTS) + f" | {wrong_here} |")
-    for line in wrong:
-        print(f"WRONG: {line}")
+    for name, kind, verdict in wrong:
+        print(f"WRONG: {name} ({kind}, {verdict})")
 
 
 if __name__ == "__main__":

@@ -3168,19 +3168,22 @@ def _one(reads: np.ndarray, target: np.ndarray, known: np.ndarray, tokens: np.nd
 
     fixed = known / np.maximum(np.linalg.norm(known, axis=1, keepdims=True), 1e-30)
     wide = len(known) + 1 + len(tokens) <= known.shape[1]  # the Gram matrix of the rows, else of the columns
-    fixed_gram = fixed @ fixed.T if wide else fixed.T @ fixed  # the part no shift moves, made once
+
+    @functools.cache
+    def fixed_gram() -> np.ndarray:
+        """The Gram matrix's part from the known rows, which no shift moves: made once, when asked."""
+        return fixed @ fixed.T if wide else fixed.T @ fixed
 
     def conditioning(moved: np.ndarray) -> float:
         """The condition number of the unit rows, from the eigenvalues of their Gram matrix (a third of
-        an SVD's time; past 1e8 it only grows, which is all a minimum needs), the known rows' part of it
-        made once."""
+        an SVD's time; past 1e8 it only grows, which is all a minimum needs)."""
         rows = np.vstack([moved[None], tokens - moved[None]])
         rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
         if wide:
             across = fixed @ rows.T
-            gram = np.block([[fixed_gram, across], [across.T, rows @ rows.T]])
+            gram = np.block([[fixed_gram(), across], [across.T, rows @ rows.T]])
         else:
-            gram = fixed_gram + rows.T @ rows
+            gram = fixed_gram() + rows.T @ rows
         values = np.linalg.eigvalsh(gram)
         return float(np.sqrt(values[-1] / max(values[0], 1e-30)))
 

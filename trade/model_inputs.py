@@ -168,12 +168,11 @@ def _tracr_weights(model) -> ModelWeights:
     vocab = tuple(sorted((v for v in encoder.encoding_map if v not in (encoder.bos_token, encoder.pad_token)),
                          key=encoder.encoding_map.get))
     max_seq_len = np.asarray(model.params["pos_embed"]["embeddings"]).shape[0] - 1
-    params = {f"{module}/{name}": np.asarray(value) for module, values in model.params.items()
-              for name, value in values.items()}
     config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=encoder.bos_token,
-                           compiler_pad=encoder.pad_token, causal=bool(model.model_config.causal),
-                           mlp_exactness=read_mlp_exactness(params) or CompileConfig().mlp_exactness)
-    return weights_of_tracr(model, config)
+                           compiler_pad=encoder.pad_token, causal=bool(model.model_config.causal))
+    weights = weights_of_tracr(model, config)
+    exactness = read_mlp_exactness(weights.params) or config.mlp_exactness
+    return dataclasses.replace(weights, compile_config=dataclasses.replace(config, mlp_exactness=exactness))
 
 
 def read_mlp_exactness(params: dict[str, np.ndarray]) -> int | None:
