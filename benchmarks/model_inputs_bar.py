@@ -26,6 +26,7 @@ renaming). "Same text" counts identical program text as well. "Wrong verdicts" c
     python benchmarks/model_inputs_bar.py [--only NAME ...] [--sources examples tracr_lib handwritten]
                                           [--without-output-values]
     python benchmarks/model_inputs_bar.py --generated 400   # labels rebuilt on generated programs
+    python benchmarks/model_inputs_bar.py --sources handwritten moraine --tracr-names --without-names
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tra
 UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens", "HookedTransformer")
 LENS_KINDS = ("TransformerLens", "HookedTransformer")
 SOURCES = {"examples": "examples", "tracr_lib": "examples/tracr_lib", "handwritten": "examples/handwritten"}
+SUITES = {path.parent.name: str(path.parent.relative_to(ROOT)) for path in sorted(ROOT.glob("examples/*/suite.py"))}
+TRACR_NAMES = ("compiler_bos", "compiler_pad")  # Tracr's own defaults for BOS and PAD
 
 
 @dataclasses.dataclass
@@ -91,7 +94,9 @@ def example_cases(folder: str, only: list[str]) -> list[Case]:
     return cases
 
 
-def suite_cases(source: str, folder: str, only: list[str]) -> tuple[list[Case], list[str]]:
+def suite_cases(source: str, folder: str, only: list[str], tracr_names: bool = False
+                ) -> tuple[list[Case], list[str]]:
+    """`tracr_names`: compiled with Tracr's default BOS and PAD names, not the suite's."""
     from tracr.compiler import compiling
 
     from trade.suites import load_suite
@@ -101,6 +106,8 @@ def suite_cases(source: str, folder: str, only: list[str]) -> tuple[list[Case], 
         if only and not any(part in entry.name for part in only):
             continue
         config = entry.config
+        if tracr_names:
+            config = dataclasses.replace(config, compiler_bos=TRACR_NAMES[0], compiler_pad=TRACR_NAMES[1])
         try:
             tracr = compiling.compile_rasp_to_model(entry.build(), vocab=set(config.vocab),
                                                     max_seq_len=config.max_seq_len,
@@ -113,18 +120,21 @@ def suite_cases(source: str, folder: str, only: list[str]) -> tuple[list[Case], 
     return cases, skipped
 
 
-def user_flags(weights: ModelWeights, output_values: bool = True) -> dict:
-    """What a user who knows how the model was compiled passes: --vocab, --max-seq-len, --bos, --output-values."""
+def user_flags(weights: ModelWeights, output_values: bool = True, names: bool = True) -> dict:
+    """What a user who knows how the model was compiled passes: --vocab, --max-seq-len, --bos, --output-values
+    (`names` False: no --bos, as from a user who does not know BOS's and PAD's names)."""
     config = weights.compile_config
     output = weights.output_values
-    flags = {"vocab": config.vocab, "max_seq_len": config.max_seq_len, "bos": config.compiler_bos}
+    flags = {"vocab": config.vocab, "max_seq_len": config.max_seq_len}
+    if names:
+        flags["bos"] = config.compiler_bos
     if output_values:
         flags["output_values"] = "numerical" if output is None else list(output)
     return flags
 
 
-def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, output_values: bool = True
-             ) -> dict[str, Outcome]:
+def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, output_values: bool = True,
+             names: bool = True) -> dict[str, Outcome]:
     stem = folder / f"{case.source}-{case.name}"
     reference_file = stem.with_suffix(".trade.npz")
     save_weights(case.reference, reference_file)
@@ -132,7 +142,7 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, ou
     write_safetensors(plain_arrays(case.reference), stem.with_suffix(".plain.safetensors"))
     state, lens_config = tracr_to_lens_state(case.tracr)
     save_lens(state, lens_config, stem.with_suffix(".lens.safetensors"))
-    flags = user_flags(case.reference, output_values)
+    flags = user_flags(case.reference, output_values, names)
     began = time.perf_counter()
     reference = decompile(reference_file, decompiler, options)
     outcomes = {"labelled": Outcome(reference.verdict, True, True, True, time.perf_counter() - began)}
@@ -297,7 +307,11 @@ def label_sweep(count: int, seed: int = 7) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=list(SOURCES))
+    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=sorted({*SOURCES, *SUITES}))
+    parser.add_argument("--tracr-names", action="store_true",
+                        help="compile the suites with Tracr's default BOS and PAD names (compiler_bos, compiler_pad)")
+    parser.add_argument("--without-names", action="store_true",
+                        help="leave out --bos: BOS's and PAD's names are read from where the weights put them")
     parser.add_argument("--only", nargs="*", default=[], help="only programs whose name contains one of these")
     parser.add_argument("--no-repair", action="store_true")
     parser.add_argument("--without-output-values", action="store_true",
@@ -315,7 +329,7 @@ def main() -> None:
         if source == "examples":
             cases += example_cases(SOURCES[source], args.only)
         else:
-            found, missed = suite_cases(source, SOURCES[source], args.only)
+            found, missed = suite_cases(source, {**SUITES, **SOURCES}[source], args.only, args.tracr_names)
             cases += found
             skipped += missed
     results: list[tuple[Case, dict[str, Outcome]]] = []
@@ -323,10 +337,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for case in cases:
             results.append((case, run_case(case, Path(folder), decompiler, options,
-                                           not args.without_output_values)))
+                                           not args.without_output_values, not args.without_names)))
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; 1-minute load average {load_before:.2f} before the "
           f"decompilations, {os.getloadavg()[0]:.2f} after; {time.perf_counter() - began:.0f} s in all; "
-          f"output values {'left out' if args.without_output_values else 'given'}")
+          f"output values {'left out' if args.without_output_values else 'given'}; BOS and PAD "
+          f"{'named by Tracr' + chr(39) + 's defaults' if args.tracr_names else 'as each suite names them'}, "
+          f"{'not given (read from the weights)' if args.without_names else '--bos given'}")
     print()
     print("| source | program | reference | " + " | ".join(UNLABELLED) + " |")
     print("|---" * (len(UNLABELLED) + 3) + "|")

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from trade.cli import build_parser, compile_program_file
+from trade.compiled import CompileConfig
 from trade.model_inputs import (ModelFacts, infer_heads, parse_output_values, parse_tokens, plain_arrays,
                                 read_model, save_lens, tracr_to_lens_state, write_safetensors)
 from trade.weights import WeightsError, weights_of
@@ -199,3 +200,56 @@ def test_mlp_exactness_is_read_from_the_weights(tmp_path, exactness):
     sort = read_model(compiling.compile_rasp_to_model(lib.make_sort_unique(rasp.tokens, rasp.tokens),
                                                       vocab={1, 2, 3}, max_seq_len=3, compiler_bos="BOS"))
     assert read_mlp_exactness(sort.weights.params) == 100
+
+
+def _rows(config) -> dict:
+    """Each embedding row's token, BOS and PAD by role: the layout the names give."""
+    from trade.verify import token_ids_for
+
+    ids = token_ids_for(config)
+    roles = {config.compiler_bos: "BOS", config.compiler_pad: "PAD"}
+    return {row: roles.get(value, value) for value, row in ids.items()}
+
+
+@pytest.mark.parametrize("vocab,bos,pad", [({"apple", "fig", "kiwi"}, "compiler_bos", "compiler_pad"),
+                                           ({"apple", "fig", "kiwi"}, "<s>", "<pad>"),
+                                           ({0, 1, 2}, "<s>", "<pad>")])
+def test_bos_and_pad_are_found_where_the_weights_put_them(tmp_path, vocab, bos, pad):
+    """Tracr sorts the token names to lay out the embedding's rows, and a plain file keeps no names: BOS's row
+    (every head's query `one` scores it) and PAD's (nothing reads it) are read from the weights and given
+    names that sort there. Assuming TraDe's BOS and PAD, Tracr's defaults (compiler_bos, compiler_pad) over
+    strings, or <s> and <pad> even over ints (PAD sorts first), read the wrong rows as BOS: `unverified`."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import DecompileOptions, decompile
+
+    width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT))
+    program = rasp.SequenceMap(lambda a, b: f"{a}:{b}", rasp.Map(lambda x: str(x).upper(), rasp.tokens), width)
+    model = compiling.compile_rasp_to_model(program, vocab=vocab, max_seq_len=4, compiler_bos=bos,
+                                            compiler_pad=pad)
+    weights = read_model(model).weights
+    np.savez(tmp_path / "plain.npz", **plain_arrays(weights))
+    facts = ModelFacts(vocab=tuple(sorted(vocab)))
+    plain = read_model(tmp_path / "plain.npz", facts)
+    assert _rows(plain.weights.compile_config) == _rows(weights.compile_config)
+    assert any("PAD" in fact for fact in plain.defaults)
+    result = decompile(tmp_path / "plain.npz", options=DecompileOptions(repair=False), vocab=facts.vocab)
+    assert result.verdict == "exact", result.reason
+    named = read_model(tmp_path / "plain.npz", ModelFacts(vocab=facts.vocab, bos=bos, pad=pad))
+    assert (named.weights.compile_config.compiler_bos, named.weights.compile_config.compiler_pad) == (bos, pad)
+    with pytest.raises(WeightsError, match="sort elsewhere"):
+        read_model(tmp_path / "plain.npz", ModelFacts(vocab=facts.vocab, bos="~~~", pad="~~~~"))
+
+
+def test_names_are_made_to_sort_where_no_usual_name_does():
+    from trade.model_inputs import special_token_names
+
+    assert special_token_names(("a", "b"), 0, 3) == ("BOS", "compiler_pad")
+    bos, pad = special_token_names(("a", "b"), 1, 2)  # between a and b, then between BOS and b
+    assert _rows(CompileConfig(vocab=("a", "b"), compiler_bos=bos, compiler_pad=pad)) == \
+        {0: "a", 1: "BOS", 2: "PAD", 3: "b"}
+    bos, pad = special_token_names((0, 1), 0, 3)  # Tracr compares ints with strings as text: no usual BOS
+    assert _rows(CompileConfig(vocab=(0, 1), compiler_bos=bos, compiler_pad=pad)) == {0: "BOS", 1: 0, 2: 1,
+                                                                                      3: "PAD"}
+    assert special_token_names(("a", "b"), 0, 3, bos="zzz") is None  # a given name keeps its place

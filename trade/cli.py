@@ -46,7 +46,7 @@ def _compile_config(args: argparse.Namespace, header: dict | None = None) -> Com
     if args.max_seq_len < 1 or args.mlp_exactness < 1:
         raise UserError("--max-seq-len and --mlp-exactness must be at least 1")
     config = CompileConfig(vocab=parse_vocab(args.vocab), max_seq_len=args.max_seq_len, compiler_bos=args.bos,
-                           mlp_exactness=args.mlp_exactness, causal=bool(getattr(args, "causal", False)))
+                           compiler_pad=args.pad, mlp_exactness=args.mlp_exactness, causal=bool(getattr(args, "causal", False)))
     if not header:
         return config
     try:
@@ -62,6 +62,8 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-seq-len", type=int, default=defaults.max_seq_len,
                         help="maximum input length (default: %(default)s)")
     parser.add_argument("--bos", default=defaults.compiler_bos, help="BOS token (default: %(default)s)")
+    parser.add_argument("--pad", default=defaults.compiler_pad,
+                        help="PAD token (default: %(default)s; Tracr's own default is compiler_pad)")
     parser.add_argument("--mlp-exactness", type=int, default=defaults.mlp_exactness,
                         help="Tracr's MLP approximation parameter (default: %(default)s)")
 
@@ -372,7 +374,7 @@ def read_model_argument(args: argparse.Namespace):
         raise UserError("--max-seq-len must be at least 1")
     try:
         output_values = parse_output_values(args.output_values) if args.output_values is not None else None
-        facts = ModelFacts(vocab=vocab, max_seq_len=args.max_seq_len, bos=args.bos,
+        facts = ModelFacts(vocab=vocab, max_seq_len=args.max_seq_len, bos=args.bos, pad=args.pad,
                            output_values=output_values, causal=args.causal)
         if args.program:
             from trade.weights import weights_of
@@ -380,7 +382,8 @@ def read_model_argument(args: argparse.Namespace):
             defaults = CompileConfig()
             settings = argparse.Namespace(**{**vars(args), "vocab": args.vocab or ",".join(map(str, defaults.vocab)),
                                              "max_seq_len": args.max_seq_len or defaults.max_seq_len,
-                                             "bos": args.bos or defaults.compiler_bos})
+                                             "bos": args.bos or defaults.compiler_bos,
+                                             "pad": args.pad or defaults.compiler_pad})
             return ModelInput(weights_of(compile_program_file(args.program, settings)), "a .rasp program")
         if args.model:
             return read_model(args.model, facts)
@@ -673,7 +676,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                            help="the output's values in Tracr's order (e.g. 0,1,2 or a,b), or 'numerical', for a "
                                 "file that does not carry them")
     # A file that carries its settings is read with them; the flags fill in what a plain file lacks.
-    decompile.set_defaults(run=cmd_decompile, vocab=None, max_seq_len=None, bos=None)
+    decompile.set_defaults(run=cmd_decompile, vocab=None, max_seq_len=None, bos=None, pad=None)
 
     report = commands.add_parser(
         "report", help="decompile a model and write one self-contained HTML page about it",

@@ -3,7 +3,7 @@
 (a live `HookedTransformer`, or its state_dict and config saved as `.safetensors` and `.json`), and
 Tracr's own `AssembledTransformerModel`.
 
-What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-len`, `--bos`,
+What the arrays cannot tell comes from `ModelFacts` (the `--vocab`, `--max-seq-len`, `--bos`, `--pad`,
 `--output-values` and `--causal` flags) or from the training data's defaults (`CompileConfig()`), and
 `ModelInput.defaults` says which were used. Everything is checked against the arrays' shapes before any
 work scales with it, and files are read header first (`trade.weights.read_npz`, `read_safetensors`) so
@@ -47,6 +47,7 @@ class ModelFacts:
     vocab: tuple | None = None
     max_seq_len: int | None = None
     bos: str | None = None
+    pad: str | None = None
     output_values: list | str | None = None
     causal: bool | None = None  # Tracr's causal=True (each position attends to itself and earlier ones)
 
@@ -206,8 +207,9 @@ def _check_facts_agree(weights: ModelWeights, facts: ModelFacts, where: str) -> 
     config = weights.compile_config
     for flag, given, known in (("--vocab", facts.vocab, config.vocab), ("--max-seq-len", facts.max_seq_len,
                                                                           config.max_seq_len),
-                               ("--bos", facts.bos, config.compiler_bos), ("--causal", facts.causal,
-                                                                            config.causal)):
+                               ("--bos", facts.bos, config.compiler_bos), ("--pad", facts.pad,
+                                                                            config.compiler_pad),
+                               ("--causal", facts.causal, config.causal)):
         if given is not None and tuple(np.atleast_1d(given).tolist()) != tuple(np.atleast_1d(known).tolist()):
             raise WeightsError(f"{where}: {flag} {given!r} contradicts the file, which says {known!r} "
                                f"(leave out {flag})")
@@ -336,6 +338,101 @@ def _bos_candidates(params: dict[str, np.ndarray]) -> np.ndarray:
     return embed.sum(axis=0) == 1
 
 
+_READING = ("attn/query/w", "attn/key/w", "attn/value/w", "mlp/linear_1/w")
+# Names people give Tracr's BOS and PAD tokens, tried in this order where the arrays show where the names
+# sort but no flag names them: TraDe's own, then Tracr's defaults, then common tokenizer conventions.
+BOS_NAMES = ("BOS", "compiler_bos", "<s>", "<bos>", "[CLS]", "[BOS]", "<BOS>", "<|endoftext|>", "<start>",
+             "START", "bos")
+PAD_NAMES = ("PAD", "compiler_pad", "<pad>", "[PAD]", "<PAD>", "<|pad|>", "pad")
+
+
+def special_token_rows(params: dict[str, np.ndarray]) -> tuple[int | None, int | None]:
+    """The token embedding rows of BOS and PAD in a one-hot model; None where the arrays do not show them.
+
+    Tracr lays the rows out by sorting the token names, so these rows say where the names of BOS and PAD
+    sort among the vocabulary. BOS: every attending head's query `one` (the direction every row writes)
+    scores its key direction (Tracr's heads fall back on BOS); PAD: no matrix reads its direction (the
+    encoder masks padding). Each counts only if one row alone fits: a model without attention, or a token
+    that no layer reads, leaves it open.
+    """
+    embed = params["token_embed/embeddings"]
+    own_columns = _bos_candidates(params)
+    everywhere = np.flatnonzero(np.all(embed != 0, axis=0))
+    if len(everywhere) != 1 or embed.shape[0] < 2:
+        return None, None
+    one = int(everywhere[0])
+    own = []
+    for row in embed:
+        columns = np.flatnonzero((row != 0) & own_columns)
+        if len(columns) != 1:
+            return None, None  # not one-hot (a changed basis): the names decide the layout
+        own.append(int(columns[0]))
+    try:
+        heads, size = infer_heads(params)
+    except WeightsError:
+        return None, None
+    read = np.zeros(embed.shape[1], dtype=bool)
+    scored = np.ones(embed.shape[1], dtype=bool)
+    attending = 0
+    for layer in range(num_layers(params)):
+        for part in _READING:
+            matrix = params.get(f"transformer/layer_{layer}/{part}")
+            if matrix is not None:
+                read |= np.any(matrix != 0, axis=1)
+        query = params.get(f"transformer/layer_{layer}/attn/query/w")
+        key = params.get(f"transformer/layer_{layer}/attn/key/w")
+        for head in range(heads if query is not None and key is not None else 0):
+            columns = slice(head * size, (head + 1) * size)
+            if not np.any(key[:, columns] != 0):
+                continue
+            attending += 1
+            scored &= np.abs(key[:, columns] @ query[one, columns]) > 1e-9
+    bos = [r for r, column in enumerate(own) if scored[column]] if attending else []
+    pad = [r for r, column in enumerate(own) if not read[column] and r not in bos]
+    return (bos[0] if len(bos) == 1 else None), (pad[0] if len(pad) == 1 else None)
+
+
+def special_token_names(vocab: tuple, bos_row: int | None, pad_row: int | None, bos: str | None = None,
+                        pad: str | None = None) -> tuple[str, str] | None:
+    """Names for BOS and PAD that sort to the given rows among `vocab`, as Tracr sorts the tokens space: the
+    given names, else the first fitting pair of `BOS_NAMES` and `PAD_NAMES`, else names made to sort there
+    (a token's text with one or two NULs after it sorts right after that token). None: no names fit."""
+    from tracr.craft.bases import BasisDirection
+
+    texts = {str(value) for value in vocab}
+    after = [f"{value}{nul}" for value in ("", *vocab) if isinstance(value, str) for nul in ("\0", "\0\0")] + [""]
+    bos_pool = [bos] if bos is not None else [*BOS_NAMES, *after]
+    pad_pool = [pad] if pad is not None else [*PAD_NAMES, *after]
+    tokens = [BasisDirection("tokens", value) for value in vocab]
+
+    def rank(name: str) -> int:  # vocabulary tokens that sort before `name`
+        direction = BasisDirection("tokens", name)
+        return sum(token < direction for token in tokens)
+
+    bos_ranks = {name: rank(name) for name in bos_pool if name not in texts}
+    pad_ranks = {name: rank(name) for name in pad_pool if name not in texts}
+    for bos_name, bos_rank in bos_ranks.items():
+        for pad_name, pad_rank in pad_ranks.items():
+            if bos_name == pad_name:
+                continue
+            pad_first = BasisDirection("tokens", pad_name) < BasisDirection("tokens", bos_name)
+            wanted = (bos_row, pad_row)
+            if all(row is None or row == rank for row, rank in zip(wanted, (bos_rank + pad_first,
+                                                                             pad_rank + (not pad_first)))) and \
+                    all(row is None or row == got for row, got in zip(wanted, _rows_of(vocab, bos_name, pad_name))):
+                return bos_name, pad_name
+    return None
+
+
+def _rows_of(vocab: tuple, bos: str, pad: str) -> tuple[int | None, int | None]:
+    """The rows Tracr gives BOS and PAD (its own sort of the tokens space, which a vocabulary of ints and
+    strings together leaves to the order of the set)."""
+    from tracr.craft.bases import VectorSpaceWithBasis
+
+    values = [direction.value for direction in VectorSpaceWithBasis.from_values("tokens", {*vocab, bos, pad}).basis]
+    return values.index(bos), values.index(pad)
+
+
 def _fits_split(columns: np.ndarray, key: np.ndarray, heads: int, size: int, bos_rows: np.ndarray) -> bool:
     shared = None
     for head in range(heads):
@@ -416,18 +513,22 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
         if max_seq_len != positions - 1:
             raise WeightsError(f"--max-seq-len {max_seq_len} does not fit pos_embed's {positions} rows "
                                f"(pass --max-seq-len {positions - 1})")
-    bos = facts.bos if facts.bos is not None else defaults_config.compiler_bos
-    if facts.bos is None:
-        defaults.append(f"BOS {bos!r} (--bos)")
-    if bos == defaults_config.compiler_pad or bos in {str(token) for token in vocab}:
-        raise WeightsError(f"--bos {bos!r} is the PAD token or in the vocabulary; pick another --bos")
+    texts = {str(token) for token in vocab}
+    for flag, name in (("--bos", facts.bos), ("--pad", facts.pad)):
+        if name is not None and name in texts:
+            raise WeightsError(f"{flag} {name!r} is in the vocabulary; pick another {flag}")
+    if facts.bos is not None and facts.bos == facts.pad:
+        raise WeightsError(f"--bos and --pad both name {facts.bos!r}; BOS and PAD are two tokens")
+    bos, pad = _special_names(params, vocab, facts)
+    if facts.bos is None or facts.pad is None:
+        defaults.append(f"BOS {bos!r} and PAD {pad!r} (--bos, --pad)")
     if causal is not None and facts.causal is not None and facts.causal != causal:
         raise WeightsError(f"{'--causal' if facts.causal else 'no --causal'} contradicts the model's own "
                            f"config, which says {'causal' if causal else 'bidirectional'} attention")
     if causal is None and facts.causal is None:
         defaults.append("bidirectional attention (Tracr's default; --causal if it was compiled causal=True)")
     causal = bool(causal if causal is not None else facts.causal)
-    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, causal=causal,
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, compiler_pad=pad, causal=causal,
                            mlp_exactness=read_mlp_exactness(params) or defaults_config.mlp_exactness)
     try:
         from trade.weights import check_config_claims
@@ -436,6 +537,24 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
     except WeightsError as error:
         raise WeightsError(f"{error} (check --vocab, --max-seq-len and --bos)") from None
     return config, defaults
+
+
+def _special_names(params: dict[str, np.ndarray], vocab: tuple, facts: ModelFacts) -> tuple[str, str]:
+    """BOS's and PAD's names: the flags', else names that sort where the weights put the two tokens
+    (`special_token_rows`), so that the embedding's rows are read as the tokens they are."""
+    defaults = CompileConfig()
+    bos_row, pad_row = special_token_rows(params)
+    names = special_token_names(vocab, bos_row, pad_row, facts.bos, facts.pad)
+    if names is not None:
+        return names
+    if facts.bos is None and facts.pad is None:
+        return defaults.compiler_bos, defaults.compiler_pad  # no names sort there: the rows stay as assumed
+    given = " and ".join(f"{flag} {name!r}" for flag, name in (("--bos", facts.bos), ("--pad", facts.pad))
+                         if name is not None)
+    where = ", ".join(f"{token} in token row {row}" for token, row in (("BOS", bos_row), ("PAD", pad_row))
+                      if row is not None)
+    raise WeightsError(f"{given} sort elsewhere among the vocabulary than the weights put {where}; check "
+                       "--vocab, or leave the flag out to take names that fit")
 
 
 def _output_values(facts: ModelFacts, params: dict[str, np.ndarray], outputs: int | None = None):
