@@ -53,7 +53,8 @@ from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tra
 UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens", "HookedTransformer")
 LENS_KINDS = ("TransformerLens", "HookedTransformer")
 SOURCES = {"examples": "examples", "tracr_lib": "examples/tracr_lib", "handwritten": "examples/handwritten"}
-SUITES = {path.parent.name: str(path.parent.relative_to(ROOT)) for path in sorted(ROOT.glob("examples/*/suite.py"))}
+SUITES = {path.parent.name: str(path.parent.relative_to(ROOT))
+          for path in sorted(ROOT.glob("examples/*/suite.py"))}
 TRACR_NAMES = ("compiler_bos", "compiler_pad")  # Tracr's own defaults for BOS and PAD
 
 
@@ -309,9 +310,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=sorted({*SOURCES, *SUITES}))
     parser.add_argument("--tracr-names", action="store_true",
-                        help="compile the suites with Tracr's default BOS and PAD names (compiler_bos, compiler_pad)")
+                        help="compile the suites with Tracr's default BOS and PAD names "
+                             "(compiler_bos, compiler_pad)")
     parser.add_argument("--without-names", action="store_true",
-                        help="leave out --bos: BOS's and PAD's names are read from where the weights put them")
+                        help="leave out --bos: BOS's and PAD's names follow from where the weights put them")
     parser.add_argument("--only", nargs="*", default=[], help="only programs whose name contains one of these")
     parser.add_argument("--no-repair", action="store_true")
     parser.add_argument("--without-output-values", action="store_true",

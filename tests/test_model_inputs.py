@@ -225,7 +225,8 @@ def test_bos_and_pad_are_found_where_the_weights_put_them(tmp_path, vocab, bos, 
     from trade.decompile import DecompileOptions, decompile
 
     width = rasp.SelectorWidth(rasp.Select(rasp.tokens, rasp.tokens, rasp.Comparison.LT))
-    program = rasp.SequenceMap(lambda a, b: f"{a}:{b}", rasp.Map(lambda x: str(x).upper(), rasp.tokens), width)
+    upper = rasp.Map(lambda x: str(x).upper(), rasp.tokens)
+    program = rasp.SequenceMap(lambda a, b: f"{a}:{b}", upper, width)
     model = compiling.compile_rasp_to_model(program, vocab=vocab, max_seq_len=4, compiler_bos=bos,
                                             compiler_pad=pad)
     weights = read_model(model).weights
@@ -237,7 +238,8 @@ def test_bos_and_pad_are_found_where_the_weights_put_them(tmp_path, vocab, bos, 
     result = decompile(tmp_path / "plain.npz", options=DecompileOptions(repair=False), vocab=facts.vocab)
     assert result.verdict == "exact", result.reason
     named = read_model(tmp_path / "plain.npz", ModelFacts(vocab=facts.vocab, bos=bos, pad=pad))
-    assert (named.weights.compile_config.compiler_bos, named.weights.compile_config.compiler_pad) == (bos, pad)
+    config = named.weights.compile_config
+    assert (config.compiler_bos, config.compiler_pad) == (bos, pad)
     with pytest.raises(WeightsError, match="sort elsewhere"):
         read_model(tmp_path / "plain.npz", ModelFacts(vocab=facts.vocab, bos="~~~", pad="~~~~"))
 

@@ -46,7 +46,8 @@ def _compile_config(args: argparse.Namespace, header: dict | None = None) -> Com
     if args.max_seq_len < 1 or args.mlp_exactness < 1:
         raise UserError("--max-seq-len and --mlp-exactness must be at least 1")
     config = CompileConfig(vocab=parse_vocab(args.vocab), max_seq_len=args.max_seq_len, compiler_bos=args.bos,
-                           compiler_pad=args.pad, mlp_exactness=args.mlp_exactness, causal=bool(getattr(args, "causal", False)))
+                           compiler_pad=args.pad, mlp_exactness=args.mlp_exactness,
+                           causal=bool(getattr(args, "causal", False)))
     if not header:
         return config
     try:

@@ -419,15 +419,17 @@ CAUSAL_NOTE = ("a causal model (Tracr's causal=True): the program is what it com
 
 def decompile(model, decompiler: Checkpoint | None = None, options: DecompileOptions = DecompileOptions(), *,
               vocab: Sequence | None = None, max_seq_len: int | None = None, bos: str | None = None,
-              pad: str | None = None, output_values: Sequence | str | None = None, causal: bool | None = None) -> Decompilation:
+              pad: str | None = None, output_values: Sequence | str | None = None,
+              causal: bool | None = None) -> Decompilation:
     """Decompiles a compiled Tracr model: any input `trade.model_inputs.read_model` takes.
 
-    `vocab`, `max_seq_len`, `bos`, `pad`, `output_values` (a list, or "numerical") and `causal` say what a plain
-    parameter file or a TransformerLens model cannot (`trade decompile`'s flags); where they are left out, the
-    training data's defaults are assumed, and the result's notes and reason say so.
+    `vocab`, `max_seq_len`, `bos`, `pad`, `output_values` (a list, or "numerical") and `causal` say what a
+    plain parameter file or a TransformerLens model cannot (`trade decompile`'s flags); where they are left
+    out, the training data's defaults are assumed, and the result's notes and reason say so.
     """
     began = time.perf_counter()
-    facts = ModelFacts(vocab=None if vocab is None else tuple(vocab), max_seq_len=max_seq_len, bos=bos, pad=pad,
+    facts = ModelFacts(vocab=None if vocab is None else tuple(vocab), max_seq_len=max_seq_len, bos=bos,
+                       pad=pad,
                        output_values=None if output_values is None else
                        output_values if isinstance(output_values, str) else list(output_values),
                        causal=causal)
@@ -903,5 +905,6 @@ def tracr_module(program: Program, compile_config: CompileConfig | None = None) 
         out += ["", "# from tracr.compiler import compiling",
                 f"# model = compiling.compile_rasp_to_model(program, vocab={vocab}, "
                 f"max_seq_len={compile_config.max_seq_len}, compiler_bos={compile_config.compiler_bos!r}, "
-                f"compiler_pad={compile_config.compiler_pad!r}{', causal=True' if compile_config.causal else ''})"]
+                f"compiler_pad={compile_config.compiler_pad!r}"
+                f"{', causal=True' if compile_config.causal else ''})"]
     return "\n".join(out) + "\n"

@@ -400,7 +400,8 @@ def special_token_names(vocab: tuple, bos_row: int | None, pad_row: int | None, 
     from tracr.craft.bases import BasisDirection
 
     texts = {str(value) for value in vocab}
-    after = [f"{value}{nul}" for value in ("", *vocab) if isinstance(value, str) for nul in ("\0", "\0\0")] + [""]
+    after = [f"{value}{nul}" for value in ("", *vocab) if isinstance(value, str)
+             for nul in ("\0", "\0\0")] + [""]
     bos_pool = [bos] if bos is not None else [*BOS_NAMES, *after]
     pad_pool = [pad] if pad is not None else [*PAD_NAMES, *after]
     tokens = [BasisDirection("tokens", value) for value in vocab]
@@ -416,12 +417,15 @@ def special_token_names(vocab: tuple, bos_row: int | None, pad_row: int | None, 
             if bos_name == pad_name:
                 continue
             pad_first = BasisDirection("tokens", pad_name) < BasisDirection("tokens", bos_name)
+            ranked = (bos_rank + pad_first, pad_rank + (not pad_first))
             wanted = (bos_row, pad_row)
-            if all(row is None or row == rank for row, rank in zip(wanted, (bos_rank + pad_first,
-                                                                             pad_rank + (not pad_first)))) and \
-                    all(row is None or row == got for row, got in zip(wanted, _rows_of(vocab, bos_name, pad_name))):
+            if _fit(wanted, ranked) and _fit(wanted, _rows_of(vocab, bos_name, pad_name)):
                 return bos_name, pad_name
     return None
+
+
+def _fit(wanted: tuple[int | None, int | None], rows: tuple[int, int]) -> bool:
+    return all(row is None or row == got for row, got in zip(wanted, rows))
 
 
 def _rows_of(vocab: tuple, bos: str, pad: str) -> tuple[int | None, int | None]:
@@ -429,7 +433,8 @@ def _rows_of(vocab: tuple, bos: str, pad: str) -> tuple[int | None, int | None]:
     strings together leaves to the order of the set)."""
     from tracr.craft.bases import VectorSpaceWithBasis
 
-    values = [direction.value for direction in VectorSpaceWithBasis.from_values("tokens", {*vocab, bos, pad}).basis]
+    space = VectorSpaceWithBasis.from_values("tokens", {*vocab, bos, pad})
+    values = [direction.value for direction in space.basis]
     return values.index(bos), values.index(pad)
 
 
@@ -528,7 +533,8 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
     if causal is None and facts.causal is None:
         defaults.append("bidirectional attention (Tracr's default; --causal if it was compiled causal=True)")
     causal = bool(causal if causal is not None else facts.causal)
-    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, compiler_pad=pad, causal=causal,
+    config = CompileConfig(vocab=vocab, max_seq_len=max_seq_len, compiler_bos=bos, compiler_pad=pad,
+                           causal=causal,
                            mlp_exactness=read_mlp_exactness(params) or defaults_config.mlp_exactness)
     try:
         from trade.weights import check_config_claims
