@@ -255,3 +255,19 @@ def test_names_are_made_to_sort_where_no_usual_name_does():
     assert _rows(CompileConfig(vocab=(0, 1), compiler_bos=bos, compiler_pad=pad)) == {0: "BOS", 1: 0, 2: 1,
                                                                                       3: "PAD"}
     assert special_token_names(("a", "b"), 0, 3, bos="zzz") is None  # a given name keeps its place
+
+
+def test_output_values_holding_a_colon_find_their_directions():
+    """A residual label is `name:value`, and a value may hold ':' too (e.g. 'flat:0'): splitting at the last
+    one found no output variable, and the TransformerLens export failed."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    program = rasp.categorical(rasp.Map(lambda x: f"v:{x}", rasp.tokens)).named("out")
+    model = compiling.compile_rasp_to_model(program, vocab={0, 1, 2}, max_seq_len=3, compiler_bos="BOS")
+    state, _ = tracr_to_lens_state(model)
+    labels = [str(label) for label in model.residual_labels]
+    found = {labels[int(np.argmax(state["unembed.W_U"][:, column]))]: value
+             for value, column in model.output_encoder.encoding_map.items()}
+    assert len({label.split(":")[0] for label in found}) == 1 and len(found) == 3
+    assert all(label.endswith(f":{value}") for label, value in found.items())

@@ -793,9 +793,9 @@ def _tracr_unembedding(model, d_model: int) -> np.ndarray:
     unembed = np.zeros((d_model, len(encoding)), dtype=np.float32)
     values = {str(value) for value in encoding}
     prefixes: dict[str, set[str]] = {}
-    for label in labels:
-        prefix, _, value = label.rpartition(":")
-        prefixes.setdefault(prefix, set()).add(value)
+    for label in labels:  # a name or a value may hold ':' itself (e.g. the value 'flat:0'): every split
+        for at in (i for i, char in enumerate(label) if char == ":"):
+            prefixes.setdefault(label[:at], set()).add(label[at + 1:])
     # The output's label: the one variable whose values are exactly the output encoder's (as TransformerLens's
     # own Tracr helper finds it); if several match, the last written, where Tracr puts the output.
     matches = [prefix for prefix, found in prefixes.items() if found == values]
