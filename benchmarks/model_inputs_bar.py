@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from trade.decompile import DecompileOptions, decompile, load_decompiler
 from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens, tracr_to_lens_state, write_safetensors
 from trade.program.program import Op, Program, VarType, canonicalize
-from trade.weights import ModelWeights, save_weights, weights_of, weights_of_tracr
+from trade.weights import ModelWeights, WeightsError, save_weights, weights_of, weights_of_tracr
 
 UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens", "HookedTransformer")
 LENS_KINDS = ("TransformerLens", "HookedTransformer")
@@ -338,8 +338,11 @@ def main() -> None:
     began, load_before = time.perf_counter(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         for case in cases:
-            results.append((case, run_case(case, Path(folder), decompiler, options,
-                                           not args.without_output_values, not args.without_names)))
+            try:
+                results.append((case, run_case(case, Path(folder), decompiler, options,
+                                               not args.without_output_values, not args.without_names)))
+            except WeightsError as error:  # e.g. no TransformerLens model of it: said in the table's notes
+                skipped.append(f"{case.source}/{case.name}: {error}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; 1-minute load average {load_before:.2f} before the "
           f"decompilations, {os.getloadavg()[0]:.2f} after; {time.perf_counter() - began:.0f} s in all; "
           f"output values {'left out' if args.without_output_values else 'given'}; BOS and PAD "
