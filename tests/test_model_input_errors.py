@@ -139,7 +139,7 @@ def _case_files(good: dict, folder: Path) -> dict[str, tuple[list[str], str]]:
         "plain file, empty --vocab": (folder / "plain.npz", ["--vocab", ""], "--vocab"),
         "plain file, --bos in vocab": (folder / "plain.npz", ["--bos", "3", "--vocab", "1,2,3,4,5"], "--bos"),
         "plain file, --bos and --pad alike": (folder / "plain.npz", ["--bos", "X", "--pad", "X"], "--bos"),
-        "plain file, --pad where PAD is not": (folder / "plain.npz", ["--pad", "!"], "sort elsewhere"),
+        "plain file, --pad where PAD is not": (folder / "plain.npz", ["--pad", "!"], "sorts elsewhere"),
         "plain file, --max-seq-len wrong": (folder / "plain.npz", ["--max-seq-len", "9"], "--max-seq-len"),
         "plain file, --output-values too many": (folder / "plain.npz", ["--output-values",
                                                                          ",".join(map(str, range(99)))],

@@ -526,7 +526,8 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
         raise WeightsError(f"--bos and --pad both name {facts.bos!r}; BOS and PAD are two tokens")
     bos, pad = _special_names(params, vocab, facts)
     if facts.bos is None or facts.pad is None:
-        defaults.append(f"BOS {bos!r} and PAD {pad!r} (--bos, --pad)")
+        defaults.append(f"BOS {bos!r} and PAD {pad!r} (no file keeps their names; these sort where the "
+                        "weights put the two tokens; --bos, --pad)")
     if causal is not None and facts.causal is not None and facts.causal != causal:
         raise WeightsError(f"{'--causal' if facts.causal else 'no --causal'} contradicts the model's own "
                            f"config, which says {'causal' if causal else 'bidirectional'} attention")
@@ -559,7 +560,8 @@ def _special_names(params: dict[str, np.ndarray], vocab: tuple, facts: ModelFact
                          if name is not None)
     where = ", ".join(f"{token} in token row {row}" for token, row in (("BOS", bos_row), ("PAD", pad_row))
                       if row is not None)
-    raise WeightsError(f"{given} sort elsewhere among the vocabulary than the weights put {where}; check "
+    verb = "sorts" if facts.bos is None or facts.pad is None else "sort"
+    raise WeightsError(f"{given} {verb} elsewhere among the vocabulary than the weights put {where}; check "
                        "--vocab, or leave the flag out to take names that fit")
 
 
