@@ -271,3 +271,24 @@ def test_output_values_holding_a_colon_find_their_directions():
              for value, column in model.output_encoder.encoding_map.items()}
     assert len({label.split(":")[0] for label in found}) == 1 and len(found) == 3
     assert all(label.endswith(f":{value}") for label, value in found.items())
+
+
+def test_without_attention_bos_and_pad_are_the_rows_nothing_reads(tmp_path):
+    """A model of Maps alone has no head to show BOS; BOS and PAD are then the two rows nothing reads, which
+    rules out TraDe's default names over lowercase strings (they would sort first and read 'a' as BOS)."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import DecompileOptions, decompile
+    from trade.model_inputs import special_token_rows
+
+    pair = rasp.SequenceMap(lambda t, i: f"{t}{i % 2}", rasp.tokens, rasp.indices)
+    model = compiling.compile_rasp_to_model(pair, vocab={"a", "b", "c"}, max_seq_len=4)
+    weights = read_model(model).weights
+    arrays = plain_arrays(weights)
+    assert special_token_rows(arrays) == (frozenset({3, 4}), frozenset({3, 4}))
+    np.savez(tmp_path / "plain.npz", **arrays)
+    plain = read_model(tmp_path / "plain.npz", ModelFacts(vocab=("a", "b", "c"))).weights
+    assert _rows(plain.compile_config) == _rows(weights.compile_config)
+    result = decompile(tmp_path / "plain.npz", options=DecompileOptions(repair=False), vocab=("a", "b", "c"))
+    assert result.verdict == "exact", result.reason

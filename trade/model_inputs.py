@@ -346,14 +346,18 @@ BOS_NAMES = ("BOS", "compiler_bos", "<s>", "<bos>", "[CLS]", "[BOS]", "<BOS>", "
 PAD_NAMES = ("PAD", "compiler_pad", "<pad>", "[PAD]", "<PAD>", "<|pad|>", "pad")
 
 
-def special_token_rows(params: dict[str, np.ndarray]) -> tuple[int | None, int | None]:
+Rows = int | frozenset | None  # a row, the rows it may be, or not known
+
+
+def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     """The token embedding rows of BOS and PAD in a one-hot model; None where the arrays do not show them.
 
     Tracr lays the rows out by sorting the token names, so these rows say where the names of BOS and PAD
     sort among the vocabulary. BOS: every attending head's query `one` (the direction every row writes)
     scores its key direction (Tracr's heads fall back on BOS); PAD: no matrix reads its direction (the
-    encoder masks padding). Each counts only if one row alone fits: a model without attention, or a token
-    that no layer reads, leaves it open.
+    encoder masks padding). Each is a row where one alone fits, else the rows it may be (a model without
+    attention leaves BOS among the unread rows; a token no layer reads leaves PAD open between them), else
+    None (not one-hot).
     """
     embed = params["token_embed/embeddings"]
     own_columns = _bos_candidates(params)
@@ -387,16 +391,23 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[int | None, int |
                 continue
             attending += 1
             scored &= np.abs(key[:, columns] @ query[one, columns]) > 1e-9
-    bos = [r for r, column in enumerate(own) if scored[column]] if attending else []
-    pad = [r for r, column in enumerate(own) if not read[column] and r not in bos]
-    return (bos[0] if len(bos) == 1 else None), (pad[0] if len(pad) == 1 else None)
+    unread = [r for r, column in enumerate(own) if not read[column]]
+    # Without attention nothing reads BOS either: it is one of the unread rows, as PAD is.
+    bos = [r for r, column in enumerate(own) if scored[column]] if attending else unread
+    pad = [r for r in unread if len(bos) != 1 or r != bos[0]]
+    return _rows_or_options(bos), _rows_or_options(pad)
 
 
-def special_token_names(vocab: tuple, bos_row: int | None, pad_row: int | None, bos: str | None = None,
+def _rows_or_options(rows: list[int]) -> Rows:
+    return rows[0] if len(rows) == 1 else frozenset(rows) if rows else None
+
+
+def special_token_names(vocab: tuple, bos_row: Rows, pad_row: Rows, bos: str | None = None,
                         pad: str | None = None) -> tuple[str, str] | None:
-    """Names for BOS and PAD that sort to the given rows among `vocab`, as Tracr sorts the tokens space: the
-    given names, else the first fitting pair of `BOS_NAMES` and `PAD_NAMES`, else names made to sort there
-    (a token's text with one or two NULs after it sorts right after that token). None: no names fit."""
+    """Names for BOS and PAD that sort to the given rows (or one of them) among `vocab`, as Tracr sorts the
+    tokens space: the given names, else the first fitting pair of `BOS_NAMES` and `PAD_NAMES`, else names
+    made to sort there (a token's text with one or two NULs after it sorts right after that token). None: no
+    names fit."""
     from tracr.craft.bases import BasisDirection
 
     texts = {str(value) for value in vocab}
@@ -424,8 +435,9 @@ def special_token_names(vocab: tuple, bos_row: int | None, pad_row: int | None, 
     return None
 
 
-def _fit(wanted: tuple[int | None, int | None], rows: tuple[int, int]) -> bool:
-    return all(row is None or row == got for row, got in zip(wanted, rows))
+def _fit(wanted: tuple, rows: tuple[int, int]) -> bool:
+    return all(row is None or (got in row if isinstance(row, frozenset) else got == row)
+               for row, got in zip(wanted, rows))
 
 
 def _rows_of(vocab: tuple, bos: str, pad: str) -> tuple[int | None, int | None]:
@@ -558,11 +570,15 @@ def _special_names(params: dict[str, np.ndarray], vocab: tuple, facts: ModelFact
         return defaults.compiler_bos, defaults.compiler_pad  # no names sort there: the rows stay as assumed
     given = " and ".join(f"{flag} {name!r}" for flag, name in (("--bos", facts.bos), ("--pad", facts.pad))
                          if name is not None)
-    where = ", ".join(f"{token} in token row {row}" for token, row in (("BOS", bos_row), ("PAD", pad_row))
-                      if row is not None)
+    where = ", ".join(f"{token} in token row {_rows_text(row)}"
+                      for token, row in (("BOS", bos_row), ("PAD", pad_row)) if row is not None)
     verb = "sorts" if facts.bos is None or facts.pad is None else "sort"
     raise WeightsError(f"{given} {verb} elsewhere among the vocabulary than the weights put {where}; check "
                        "--vocab, or leave the flag out to take names that fit")
+
+
+def _rows_text(rows: Rows) -> str:
+    return " or ".join(map(str, sorted(rows))) if isinstance(rows, frozenset) else str(rows)
 
 
 def _output_values(facts: ModelFacts, params: dict[str, np.ndarray], outputs: int | None = None):
