@@ -273,17 +273,20 @@ def test_output_values_holding_a_colon_find_their_directions():
     assert all(label.endswith(f":{value}") for label, value in found.items())
 
 
-def test_without_attention_bos_and_pad_are_the_rows_nothing_reads(tmp_path):
+@pytest.mark.parametrize("with_one", [True, False])
+def test_without_attention_bos_and_pad_are_the_rows_nothing_reads(tmp_path, with_one):
     """A model of Maps alone has no head to show BOS; BOS and PAD are then the two rows nothing reads, which
-    rules out TraDe's default names over lowercase strings (they would sort first and read 'a' as BOS)."""
+    rules out TraDe's default names over lowercase strings (they would sort first and read 'a' as BOS). A
+    categorical Map alone has no `one` direction either (Tracr adds it only where a block reads it)."""
     from tracr.compiler import compiling
     from tracr.rasp import rasp
 
     from trade.decompile import DecompileOptions, decompile
     from trade.model_inputs import special_token_rows
 
-    pair = rasp.SequenceMap(lambda t, i: f"{t}{i % 2}", rasp.tokens, rasp.indices)
-    model = compiling.compile_rasp_to_model(pair, vocab={"a", "b", "c"}, max_seq_len=4)
+    program = rasp.SequenceMap(lambda t, i: f"{t}{i % 2}", rasp.tokens, rasp.indices) if with_one else \
+        rasp.categorical(rasp.Map(lambda t: t.upper(), rasp.tokens))
+    model = compiling.compile_rasp_to_model(program, vocab={"a", "b", "c"}, max_seq_len=4)
     weights = read_model(model).weights
     arrays = plain_arrays(weights)
     assert special_token_rows(arrays) == (frozenset({3, 4}), frozenset({3, 4}))

@@ -362,9 +362,9 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     embed = params["token_embed/embeddings"]
     own_columns = _bos_candidates(params)
     everywhere = np.flatnonzero(np.all(embed != 0, axis=0))
-    if len(everywhere) != 1 or embed.shape[0] < 2:
+    if len(everywhere) > 1 or embed.shape[0] < 2:
         return None, None
-    one = int(everywhere[0])
+    one = int(everywhere[0]) if len(everywhere) else None  # Tracr adds `one` only where a block reads it
     own = []
     for row in embed:
         columns = np.flatnonzero((row != 0) & own_columns)
@@ -385,7 +385,7 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
                 read |= np.any(matrix != 0, axis=1)
         query = params.get(f"transformer/layer_{layer}/attn/query/w")
         key = params.get(f"transformer/layer_{layer}/attn/key/w")
-        for head in range(heads if query is not None and key is not None else 0):
+        for head in range(heads if query is not None and key is not None and one is not None else 0):
             columns = slice(head * size, (head + 1) * size)
             if not np.any(key[:, columns] != 0):
                 continue
