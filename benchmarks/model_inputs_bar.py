@@ -27,6 +27,7 @@ renaming). "Same text" counts identical program text as well. "Wrong verdicts" c
                                           [--without-output-values]
     python benchmarks/model_inputs_bar.py --generated 400   # labels rebuilt on generated programs
     python benchmarks/model_inputs_bar.py --sources handwritten moraine --tracr-names --without-names
+    python benchmarks/model_inputs_bar.py --sources caldera --tracr-names --without-names --transform rotate
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from trade.decompile import DecompileOptions, decompile, load_decompiler
-from trade.model_inputs import plain_arrays, save_lens, tracr_to_lens, tracr_to_lens_state, write_safetensors
+from trade.model_inputs import (hooked_transformer, lens_state_of, plain_arrays, save_lens, tracr_to_lens,
+                                tracr_to_lens_state, write_safetensors)
 from trade.program.program import Op, Program, VarType, canonicalize
+from trade.transform import transformed
 from trade.weights import ModelWeights, WeightsError, save_weights, weights_of, weights_of_tracr
 
 UNLABELLED = ("plain .npz", "plain .safetensors", "TransformerLens", "HookedTransformer")
@@ -135,13 +138,16 @@ def user_flags(weights: ModelWeights, output_values: bool = True, names: bool = 
 
 
 def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, output_values: bool = True,
-             names: bool = True) -> dict[str, Outcome]:
+             names: bool = True, change: str | None = None) -> dict[str, Outcome]:
+    """`change`: the unlabelled inputs are of the model with its residual basis changed (`rotate`, `mix`;
+    seed 0), TransformerLens models only (a plain file keeps no read-out, which a changed basis needs)."""
     stem = folder / f"{case.source}-{case.name}"
     reference_file = stem.with_suffix(".trade.npz")
     save_weights(case.reference, reference_file)
-    np.savez(stem.with_suffix(".plain.npz"), **plain_arrays(case.reference))
-    write_safetensors(plain_arrays(case.reference), stem.with_suffix(".plain.safetensors"))
-    state, lens_config = tracr_to_lens_state(case.tracr)
+    given = case.reference if change is None else transformed(case.reference, change, 0)
+    np.savez(stem.with_suffix(".plain.npz"), **plain_arrays(given))
+    write_safetensors(plain_arrays(given), stem.with_suffix(".plain.safetensors"))
+    state, lens_config = tracr_to_lens_state(case.tracr) if change is None else lens_state_of(given)
     save_lens(state, lens_config, stem.with_suffix(".lens.safetensors"))
     flags = user_flags(case.reference, output_values, names)
     began = time.perf_counter()
@@ -153,17 +159,18 @@ def run_case(case: Case, folder: Path, decompiler, options: DecompileOptions, ou
     config = case.reference.compile_config
     sources = {"plain .npz": stem.with_suffix(".plain.npz"), "plain .safetensors": stem.with_suffix(
         ".plain.safetensors"), "TransformerLens": stem.with_suffix(".lens.safetensors")}
-    for kind in UNLABELLED:
+    for kind in UNLABELLED if change is None else LENS_KINDS:
         began = time.perf_counter()
         try:
-            source = sources[kind] if kind in sources else tracr_to_lens(case.tracr)  # a live model
+            source = sources[kind] if kind in sources else tracr_to_lens(case.tracr) if change is None \
+                else hooked_transformer(state, lens_config)  # a live model
             result = decompile(source, decompiler, options, **flags)
         except Exception as error:  # a crash is a failure to report, not to hide
             outcomes[kind] = Outcome("error", False, False, False, time.perf_counter() - began,
                                      f"{type(error).__name__}: {str(error)[:160]}")
             continue
         seconds = time.perf_counter() - began
-        against = lens_reference if kind in LENS_KINDS else reference
+        against = lens_reference if kind in LENS_KINDS and change is None else reference
         difference = program_difference(against.program, result.program, config, output_values)
         why = []
         if result.verdict != against.verdict:
@@ -314,6 +321,8 @@ def main() -> None:
                              "(compiler_bos, compiler_pad)")
     parser.add_argument("--without-names", action="store_true",
                         help="leave out --bos: BOS's and PAD's names follow from where the weights put them")
+    parser.add_argument("--transform", choices=("rotate", "mix"), default=None,
+                        help="change the residual basis of the unlabelled inputs (TransformerLens ones only)")
     parser.add_argument("--only", nargs="*", default=[], help="only programs whose name contains one of these")
     parser.add_argument("--no-repair", action="store_true")
     parser.add_argument("--without-output-values", action="store_true",
@@ -325,6 +334,7 @@ def main() -> None:
         label_sweep(args.generated)
         return
     options = DecompileOptions(repair=not args.no_repair)
+    kinds = UNLABELLED if args.transform is None else LENS_KINDS
     decompiler = load_decompiler()
     cases, skipped = [], []
     for source in args.sources:
@@ -340,20 +350,23 @@ def main() -> None:
         for case in cases:
             try:
                 results.append((case, run_case(case, Path(folder), decompiler, options,
-                                               not args.without_output_values, not args.without_names)))
+                                               not args.without_output_values, not args.without_names,
+                                               args.transform)))
             except WeightsError as error:  # e.g. no TransformerLens model of it: said in the table's notes
                 skipped.append(f"{case.source}/{case.name}: {error}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; 1-minute load average {load_before:.2f} before the "
           f"decompilations, {os.getloadavg()[0]:.2f} after; {time.perf_counter() - began:.0f} s in all; "
           f"output values {'left out' if args.without_output_values else 'given'}; BOS and PAD "
           f"{'named by Tracr' + chr(39) + 's defaults' if args.tracr_names else 'as each suite names them'}, "
-          f"{'not given (read from the weights)' if args.without_names else '--bos given'}")
+          f"{'not given (read from the weights)' if args.without_names else '--bos given'}"
+          + (f"; unlabelled inputs with their residual basis changed ({args.transform}, seed 0)"
+             if args.transform else ""))
     print()
-    print("| source | program | reference | " + " | ".join(UNLABELLED) + " |")
-    print("|---" * (len(UNLABELLED) + 3) + "|")
+    print("| source | program | reference | " + " | ".join(kinds) + " |")
+    print("|---" * (len(kinds) + 3) + "|")
     for case, outcomes in results:
         cells = [f"{o.verdict}{'' if o.same_program else ' (other program)'}" for o in
-                 (outcomes[kind] for kind in UNLABELLED)]
+                 (outcomes[kind] for kind in kinds)]
         print(f"| {case.source} | {case.name} | {outcomes['labelled'].verdict} | " + " | ".join(cells) + " |")
     print()
     print("| source | input | models | same verdict | same program | same text | seconds per model |")
@@ -362,20 +375,20 @@ def main() -> None:
         group = [outcomes for case, outcomes in results if case.source == source]
         if not group:
             continue
-        for kind in ("labelled",) + UNLABELLED:
+        for kind in ("labelled",) + kinds:
             chosen = [outcomes[kind] for outcomes in group]
             print(f"| {source} | {'reference (labelled)' if kind == 'labelled' else kind} | {len(chosen)} "
                   f"| {sum(o.same_verdict for o in chosen)} | {sum(o.same_program for o in chosen)} "
                   f"| {sum(o.same_text for o in chosen)} | {np.mean([o.seconds for o in chosen]):.2f} |")
     print()
-    failures = [(case, kind, outcome) for case, outcomes in results for kind in UNLABELLED
+    failures = [(case, kind, outcome) for case, outcomes in results for kind in kinds
                 if (outcome := outcomes[kind]).why]
     print(f"Failures ({len(failures)}):" if failures else "Failures: none")
     for case, kind, outcome in failures:
         print(f"- {case.source}/{case.name}, {kind}: {outcome.why}")
     for line in skipped:
         print(f"- skipped {line}")
-    wrong = [f"{case.source}/{case.name} ({kind})" for case, outcomes in results for kind in UNLABELLED
+    wrong = [f"{case.source}/{case.name} ({kind})" for case, outcomes in results for kind in kinds
              if outcomes[kind].wrong_verdict]
     print(f"Wrong verdicts (exact or equivalent, but outputs unlike the reference's): {len(wrong)}"
           + (f": {', '.join(wrong)}" if wrong else ""))

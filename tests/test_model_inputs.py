@@ -295,3 +295,44 @@ def test_without_attention_bos_and_pad_are_the_rows_nothing_reads(tmp_path, with
     assert _rows(plain.compile_config) == _rows(weights.compile_config)
     result = decompile(tmp_path / "plain.npz", options=DecompileOptions(repair=False), vocab=("a", "b", "c"))
     assert result.verdict == "exact", result.reason
+
+
+@pytest.mark.parametrize("kind", ["rotate", "mix"])
+def test_a_transformed_lens_model_is_read_out_by_its_own_unembedding(tmp_path, kind):
+    """A TransformerLens model whose residual basis was changed reads out through its changed unembedding,
+    which is kept (it used to be dropped, and the basis recovery failed with a traceback); BOS's and PAD's
+    rows, hidden by the change, are read in the recovered basis, so Tracr's default names over strings need
+    no --bos. A plain file of such a model keeps no read-out: a clear error says so."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import DecompileOptions, decompile
+    from trade.model_inputs import lens_state_of
+    from trade.transform import transformed
+
+    first = rasp.Aggregate(rasp.Select(rasp.indices, rasp.indices, lambda k, q: k == 0), rasp.tokens)
+    program = rasp.SequenceMap(lambda t, f: f"{t}{f}", rasp.tokens, first)
+    model = compiling.compile_rasp_to_model(program, vocab={"ant", "bee", "cat"}, max_seq_len=3)
+    weights = read_model(model).weights
+    changed = transformed(weights, kind, seed=2)
+    save_lens(*lens_state_of(changed), tmp_path / "changed.safetensors")
+    vocab = ("ant", "bee", "cat")
+    lens = read_model(tmp_path / "changed.safetensors", ModelFacts(vocab=vocab))
+    assert lens.weights.unembedding is not None
+    assert _rows(lens.weights.compile_config) == _rows(weights.compile_config)  # not BOS and PAD first
+    result = decompile(tmp_path / "changed.safetensors", options=DecompileOptions(repair=False), vocab=vocab,
+                       output_values=list(weights.output_values))
+    assert result.verdict == "exact", result.reason
+    np.savez(tmp_path / "plain.npz", **plain_arrays(changed))
+    with pytest.raises(WeightsError, match="no unembedding came with the model"):
+        read_model(tmp_path / "plain.npz", ModelFacts(vocab=vocab))
+
+
+def test_transform_writes_a_lens_model(tmp_path):
+    from trade.cli import main
+
+    main(["compile", "examples/hist.rasp", "-o", str(tmp_path / "hist.npz")])
+    main(["transform", str(tmp_path / "hist.npz"), "-o", str(tmp_path / "hist.safetensors"), "--rotate"])
+    assert (tmp_path / "hist.json").is_file()
+    lens = read_model(tmp_path / "hist.safetensors", ModelFacts(vocab=(0, 1, 2, 3, 4)))
+    assert lens.kind.startswith("TransformerLens") and lens.weights.unembedding is not None

@@ -161,8 +161,17 @@ def cmd_transform(args: argparse.Namespace) -> None:
     except (WeightsError, ValueError) as error:
         raise UserError(str(error)) from None
     agreement = transform.output_agreement(weights, out)  # before writing: a failure here writes nothing
-    with atomic_path(args.output) as temporary:
-        save_weights(out, temporary)
+    if str(args.output).endswith(".safetensors"):  # a TransformerLens state_dict, its config beside it
+        from trade.model_inputs import lens_state_of, write_safetensors
+
+        state, config = lens_state_of(out)
+        config_path = Path(args.output).with_suffix(".json")
+        with atomic_path(args.output) as temporary, atomic_path(config_path) as json_path:
+            write_safetensors(state, temporary)
+            json_path.write_text(json.dumps(config))
+    else:
+        with atomic_path(args.output) as temporary:
+            save_weights(out, temporary)
     every = transform.checks_every_input(weights)
     print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
           f"{agreement:.2%} of (input, position) pairs{'' if every else ' (of a seeded sample of inputs)'}")
@@ -528,7 +537,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                     "examples:\n  trade transform reverse.npz -o reverse-rotated.npz --rotate --seed 1\n"
                     "  trade transform reverse.npz -o reverse-noisy.npz --noise max --seed 1")
     transform.add_argument("model", help="a .npz weights file")
-    transform.add_argument("-o", "--output", required=True, help="the .npz weights file to write")
+    transform.add_argument("-o", "--output", required=True,
+                           help="the file to write: .npz (TraDe's), or .safetensors (a TransformerLens "
+                                "state_dict, with its config as .json beside it)")
     transform.add_argument("--rotate", action="store_true", help="random orthogonal change of basis")
     transform.add_argument("--mix", action="store_true", help="random invertible change (condition <= 4)")
     transform.add_argument("--noise", type=_noise_scale, default=None, metavar="S",

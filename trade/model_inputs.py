@@ -497,9 +497,22 @@ def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) ->
     weights = ModelWeights(params=params, compile_config=config, num_heads=heads, key_size=key_size,
                            output_values=output_values)
     validate(weights)
+    _check_readable_output(weights)
+    weights = _named_in_recovered_basis(weights, facts, defaults)
     if facts.output_values is None:
         defaults.append("output values unknown (--output-values)")
     return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"])
+
+
+def _check_readable_output(weights: ModelWeights) -> None:
+    """A changed residual basis hides the output block (every direction is read by some layer), so only
+    an unembedding that came with the model says which outputs it has."""
+    if weights.unembedding is None and not _one_hot_embeddings(weights.params) \
+            and not len(output_block(weights.params)):
+        raise WeightsError("the embeddings are not 0s and 1s (a changed residual basis: rotated, mixed) and "
+                           "no unembedding came with the model, so nothing says what it outputs; save it "
+                           "with its read-out (a TransformerLens state_dict with unembed.W_U, or "
+                           "`trade transform`'s file)")
 
 
 def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | None = None
@@ -538,8 +551,7 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
         raise WeightsError(f"--bos and --pad both name {facts.bos!r}; BOS and PAD are two tokens")
     bos, pad = _special_names(params, vocab, facts)
     if facts.bos is None or facts.pad is None:
-        defaults.append(f"BOS {bos!r} and PAD {pad!r} (no file keeps their names; these sort where the "
-                        "weights put the two tokens; --bos, --pad)")
+        defaults.append(_names_text(bos, pad))
     if causal is not None and facts.causal is not None and facts.causal != causal:
         raise WeightsError(f"{'--causal' if facts.causal else 'no --causal'} contradicts the model's own "
                            f"config, which says {'causal' if causal else 'bidirectional'} attention")
@@ -556,6 +568,52 @@ def _settings(params: dict[str, np.ndarray], facts: ModelFacts, causal: bool | N
     except WeightsError as error:
         raise WeightsError(f"{error} (check --vocab, --max-seq-len and --bos)") from None
     return config, defaults
+
+
+def _names_text(bos: str, pad: str) -> str:
+    return (f"BOS {bos!r} and PAD {pad!r} (no file keeps their names; these sort where the weights put the "
+            "two tokens; --bos, --pad)")
+
+
+def _named_in_recovered_basis(weights: ModelWeights, facts: ModelFacts, defaults: list[str],
+                              rounds: int = 4) -> ModelWeights:
+    """A changed residual basis hides BOS's and PAD's rows, which `special_token_rows` reads from one-hot
+    weights: where the flags leave a name out, the rows are read in the one-hot basis `trade.basis.recover`
+    finds (a row's token is the same in any basis), and the names made to sort there. The recovery itself
+    leans on BOS's row, so wrong names can give a basis that computes the same yet shows other rows (a Map
+    reading the consonants instead of the vowels): names are taken only once recovering under them reads
+    them again. The weights as they are where no basis is recovered or the names never settle."""
+    if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
+        return weights
+    config, tried = weights.compile_config, weights
+    for _ in range(rounds):
+        names = _names_in_recovered_basis(tried, facts)
+        if names is None:
+            return weights
+        if names == (tried.compile_config.compiler_bos, tried.compile_config.compiler_pad):
+            if tried is weights:
+                return weights
+            said = _names_text(config.compiler_bos, config.compiler_pad)
+            defaults[:] = [_names_text(*names) if fact == said else fact for fact in defaults]
+            return tried
+        tried = dataclasses.replace(weights, compile_config=dataclasses.replace(
+            config, compiler_bos=names[0], compiler_pad=names[1]))
+    return weights
+
+
+def _names_in_recovered_basis(weights: ModelWeights, facts: ModelFacts) -> tuple[str, str] | None:
+    """BOS's and PAD's names that sort where the first basis `trade.basis.recover` finds puts them."""
+    from trade.basis import BasisError, readings, recover
+
+    for shears in readings(weights):
+        try:
+            recovered = recover(weights, shears=shears).weights
+        except (BasisError, ValueError, np.linalg.LinAlgError):
+            continue
+        rows = special_token_rows(recovered.params)
+        if rows != (None, None):
+            return special_token_names(tuple(weights.compile_config.vocab), *rows, facts.bos, facts.pad)
+    return None
 
 
 def _special_names(params: dict[str, np.ndarray], vocab: tuple, facts: ModelFacts) -> tuple[str, str]:
@@ -608,14 +666,18 @@ def lens_input(state: dict[str, np.ndarray], config: dict, facts: ModelFacts, ki
     """A TransformerLens state_dict and config read back into Tracr's layout (see `lens_to_tracr`)."""
     try:
         params, outputs, notes = lens_to_tracr(state, config)
+        unembedding = _changed_basis_readout(state, params, notes)
         # TransformerLens's own default is causal, so a config without attention_dir says nothing
         direction = config.get("attention_dir")
         causal = None if direction is None else direction == "causal"
         tracr_config, defaults = _settings(params, facts, causal)
         output_values = _output_values(facts, params, outputs)
         weights = ModelWeights(params=params, compile_config=tracr_config, num_heads=int(config["n_heads"]),
-                               key_size=int(config["d_head"]), output_values=output_values)
+                               key_size=int(config["d_head"]), output_values=output_values,
+                               unembedding=unembedding)
         validate(weights)
+        _check_readable_output(weights)
+        weights = _named_in_recovered_basis(weights, facts, defaults)
     except WeightsError as error:
         raise WeightsError(f"{where}: {error}") from None
     if facts.output_values is None:
@@ -718,6 +780,23 @@ def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str,
     return params, outputs, notes
 
 
+def _one_hot_embeddings(params: dict[str, np.ndarray]) -> bool:
+    return all(np.isin(params[name], (0.0, 1.0)).all() for name in ("token_embed/embeddings",
+                                                                      "pos_embed/embeddings"))
+
+
+def _changed_basis_readout(state: dict, params: dict[str, np.ndarray], notes: list[str]) -> np.ndarray | None:
+    """A model whose residual basis was changed (rotated, mixed, noisy: embeddings not 0s and 1s) is read
+    out by its own unembedding, which a change of basis changes with it; None for a compiled basis, whose
+    output is what the last layers write (`_check_unembedding`)."""
+    if "unembed.W_U" not in state or _one_hot_embeddings(params):
+        return None
+    notes[:] = [note for note in notes if not note.startswith("the unembedding ")]
+    notes.append("embeddings not 0s and 1s (a changed residual basis): the unembedding is kept as the "
+                 "model's read-out")
+    return np.asarray(state["unembed.W_U"], dtype=np.float32)
+
+
 def _check_unembedding(state: dict, params: dict[str, np.ndarray], d_model: int, notes: list[str]) -> int:
     """The number of outputs; notes where the unembedding is not a plain selection of the output block."""
     if "unembed.W_U" not in state:
@@ -752,10 +831,15 @@ def tracr_to_lens(model):
     TransformerLens's Tracr demo builds it (config from Tracr's model config, heads split with einops-style
     reshapes), except that the unembedding selects the output's residual directions, where the demo's
     identity assumed they come first. Needs the `lens` extra."""
+    return hooked_transformer(*tracr_to_lens_state(model))
+
+
+def hooked_transformer(state: dict[str, np.ndarray], config: dict):
+    """A live TransformerLens HookedTransformer of a state_dict and config (`tracr_to_lens_state`,
+    `lens_state_of`). Needs the `lens` extra."""
     import torch
     from transformer_lens import HookedTransformer, HookedTransformerConfig
 
-    state, config = tracr_to_lens_state(model)
     lens = HookedTransformer(HookedTransformerConfig(**config))
     lens.load_state_dict({name: torch.tensor(value) for name, value in state.items()}, strict=False)
     return lens
@@ -792,6 +876,40 @@ def tracr_to_lens_state(model) -> tuple[dict[str, np.ndarray], dict]:
         state[f"blocks.{layer}.mlp.b_in"] = param(f"{mlp}/linear_1", "b")
         state[f"blocks.{layer}.mlp.W_out"] = param(f"{mlp}/linear_2", "w")
         state[f"blocks.{layer}.mlp.b_out"] = param(f"{mlp}/linear_2", "b")
+    return state, config
+
+
+def lens_state_of(weights: ModelWeights) -> tuple[dict[str, np.ndarray], dict]:
+    """`tracr_to_lens_state` of any model TraDe holds, transformed ones included: the unembedding is the
+    model's read-out (`trade.transform.readout`), a change of basis's own where it has one."""
+    from trade.transform import shown_readout
+
+    params, heads, d_head = weights.params, weights.num_heads, weights.key_size
+    embed = np.asarray(params["token_embed/embeddings"], dtype=np.float32)
+    positions = np.asarray(params["pos_embed/embeddings"], dtype=np.float32)
+    d_model, layers = embed.shape[1], num_layers(params)
+    unembed = shown_readout(weights).astype(np.float32)
+    config = dict(n_layers=layers, d_model=d_model, d_head=d_head, n_ctx=positions.shape[0],
+                  d_vocab=embed.shape[0], d_vocab_out=unembed.shape[1],
+                  d_mlp=int(np.asarray(params["transformer/layer_0/mlp/linear_1/w"]).shape[1]),
+                  n_heads=heads, act_fn="relu", normalization_type=None,
+                  attention_dir="causal" if weights.compile_config.causal else "bidirectional")
+    state = {"embed.W_E": embed, "pos_embed.W_pos": positions, "unembed.W_U": unembed}
+    for layer in range(layers):
+        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
+
+        def param(name: str) -> np.ndarray:
+            return np.asarray(params[name], dtype=np.float32)
+
+        for part, tracr in (("Q", "query"), ("K", "key"), ("V", "value")):
+            state[f"blocks.{layer}.attn.W_{part}"] = param(f"{attn}/{tracr}/w").reshape(
+                d_model, heads, d_head).transpose(1, 0, 2)
+            state[f"blocks.{layer}.attn.b_{part}"] = param(f"{attn}/{tracr}/b").reshape(heads, d_head)
+        state[f"blocks.{layer}.attn.W_O"] = param(f"{attn}/linear/w").reshape(heads, d_head, d_model)
+        state[f"blocks.{layer}.attn.b_O"] = param(f"{attn}/linear/b")
+        for lens, tracr in (("W_in", "linear_1/w"), ("b_in", "linear_1/b"), ("W_out", "linear_2/w"),
+                            ("b_out", "linear_2/b")):
+            state[f"blocks.{layer}.mlp.{lens}"] = param(f"{mlp}/{tracr}")
     return state, config
 
 
