@@ -173,7 +173,8 @@ def cmd_transform(args: argparse.Namespace) -> None:
         with atomic_path(args.output) as temporary:
             save_weights(out, temporary)
     every = transform.checks_every_input(weights)
-    print(f"wrote {args.output}: {out.transform[-1]}, d_model {out.d_model}; outputs unchanged on "
+    record = {key: value for key, value in out.transform[-1].items() if key != "matrix"}  # K x d_model numbers
+    print(f"wrote {args.output}: {record}, d_model {out.d_model}; outputs unchanged on "
           f"{agreement:.2%} of (input, position) pairs{'' if every else ' (of a seeded sample of inputs)'}")
 
 
