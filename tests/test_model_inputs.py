@@ -336,3 +336,24 @@ def test_transform_writes_a_lens_model(tmp_path):
     assert (tmp_path / "hist.json").is_file()
     lens = read_model(tmp_path / "hist.safetensors", ModelFacts(vocab=(0, 1, 2, 3, 4)))
     assert lens.kind.startswith("TransformerLens") and lens.weights.unembedding is not None
+
+
+def test_a_rotated_model_without_attention_finds_its_bos_and_pad_by_a_verdict(tmp_path):
+    """Without attention BOS and PAD are only rows nothing reads, and a basis recovered under wrong names can
+    show other rows unread (it computes the same): the reading under TraDe's names is not `exact`, and the
+    usual names' other layouts are tried until one is."""
+    from tracr.compiler import compiling
+    from tracr.rasp import rasp
+
+    from trade.decompile import DecompileOptions, decompile
+    from trade.model_inputs import lens_state_of
+    from trade.transform import transformed
+
+    program = rasp.SequenceMap(lambda t, i: f"{t}{i % 2}", rasp.tokens, rasp.indices)
+    model = compiling.compile_rasp_to_model(program, vocab={"a", "b", "c"}, max_seq_len=3)
+    weights = read_model(model).weights
+    save_lens(*lens_state_of(transformed(weights, "rotate", seed=0)), tmp_path / "rotated.safetensors")
+    result = decompile(tmp_path / "rotated.safetensors", options=DecompileOptions(repair=False),
+                       vocab=("a", "b", "c"), output_values=list(weights.output_values))
+    assert result.verdict == "exact", result.reason
+    assert any("'compiler_bos' and PAD 'compiler_pad'" in note for note in result.notes)

@@ -435,6 +435,14 @@ def decompile(model, decompiler: Checkpoint | None = None, options: DecompileOpt
                        causal=causal)
     given = model if isinstance(model, ModelInput) else read_model(model, facts)
     result = _decompile_model(given.weights, decompiler, options, time.perf_counter() - began)
+    for bos_name, pad_name in given.name_options if result.verdict != EXACT else ():
+        renamed = given.named(bos_name, pad_name)  # BOS's and PAD's rows in doubt: another layout
+        again = _decompile_model(renamed.weights, decompiler, options, time.perf_counter() - began)
+        if again.verdict == EXACT:
+            given, result = renamed, again
+            result.notes.append(f"BOS and PAD named {bos_name!r} and {pad_name!r}: under the names first "
+                                "read from the recovered basis the reading was not `exact`")
+            break
     result.notes = [f"input: {given.kind}"] + [f"assumed: {fact}" for fact in given.defaults] + given.notes + \
         result.notes
     if given.weights.compile_config.causal:

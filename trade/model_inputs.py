@@ -60,6 +60,17 @@ class ModelInput:
     kind: str
     defaults: list[str] = dataclasses.field(default_factory=list)  # facts taken from defaults, to show
     notes: list[str] = dataclasses.field(default_factory=list)  # what the conversion did or could not keep
+    # Other names for BOS and PAD to try where a changed basis leaves their rows in doubt (`other_layouts`)
+    name_options: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+
+    def named(self, bos: str, pad: str) -> ModelInput:
+        """This input with BOS and PAD named otherwise (and the assumption said so)."""
+        config = self.weights.compile_config
+        said = _names_text(config.compiler_bos, config.compiler_pad)
+        defaults = [_names_text(bos, pad) if fact == said else fact for fact in self.defaults]
+        weights = dataclasses.replace(self.weights, compile_config=dataclasses.replace(
+            config, compiler_bos=bos, compiler_pad=pad))
+        return dataclasses.replace(self, weights=weights, defaults=defaults, name_options=[])
 
     def unpromised(self) -> list[str]:
         """What the verdict cannot promise for this input (empty for a TraDe or Tracr model)."""
@@ -360,6 +371,7 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     None (not one-hot).
     """
     embed = params["token_embed/embeddings"]
+    params = _without_residue(params)
     own_columns = _bos_candidates(params)
     everywhere = np.flatnonzero(np.all(embed != 0, axis=0))
     if len(everywhere) > 1 or embed.shape[0] < 2:
@@ -396,6 +408,13 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     bos = [r for r, column in enumerate(own) if scored[column]] if attending else unread
     pad = [r for r in unread if len(bos) != 1 or r != bos[0]]
     return _rows_or_options(bos), _rows_or_options(pad)
+
+
+def _without_residue(params: dict[str, np.ndarray], relative: float = 1e-6) -> dict[str, np.ndarray]:
+    """The arrays with entries below `relative` times the largest entry set to 0: a basis recovered from a
+    rotated model leaves float rounding (1e-8) where a compiled model has 0s, in an empty layer as well."""
+    scale = max((float(np.abs(value).max()) for value in params.values() if np.size(value)), default=0.0)
+    return {name: np.where(np.abs(value) > relative * scale, value, 0.0) for name, value in params.items()}
 
 
 def _rows_or_options(rows: list[int]) -> Rows:
@@ -501,7 +520,8 @@ def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) ->
     weights = _named_in_recovered_basis(weights, facts, defaults)
     if facts.output_values is None:
         defaults.append("output values unknown (--output-values)")
-    return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"])
+    return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"],
+                      other_layouts(weights, facts))
 
 
 def _check_readable_output(weights: ModelWeights) -> None:
@@ -601,6 +621,32 @@ def _named_in_recovered_basis(weights: ModelWeights, facts: ModelFacts, defaults
     return weights
 
 
+MAX_NAME_OPTIONS = 6
+
+
+def other_layouts(weights: ModelWeights, facts: ModelFacts) -> list[tuple[str, str]]:
+    """Names for BOS and PAD that lay the embedding's rows out otherwise than the weights' own names, from
+    the flags and the usual names (`BOS_NAMES`, `PAD_NAMES`), one pair per layout: where a changed basis
+    leaves BOS's and PAD's rows in doubt (a model without attention shows them only as rows nothing reads,
+    which a recovered basis may place elsewhere), a reading under each can be tried. Empty where the
+    flags name both or the model is one-hot (its rows are read, `special_token_rows`)."""
+    if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
+        return []
+    config = weights.compile_config
+    vocab, texts = tuple(config.vocab), {str(token) for token in config.vocab}
+    seen = {_rows_of(vocab, config.compiler_bos, config.compiler_pad)}
+    options = []
+    for bos in [facts.bos] if facts.bos is not None else BOS_NAMES:
+        for pad in [facts.pad] if facts.pad is not None else PAD_NAMES:
+            if bos in texts or pad in texts or bos == pad:
+                continue
+            rows = _rows_of(vocab, bos, pad)
+            if rows not in seen and len(options) < MAX_NAME_OPTIONS:
+                seen.add(rows)
+                options.append((bos, pad))
+    return options
+
+
 def _names_in_recovered_basis(weights: ModelWeights, facts: ModelFacts) -> tuple[str, str] | None:
     """BOS's and PAD's names that sort where the first basis `trade.basis.recover` finds puts them."""
     from trade.basis import BasisError, readings, recover
@@ -682,7 +728,7 @@ def lens_input(state: dict[str, np.ndarray], config: dict, facts: ModelFacts, ki
         raise WeightsError(f"{where}: {error}") from None
     if facts.output_values is None:
         defaults.append("output values unknown (--output-values)")
-    return ModelInput(weights, kind, defaults, notes)
+    return ModelInput(weights, kind, defaults, notes, other_layouts(weights, facts))
 
 
 def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str, np.ndarray], int, list[str]]:
