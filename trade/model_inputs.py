@@ -371,7 +371,6 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     None (not one-hot).
     """
     embed = params["token_embed/embeddings"]
-    params = _without_residue(params)
     own_columns = _bos_candidates(params)
     everywhere = np.flatnonzero(np.all(embed != 0, axis=0))
     if len(everywhere) > 1 or embed.shape[0] < 2:
@@ -408,13 +407,6 @@ def special_token_rows(params: dict[str, np.ndarray]) -> tuple[Rows, Rows]:
     bos = [r for r, column in enumerate(own) if scored[column]] if attending else unread
     pad = [r for r in unread if len(bos) != 1 or r != bos[0]]
     return _rows_or_options(bos), _rows_or_options(pad)
-
-
-def _without_residue(params: dict[str, np.ndarray], relative: float = 1e-6) -> dict[str, np.ndarray]:
-    """The arrays with entries below `relative` times the largest entry set to 0: a basis recovered from a
-    rotated model leaves float rounding (1e-8) where a compiled model has 0s, in an empty layer as well."""
-    scale = max((float(np.abs(value).max()) for value in params.values() if np.size(value)), default=0.0)
-    return {name: np.where(np.abs(value) > relative * scale, value, 0.0) for name, value in params.items()}
 
 
 def _rows_or_options(rows: list[int]) -> Rows:
