@@ -897,23 +897,9 @@ def tracr_to_lens_state(model) -> tuple[dict[str, np.ndarray], dict]:
                   attention_dir="causal" if model_config.causal else "bidirectional",
                   normalization_type="LN" if model_config.layer_norm else None)
     state = {"embed.W_E": embed, "pos_embed.W_pos": positions, "unembed.W_U": unembed}
-
-    def param(module: str, name: str) -> np.ndarray:
-        return np.asarray(model.params[module][name], dtype=np.float32)
-
-    for layer in range(layers):
-        attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
-        for part, tracr in (("Q", "query"), ("K", "key"), ("V", "value")):
-            # "d_model (n_heads d_head) -> n_heads d_model d_head"
-            state[f"blocks.{layer}.attn.W_{part}"] = param(f"{attn}/{tracr}", "w").reshape(
-                d_model, heads, d_head).transpose(1, 0, 2)
-            state[f"blocks.{layer}.attn.b_{part}"] = param(f"{attn}/{tracr}", "b").reshape(heads, d_head)
-        state[f"blocks.{layer}.attn.W_O"] = param(f"{attn}/linear", "w").reshape(heads, d_head, d_model)
-        state[f"blocks.{layer}.attn.b_O"] = param(f"{attn}/linear", "b")
-        state[f"blocks.{layer}.mlp.W_in"] = param(f"{mlp}/linear_1", "w")
-        state[f"blocks.{layer}.mlp.b_in"] = param(f"{mlp}/linear_1", "b")
-        state[f"blocks.{layer}.mlp.W_out"] = param(f"{mlp}/linear_2", "w")
-        state[f"blocks.{layer}.mlp.b_out"] = param(f"{mlp}/linear_2", "b")
+    flat = {f"{module}/{name}": value for module, names in model.params.items()
+            for name, value in names.items()}
+    state.update(_lens_blocks(flat, layers, heads, d_head, d_model))
     return state, config
 
 
@@ -933,6 +919,14 @@ def lens_state_of(weights: ModelWeights) -> tuple[dict[str, np.ndarray], dict]:
                   n_heads=heads, act_fn="relu", normalization_type=None,
                   attention_dir="causal" if weights.compile_config.causal else "bidirectional")
     state = {"embed.W_E": embed, "pos_embed.W_pos": positions, "unembed.W_U": unembed}
+    state.update(_lens_blocks(params, layers, heads, d_head, d_model))
+    return state, config
+
+
+def _lens_blocks(params: dict, layers: int, heads: int, d_head: int, d_model: int) -> dict[str, np.ndarray]:
+    """TransformerLens's blocks.* tensors from Tracr's `module/name` arrays, heads split the demo's way:
+    "d_model (n_heads d_head) -> n_heads d_model d_head"."""
+    state = {}
     for layer in range(layers):
         attn, mlp = f"transformer/layer_{layer}/attn", f"transformer/layer_{layer}/mlp"
 
@@ -948,7 +942,7 @@ def lens_state_of(weights: ModelWeights) -> tuple[dict[str, np.ndarray], dict]:
         for lens, tracr in (("W_in", "linear_1/w"), ("b_in", "linear_1/b"), ("W_out", "linear_2/w"),
                             ("b_out", "linear_2/b")):
             state[f"blocks.{layer}.mlp.{lens}"] = param(f"{mlp}/{tracr}")
-    return state, config
+    return state
 
 
 def _tracr_unembedding(model, d_model: int) -> np.ndarray:
