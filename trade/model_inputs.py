@@ -509,11 +509,11 @@ def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) ->
                            output_values=output_values)
     validate(weights)
     _check_readable_output(weights)
-    weights = _named_in_recovered_basis(weights, facts, defaults)
+    weights, settled = _named_in_recovered_basis(weights, facts, defaults)
     if facts.output_values is None:
         defaults.append("output values unknown (--output-values)")
     return ModelInput(weights, kind, defaults, [f"{heads} heads of size {key_size}, read from the weights"],
-                      other_layouts(weights, facts))
+                      [] if settled else other_layouts(weights, facts))
 
 
 def _check_readable_output(weights: ModelWeights) -> None:
@@ -588,29 +588,33 @@ def _names_text(bos: str, pad: str) -> str:
 
 
 def _named_in_recovered_basis(weights: ModelWeights, facts: ModelFacts, defaults: list[str],
-                              rounds: int = 4) -> ModelWeights:
+                              rounds: int = 4) -> tuple[ModelWeights, bool]:
     """A changed residual basis hides BOS's and PAD's rows, which `special_token_rows` reads from one-hot
     weights: where the flags leave a name out, the rows are read in the one-hot basis `trade.basis.recover`
     finds (a row's token is the same in any basis), and the names made to sort there. The recovery itself
     leans on BOS's row, so wrong names can give a basis that computes the same yet shows other rows (a Map
     reading the consonants instead of the vowels): names are taken only once recovering under them reads
-    them again. The weights as they are where no basis is recovered or the names never settle."""
+    them again. The weights as they are where no basis is recovered or the names never settle. Also
+    whether the rows settle the layout: BOS's row shown by attention, PAD's among the unread rows (else
+    `other_layouts` may be tried)."""
     if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
-        return weights
+        return weights, True
     config, tried = weights.compile_config, weights
     for _ in range(rounds):
-        names = _names_in_recovered_basis(tried, facts)
-        if names is None:
-            return weights
+        found = _names_in_recovered_basis(tried, facts)
+        if found is None:
+            return weights, False
+        names, (bos_row, pad_row) = found
+        settled = isinstance(bos_row, int) and pad_row is not None
         if names == (tried.compile_config.compiler_bos, tried.compile_config.compiler_pad):
             if tried is weights:
-                return weights
+                return weights, settled
             said = _names_text(config.compiler_bos, config.compiler_pad)
             defaults[:] = [_names_text(*names) if fact == said else fact for fact in defaults]
-            return tried
+            return tried, settled
         tried = dataclasses.replace(weights, compile_config=dataclasses.replace(
             config, compiler_bos=names[0], compiler_pad=names[1]))
-    return weights
+    return weights, False
 
 
 MAX_NAME_OPTIONS = 6
@@ -621,7 +625,9 @@ def other_layouts(weights: ModelWeights, facts: ModelFacts) -> list[tuple[str, s
     the flags and the usual names (`BOS_NAMES`, `PAD_NAMES`), one pair per layout: where a changed basis
     leaves BOS's and PAD's rows in doubt (a model without attention shows them only as rows nothing reads,
     which a recovered basis may place elsewhere), a reading under each can be tried. Empty where the
-    flags name both or the model is one-hot (its rows are read, `special_token_rows`)."""
+    flags name both or the model is one-hot (its rows are read, `special_token_rows`). Each costs a
+    decompilation, so the readers offer them only where the recovered rows leave the layout open
+    (`_named_in_recovered_basis`)."""
     if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
         return []
     config = weights.compile_config
@@ -639,8 +645,10 @@ def other_layouts(weights: ModelWeights, facts: ModelFacts) -> list[tuple[str, s
     return options
 
 
-def _names_in_recovered_basis(weights: ModelWeights, facts: ModelFacts) -> tuple[str, str] | None:
-    """BOS's and PAD's names that sort where the first basis `trade.basis.recover` finds puts them."""
+def _names_in_recovered_basis(weights: ModelWeights, facts: ModelFacts
+                              ) -> tuple[tuple[str, str], tuple[Rows, Rows]] | None:
+    """BOS's and PAD's names that sort where the first basis `trade.basis.recover` finds puts them, and
+    those rows (`special_token_rows`)."""
     from trade.basis import BasisError, readings, recover
 
     for shears in readings(weights):
@@ -650,7 +658,8 @@ def _names_in_recovered_basis(weights: ModelWeights, facts: ModelFacts) -> tuple
             continue
         rows = special_token_rows(recovered.params)
         if rows != (None, None):
-            return special_token_names(tuple(weights.compile_config.vocab), *rows, facts.bos, facts.pad)
+            names = special_token_names(tuple(weights.compile_config.vocab), *rows, facts.bos, facts.pad)
+            return None if names is None else (names, rows)
     return None
 
 
@@ -715,12 +724,12 @@ def lens_input(state: dict[str, np.ndarray], config: dict, facts: ModelFacts, ki
                                unembedding=unembedding)
         validate(weights)
         _check_readable_output(weights)
-        weights = _named_in_recovered_basis(weights, facts, defaults)
+        weights, settled = _named_in_recovered_basis(weights, facts, defaults)
     except WeightsError as error:
         raise WeightsError(f"{where}: {error}") from None
     if facts.output_values is None:
         defaults.append("output values unknown (--output-values)")
-    return ModelInput(weights, kind, defaults, notes, other_layouts(weights, facts))
+    return ModelInput(weights, kind, defaults, notes, [] if settled else other_layouts(weights, facts))
 
 
 def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str, np.ndarray], int, list[str]]:
