@@ -117,8 +117,12 @@ def is_one_hot(weights: ModelWeights) -> bool:
         plain = np.isin(unembedding, (0.0, 1.0)).all() and (unembedding.sum(axis=0) == 1).all()
         if not plain:
             return False
-    return all(np.isin(np.asarray(weights.params[name]), (0.0, 1.0)).all()
-               for name in ("token_embed/embeddings", "pos_embed/embeddings"))
+    return one_hot_embeddings(weights.params)
+
+
+def one_hot_embeddings(params: dict) -> bool:
+    """Embeddings of 0s and 1s, as Tracr compiles them: no change of residual basis, no noise."""
+    return all(np.isin(np.asarray(params[name]), (0.0, 1.0)).all() for name in EMBEDDINGS)
 
 
 NEAR_ONE_HOT_SLACK = 0.35  # a noisy compiled model's embeddings are this close to 0s and 1s (S up to ~0.08)

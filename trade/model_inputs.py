@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trade.basis import one_hot_embeddings
 from trade.compiled import CompileConfig, CompiledModel, num_layers
 from trade.input_files import file_problem
 from trade.weights import (CONFIG_KEY, MAX_ARRAYS, MAX_LAYERS, MAX_TOTAL_BYTES, OUTPUT_VALUES_UNKNOWN,
@@ -65,12 +66,9 @@ class ModelInput:
 
     def named(self, bos: str, pad: str) -> ModelInput:
         """This input with BOS and PAD named otherwise (and the assumption said so)."""
-        config = self.weights.compile_config
-        said = _names_text(config.compiler_bos, config.compiler_pad)
-        defaults = [_names_text(bos, pad) if fact == said else fact for fact in self.defaults]
-        weights = dataclasses.replace(self.weights, compile_config=dataclasses.replace(
-            config, compiler_bos=bos, compiler_pad=pad))
-        return dataclasses.replace(self, weights=weights, defaults=defaults, name_options=[])
+        defaults = _renamed_defaults(self.defaults, self.weights.compile_config, bos, pad)
+        return dataclasses.replace(self, weights=_renamed(self.weights, bos, pad), defaults=defaults,
+                                   name_options=[])
 
     def unpromised(self) -> list[str]:
         """What the verdict cannot promise for this input (empty for a TraDe or Tracr model)."""
@@ -519,7 +517,7 @@ def _plain_input(arrays: dict[str, np.ndarray], facts: ModelFacts, kind: str) ->
 def _check_readable_output(weights: ModelWeights) -> None:
     """A changed residual basis hides the output block (every direction is read by some layer), so only
     an unembedding that came with the model says which outputs it has."""
-    if weights.unembedding is None and not _one_hot_embeddings(weights.params) \
+    if weights.unembedding is None and not one_hot_embeddings(weights.params) \
             and not len(output_block(weights.params)):
         raise WeightsError("the embeddings are not 0s and 1s (a changed residual basis: rotated, mixed) and "
                            "no unembedding came with the model, so nothing says what it outputs; save it "
@@ -597,7 +595,7 @@ def _named_in_recovered_basis(weights: ModelWeights, facts: ModelFacts, defaults
     them again. The weights as they are where no basis is recovered or the names never settle. Also
     whether the rows settle the layout: BOS's row shown by attention, PAD's among the unread rows (else
     `other_layouts` may be tried)."""
-    if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
+    if (facts.bos is not None and facts.pad is not None) or one_hot_embeddings(weights.params):
         return weights, True
     config, tried = weights.compile_config, weights
     for _ in range(rounds):
@@ -609,12 +607,21 @@ def _named_in_recovered_basis(weights: ModelWeights, facts: ModelFacts, defaults
         if names == (tried.compile_config.compiler_bos, tried.compile_config.compiler_pad):
             if tried is weights:
                 return weights, settled
-            said = _names_text(config.compiler_bos, config.compiler_pad)
-            defaults[:] = [_names_text(*names) if fact == said else fact for fact in defaults]
+            defaults[:] = _renamed_defaults(defaults, config, *names)
             return tried, settled
-        tried = dataclasses.replace(weights, compile_config=dataclasses.replace(
-            config, compiler_bos=names[0], compiler_pad=names[1]))
+        tried = _renamed(weights, *names)
     return weights, False
+
+
+def _renamed(weights: ModelWeights, bos: str, pad: str) -> ModelWeights:
+    return dataclasses.replace(weights, compile_config=dataclasses.replace(
+        weights.compile_config, compiler_bos=bos, compiler_pad=pad))
+
+
+def _renamed_defaults(defaults: list[str], config: CompileConfig, bos: str, pad: str) -> list[str]:
+    """The assumptions with the names' line saying the new names."""
+    said = _names_text(config.compiler_bos, config.compiler_pad)
+    return [_names_text(bos, pad) if fact == said else fact for fact in defaults]
 
 
 MAX_NAME_OPTIONS = 6
@@ -625,11 +632,9 @@ def other_layouts(weights: ModelWeights, facts: ModelFacts) -> list[tuple[str, s
     the flags and the usual names (`BOS_NAMES`, `PAD_NAMES`), one pair per layout: where a changed basis
     leaves BOS's and PAD's rows in doubt (a model without attention shows them only as rows nothing reads,
     which a recovered basis may place elsewhere), a reading under each can be tried. Empty where the
-    flags name both or the model is one-hot (its rows are read, `special_token_rows`). Each costs a
-    decompilation, so the readers offer them only where the recovered rows leave the layout open
-    (`_named_in_recovered_basis`)."""
-    if (facts.bos is not None and facts.pad is not None) or _one_hot_embeddings(weights.params):
-        return []
+    flags name both. Each costs a decompilation, so the readers offer them only where the recovered rows
+    leave the layout open (`_named_in_recovered_basis`; a one-hot model's rows are read,
+    `special_token_rows`)."""
     config = weights.compile_config
     vocab, texts = tuple(config.vocab), {str(token) for token in config.vocab}
     seen = {_rows_of(vocab, config.compiler_bos, config.compiler_pad)}
@@ -827,16 +832,11 @@ def lens_to_tracr(state: dict[str, np.ndarray], config: dict) -> tuple[dict[str,
     return params, outputs, notes
 
 
-def _one_hot_embeddings(params: dict[str, np.ndarray]) -> bool:
-    return all(np.isin(params[name], (0.0, 1.0)).all() for name in ("token_embed/embeddings",
-                                                                      "pos_embed/embeddings"))
-
-
 def _changed_basis_readout(state: dict, params: dict[str, np.ndarray], notes: list[str]) -> np.ndarray | None:
     """A model whose residual basis was changed (rotated, mixed, noisy: embeddings not 0s and 1s) is read
     out by its own unembedding, which a change of basis changes with it; None for a compiled basis, whose
     output is what the last layers write (`_check_unembedding`)."""
-    if "unembed.W_U" not in state or _one_hot_embeddings(params):
+    if "unembed.W_U" not in state or one_hot_embeddings(params):
         return None
     notes[:] = [note for note in notes if not note.startswith("the unembedding ")]
     notes.append("embeddings not 0s and 1s (a changed residual basis): the unembedding is kept as the "
